@@ -1,0 +1,232 @@
+"""A copy link and its rule set: typed, frozen, validated once with messages a trader understands.
+
+Defaults are the documented behaviour of a new link. ``LinkRules.from_dict`` is how stored or
+user-entered rules come in; ``to_dict`` is how they go to the store and the UI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class LinkMode(StrEnum):
+    NORMAL = "normal"
+    CLOSE_ONLY = "close_only"  # only closes and modifications of existing copies are sent
+    PAUSED = "paused"  # nothing is sent
+
+
+class LotMode(StrEnum):
+    FIXED = "fixed"  # always ``lot_value`` lots
+    MULTIPLIER = "multiplier"  # master lots × ``lot_value``
+    BALANCE_RATIO = "balance_ratio"  # master lots × slave balance / master balance × ``lot_value``
+    EQUITY_RATIO = "equity_ratio"  # master lots × slave equity / master equity × ``lot_value``
+    RISK_PERCENT = "risk_percent"  # risk ``lot_value`` % of slave equity over the master's SL
+
+
+class BelowMinimum(StrEnum):
+    SKIP = "skip"  # deny with a reason
+    USE_MINIMUM = "use_minimum"
+
+
+class NoStopLoss(StrEnum):
+    """What RISK_PERCENT does when the master order has no SL."""
+
+    SKIP = "skip"
+    FALLBACK_LOT = "fallback_lot"  # use ``risk_fallback_lot``
+
+
+class StopsMode(StrEnum):
+    PRICE = "price"  # copy the master's SL/TP prices
+    DISTANCE = "distance"  # keep the master's distance in points, measured from the slave's fill
+    NONE = "none"  # no SL/TP on the slave
+    FIXED = "fixed"  # ``fixed_sl_points`` / ``fixed_tp_points`` from the slave's fill
+
+
+class DrawdownAction(StrEnum):
+    STOP_OPENING = "stop_opening"
+    CLOSE_ONLY = "close_only"
+    CLOSE_ALL = "close_all"
+
+
+class RulesError(ValueError):
+    """Rules a user entered that cannot work; ``problems`` lists each one in words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRules:
+    # --- lot sizing (SPEC §4) ---
+    lot_mode: LotMode = LotMode.MULTIPLIER
+    lot_value: float = 1.0
+    risk_no_sl: NoStopLoss = NoStopLoss.SKIP
+    risk_fallback_lot: float = 0.01
+    min_lot: float = 0.0  # 0: the broker's minimum
+    max_lot: float = 0.0  # 0: the broker's maximum
+    below_minimum: BelowMinimum = BelowMinimum.SKIP
+    # --- symbols ---
+    symbol_map: dict[str, str] = field(default_factory=dict)  # master name → slave name
+    strip_prefix: str = ""
+    strip_suffix: str = ""
+    add_prefix: str = ""
+    add_suffix: str = ""
+    auto_match: bool = True  # match by normalised name when nothing else does
+    symbol_lot_multipliers: dict[str, float] = field(default_factory=dict)  # slave symbol → ×
+    # --- direction and stops ---
+    reverse: bool = False
+    stops_mode: StopsMode = StopsMode.PRICE
+    fixed_sl_points: int = 0
+    fixed_tp_points: int = 0
+    two_step_stops: bool = False
+    # --- orders ---
+    copy_pendings: bool = True
+    pending_offset_points: int = 0
+    comment_template: str = "TC|{ticket}"  # must keep TC|{ticket} first: links are rebuilt from it
+    slave_magic: int = 0
+    # --- filters ---
+    symbols_allow: tuple[str, ...] = ()
+    symbols_deny: tuple[str, ...] = ()
+    magic_allow: tuple[int, ...] = ()
+    magic_deny: tuple[int, ...] = ()
+    comment_pattern: str = ""  # regular expression the master comment must match
+    order_types: tuple[str, ...] = ()  # OrderType values allowed; empty: all
+    direction: str = "both"  # both | buy | sell
+    master_lot_min: float = 0.0
+    master_lot_max: float = 0.0
+    # --- protection (SPEC §5) ---
+    max_lot_per_order: float = 0.0  # 0: off (deny above)
+    max_open_positions: int = 0
+    max_volume_per_symbol: float = 0.0
+    max_daily_loss_money: float = 0.0
+    max_daily_loss_pct: float = 0.0
+    max_drawdown_pct: float = 0.0
+    drawdown_from: str = "day"  # day | all_time
+    drawdown_action: DrawdownAction = DrawdownAction.STOP_OPENING
+    equity_floor: float = 0.0
+    max_deviation_points: int = 0
+    max_signal_age_ms: int = 0
+    trading_hours: tuple[int, int] | None = None  # (start minute, end minute) of the UTC day
+    trading_days: tuple[int, ...] = ()  # 0 = Monday … 6 = Sunday; empty: every day
+    min_margin_level_pct: float = 0.0
+    max_orders_per_minute: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LinkRules:
+        """Build rules from plain data, collecting every problem before failing."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        problems = [f"unknown rule '{k}'" for k in data if k not in known]
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in known:
+                continue
+            default = getattr(cls(), name)
+            try:
+                values[name] = _coerce(default, value, name)
+            except (TypeError, ValueError) as exc:
+                problems.append(f"{name}: {exc}")
+        if problems:
+            raise RulesError(problems)
+        rules = cls(**values)
+        rules.validate()
+        return rules
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            out[f.name] = value
+        return out
+
+    def validate(self) -> None:
+        """Raise RulesError listing every inconsistent setting."""
+        p: list[str] = []
+        if self.lot_value <= 0 and self.lot_mode is not LotMode.FIXED:
+            p.append("lot_value must be above 0")
+        if self.lot_mode is LotMode.FIXED and self.lot_value <= 0:
+            p.append("a fixed lot must be above 0")
+        if self.lot_mode is LotMode.RISK_PERCENT and not 0 < self.lot_value <= 100:
+            p.append("risk percent must be above 0 and at most 100")
+        if self.min_lot < 0 or self.max_lot < 0:
+            p.append("lot limits cannot be negative")
+        if self.max_lot and self.min_lot > self.max_lot:
+            p.append(f"min lot {self.min_lot} is above max lot {self.max_lot}")
+        if self.direction not in ("both", "buy", "sell"):
+            p.append("direction must be both, buy or sell")
+        if self.drawdown_from not in ("day", "all_time"):
+            p.append("drawdown_from must be day or all_time")
+        if not 0 <= self.max_drawdown_pct <= 100 or not 0 <= self.max_daily_loss_pct <= 100:
+            p.append("percent limits must be between 0 and 100")
+        if "{ticket}" not in self.comment_template or not self.comment_template.startswith("TC|"):
+            p.append("comment template must start with TC|{ticket}")
+        if self.trading_hours is not None:
+            start, end = self.trading_hours
+            if not (0 <= start < 1440 and 0 < end <= 1440):
+                p.append("trading hours must be minutes of the day (0–1440)")
+        if any(d not in range(7) for d in self.trading_days):
+            p.append("trading days are 0 (Monday) to 6 (Sunday)")
+        for sym, mult in self.symbol_lot_multipliers.items():
+            if mult <= 0:
+                p.append(f"lot multiplier for {sym} must be above 0")
+        if self.comment_pattern:
+            import re
+
+            try:
+                re.compile(self.comment_pattern)
+            except re.error as exc:
+                p.append(f"comment pattern is not a valid regular expression: {exc}")
+        if p:
+            raise RulesError(p)
+
+
+def _coerce(default: Any, value: Any, name: str) -> Any:
+    """Turn plain JSON data into the type of the field's default."""
+    if name == "trading_hours":
+        if value is None:
+            return None
+        start, end = value
+        return (int(start), int(end))
+    if isinstance(default, StrEnum):
+        return type(default)(value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise TypeError("expected true or false")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not float(value).is_integer():
+            raise TypeError("expected a whole number")
+        return int(value)
+    if isinstance(default, float):
+        if isinstance(value, bool):
+            raise TypeError("expected a number")
+        return float(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise TypeError("expected text")
+        return value
+    if isinstance(default, tuple):
+        return tuple(value)
+    if isinstance(default, dict):
+        return dict(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Master → slave with its own rules."""
+
+    id: int
+    master_id: str
+    slave_id: str
+    rules: LinkRules = field(default_factory=LinkRules)
+    enabled: bool = True
+    mode: LinkMode = LinkMode.NORMAL
+    name: str = ""

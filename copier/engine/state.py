@@ -1,0 +1,102 @@
+"""Plain data the engine decides over: ticket links, views of master and slave, and outcomes.
+
+The router is a pure function
+``route(event, link, tickets, master, slave, now_ms) -> RouteOutcome``; these are its inputs and
+outputs. The copy service owns the mutable copies and the store persists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from copier.domain import (
+    AccountInfo,
+    Command,
+    PendingOrder,
+    Position,
+    Quote,
+    Side,
+    SymbolSpec,
+)
+
+
+class TicketState(StrEnum):
+    OPENING = "opening"  # open/place command sent, no result yet
+    OPEN = "open"  # slave position exists
+    PENDING = "pending"  # slave pending order exists
+    CLOSING = "closing"  # full close sent, no result yet
+    CLOSED = "closed"  # closed on the slave (or pending deleted)
+    FAILED = "failed"  # the opening command failed or was denied; nothing on the slave
+
+
+@dataclass(frozen=True, slots=True)
+class TicketLink:
+    """One master ticket (or one leg of it) copied by one link to one slave order or position.
+
+    On netting slaves several ticket links share one ``slave_ticket`` (the symbol's position); each
+    one's ``slave_volume`` is its own contribution, signed by ``side``.
+    """
+
+    link_id: int
+    master_ticket: int
+    slave_symbol: str
+    side: Side
+    state: TicketState
+    slave_ticket: int | None = None
+    slave_volume: float = 0.0  # volume held on the slave for this master ticket now
+    master_volume: float = 0.0  # master's volume now
+    leg: int = 0
+    is_pending: bool = False
+    sl: float = 0.0
+    tp: float = 0.0
+    opened_ms: int = 0
+    last_command_id: str = ""
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.link_id, self.master_ticket, self.leg)
+
+
+@dataclass(frozen=True, slots=True)
+class MasterView:
+    account: AccountInfo
+    symbols: dict[str, SymbolSpec] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SlaveView:
+    """What protection rules may look at about a slave when deciding."""
+
+    account: AccountInfo
+    positions: tuple[Position, ...] = ()
+    orders: tuple[PendingOrder, ...] = ()
+    symbols: dict[str, SymbolSpec] = field(default_factory=dict)
+    quotes: dict[str, Quote] = field(default_factory=dict)
+    day_start_equity: float = 0.0  # 0: unknown
+    equity_peak_day: float = 0.0
+    equity_peak_all_time: float = 0.0
+    recent_order_times_ms: tuple[int, ...] = ()  # commands sent to this slave, newest last
+    connected: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CopyDenied:
+    """A copy the rules refused: ``rule`` is the rule's short name, ``reason`` says it in words,
+    e.g. ``"EURUSD.m: lot 0.004 below broker minimum 0.01 — copy skipped"``."""
+
+    link_id: int
+    slave_id: str
+    master_ticket: int
+    master_seq: int
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RouteOutcome:
+    commands: tuple[Command, ...] = ()
+    denials: tuple[CopyDenied, ...] = ()
+    # Ticket links created or changed by the decision itself (e.g. a new OPENING link, or the
+    # re-keying of an MT4 partial-close remainder to its new ticket). Results update them later.
+    tickets: tuple[TicketLink, ...] = ()

@@ -1,0 +1,67 @@
+"""The one interface every terminal adapter implements: events out, commands in, snapshots.
+
+Adapters: simulated (``copier.terminals.simulated``), EA session (``copier.bridge``), MT5 direct
+(``copier.terminals.mt5``). The copy service never knows which one it talks to.
+
+Delivery contract:
+* ``sink.on_event(event)`` is awaited by the adapter; when it returns, the event and the commands
+  made from it are durable, and only then may the adapter acknowledge it to its source. Events
+  carry a per-account ``seq``; the sink drops a ``seq`` it has already handled.
+* ``submit(command)`` never blocks; the result arrives later through ``sink.on_result``. An
+  adapter must execute a command id at most once, even if it is submitted again (after a
+  reconnect or a copier restart): a repeat is answered with the first result (or DUPLICATE).
+* ``sink.on_status`` reports connection changes and health figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from copier.domain import AccountInfo, Command, ExecutionResult, MasterEvent, TerminalSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalStatus:
+    account_id: str
+    connected: bool
+    since_ms: int = 0  # when ``connected`` last changed
+    last_heartbeat_ms: int = 0
+    rtt_ms: float | None = None
+    build: str = ""  # EA version / terminal build
+    trade_allowed: bool = True
+    account: AccountInfo | None = None
+    positions: int = 0
+    detail: str = ""  # human text for the UI, e.g. "bad API key"
+
+
+class TerminalSink(Protocol):
+    async def on_event(self, event: MasterEvent) -> None: ...
+
+    def on_result(self, result: ExecutionResult) -> None: ...
+
+    def on_status(self, status: TerminalStatus) -> None: ...
+
+
+@runtime_checkable
+class Terminal(Protocol):
+    """A MetaTrader account as the copier sees it."""
+
+    @property
+    def account_id(self) -> str: ...
+
+    @property
+    def kind(self) -> str:
+        """'simulated', 'ea' or 'mt5'."""
+        ...
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def start(self, sink: TerminalSink) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def submit(self, command: Command) -> None: ...
+
+    async def snapshot(self) -> TerminalSnapshot: ...
