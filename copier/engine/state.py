@@ -94,9 +94,27 @@ class CopyDenied:
 
 
 @dataclass(frozen=True, slots=True)
+class CopyAdjusted:
+    """A copy that went out changed by a rule, e.g. its volume clamped: ``rule`` names the rule,
+    ``reason`` says it in words ("EURUSD.m: lot 3.00 capped at the link's max lot 2.00")."""
+
+    link_id: int
+    slave_id: str
+    master_ticket: int
+    master_seq: int
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RouteOutcome:
     commands: tuple[Command, ...] = ()
     denials: tuple[CopyDenied, ...] = ()
     # Ticket links created or changed by the decision itself (e.g. a new OPENING link, or the
     # re-keying of an MT4 partial-close remainder to its new ticket). Results update them later.
     tickets: tuple[TicketLink, ...] = ()
+    # Keys (link_id, master_ticket, leg) the decision retired: a re-keyed link's old key, which
+    # the owner of the ticket links drops after storing ``tickets``.
+    retired_keys: tuple[tuple[int, int, int], ...] = ()
+    # Copies sent with a changed volume or price, each with the rule and a human reason.
+    adjustments: tuple[CopyAdjusted, ...] = ()
