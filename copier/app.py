@@ -1,0 +1,114 @@
+"""The composition root: builds bus, store, copy service and terminals, starts and stops them.
+
+Widgets, the demo and the headless runner all receive a ``CopierApp``; none builds services of its
+own. ``CoreThread`` runs the app's asyncio loop in a thread of its own for the GUI, so painting
+never delays a copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import signal
+import threading
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from copier.engine.config import Link
+from copier.events import Bus
+from copier.service import Clock, CopyService, wall_clock_ms
+from copier.store import Store
+from copier.terminals.base import Terminal
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    data_dir: Path | None = None  # None: $TRADECOPIER_DATA_DIR or the user data folder
+    database: Path | None = None  # an explicit database file (the demo uses its own)
+    bridge_host: str = "127.0.0.1"
+    bridge_port: int = 8080
+
+
+class CopierApp:
+    """Everything the copier runs, wired once."""
+
+    def __init__(self, config: AppConfig | None = None, *, clock: Clock = wall_clock_ms) -> None:
+        self.config = config or AppConfig()
+        self.bus = Bus()
+        self.store = Store.open(self.config.data_dir, path=self.config.database)
+        self.service = CopyService(self.store, self.bus, clock)
+        self._started = False
+
+    def add_terminal(self, terminal: Terminal) -> None:
+        self.service.add_terminal(terminal)
+
+    def save_link(self, link: Link) -> Link:
+        """Persist a link (assigning its id) and apply it live."""
+        saved = self.store.save_link(link)
+        self.service.set_link(saved)
+        return saved
+
+    async def start(self) -> None:
+        await self.service.start()
+        self._started = True
+
+    async def stop(self) -> None:
+        if self._started:
+            await self.service.stop()
+            self._started = False
+        self.store.close()
+
+
+class CoreThread:
+    """The core's own asyncio loop in a daemon thread; other threads submit coroutines to it."""
+
+    def __init__(self, name: str = "copier-core") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._ready = threading.Event()
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(5)
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        return self.submit(coro).result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(self._ready.set)
+        self.loop.run_forever()
+        self.loop.close()
+
+
+async def run_headless(host: str | None = None, port: int | None = None) -> int:
+    """``copier run --headless``: the saved accounts and links, no window, until Ctrl+C."""
+    config = AppConfig(bridge_host=host or "127.0.0.1", bridge_port=port or 8080)
+    app = CopierApp(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C raises instead
+            pass
+    await app.start()
+    log.info("copier running headless; Ctrl+C stops it")
+    try:
+        await stop.wait()
+    finally:
+        await app.stop()
+    return 0

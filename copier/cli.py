@@ -1,0 +1,120 @@
+"""The ``copier`` command line: the window, the demo, headless running, log export, tools.
+
+Each sub-command imports what it needs when it runs, so ``copier export-log`` never loads Qt and
+the headless commands run on a machine without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from copier import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="copier", description="TradeCopier — MT4/MT5 trade copier")
+    parser.add_argument("--version", action="version", version=f"TradeCopier {__version__}")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="folder for the database and settings (default: the user data folder, "
+                             "or $TRADECOPIER_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command")
+
+    demo = sub.add_parser("demo", help="run the whole pipeline on simulated terminals")
+    demo.add_argument("--headless", action="store_true", help="no window; progress on stderr")
+    demo.add_argument("--seconds", type=float, default=20.0, help="how long the master trades")
+    demo.add_argument("--seed", type=int, default=None, help="seed of the master's trading")
+    demo.add_argument("--json", action="store_true", help="print the final report as JSON")
+    demo.add_argument("--transport", choices=("sim", "ea", "mt5"), default="sim",
+                      help="sim: in-process terminals; ea: reference EAs over the WebSocket bridge; "
+                           "mt5: MetaTrader5 worker processes")
+    demo.add_argument("--simulate", action="store_true",
+                      help="with --transport mt5: use the MetaTrader5 stand-in (no real terminal)")
+    demo.add_argument("--rate", type=float, default=5.0, help="master actions per second")
+
+    run = sub.add_parser("run", help="run the copier with the saved accounts and links")
+    run.add_argument("--headless", action="store_true", help="no window (for a VPS)")
+    run.add_argument("--host", default=None, help="bridge address (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=None, help="bridge port (default 8080)")
+
+    export = sub.add_parser("export-log", help="write the trade log to CSV")
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--since", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
+    export.add_argument("--until", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
+    export.add_argument("--account", default=None)
+    export.add_argument("--symbol", default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.data_dir is not None:
+        os.environ["TRADECOPIER_DATA_DIR"] = str(args.data_dir)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "export-log":
+            return _export_log(args)
+        if args.command == "run":
+            return _run(args)
+        return _gui(demo=False)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if not args.headless:
+        return _gui(demo=True, seconds=args.seconds, seed=args.seed)
+    from copier.demo import DemoOptions, run_demo
+
+    options = DemoOptions(seconds=args.seconds, seed=args.seed, transport=args.transport,
+                          simulate=args.simulate, rate=args.rate, data_dir=args.data_dir)
+    report = asyncio.run(run_demo(options, progress=_stderr))
+    if args.json:
+        print(json.dumps(report.to_dict(), sort_keys=True))
+    else:
+        print(report.describe())
+    return 0 if report.healthy else 1
+
+
+def _export_log(args: argparse.Namespace) -> int:
+    from copier.store import Store
+    from copier.store.export import export_copies_csv, parse_date
+
+    since = parse_date(args.since) if args.since else None
+    until = parse_date(args.until) if args.until else None
+    store = Store.open(args.data_dir)
+    try:
+        rows = export_copies_csv(store, args.out, since=since, until=until,
+                                 account=args.account, symbol=args.symbol)
+    finally:
+        store.close()
+    _stderr(f"wrote {rows} copies to {args.out}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from copier.app import run_headless
+
+    return asyncio.run(run_headless(host=args.host, port=args.port))
+
+
+def _gui(demo: bool, seconds: float | None = None, seed: int | None = None) -> int:
+    try:
+        from copier.ui.main import run_gui
+    except ImportError as exc:
+        _stderr(f"the window cannot start here ({exc}); try: copier demo --headless")
+        return 2
+    return run_gui(demo=demo, seconds=seconds, seed=seed)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""The core's outward events and the tiny Qt-free bus that carries them to subscribers.
+
+The copy service publishes; the UI bridge (``copier.ui.bridge``), the headless logger and tests
+subscribe. Handlers run synchronously on the core loop's thread, so they must be quick: the UI
+bridge only queues a Qt signal, the logger only formats a line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from copier.domain import Command, ExecutionResult, MasterEvent
+from copier.engine.state import CopyDenied
+from copier.terminals.base import TerminalStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MasterEventReceived:
+    event: MasterEvent
+
+
+@dataclass(frozen=True, slots=True)
+class CopySent:
+    command: Command
+    sent_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class CopyExecuted:
+    command: Command
+    result: ExecutionResult
+    latency_ms: float  # master detection → slave execution
+
+
+@dataclass(frozen=True, slots=True)
+class CopyFailed:
+    command: Command
+    result: ExecutionResult
+
+
+@dataclass(frozen=True, slots=True)
+class CopyWasDenied:
+    denial: CopyDenied
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalStatusChanged:
+    status: TerminalStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CopyingSwitched:
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationReported:
+    slave_id: str
+    problems: tuple[str, ...]
+
+
+CoreEvent = (
+    MasterEventReceived
+    | CopySent
+    | CopyExecuted
+    | CopyFailed
+    | CopyWasDenied
+    | TerminalStatusChanged
+    | CopyingSwitched
+    | ReconciliationReported
+)
+
+Handler = Callable[[Any], None]
+
+
+class Bus:
+    """Publish/subscribe without Qt. A failing handler is logged and never stops the others."""
+
+    def __init__(self) -> None:
+        self._handlers: list[Handler] = []
+
+    def subscribe(self, handler: Handler) -> Callable[[], None]:
+        self._handlers.append(handler)
+
+        def unsubscribe() -> None:
+            if handler in self._handlers:
+                self._handlers.remove(handler)
+
+        return unsubscribe
+
+    def publish(self, event: CoreEvent) -> None:
+        for handler in tuple(self._handlers):
+            try:
+                handler(event)
+            except Exception:  # a subscriber's bug must never stop a copy
+                log.exception("event handler %r failed on %s", handler, type(event).__name__)

@@ -1,0 +1,332 @@
+"""The copy service: the one TerminalSink that turns master events into slave commands.
+
+It owns the live state (links, ticket links, commands in flight, the last seq per master) and the
+order of side effects that makes copies exactly-once:
+
+1. an event whose ``seq`` was already handled is dropped (resends after reconnects);
+2. the engine decides (pure);
+3. the decision — event, denials, ticket links and outbox commands — is written in one
+   transaction, and only then does ``on_event`` return (so the adapter may acknowledge it);
+4. the commands are submitted to the slave terminals; results update the ticket links.
+
+After a crash the outbox is resubmitted with the same command ids; executors drop repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from copier.domain import Command, ExecutionResult, MasterEvent, TerminalSnapshot
+from copier.engine.config import Link, LinkMode
+from copier.engine.reconcile import reconcile
+from copier.engine.results import apply_result
+from copier.engine.router import route
+from copier.engine.state import MasterView, SlaveView, TicketLink
+from copier.events import (
+    Bus,
+    CopyExecuted,
+    CopyFailed,
+    CopyingSwitched,
+    CopySent,
+    CopyWasDenied,
+    MasterEventReceived,
+    ReconciliationReported,
+    TerminalStatusChanged,
+)
+from copier.store import Store
+from copier.terminals.base import Terminal, TerminalStatus
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], int]
+SNAPSHOT_REFRESH_S = 0.25
+ORDER_RATE_WINDOW_MS = 60_000
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class CopyService:
+    """Routes every master event of every link to its slaves, exactly once."""
+
+    def __init__(self, store: Store, bus: Bus, clock: Clock = wall_clock_ms) -> None:
+        self.store = store
+        self.bus = bus
+        self.clock = clock
+        self.terminals: dict[str, Terminal] = {}
+        self.links: dict[int, Link] = {}
+        self.copying_enabled = True
+        self._tickets: dict[int, dict[int, TicketLink]] = defaultdict(dict)
+        self._inflight: dict[str, Command] = {}
+        self._detected_ms: dict[str, int] = {}  # command id → its master event's detection time
+        self._last_seq: dict[str, int] = {}
+        self._snapshots: dict[str, TerminalSnapshot] = {}
+        self._status: dict[str, TerminalStatus] = {}
+        self._order_times: dict[str, deque[int]] = defaultdict(deque)
+        self._equity_marks: dict[str, _EquityMarks] = {}
+        self._master_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._refresher: asyncio.Task[None] | None = None
+        self._running = False
+
+    # ----- set-up -------------------------------------------------------------------------
+    def add_terminal(self, terminal: Terminal) -> None:
+        self.terminals[terminal.account_id] = terminal
+
+    def set_link(self, link: Link) -> None:
+        """Add or change a link live; rules apply from the next event on."""
+        self.links[link.id] = link
+
+    def remove_link(self, link_id: int) -> None:
+        self.links.pop(link_id, None)
+
+    def set_copying(self, enabled: bool) -> None:
+        """The global switch: off means no new copies; closes and SL/TP changes of copies that
+        already exist still follow their masters (every link acts as close-only)."""
+        self.copying_enabled = enabled
+        self.bus.publish(CopyingSwitched(enabled))
+
+    async def start(self) -> None:
+        """Load state from the store, start every terminal, resend what was never acknowledged,
+        and reconcile each link against the terminals' real positions."""
+        for link in self.store.load_links():
+            self.links.setdefault(link.id, link)
+        for ticket in self.store.load_tickets():
+            self._tickets[ticket.link_id][_ticket_key(ticket)] = ticket
+        self._last_seq.update(self.store.last_seqs())
+        self._running = True
+        for terminal in self.terminals.values():
+            await terminal.start(self)
+        await self.refresh_snapshots()
+        for command in self.store.load_outbox():
+            self._send(command)
+        self._refresher = asyncio.create_task(self._refresh_loop(), name="snapshot-refresh")
+
+    async def stop(self) -> None:
+        self._running = False
+        if self._refresher:
+            self._refresher.cancel()
+            await asyncio.gather(self._refresher, return_exceptions=True)
+        for terminal in self.terminals.values():
+            await terminal.stop()
+        if self._tasks:
+            await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
+        await self.store.flush()
+
+    # ----- TerminalSink -------------------------------------------------------------------
+    async def on_event(self, event: MasterEvent) -> None:
+        if not event.received_ms:
+            event = replace(event, received_ms=self.clock())
+        async with self._master_locks[event.account_id]:
+            if event.seq <= self._last_seq.get(event.account_id, 0):
+                return  # already handled: a resend after a reconnect or restart
+            await self._handle_event(event)
+
+    async def _handle_event(self, event: MasterEvent) -> None:
+        self.bus.publish(MasterEventReceived(event))
+        now = self.clock()
+        master = self._master_view(event.account_id)
+        commands: list[Command] = []
+        denials = []
+        changed: list[TicketLink] = []
+        for link in self._links_of_master(event.account_id):
+            slave = self._slave_view(link.slave_id)
+            if master is None or slave is None:
+                continue
+            if not self.copying_enabled and link.mode is LinkMode.NORMAL:
+                # Stopped copying still follows closes and SL/TP changes of existing copies, so a
+                # stop never strands a slave in a position its master has left.
+                link = replace(link, mode=LinkMode.CLOSE_ONLY)
+            outcome = route(event, link, self._tickets[link.id], master, slave, now)
+            commands.extend(outcome.commands)
+            denials.extend(outcome.denials)
+            changed.extend(outcome.tickets)
+        decided = self.clock()
+        await self.store.persist_decision(event, commands, denials, changed, decided)
+        self._last_seq[event.account_id] = event.seq
+        for ticket in changed:
+            self._remember_ticket(ticket)
+        for denial in denials:
+            self.bus.publish(CopyWasDenied(denial))
+        for command in commands:
+            self._detected_ms[command.id] = event.time_ms
+            self._send(command)
+        if commands:
+            self.store.mark_sent([c.id for c in commands], self.clock())
+
+    def on_result(self, result: ExecutionResult) -> None:
+        command = self._inflight.pop(result.command_id, None)
+        if command is None:
+            return  # a repeated result for a command already settled
+        links = self._tickets[command.link_id]
+        current = links.get(_command_key(command))
+        updated = apply_result(current, command, result) if current else None
+        if updated is not None:
+            self._remember_ticket(updated)
+        self._track(self.store.persist_result(result, updated))
+        detected = self._detected_ms.pop(result.command_id, command.created_ms)
+        if result.ok:
+            latency = float(max(0, result.executed_ms - detected)) if result.executed_ms else 0.0
+            self.bus.publish(CopyExecuted(command, result, latency))
+        else:
+            self.bus.publish(CopyFailed(command, result))
+
+    def on_status(self, status: TerminalStatus) -> None:
+        previous = self._status.get(status.account_id)
+        self._status[status.account_id] = status
+        self.bus.publish(TerminalStatusChanged(status))
+        reconnected = status.connected and (previous is None or not previous.connected)
+        if reconnected and self._running:
+            self._track(self._resync(status.account_id))
+
+    # ----- queries for the UI, demo and tests ---------------------------------------------
+    def tickets(self) -> list[TicketLink]:
+        return [t for per_link in self._tickets.values() for t in per_link.values()]
+
+    def status(self, account_id: str) -> TerminalStatus | None:
+        return self._status.get(account_id)
+
+    @property
+    def inflight(self) -> int:
+        return len(self._inflight)
+
+    async def reconcile_slave(self, slave_id: str) -> tuple[str, ...]:
+        """Compare the slave terminal's real positions with the ticket links, link by link."""
+        slave_terminal = self.terminals.get(slave_id)
+        if slave_terminal is None:
+            return ()
+        slave_snap = await slave_terminal.snapshot()
+        problems: list[str] = []
+        links = [link for link in self.links.values() if link.slave_id == slave_id]
+        all_tickets = [t for link in links for t in self._tickets[link.id].values()]
+        for link in links:
+            master_terminal = self.terminals.get(link.master_id)
+            if master_terminal is None:
+                continue
+            master_snap = await master_terminal.snapshot()
+            report = reconcile(link, all_tickets, master_snap, slave_snap)
+            problems.extend(report.describe())
+        if problems:
+            self.bus.publish(ReconciliationReported(slave_id, tuple(problems)))
+        return tuple(problems)
+
+    async def refresh_snapshots(self, account_ids: Iterable[str] | None = None) -> None:
+        ids = list(account_ids) if account_ids is not None else list(self.terminals)
+        for account_id in ids:
+            terminal = self.terminals.get(account_id)
+            if terminal is None or not terminal.connected:
+                continue
+            try:
+                snap = await terminal.snapshot()
+            except Exception as exc:  # a terminal that cannot answer is reported, not fatal
+                log.warning("%s: snapshot failed: %s", account_id, exc)
+                continue
+            self._snapshots[account_id] = snap
+            self._equity_marks.setdefault(account_id, _EquityMarks()).update(
+                snap.account.equity, snap.time_ms or self.clock()
+            )
+
+    # ----- internals ----------------------------------------------------------------------
+    def _send(self, command: Command) -> None:
+        terminal = self.terminals.get(command.slave_id)
+        self._inflight[command.id] = command
+        if terminal is None:
+            log.warning("%s: no terminal for command %s; kept in the outbox", command.slave_id,
+                        command.id)
+            return
+        terminal.submit(command)
+        sent = self.clock()
+        times = self._order_times[command.slave_id]
+        times.append(sent)
+        while times and times[0] < sent - ORDER_RATE_WINDOW_MS:
+            times.popleft()
+        self.bus.publish(CopySent(command, sent))
+
+    async def _resync(self, account_id: str) -> None:
+        """After a (re)connect: refresh what we know, resend what is in flight to it."""
+        await self.refresh_snapshots([account_id])
+        for command in list(self._inflight.values()):
+            if command.slave_id == account_id:
+                terminal = self.terminals.get(account_id)
+                if terminal is not None:
+                    terminal.submit(command)
+
+    async def _refresh_loop(self) -> None:
+        while self._running:
+            await asyncio.sleep(SNAPSHOT_REFRESH_S)
+            await self.refresh_snapshots()
+
+    def _links_of_master(self, master_id: str) -> list[Link]:
+        return [lk for lk in self.links.values() if lk.master_id == master_id and lk.enabled]
+
+    def _master_view(self, account_id: str) -> MasterView | None:
+        snap = self._snapshots.get(account_id)
+        return None if snap is None else MasterView(account=snap.account, symbols=snap.symbols)
+
+    def _slave_view(self, account_id: str) -> SlaveView | None:
+        snap = self._snapshots.get(account_id)
+        if snap is None:
+            return None
+        marks = self._equity_marks.get(account_id, _EquityMarks())
+        status = self._status.get(account_id)
+        return SlaveView(
+            account=snap.account,
+            positions=snap.positions,
+            orders=snap.orders,
+            symbols=snap.symbols,
+            quotes=snap.quotes,
+            day_start_equity=marks.day_start,
+            equity_peak_day=marks.peak_day,
+            equity_peak_all_time=marks.peak_all,
+            recent_order_times_ms=tuple(self._order_times[account_id]),
+            connected=status.connected if status else True,
+        )
+
+    def _remember_ticket(self, ticket: TicketLink) -> None:
+        self._tickets[ticket.link_id][_ticket_key(ticket)] = ticket
+
+    def _track(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+
+class _EquityMarks:
+    """Day-start equity and equity peaks of one account, for the loss and drawdown rules."""
+
+    def __init__(self) -> None:
+        self.day = -1
+        self.day_start = 0.0
+        self.peak_day = 0.0
+        self.peak_all = 0.0
+
+    def update(self, equity: float, now_ms: int) -> None:
+        day = now_ms // 86_400_000
+        if day != self.day:
+            self.day, self.day_start, self.peak_day = day, equity, equity
+        self.peak_day = max(self.peak_day, equity)
+        self.peak_all = max(self.peak_all, equity)
+
+
+def _ticket_key(ticket: TicketLink) -> int:
+    return ticket.master_ticket if ticket.leg == 0 else -(ticket.master_ticket * 1000 + ticket.leg)
+
+
+def _command_key(command: Command) -> int:
+    if command.leg == 0:
+        return command.master_ticket
+    return -(command.master_ticket * 1000 + command.leg)
+
+
+
