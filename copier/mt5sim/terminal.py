@@ -1,0 +1,302 @@
+"""One simulated MT5 terminal: a SimBroker account behind the MetaTrader5 call surface, plus faults.
+
+``invoke(name, args, kwargs)`` runs one package call and answers ``(result, last_error)``; every
+call first lets simulated time pass (quotes move, pendings fill, stops hit). Thread-safe: a host
+serves several pipes while a test trades on the same terminal. Faults for tests: ``fail_next``
+makes the next calls fail with an IPC error, ``go_down``/``come_up`` close and restart it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from copier.domain import MarginMode, Platform
+from copier.mt5sim import market, trading
+from copier.mt5sim.books import deal_record, history_select, order_record, position_record, select
+from copier.mt5sim.client import OK, Error
+from copier.mt5sim.constants import (
+    ACCOUNT_MARGIN_MODE_RETAIL_HEDGING,
+    ACCOUNT_MARGIN_MODE_RETAIL_NETTING,
+    ACCOUNT_STOPOUT_MODE_PERCENT,
+    ACCOUNT_TRADE_MODE_DEMO,
+    RES_E_AUTH_FAILED,
+    RES_E_INTERNAL_FAIL_CONNECT,
+    RES_E_INTERNAL_FAIL_INIT,
+    RES_E_INVALID_PARAMS,
+    RES_E_NOT_FOUND,
+)
+from copier.mt5sim.errors import CallError
+from copier.mt5sim.profiles import TerminalProfile
+from copier.mt5sim.records import AccountInfo, TerminalInfo
+from copier.sim.account import SimAccount
+from copier.sim.broker import SimBroker
+from copier.sim.clock import Clock, WallClock
+from copier.sim.quotes import Market
+from copier.sim.symbols import catalogue
+
+NO_IPC: Error = (RES_E_INTERNAL_FAIL_CONNECT, "No IPC connection")
+BUILD_DATE = "25 Sep 2025"
+
+
+class SimTerminal:
+    def __init__(self, profile: TerminalProfile, broker: SimBroker) -> None:
+        self.profile = profile
+        self.broker = broker
+        self.broker.trade_allowed = profile.trade_allowed
+        self.selected: set[str] = set(broker.catalogue.symbols[:4])  # default Market Watch
+        self.books: set[str] = set()
+        self.tape = market.TickTape()
+        self.request_id = 0
+        self.calls = 0
+        self._lock = threading.RLock()
+        self._running = True
+        self._failures: list[Error] = []
+        self._trader: Callable[[int], None] | None = None
+        self._handlers: dict[str, Callable[..., Any]] = {
+            "initialize": self._initialize,
+            "login": self._login,
+            "version": lambda: (500, self.profile.build, BUILD_DATE),
+            "terminal_info": self._terminal_info,
+            "account_info": self._account_info,
+            "orders_total": lambda: len(self.broker.orders()),
+            "orders_get": self._orders_get,
+            "positions_total": lambda: len(self.broker.positions()),
+            "positions_get": self._positions_get,
+            "history_orders_total": self._history_orders_total,
+            "history_orders_get": self._history_orders_get,
+            "history_deals_total": self._history_deals_total,
+            "history_deals_get": self._history_deals_get,
+            **market.handlers(self),
+            **trading.handlers(self),
+        }
+
+    @classmethod
+    def from_profile(cls, profile: TerminalProfile, clock: Clock | None = None) -> SimTerminal:
+        """The same profile always makes the same account, symbols and ticket numbers."""
+        clock = clock or WallClock()
+        listings = catalogue(profile.broker)
+        account = SimAccount(
+            login=profile.login,
+            server=profile.server,
+            company=profile.company or listings.company,
+            currency=profile.currency,
+            platform=Platform.MT5,
+            margin_mode=MarginMode.HEDGING if profile.hedging else MarginMode.NETTING,
+            leverage=profile.leverage,
+            balance=profile.balance,
+            name=profile.name,
+        )
+        market_ = Market(seed=profile.seed, start_ms=clock.now_ms())
+        broker = SimBroker(account, listings, market_, clock=clock, seed=profile.seed)
+        return cls(profile, broker)
+
+    # -- the call surface ---------------------------------------------------------------------
+
+    def invoke(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Error]:
+        with self._lock:
+            self.calls += 1
+            if not self._running:
+                return None, NO_IPC if name != "initialize" else _not_running(self.profile.path)
+            if self._failures:
+                return None, self._failures.pop(0)
+            handler = self._handlers.get(name)
+            if handler is None:
+                return None, (RES_E_INVALID_PARAMS, "Terminal: Invalid params")
+            self.advance()
+            try:
+                return handler(*args, **kwargs), OK
+            except CallError as failure:
+                return None, failure.error
+            except TypeError as wrong:
+                return None, (RES_E_INVALID_PARAMS, f"Invalid arguments: {wrong}")
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one call here in-process (tests and the demo trade on a master this way)."""
+        return self.invoke(name, args, kwargs)[0]
+
+    def advance(self) -> None:
+        """Let simulated time pass up to now: quotes, fills, stops, and the demo trader."""
+        now = self.broker.now_ms()
+        self.broker.tick(now)
+        self.tape.record(now, self.selected, self.broker)
+        if self._trader is not None:
+            self._trader(now)
+
+    def attach_trader(self, step: Callable[[int], None]) -> None:
+        """Let something act on the account each time simulated time passes (demo masters)."""
+        self._trader = step
+
+    # -- faults -------------------------------------------------------------------------------
+
+    def fail_next(self, count: int, code: int = RES_E_INTERNAL_FAIL_CONNECT) -> None:
+        texts = {
+            -10004: "No IPC connection",
+            -10005: "IPC timeout",
+            -10003: "IPC initialize failed",
+        }
+        with self._lock:
+            self._failures.extend([(code, texts.get(code, "IPC call failed"))] * count)
+
+    def go_down(self) -> None:
+        """The terminal closes: every call fails until :meth:`come_up`."""
+        with self._lock:
+            self._running = False
+
+    def come_up(self) -> None:
+        with self._lock:
+            self._running = True
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    # -- session ------------------------------------------------------------------------------
+
+    def _credentials_ok(self, login: int | None, password: str | None, server: str | None) -> bool:
+        p = self.profile
+        if login is not None and login != p.login:
+            return False
+        if server is not None and server != p.server:
+            return False
+        return password is None or not p.password or password == p.password
+
+    def _initialize(
+        self,
+        login: int | None = None,
+        password: str | None = None,
+        server: str | None = None,
+        timeout: int | None = None,
+    ) -> bool:
+        if not self._credentials_ok(login, password, server):
+            raise CallError(RES_E_AUTH_FAILED, "Terminal: Authorization failed")
+        return True
+
+    def _login(
+        self,
+        login: int,
+        password: str | None = None,
+        server: str | None = None,
+        timeout: int | None = None,
+    ) -> bool:
+        return self._initialize(login, password, server, timeout)
+
+    def _terminal_info(self) -> TerminalInfo:
+        p = self.profile
+        return TerminalInfo(
+            community_account=False,
+            community_connection=False,
+            connected=True,
+            dlls_allowed=False,
+            trade_allowed=self.broker.trade_allowed,
+            tradeapi_disabled=False,
+            email_enabled=False,
+            ftp_enabled=False,
+            notifications_enabled=False,
+            mqid=False,
+            build=p.build,
+            maxbars=100_000,
+            codepage=0,
+            ping_last=1_000,
+            community_balance=0.0,
+            retransmission=0.0,
+            company=self.broker.account.company,
+            name="MetaTrader 5",
+            language="English",
+            path=p.path,
+            data_path=p.path,
+            commondata_path=p.path,
+        )
+
+    def _account_info(self) -> AccountInfo:
+        b, a = self.broker, self.broker.account
+        hedging = a.margin_mode is MarginMode.HEDGING
+        return AccountInfo(
+            login=a.login,
+            trade_mode=ACCOUNT_TRADE_MODE_DEMO,
+            leverage=a.leverage,
+            limit_orders=200,
+            margin_so_mode=ACCOUNT_STOPOUT_MODE_PERCENT,
+            trade_allowed=True,
+            trade_expert=b.trade_allowed,
+            margin_mode=(
+                ACCOUNT_MARGIN_MODE_RETAIL_HEDGING
+                if hedging
+                else ACCOUNT_MARGIN_MODE_RETAIL_NETTING
+            ),
+            currency_digits=2,
+            fifo_close=False,
+            balance=b.balance,
+            credit=0.0,
+            profit=b.floating_profit,
+            equity=b.equity,
+            margin=b.margin,
+            margin_free=b.margin_free,
+            margin_level=b.margin_level or 0.0,
+            margin_so_call=100.0,
+            margin_so_so=a.stop_out_level,
+            margin_initial=0.0,
+            margin_maintenance=0.0,
+            assets=0.0,
+            liabilities=0.0,
+            commission_blocked=0.0,
+            name=a.name,
+            server=a.server,
+            currency=a.currency,
+            company=a.company,
+        )
+
+    # -- books --------------------------------------------------------------------------------
+
+    def _orders_get(
+        self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
+    ) -> tuple[Any, ...]:
+        return select(
+            (order_record(o) for o in self.broker.orders()),
+            symbol=symbol,
+            group=group,
+            ticket=ticket,
+        )
+
+    def _positions_get(
+        self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
+    ) -> tuple[Any, ...]:
+        return select(
+            (position_record(p) for p in self.broker.positions()),
+            symbol=symbol,
+            group=group,
+            ticket=ticket,
+        )
+
+    def _history_orders_get(
+        self, date_from: Any = None, date_to: Any = None, **filters: Any
+    ) -> tuple[Any, ...]:
+        records = [order_record(o) for o in self.broker.history_orders()]
+        found = history_select(records, date_from, date_to, "time_done_msc", **filters)
+        if found is None:
+            raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
+        return found
+
+    def _history_deals_get(
+        self, date_from: Any = None, date_to: Any = None, **filters: Any
+    ) -> tuple[Any, ...]:
+        records = [deal_record(d) for d in self.broker.history_deals()]
+        found = history_select(records, date_from, date_to, "time_msc", **filters)
+        if found is None:
+            raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
+        return found
+
+    def _history_orders_total(self, date_from: Any, date_to: Any) -> int:
+        return len(self._history_orders_get(date_from, date_to))
+
+    def _history_deals_total(self, date_from: Any, date_to: Any) -> int:
+        return len(self._history_deals_get(date_from, date_to))
+
+    def require_symbol(self, symbol: str) -> None:
+        if self.broker.listing(symbol) is None:
+            raise CallError(RES_E_NOT_FOUND, "Terminal: Not found")
+
+
+def _not_running(path: str) -> Error:
+    return (RES_E_INTERNAL_FAIL_INIT, f"IPC initialize failed, terminal at {path} is not running")

@@ -1,0 +1,224 @@
+"""order_send, order_check and the margin/profit calculators of a simulated terminal.
+
+A request is the package's dict; it is read into a :class:`TradeRequest` (unknown keys fail as in
+the package) and carried out by the simulated broker. ``type_filling`` defaults to 0 (FOK) exactly
+as in MetaTrader, so a client that leaves it out on an IOC-only symbol gets INVALID_FILL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from copier.domain import FillingFlag, OrderType, Retcode, Side, SymbolSpec
+from copier.mt5sim.books import ORDER_TYPE_OF
+from copier.mt5sim.constants import (
+    ORDER_TIME_SPECIFIED,
+    ORDER_TIME_SPECIFIED_DAY,
+    RES_E_INVALID_PARAMS,
+    TRADE_ACTION_CLOSE_BY,
+    TRADE_ACTION_DEAL,
+    TRADE_ACTION_MODIFY,
+    TRADE_ACTION_PENDING,
+    TRADE_ACTION_REMOVE,
+    TRADE_ACTION_SLTP,
+)
+from copier.mt5sim.errors import CallError
+from copier.mt5sim.records import OrderCheckResult, OrderSendResult, TradeRequest
+from copier.sim.records import Filling, TradeResult
+from copier.sim.validation import filling_problem, volume_problem
+
+if TYPE_CHECKING:
+    from copier.mt5sim.terminal import SimTerminal
+
+EXECUTED = "Request executed"
+
+
+def handlers(t: SimTerminal) -> dict[str, Callable[..., Any]]:
+    return {
+        "order_send": lambda request: order_send(t, request),
+        "order_check": lambda request: order_check(t, request),
+        "order_calc_margin": lambda action, symbol, volume, price: calc_margin(
+            t, action, symbol, volume, price
+        ),
+        "order_calc_profit": lambda action, symbol, volume, price_open, price_close: calc_profit(
+            t, action, symbol, volume, price_open, price_close
+        ),
+    }
+
+
+def read_request(request: Any) -> TradeRequest:
+    if not isinstance(request, dict):
+        raise CallError(RES_E_INVALID_PARAMS, "Invalid arguments")
+    for key in request:
+        if key not in TradeRequest._fields:
+            raise CallError(RES_E_INVALID_PARAMS, f'Invalid "{key}" argument')
+    return TradeRequest(**request)
+
+
+def order_send(t: SimTerminal, request: Any) -> OrderSendResult:
+    req = read_request(request)
+    t.request_id += 1
+    outcome = _carry_out(t, req)
+    comment = EXECUTED if outcome.ok else outcome.comment
+    return OrderSendResult(
+        retcode=int(outcome.retcode),
+        deal=outcome.deal,
+        order=outcome.order,
+        volume=outcome.volume,
+        price=outcome.price,
+        bid=outcome.bid,
+        ask=outcome.ask,
+        comment=comment,
+        request_id=t.request_id,
+        retcode_external=0,
+        request=req,
+    )
+
+
+def _carry_out(t: SimTerminal, req: TradeRequest) -> TradeResult:
+    b = t.broker
+    if req.action == TRADE_ACTION_DEAL:
+        return _deal(t, req)
+    if req.action == TRADE_ACTION_PENDING:
+        return _pending(t, req)
+    if req.action == TRADE_ACTION_SLTP:
+        return b.modify_position(req.position, req.sl, req.tp)
+    if req.action == TRADE_ACTION_MODIFY:
+        return b.modify_pending(
+            req.order, price=req.price, sl=req.sl, tp=req.tp, expiration_ms=_expiration(req)
+        )
+    if req.action == TRADE_ACTION_REMOVE:
+        return b.delete_pending(req.order)
+    if req.action == TRADE_ACTION_CLOSE_BY:
+        return b.close_by(req.position, req.position_by)
+    return TradeResult(Retcode.INVALID, f"unknown trade action {req.action}")
+
+
+def _filling(value: int) -> Filling | None:
+    try:
+        return Filling(value)
+    except ValueError:
+        return None
+
+
+def _deal(t: SimTerminal, req: TradeRequest) -> TradeResult:
+    b = t.broker
+    if req.type not in (0, 1):
+        return TradeResult(Retcode.INVALID, f"order type {req.type} is not a market order")
+    side = Side.BUY if req.type == 0 else Side.SELL
+    filling = _filling(req.type_filling)
+    if filling is None:
+        return TradeResult(Retcode.INVALID_FILL, "Unsupported filling mode")
+    if req.position:
+        position = b.position(req.position)
+        if position is None:
+            return TradeResult(Retcode.POSITION_CLOSED, f"position #{req.position} is not open")
+        if position.side is side:
+            return TradeResult(Retcode.INVALID, "a close must be opposite to the position")
+        return b.close_position(
+            req.position,
+            req.volume,
+            price=req.price,
+            deviation=req.deviation,
+            comment=req.comment,
+            filling=filling,
+        )
+    return b.open_market(
+        req.symbol,
+        side,
+        req.volume,
+        price=req.price,
+        deviation=req.deviation,
+        sl=req.sl,
+        tp=req.tp,
+        magic=req.magic,
+        comment=req.comment,
+        filling=filling,
+    )
+
+
+def _pending(t: SimTerminal, req: TradeRequest) -> TradeResult:
+    order_type = ORDER_TYPE_OF.get(req.type)
+    if order_type is None or order_type in (OrderType.BUY, OrderType.SELL):
+        return TradeResult(Retcode.INVALID, f"order type {req.type} is not a pending order")
+    spec = t.broker.symbol_spec(req.symbol)
+    if spec is None:
+        return TradeResult(Retcode.INVALID, f"{req.symbol}: unknown symbol")
+    # Pending orders take RETURN always, FOK/IOC only where the symbol's bitmask allows them.
+    bit = {0: FillingFlag.FOK, 1: FillingFlag.IOC}.get(req.type_filling)
+    if req.type_filling not in (0, 1, 2) or (bit is not None and not spec.filling_mode & bit):
+        return TradeResult(Retcode.INVALID_FILL, "Unsupported filling mode")
+    return t.broker.place_pending(
+        req.symbol,
+        order_type,
+        req.volume,
+        req.price,
+        sl=req.sl,
+        tp=req.tp,
+        magic=req.magic,
+        comment=req.comment,
+        expiration_ms=_expiration(req) or 0,
+    )
+
+
+def _expiration(req: TradeRequest) -> int | None:
+    if req.type_time in (ORDER_TIME_SPECIFIED, ORDER_TIME_SPECIFIED_DAY) and req.expiration:
+        return int(req.expiration) * 1000
+    return None
+
+
+def order_check(t: SimTerminal, request: Any) -> OrderCheckResult:
+    """Would the request pass? Volume, filling and margin, without trading (retcode 0: yes)."""
+    req = read_request(request)
+    b = t.broker
+    spec = b.symbol_spec(req.symbol)
+    margin_now = b.margin
+    added = b.margin_for(req.symbol, req.volume) if spec and req.action == 1 else 0.0
+    margin_after = margin_now + added
+    problem: tuple[int, str] | None = None
+    if spec is None:
+        problem = (Retcode.INVALID, f"{req.symbol}: unknown symbol")
+    elif req.action == TRADE_ACTION_DEAL and (text := volume_problem(spec, req.volume)):
+        problem = (Retcode.INVALID_VOLUME, text)
+    elif req.action == TRADE_ACTION_DEAL and (text := _filling_text(spec, req.type_filling)):
+        problem = (Retcode.INVALID_FILL, text)
+    elif added > b.margin_free:
+        problem = (Retcode.NO_MONEY, "No money")
+    equity = b.equity
+    return OrderCheckResult(
+        retcode=0 if problem is None else int(problem[0]),
+        balance=b.balance,
+        equity=equity,
+        profit=b.floating_profit,
+        margin=round(margin_after, 2),
+        margin_free=round(equity - margin_after, 2),
+        margin_level=round(equity / margin_after * 100.0, 2) if margin_after > 0 else 0.0,
+        comment="Done" if problem is None else problem[1],
+        request=req,
+    )
+
+
+def _filling_text(spec: SymbolSpec, type_filling: int) -> str | None:
+    filling = _filling(type_filling)
+    if filling is None:
+        return "Unsupported filling mode"
+    return filling_problem(spec, filling)
+
+
+def calc_margin(t: SimTerminal, action: int, symbol: str, volume: float, price: float) -> float:
+    listing = t.broker.listing(symbol)
+    if listing is None or action not in (0, 1):
+        raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
+    spec, account = listing.spec, t.broker.account
+    rate = t.broker.market.rate(spec.currency_profit, account.currency)
+    return round(spec.contract_size * volume * price * rate / account.leverage, 2)
+
+
+def calc_profit(
+    t: SimTerminal, action: int, symbol: str, volume: float, price_open: float, price_close: float
+) -> float:
+    if t.broker.listing(symbol) is None or action not in (0, 1):
+        raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
+    side = Side.BUY if action == 0 else Side.SELL
+    return t.broker.profit_of(symbol, side, volume, price_open, price_close)

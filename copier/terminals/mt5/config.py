@@ -1,0 +1,58 @@
+"""Configuration of one MT5 terminal driven directly through the MetaTrader5 package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from copier.mt5sim.profiles import SimEndpoint, TerminalProfile
+
+
+@dataclass(frozen=True, slots=True)
+class Mt5Config:
+    """One terminal, one account. Frozen and picklable: it is handed to the worker process.
+
+    ``symbols`` are the account's symbols the links map to: each is selected in Market Watch at
+    start, because MetaTrader gives no quotes for unselected symbols. ``last_seq`` is the last
+    event seq the copier already handled for this account (numbering goes on from it).
+    For ``simulate=True`` the worker talks to a stand-in terminal: ``sim_endpoint`` reaches one
+    served by a :class:`copier.mt5sim.host.TerminalHost`; with only ``sim_profile`` the worker
+    builds the simulated terminal itself, deterministically from the profile.
+    """
+
+    path: str
+    login: int
+    server: str
+    password: str | None = None
+    poll_ms: int = 10
+    symbols: tuple[str, ...] = ()
+    account_id: str = ""
+    timeout_ms: int = 60_000
+    portable: bool = False
+    deviation_points: int = 20  # sent with market orders when a command sets no limit
+    max_retries: int = 3  # fresh-tick retries after a requote / price change / price off
+    reconnect_min_ms: int = 100
+    reconnect_max_ms: int = 5_000
+    health_every_ms: int = 1_000
+    last_seq: int = 0
+    sim_profile: TerminalProfile | None = None
+    sim_endpoint: SimEndpoint | None = None
+
+    @property
+    def key(self) -> str:
+        """The copier's account id for this terminal."""
+        return self.account_id or f"mt5-{self.login}"
+
+    def problems(self) -> list[str]:
+        """What is wrong with this configuration, in words (empty when it can work)."""
+        found: list[str] = []
+        if self.login <= 0:
+            found.append(f"MT5 login must be a positive account number, not {self.login}")
+        if not self.server.strip():
+            found.append("MT5 server name is empty")
+        if not 1 <= self.poll_ms <= 1_000:
+            found.append(f"MT5 poll period {self.poll_ms} ms is outside 1–1000 ms")
+        if self.max_retries < 0:
+            found.append("MT5 retries cannot be negative")
+        if self.reconnect_min_ms <= 0 or self.reconnect_max_ms < self.reconnect_min_ms:
+            found.append("MT5 reconnect backoff must be positive and min ≤ max")
+        return found

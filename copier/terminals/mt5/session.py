@@ -1,0 +1,265 @@
+"""The worker's handle on one MetaTrader5 module: connects, verifies the account, reads the account.
+
+Every call goes through :meth:`Session.call`, which turns a ``None`` answer into either a
+:class:`TerminalLost` (the link to the terminal is gone: reconnect) or an :class:`CallFailed`
+carrying the terminal's reason. ``mt5`` is the real package or the stand-in; both look the same.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from copier.domain import (
+    AccountInfo,
+    MarginMode,
+    OrderType,
+    PendingOrder,
+    Platform,
+    Position,
+    Quote,
+    Side,
+    SymbolSpec,
+)
+from copier.terminals.mt5.config import Mt5Config
+from copier.terminals.mt5.messages import CONNECTION_LOST_CODES, last_error_text
+from copier.terminals.mt5.protocol import DealRow, OrderRow, PositionRow
+
+ACCOUNT_MARGIN_MODE_RETAIL_HEDGING = 2
+
+# MT5 order type numbers of the pending types the copier copies (stop-limit orders are not).
+ORDER_TYPES: dict[int, OrderType] = {
+    0: OrderType.BUY,
+    1: OrderType.SELL,
+    2: OrderType.BUY_LIMIT,
+    3: OrderType.SELL_LIMIT,
+    4: OrderType.BUY_STOP,
+    5: OrderType.SELL_STOP,
+}
+ORDER_TYPE_NUMBERS: dict[OrderType, int] = {v: k for k, v in ORDER_TYPES.items()}
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class TerminalLost(Exception):
+    """The link to the terminal failed (IPC error or terminal closed); reconnect and go on."""
+
+
+class CallFailed(Exception):
+    """A terminal call answered None for a reason other than a lost link."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Session:
+    def __init__(self, mt5: Any, config: Mt5Config) -> None:
+        self.mt5 = mt5
+        self.config = config
+        self.hedging = True
+        self.account: AccountInfo | None = None
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        result = getattr(self.mt5, name)(*args, **kwargs)
+        if result is None:
+            code, description = self.mt5.last_error()
+            reason = last_error_text(code, description)
+            if code in CONNECTION_LOST_CODES:
+                raise TerminalLost(f"{name}: {reason}")
+            raise CallFailed(code, reason)
+        return result
+
+    def connect(self) -> list[str]:
+        """Initialize, check the account is the configured one, select symbols.
+
+        Returns problems a user should see (e.g. a symbol the broker does not have); raises
+        :class:`CallFailed`/:class:`TerminalLost` when the terminal cannot be used at all.
+        """
+        cfg = self.config
+        options: dict[str, Any] = {
+            "login": cfg.login,
+            "server": cfg.server,
+            "timeout": cfg.timeout_ms,
+            "portable": cfg.portable,
+        }
+        if cfg.password:
+            options["password"] = cfg.password
+        if not self.mt5.initialize(cfg.path, **options):
+            code, description = self.mt5.last_error()
+            self.mt5.shutdown()
+            reason = f"cannot open MT5 terminal at {cfg.path}: {last_error_text(code, description)}"
+            if code in CONNECTION_LOST_CODES:
+                raise TerminalLost(reason)
+            raise CallFailed(code, reason)
+        info = self.call("account_info")
+        if info.login != cfg.login or info.server != cfg.server:
+            self.mt5.shutdown()
+            raise CallFailed(
+                -6,
+                f"MT5 terminal at {cfg.path} is logged in to {info.login} on {info.server}, "
+                f"not {cfg.login} on {cfg.server} as configured",
+            )
+        self.hedging = info.margin_mode == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING
+        self.account = self.account_from(info)
+        return [
+            f"{symbol}: not offered by {cfg.server} (symbol_select failed) — it cannot be copied"
+            for symbol in cfg.symbols
+            if not self.mt5.symbol_select(symbol, True)
+        ]
+
+    def account_from(self, info: Any) -> AccountInfo:
+        return AccountInfo(
+            account_id=self.config.key,
+            platform=Platform.MT5,
+            login=info.login,
+            server=info.server,
+            currency=info.currency,
+            margin_mode=MarginMode.HEDGING if self.hedging else MarginMode.NETTING,
+            balance=info.balance,
+            equity=info.equity,
+            margin=info.margin,
+            margin_free=info.margin_free,
+            company=info.company,
+            trade_allowed=bool(info.trade_allowed and info.trade_expert),
+        )
+
+    def read_account(self) -> AccountInfo:
+        self.account = self.account_from(self.call("account_info"))
+        return self.account
+
+    def position_rows(self) -> tuple[PositionRow, ...]:
+        return tuple(position_row(p) for p in self.call("positions_get"))
+
+    def order_rows(self) -> tuple[OrderRow, ...]:
+        return tuple(
+            order_row(o)
+            for o in self.call("orders_get")
+            if 2 <= o.type <= 5  # pending only
+        )
+
+    def deals_of_position(self, position_id: int) -> tuple[DealRow, ...]:
+        return tuple(deal_row(d) for d in self.call("history_deals_get", position=position_id))
+
+    def mt5_time_horizon(self) -> int:
+        """A history ``date_to`` safely after now (trade servers run a few hours off UTC)."""
+        return int(time.time()) + 2 * 86_400
+
+    def spec(self, symbol: str) -> Any:
+        info = self.mt5.symbol_info(symbol)
+        if info is None:
+            self.call("symbol_select", symbol, True)  # raises with the terminal's reason
+            info = self.call("symbol_info", symbol)
+        elif not info.visible:
+            self.mt5.symbol_select(symbol, True)
+        return info
+
+
+def side_of(position_type: int) -> Side:
+    return Side.BUY if position_type == 0 else Side.SELL
+
+
+def position_row(p: Any) -> PositionRow:
+    return PositionRow(
+        ticket=p.ticket,
+        identifier=p.identifier,
+        symbol=p.symbol,
+        side=side_of(p.type),
+        volume=p.volume,
+        price_open=p.price_open,
+        sl=p.sl,
+        tp=p.tp,
+        time_msc=p.time_msc,
+        time_update_msc=p.time_update_msc,
+        magic=p.magic,
+        comment=p.comment,
+    )
+
+
+def order_row(o: Any) -> OrderRow:
+    return OrderRow(
+        ticket=o.ticket,
+        symbol=o.symbol,
+        order_type=ORDER_TYPES[o.type],
+        volume=o.volume_current,
+        price=o.price_open,
+        sl=o.sl,
+        tp=o.tp,
+        time_setup_msc=o.time_setup_msc,
+        expiration_ms=o.time_expiration * 1000,
+        magic=o.magic,
+        comment=o.comment,
+    )
+
+
+def deal_row(d: Any) -> DealRow:
+    return DealRow(
+        ticket=d.ticket,
+        order=d.order,
+        position_id=d.position_id,
+        entry=d.entry,
+        side=side_of(d.type),
+        volume=d.volume,
+        price=d.price,
+        time_msc=d.time_msc,
+        symbol=d.symbol,
+        magic=d.magic,
+        comment=d.comment,
+    )
+
+
+def symbol_spec(info: Any) -> SymbolSpec:
+    return SymbolSpec(
+        name=info.name,
+        digits=info.digits,
+        point=info.point,
+        contract_size=info.trade_contract_size,
+        tick_size=info.trade_tick_size,
+        tick_value=info.trade_tick_value,
+        volume_min=info.volume_min,
+        volume_max=info.volume_max,
+        volume_step=info.volume_step,
+        stops_level=info.trade_stops_level,
+        filling_mode=info.filling_mode,
+        currency_profit=info.currency_profit,
+        description=info.description,
+    )
+
+
+def to_position(row: PositionRow, profit: float = 0.0) -> Position:
+    return Position(
+        ticket=row.ticket,
+        symbol=row.symbol,
+        side=row.side,
+        volume=row.volume,
+        open_price=row.price_open,
+        sl=row.sl,
+        tp=row.tp,
+        magic=row.magic,
+        comment=row.comment,
+        open_time_ms=row.time_msc,
+        profit=profit,
+    )
+
+
+def to_pending(row: OrderRow) -> PendingOrder:
+    return PendingOrder(
+        ticket=row.ticket,
+        symbol=row.symbol,
+        order_type=row.order_type,
+        volume=row.volume,
+        price=row.price,
+        sl=row.sl,
+        tp=row.tp,
+        magic=row.magic,
+        comment=row.comment,
+        time_ms=row.time_setup_msc,
+        expiration_ms=row.expiration_ms,
+    )
+
+
+def to_quote(symbol: str, tick: Any) -> Quote:
+    return Quote(symbol=symbol, bid=tick.bid, ask=tick.ask, time_ms=tick.time_msc)
