@@ -1,0 +1,33 @@
+"""The EA bridge: WebSocket server, protocol v1 and the EA-session terminal adapter."""
+
+from copier.bridge.auth import (
+    AuthRefusal,
+    CallbackKeyVerifier,
+    KeyVerifier,
+    MemoryKeyVerifier,
+    account_id_for,
+)
+from copier.bridge.config import BridgeConfig, BridgeConfigError
+from copier.bridge.protocol import PATH, PROTOCOL_VERSION, CloseCode, MsgType, Role
+from copier.bridge.server import BridgeServer
+from copier.bridge.session import SessionInfo
+from copier.bridge.terminal import EaTerminal, TerminalUnavailable
+
+__all__ = [
+    "PATH",
+    "PROTOCOL_VERSION",
+    "AuthRefusal",
+    "BridgeConfig",
+    "BridgeConfigError",
+    "BridgeServer",
+    "CallbackKeyVerifier",
+    "CloseCode",
+    "EaTerminal",
+    "KeyVerifier",
+    "MemoryKeyVerifier",
+    "MsgType",
+    "Role",
+    "SessionInfo",
+    "TerminalUnavailable",
+    "account_id_for",
+]

@@ -1,0 +1,225 @@
+"""Frames ↔ typed messages: strict validation with human reasons, compact JSON out.
+
+Each schema in ``copier.bridge.protocol`` is compiled once into a list of field checks taken
+from its annotations: ints must be JSON integers, floats any finite JSON number, booleans
+``true``/``false``, enumerations one of their documented strings. Unknown fields are ignored so
+a newer EA may add fields without breaking an older bridge. Fields with a default may be omitted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import typing
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from copier.bridge.protocol import MESSAGE_CLASSES, ErrorCode, Message, MsgType
+
+
+class FrameError(Exception):
+    """A frame the bridge (or an EA) refuses; ``code`` goes into the error frame."""
+
+    def __init__(self, code: ErrorCode, reason: str, ref: str = "") -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.ref = ref
+
+
+Check = Callable[[Any, str], Any]
+_MISSING = object()
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _check_int(value: Any, where: str) -> int:
+    if type(value) is not int:
+        text = f"{where} must be a whole number, got {_show(value)}"
+        raise FrameError(ErrorCode.WRONG_TYPE, text)
+    return value
+
+
+def _check_float(value: Any, where: str) -> float:
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value):
+            raise FrameError(ErrorCode.BAD_VALUE, f"{where} must be finite")
+        return value
+    if kind is int:
+        return float(value)
+    raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be a number, got {_show(value)}")
+
+
+def _check_str(value: Any, where: str) -> str:
+    if type(value) is not str:
+        raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be text, got {_show(value)}")
+    return value
+
+
+def _check_bool(value: Any, where: str) -> bool:
+    if type(value) is not bool:
+        raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be true or false, got {_show(value)}")
+    return value
+
+
+def _enum_check(enum: type[StrEnum]) -> Check:
+    allowed = {member.value: member for member in enum}
+    listing = ", ".join(allowed)
+
+    def check(value: Any, where: str) -> StrEnum:
+        if type(value) is not str:
+            raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be text, got {_show(value)}")
+        member = allowed.get(value)
+        if member is None:
+            text = f"{where} must be one of {listing}, got {value[:40]!r}"
+            raise FrameError(ErrorCode.BAD_VALUE, text)
+        return member
+
+    return check
+
+
+def _items_check(item_cls: type) -> Check:
+    fields = _compile(item_cls)
+
+    def check(value: Any, where: str) -> tuple[Any, ...]:
+        if type(value) is not list:
+            raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be a list, got {_show(value)}")
+        out = []
+        for index, item in enumerate(value):
+            if type(item) is not dict:
+                raise FrameError(ErrorCode.WRONG_TYPE, f"{where}[{index}] must be an object")
+            out.append(_build(item_cls, fields, item, f"{where}[{index}]"))
+        return tuple(out)
+
+    return check
+
+
+_SCALAR_CHECKS: dict[Any, Check] = {
+    int: _check_int,
+    float: _check_float,
+    str: _check_str,
+    bool: _check_bool,
+}
+
+FieldChecks = tuple[tuple[str, bool, Check], ...]  # (wire name, required, check)
+
+
+def _compile(cls: type) -> FieldChecks:
+    hints = typing.get_type_hints(cls)
+    compiled = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if hint in _SCALAR_CHECKS:
+            check = _SCALAR_CHECKS[hint]
+        elif isinstance(hint, type) and issubclass(hint, StrEnum):
+            check = _enum_check(hint)
+        elif typing.get_origin(hint) is tuple:
+            check = _items_check(typing.get_args(hint)[0])
+        else:
+            raise TypeError(f"{cls.__name__}.{f.name}: unsupported wire type {hint}")
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        compiled.append((f.name, required, check))
+    return tuple(compiled)
+
+
+def _build(cls: type, fields: FieldChecks, data: dict[str, Any], where: str) -> Any:
+    values = {}
+    for name, required, check in fields:
+        value = data.get(name, _MISSING)
+        if value is _MISSING:
+            if required:
+                raise FrameError(ErrorCode.MISSING_FIELD, f"{where}: missing field '{name}'")
+            continue
+        values[name] = check(value, f"{where}.{name}")
+    return cls(**values)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value) if value is None or isinstance(value, bool | int | float | str) else ""
+    kind = {dict: "an object", list: "a list", type(None): "null"}.get(type(value), "")
+    return kind or (text[:40] if text else type(value).__name__)
+
+
+_SCHEMAS: dict[str, tuple[type[Message], FieldChecks]] = {
+    cls.TYPE.value: (cls, _compile(cls)) for cls in MESSAGE_CLASSES
+}
+
+
+def _ref(frame_type: str, data: dict[str, Any]) -> str:
+    """What an error frame points at: the type, plus the seq or id when the frame has one."""
+    seq, ident = data.get("seq"), data.get("id")
+    if type(seq) is int:
+        return f"{frame_type}:{seq}"
+    if type(ident) in (int, str):
+        return f"{frame_type}:{str(ident)[:80]}"
+    return frame_type
+
+
+def parse_object(text: str | bytes) -> dict[str, Any]:
+    """JSON text → object, refusing anything that is not one JSON object."""
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise FrameError(ErrorCode.MALFORMED, f"frame is not valid JSON ({_short(exc)})") from None
+    if type(data) is not dict:
+        raise FrameError(ErrorCode.MALFORMED, "frame must be a JSON object")
+    return data
+
+
+def decode_object(data: dict[str, Any]) -> Message:
+    frame_type = data.get("t")
+    if type(frame_type) is not str:
+        raise FrameError(ErrorCode.MALFORMED, "frame has no message type 't'")
+    schema = _SCHEMAS.get(frame_type)
+    if schema is None:
+        raise FrameError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {frame_type[:40]!r}")
+    cls, fields = schema
+    try:
+        message: Message = _build(cls, fields, data, frame_type)
+    except FrameError as exc:
+        exc.ref = _ref(frame_type, data)
+        raise
+    return message
+
+
+def decode(text: str | bytes) -> Message:
+    """One frame → its typed message, or FrameError with the reason."""
+    return decode_object(parse_object(text))
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).split(":", 1)[0][:60]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [to_dict(item) for item in value]
+    return value
+
+
+def to_dict(message: Any) -> dict[str, Any]:
+    """A schema instance as wire data; messages get their ``t`` first."""
+    out: dict[str, Any] = {}
+    frame_type = getattr(message, "TYPE", None)
+    if isinstance(frame_type, MsgType):
+        out["t"] = frame_type.value
+    for f in dataclasses.fields(message):
+        out[f.name] = _plain(getattr(message, f.name))
+    return out
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
+def encode(message: Message) -> str:
+    """A typed message → one compact JSON frame with every field present."""
+    return _dumps(to_dict(message))
+
+
+def encode_dict(data: dict[str, Any]) -> str:
+    return _dumps(data)

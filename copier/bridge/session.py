@@ -1,0 +1,270 @@
+"""One welcomed EA connection: its reader loop, flow limits, heartbeats and writes.
+
+Writes are synchronous: a frame goes straight into the socket's transport buffer, so the copy
+service can write a command to every slave without a task switch per slave. An EA that stops
+reading is dropped once its buffer passes the configured limit (4503), rather than letting the
+bridge hold unbounded memory for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
+
+from copier.bridge.codec import FrameError, decode, encode
+from copier.bridge.config import BridgeConfig
+from copier.bridge.protocol import (
+    Account,
+    CloseCode,
+    Error,
+    ErrorCode,
+    Event,
+    Hello,
+    Message,
+    Ping,
+    Pong,
+    Result,
+    Role,
+    Snapshot,
+)
+from copier.bridge.ratelimit import TokenBucket
+
+if TYPE_CHECKING:
+    from copier.bridge.terminal import EaTerminal
+
+log = logging.getLogger(__name__)
+
+MAX_SNAPSHOT_PARTS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What the UI shows about one EA connection."""
+
+    session_id: str
+    account_id: str
+    role: Role
+    address: str
+    since_ms: int
+    last_heartbeat_ms: int
+    rtt_ms: float | None
+    ea_version: str
+    terminal_build: int
+
+
+class Session:
+    def __init__(
+        self,
+        ws: ServerConnection,
+        hello: Hello,
+        account_id: str,
+        session_id: str,
+        terminal: EaTerminal,
+        config: BridgeConfig,
+        clock_ms: Callable[[], int],
+    ) -> None:
+        self.ws = ws
+        self.hello = hello
+        self.role = hello.role
+        self.account_id = account_id
+        self.session_id = session_id
+        self.terminal = terminal
+        self.config = config
+        self.clock_ms = clock_ms
+        self.address = _address(ws)
+        self.since_ms = clock_ms()
+        self.welcomed_at = time.monotonic()
+        now = time.monotonic()
+        self.last_rx = now
+        self.last_rx_ms = self.since_ms
+        self.last_ping = now
+        self.rtt_ms: float | None = None
+        self.closing = False
+        self._bucket = TokenBucket(config.rate_per_s, config.rate_burst, now)
+        self._bad_frames = 0
+        self._ack_seq = 0
+        self._ack_pending = False
+        self._ping_id = 0
+        self._pings: dict[int, float] = {}
+        self._heard = asyncio.Event()
+        self._snapshot_parts: dict[int, list[Snapshot]] = {}
+        self._close_task: asyncio.Task[None] | None = None
+        self._loop = asyncio.get_running_loop()
+
+    # ----- writing --------------------------------------------------------------------------
+    def send(self, frame: str) -> bool:
+        """Write one text frame now; False when the session is closing or closed."""
+        ws = self.ws
+        if self.closing or ws.protocol.state is not State.OPEN:
+            return False
+        ws.protocol.send_text(frame.encode())
+        ws.send_data()
+        if ws.transport.get_write_buffer_size() > self.config.send_buffer_limit:
+            self.close_soon(CloseCode.SLOW_CONSUMER, "EA does not read its frames")
+        return True
+
+    def send_message(self, message: Message) -> bool:
+        return self.send(encode(message))
+
+    def ack_later(self, seq: int) -> None:
+        """Acknowledge up to ``seq`` once the frames already buffered are handled (cumulative)."""
+        if seq > self._ack_seq:
+            self._ack_seq = seq
+        if not self._ack_pending:
+            self._ack_pending = True
+            self._loop.call_soon(self._flush_ack)
+
+    def _flush_ack(self) -> None:
+        self._ack_pending = False
+        self.send(f'{{"t":"ack","seq":{self._ack_seq}}}')
+
+    def ping(self) -> None:
+        self._ping_id += 1
+        self._pings[self._ping_id] = time.perf_counter()
+        if len(self._pings) > 8:  # unanswered pings: keep the newest only
+            del self._pings[min(self._pings)]
+        self.last_ping = time.monotonic()
+        self.send_message(Ping(id=self._ping_id, ts=self.clock_ms()))
+
+    async def probe(self, timeout_s: float) -> bool:
+        """Ping and wait for any frame: whether this session is still alive."""
+        self._heard.clear()
+        self.ping()
+        try:
+            await asyncio.wait_for(self._heard.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
+    # ----- closing --------------------------------------------------------------------------
+    async def close(self, code: CloseCode, reason: str) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        log.info("%s %s: closing %d %s", self.account_id, self.role, code, reason)
+        await self.ws.close(int(code), reason[:120])
+
+    def close_soon(self, code: CloseCode, reason: str) -> None:
+        if not self.closing and self._close_task is None:
+            self._close_task = asyncio.ensure_future(self.close(code, reason))
+
+    # ----- reading --------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Read frames until the connection ends."""
+        try:
+            async for raw in self.ws:
+                now = time.monotonic()
+                self.last_rx = now
+                self._heard.set()
+                if not self._bucket.take(now):
+                    await self.close(CloseCode.RATE_LIMITED, "too many frames: slow down")
+                    return
+                if type(raw) is not str:
+                    await self.close(CloseCode.BINARY_FRAME, "binary frames are not accepted")
+                    return
+                try:
+                    message = decode(raw)
+                except FrameError as exc:
+                    await self.refuse(exc)
+                    continue
+                if type(message) is Event:
+                    await self._on_event(message)
+                else:
+                    await self._dispatch(message)
+                if self.closing:
+                    return
+        except ConnectionClosed:
+            pass
+
+    async def _on_event(self, message: Event) -> None:
+        if self.role is not Role.MONITOR:
+            await self.refuse(
+                FrameError(
+                    ErrorCode.WRONG_ROLE, "only a monitor sends events", f"event:{message.seq}"
+                )
+            )
+            return
+        await self.terminal.deliver_event(message, self)
+
+    async def _dispatch(self, message: Message) -> None:
+        kind = type(message)
+        if kind is Pong:
+            self._on_pong(message)  # type: ignore[arg-type]
+        elif kind is Ping:
+            self.send_message(Pong(id=message.id))  # type: ignore[attr-defined]
+        elif kind is Result:
+            if self.role is not Role.EXECUTOR:
+                await self.refuse(
+                    FrameError(ErrorCode.WRONG_ROLE, "only an executor sends results", "result")
+                )
+                return
+            self.terminal.on_result(message)  # type: ignore[arg-type]
+        elif kind is Account:
+            self.terminal.on_account(message, self)  # type: ignore[arg-type]
+        elif kind is Snapshot:
+            await self._on_snapshot_part(message)  # type: ignore[arg-type]
+        else:
+            text = f"{message.TYPE.value} is not expected from an EA after welcome"
+            await self.refuse(FrameError(ErrorCode.UNEXPECTED, text, message.TYPE.value))
+
+    def _on_pong(self, message: Pong) -> None:
+        sent = self._pings.pop(message.id, None)
+        if sent is None:
+            return
+        self.rtt_ms = (time.perf_counter() - sent) * 1000.0
+        self.last_rx_ms = self.clock_ms()
+        self.terminal.on_heartbeat(self)
+
+    async def _on_snapshot_part(self, part: Snapshot) -> None:
+        parts = self._snapshot_parts.setdefault(part.sid, [])
+        if part.part != len(parts) + 1 or len(parts) >= MAX_SNAPSHOT_PARTS:
+            self._snapshot_parts.pop(part.sid, None)
+            expected = len(parts) + 1
+            await self.refuse(
+                FrameError(
+                    ErrorCode.BAD_VALUE,
+                    f"snapshot {part.sid}: part {part.part}, expected {expected}",
+                    f"snapshot:{part.sid}",
+                )
+            )
+            return
+        parts.append(part)
+        if part.last:
+            del self._snapshot_parts[part.sid]
+            self.terminal.on_snapshot(part.sid, parts, self)
+
+    async def refuse(self, error: FrameError) -> None:
+        """Answer a bad frame with an error frame; too many of them end the session."""
+        self._bad_frames += 1
+        log.warning("%s %s: refused frame: %s", self.account_id, self.role, error.reason)
+        if self._bad_frames > self.config.bad_frame_limit:
+            await self.close(CloseCode.MALFORMED, f"too many bad frames; last: {error.reason}")
+            return
+        self.send_message(Error(code=error.code, msg=error.reason[:200], ref=error.ref))
+
+    # ----- status ---------------------------------------------------------------------------
+    def info(self) -> SessionInfo:
+        return SessionInfo(
+            session_id=self.session_id,
+            account_id=self.account_id,
+            role=self.role,
+            address=self.address,
+            since_ms=self.since_ms,
+            last_heartbeat_ms=self.last_rx_ms,
+            rtt_ms=self.rtt_ms,
+            ea_version=self.hello.ea,
+            terminal_build=self.hello.build,
+        )
+
+
+def _address(ws: ServerConnection) -> str:
+    remote = ws.remote_address
+    return str(remote[0]) if remote else "?"

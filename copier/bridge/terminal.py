@@ -1,0 +1,294 @@
+"""EaTerminal: the Terminal interface over one account's EA sessions (monitor in, executor out).
+
+Events from the monitor session reach the sink in ``seq`` order and are acknowledged only after
+``sink.on_event`` returned. Commands are written to the executor session at once, kept until
+their result arrives, and written again to the next executor session after a reconnect; the
+executor drops ids it has already executed. Snapshots are cached briefly because the copy
+service refreshes every few hundred milliseconds and an EA need not rebuild one that often.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from copier.bridge.codec import encode
+from copier.bridge.convert import (
+    account_from_hello,
+    command_to_wire,
+    event_to_domain,
+    result_to_domain,
+    snapshot_to_domain,
+)
+from copier.bridge.protocol import (
+    Account,
+    CloseCode,
+    Event,
+    Result,
+    Role,
+    Snapshot,
+    SnapshotRequest,
+)
+from copier.domain import Command, ExecutionResult, MasterEvent, TerminalSnapshot
+from copier.terminals.base import TerminalSink, TerminalStatus
+
+if TYPE_CHECKING:
+    from copier.bridge.session import Session
+
+log = logging.getLogger(__name__)
+
+RESULT_MEMORY = 10_000
+BACKLOG_LIMIT = 10_000
+
+
+class TerminalUnavailable(ConnectionError):
+    """No EA session can answer for this account now."""
+
+
+class EaTerminal:
+    """One account served by EA sessions; ``kind == "ea"``."""
+
+    def __init__(
+        self,
+        account_id: str,
+        *,
+        last_seq: int = 0,
+        clock_ms: Callable[[], int] | None = None,
+        snapshot_timeout_s: float = 5.0,
+        snapshot_max_age_ms: int = 1000,
+        symbols_max_age_ms: int = 60_000,
+    ) -> None:
+        self._account_id = account_id
+        self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
+        self._snapshot_timeout_s = snapshot_timeout_s
+        self._snapshot_max_age_ms = snapshot_max_age_ms
+        self._symbols_max_age_ms = symbols_max_age_ms
+        self._sink: TerminalSink | None = None
+        self._last_seq = last_seq
+        self._backlog: deque[MasterEvent] = deque()
+        self._event_lock = asyncio.Lock()
+        self._sessions: dict[Role, Session] = {}
+        self._ready: set[Role] = set()
+        self._inflight: OrderedDict[str, str] = OrderedDict()  # command id → encoded frame
+        self._results: OrderedDict[str, ExecutionResult] = OrderedDict()
+        self._snapshot: TerminalSnapshot | None = None
+        self._snapshot_at = 0  # clock ms when the cached snapshot arrived
+        self._symbols_at = 0  # clock ms of the last snapshot that carried symbols
+        self._sids = itertools.count(1)
+        self._snapshot_waiters: dict[int, tuple[Session, asyncio.Future[TerminalSnapshot]]] = {}
+        self._since_ms = self._clock_ms()
+
+    # ----- Terminal -----------------------------------------------------------------------
+    @property
+    def account_id(self) -> str:
+        return self._account_id
+
+    @property
+    def kind(self) -> str:
+        return "ea"
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._ready)
+
+    @property
+    def last_seq(self) -> int:
+        """The newest event seq the sink has handled for this account."""
+        return self._last_seq
+
+    async def start(self, sink: TerminalSink) -> None:
+        """Deliver events to ``sink``, first those that arrived before it was set."""
+        while self._backlog:
+            event = self._backlog.popleft()
+            async with self._event_lock:
+                if event.seq > self._last_seq:
+                    await sink.on_event(event)
+                    self._last_seq = event.seq
+        self._sink = sink
+        monitor = self._sessions.get(Role.MONITOR)
+        if monitor is not None and self._last_seq:
+            monitor.ack_later(self._last_seq)
+        sink.on_status(self.status())
+
+    async def stop(self) -> None:
+        self._sink = None
+
+    def submit(self, command: Command) -> None:
+        """Write the command to the executor now, or keep it for the next executor session."""
+        known = self._results.get(command.id)
+        if known is not None:
+            sink = self._sink
+            if sink is not None:  # a repeat: answered with the first result, never re-executed
+                asyncio.get_running_loop().call_soon(sink.on_result, known)
+            return
+        if command.id in self._inflight:
+            return  # written already, and written again on every executor reconnect
+        frame = encode(command_to_wire(command))
+        self._inflight[command.id] = frame
+        executor = self._sessions.get(Role.EXECUTOR)
+        if executor is not None:
+            executor.send(frame)
+
+    async def snapshot(self) -> TerminalSnapshot:
+        """A snapshot no older than ``snapshot_max_age_ms``, asked of the EA when needed."""
+        now = self._clock_ms()
+        cached = self._snapshot
+        if cached is not None and now - self._snapshot_at <= self._snapshot_max_age_ms:
+            return cached
+        session = self._sessions.get(Role.EXECUTOR) or self._sessions.get(Role.MONITOR)
+        if session is None:
+            if cached is not None:
+                return cached
+            raise TerminalUnavailable(f"{self._account_id}: no EA connected")
+        with_symbols = cached is None or now - self._symbols_at > self._symbols_max_age_ms
+        sid = next(self._sids)
+        future: asyncio.Future[TerminalSnapshot] = asyncio.get_running_loop().create_future()
+        self._snapshot_waiters[sid] = (session, future)
+        session.send_message(SnapshotRequest(sid=sid, symbols=with_symbols))
+        try:
+            return await asyncio.wait_for(future, self._snapshot_timeout_s)
+        except TimeoutError:
+            raise TimeoutError(
+                f"{self._account_id}: EA sent no snapshot within {self._snapshot_timeout_s:g} s"
+            ) from None
+        finally:
+            self._snapshot_waiters.pop(sid, None)
+
+    # ----- called by the bridge -----------------------------------------------------------
+    def session(self, role: Role) -> Session | None:
+        return self._sessions.get(role)
+
+    def attach(self, session: Session) -> None:
+        """A welcomed session takes over its role; an executor gets every unresulted command."""
+        self._sessions[session.role] = session
+        if session.role is Role.EXECUTOR:
+            for frame in self._inflight.values():
+                session.send(frame)
+
+    def detach(self, session: Session) -> None:
+        if self._sessions.get(session.role) is not session:
+            return
+        del self._sessions[session.role]
+        self._ready.discard(session.role)
+        for sid, (owner, future) in list(self._snapshot_waiters.items()):
+            if owner is session and not future.done():
+                future.set_exception(TerminalUnavailable(f"{self._account_id}: EA disconnected"))
+                self._snapshot_waiters.pop(sid, None)
+        self._since_ms = self._clock_ms()
+        self._emit_status()
+
+    def mark_ready(self, session: Session) -> None:
+        """The session sent its first snapshot (or did not in time): the account is usable."""
+        if self._sessions.get(session.role) is session and session.role not in self._ready:
+            was_connected = self.connected
+            self._ready.add(session.role)
+            if not was_connected:
+                self._since_ms = self._clock_ms()
+            self._emit_status()
+
+    async def deliver_event(self, message: Event, session: Session) -> None:
+        if message.seq <= self._last_seq:
+            session.ack_later(self._last_seq)  # seen before: acknowledged again, not delivered
+            return
+        event = event_to_domain(message, self._account_id, self._clock_ms())
+        sink = self._sink
+        if sink is None:
+            if len(self._backlog) < BACKLOG_LIMIT and (
+                not self._backlog or self._backlog[-1].seq < event.seq
+            ):
+                self._backlog.append(event)  # held unacknowledged until start(sink)
+            return
+        async with self._event_lock:
+            if message.seq <= self._last_seq:
+                session.ack_later(self._last_seq)
+                return
+            try:
+                await sink.on_event(event)
+            except Exception:
+                log.exception("%s: event %d not taken in", self._account_id, message.seq)
+                await session.close(CloseCode.INTERNAL_ERROR, "copier could not store the event")
+                return
+            self._last_seq = message.seq
+        self._snapshot_at = 0  # positions changed: the next snapshot() asks the EA
+        session.ack_later(message.seq)
+
+    def on_result(self, message: Result) -> None:
+        if message.id in self._results:
+            return  # the same result again (a resent command answered twice)
+        self._inflight.pop(message.id, None)
+        self._snapshot_at = 0  # the slave's positions changed: the next snapshot() asks the EA
+        result = result_to_domain(message, self._account_id)
+        self._results[message.id] = result
+        if len(self._results) > RESULT_MEMORY:
+            self._results.popitem(last=False)
+        sink = self._sink
+        if sink is not None:
+            sink.on_result(result)
+
+    def on_snapshot(self, sid: int, parts: Sequence[Snapshot], session: Session) -> None:
+        snap = snapshot_to_domain(session.hello, self._account_id, parts)
+        now = self._clock_ms()
+        if snap.symbols:
+            self._symbols_at = now
+        elif self._snapshot is not None:
+            snap = replace(snap, symbols=self._snapshot.symbols, quotes=self._snapshot.quotes)
+        self._snapshot, self._snapshot_at = snap, now
+        waiter = self._snapshot_waiters.pop(sid, None)
+        if waiter is not None and not waiter[1].done():
+            waiter[1].set_result(snap)
+        if session.role not in self._ready:
+            self.mark_ready(session)
+        else:
+            self._emit_status()
+
+    def on_account(self, message: Account, session: Session) -> None:
+        if self._snapshot is not None:
+            account = account_from_hello(
+                session.hello,
+                self._account_id,
+                balance=message.balance,
+                equity=message.equity,
+                margin=message.margin,
+                free=message.free,
+                trade=message.trade,
+            )
+            self._snapshot = replace(self._snapshot, account=account)
+        self._emit_status()
+
+    def on_heartbeat(self, session: Session) -> None:
+        self._emit_status()
+
+    @property
+    def pending_commands(self) -> int:
+        """Commands written (or waiting to be written) that have no result yet."""
+        return len(self._inflight)
+
+    def status(self) -> TerminalStatus:
+        session = self._sessions.get(Role.EXECUTOR) or self._sessions.get(Role.MONITOR)
+        roles = " and ".join(sorted(r.value for r in self._ready)) or "no EA"
+        snap = self._snapshot
+        return TerminalStatus(
+            account_id=self._account_id,
+            connected=self.connected,
+            since_ms=self._since_ms,
+            last_heartbeat_ms=session.last_rx_ms if session else 0,
+            rtt_ms=session.rtt_ms if session else None,
+            build=f"EA {session.hello.ea} / build {session.hello.build}" if session else "",
+            trade_allowed=snap.account.trade_allowed
+            if snap
+            else bool(session and session.hello.trade),
+            account=snap.account if snap else None,
+            positions=len(snap.positions) if snap else 0,
+            detail=f"{roles} connected" if self._ready else "no EA connected",
+        )
+
+    def _emit_status(self) -> None:
+        sink = self._sink
+        if sink is not None:
+            sink.on_status(self.status())

@@ -1,0 +1,20 @@
+"""The reference EA: a Python protocol-v1 client that behaves as the MQL Monitor and Executor."""
+
+from copier.refea.client import EaSettings, EventOutbox, ReferenceEa, backoff_delay
+from copier.refea.detect import Change, Look, diff
+from copier.refea.executor import CommandMemory, Executor
+from copier.refea.run import main, run_reference_ea
+
+__all__ = [
+    "Change",
+    "CommandMemory",
+    "EaSettings",
+    "EventOutbox",
+    "Executor",
+    "Look",
+    "ReferenceEa",
+    "backoff_delay",
+    "diff",
+    "main",
+    "run_reference_ea",
+]
