@@ -308,7 +308,7 @@ def order_check(request: dict[str, Any], /) -> OrderCheckResult | None:
     return result
 
 
-def order_send(request: dict[str, Any], /) -> OrderSendResult | None:
+def order_send(request: dict[str, Any]) -> OrderSendResult | None:
     result: OrderSendResult | None = _call("order_send", dict(request))
     return result
 

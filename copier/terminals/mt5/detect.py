@@ -214,9 +214,10 @@ def _position_changed(
     if before.side != after.side:
         _netting_reversal(state, before, after)
         return
-    delta = after.volume - before.volume
+    delta = round(after.volume - before.volume, 8)  # volumes are lot steps: drop float dust
     if absorbed is not None:  # a filled pending already reported this much volume
-        delta -= absorbed.volume if absorbed.order_type.side == after.side else -absorbed.volume
+        signed = absorbed.volume if absorbed.order_type.side == after.side else -absorbed.volume
+        delta = round(delta - signed, 8)
     if delta > _EPSILON:
         price = state.recent_deals(after.identifier, (DEAL_ENTRY_IN,), delta) or _added_price(
             before, after, delta

@@ -106,6 +106,7 @@ class Connected:
 @dataclass(frozen=True, slots=True)
 class Disconnected:
     reason: str
+    fatal: bool = False  # nothing a retry can fix (e.g. the package is missing)
 
 
 @dataclass(frozen=True, slots=True)

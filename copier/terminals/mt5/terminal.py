@@ -1,0 +1,315 @@
+"""Mt5Terminal: the Terminal adapter for an MT5 account driven directly through MetaTrader5.
+
+The terminal is bound inside a worker process (one per terminal, spawned); this side lives on the
+copier's event loop and never blocks it: a reader thread hands worker messages to the loop, a
+writer thread sends commands. This side owns what must survive a worker crash — the event seq,
+the baseline the diff continues from, the results of executed command ids and the commands in
+flight — so a restarted worker resynchronises from the terminal without duplicating anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import multiprocessing
+import queue
+import threading
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from copier.domain import Command, ExecutionResult, TerminalSnapshot
+from copier.terminals.base import TerminalSink, TerminalStatus
+from copier.terminals.mt5.config import Mt5Config
+from copier.terminals.mt5.protocol import (
+    Baseline,
+    Changes,
+    Connected,
+    Disconnected,
+    Execute,
+    Executed,
+    Health,
+    SnapshotReply,
+    SnapshotRequest,
+    StopWorker,
+)
+from copier.terminals.mt5.session import now_ms
+from copier.terminals.mt5.worker import run_worker
+
+SNAPSHOT_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 3.0
+
+
+class _WorkerGone:
+    """The worker's pipe closed (it exited or crashed)."""
+
+
+class Mt5Terminal:
+    def __init__(self, config: Mt5Config, *, simulate: bool = False) -> None:
+        problems = config.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.config = config
+        self.simulate = simulate
+        self.seq = config.last_seq
+        self.baseline: Baseline | None = None
+        self.results: dict[str, ExecutionResult] = {}
+        self.in_flight: dict[str, Command] = {}
+        self.restarts = 0
+        self.last_health: Health | None = None
+        self._connected = False
+        self._since_ms = 0
+        self._sink: TerminalSink | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self._outgoing: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._process: BaseProcess | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._snapshots: dict[int, asyncio.Future[TerminalSnapshot]] = {}
+        self._request_ids = itertools.count(1)
+        self._stopping = False
+        self._fatal = ""
+        self._generation = 0
+        self._build = ""
+
+    # -- Terminal protocol --------------------------------------------------------------------
+
+    @property
+    def account_id(self) -> str:
+        return self.config.key
+
+    @property
+    def kind(self) -> str:
+        return "mt5"
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    async def start(self, sink: TerminalSink) -> None:
+        self._sink = sink
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        self._pump = asyncio.create_task(self._run_pump(), name=f"mt5-{self.account_id}")
+        await self._spawn()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._outgoing.put(StopWorker())
+        process = self._process
+        if process is not None:
+            await asyncio.to_thread(process.join, STOP_TIMEOUT_S)
+            if process.is_alive():
+                process.kill()
+                await asyncio.to_thread(process.join, STOP_TIMEOUT_S)
+        self._outgoing.put(None)  # ends the writer thread
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+        for future in self._snapshots.values():
+            if not future.done():
+                future.set_exception(ConnectionError(f"{self.account_id}: terminal stopped"))
+        self._set_connected(False, "stopped")
+
+    def submit(self, command: Command) -> None:
+        first = self.results.get(command.id)
+        if first is not None:  # a repeat: answer with the first result, execute nothing
+            if self._loop is not None and self._sink is not None:
+                self._loop.call_soon(self._sink.on_result, first)
+            return
+        if command.id in self.in_flight:
+            return  # already on its way; its one result will come
+        self.in_flight[command.id] = command
+        self._outgoing.put(Execute(command))
+
+    async def snapshot(self) -> TerminalSnapshot:
+        if self._fatal:
+            raise ConnectionError(f"{self.account_id}: {self._fatal}")
+        assert self._loop is not None, "start() the terminal first"
+        request_id = next(self._request_ids)
+        future: asyncio.Future[TerminalSnapshot] = self._loop.create_future()
+        self._snapshots[request_id] = future
+        self._outgoing.put(SnapshotRequest(request_id))
+        try:
+            return await asyncio.wait_for(future, SNAPSHOT_TIMEOUT_S)
+        except TimeoutError:
+            raise ConnectionError(
+                f"{self.account_id}: the MT5 terminal did not answer within "
+                f"{SNAPSHOT_TIMEOUT_S:.0f} s"
+            ) from None
+        finally:
+            self._snapshots.pop(request_id, None)
+
+    # -- the worker process -------------------------------------------------------------------
+
+    async def _spawn(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        to_worker_r, to_worker_w = context.Pipe(duplex=False)
+        from_worker_r, from_worker_w = context.Pipe(duplex=False)
+        process = context.Process(
+            target=run_worker,
+            args=(self.config, self.simulate, self.baseline, to_worker_r, from_worker_w),
+            name=f"mt5-worker-{self.config.login}",
+            daemon=True,
+        )
+        await asyncio.to_thread(process.start)
+        to_worker_r.close()
+        from_worker_w.close()
+        self._process = process
+        self._generation += 1
+        generation = self._generation
+        self._outgoing.put(None)  # ends the previous writer thread, if one is left
+        self._outgoing = queue.SimpleQueue()
+        for command in self.in_flight.values():  # may have run before the crash: look first
+            self._outgoing.put(Execute(command, recover=True))
+        threading.Thread(
+            target=self._read, args=(from_worker_r, generation), daemon=True,
+            name=f"mt5-read-{self.config.login}",
+        ).start()  # fmt: skip
+        threading.Thread(
+            target=self._write, args=(to_worker_w, self._outgoing), daemon=True,
+            name=f"mt5-write-{self.config.login}",
+        ).start()  # fmt: skip
+
+    def _read(self, connection: Connection, generation: int) -> None:
+        loop = self._loop
+        assert loop is not None
+        while True:
+            try:
+                message = connection.recv()
+            except (EOFError, OSError):
+                message = _WorkerGone()
+            with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
+                loop.call_soon_threadsafe(self._inbox.put_nowait, (generation, message))
+            if isinstance(message, _WorkerGone):
+                connection.close()
+                return
+
+    @staticmethod
+    def _write(connection: Connection, outgoing: queue.SimpleQueue[Any]) -> None:
+        while True:
+            message = outgoing.get()
+            if message is None:
+                break
+            try:
+                connection.send(message)
+            except (OSError, ValueError):
+                break
+            if isinstance(message, StopWorker):
+                break
+        connection.close()
+
+    async def _run_pump(self) -> None:
+        while True:
+            generation, message = await self._inbox.get()
+            if generation != self._generation:
+                continue  # left over from a worker that was replaced
+            await self._handle(message)
+
+    async def _handle(self, message: Any) -> None:
+        if isinstance(message, Changes):
+            await self._deliver(message)
+        elif isinstance(message, Executed):
+            self._executed(message.result)
+        elif isinstance(message, Connected):
+            self._build = message.build
+            self._set_connected(True, message.detail, message)
+        elif isinstance(message, Disconnected):
+            if message.fatal:
+                self._fatal = message.reason
+            self._set_connected(False, message.reason)
+        elif isinstance(message, Health):
+            self.last_health = message
+            self._report_health(message)
+        elif isinstance(message, SnapshotReply):
+            self._snapshot_reply(message)
+        elif isinstance(message, _WorkerGone):
+            await self._worker_gone()
+
+    async def _deliver(self, changes: Changes) -> None:
+        self.baseline = changes.baseline
+        assert self._sink is not None
+        for event in changes.events:
+            self.seq += 1
+            await self._sink.on_event(replace(event, seq=self.seq, received_ms=now_ms()))
+
+    def _executed(self, result: ExecutionResult) -> None:
+        if result.command_id in self.results:
+            return  # exactly one result per command, whatever a worker says twice
+        self.results[result.command_id] = result
+        self.in_flight.pop(result.command_id, None)
+        if self._sink is not None:
+            self._sink.on_result(result)
+
+    def _snapshot_reply(self, reply: SnapshotReply) -> None:
+        future = self._snapshots.get(reply.request_id)
+        if future is None or future.done():
+            return
+        if reply.snapshot is None:
+            future.set_exception(ConnectionError(f"{self.account_id}: {reply.error}"))
+        else:
+            future.set_result(reply.snapshot)
+
+    async def _worker_gone(self) -> None:
+        process = self._process
+        if process is not None:
+            await asyncio.to_thread(process.join, STOP_TIMEOUT_S)
+        if self._stopping:
+            return
+        code = process.exitcode if process is not None else None
+        if self._fatal:
+            self._set_connected(False, self._fatal)
+            return
+        self.restarts += 1
+        self._set_connected(False, f"MT5 worker stopped (exit code {code}); restarting")
+        delay = min(self.config.reconnect_min_ms * 2**self.restarts, self.config.reconnect_max_ms)
+        await asyncio.sleep(delay / 1000.0)
+        if not self._stopping:
+            await self._spawn()
+
+    # -- status -------------------------------------------------------------------------------
+
+    def _set_connected(self, connected: bool, detail: str, info: Connected | None = None) -> None:
+        if connected != self._connected:
+            self._since_ms = now_ms()
+        self._connected = connected
+        if self._sink is None:
+            return
+        self._sink.on_status(
+            TerminalStatus(
+                account_id=self.account_id,
+                connected=connected,
+                since_ms=self._since_ms,
+                last_heartbeat_ms=now_ms(),
+                build=self._build,
+                trade_allowed=info.trade_allowed if info else False,
+                account=info.account if info else None,
+                positions=len(self.baseline.positions) if self.baseline else 0,
+                detail=detail,
+            )
+        )
+
+    def _report_health(self, health: Health) -> None:
+        if self._sink is None:
+            return
+        self._sink.on_status(
+            TerminalStatus(
+                account_id=self.account_id,
+                connected=self._connected,
+                since_ms=self._since_ms,
+                last_heartbeat_ms=now_ms(),
+                rtt_ms=health.rtt_ms,
+                build=self._build,
+                trade_allowed=health.trade_allowed,
+                account=health.account,
+                positions=health.positions,
+                detail=f"poll {health.poll_cpu_ms:.3f} ms CPU",
+            )
+        )

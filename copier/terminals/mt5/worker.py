@@ -1,0 +1,272 @@
+"""The MT5 worker process: binds one terminal (the MetaTrader5 package allows one per process),
+polls it for changes, executes commands, and reconnects with backoff when the link breaks.
+
+Runs as ``multiprocessing`` spawn target :func:`run_worker`. MetaTrader5 is imported here and only
+here; with ``simulate`` the stand-in ``copier.mt5sim`` is imported instead, never silently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from copier.domain import TerminalSnapshot
+from copier.terminals.mt5.config import Mt5Config
+from copier.terminals.mt5.detect import OrderOutcome, diff
+from copier.terminals.mt5.execute import Executor
+from copier.terminals.mt5.protocol import (
+    Baseline,
+    Changes,
+    Connected,
+    DealRow,
+    Disconnected,
+    Execute,
+    Executed,
+    Health,
+    SnapshotReply,
+    SnapshotRequest,
+    StopWorker,
+)
+from copier.terminals.mt5.session import (
+    CallFailed,
+    Session,
+    TerminalLost,
+    now_ms,
+    position_row,
+    symbol_spec,
+    to_pending,
+    to_position,
+    to_quote,
+)
+
+EXIT_NO_PACKAGE = 3
+
+
+def load_module(config: Mt5Config, simulate: bool) -> Any:
+    if simulate:
+        import copier.mt5sim as standin
+        from copier.mt5sim import registry
+
+        if config.sim_endpoint is not None:
+            standin.use_endpoint(config.sim_endpoint)
+        elif config.sim_profile is not None:
+            registry.ensure(config.sim_profile)
+        else:
+            raise ValueError("a simulated MT5 terminal needs sim_endpoint or sim_profile")
+        return standin
+    import MetaTrader5  # the real package: Windows only, imported in the worker alone
+
+    return MetaTrader5
+
+
+def run_worker(
+    config: Mt5Config, simulate: bool, baseline: Baseline | None, inbox: Connection,
+    outbox: Connection,
+) -> None:  # fmt: skip
+    """Process entry point."""
+    try:
+        mt5 = load_module(config, simulate)
+    except ImportError:
+        outbox.send(
+            Disconnected(
+                "the MetaTrader5 package is not installed: it exists only for Windows "
+                "(pip install MetaTrader5); use the simulated terminal elsewhere",
+                fatal=True,
+            )
+        )
+        raise SystemExit(EXIT_NO_PACKAGE) from None
+    Worker(mt5, config, inbox, outbox, baseline).run()
+
+
+class _History:
+    """The diff's window on the terminal's history."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def deals_of_position(self, position_id: int) -> tuple[DealRow, ...]:
+        return self.session.deals_of_position(position_id)
+
+    def order_outcome(self, ticket: int) -> OrderOutcome | None:
+        found = self.session.call("history_orders_get", ticket=ticket)
+        if not found:
+            return None
+        return OrderOutcome(state=found[0].state, position_id=found[0].position_id)
+
+
+@dataclass
+class _Pending:
+    command: Execute
+    attempts: int = 0
+
+
+class Worker:
+    def __init__(
+        self, mt5: Any, config: Mt5Config, inbox: Connection, outbox: Connection,
+        baseline: Baseline | None,
+    ) -> None:  # fmt: skip
+        self.config = config
+        self.inbox = inbox
+        self.outbox = outbox
+        self.session = Session(mt5, config)
+        self.executor = Executor(self.session)
+        self.history = _History(self.session)
+        self.baseline = baseline
+        self.queue: deque[_Pending] = deque()
+        self.connected = False
+        self.running = True
+        self.backoff_ms = config.reconnect_min_ms
+        self.next_connect = 0.0
+        self.next_health = 0.0
+        self.poll_cpu = 0.0
+        self.polls = 0
+        self.rtt_ms = 0.0
+
+    def run(self) -> None:
+        period = self.config.poll_ms / 1000.0
+        next_poll = time.monotonic()
+        while self.running:
+            self._receive(max(0.0, next_poll - time.monotonic()))
+            if not self.connected:
+                self._try_connect()
+                next_poll = time.monotonic() + period
+                continue
+            self._guarded(self._execute_queue)
+            if time.monotonic() >= next_poll:
+                next_poll = max(next_poll + period, time.monotonic())
+                self._guarded(self._poll)
+                if time.monotonic() >= self.next_health:
+                    self._guarded(self._health)
+        self.session.mt5.shutdown()
+
+    # -- messages from the parent -------------------------------------------------------------
+
+    def _receive(self, timeout: float) -> None:
+        if not self.inbox.poll(timeout):
+            return
+        while self.running and self.inbox.poll():
+            try:
+                message = self.inbox.recv()
+            except (EOFError, OSError):
+                self.running = False  # the parent is gone
+                return
+            if isinstance(message, Execute):
+                self.queue.append(_Pending(message))
+            elif isinstance(message, SnapshotRequest):
+                self._reply_snapshot(message.request_id)
+            elif isinstance(message, StopWorker):
+                self.running = False
+
+    # -- connection ---------------------------------------------------------------------------
+
+    def _try_connect(self) -> None:
+        if time.monotonic() < self.next_connect:
+            return
+        try:
+            problems = self.session.connect()
+            self.connected = True
+            self.backoff_ms = self.config.reconnect_min_ms
+            account = self.session.read_account()
+            info = self.session.call("terminal_info")
+            self.outbox.send(
+                Connected(account, str(info.build), bool(info.trade_allowed), "; ".join(problems))
+            )
+            self._poll()  # resynchronise: changes while we were away become events now
+        except (TerminalLost, CallFailed) as failure:
+            self._lost(str(failure))
+
+    def _lost(self, reason: str) -> None:
+        was = self.connected
+        self.connected = False
+        self.session.mt5.shutdown()
+        self.next_connect = time.monotonic() + self.backoff_ms / 1000.0
+        self.outbox.send(Disconnected(f"{reason}; retrying in {self.backoff_ms} ms"))
+        if not was:  # failed again while reconnecting: wait longer next time
+            self.backoff_ms = min(self.backoff_ms * 2, self.config.reconnect_max_ms)
+
+    def _guarded(self, step: Any) -> None:
+        try:
+            step()
+        except TerminalLost as failure:
+            self._lost(str(failure))
+        except CallFailed as failure:  # a read refused: the terminal is not usable as it is
+            self._lost(failure.reason)
+
+    # -- work ---------------------------------------------------------------------------------
+
+    def _execute_queue(self) -> None:
+        while self.queue and self.connected:
+            item = self.queue[0]
+            item.attempts += 1
+            recover = item.command.recover or item.attempts > 1
+            # A TerminalLost here leaves the command queued: whether its order_send went through
+            # is unknown, so the next attempt runs with ``recover`` and looks first.
+            result = self.executor.execute(item.command.command, recover=recover)
+            self.queue.popleft()
+            self.outbox.send(Executed(result))
+
+    def _poll(self) -> None:
+        started_cpu = time.process_time()
+        started = time.perf_counter()
+        positions = self.session.position_rows()
+        self.rtt_ms = (time.perf_counter() - started) * 1000.0
+        current = Baseline(positions, self.session.order_rows())
+        if self.baseline is None:
+            self.baseline = current
+            self.outbox.send(Changes((), current))
+        elif current != self.baseline:
+            events = diff(self.baseline, current, self.history, self.config.key, now_ms())
+            self.baseline = current
+            self.outbox.send(Changes(tuple(events), current))
+        self.poll_cpu += time.process_time() - started_cpu
+        self.polls += 1
+
+    def _health(self) -> None:
+        self.next_health = time.monotonic() + self.config.health_every_ms / 1000.0
+        account = self.session.read_account()
+        info = self.session.call("terminal_info")
+        per_poll = self.poll_cpu / self.polls * 1000.0 if self.polls else 0.0
+        self.poll_cpu, self.polls = 0.0, 0
+        positions = len(self.baseline.positions) if self.baseline else 0
+        self.outbox.send(
+            Health(account, positions, self.rtt_ms, bool(info.trade_allowed), per_poll)
+        )
+
+    def _reply_snapshot(self, request_id: int) -> None:
+        if not self.connected:
+            self.outbox.send(SnapshotReply(request_id, None, "the MT5 terminal is not connected"))
+            return
+        try:
+            snapshot = self._snapshot()
+        except (TerminalLost, CallFailed) as failure:
+            self.outbox.send(SnapshotReply(request_id, None, str(failure)))
+            return
+        self.outbox.send(SnapshotReply(request_id, snapshot))
+
+    def _snapshot(self) -> TerminalSnapshot:
+        s = self.session
+        raw_positions = s.call("positions_get")
+        positions = tuple(to_position(position_row(p), p.profit) for p in raw_positions)
+        orders = tuple(to_pending(o) for o in s.order_rows())
+        names = set(self.config.symbols) | {p.symbol for p in positions}
+        names |= {o.symbol for o in orders}
+        symbols, quotes = {}, {}
+        for name in sorted(names):
+            info = s.mt5.symbol_info(name)
+            if info is None:
+                continue
+            symbols[name] = symbol_spec(info)
+            tick = s.mt5.symbol_info_tick(name)
+            if tick is not None:
+                quotes[name] = to_quote(name, tick)
+        return TerminalSnapshot(
+            account=s.read_account(),
+            positions=positions,
+            orders=orders,
+            symbols=symbols,
+            quotes=quotes,
+            time_ms=now_ms(),
+        )
