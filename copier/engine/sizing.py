@@ -1,0 +1,184 @@
+"""Lot sizing (SPEC §4): the lot mode, the per-symbol multiplier, limits, the volume step and the
+below-minimum policy, in that order.
+
+Volumes are computed in ``Decimal`` from the floats' shortest text form, so 0.1 + 0.2 is 0.3 and
+a result is always an exact multiple of the symbol's ``volume_step``. A value within a billionth
+of a step below a step boundary counts as on it (float inputs such as 0.7 × 0.1 = 0.0699999…).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from copier.domain import AccountInfo, SymbolSpec
+from copier.engine.config import BelowMinimum, LinkRules, LotMode, NoStopLoss
+from copier.engine.verdicts import Denial, fmt_lots
+
+_STEP_TOLERANCE = Decimal("1e-9")
+_ZERO = Decimal(0)
+
+
+def dec(value: float) -> Decimal:
+    """A float as the decimal a person typed (0.1 → Decimal('0.1'), not 0.1000000000000000055…)."""
+    return Decimal(repr(float(value)))
+
+
+def floor_to_step(volume: Decimal, step: Decimal) -> Decimal:
+    if step <= 0:
+        return volume
+    steps = (volume / step + _STEP_TOLERANCE).to_integral_value(rounding=ROUND_FLOOR)
+    return steps * step
+
+
+def ceil_to_step(volume: Decimal, step: Decimal) -> Decimal:
+    if step <= 0:
+        return volume
+    steps = (volume / step - _STEP_TOLERANCE).to_integral_value(rounding=ROUND_CEILING)
+    return steps * step
+
+
+def round_down_to_step(volume: float, step: float) -> float:
+    """``volume`` rounded down to a multiple of ``step`` without float drift (partial closes)."""
+    return float(floor_to_step(dec(volume), dec(step)))
+
+
+@dataclass(frozen=True, slots=True)
+class Sized:
+    """A lot ready to send, with what changed it on the way (e.g. capped at the max lot)."""
+
+    volume: float
+    adjustments: tuple[tuple[str, str], ...] = ()  # (rule, reason)
+
+
+def size_lot(
+    *,
+    rules: LinkRules,
+    spec: SymbolSpec,
+    master_lots: float,
+    master_price: float,
+    master_sl: float,
+    master_account: AccountInfo,
+    slave_account: AccountInfo,
+) -> Sized | Denial:
+    """The slave lot for a master order of ``master_lots``, or why there is none."""
+    raw = raw_lots(
+        rules=rules,
+        spec=spec,
+        master_lots=master_lots,
+        master_price=master_price,
+        master_sl=master_sl,
+        master_account=master_account,
+        slave_account=slave_account,
+    )
+    if isinstance(raw, Denial):
+        return raw
+    multiplier = rules.symbol_lot_multipliers.get(spec.name, 1.0)
+    return fit_to_symbol(raw * dec(multiplier), rules, spec)
+
+
+def raw_lots(
+    *,
+    rules: LinkRules,
+    spec: SymbolSpec,
+    master_lots: float,
+    master_price: float,
+    master_sl: float,
+    master_account: AccountInfo,
+    slave_account: AccountInfo,
+) -> Decimal | Denial:
+    """The lot the lot mode asks for, before multiplier, limits and step."""
+    mode = rules.lot_mode
+    value = dec(rules.lot_value)
+    if mode is LotMode.FIXED:
+        return value
+    if mode is LotMode.MULTIPLIER:
+        return dec(master_lots) * value
+    if mode is LotMode.BALANCE_RATIO:
+        return _ratio_lots(
+            master_lots, value, slave_account.balance, master_account.balance, spec.name, "balance"
+        )
+    if mode is LotMode.EQUITY_RATIO:
+        return _ratio_lots(
+            master_lots, value, slave_account.equity, master_account.equity, spec.name, "equity"
+        )
+    return _risk_lots(rules, spec, master_price, master_sl, slave_account.equity)
+
+
+def _ratio_lots(
+    master_lots: float, value: Decimal, slave: float, master: float, symbol: str, what: str
+) -> Decimal | Denial:
+    if master <= 0:
+        return Denial(
+            "lot_mode",
+            f"{symbol}: master {what} is {master:.2f}, "
+            f"so the {what} ratio is undefined — copy skipped",
+        )
+    return dec(master_lots) * dec(slave) / dec(master) * value
+
+
+def _risk_lots(
+    rules: LinkRules, spec: SymbolSpec, price: float, sl: float, equity: float
+) -> Decimal | Denial:
+    """lots = risk money / (SL distance in slave ticks × tick value per lot)."""
+    distance = abs(dec(price) - dec(sl)) if sl > 0 else _ZERO
+    if distance <= 0:
+        if rules.risk_no_sl is NoStopLoss.FALLBACK_LOT:
+            return dec(rules.risk_fallback_lot)
+        return Denial(
+            "risk_no_sl",
+            f"{spec.name}: master order has no stop loss, so risk "
+            f"{rules.lot_value:g}% cannot be sized — copy skipped",
+        )
+    if spec.tick_size <= 0 or spec.tick_value <= 0:
+        return Denial(
+            "lot_mode",
+            f"{spec.name}: slave symbol reports no tick size or tick "
+            "value, so risk cannot be sized — copy skipped",
+        )
+    if equity <= 0:
+        return Denial("lot_mode", f"{spec.name}: slave equity is {equity:.2f} — copy skipped")
+    risk_money = dec(equity) * dec(rules.lot_value) / 100
+    ticks = distance / dec(spec.tick_size)
+    return risk_money / (ticks * dec(spec.tick_value))
+
+
+def fit_to_symbol(lots: Decimal, rules: LinkRules, spec: SymbolSpec) -> Sized | Denial:
+    """Cap at the link's and broker's maximum, round down to the step, then apply the
+    below-minimum policy against the larger of the link's and the broker's minimum."""
+    step = dec(spec.volume_step)
+    broker_min = ceil_to_step(dec(spec.volume_min), step)
+    link_min = ceil_to_step(dec(rules.min_lot), step)
+    minimum = max(broker_min, link_min, step if step > 0 else _ZERO)
+    maximum = _maximum(rules, spec, step)
+    if minimum > maximum:
+        return Denial(
+            "max_lot",
+            f"{spec.name}: minimum lot {fmt_lots(minimum)} is above the "
+            f"maximum {fmt_lots(maximum)} — copy skipped",
+        )
+    adjustments: list[tuple[str, str]] = []
+    capped = lots
+    if lots > maximum:
+        capped = maximum
+        link_caps = rules.max_lot > 0 and (spec.volume_max <= 0 or rules.max_lot <= spec.volume_max)
+        whose = "the link's max lot" if link_caps else "the broker maximum"
+        adjustments.append(
+            ("max_lot", f"{spec.name}: lot {fmt_lots(lots)} capped at {whose} {fmt_lots(maximum)}")
+        )
+    volume = floor_to_step(capped, step)
+    if volume >= minimum:
+        return Sized(float(volume), tuple(adjustments))
+    whose = "broker minimum" if broker_min >= link_min else "the link's minimum lot"
+    below = f"{spec.name}: lot {fmt_lots(lots)} below {whose} {fmt_lots(minimum)}"
+    if rules.below_minimum is BelowMinimum.SKIP or lots <= 0:
+        return Denial("below_minimum", f"{below} — copy skipped")
+    adjustments.append(("below_minimum", f"{below} — sent the minimum instead"))
+    return Sized(float(minimum), tuple(adjustments))
+
+
+def _maximum(rules: LinkRules, spec: SymbolSpec, step: Decimal) -> Decimal:
+    limits = [dec(limit) for limit in (rules.max_lot, spec.volume_max) if limit > 0]
+    if not limits:
+        return Decimal("Infinity")
+    return floor_to_step(min(limits), step)
