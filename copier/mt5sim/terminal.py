@@ -35,6 +35,7 @@ from copier.sim.broker import SimBroker
 from copier.sim.clock import Clock, WallClock
 from copier.sim.quotes import Market
 from copier.sim.symbols import catalogue
+from copier.sim.trader import RandomTrader
 
 NO_IPC: Error = (RES_E_INTERNAL_FAIL_CONNECT, "No IPC connection")
 BUILD_DATE = "25 Sep 2025"
@@ -49,6 +50,7 @@ class SimTerminal:
         self.books: set[str] = set()
         self.tape = market.TickTape()
         self.request_id = 0
+        self.requotes_pending = 0
         self.calls = 0
         self._lock = threading.RLock()
         self._running = True
@@ -90,7 +92,10 @@ class SimTerminal:
         )
         market_ = Market(seed=profile.seed, start_ms=clock.now_ms())
         broker = SimBroker(account, listings, market_, clock=clock, seed=profile.seed)
-        return cls(profile, broker)
+        terminal = cls(profile, broker)
+        if profile.trader_every_ms > 0:
+            terminal.attach_trader(_paced(RandomTrader(broker, seed=profile.seed), profile))
+        return terminal
 
     # -- the call surface ---------------------------------------------------------------------
 
@@ -138,6 +143,20 @@ class SimTerminal:
         }
         with self._lock:
             self._failures.extend([(code, texts.get(code, "IPC call failed"))] * count)
+
+    def requote_next(self, count: int) -> None:
+        """The next ``count`` market deals are answered with a requote at a fresh price."""
+        with self._lock:
+            self.requotes_pending += count
+
+    def move_market(self, symbol: str, mid: float) -> None:
+        """Put the symbol's market at ``mid`` and let it act (fills pendings, hits stops)."""
+        with self._lock:
+            listing = self.broker.listing(symbol)
+            if listing is None:
+                raise KeyError(f"{symbol}: not offered by this terminal's broker")
+            self.broker.market.set_mid(listing.underlying, mid)
+            self.broker.tick(self.broker.now_ms())
 
     def go_down(self) -> None:
         """The terminal closes: every call fails until :meth:`come_up`."""
@@ -296,6 +315,18 @@ class SimTerminal:
     def require_symbol(self, symbol: str) -> None:
         if self.broker.listing(symbol) is None:
             raise CallError(RES_E_NOT_FOUND, "Terminal: Not found")
+
+
+def _paced(trader: RandomTrader, profile: TerminalProfile) -> Callable[[int], None]:
+    """One trader action per ``trader_every_ms`` of simulated time."""
+    due = [0]
+
+    def step(now_ms: int) -> None:
+        if now_ms >= due[0]:
+            due[0] = now_ms + profile.trader_every_ms
+            trader.step()
+
+    return step
 
 
 def _not_running(path: str) -> Error:

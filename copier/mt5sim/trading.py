@@ -59,7 +59,12 @@ def read_request(request: Any) -> TradeRequest:
 def order_send(t: SimTerminal, request: Any) -> OrderSendResult:
     req = read_request(request)
     t.request_id += 1
-    outcome = _carry_out(t, req)
+    if req.action == TRADE_ACTION_DEAL and t.requotes_pending > 0:
+        t.requotes_pending -= 1
+        quote = t.broker.quote(req.symbol)
+        outcome = TradeResult(Retcode.REQUOTE, "Requote", bid=quote.bid, ask=quote.ask)
+    else:
+        outcome = _carry_out(t, req)
     comment = EXECUTED if outcome.ok else outcome.comment
     return OrderSendResult(
         retcode=int(outcome.retcode),
