@@ -1,0 +1,313 @@
+"""Protection and risk rules (SPEC §5) for copies that add exposure, run in this order:
+
+max daily loss → max drawdown → equity floor → minimum margin level → max signal age → trading
+days → trading hours → max orders per minute → max lot per order → max open positions → max
+volume per symbol → max price deviation.
+
+Every rule has one interface, ``(OpenContext) -> None | Denial | Clamp``; the first denial wins,
+a clamp lowers the volume the later rules see. They guard opens, increases and pending placement
+only: closes, SL/TP changes and deletions of existing copies never come here, so a trader can
+always get out. Risk stops (daily loss, drawdown) act by ``drawdown_action``: stop_opening denies
+market opens and still lets pending orders be placed, close_only denies both, close_all also asks
+the router to close every open copy of the link (``Denial.close_all``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from copier.domain import MarginMode, MasterEvent, Side, SymbolSpec
+from copier.engine.config import DrawdownAction, LinkRules
+from copier.engine.sizing import ceil_to_step, dec, floor_to_step
+from copier.engine.state import SlaveView
+from copier.engine.verdicts import Clamp, Denial, fmt_lots, fmt_money
+
+_MINUTE_MS = 60_000
+_DAY_MS = 86_400_000
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenContext:
+    """One proposed copy that adds exposure: what the protection rules decide over."""
+
+    rules: LinkRules
+    event: MasterEvent
+    slave: SlaveView
+    spec: SymbolSpec  # the slave symbol's
+    side: Side  # the slave order's side (after reversing)
+    volume: float  # slave lots, already sized
+    is_pending: bool
+    now_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Protected:
+    volume: float
+    clamps: tuple[Clamp, ...] = ()
+
+
+Rule = Callable[[OpenContext], Denial | Clamp | None]
+
+
+# --- risk stops: also callable without an order, for a service watching equity -----------------
+
+
+def daily_loss_breach(rules: LinkRules, slave: SlaveView) -> str | None:
+    """Why the day's loss limit is reached (without the action), or None."""
+    start = slave.day_start_equity
+    if start <= 0 or not (rules.max_daily_loss_money or rules.max_daily_loss_pct):
+        return None
+    loss = start - slave.account.equity
+    pct = loss / start * 100.0
+    if rules.max_daily_loss_money and loss >= rules.max_daily_loss_money:
+        limit = fmt_money(rules.max_daily_loss_money)
+        return f"daily loss {fmt_money(loss)} reached the limit {limit}"
+    if rules.max_daily_loss_pct and pct >= rules.max_daily_loss_pct:
+        return f"daily loss {pct:.1f}% reached the limit {rules.max_daily_loss_pct:g}%"
+    return None
+
+
+def drawdown_breach(rules: LinkRules, slave: SlaveView) -> str | None:
+    """Why the drawdown limit from the day's or all-time equity peak is reached, or None."""
+    if not rules.max_drawdown_pct:
+        return None
+    day = rules.drawdown_from == "day"
+    peak = max(slave.equity_peak_day if day else slave.equity_peak_all_time, 0.0)
+    if peak <= 0:
+        return None
+    drawdown = (peak - slave.account.equity) / peak * 100.0
+    if drawdown < rules.max_drawdown_pct:
+        return None
+    which = "the day's" if day else "the all-time"
+    return (
+        f"drawdown {drawdown:.1f}% from {which} equity peak {fmt_money(peak)} "
+        f"reached the limit {rules.max_drawdown_pct:g}%"
+    )
+
+
+def risk_stop(rules: LinkRules, slave: SlaveView, *, is_pending: bool = False) -> Denial | None:
+    """The risk stop in force for this slave (daily loss or drawdown), acting by
+    ``drawdown_action``; the service may call it on every equity update to trigger close_all."""
+    for rule, why in (
+        ("max_daily_loss", daily_loss_breach(rules, slave)),
+        ("max_drawdown", drawdown_breach(rules, slave)),
+    ):
+        if why is not None:
+            return _risk_action(rules, rule, why, is_pending)
+    return None
+
+
+def _risk_action(rules: LinkRules, rule: str, why: str, is_pending: bool) -> Denial | None:
+    action = rules.drawdown_action
+    if action is DrawdownAction.STOP_OPENING:
+        return None if is_pending else Denial(rule, f"{why} — opening stopped")
+    if action is DrawdownAction.CLOSE_ONLY:
+        return Denial(rule, f"{why} — link is close-only")
+    return Denial(rule, f"{why} — closing all copies", close_all=True)
+
+
+def _on_symbol(ctx: OpenContext, denial: Denial | None) -> Denial | None:
+    if denial is None:
+        return None
+    return replace(denial, reason=f"{ctx.spec.name}: {denial.reason}")
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def max_daily_loss(ctx: OpenContext) -> Denial | None:
+    why = daily_loss_breach(ctx.rules, ctx.slave)
+    if why is None:
+        return None
+    return _on_symbol(ctx, _risk_action(ctx.rules, "max_daily_loss", why, ctx.is_pending))
+
+
+def max_drawdown(ctx: OpenContext) -> Denial | None:
+    why = drawdown_breach(ctx.rules, ctx.slave)
+    if why is None:
+        return None
+    return _on_symbol(ctx, _risk_action(ctx.rules, "max_drawdown", why, ctx.is_pending))
+
+
+def equity_floor(ctx: OpenContext) -> Denial | None:
+    floor, equity = ctx.rules.equity_floor, ctx.slave.account.equity
+    if floor and equity <= floor:
+        return Denial(
+            "equity_floor",
+            f"{ctx.spec.name}: equity {fmt_money(equity)} is at or below the floor "
+            f"{fmt_money(floor)} — copy denied",
+        )
+    return None
+
+
+def min_margin_level(ctx: OpenContext) -> Denial | None:
+    minimum, level = ctx.rules.min_margin_level_pct, ctx.slave.account.margin_level
+    if minimum and level is not None and level < minimum:
+        return Denial(
+            "min_margin_level",
+            f"{ctx.spec.name}: margin level {level:.0f}% below the minimum {minimum:g}% — "
+            "copy denied",
+        )
+    return None
+
+
+def max_signal_age(ctx: OpenContext) -> Denial | None:
+    limit = ctx.rules.max_signal_age_ms
+    age = ctx.now_ms - ctx.event.time_ms
+    if limit and age > limit:
+        return Denial(
+            "max_signal_age",
+            f"{ctx.spec.name}: signal is {age:,} ms old, limit {limit:,} ms — copy skipped",
+        )
+    return None
+
+
+def trading_days(ctx: OpenContext) -> Denial | None:
+    days = ctx.rules.trading_days
+    weekday = (ctx.now_ms // _DAY_MS + 3) % 7  # 1970-01-01 was a Thursday
+    if days and weekday not in days:
+        return Denial(
+            "trading_days",
+            f"{ctx.spec.name}: {_DAY_NAMES[weekday]} (UTC) is not a trading day for this link "
+            "— copy skipped",
+        )
+    return None
+
+
+def trading_hours(ctx: OpenContext) -> Denial | None:
+    hours = ctx.rules.trading_hours
+    if hours is None:
+        return None
+    start, end = hours
+    minute = ctx.now_ms // _MINUTE_MS % 1440
+    # A window whose end is not after its start runs over midnight (22:00–06:00).
+    inside = start <= minute < end if start < end else minute >= start or minute < end
+    if inside:
+        return None
+    return Denial(
+        "trading_hours",
+        f"{ctx.spec.name}: {_hhmm(minute)} UTC is outside trading hours "
+        f"{_hhmm(start)}–{_hhmm(end)} UTC — copy skipped",
+    )
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def max_orders_per_minute(ctx: OpenContext) -> Denial | None:
+    limit = ctx.rules.max_orders_per_minute
+    if not limit:
+        return None
+    recent = sum(1 for t in ctx.slave.recent_order_times_ms if 0 <= ctx.now_ms - t < _MINUTE_MS)
+    if recent >= limit:
+        return Denial(
+            "max_orders_per_minute",
+            f"{ctx.spec.name}: {recent} orders sent in the last minute, limit {limit} — "
+            "copy denied",
+        )
+    return None
+
+
+def max_lot_per_order(ctx: OpenContext) -> Denial | None:
+    limit = ctx.rules.max_lot_per_order
+    if limit and ctx.volume > limit:
+        return Denial(
+            "max_lot_per_order",
+            f"{ctx.spec.name}: lot {fmt_lots(ctx.volume)} above max lot per order "
+            f"{fmt_lots(limit)} — copy denied",
+        )
+    return None
+
+
+def max_open_positions(ctx: OpenContext) -> Denial | None:
+    limit = ctx.rules.max_open_positions
+    if not limit or ctx.is_pending:
+        return None
+    positions = ctx.slave.positions
+    netting = ctx.slave.account.margin_mode is MarginMode.NETTING
+    if netting and any(p.symbol == ctx.spec.name for p in positions):
+        return None  # a netting deal on a held symbol adds no position
+    if len(positions) >= limit:
+        return Denial(
+            "max_open_positions",
+            f"{ctx.spec.name}: {len(positions)} positions open, limit {limit} — copy denied",
+        )
+    return None
+
+
+def max_volume_per_symbol(ctx: OpenContext) -> Denial | Clamp | None:
+    limit = ctx.rules.max_volume_per_symbol
+    if not limit or ctx.is_pending:
+        return None
+    held = [p for p in ctx.slave.positions if p.symbol == ctx.spec.name]
+    if ctx.slave.account.margin_mode is MarginMode.NETTING:
+        net = sum(p.side.sign * p.volume for p in held)
+        current, room = abs(net), limit - ctx.side.sign * net
+    else:
+        current = sum(p.volume for p in held)
+        room = limit - current
+    if ctx.volume <= room + 1e-9:
+        return None
+    step = dec(ctx.spec.volume_step)
+    clamped = floor_to_step(dec(max(room, 0.0)), step)
+    minimum = max(ceil_to_step(dec(ctx.spec.volume_min), step), step)
+    head = f"{ctx.spec.name}: {fmt_lots(current)} lots held, max {fmt_lots(limit)} per symbol"
+    if clamped < minimum:
+        return Denial(
+            "max_volume_per_symbol",
+            f"{head}, no room for {fmt_lots(ctx.volume)} — copy denied",
+        )
+    return Clamp(
+        float(clamped),
+        "max_volume_per_symbol",
+        f"{head}: lot {fmt_lots(ctx.volume)} reduced to {fmt_lots(clamped)}",
+    )
+
+
+def max_deviation(ctx: OpenContext) -> Denial | None:
+    limit = ctx.rules.max_deviation_points
+    quote = ctx.slave.quotes.get(ctx.spec.name)
+    if not limit or ctx.is_pending or quote is None or ctx.spec.point <= 0:
+        return None
+    price = quote.ask if ctx.side is Side.BUY else quote.bid
+    points = abs(price - ctx.event.price) / ctx.spec.point
+    if points <= limit + 1e-6:
+        return None
+    digits = max(ctx.spec.digits, 0)
+    return Denial(
+        "max_deviation",
+        f"{ctx.spec.name}: slave price {price:.{digits}f} is {points:.0f} points from the "
+        f"master's fill {ctx.event.price:.{digits}f}, limit {limit} — copy denied",
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    max_daily_loss,
+    max_drawdown,
+    equity_floor,
+    min_margin_level,
+    max_signal_age,
+    trading_days,
+    trading_hours,
+    max_orders_per_minute,
+    max_lot_per_order,
+    max_open_positions,
+    max_volume_per_symbol,
+    max_deviation,
+)
+
+
+def check_protection(ctx: OpenContext) -> Protected | Denial:
+    """Run every rule in order: the first denial wins, clamps carry their volume forward."""
+    clamps: list[Clamp] = []
+    for rule in RULES:
+        verdict = rule(ctx)
+        if isinstance(verdict, Denial):
+            return verdict
+        if isinstance(verdict, Clamp):
+            clamps.append(verdict)
+            ctx = replace(ctx, volume=verdict.volume)
+    return Protected(ctx.volume, tuple(clamps))
