@@ -1,0 +1,106 @@
+"""Checks the runtime dependencies in pyproject.toml resolve as Windows wheels (MetaTrader5 too).
+
+Runs ``pip download --only-binary=:all: --platform win_amd64 --python-version 3.11`` for every
+runtime requirement into a temporary folder and prints one line per requirement. Exit 0 when all
+resolve, 1 when any does not (with pip's reason), 2 when pyproject.toml cannot be read.
+
+    python scripts/check_windows_deps.py [--pyproject PATH] [--python-version 3.11]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PLATFORM = "win_amd64"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    requirement: str
+    ok: bool
+    detail: str
+
+
+def runtime_requirements(pyproject: Path) -> list[str]:
+    """``[project].dependencies`` with environment markers dropped: on Windows they all apply,
+    and a marker such as ``sys_platform == 'win32'`` would hide MetaTrader5 from this check."""
+    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    found = data.get("project", {}).get("dependencies", [])
+    return [requirement.split(";", 1)[0].strip() for requirement in found]
+
+
+def pip_download(requirements: list[str], folder: Path, python_version: str) -> Outcome:
+    """Download ``requirements`` (with their dependencies) as one resolution."""
+    requirement = " + ".join(requirements) if len(requirements) > 1 else requirements[0]
+    command = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+        "--only-binary=:all:", "--platform", PLATFORM, "--python-version", python_version,
+        "--dest", str(folder), *requirements,
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        return Outcome(requirement, False, "pip did not finish within 10 minutes")
+    if done.returncode == 0:
+        detail = _resolved_name(requirement, folder) if len(requirements) == 1 else "resolved"
+        return Outcome(requirement, True, detail)
+    return Outcome(requirement, False, _last_error_line(done.stderr or done.stdout))
+
+
+def _resolved_name(requirement: str, folder: Path) -> str:
+    project = re.split(r"[<>=!~\[ ]", requirement, maxsplit=1)[0]
+    key = re.sub(r"[-_.]+", "_", project).lower()
+    for wheel in sorted(folder.glob("*.whl")):
+        if wheel.name.lower().startswith(key + "-"):
+            return wheel.name
+    return "resolved"
+
+
+def _last_error_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR")]
+    return (errors or lines or ["pip failed without saying why"])[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--pyproject", type=Path, default=ROOT / "pyproject.toml")
+    parser.add_argument("--python-version", default="3.11")
+    args = parser.parse_args(argv)
+    try:
+        requirements = runtime_requirements(args.pyproject)
+    except (OSError, tomllib.TOMLDecodeError) as problem:
+        print(f"cannot read {args.pyproject}: {problem}")
+        return 2
+    if not requirements:
+        print(f"{args.pyproject} lists no runtime dependencies")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="windeps-") as folder:
+        outcomes = [pip_download([r], Path(folder), args.python_version) for r in requirements]
+        # Each one alone may resolve while the set conflicts: resolve them together as well.
+        together = pip_download(requirements, Path(folder), args.python_version)
+    for outcome in outcomes:
+        mark = "ok  " if outcome.ok else "FAIL"
+        print(f"{mark} {outcome.requirement:<45} {outcome.detail}")
+    print(f"{'ok  ' if together.ok else 'FAIL'} {'all of them together':<45} {together.detail}")
+    outcomes.append(together)
+    failed = [o for o in outcomes if not o.ok]
+    target = f"{PLATFORM}, Python {args.python_version}"
+    if failed:
+        print(f"{len(failed)} of {len(outcomes)} checks failed: the runtime requirements do not "
+              f"all resolve for {target}")  # fmt: skip
+        return 1
+    print(f"all {len(requirements)} runtime requirements resolve for {target}, also together")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
