@@ -7,6 +7,8 @@ renumbering on partial closes, so the demo, the tests and the MetaTrader5 stand-
 from copier.sim.account import BrokerFaults, SimAccount
 from copier.sim.broker import SimBroker
 from copier.sim.clock import Clock, ManualClock, WallClock
+from copier.sim.executor import SimExecutor
+from copier.sim.profiles import PROFILES, Profile, build_broker
 from copier.sim.quotes import Market
 from copier.sim.records import (
     DealEntry,
@@ -21,9 +23,11 @@ from copier.sim.records import (
     TradeResult,
 )
 from copier.sim.symbols import CATALOGUES, Catalogue, Instrument, Listing, catalogue
+from copier.sim.trader import RandomTrader, TraderAction
 
 __all__ = [
     "CATALOGUES",
+    "PROFILES",
     "BrokerFaults",
     "Catalogue",
     "Clock",
@@ -35,14 +39,19 @@ __all__ = [
     "ManualClock",
     "Market",
     "OrderState",
+    "Profile",
+    "RandomTrader",
     "SimAccount",
     "SimBroker",
     "SimDeal",
+    "SimExecutor",
     "SimOrder",
     "SimPosition",
     "TradeChange",
     "TradeReason",
     "TradeResult",
+    "TraderAction",
     "WallClock",
+    "build_broker",
     "catalogue",
 ]

@@ -1,0 +1,160 @@
+"""The executor's groundwork: command-id memory, recognising its own copies by comment after a
+restart, retrying requotes with a fresh quote, and building results."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+
+from copier.domain import (
+    Command,
+    ExecutionResult,
+    MarginMode,
+    Quote,
+    Retcode,
+    Side,
+    SymbolSpec,
+    parse_copy_comment,
+)
+from copier.sim.broker import SimBroker
+from copier.sim.records import TradeResult
+from copier.sim.stops import price_text
+from copier.sim.validation import points
+
+RETRYABLE = frozenset({Retcode.REQUOTE, Retcode.PRICE_CHANGED, Retcode.PRICE_OFF})
+DEFAULT_DEVIATION_POINTS = 20  # what the EA allows the dealer when the command sets no limit
+_EPS = 1e-9
+
+Send = Callable[[Quote], TradeResult]
+
+
+class ExecutorBase:
+    """Memory and helpers shared by the command handlers of ``SimExecutor``."""
+
+    def __init__(
+        self, broker: SimBroker, slave_id: str, *, max_retries: int = 3, memory: int = 100_000
+    ) -> None:
+        self._broker = broker
+        self._slave_id = slave_id
+        self._max_retries = max_retries
+        self._memory = memory
+        self._results: OrderedDict[str, ExecutionResult] = OrderedDict()
+        self._made: set[int] = set()  # tickets this executor created since its last restart
+
+    @property
+    def broker(self) -> SimBroker:
+        return self._broker
+
+    def remembers(self, command_id: str) -> bool:
+        return command_id in self._results
+
+    def forget(self) -> None:
+        """A terminal restart: the executed-id memory is lost."""
+        self._results.clear()
+        self._made.clear()
+
+    def _recall(self, command_id: str) -> ExecutionResult | None:
+        return self._results.get(command_id)
+
+    def _remember(self, command_id: str, result: ExecutionResult) -> None:
+        self._results[command_id] = result
+        if len(self._results) > self._memory:
+            self._results.popitem(last=False)  # the oldest ids go first, as in the EA's ring
+        if result.slave_ticket is not None and result.retcode != Retcode.DUPLICATE:
+            self._made.add(result.slave_ticket)
+
+    # --- recognition, retries, results ---------------------------------------------------------
+
+    def _already_held(self, cmd: Command, *, orders: bool) -> ExecutionResult | None:
+        """DUPLICATE if the account already holds this command's copy from before a restart."""
+        hedging = self._broker.margin_mode is MarginMode.HEDGING
+        found: list[tuple[int, float, float, float, float]] = []
+        if hedging:
+            found += [
+                (p.ticket, p.volume, p.price_open, p.sl, p.tp)
+                for p in self._broker.positions(cmd.symbol)
+                if self._is_copy(cmd, p.comment, p.magic, p.ticket)
+            ]
+        if orders:
+            found += [
+                (o.ticket, o.volume_current, o.price_open, o.sl, o.tp)
+                for o in self._broker.orders(cmd.symbol)
+                if self._is_copy(cmd, o.comment, o.magic, o.ticket)
+            ]
+        found.sort()
+        if len(found) <= cmd.leg:
+            return None
+        ticket, volume, price, sl, tp = found[cmd.leg]
+        return self._result(
+            cmd,
+            Retcode.DUPLICATE,
+            f"{cmd.symbol}: master #{cmd.master_ticket} is already copied as #{ticket} — "
+            "not opened twice",
+            ticket=ticket,
+            volume=volume,
+            price=price,
+            sl=sl,
+            tp=tp,
+        )
+
+    def _is_copy(self, cmd: Command, comment: str, magic: int, ticket: int) -> bool:
+        return (
+            ticket not in self._made
+            and parse_copy_comment(comment) == cmd.master_ticket
+            and magic == cmd.magic
+            and (not cmd.comment or comment == cmd.comment)
+        )
+
+    def _attempt(self, cmd: Command, spec: SymbolSpec, side: Side, send: Send) -> TradeResult:
+        """Send with a fresh quote each time; retry requotes; refuse a price too far from the
+        master's fill before every try."""
+        result = TradeResult(Retcode.ERROR, "not sent")
+        for _ in range(self._max_retries + 1):
+            quote = self._broker.quote(cmd.symbol)
+            current = quote.ask if side is Side.BUY else quote.bid
+            if cmd.max_deviation_points > 0 and cmd.price > 0:
+                off = points(spec, current, cmd.price)
+                if off > cmd.max_deviation_points + _EPS:
+                    return TradeResult(
+                        Retcode.DEVIATION,
+                        f"{cmd.symbol}: price {price_text(spec, current)} is {off:.0f} points "
+                        f"from the master's {price_text(spec, cmd.price)} "
+                        f"(max {cmd.max_deviation_points}) — copy skipped",
+                        bid=quote.bid,
+                        ask=quote.ask,
+                    )
+            result = send(quote)
+            if result.retcode not in RETRYABLE:
+                return result
+        return replace(result, comment=f"{result.comment} (after {self._max_retries} retries)")
+
+    def _failed(
+        self, cmd: Command, done: TradeResult, ticket: int | None = None
+    ) -> ExecutionResult:
+        return self._result(cmd, done.retcode, done.comment, ticket=ticket)
+
+    def _result(
+        self,
+        cmd: Command,
+        retcode: int,
+        message: str,
+        *,
+        ticket: int | None = None,
+        volume: float = 0.0,
+        price: float = 0.0,
+        sl: float = 0.0,
+        tp: float = 0.0,
+    ) -> ExecutionResult:
+        return ExecutionResult(
+            command_id=cmd.id,
+            slave_id=self._slave_id,
+            retcode=int(retcode),
+            message=message,
+            slave_ticket=ticket,
+            volume=volume,
+            price=price,
+            executed_ms=self._broker.now_ms(),
+            sl=sl,
+            tp=tp,
+        )
