@@ -1,0 +1,27 @@
+"""The copy engine: pure mapping and protection rules, the router over them, results, reconcile.
+
+Everything here is a pure function over frozen values: no I/O, no clock reads (``now_ms`` is
+passed in). The copy service owns the mutable state and calls these.
+"""
+
+from copier.engine.book import TicketBook, book_of
+from copier.engine.copies import close_all_copies
+from copier.engine.protection import risk_stop
+from copier.engine.reconcile import LinkSide, ReconcileReport, reconcile, reconcile_slave
+from copier.engine.results import apply_result
+from copier.engine.router import route
+from copier.engine.sizing import round_down_to_step
+
+__all__ = [
+    "LinkSide",
+    "ReconcileReport",
+    "TicketBook",
+    "apply_result",
+    "book_of",
+    "close_all_copies",
+    "reconcile",
+    "reconcile_slave",
+    "risk_stop",
+    "round_down_to_step",
+    "route",
+]

@@ -1,0 +1,125 @@
+"""What one routing decision reads (event, link, both accounts, now) and how it words its output:
+commands with stable ids and the link's comment and magic, and denials for the trade log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from copier.domain import Command, CommandKind, MarginMode, MasterEvent, OrderType, command_id
+from copier.engine.config import Link, LinkRules
+from copier.engine.state import CopyAdjusted, CopyDenied, MasterView, SlaveView
+from copier.engine.verdicts import Denial
+
+MAX_COMMENT = 31  # MetaTrader cuts order comments at 31 characters
+
+
+def comment_for(rules: LinkRules, master_ticket: int) -> str:
+    """The slave order comment from the link's template; it starts with TC|<master ticket>."""
+    return rules.comment_template.replace("{ticket}", str(master_ticket))[:MAX_COMMENT]
+
+
+def make_command(
+    link: Link,
+    kind: CommandKind,
+    *,
+    master_ticket: int,
+    seq: int,
+    leg: int,
+    symbol: str,
+    order_type: OrderType,
+    now_ms: int,
+    **fields: Any,
+) -> Command:
+    """A command with its stable id: the same link, ticket, seq and leg give the same id."""
+    return Command(
+        id=command_id(link.id, master_ticket, seq, leg),
+        link_id=link.id,
+        slave_id=link.slave_id,
+        kind=kind,
+        master_ticket=master_ticket,
+        symbol=symbol,
+        order_type=order_type,
+        magic=link.rules.slave_magic,
+        comment=comment_for(link.rules, master_ticket),
+        master_seq=seq,
+        created_ms=now_ms,
+        leg=leg,
+        **fields,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RouteContext:
+    event: MasterEvent
+    link: Link
+    master: MasterView
+    slave: SlaveView
+    now_ms: int
+
+    @property
+    def rules(self) -> LinkRules:
+        return self.link.rules
+
+    @property
+    def netting(self) -> bool:
+        return self.slave.account.margin_mode is MarginMode.NETTING
+
+    @property
+    def expires_ms(self) -> int:
+        """When a copy that adds exposure goes stale (max signal age from detection); 0: never."""
+        age = self.rules.max_signal_age_ms
+        return self.event.time_ms + age if age else 0
+
+    def point(self, slave_symbol: str) -> float:
+        spec = self.slave.symbols.get(slave_symbol) or self.master.symbols.get(self.event.symbol)
+        return spec.point if spec is not None else 0.0
+
+    def netting_ticket(self, slave_symbol: str) -> int | None:
+        """The ticket of the netting slave's one position on the symbol, when known."""
+        for position in self.slave.positions:
+            if position.symbol == slave_symbol:
+                return position.ticket
+        return None
+
+    def command(
+        self,
+        kind: CommandKind,
+        *,
+        master_ticket: int,
+        leg: int,
+        symbol: str,
+        order_type: OrderType,
+        **fields: Any,
+    ) -> Command:
+        return make_command(
+            self.link,
+            kind,
+            master_ticket=master_ticket,
+            seq=self.event.seq,
+            leg=leg,
+            symbol=symbol,
+            order_type=order_type,
+            now_ms=self.now_ms,
+            **fields,
+        )
+
+    def denied(self, master_ticket: int, denial: Denial) -> CopyDenied:
+        return CopyDenied(
+            link_id=self.link.id,
+            slave_id=self.link.slave_id,
+            master_ticket=master_ticket,
+            master_seq=self.event.seq,
+            rule=denial.rule,
+            reason=denial.reason,
+        )
+
+    def adjusted(self, master_ticket: int, rule: str, reason: str) -> CopyAdjusted:
+        return CopyAdjusted(
+            link_id=self.link.id,
+            slave_id=self.link.slave_id,
+            master_ticket=master_ticket,
+            master_seq=self.event.seq,
+            rule=rule,
+            reason=reason,
+        )

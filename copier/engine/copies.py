@@ -1,0 +1,297 @@
+"""What the router sends for copies that already exist: partial and full closes, SL/TP changes,
+pending modify/delete/fill, and closing every copy on a close_all risk stop.
+
+None of it passes through filters or protection: a trader must always be able to get out.
+Ticket links in the outcome are booked optimistically — a partial close already shows the
+remaining volume, a full close shows CLOSING with no volume — and ``apply_result`` corrects them
+by the difference between what was asked and what was done. So a burst of partial closes of one
+master position, routed before any result is back, still works from the slave's current volume.
+
+A command whose copy has no result yet carries ``slave_ticket=None``; it reaches the executor
+after the open it follows, and the executor finds the copy by its comment (TC|<master ticket>).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from copier.domain import Command, CommandKind, MarginMode, OrderType
+from copier.engine.book import TicketBook, all_legs, live, pendings, positions
+from copier.engine.commands import RouteContext, make_command
+from copier.engine.config import Link, StopsMode
+from copier.engine.sizing import ceil_to_step, dec, floor_to_step
+from copier.engine.state import RouteOutcome, SlaveView, TicketLink, TicketState
+from copier.engine.stops import market_stops, pending_plan
+from copier.engine.verdicts import Denial, fmt_lots
+
+_DEFAULT_STEP = Decimal("0.01")  # when the slave's symbol spec is unknown (MetaTrader's usual)
+
+
+def close_copies(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
+    """The master closed the position: close each leg's whole contribution."""
+    commands = [
+        _full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms) for leg in live(legs)
+    ]
+    tickets = [_closing(leg, command.id) for leg, command in zip(live(legs), commands, strict=True)]
+    return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
+
+
+def close_all_copies(
+    link: Link, tickets: TicketBook, slave: SlaveView, now_ms: int, seq: int
+) -> RouteOutcome:
+    """Close every open copy and delete every pending copy of the link (close_all risk stop).
+
+    ``seq`` makes the command ids: the triggering event's seq, or any number the caller has not
+    used for a sweep before (e.g. ``now_ms``) when it sweeps on an equity update.
+    """
+    legs = live(all_legs(tickets))
+    commands = [_full_close(link, slave, leg, seq, now_ms) for leg in legs]
+    booked = [_closing(leg, command.id) for leg, command in zip(legs, commands, strict=True)]
+    return RouteOutcome(commands=tuple(commands), tickets=tuple(booked))
+
+
+def partial_close(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
+    """Close the master's closed fraction of the copy, from the slave's current volume.
+
+    target = volume rounded down to the step × remaining / (remaining + closed); below the
+    symbol's minimum the whole copy closes. Legs close newest first. A renumbered master
+    remainder (MT4) re-keys every live leg to ``event.new_ticket``.
+    """
+    event = ctx.event
+    master_ticket = event.new_ticket or event.ticket
+    booked = {leg.leg: _rekeyed(leg, master_ticket, event.volume) for leg in live(legs)}
+    retired = _retired(ctx, legs) if master_ticket != event.ticket else ()
+    held = positions(legs)
+    if not held:
+        return RouteOutcome(tickets=tuple(booked.values()), retired_keys=retired)
+    step, minimum = _step_and_minimum(ctx, held[0].slave_symbol)
+    total = sum((dec(leg.slave_volume) for leg in held), Decimal(0))
+    remaining = dec(event.volume)
+    closed = dec(event.closed_volume)
+    if closed <= 0:  # the event did not say: what the master had before minus what is left
+        closed = dec(held[0].master_volume) - remaining
+    if closed <= 0:
+        return RouteOutcome(tickets=tuple(booked.values()), retired_keys=retired)
+    target = Decimal(0)
+    if remaining > 0:
+        target = floor_to_step(total * remaining / (remaining + closed), step)
+    if target < minimum:
+        target = Decimal(0)
+    # Both are steps unless the copy's volume is not (an adopted position): never close a sliver.
+    to_close = floor_to_step(total - target, step) if target > 0 else total
+    if to_close <= 0:
+        denial = Denial(
+            "rounding",
+            f"{held[0].slave_symbol}: master closed {fmt_lots(closed)} of "
+            f"{fmt_lots(closed + remaining)} lots; that share of the copy's {fmt_lots(total)} "
+            f"lots rounds to 0 at step {fmt_lots(step)} — nothing closed",
+        )
+        return RouteOutcome(
+            denials=(ctx.denied(master_ticket, denial),),
+            tickets=tuple(booked.values()),
+            retired_keys=retired,
+        )
+    commands = _take_newest_first(ctx, held, booked, to_close, master_ticket, step, minimum)
+    return RouteOutcome(
+        commands=tuple(commands), tickets=tuple(booked.values()), retired_keys=retired
+    )
+
+
+def _take_newest_first(
+    ctx: RouteContext,
+    held: tuple[TicketLink, ...],
+    booked: dict[int, TicketLink],
+    to_close: Decimal,
+    master_ticket: int,
+    step: Decimal,
+    minimum: Decimal,
+) -> list[Command]:
+    """Spread ``to_close`` over the legs, newest first, never leaving a leg below the minimum."""
+    commands: list[Command] = []
+    for leg in sorted(held, key=lambda held_leg: held_leg.leg, reverse=True):
+        if to_close <= 0:
+            break
+        volume = dec(leg.slave_volume)
+        take = min(volume, to_close)
+        if 0 < volume - take < minimum:
+            take = floor_to_step(volume - minimum, step)
+            if take <= 0:
+                continue
+        to_close -= take
+        command = _close(ctx, leg, master_ticket, float(take))
+        rest = volume - take
+        if rest <= 0:
+            booked[leg.leg] = _closing(booked[leg.leg], command.id)
+        else:
+            booked[leg.leg] = replace(
+                booked[leg.leg], slave_volume=float(rest), last_command_id=command.id
+            )
+        commands.append(command)
+    return commands
+
+
+def modify_copies(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
+    """The master changed SL/TP: send the mapped stops (nothing for FIXED or NONE stops)."""
+    rules, event = ctx.rules, ctx.event
+    if rules.stops_mode in (StopsMode.FIXED, StopsMode.NONE):
+        return RouteOutcome()
+    commands, tickets = [], []
+    for leg in positions(legs):
+        stops = market_stops(rules, ctx.point(leg.slave_symbol), event.price, event.sl, event.tp)
+        unchanged = (stops.sl, stops.tp) == (leg.sl, leg.tp)
+        if rules.stops_mode is StopsMode.PRICE and unchanged:
+            continue
+        command = ctx.command(
+            CommandKind.MODIFY,
+            master_ticket=leg.master_ticket,
+            leg=leg.leg,
+            symbol=leg.slave_symbol,
+            order_type=OrderType.market(leg.side),
+            volume=leg.slave_volume,
+            price=event.price,
+            sl=stops.sl,
+            tp=stops.tp,
+            sl_distance_points=stops.sl_distance_points,
+            tp_distance_points=stops.tp_distance_points,
+            slave_ticket=_slave_ticket(ctx.slave, ctx.netting, leg),
+        )
+        commands.append(command)
+        tickets.append(replace(leg, last_command_id=command.id))
+    return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
+
+
+def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
+    """The master moved its pending order: move the copy the same way placement maps it."""
+    event = ctx.event
+    commands, tickets, denials = [], [], []
+    for leg in pendings(legs):
+        spec = ctx.slave.symbols.get(leg.slave_symbol)
+        if spec is None:
+            reason = f"{leg.slave_symbol}: no symbol specification on the slave — copy not moved"
+            denials.append(ctx.denied(leg.master_ticket, Denial("symbol_map", reason)))
+            continue
+        quote = ctx.slave.quotes.get(leg.slave_symbol)
+        plan = pending_plan(
+            ctx.rules, spec, event.order_type, event.price, event.sl, event.tp, quote
+        )
+        if isinstance(plan, Denial):
+            denials.append(ctx.denied(leg.master_ticket, plan))
+            continue
+        command = ctx.command(
+            CommandKind.MODIFY_PENDING,
+            master_ticket=leg.master_ticket,
+            leg=leg.leg,
+            symbol=leg.slave_symbol,
+            order_type=plan.order_type,
+            volume=leg.slave_volume,
+            price=plan.price,
+            sl=plan.stops.sl,
+            tp=plan.stops.tp,
+            slave_ticket=leg.slave_ticket,
+        )
+        commands.append(command)
+        tickets.append(replace(leg, last_command_id=command.id))
+    return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets))
+
+
+def delete_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
+    commands = [
+        _full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms) for leg in pendings(legs)
+    ]
+    tickets = [_closing(leg, c.id) for leg, c in zip(pendings(legs), commands, strict=True)]
+    return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
+
+
+def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
+    """The master's pending order filled: the copy follows (the executor deletes a still-pending
+    copy and opens at market, or adopts the position it already became)."""
+    rules, event = ctx.rules, ctx.event
+    master_ticket = event.new_ticket or event.ticket
+    commands, tickets = [], []
+    for leg in pendings(legs):
+        stops = market_stops(rules, ctx.point(leg.slave_symbol), event.price, event.sl, event.tp)
+        command = ctx.command(
+            CommandKind.FILL_PENDING,
+            master_ticket=master_ticket,
+            leg=leg.leg,
+            symbol=leg.slave_symbol,
+            order_type=OrderType.market(leg.side),
+            volume=leg.slave_volume,
+            price=event.price,
+            sl=stops.sl,
+            tp=stops.tp,
+            sl_distance_points=stops.sl_distance_points,
+            tp_distance_points=stops.tp_distance_points,
+            slave_ticket=leg.slave_ticket,
+            max_deviation_points=rules.max_deviation_points,
+            two_step_stops=rules.two_step_stops,
+            expires_ms=ctx.expires_ms,
+        )
+        commands.append(command)
+        rekeyed = _rekeyed(leg, master_ticket, event.volume)
+        tickets.append(replace(rekeyed, last_command_id=command.id))
+    retired = _retired(ctx, pendings(legs)) if master_ticket != event.ticket else ()
+    return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets), retired_keys=retired)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _full_close(link: Link, slave: SlaveView, leg: TicketLink, seq: int, now_ms: int) -> Command:
+    netting = slave.account.margin_mode is MarginMode.NETTING
+    kind = CommandKind.DELETE_PENDING if leg.is_pending else CommandKind.CLOSE
+    return make_command(
+        link,
+        kind,  # DELETE_PENDING also closes a pending copy that has just filled
+        master_ticket=leg.master_ticket,
+        seq=seq,
+        leg=leg.leg,
+        symbol=leg.slave_symbol,
+        order_type=OrderType.market(leg.side),
+        now_ms=now_ms,
+        volume=leg.slave_volume,
+        slave_ticket=leg.slave_ticket if leg.is_pending else _slave_ticket(slave, netting, leg),
+    )
+
+
+def _close(ctx: RouteContext, leg: TicketLink, master_ticket: int, volume: float) -> Command:
+    return ctx.command(
+        CommandKind.CLOSE,
+        master_ticket=master_ticket,
+        leg=leg.leg,
+        symbol=leg.slave_symbol,
+        order_type=OrderType.market(leg.side),  # the side of what is closed
+        volume=volume,
+        price=ctx.event.price,
+        slave_ticket=_slave_ticket(ctx.slave, ctx.netting, leg),
+    )
+
+
+def _slave_ticket(slave: SlaveView, netting: bool, leg: TicketLink) -> int | None:
+    """Hedging: the copy's own ticket. Netting: the symbol's one position, when known."""
+    if netting:
+        for position in slave.positions:
+            if position.symbol == leg.slave_symbol:
+                return position.ticket
+    return leg.slave_ticket
+
+
+def _closing(leg: TicketLink, command_id: str) -> TicketLink:
+    return replace(leg, state=TicketState.CLOSING, slave_volume=0.0, last_command_id=command_id)
+
+
+def _rekeyed(leg: TicketLink, master_ticket: int, master_volume: float) -> TicketLink:
+    return replace(leg, master_ticket=master_ticket, master_volume=master_volume)
+
+
+def _retired(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> tuple[tuple[int, int, int], ...]:
+    return tuple((ctx.link.id, ctx.event.ticket, leg.leg) for leg in live(legs))
+
+
+def _step_and_minimum(ctx: RouteContext, slave_symbol: str) -> tuple[Decimal, Decimal]:
+    spec = ctx.slave.symbols.get(slave_symbol)
+    if spec is None or spec.volume_step <= 0:
+        return _DEFAULT_STEP, _DEFAULT_STEP
+    step = dec(spec.volume_step)
+    return step, max(ceil_to_step(dec(spec.volume_min), step), step)

@@ -1,0 +1,392 @@
+"""Links against the terminals' real positions: what differs, for the service to act on (SPEC §6).
+
+``reconcile(link, tickets, master, slave)`` checks one link; ``reconcile_slave(sides, slave)``
+checks every link into one slave at once, which is what netting sums and orphan attribution
+need when several links copy to the same account. Pure: it reports, the service decides.
+
+* missing — the link says OPEN (or PENDING) and the master still holds it, the slave has nothing;
+* orphans — a slave position/order carrying TC|<ticket> (or known to the link) whose master
+  ticket is no longer open on the master;
+* volume mismatches — hedging: the copy's volume ≠ the link's; netting: the symbol position's
+  signed volume ≠ the sum of every link's signed contributions to it;
+* adoptable — a slave position/order with TC|<ticket> the link table lacks while the master still
+  holds that ticket: a ticket link to adopt;
+* stale — the link says OPEN/PENDING, yet neither side holds it any more.
+
+Ticket links in flight (OPENING, CLOSING) are neither judged nor counted against: their results
+are still coming. A TC| position is attributed to the links whose ``slave_magic`` equals its
+magic; give links into one slave distinct magics for orphans to be attributed to exactly one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from copier.domain import (
+    MarginMode,
+    PendingOrder,
+    Position,
+    TerminalSnapshot,
+    parse_copy_comment,
+)
+from copier.engine.book import TicketBook, all_legs
+from copier.engine.config import Link
+from copier.engine.state import TicketLink, TicketState
+
+_TOLERANCE = 1e-6
+_IN_FLIGHT = frozenset({TicketState.OPENING, TicketState.CLOSING})
+_HELD = frozenset({TicketState.OPEN, TicketState.PENDING})
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSide:
+    """One link's part of a slave's reconciliation: its ticket links and its master's snapshot."""
+
+    link: Link
+    tickets: tuple[TicketLink, ...]
+    master: TerminalSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Orphan:
+    link_ids: tuple[int, ...]  # the links it belongs to (several when magics do not tell)
+    master_ticket: int
+    slave_ticket: int
+    symbol: str
+    volume: float
+    is_pending: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeMismatch:
+    link_ids: tuple[int, ...]
+    symbol: str
+    slave_ticket: int | None
+    expected: float  # netting: signed (buy +, sell −)
+    actual: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileReport:
+    missing: tuple[TicketLink, ...] = ()
+    orphans: tuple[Orphan, ...] = ()
+    volume_mismatches: tuple[VolumeMismatch, ...] = ()
+    adoptable: tuple[TicketLink, ...] = ()
+    stale: tuple[TicketLink, ...] = ()
+
+    @property
+    def mismatches(self) -> int:
+        """Every difference found: zero when links and terminals agree."""
+        return (
+            len(self.missing)
+            + len(self.orphans)
+            + len(self.volume_mismatches)
+            + len(self.adoptable)
+            + len(self.stale)
+        )
+
+    @property
+    def consistent(self) -> bool:
+        return self.mismatches == 0
+
+    def for_link(self, link_id: int) -> ReconcileReport:
+        return ReconcileReport(
+            missing=tuple(t for t in self.missing if t.link_id == link_id),
+            orphans=tuple(o for o in self.orphans if link_id in o.link_ids),
+            volume_mismatches=tuple(v for v in self.volume_mismatches if link_id in v.link_ids),
+            adoptable=tuple(t for t in self.adoptable if t.link_id == link_id),
+            stale=tuple(t for t in self.stale if t.link_id == link_id),
+        )
+
+
+def reconcile(
+    link: Link,
+    tickets: Iterable[TicketLink] | TicketBook,
+    master: TerminalSnapshot,
+    slave: TerminalSnapshot,
+    *,
+    others: Sequence[LinkSide] = (),
+) -> ReconcileReport:
+    """One link's report. Pass the other links into the same slave as ``others`` so netting
+    sums include their contributions and their copies are not taken for this link's orphans."""
+    flat = all_legs(tickets) if isinstance(tickets, Mapping) else tuple(tickets)
+    report = reconcile_slave((LinkSide(link, flat, master), *others), slave)
+    return report.for_link(link.id)
+
+
+def reconcile_slave(sides: Sequence[LinkSide], slave: TerminalSnapshot) -> ReconcileReport:
+    """Every link into ``slave`` against its real positions and orders."""
+    found = _Found()
+    netting = slave.account.margin_mode is MarginMode.NETTING
+    if netting:
+        _check_netting(sides, slave, found)
+    else:
+        _check_hedging(sides, slave, found)
+    _check_pendings(sides, slave, found)
+    return ReconcileReport(
+        missing=tuple(found.missing),
+        orphans=tuple(found.orphans),
+        volume_mismatches=tuple(found.mismatches),
+        adoptable=tuple(found.adoptable),
+        stale=tuple(found.stale),
+    )
+
+
+@dataclass
+class _Found:
+    """What a reconciliation has found so far, and the masters' tickets indexed once."""
+
+    missing: list[TicketLink] = field(default_factory=list)
+    orphans: list[Orphan] = field(default_factory=list)
+    mismatches: list[VolumeMismatch] = field(default_factory=list)
+    adoptable: list[TicketLink] = field(default_factory=list)
+    stale: list[TicketLink] = field(default_factory=list)
+    _positions: dict[int, dict[int, Position]] = field(default_factory=dict)
+    _orders: dict[int, dict[int, PendingOrder]] = field(default_factory=dict)
+
+    def master_positions(self, side: LinkSide) -> dict[int, Position]:
+        key = id(side.master)
+        if key not in self._positions:
+            self._positions[key] = {p.ticket: p for p in side.master.positions}
+        return self._positions[key]
+
+    def master_orders(self, side: LinkSide) -> dict[int, PendingOrder]:
+        key = id(side.master)
+        if key not in self._orders:
+            self._orders[key] = {o.ticket: o for o in side.master.orders}
+        return self._orders[key]
+
+
+# --- hedging ------------------------------------------------------------------------------------
+
+
+def _check_hedging(sides: Sequence[LinkSide], slave: TerminalSnapshot, found: _Found) -> None:
+    by_ticket = {p.ticket: p for p in slave.positions}
+    known: dict[int, tuple[LinkSide, TicketLink]] = {}
+    for side in sides:
+        open_on_master = found.master_positions(side)
+        for t in side.tickets:
+            if t.is_pending or t.state not in _HELD | _IN_FLIGHT:
+                continue
+            if t.slave_ticket is not None:
+                known[t.slave_ticket] = (side, t)
+            if t.state is not TicketState.OPEN:
+                continue
+            copy = by_ticket.get(t.slave_ticket) if t.slave_ticket is not None else None
+            if copy is None:
+                (found.missing if t.master_ticket in open_on_master else found.stale).append(t)
+            elif abs(copy.volume - t.slave_volume) > _TOLERANCE:
+                found.mismatches.append(
+                    VolumeMismatch(
+                        (side.link.id,), copy.symbol, copy.ticket, t.slave_volume, copy.volume,
+                        f"{copy.symbol}: copy #{copy.ticket} holds {copy.volume:g} lots, "
+                        f"the link expects {t.slave_volume:g}",
+                    )
+                )  # fmt: skip
+    for position in slave.positions:
+        _judge_copy(sides, position, position.volume, known, found, is_pending=False)
+
+
+def _judge_copy(
+    sides: Sequence[LinkSide],
+    item: Position | PendingOrder,
+    volume: float,
+    known: Mapping[int, tuple[LinkSide, TicketLink]],
+    found: _Found,
+    *,
+    is_pending: bool,
+) -> None:
+    """One slave position or order: a known copy, an orphan, adoptable, or not ours."""
+
+    def master_holds(side: LinkSide, ticket: int) -> bool:
+        held = found.master_orders(side) if is_pending else found.master_positions(side)
+        return ticket in held
+
+    if item.ticket in known:
+        side, t = known[item.ticket]
+        if t.state in _HELD and not master_holds(side, t.master_ticket):
+            why = "its master ticket is closed"
+            found.orphans.append(
+                _orphan((side.link.id,), t.master_ticket, item, volume, is_pending, why)
+            )
+        return
+    master_ticket = parse_copy_comment(item.comment)
+    if master_ticket is None:
+        return  # not a copy
+    candidates = [s for s in sides if s.link.rules.slave_magic == item.magic]
+    holders = [s for s in candidates if master_holds(s, master_ticket)]
+    if not holders:
+        if candidates:
+            ids = tuple(s.link.id for s in candidates)
+            found.orphans.append(
+                _orphan(ids, master_ticket, item, volume, is_pending, "its master ticket is closed")
+            )
+        return
+    if len(holders) > 1:
+        return  # the same ticket open on several masters: nothing exact to say
+    holder = holders[0]
+    legs = [t for t in holder.tickets if t.master_ticket == master_ticket]
+    if any(t.state in _IN_FLIGHT for t in legs):
+        return  # probably this copy, its result not applied yet
+    if any(t.state in _HELD and t.is_pending == is_pending for t in legs):
+        found.orphans.append(
+            _orphan(
+                (holder.link.id,),
+                master_ticket,
+                item,
+                volume,
+                is_pending,
+                "an extra copy the link does not know",
+            )
+        )
+        return
+    found.adoptable.append(_adopt(holder, master_ticket, item, volume, legs, found, is_pending))
+
+
+def _orphan(
+    link_ids: tuple[int, ...],
+    master_ticket: int,
+    item: Position | PendingOrder,
+    volume: float,
+    is_pending: bool,
+    why: str,
+) -> Orphan:
+    what = "order" if is_pending else "position"
+    return Orphan(
+        link_ids, master_ticket, item.ticket, item.symbol, volume, is_pending,
+        f"{item.symbol}: slave {what} #{item.ticket} copies master #{master_ticket}: {why}",
+    )  # fmt: skip
+
+
+def _adopt(
+    holder: LinkSide,
+    master_ticket: int,
+    item: Position | PendingOrder,
+    volume: float,
+    legs: list[TicketLink],
+    found: _Found,
+    is_pending: bool,
+) -> TicketLink:
+    adopted_before = sum(
+        1
+        for t in found.adoptable
+        if t.link_id == holder.link.id and t.master_ticket == master_ticket
+    )
+    leg = max((t.leg for t in legs), default=-1) + 1 + adopted_before
+    if is_pending:
+        assert isinstance(item, PendingOrder)
+        side, master_volume = (
+            item.order_type.side,
+            found.master_orders(holder)[master_ticket].volume,
+        )
+        opened_ms = item.time_ms
+    else:
+        assert isinstance(item, Position)
+        side, master_volume = item.side, found.master_positions(holder)[master_ticket].volume
+        opened_ms = item.open_time_ms
+    return TicketLink(
+        link_id=holder.link.id,
+        master_ticket=master_ticket,
+        slave_symbol=item.symbol,
+        side=side,
+        state=TicketState.PENDING if is_pending else TicketState.OPEN,
+        slave_ticket=item.ticket,
+        slave_volume=volume,
+        master_volume=master_volume,
+        leg=leg,
+        is_pending=is_pending,
+        sl=item.sl,
+        tp=item.tp,
+        opened_ms=opened_ms,
+    )
+
+
+# --- netting ------------------------------------------------------------------------------------
+
+
+def _check_netting(sides: Sequence[LinkSide], slave: TerminalSnapshot, found: _Found) -> None:
+    """Per symbol: the one position's signed volume against every link's signed contributions."""
+    held: dict[str, list[Position]] = {}
+    for position in slave.positions:
+        held.setdefault(position.symbol, []).append(position)
+    expected: dict[str, float] = {}
+    contributors: dict[str, list[tuple[LinkSide, TicketLink]]] = {}
+    in_flight: set[str] = set()
+    for side in sides:
+        for t in side.tickets:
+            if t.is_pending:
+                continue
+            if t.state in _IN_FLIGHT:
+                in_flight.add(t.slave_symbol)
+            elif t.state is TicketState.OPEN:
+                expected[t.slave_symbol] = (
+                    expected.get(t.slave_symbol, 0.0) + t.side.sign * t.slave_volume
+                )
+                contributors.setdefault(t.slave_symbol, []).append((side, t))
+    for symbol in sorted(set(expected) | set(held)):
+        if symbol not in in_flight:
+            _check_symbol(sides, symbol, held.get(symbol, []), contributors.get(symbol, []),
+                          expected.get(symbol, 0.0), found)  # fmt: skip
+
+
+def _check_symbol(
+    sides: Sequence[LinkSide],
+    symbol: str,
+    positions: list[Position],
+    contributions: list[tuple[LinkSide, TicketLink]],
+    expected: float,
+    found: _Found,
+) -> None:
+    actual = sum(p.side.sign * p.volume for p in positions)
+    if not contributions:
+        for position in positions:  # nobody claims it: a copy to adopt, an orphan, or not ours
+            _judge_copy(sides, position, position.volume, {}, found, is_pending=False)
+        return
+    position_ticket = positions[0].ticket if positions else None
+    for side, t in contributions:
+        if t.master_ticket in found.master_positions(side):
+            if not positions:
+                found.missing.append(t)
+        elif positions:
+            found.orphans.append(
+                Orphan(
+                    (side.link.id,), t.master_ticket, positions[0].ticket, symbol, t.slave_volume,
+                    False, f"{symbol}: master #{t.master_ticket} is closed, its {t.slave_volume:g} "
+                    f"lots are still in slave position #{positions[0].ticket}",
+                )
+            )  # fmt: skip
+        else:
+            found.stale.append(t)
+    if positions and abs(actual - expected) > _TOLERANCE:
+        ids = tuple(sorted({side.link.id for side, _ in contributions}))
+        found.mismatches.append(
+            VolumeMismatch(
+                ids, symbol, position_ticket, expected, actual,
+                f"{symbol}: slave position holds {actual:+g} lots, the links add up to "
+                f"{expected:+g}",
+            )
+        )  # fmt: skip
+
+
+# --- pending orders (separate from positions on both kinds of account) --------------------------
+
+
+def _check_pendings(sides: Sequence[LinkSide], slave: TerminalSnapshot, found: _Found) -> None:
+    by_ticket = {o.ticket: o for o in slave.orders}
+    known: dict[int, tuple[LinkSide, TicketLink]] = {}
+    for side in sides:
+        on_master = found.master_orders(side)
+        for t in side.tickets:
+            if not t.is_pending or t.state not in _HELD | _IN_FLIGHT:
+                continue
+            if t.slave_ticket is not None:
+                known[t.slave_ticket] = (side, t)
+            if t.state is TicketState.PENDING:
+                copy = by_ticket.get(t.slave_ticket) if t.slave_ticket is not None else None
+                if copy is None:
+                    (found.missing if t.master_ticket in on_master else found.stale).append(t)
+    for order in slave.orders:
+        _judge_copy(sides, order, order.volume, known, found, is_pending=True)

@@ -1,0 +1,129 @@
+"""How an execution result moves a ticket link: ``apply_result(ticket, command, result)``.
+
+The router books each decision's intended effect (a partial close already lowered
+``slave_volume``, a full close shows CLOSING with no volume), so a result only corrects the
+difference between what was asked (``command.volume``) and what was done (``result.volume``,
+or the asked volume when a result does not say). Apply each command's result once: the owner of
+the outbox drops a repeated result for a command already settled.
+
+* OPEN / PLACE_PENDING: success → OPEN / PENDING with the slave ticket and filled volume;
+  failure → FAILED (nothing on the slave).
+* FILL_PENDING: success → OPEN, no longer pending, with the position's ticket; failure leaves
+  the pending copy as it is, for reconciliation to report.
+* CLOSE: success → CLOSED when nothing is left, else OPEN with the remainder under the ticket the
+  result reports (MT4 gives a partial-close remainder a new ticket); failure → OPEN with the
+  volume restored, except "position already closed", which is CLOSED. While a full close is in
+  flight (CLOSING) an earlier partial close's result only updates the slave ticket.
+* DELETE_PENDING: success → CLOSED; failure → PENDING again.
+* MODIFY / MODIFY_PENDING: success sets SL/TP; the state never changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from copier.domain import Command, CommandKind, ExecutionResult, Retcode
+from copier.engine.book import SETTLED_STATES
+from copier.engine.sizing import dec
+from copier.engine.state import TicketLink, TicketState
+
+_NOTHING = Decimal("1e-9")
+
+
+def apply_result(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
+    """The ticket link after ``result`` of ``command`` came back."""
+    kind = command.kind
+    if kind in (CommandKind.OPEN, CommandKind.PLACE_PENDING):
+        return _opened(ticket, command, result)
+    if kind is CommandKind.FILL_PENDING:
+        return _filled(ticket, result)
+    if kind is CommandKind.CLOSE:
+        return _closed(ticket, command, result)
+    if kind is CommandKind.DELETE_PENDING:
+        return _deleted(ticket, command, result)
+    return _modified(ticket, command, result)
+
+
+def _done_volume(command: Command, result: ExecutionResult) -> Decimal:
+    return dec(result.volume) if result.volume > 0 else dec(command.volume)
+
+
+def _opened(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
+    in_flight = ticket.state in (TicketState.OPENING, TicketState.CLOSING)
+    if not result.ok:
+        if not in_flight:
+            return ticket
+        return replace(ticket, state=TicketState.FAILED, slave_volume=0.0)
+    # Correct what the router booked by what actually filled.
+    volume = dec(ticket.slave_volume) + _done_volume(command, result) - dec(command.volume)
+    state = ticket.state
+    if state in (TicketState.OPENING, TicketState.FAILED):
+        state = (
+            TicketState.PENDING if command.kind is CommandKind.PLACE_PENDING else TicketState.OPEN
+        )
+    return replace(
+        ticket,
+        state=state,
+        slave_ticket=result.slave_ticket
+        if result.slave_ticket is not None
+        else ticket.slave_ticket,
+        slave_volume=float(max(volume, Decimal(0))),
+        sl=result.sl or ticket.sl,
+        tp=result.tp or ticket.tp,
+    )
+
+
+def _filled(ticket: TicketLink, result: ExecutionResult) -> TicketLink:
+    if not result.ok or ticket.state in SETTLED_STATES:
+        return ticket
+    return replace(
+        ticket,
+        state=TicketState.CLOSING if ticket.state is TicketState.CLOSING else TicketState.OPEN,
+        is_pending=False,
+        slave_ticket=result.slave_ticket
+        if result.slave_ticket is not None
+        else ticket.slave_ticket,
+        slave_volume=result.volume if result.volume > 0 else ticket.slave_volume,
+        sl=result.sl or ticket.sl,
+        tp=result.tp or ticket.tp,
+    )
+
+
+def _closed(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
+    if ticket.state in SETTLED_STATES:
+        return ticket
+    new_ticket = result.slave_ticket if result.slave_ticket is not None else ticket.slave_ticket
+    if ticket.state is TicketState.CLOSING and command.id != ticket.last_command_id:
+        # An earlier partial close came back after the full close went out: that one decides.
+        return replace(ticket, slave_ticket=new_ticket)
+    if not result.ok:
+        if result.retcode == Retcode.POSITION_CLOSED:
+            return replace(ticket, state=TicketState.CLOSED, slave_volume=0.0)
+        restored = dec(ticket.slave_volume) + dec(command.volume)
+        state = TicketState.OPEN if ticket.state is TicketState.CLOSING else ticket.state
+        return replace(ticket, state=state, slave_volume=float(restored))
+    left_over = dec(command.volume) - _done_volume(command, result)
+    if ticket.state is TicketState.CLOSING and result.retcode != Retcode.DONE_PARTIAL:
+        left_over = Decimal(0)  # a full close leaves nothing, whatever was booked before
+    volume = dec(ticket.slave_volume) + max(left_over, Decimal(0))
+    if volume <= _NOTHING:
+        return replace(ticket, state=TicketState.CLOSED, slave_volume=0.0)
+    state = TicketState.OPEN if ticket.state is TicketState.CLOSING else ticket.state
+    return replace(ticket, state=state, slave_volume=float(volume), slave_ticket=new_ticket)
+
+
+def _deleted(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
+    if ticket.state in SETTLED_STATES:
+        return ticket
+    if result.ok:
+        return replace(ticket, state=TicketState.CLOSED, slave_volume=0.0)
+    state = TicketState.PENDING if ticket.is_pending else TicketState.OPEN
+    return replace(ticket, state=state, slave_volume=command.volume)
+
+
+def _modified(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
+    if not result.ok or ticket.state in SETTLED_STATES:
+        return ticket
+    sl, tp = (result.sl, result.tp) if (result.sl or result.tp) else (command.sl, command.tp)
+    return replace(ticket, sl=sl, tp=tp)

@@ -1,0 +1,271 @@
+"""One master event → what one link sends its slave: commands, denials and ticket-link changes.
+
+``route(event, link, tickets, master, slave, now_ms)`` is pure. ``tickets`` maps each master
+ticket of this link to its ticket link, or to its legs (see ``copier.engine.book``). By event:
+
+* OPENED → OPEN through the pipeline (``copier.engine.pipeline``); a ticket already copied is
+  not copied twice.
+* INCREASED (a netting master added volume) → OPEN of the added volume as a new leg, sized as
+  a new order by the lot mode; under RISK_PERCENT it keeps the copy's existing slave/master ratio,
+  because the risk was sized on the position as a whole.
+* PARTIALLY_CLOSED / CLOSED / MODIFIED, PENDING_MODIFIED / PENDING_DELETED → the matching command
+  for the existing copy (``copier.engine.copies``), never refused by rules. MT4's renumbered
+  remainder (``event.new_ticket``) re-keys the copy; the old keys are in ``retired_keys``.
+* PENDING_PLACED → PLACE_PENDING through the pipeline when ``copy_pendings`` is on; otherwise a
+  "copy_pendings" denial, and the fill is copied as a market open.
+* PENDING_FILLED → FILL_PENDING for a pending copy (also in close-only mode: the copy exists);
+  with ``copy_pendings`` off → OPEN through the pipeline; with it on but no copy (the placement
+  was refused) → nothing, as for every event about a master ticket the link never copied.
+
+A risk stop with ``drawdown_action = close_all`` refuses the open and closes every live copy of
+the link in the same outcome; ``copies.close_all_copies`` does the same on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+
+from copier.domain import Command, CommandKind, EventKind, MasterEvent, OrderType, Side
+from copier.engine.book import TicketBook, legs_of, live, next_leg, pendings, positions
+from copier.engine.commands import RouteContext
+from copier.engine.config import Link, LinkMode, LotMode
+from copier.engine.copies import (
+    close_all_copies,
+    close_copies,
+    delete_pendings,
+    fill_pendings,
+    modify_copies,
+    modify_pendings,
+    partial_close,
+)
+from copier.engine.pipeline import PAUSED, OpenPlan, OpenRequest, plan_open
+from copier.engine.sizing import dec
+from copier.engine.state import MasterView, RouteOutcome, SlaveView, TicketLink, TicketState
+from copier.engine.stops import market_stops, pending_plan
+from copier.engine.verdicts import Denial
+
+Handler = Callable[[RouteContext, tuple[TicketLink, ...], TicketBook], RouteOutcome]
+
+NOT_COPYING_PENDINGS = Denial(
+    "copy_pendings", "pending orders are not copied by this link — a fill is copied as an open"
+)
+
+
+def route(
+    event: MasterEvent,
+    link: Link,
+    tickets: TicketBook,
+    master: MasterView,
+    slave: SlaveView,
+    now_ms: int,
+) -> RouteOutcome:
+    """Decide what ``link`` sends its slave for ``event``."""
+    if not link.enabled:
+        return RouteOutcome()
+    ctx = RouteContext(event, link, master, slave, now_ms)
+    if link.mode is LinkMode.PAUSED:
+        return RouteOutcome(denials=(ctx.denied(event.ticket, PAUSED),))
+    return _HANDLERS[event.kind](ctx, legs_of(tickets, event.ticket), tickets)
+
+
+def merge(*outcomes: RouteOutcome) -> RouteOutcome:
+    return RouteOutcome(
+        commands=tuple(c for o in outcomes for c in o.commands),
+        denials=tuple(d for o in outcomes for d in o.denials),
+        tickets=tuple(t for o in outcomes for t in o.tickets),
+        retired_keys=tuple(k for o in outcomes for k in o.retired_keys),
+        adjustments=tuple(a for o in outcomes for a in o.adjustments),
+    )
+
+
+def _slave_side(ctx: RouteContext, side: Side) -> Side:
+    return side.opposite if ctx.rules.reverse else side
+
+
+def _opened(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook) -> RouteOutcome:
+    if live(legs):
+        return RouteOutcome()  # already copied: the event came again
+    event = ctx.event
+    side = _slave_side(ctx, event.side)
+    return _open_copy(ctx, book, event.ticket, next_leg(legs), event.volume, side)
+
+
+def _increased(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook) -> RouteOutcome:
+    held = positions(legs)
+    if not held:
+        return RouteOutcome()
+    event = ctx.event
+    before = dec(held[0].master_volume)
+    added = dec(event.volume) - before
+    now_held = RouteOutcome(
+        tickets=tuple(replace(leg, master_volume=event.volume) for leg in live(legs))
+    )
+    if added <= 0:
+        return now_held
+    scaled = None
+    if ctx.rules.lot_mode is LotMode.RISK_PERCENT and before > 0:
+        copied = sum((dec(leg.slave_volume) for leg in held), Decimal(0))
+        scaled = float(added * copied / before)
+    opened = _open_copy(
+        ctx, book, event.ticket, next_leg(legs), float(added), held[0].side, scaled_lots=scaled
+    )
+    return merge(now_held, opened)
+
+
+def _pending_placed(
+    ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook
+) -> RouteOutcome:
+    if not ctx.rules.copy_pendings:
+        return RouteOutcome(denials=(ctx.denied(ctx.event.ticket, NOT_COPYING_PENDINGS),))
+    if live(legs):
+        return RouteOutcome()
+    event = ctx.event
+    side = _slave_side(ctx, event.side)
+    return _open_copy(ctx, book, event.ticket, next_leg(legs), event.volume, side, is_pending=True)
+
+
+def _pending_filled(
+    ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook
+) -> RouteOutcome:
+    if pendings(legs):
+        return fill_pendings(ctx, legs)
+    if ctx.rules.copy_pendings:
+        return RouteOutcome()  # the placement was refused: its fill is not copied either
+    event = ctx.event
+    ticket = event.new_ticket or event.ticket
+    held = legs_of(book, ticket) if ticket != event.ticket else legs
+    if live(held):
+        return RouteOutcome()
+    side = _slave_side(ctx, event.side)
+    return _open_copy(ctx, book, ticket, next_leg(held), event.volume, side)
+
+
+def _open_copy(
+    ctx: RouteContext,
+    book: TicketBook,
+    master_ticket: int,
+    leg: int,
+    master_lots: float,
+    side: Side,
+    *,
+    is_pending: bool = False,
+    scaled_lots: float | None = None,
+) -> RouteOutcome:
+    """Run the pipeline and, if it lets the copy through, send it and book an OPENING link."""
+    request = OpenRequest(
+        event=ctx.event,
+        link=ctx.link,
+        master=ctx.master,
+        slave=ctx.slave,
+        now_ms=ctx.now_ms,
+        master_lots=master_lots,
+        side=side,
+        is_pending=is_pending,
+        scaled_lots=scaled_lots,
+    )
+    plan = plan_open(request)
+    if isinstance(plan, Denial):
+        return _refused(ctx, book, master_ticket, plan)
+    command = (
+        _pending_command(ctx, plan, master_ticket, leg)
+        if is_pending
+        else _market_command(ctx, plan, master_ticket, leg, side)
+    )
+    if isinstance(command, Denial):
+        return _refused(ctx, book, master_ticket, command)
+    ticket = TicketLink(
+        link_id=ctx.link.id,
+        master_ticket=master_ticket,
+        slave_symbol=plan.symbol,
+        side=command.order_type.side,
+        state=TicketState.OPENING,
+        slave_volume=command.volume,
+        master_volume=ctx.event.volume,
+        leg=leg,
+        is_pending=is_pending,
+        sl=command.sl,
+        tp=command.tp,
+        opened_ms=ctx.now_ms,
+        last_command_id=command.id,
+    )
+    adjustments = tuple(ctx.adjusted(master_ticket, rule, why) for rule, why in plan.adjustments)
+    return RouteOutcome(commands=(command,), tickets=(ticket,), adjustments=adjustments)
+
+
+def _refused(
+    ctx: RouteContext, book: TicketBook, master_ticket: int, denial: Denial
+) -> RouteOutcome:
+    refused = RouteOutcome(denials=(ctx.denied(master_ticket, denial),))
+    if not denial.close_all:
+        return refused
+    sweep = close_all_copies(ctx.link, book, ctx.slave, ctx.now_ms, ctx.event.seq)
+    return merge(refused, sweep)
+
+
+def _market_command(
+    ctx: RouteContext, plan: OpenPlan, master_ticket: int, leg: int, side: Side
+) -> Command:
+    rules, event = ctx.rules, ctx.event
+    stops = market_stops(rules, plan.spec.point, event.price, event.sl, event.tp)
+    return ctx.command(
+        CommandKind.OPEN,
+        master_ticket=master_ticket,
+        leg=leg,
+        symbol=plan.symbol,
+        order_type=OrderType.market(side),
+        volume=plan.volume,
+        price=event.price,
+        sl=stops.sl,
+        tp=stops.tp,
+        sl_distance_points=stops.sl_distance_points,
+        tp_distance_points=stops.tp_distance_points,
+        max_deviation_points=rules.max_deviation_points,
+        two_step_stops=rules.two_step_stops,
+        expires_ms=ctx.expires_ms,
+    )
+
+
+def _pending_command(
+    ctx: RouteContext, plan: OpenPlan, master_ticket: int, leg: int
+) -> Command | Denial:
+    event = ctx.event
+    quote = ctx.slave.quotes.get(plan.symbol)
+    pending = pending_plan(
+        ctx.rules, plan.spec, event.order_type, event.price, event.sl, event.tp, quote
+    )
+    if isinstance(pending, Denial):
+        return pending
+    return ctx.command(
+        CommandKind.PLACE_PENDING,
+        master_ticket=master_ticket,
+        leg=leg,
+        symbol=plan.symbol,
+        order_type=pending.order_type,
+        volume=plan.volume,
+        price=pending.price,
+        sl=pending.stops.sl,
+        tp=pending.stops.tp,
+        expires_ms=ctx.expires_ms,
+    )
+
+
+def _existing(action: Callable[[RouteContext, tuple[TicketLink, ...]], RouteOutcome]) -> Handler:
+    def handle(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook) -> RouteOutcome:
+        return action(ctx, legs)
+
+    return handle
+
+
+_HANDLERS: dict[EventKind, Handler] = {
+    EventKind.OPENED: _opened,
+    EventKind.INCREASED: _increased,
+    EventKind.PARTIALLY_CLOSED: _existing(partial_close),
+    EventKind.CLOSED: _existing(close_copies),
+    EventKind.MODIFIED: _existing(modify_copies),
+    EventKind.PENDING_PLACED: _pending_placed,
+    EventKind.PENDING_MODIFIED: _existing(modify_pendings),
+    EventKind.PENDING_DELETED: _existing(delete_pendings),
+    EventKind.PENDING_FILLED: _pending_filled,
+}

@@ -1,0 +1,122 @@
+"""SL/TP and pending prices on the slave (SPEC §4): stops mode, reverse and the pending offset.
+
+Market copies: PRICE copies the master's prices; DISTANCE sends the master's distances from its
+fill in slave points, for the executor to measure from the slave's fill; FIXED sends the link's
+fixed points; NONE sends nothing. Reversed copies swap SL and TP, so the slave's stop sits where
+the master takes profit and the slave loses exactly when the master wins.
+
+Pending copies carry prices only. Reversed pendings keep the trigger logic (buy limit → sell
+limit, buy stop → sell stop), so the order price is mirrored around the slave's current mid
+price to stay on the valid side of the market, and the swapped SL/TP move with it. The pending
+offset is then added to the order price: positive raises it, negative lowers it, whatever the
+order type (it does not move PRICE-mode stops).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from copier.domain import OrderType, Quote, Side, SymbolSpec
+from copier.engine.config import LinkRules, StopsMode
+from copier.engine.verdicts import Denial
+
+
+@dataclass(frozen=True, slots=True)
+class Stops:
+    sl: float = 0.0
+    tp: float = 0.0
+    sl_distance_points: int = 0
+    tp_distance_points: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPlan:
+    order_type: OrderType
+    price: float
+    stops: Stops
+
+
+def market_stops(rules: LinkRules, point: float, price: float, sl: float, tp: float) -> Stops:
+    """Stops for a market copy of a master position opened at ``price`` with ``sl``/``tp``."""
+    mode = rules.stops_mode
+    if mode is StopsMode.NONE:
+        return Stops()
+    if mode is StopsMode.FIXED:
+        return Stops(
+            sl_distance_points=rules.fixed_sl_points, tp_distance_points=rules.fixed_tp_points
+        )
+    if rules.reverse:
+        sl, tp = tp, sl
+    if mode is StopsMode.DISTANCE and price > 0 and point > 0:
+        return Stops(
+            sl_distance_points=_points(price, sl, point),
+            tp_distance_points=_points(price, tp, point),
+        )
+    return Stops(sl=sl, tp=tp)
+
+
+def _points(price: float, level: float, point: float) -> int:
+    return round(abs(price - level) / point) if level > 0 else 0
+
+
+def pending_plan(
+    rules: LinkRules,
+    spec: SymbolSpec,
+    order_type: OrderType,
+    price: float,
+    sl: float,
+    tp: float,
+    quote: Quote | None,
+) -> PendingPlan | Denial:
+    """Order type, price and stops of the slave's copy of a master pending order."""
+    slave_type, mirrored = order_type, price
+    if rules.reverse:
+        if quote is None or quote.bid <= 0 or quote.ask <= 0:
+            return Denial(
+                "reverse",
+                f"{spec.name}: no slave quote to mirror the reversed pending price around — "
+                "copy skipped",
+            )
+        slave_type = order_type.reversed()
+        mirrored = quote.bid + quote.ask - price  # 2 × mid − price
+    order_price = mirrored + rules.pending_offset_points * spec.point
+    stops = _pending_stops(rules, spec, slave_type.side, price, mirrored, order_price, sl, tp)
+    return PendingPlan(slave_type, round(order_price, spec.digits), stops)
+
+
+def _pending_stops(
+    rules: LinkRules,
+    spec: SymbolSpec,
+    side: Side,
+    master_price: float,
+    mirrored: float,
+    order_price: float,
+    sl: float,
+    tp: float,
+) -> Stops:
+    mode = rules.stops_mode
+    if mode is StopsMode.NONE:
+        return Stops()
+    if rules.reverse:
+        sl, tp = tp, sl
+    if mode is StopsMode.PRICE:
+        shift = mirrored - master_price
+        return Stops(
+            sl=_at(sl + shift, spec) if sl > 0 else 0.0,
+            tp=_at(tp + shift, spec) if tp > 0 else 0.0,
+        )
+    if mode is StopsMode.FIXED:
+        sl_dist = rules.fixed_sl_points * spec.point
+        tp_dist = rules.fixed_tp_points * spec.point
+    else:
+        sl_dist = abs(master_price - sl) if sl > 0 else 0.0
+        tp_dist = abs(master_price - tp) if tp > 0 else 0.0
+    away = side.sign  # a buy's SL is below its price, a sell's above
+    return Stops(
+        sl=_at(order_price - away * sl_dist, spec) if sl_dist > 0 else 0.0,
+        tp=_at(order_price + away * tp_dist, spec) if tp_dist > 0 else 0.0,
+    )
+
+
+def _at(price: float, spec: SymbolSpec) -> float:
+    return round(price, spec.digits)

@@ -1,0 +1,218 @@
+"""reconcile: each kind of difference between the link table and the terminals, and none."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from copier.domain import MarginMode, OrderType, PendingOrder, Position, Side, TerminalSnapshot
+from copier.engine.reconcile import LinkSide, Orphan, ReconcileReport, reconcile
+from copier.engine.state import TicketLink, TicketState
+
+from .builders import account, copy, link, position
+
+LINK = link(slave_magic=0)
+
+
+def terminal(
+    *positions: Position, orders: tuple[PendingOrder, ...] = (), netting: bool = False
+) -> TerminalSnapshot:
+    mode = MarginMode.NETTING if netting else MarginMode.HEDGING
+    return TerminalSnapshot(account=account(margin_mode=mode), positions=positions, orders=orders)
+
+
+def master_pos(ticket: int, volume: float = 1.0, side: Side = Side.BUY) -> Position:
+    return position(ticket, volume, side=side, symbol="EURUSD")
+
+
+def slave_copy(ticket: int, master_ticket: int, volume: float = 1.0, **fields: Any) -> Position:
+    return position(ticket, volume, comment=f"TC|{master_ticket}", **fields)
+
+
+def test_consistent_link_reports_nothing() -> None:
+    master = terminal(master_pos(1001), master_pos(1002, 0.5))
+    slave = terminal(slave_copy(5001, 1001), slave_copy(5002, 1002, 0.5), position(9, 2.0))
+    tickets = [copy(1001, slave_ticket=5001), copy(1002, slave_ticket=5002, volume=0.5)]
+
+    report = reconcile(LINK, tickets, master, slave)
+
+    assert report == ReconcileReport()
+    assert (report.mismatches, report.consistent) == (0, True)
+
+
+def test_copy_the_slave_lost_while_the_master_holds_it_is_missing() -> None:
+    ticket = copy(1001, slave_ticket=5001)
+
+    report = reconcile(LINK, [ticket], terminal(master_pos(1001)), terminal())
+
+    assert report.missing == (ticket,)
+    assert report.mismatches == 1
+
+
+def test_slave_copy_of_a_closed_master_ticket_is_an_orphan() -> None:
+    slave = terminal(slave_copy(5003, 1003, 0.2))
+
+    report = reconcile(LINK, [], terminal(), slave)
+
+    assert report.orphans == (
+        Orphan(
+            (7,), 1003, 5003, "EURUSD.m", 0.2, False,
+            "EURUSD.m: slave position #5003 copies master #1003: its master ticket is closed",
+        ),
+    )  # fmt: skip
+
+
+def test_known_copy_whose_master_closed_is_an_orphan_too() -> None:
+    report = reconcile(
+        LINK, [copy(1001, slave_ticket=5001)], terminal(), terminal(slave_copy(5001, 1001))
+    )
+
+    assert [(o.master_ticket, o.slave_ticket) for o in report.orphans] == [(1001, 5001)]
+
+
+def test_copy_with_another_volume_than_the_link_expects_is_a_mismatch() -> None:
+    report = reconcile(
+        LINK,
+        [copy(1001, slave_ticket=5001)],
+        terminal(master_pos(1001)),
+        terminal(slave_copy(5001, 1001, 0.7)),
+    )
+
+    [mismatch] = report.volume_mismatches
+    assert (mismatch.slave_ticket, mismatch.expected, mismatch.actual) == (5001, 1.0, 0.7)
+
+
+def test_copy_the_table_lacks_while_the_master_holds_it_is_adoptable() -> None:
+    master = terminal(master_pos(1004, 2.0))
+    slave = terminal(slave_copy(5004, 1004, 0.4, side=Side.SELL, sl=1.2, open_time_ms=77))
+
+    report = reconcile(LINK, [], master, slave)
+
+    assert report.adoptable == (
+        TicketLink(
+            link_id=7, master_ticket=1004, slave_symbol="EURUSD.m", side=Side.SELL,
+            state=TicketState.OPEN, slave_ticket=5004, slave_volume=0.4, master_volume=2.0,
+            sl=1.2, opened_ms=77,
+        ),
+    )  # fmt: skip
+
+
+def test_copy_neither_side_holds_any_more_is_stale() -> None:
+    ticket = copy(1001, slave_ticket=5001)
+
+    report = reconcile(LINK, [ticket], terminal(), terminal())
+
+    assert report.stale == (ticket,)
+
+
+def test_copies_in_flight_are_not_judged() -> None:
+    tickets = [
+        copy(1001, state=TicketState.OPENING, slave_ticket=None),
+        copy(1002, state=TicketState.CLOSING, slave_ticket=5002),
+    ]
+    master = terminal(master_pos(1001))
+    slave = terminal(slave_copy(5001, 1001), slave_copy(5002, 1002))
+
+    assert reconcile(LINK, tickets, master, slave).consistent
+
+
+def test_mt4_renumbered_master_ticket_still_matches_its_copy() -> None:
+    rekeyed = copy(1077, slave_ticket=5001, volume=0.6)
+
+    report = reconcile(
+        LINK, [rekeyed], terminal(master_pos(1077, 0.6)), terminal(slave_copy(5001, 1001, 0.6))
+    )
+
+    assert report.consistent
+
+
+def test_another_links_copy_with_its_own_magic_is_not_this_links_orphan() -> None:
+    slave = terminal(slave_copy(5009, 9999, magic=42))
+
+    assert reconcile(LINK, [], terminal(), slave).consistent
+
+
+def test_ticket_book_mapping_is_accepted_as_the_link_table() -> None:
+    book = {1001: (copy(1001, slave_ticket=5001),)}
+
+    assert reconcile(
+        LINK, book, terminal(master_pos(1001)), terminal(slave_copy(5001, 1001))
+    ).consistent
+
+
+def test_pending_copies_are_checked_as_orders() -> None:
+    order = PendingOrder(6001, "EURUSD.m", OrderType.BUY_LIMIT, 0.3, 1.09, comment="TC|1001")
+    stray = PendingOrder(6002, "EURUSD.m", OrderType.SELL_STOP, 0.1, 1.08, comment="TC|1002")
+    master = terminal(orders=(PendingOrder(1001, "EURUSD", OrderType.BUY_LIMIT, 0.3, 1.09),))
+    pending = copy(1001, state=TicketState.PENDING, is_pending=True, slave_ticket=6001, volume=0.3)
+
+    consistent = reconcile(LINK, [pending], master, terminal(orders=(order,)))
+    with_stray = reconcile(LINK, [pending], master, terminal(orders=(order, stray)))
+    adoptable = reconcile(LINK, [], master, terminal(orders=(order,)))
+
+    assert consistent.consistent
+    assert [o.slave_ticket for o in with_stray.orphans] == [6002]
+    assert [(t.state, t.is_pending, t.slave_ticket) for t in adoptable.adoptable] == [
+        (TicketState.PENDING, True, 6001)
+    ]
+
+
+# --- netting: one position per symbol, summed over every link into the slave ---------------------
+
+
+def test_netting_position_matching_the_sum_of_all_links_is_consistent() -> None:
+    other = link(slave_magic=0)
+    other = replace(other, id=8, master_id="master2")
+    mine = [copy(1, slave_ticket=900, volume=1.0)]
+    theirs = [replace(copy(2, slave_ticket=900, volume=0.3, side=Side.SELL), link_id=8)]
+    master_a, master_b = terminal(master_pos(1)), terminal(master_pos(2, 0.3, Side.SELL))
+    slave = terminal(position(900, 0.7, comment="TC|1"), netting=True)
+
+    together = reconcile(
+        LINK, mine, master_a, slave, others=[LinkSide(other, tuple(theirs), master_b)]
+    )
+    alone = reconcile(LINK, mine, master_a, slave)
+
+    assert together.consistent
+    [mismatch] = alone.volume_mismatches
+    assert (mismatch.expected, mismatch.actual) == (1.0, 0.7)
+
+
+def test_netting_position_off_the_contributions_is_a_mismatch() -> None:
+    tickets = [copy(1, slave_ticket=900), copy(2, slave_ticket=900, volume=0.5, side=Side.SELL)]
+    master = terminal(master_pos(1), master_pos(2, 0.5, Side.SELL))
+    slave = terminal(position(900, 0.7, comment="TC|1"), netting=True)
+
+    [mismatch] = reconcile(LINK, tickets, master, slave).volume_mismatches
+
+    assert (mismatch.symbol, mismatch.slave_ticket, mismatch.expected, mismatch.actual) == (
+        "EURUSD.m", 900, 0.5, 0.7,
+    )  # fmt: skip
+
+
+def test_netting_contribution_of_a_closed_master_ticket_is_an_orphan() -> None:
+    tickets = [copy(1, slave_ticket=900), copy(2, slave_ticket=900, volume=0.5)]
+    slave = terminal(position(900, 1.5, comment="TC|1"), netting=True)
+
+    report = reconcile(LINK, tickets, terminal(master_pos(1)), slave)
+
+    assert [(o.master_ticket, o.slave_ticket, o.volume) for o in report.orphans] == [(2, 900, 0.5)]
+    assert report.volume_mismatches == ()
+
+
+def test_netting_position_the_table_lacks_is_adoptable() -> None:
+    slave = terminal(position(900, 0.4, side=Side.SELL, comment="TC|3"), netting=True)
+
+    report = reconcile(LINK, [], terminal(master_pos(3, 1.0, Side.SELL)), slave)
+
+    assert [(t.master_ticket, t.side, t.slave_volume) for t in report.adoptable] == [
+        (3, Side.SELL, 0.4)
+    ]
+
+
+def test_netting_copy_missing_from_the_slave_is_missing() -> None:
+    ticket = copy(1, slave_ticket=900)
+
+    report = reconcile(LINK, [ticket], terminal(master_pos(1)), terminal(netting=True))
+
+    assert report.missing == (ticket,)
