@@ -215,7 +215,7 @@ class AccountBooks:
         """Move the market to ``now_ms`` and let prices act: expire and fill pending orders,
         close positions at SL/TP, and stop out an account whose margin level fell too low."""
         now = self.clock.now_ms() if now_ms is None else now_ms
-        self.market.advance(now)
+        self.market.tick(now)
         self._emit(fire_triggers(self, self._ledger, now))
 
     def _mark(self, pos: SimPosition) -> SimPosition:

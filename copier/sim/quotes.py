@@ -17,9 +17,9 @@ _CROSS_FROM_USD = {"EUR": ("EURUSD", True), "GBP": ("GBPUSD", True), "JPY": ("US
 
 
 class Market:
-    """Mid prices of every underlying, moved by ``advance(now_ms)``; deterministic per seed.
+    """Mid prices of every underlying, moved by ``tick(now_ms)``; deterministic per seed.
 
-    The same seed and the same sequence of ``advance`` times give the same prices.
+    The same seed and the same sequence of ``tick`` times give the same prices.
     """
 
     def __init__(
@@ -50,7 +50,7 @@ class Market:
             raise ValueError("a price must be above 0")
         self._mids[underlying] = mid
 
-    def advance(self, now_ms: int) -> bool:
+    def tick(self, now_ms: int) -> bool:
         """Move every mid by a random step scaled to the time passed; False if no time passed.
 
         Several brokers may share one market and each call this with the same ``now_ms``: only

@@ -177,11 +177,14 @@ async def test_netting_master_reports_increases_and_a_reversal_as_close_then_ope
     await terminal.start(sink)
     broker = terminal.broker
 
+    set_bid(broker, "EURUSD", 1.10000)
     ticket = broker.open_market("EURUSD", Side.BUY, 0.2).position
     broker.open_market("EURUSD", Side.BUY, 0.3)
     broker.open_market("EURUSD", Side.SELL, 0.1)
     broker.open_market("EURUSD", Side.SELL, 1.0)
-    await until(lambda: len(sink.events) == 5)
+    order = broker.place_pending("EURUSD", OrderType.SELL_LIMIT, 0.2, 1.10100).order
+    set_bid(broker, "EURUSD", 1.10110)  # the market task fills it into the position
+    await until(lambda: len(sink.events) == 7)
     await terminal.stop()
 
     assert [(e.kind, e.ticket, e.side, e.volume) for e in sink.events] == [
@@ -190,7 +193,11 @@ async def test_netting_master_reports_increases_and_a_reversal_as_close_then_ope
         (EventKind.PARTIALLY_CLOSED, ticket, Side.BUY, 0.4),
         (EventKind.CLOSED, ticket, Side.BUY, 0.0),
         (EventKind.OPENED, ticket, Side.SELL, 0.6),
+        (EventKind.PENDING_PLACED, order, Side.SELL, 0.2),
+        (EventKind.PENDING_FILLED, order, Side.SELL, 0.2),
     ]
+    assert sink.events[-1].new_ticket == ticket  # it went into the symbol's one position
+    assert broker.positions()[0].volume == 0.8
 
 
 async def test_an_event_the_copier_failed_to_take_is_sent_again_with_the_same_seq(

@@ -9,7 +9,7 @@ def _walk(seed: int, steps: int = 50) -> list[float]:
     market = Market(seed=seed, start_ms=1_000)
     mids = []
     for i in range(1, steps + 1):
-        market.advance(1_000 + i * 7)
+        market.tick(1_000 + i * 7)
         mids.append(market.mid("EURUSD"))
     return mids
 
@@ -28,12 +28,12 @@ def test_prices_move_as_time_passes() -> None:
     assert len(set(mids)) > 40
 
 
-def test_advance_without_time_passing_moves_nothing() -> None:
+def test_a_tick_without_time_passing_moves_nothing() -> None:
     market = Market(seed=1, start_ms=5_000)
-    market.advance(6_000)
+    market.tick(6_000)
     before = market.mid("XAUUSD")
 
-    moved = market.advance(6_000)
+    moved = market.tick(6_000)
 
     assert not moved
     assert market.mid("XAUUSD") == before
@@ -41,7 +41,7 @@ def test_advance_without_time_passing_moves_nothing() -> None:
 
 def test_suffixed_symbol_tracks_the_same_mid_with_its_own_spread() -> None:
     market = Market(seed=5, start_ms=1_000)
-    market.advance(9_000)
+    market.tick(9_000)
     plain = catalogue("standard").listing("EURUSD")
     suffixed = catalogue("suffix").listing("EURUSD.m")
     assert plain is not None and suffixed is not None
