@@ -52,6 +52,7 @@ class SimTerminal:
         self.request_id = 0
         self.requotes_pending = 0
         self.calls = 0
+        self._advanced_ms = 0
         self._lock = threading.RLock()
         self._running = True
         self._failures: list[Error] = []
@@ -124,6 +125,9 @@ class SimTerminal:
     def advance(self) -> None:
         """Let simulated time pass up to now: quotes, fills, stops, and the demo trader."""
         now = self.broker.now_ms()
+        if now <= self._advanced_ms:
+            return  # several calls in one millisecond see one market
+        self._advanced_ms = now
         self.broker.tick(now)
         self.tape.record(now, self.selected, self.broker)
         if self._trader is not None:

@@ -11,6 +11,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from operator import itemgetter
 from typing import Any
 
 from copier.domain import TerminalSnapshot
@@ -35,6 +36,7 @@ from copier.terminals.mt5.session import (
     Session,
     TerminalLost,
     now_ms,
+    order_row,
     position_row,
     symbol_spec,
     to_pending,
@@ -43,6 +45,10 @@ from copier.terminals.mt5.session import (
 )
 
 EXIT_NO_PACKAGE = 3
+# TradePosition: ticket, time_update_msc, type, volume, sl, tp (price and profit move every tick).
+_POSITION_KEY = itemgetter(0, 4, 5, 9, 11, 12)
+# TradeOrder: ticket, time_expiration, type, volume_current, price_open, sl, tp.
+_ORDER_KEY = itemgetter(0, 5, 6, 15, 16, 17, 18)
 
 
 def load_module(config: Mt5Config, simulate: bool) -> Any:
@@ -124,6 +130,7 @@ class Worker:
         self.poll_cpu = 0.0
         self.polls = 0
         self.rtt_ms = 0.0
+        self._last_key: tuple[Any, ...] = ()
 
     def run(self) -> None:
         period = self.config.poll_ms / 1000.0
@@ -211,9 +218,19 @@ class Worker:
     def _poll(self) -> None:
         started_cpu = time.process_time()
         started = time.perf_counter()
-        positions = self.session.position_rows()
+        raw_positions = self.session.call("positions_get")
         self.rtt_ms = (time.perf_counter() - started) * 1000.0
-        current = Baseline(positions, self.session.order_rows())
+        raw_orders = self.session.call("orders_get")
+        # Most polls see nothing new: compare the fields that matter, at C speed, first.
+        key = (tuple(map(_POSITION_KEY, raw_positions)), tuple(map(_ORDER_KEY, raw_orders)))
+        if key == self._last_key and self.baseline is not None:
+            self._count_poll(started_cpu)
+            return
+        self._last_key = key
+        current = Baseline(
+            tuple(position_row(p) for p in raw_positions),
+            tuple(order_row(o) for o in raw_orders if 2 <= o.type <= 5),
+        )
         if self.baseline is None:
             self.baseline = current
             self.outbox.send(Changes((), current))
@@ -221,6 +238,9 @@ class Worker:
             events = diff(self.baseline, current, self.history, self.config.key, now_ms())
             self.baseline = current
             self.outbox.send(Changes(tuple(events), current))
+        self._count_poll(started_cpu)
+
+    def _count_poll(self, started_cpu: float) -> None:
         self.poll_cpu += time.process_time() - started_cpu
         self.polls += 1
 
