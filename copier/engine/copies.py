@@ -54,9 +54,10 @@ def close_all_copies(
 def partial_close(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
     """Close the master's closed fraction of the copy, from the slave's current volume.
 
-    target = volume rounded down to the step × remaining / (remaining + closed); below the
-    symbol's minimum the whole copy closes. Legs close newest first. A renumbered master
-    remainder (MT4) re-keys every live leg to ``event.new_ticket``.
+    The copy keeps volume × remaining / (remaining + closed), rounded down to the step, and
+    closes the rest; when what it would keep is below the symbol's minimum it closes everything.
+    Legs close newest first. A renumbered master remainder (MT4) re-keys every live leg to
+    ``event.new_ticket``.
     """
     event = ctx.event
     master_ticket = event.new_ticket or event.ticket

@@ -69,19 +69,25 @@ def done(
 
 
 @pytest.mark.parametrize(
-    ("slave_volume", "remaining", "closed", "step", "expected_close"),
+    ("slave_volume", "remaining", "closed", "step", "minimum", "expected_close"),
     [
-        (1.0, 1.5, 0.5, 0.01, 0.25),  # a quarter of the master closed
-        (0.3, 0.5, 0.5, 0.1, 0.2),  # target 0.15 rounds down to 0.1
-        (0.05, 1.0, 1.0, 0.01, 0.03),  # target 0.025 → 0.02
-        (2.0, 1.0, 2.0, 1.0, 2.0),  # target 0.67 → 0 below minimum 1: close it all
-        (0.02, 0.9, 0.1, 0.01, 0.01),  # target 0.018 → 0.01
+        (1.0, 1.5, 0.5, 0.01, 0.01, 0.25),  # a quarter of the master closed
+        (0.3, 0.5, 0.5, 0.1, 0.1, 0.2),  # target 0.15 rounds down to 0.1
+        (0.05, 1.0, 1.0, 0.01, 0.01, 0.03),  # target 0.025 → 0.02
+        (0.02, 0.9, 0.1, 0.01, 0.01, 0.01),  # target 0.018 → 0.01
+        (2.0, 1.0, 2.0, 1.0, 1.0, 2.0),  # target 0.67 → 0: close it all
+        (0.3, 1.0, 3.0, 0.01, 0.1, 0.3),  # target 0.07 is below the 0.10 minimum: close it all
     ],
 )
 def test_partial_close_closes_the_masters_fraction_of_the_copy(
-    slave_volume: float, remaining: float, closed: float, step: float, expected_close: float
+    slave_volume: float,
+    remaining: float,
+    closed: float,
+    step: float,
+    minimum: float,
+    expected_close: float,
 ) -> None:
-    slave = slave_view(spec(volume_step=step, volume_min=step))
+    slave = slave_view(spec(volume_step=step, volume_min=minimum))
     tickets = {1001: copy(volume=slave_volume, master_volume=remaining + closed)}
 
     outcome = run(partial(2, remaining, closed), tickets, slave)
