@@ -1,0 +1,215 @@
+"""Market orders on an MT5 account: open, close (by position on hedging accounts), SL/TP.
+
+A market deal is sent with the filling mode the symbol allows and the command's deviation, and
+sent again with a fresh tick after a requote, a price change or "price off". Stops given as a
+distance, or two-step stops, are set once the fill price is known.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from copier.domain import Command, ExecutionResult, OrderType, Retcode, Side
+from copier.terminals.mt5.messages import retcode_text
+from copier.terminals.mt5.session import ORDER_TYPE_NUMBERS
+from copier.terminals.mt5.steps import (
+    RETRY_RETCODES,
+    SUCCESS,
+    TRADE_ACTION_DEAL,
+    TRADE_ACTION_SLTP,
+    TradeSteps,
+    filling_type,
+    normalise_volume,
+)
+
+
+class MarketOrders(TradeSteps):
+    def open(self, command: Command, side: Side | None = None) -> ExecutionResult:
+        side = side or command.order_type.side
+        info = self.session.spec(command.symbol)
+        volume = normalise_volume(command.volume, info)
+        if volume < info.volume_min - 1e-9:
+            return self.result(
+                command,
+                Retcode.INVALID_VOLUME,
+                f"{command.symbol}: lot {command.volume:g} below broker minimum "
+                f"{info.volume_min:g} — copy skipped",
+            )
+        later_stops = command.two_step_stops or bool(
+            command.sl_distance_points or command.tp_distance_points
+        )
+        request = {
+            "action": TRADE_ACTION_DEAL,
+            "symbol": command.symbol,
+            "volume": volume,
+            "type": ORDER_TYPE_NUMBERS[OrderType.market(side)],
+            "sl": 0.0 if later_stops else command.sl,
+            "tp": 0.0 if later_stops else command.tp,
+            "magic": command.magic,
+            "comment": self._comment(command),
+        }
+        answer = self._send_market(command, info, side, request)
+        if not isinstance(answer, tuple):
+            return answer
+        sent, price = answer
+        ticket = self._position_of_deal(sent, command.symbol)
+        sl, tp = command.sl, command.tp
+        message = "opened"
+        if later_stops:
+            sl, tp, message = self._set_stops_after_fill(command, info, side, ticket, price)
+        return self.result(
+            command,
+            sent.retcode,
+            f"{command.symbol}: {message}",
+            ticket,
+            sent.volume,
+            price,
+            sl=sl,
+            tp=tp,
+        )
+
+    def close(self, command: Command) -> ExecutionResult:
+        position = self._position(command)
+        if position is None:
+            return self.result(
+                command,
+                Retcode.POSITION_CLOSED,
+                f"{command.symbol}: position #{command.slave_ticket} is already closed",
+            )
+        info = self.session.spec(position.symbol)
+        volume = position.volume
+        if command.volume > 0:
+            volume = min(normalise_volume(command.volume, info), position.volume)
+        if volume <= 0:
+            return self.result(
+                command, Retcode.INVALID_VOLUME, f"{command.symbol}: nothing to close"
+            )
+        side = Side.SELL if position.type == 0 else Side.BUY
+        request = {
+            "action": TRADE_ACTION_DEAL,
+            "symbol": position.symbol,
+            "volume": volume,
+            "type": ORDER_TYPE_NUMBERS[OrderType.market(side)],
+            "magic": command.magic,
+            "comment": self._comment(command),
+        }
+        if self.session.hedging:
+            request["position"] = position.ticket  # closes this one, not a new opposite position
+        answer = self._send_market(command, info, side, request)
+        if not isinstance(answer, tuple):
+            return answer
+        sent, price = answer
+        return self.result(
+            command,
+            sent.retcode,
+            f"{position.symbol}: closed {sent.volume:g} lot",
+            position.ticket,
+            sent.volume,
+            price,
+        )
+
+    def modify(self, command: Command) -> ExecutionResult:
+        position = self._position(command)
+        if position is None:
+            return self.result(
+                command,
+                Retcode.POSITION_CLOSED,
+                f"{command.symbol}: position #{command.slave_ticket} is already closed",
+            )
+        return self._send_stops(command, position, command.sl, command.tp)
+
+    def _send_market(
+        self, command: Command, info: Any, side: Side, request: dict[str, Any]
+    ) -> tuple[Any, float] | ExecutionResult:
+        """Send a market deal, retrying with a fresh tick: (answer, fill price) or a refusal."""
+        cfg = self.session.config
+        request["type_filling"] = filling_type(info.filling_mode)
+        request["deviation"] = command.max_deviation_points or cfg.deviation_points
+        sent: Any = None
+        for _ in range(cfg.max_retries + 1):
+            tick = self.session.call("symbol_info_tick", request["symbol"])
+            price = tick.ask if side is Side.BUY else tick.bid
+            refusal = self._deviation(command, info, price)
+            if refusal is not None:
+                return refusal
+            request["price"] = price
+            sent = self.session.call("order_send", dict(request))
+            if sent.retcode not in RETRY_RETCODES:
+                break
+        if sent.retcode not in SUCCESS:
+            text = self._trade_text(request["symbol"], sent, "")
+            if sent.retcode in RETRY_RETCODES:
+                text += f" — gave up after {cfg.max_retries} retries"
+            return self.result(command, sent.retcode, text)
+        return sent, sent.price or request["price"]
+
+    def _deviation(self, command: Command, info: Any, price: float) -> ExecutionResult | None:
+        if not command.max_deviation_points or command.price <= 0:
+            return None
+        points = abs(price - command.price) / info.point
+        if points <= command.max_deviation_points + 1e-6:
+            return None
+        return self.result(
+            command,
+            Retcode.DEVIATION,
+            f"{command.symbol}: price {price:.{info.digits}f} is {points:.0f} points from the "
+            f"master's {command.price:.{info.digits}f} (limit {command.max_deviation_points}) "
+            "— not executed",
+        )
+
+    def _set_stops_after_fill(
+        self, command: Command, info: Any, side: Side, ticket: int | None, fill: float
+    ) -> tuple[float, float, str]:
+        sl, tp = command.sl, command.tp
+        if command.sl_distance_points:
+            sl = fill - side.sign * command.sl_distance_points * info.point
+        if command.tp_distance_points:
+            tp = fill + side.sign * command.tp_distance_points * info.point
+        sl, tp = round(sl, info.digits), round(tp, info.digits)
+        if ticket is None or (sl == 0 and tp == 0):
+            return 0.0, 0.0, "opened"
+        positions = self.session.call("positions_get", ticket=ticket)
+        if not positions:
+            return 0.0, 0.0, "opened (closed again before its stops could be set)"
+        outcome = self._send_stops(command, positions[0], sl, tp)
+        if outcome.retcode in SUCCESS:
+            return sl, tp, "opened, then stops set"
+        return 0.0, 0.0, f"opened, but stops were refused: {retcode_text(outcome.retcode)}"
+
+    def _send_stops(self, command: Command, position: Any, sl: float, tp: float) -> ExecutionResult:
+        digits = self.session.spec(position.symbol).digits
+        sl, tp = round(sl, digits), round(tp, digits)
+        if (position.sl, position.tp) == (sl, tp):
+            return self.result(
+                command,
+                Retcode.DONE,
+                f"{position.symbol}: stops already as requested",
+                position.ticket,
+                sl=sl,
+                tp=tp,
+            )
+        request = {
+            "action": TRADE_ACTION_SLTP,
+            "symbol": position.symbol,
+            "position": position.ticket,
+            "sl": sl,
+            "tp": tp,
+            "magic": command.magic,
+        }
+        sent = self.session.call("order_send", request)
+        return self.result(
+            command,
+            sent.retcode,
+            self._trade_text(position.symbol, sent, "stops set"),
+            position.ticket,
+            sl=sl,
+            tp=tp,
+        )
+
+    def _position_of_deal(self, sent: Any, symbol: str) -> int | None:
+        deals = self.session.call("history_deals_get", ticket=sent.deal) if sent.deal else ()
+        position_id = deals[0].position_id if deals else sent.order
+        for position in self.session.call("positions_get", symbol=symbol):
+            if position.identifier == position_id:
+                return int(position.ticket)
+        return int(position_id) if position_id else None

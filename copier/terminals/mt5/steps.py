@@ -1,0 +1,118 @@
+"""What every MT5 trade step shares: request constants, the filling mode chosen from a symbol's
+bitmask, volume rounding, finding positions and orders, and results in a trader's words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from copier.domain import Command, ExecutionResult, Retcode, copy_comment
+from copier.terminals.mt5.messages import trade_message
+from copier.terminals.mt5.session import Session
+
+TRADE_ACTION_DEAL = 1
+TRADE_ACTION_PENDING = 5
+TRADE_ACTION_SLTP = 6
+TRADE_ACTION_MODIFY = 7
+TRADE_ACTION_REMOVE = 8
+ORDER_FILLING_FOK = 0
+ORDER_FILLING_IOC = 1
+ORDER_FILLING_RETURN = 2
+ORDER_TIME_GTC = 0
+ORDER_TIME_SPECIFIED = 2
+ORDER_STATE_FILLED = 4
+RETRY_RETCODES = frozenset({Retcode.REQUOTE, Retcode.PRICE_CHANGED, Retcode.PRICE_OFF})
+SUCCESS = frozenset({Retcode.DONE, Retcode.PLACED, Retcode.DONE_PARTIAL})
+
+
+def filling_type(filling_mode: int) -> int:
+    """The ``type_filling`` a symbol accepts, from its ``filling_mode`` bitmask."""
+    if filling_mode & 1:
+        return ORDER_FILLING_FOK
+    if filling_mode & 2:
+        return ORDER_FILLING_IOC
+    return ORDER_FILLING_RETURN
+
+
+def normalise_volume(volume: float, info: Any) -> float:
+    """Round to the symbol's step (to the nearest step, tolerating float noise)."""
+    step = info.volume_step or 0.01
+    steps = round(volume / step + 1e-9)
+    decimals = max(0, len(f"{step:.8f}".rstrip("0").split(".")[1]))
+    return round(min(steps * step, info.volume_max), decimals)
+
+
+class TradeSteps:
+    def __init__(self, session: Session, clock: Callable[[], int]) -> None:
+        self.session = session
+        self.clock = clock
+
+    def _position(self, command: Command) -> Any:
+        if command.slave_ticket is not None:
+            found = self.session.call("positions_get", ticket=command.slave_ticket)
+            if found:
+                return found[0]
+        if not self.session.hedging:  # netting: the symbol's one position is the copy
+            found = self.session.call("positions_get", symbol=command.symbol)
+            return found[0] if found else None
+        return None
+
+    def _pending(self, ticket: int | None) -> Any:
+        if ticket is None:
+            return None
+        found = self.session.call("orders_get", ticket=ticket)
+        return found[0] if found else None
+
+    def _position_from_order(self, ticket: int | None) -> Any:
+        """The open position a filled pending order became (MT5: identifier = order ticket)."""
+        if ticket is None:
+            return None
+        history = self.session.call("history_orders_get", ticket=ticket)
+        position_id = history[0].position_id if history else ticket
+        for position in self.session.call("positions_get"):
+            if position.identifier in (position_id, ticket):
+                return position
+        return None
+
+    def _comment(self, command: Command) -> str:
+        return (command.comment or copy_comment(command.master_ticket))[:31]
+
+    @staticmethod
+    def _trade_text(symbol: str, sent: Any, done_text: str) -> str:
+        if sent.retcode in SUCCESS and done_text:
+            return f"{symbol}: {done_text}"
+        return trade_message(symbol, sent.retcode, sent.comment)
+
+    def result(
+        self,
+        command: Command,
+        retcode: int,
+        message: str,
+        ticket: int | None = None,
+        volume: float = 0.0,
+        price: float = 0.0,
+        *,
+        sl: float = 0.0,
+        tp: float = 0.0,
+    ) -> ExecutionResult:
+        return ExecutionResult(
+            command_id=command.id,
+            slave_id=command.slave_id,
+            retcode=int(retcode),
+            message=message,
+            slave_ticket=ticket,
+            volume=volume,
+            price=price,
+            executed_ms=self.clock(),
+            sl=sl,
+            tp=tp,
+        )
+
+
+def with_ticket(command: Command, ticket: int) -> Command:
+    return replace(command, slave_ticket=ticket, volume=0.0)
+
+
+def with_volume(command: Command, volume: float) -> Command:
+    return replace(command, volume=volume)
