@@ -30,6 +30,7 @@ class BridgeConfig:
     auth_fail_per_address: int = 20
     auth_fail_window_s: float = 60.0
     snapshot_timeout_s: float = 5.0
+    snapshot_max_age_ms: int = 1000  # a snapshot this fresh is reused if nothing happened since
     duplicate_probe_s: float = 1.0  # how long a live session has to answer before a newcomer wins
     send_buffer_limit: int = 4 * 1024 * 1024  # bytes queued to one EA before it is dropped
     compression: bool = False  # permessage-deflate; off by measurement (docs/performance.md)

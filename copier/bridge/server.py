@@ -122,6 +122,7 @@ class BridgeServer:
                 last_seq=self._last_seqs.get(account_id, 0),
                 clock_ms=self._clock_ms,
                 snapshot_timeout_s=self.config.snapshot_timeout_s,
+                snapshot_max_age_ms=self.config.snapshot_max_age_ms,
             )
             self._terminals[account_id] = terminal
         return terminal

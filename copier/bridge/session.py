@@ -149,27 +149,34 @@ class Session:
         if self.closing:
             return
         self.closing = True
-        log.info("%s %s: closing %d %s", self.account_id, self.role, code, reason)
-        await self.ws.close(int(code), reason[:120])
+        await self._close_now(code, reason)
 
     def close_soon(self, code: CloseCode, reason: str) -> None:
-        if not self.closing and self._close_task is None:
-            self._close_task = asyncio.ensure_future(self.close(code, reason))
+        """Start closing; the reader keeps draining frames until the EA's close frame arrives."""
+        if not self.closing:
+            self.closing = True
+            self._close_task = asyncio.ensure_future(self._close_now(code, reason))
+
+    async def _close_now(self, code: CloseCode, reason: str) -> None:
+        log.info("%s %s: closing %d %s", self.account_id, self.role, code, reason)
+        await self.ws.close(int(code), reason[:120])
 
     # ----- reading --------------------------------------------------------------------------
     async def run(self) -> None:
         """Read frames until the connection ends."""
         try:
             async for raw in self.ws:
+                if self.closing:
+                    continue  # drained, so the EA's close frame is read and the close completes
                 now = time.monotonic()
                 self.last_rx = now
                 self._heard.set()
                 if not self._bucket.take(now):
-                    await self.close(CloseCode.RATE_LIMITED, "too many frames: slow down")
-                    return
+                    self.close_soon(CloseCode.RATE_LIMITED, "too many frames: slow down")
+                    continue
                 if type(raw) is not str:
-                    await self.close(CloseCode.BINARY_FRAME, "binary frames are not accepted")
-                    return
+                    self.close_soon(CloseCode.BINARY_FRAME, "binary frames are not accepted")
+                    continue
                 try:
                     message = decode(raw)
                 except FrameError as exc:
@@ -179,8 +186,6 @@ class Session:
                     await self._on_event(message)
                 else:
                     await self._dispatch(message)
-                if self.closing:
-                    return
         except ConnectionClosed:
             pass
 
@@ -246,7 +251,7 @@ class Session:
         self._bad_frames += 1
         log.warning("%s %s: refused frame: %s", self.account_id, self.role, error.reason)
         if self._bad_frames > self.config.bad_frame_limit:
-            await self.close(CloseCode.MALFORMED, f"too many bad frames; last: {error.reason}")
+            self.close_soon(CloseCode.MALFORMED, f"too many bad frames; last: {error.reason}")
             return
         self.send_message(Error(code=error.code, msg=error.reason[:200], ref=error.ref))
 

@@ -212,7 +212,7 @@ class EaTerminal:
                 await sink.on_event(event)
             except Exception:
                 log.exception("%s: event %d not taken in", self._account_id, message.seq)
-                await session.close(CloseCode.INTERNAL_ERROR, "copier could not store the event")
+                session.close_soon(CloseCode.INTERNAL_ERROR, "copier could not store the event")
                 return
             self._last_seq = message.seq
         self._snapshot_at = 0  # positions changed: the next snapshot() asks the EA

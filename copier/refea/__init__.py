@@ -2,15 +2,12 @@
 
 from copier.refea.client import EaSettings, EventOutbox, ReferenceEa, backoff_delay
 from copier.refea.detect import Change, Look, diff
-from copier.refea.executor import CommandMemory, Executor
 from copier.refea.run import main, run_reference_ea
 
 __all__ = [
     "Change",
-    "CommandMemory",
     "EaSettings",
     "EventOutbox",
-    "Executor",
     "Look",
     "ReferenceEa",
     "backoff_delay",

@@ -1,10 +1,12 @@
 """The reference EA: a Python client of protocol v1 that behaves exactly as the MQL EAs must.
 
 It drives a ``SimBroker`` as its terminal. As a monitor it polls the account, numbers every
-detected change and keeps it until acknowledged; as an executor it runs each command through
-``Executor`` (at most once per id). Both roles send a snapshot after welcome and on request,
-account figures when they change, answer pings, drop a silent connection and reconnect with
-exponential backoff and jitter. docs/protocol.md describes the same steps for the MQL EAs.
+detected change and keeps it until acknowledged; as an executor it runs each command through the
+simulator's ``SimExecutor`` — the executor semantics every adapter shares (at most once per id,
+own copies recognised by comment after a restart). Both roles send a snapshot after welcome and
+on request, account figures when they change, answer pings, drop a silent connection and
+reconnect with exponential backoff and jitter. docs/protocol.md describes the same steps for
+the MQL EAs.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from copier.bridge import protocol as p
 from copier.bridge.codec import FrameError, decode, encode
-from copier.bridge.convert import snapshot_parts
+from copier.bridge.convert import command_from_wire, result_from_domain, snapshot_parts
 from copier.domain import TerminalSnapshot
 from copier.refea.detect import Change, Look, diff, quote_close_price
-from copier.refea.executor import CommandMemory, Executor
 from copier.sim.broker import SimBroker
+from copier.sim.executor import SimExecutor
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +85,18 @@ class ReferenceEa:
         broker: SimBroker,
         settings: EaSettings,
         *,
-        memory: CommandMemory | None = None,
+        executor: SimExecutor | None = None,
         outbox: EventOutbox | None = None,
     ) -> None:
+        """``executor`` and ``outbox`` stand for what the MQL EAs keep in their files: pass the
+        previous instance's to model an EA restart that kept them, new ones for a lost file."""
         self.broker = broker
         self.settings = settings
-        self.executor = Executor(broker, memory)
+        self.executor = executor if executor is not None else SimExecutor(broker, "ea")
         self.outbox = outbox if outbox is not None else EventOutbox()
         self.account_id = ""
         self.welcomes = 0
+        self.snapshots_sent = 0  # snapshots answered to requests (sid > 0)
         self.close_codes: list[int] = []
         self.errors: list[p.Error] = []
         self.fatal: tuple[int, str] | None = None
@@ -215,11 +220,12 @@ class ReferenceEa:
         if isinstance(message, p.Ack):
             self.outbox.acked(message.seq)
         elif isinstance(message, p.CommandMsg):
-            result = self.executor.execute(message)
-            await ws.send(encode(result))
+            result = self.executor.execute(command_from_wire(message, self.account_id))
+            await ws.send(encode(result_from_domain(result)))
         elif isinstance(message, p.Ping):
             await ws.send(encode(p.Pong(id=message.id)))
         elif isinstance(message, p.SnapshotRequest):
+            self.snapshots_sent += 1
             for part in self._snapshot_parts(message.sid, with_symbols=message.symbols):
                 await ws.send(encode(part))
         elif isinstance(message, p.Error):

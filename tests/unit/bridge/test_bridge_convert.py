@@ -1,0 +1,227 @@
+"""Wire messages ↔ domain values, and snapshots split into parts and put back together."""
+
+from __future__ import annotations
+
+from copier.bridge import codec
+from copier.bridge.convert import (
+    command_from_wire,
+    command_to_wire,
+    event_from_domain,
+    event_to_domain,
+    result_from_domain,
+    result_to_domain,
+    snapshot_parts,
+    snapshot_to_domain,
+)
+from copier.bridge.protocol import MAX_FRAME, Hello, Role
+from copier.domain import (
+    AccountInfo,
+    Command,
+    CommandKind,
+    EventKind,
+    ExecutionResult,
+    MarginMode,
+    MasterEvent,
+    OrderType,
+    PendingOrder,
+    Platform,
+    Position,
+    Quote,
+    Retcode,
+    Side,
+    SymbolSpec,
+    TerminalSnapshot,
+)
+
+HELLO = Hello(
+    v=1,
+    key="k",
+    role=Role.MONITOR,
+    platform=Platform.MT4,
+    login=12345,
+    server="Broker-Demo",
+    currency="USD",
+    margin=MarginMode.HEDGING,
+    ea="1.0.0",
+    build=1420,
+    trade=True,
+    company="Broker Ltd",
+)
+ACCOUNT = "mt4:12345@Broker-Demo"
+
+
+def _spec(name: str) -> SymbolSpec:
+    return SymbolSpec(
+        name=name,
+        digits=5,
+        point=1e-05,
+        contract_size=100000,
+        tick_size=1e-05,
+        tick_value=1.0,
+        volume_min=0.01,
+        volume_max=100,
+        volume_step=0.01,
+        stops_level=10,
+        filling_mode=1,
+        currency_profit="USD",
+    )
+
+
+def _snapshot(positions: int, orders: int, symbols: int) -> TerminalSnapshot:
+    account = AccountInfo(
+        ACCOUNT,
+        Platform.MT4,
+        12345,
+        "Broker-Demo",
+        "USD",
+        MarginMode.HEDGING,
+        balance=10_000.0,
+        equity=10_050.0,
+        margin=100.0,
+        margin_free=9_950.0,
+        company="Broker Ltd",
+        trade_allowed=True,
+    )
+    names = [f"SYM{i:04d}.longsuffix" for i in range(symbols)]
+    return TerminalSnapshot(
+        account=account,
+        positions=tuple(
+            Position(
+                ticket=1000 + i,
+                symbol="EURUSD",
+                side=Side.BUY,
+                volume=0.1,
+                open_price=1.1,
+                comment="TC|" + "9" * 27,
+                open_time_ms=5,
+            )
+            for i in range(positions)
+        ),
+        orders=tuple(
+            PendingOrder(
+                ticket=5000 + i,
+                symbol="EURUSD",
+                order_type=OrderType.BUY_LIMIT,
+                volume=0.2,
+                price=1.05,
+                expiration_ms=9,
+            )
+            for i in range(orders)
+        ),
+        symbols={n: _spec(n) for n in names},
+        quotes={n: Quote(n, 1.1, 1.2, 7) for n in names},
+        time_ms=7,
+    )
+
+
+def test_a_master_event_crosses_the_wire_unchanged_and_gets_its_received_time() -> None:
+    event = MasterEvent(
+        ACCOUNT,
+        43,
+        EventKind.PARTIALLY_CLOSED,
+        7003,
+        "EURUSD",
+        OrderType.BUY,
+        0.3,
+        1.08512,
+        1_000,
+        sl=1.08,
+        closed_volume=0.2,
+        new_ticket=7004,
+        magic=5,
+        comment="from #7003",
+    )
+
+    back = event_to_domain(codec.decode(codec.encode(event_from_domain(event))), ACCOUNT, 1_002)
+
+    assert back == MasterEvent(**{**_fields(event), "received_ms": 1_002})
+
+
+def test_no_new_ticket_travels_as_zero_and_comes_back_as_none() -> None:
+    event = MasterEvent(ACCOUNT, 1, EventKind.OPENED, 1, "EURUSD", OrderType.SELL, 1.0, 1.1, 1)
+
+    wire = event_from_domain(event)
+
+    assert wire.new_ticket == 0
+    assert event_to_domain(wire, ACCOUNT, 2).new_ticket is None
+
+
+def test_a_command_crosses_the_wire_unchanged() -> None:
+    command = Command(
+        "L3-T7003-S42.1",
+        3,
+        "mt5:1@X",
+        CommandKind.CLOSE,
+        7003,
+        "EURUSD.m",
+        OrderType.SELL,
+        volume=0.25,
+        price=1.1,
+        sl=1.0,
+        tp=1.2,
+        slave_ticket=880021,
+        magic=9,
+        comment="TC|7003",
+        max_deviation_points=20,
+        sl_distance_points=150,
+        tp_distance_points=300,
+        two_step_stops=True,
+        master_seq=42,
+        created_ms=11,
+        expires_ms=99,
+        leg=1,
+    )
+
+    wire = codec.decode(codec.encode(command_to_wire(command)))
+
+    assert command_from_wire(wire, "mt5:1@X") == command  # type: ignore[arg-type]
+
+
+def test_a_result_crosses_the_wire_unchanged() -> None:
+    result = ExecutionResult(
+        "L1-T1-S1",
+        "mt5:1@X",
+        Retcode.DONE,
+        "opened",
+        880021,
+        0.25,
+        1.08491,
+        1_767_225_602_349,
+        1.08,
+        0.0,
+    )
+
+    wire = codec.decode(codec.encode(result_from_domain(result)))
+
+    assert result_to_domain(wire, "mt5:1@X") == result  # type: ignore[arg-type]
+
+
+def test_a_large_snapshot_is_split_into_parts_of_at_most_100_items_under_the_frame_limit() -> None:
+    snap = _snapshot(positions=150, orders=40, symbols=900)
+
+    parts = snapshot_parts(snap, sid=4)
+
+    assert len(parts) == 11
+    assert [p.part for p in parts] == list(range(1, 12))
+    assert [p.last for p in parts] == [False] * 10 + [True]
+    assert all(len(p.positions) + len(p.orders) + len(p.symbols) <= 100 for p in parts)
+    assert max(len(codec.encode(p).encode()) for p in parts) < MAX_FRAME // 2
+
+
+def test_snapshot_parts_put_back_together_give_the_snapshot_that_was_sent() -> None:
+    snap = _snapshot(positions=120, orders=3, symbols=90)
+
+    parts = [codec.decode(codec.encode(p)) for p in snapshot_parts(snap, sid=0)]
+    back = snapshot_to_domain(HELLO, ACCOUNT, parts)  # type: ignore[arg-type]
+
+    assert back == snap
+
+
+def test_an_empty_account_still_sends_one_final_part() -> None:
+    parts = snapshot_parts(_snapshot(0, 0, 0), sid=2)
+
+    assert len(parts) == 1 and parts[0].last and parts[0].sid == 2
+
+
+def _fields(value: object) -> dict[str, object]:
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}  # type: ignore[attr-defined]
