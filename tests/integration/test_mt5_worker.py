@@ -18,7 +18,6 @@ from copier.domain import (
     Command,
     CommandKind,
     EventKind,
-    ExecutionResult,
     MasterEvent,
     OrderType,
     Retcode,
@@ -27,48 +26,10 @@ from copier.domain import (
 from copier.mt5sim.host import TerminalHost
 from copier.mt5sim.profiles import TerminalProfile
 from copier.mt5sim.terminal import SimTerminal
-from copier.terminals.base import TerminalStatus
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from tests.integration.test_mt5_support import RecordingSink
 
 pytestmark = pytest.mark.timeout(60)
-WAIT_S = 5.0
-
-
-class RecordingSink:
-    def __init__(self) -> None:
-        self.events: list[MasterEvent] = []
-        self.results: list[ExecutionResult] = []
-        self.statuses: list[TerminalStatus] = []
-        self._changed = asyncio.Event()
-
-    async def on_event(self, event: MasterEvent) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    def on_result(self, result: ExecutionResult) -> None:
-        self.results.append(result)
-        self._changed.set()
-
-    def on_status(self, status: TerminalStatus) -> None:
-        self.statuses.append(status)
-        self._changed.set()
-
-    async def until(self, condition: Callable[[], Any], what: str) -> None:
-        deadline = time.monotonic() + WAIT_S
-        while not condition():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"timed out waiting for {what}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                continue
-
-    async def next_events(self, count: int, what: str) -> list[MasterEvent]:
-        start = len(self.events) - count
-        await self.until(lambda: len(self.events) >= start + count, what)
-        return self.events[start : start + count]
 
 
 @pytest.fixture

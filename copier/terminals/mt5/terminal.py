@@ -258,6 +258,9 @@ class Mt5Terminal:
             future.set_result(reply.snapshot)
 
     async def _worker_gone(self) -> None:
+        for future in self._snapshots.values():  # their requests died with the worker
+            if not future.done():
+                future.set_exception(ConnectionError(f"{self.account_id}: the MT5 worker stopped"))
         process = self._process
         if process is not None:
             await asyncio.to_thread(process.join, STOP_TIMEOUT_S)

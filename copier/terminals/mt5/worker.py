@@ -84,7 +84,7 @@ def run_worker(
             )
         )
         raise SystemExit(EXIT_NO_PACKAGE) from None
-    Worker(mt5, config, inbox, outbox, baseline).run()
+    Worker(mt5, config, inbox, outbox, baseline, simulated=simulate).run()
 
 
 class _History:
@@ -112,9 +112,10 @@ class _Pending:
 class Worker:
     def __init__(
         self, mt5: Any, config: Mt5Config, inbox: Connection, outbox: Connection,
-        baseline: Baseline | None,
+        baseline: Baseline | None, *, simulated: bool = False,
     ) -> None:  # fmt: skip
         self.config = config
+        self.simulated = simulated
         self.inbox = inbox
         self.outbox = outbox
         self.session = Session(mt5, config)
@@ -178,8 +179,12 @@ class Worker:
             self.backoff_ms = self.config.reconnect_min_ms
             account = self.session.read_account()
             info = self.session.call("terminal_info")
+            build = str(info.build)
+            if self.simulated:  # said out loud: nobody should mistake it for a real terminal
+                build += " (simulated)"
+                problems.insert(0, "simulated MT5 terminal (copier.mt5sim), not MetaTrader5")
             self.outbox.send(
-                Connected(account, str(info.build), bool(info.trade_allowed), "; ".join(problems))
+                Connected(account, build, bool(info.trade_allowed), "; ".join(problems))
             )
             self._poll()  # resynchronise: changes while we were away become events now
         except (TerminalLost, CallFailed) as failure:
