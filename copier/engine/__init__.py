@@ -4,7 +4,7 @@ Everything here is a pure function over frozen values: no I/O, no clock reads (`
 passed in). The copy service owns the mutable state and calls these.
 """
 
-from copier.engine.book import TicketBook, book_of
+from copier.engine.book import LegBook, TicketBook, apply_outcome, book_of, find, store
 from copier.engine.copies import close_all_copies
 from copier.engine.protection import risk_stop
 from copier.engine.reconcile import LinkSide, ReconcileReport, reconcile, reconcile_slave
@@ -13,15 +13,19 @@ from copier.engine.router import route
 from copier.engine.sizing import round_down_to_step
 
 __all__ = [
+    "LegBook",
     "LinkSide",
     "ReconcileReport",
     "TicketBook",
+    "apply_outcome",
     "apply_result",
     "book_of",
     "close_all_copies",
+    "find",
     "reconcile",
     "reconcile_slave",
     "risk_stop",
     "round_down_to_step",
     "route",
+    "store",
 ]

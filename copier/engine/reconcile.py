@@ -32,74 +32,22 @@ from copier.domain import (
 )
 from copier.engine.book import TicketBook, all_legs
 from copier.engine.config import Link
+from copier.engine.report import LinkSide, Orphan, ReconcileReport, VolumeMismatch
 from copier.engine.state import TicketLink, TicketState
+
+__all__ = [
+    "LinkSide",
+    "Orphan",
+    "ReconcileReport",
+    "VolumeMismatch",
+    "reconcile",
+    "reconcile_slave",
+]
 
 _TOLERANCE = 1e-6
 _IN_FLIGHT = frozenset({TicketState.OPENING, TicketState.CLOSING})
 _HELD = frozenset({TicketState.OPEN, TicketState.PENDING})
-
-
-@dataclass(frozen=True, slots=True)
-class LinkSide:
-    """One link's part of a slave's reconciliation: its ticket links and its master's snapshot."""
-
-    link: Link
-    tickets: tuple[TicketLink, ...]
-    master: TerminalSnapshot
-
-
-@dataclass(frozen=True, slots=True)
-class Orphan:
-    link_ids: tuple[int, ...]  # the links it belongs to (several when magics do not tell)
-    master_ticket: int
-    slave_ticket: int
-    symbol: str
-    volume: float
-    is_pending: bool
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class VolumeMismatch:
-    link_ids: tuple[int, ...]
-    symbol: str
-    slave_ticket: int | None
-    expected: float  # netting: signed (buy +, sell −)
-    actual: float
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReconcileReport:
-    missing: tuple[TicketLink, ...] = ()
-    orphans: tuple[Orphan, ...] = ()
-    volume_mismatches: tuple[VolumeMismatch, ...] = ()
-    adoptable: tuple[TicketLink, ...] = ()
-    stale: tuple[TicketLink, ...] = ()
-
-    @property
-    def mismatches(self) -> int:
-        """Every difference found: zero when links and terminals agree."""
-        return (
-            len(self.missing)
-            + len(self.orphans)
-            + len(self.volume_mismatches)
-            + len(self.adoptable)
-            + len(self.stale)
-        )
-
-    @property
-    def consistent(self) -> bool:
-        return self.mismatches == 0
-
-    def for_link(self, link_id: int) -> ReconcileReport:
-        return ReconcileReport(
-            missing=tuple(t for t in self.missing if t.link_id == link_id),
-            orphans=tuple(o for o in self.orphans if link_id in o.link_ids),
-            volume_mismatches=tuple(v for v in self.volume_mismatches if link_id in v.link_ids),
-            adoptable=tuple(t for t in self.adoptable if t.link_id == link_id),
-            stale=tuple(t for t in self.stale if t.link_id == link_id),
-        )
+_LIVE = _HELD | _IN_FLIGHT
 
 
 def reconcile(
@@ -110,22 +58,29 @@ def reconcile(
     *,
     others: Sequence[LinkSide] = (),
 ) -> ReconcileReport:
-    """One link's report. Pass the other links into the same slave as ``others`` so netting
-    sums include their contributions and their copies are not taken for this link's orphans."""
+    """One link's report. ``tickets`` may hold the ticket links of every link into the slave:
+    the others' are not judged, but they count in netting sums and their copies are not taken
+    for this link's orphans. ``others`` may add other links with their masters to judge them."""
     flat = all_legs(tickets) if isinstance(tickets, Mapping) else tuple(tickets)
-    report = reconcile_slave((LinkSide(link, flat, master), *others), slave)
+    judged = {link.id, *(side.link.id for side in others)}
+    own = tuple(t for t in flat if t.link_id == link.id)
+    foreign = tuple(t for t in flat if t.link_id not in judged)
+    report = reconcile_slave((LinkSide(link, own, master), *others), slave, foreign=foreign)
     return report.for_link(link.id)
 
 
-def reconcile_slave(sides: Sequence[LinkSide], slave: TerminalSnapshot) -> ReconcileReport:
-    """Every link into ``slave`` against its real positions and orders."""
+def reconcile_slave(
+    sides: Sequence[LinkSide], slave: TerminalSnapshot, *, foreign: Iterable[TicketLink] = ()
+) -> ReconcileReport:
+    """Every link into ``slave`` against its real positions and orders. ``foreign`` ticket
+    links belong to links whose masters are not given: counted and recognised, not judged."""
     found = _Found()
-    netting = slave.account.margin_mode is MarginMode.NETTING
-    if netting:
-        _check_netting(sides, slave, found)
+    foreign = tuple(foreign)
+    if slave.account.margin_mode is MarginMode.NETTING:
+        _check_netting(sides, foreign, slave, found)
     else:
-        _check_hedging(sides, slave, found)
-    _check_pendings(sides, slave, found)
+        _check_hedging(sides, slave, _known_copies(sides, foreign, pending=False), found)
+    _check_pendings(sides, slave, _known_copies(sides, foreign, pending=True), found)
     return ReconcileReport(
         missing=tuple(found.missing),
         orphans=tuple(found.orphans),
@@ -160,20 +115,33 @@ class _Found:
         return self._orders[key]
 
 
+Known = Mapping[int, tuple[LinkSide | None, TicketLink]]
+
+
+def _known_copies(
+    sides: Sequence[LinkSide], foreign: tuple[TicketLink, ...], *, pending: bool
+) -> Known:
+    """Slave ticket → the live ticket link that holds it (with its side; None for a foreign one).
+    Positions and orders are looked up apart: MT5 gives a filled order's position its number."""
+    known: dict[int, tuple[LinkSide | None, TicketLink]] = {}
+    owned = [(side, t) for side in sides for t in side.tickets]
+    for side, t in [*((None, t) for t in foreign), *owned]:
+        if t.is_pending == pending and t.state in _LIVE and t.slave_ticket is not None:
+            known[t.slave_ticket] = (side, t)
+    return known
+
+
 # --- hedging ------------------------------------------------------------------------------------
 
 
-def _check_hedging(sides: Sequence[LinkSide], slave: TerminalSnapshot, found: _Found) -> None:
+def _check_hedging(
+    sides: Sequence[LinkSide], slave: TerminalSnapshot, known: Known, found: _Found
+) -> None:
     by_ticket = {p.ticket: p for p in slave.positions}
-    known: dict[int, tuple[LinkSide, TicketLink]] = {}
     for side in sides:
         open_on_master = found.master_positions(side)
         for t in side.tickets:
-            if t.is_pending or t.state not in _HELD | _IN_FLIGHT:
-                continue
-            if t.slave_ticket is not None:
-                known[t.slave_ticket] = (side, t)
-            if t.state is not TicketState.OPEN:
+            if t.is_pending or t.state is not TicketState.OPEN:
                 continue
             copy = by_ticket.get(t.slave_ticket) if t.slave_ticket is not None else None
             if copy is None:
@@ -194,7 +162,7 @@ def _judge_copy(
     sides: Sequence[LinkSide],
     item: Position | PendingOrder,
     volume: float,
-    known: Mapping[int, tuple[LinkSide, TicketLink]],
+    known: Known,
     found: _Found,
     *,
     is_pending: bool,
@@ -207,7 +175,7 @@ def _judge_copy(
 
     if item.ticket in known:
         side, t = known[item.ticket]
-        if t.state in _HELD and not master_holds(side, t.master_ticket):
+        if side is not None and t.state in _HELD and not master_holds(side, t.master_ticket):
             why = "its master ticket is closed"
             found.orphans.append(
                 _orphan((side.link.id,), t.master_ticket, item, volume, is_pending, why)
@@ -307,36 +275,48 @@ def _adopt(
 # --- netting ------------------------------------------------------------------------------------
 
 
-def _check_netting(sides: Sequence[LinkSide], slave: TerminalSnapshot, found: _Found) -> None:
+def _check_netting(
+    sides: Sequence[LinkSide],
+    foreign: tuple[TicketLink, ...],
+    slave: TerminalSnapshot,
+    found: _Found,
+) -> None:
     """Per symbol: the one position's signed volume against every link's signed contributions."""
     held: dict[str, list[Position]] = {}
     for position in slave.positions:
         held.setdefault(position.symbol, []).append(position)
     expected: dict[str, float] = {}
-    contributors: dict[str, list[tuple[LinkSide, TicketLink]]] = {}
+    contributors: dict[str, list[tuple[LinkSide | None, TicketLink]]] = {}
     in_flight: set[str] = set()
-    for side in sides:
-        for t in side.tickets:
-            if t.is_pending:
-                continue
-            if t.state in _IN_FLIGHT:
-                in_flight.add(t.slave_symbol)
-            elif t.state is TicketState.OPEN:
-                expected[t.slave_symbol] = (
-                    expected.get(t.slave_symbol, 0.0) + t.side.sign * t.slave_volume
-                )
-                contributors.setdefault(t.slave_symbol, []).append((side, t))
+    owned = [(side, t) for side in sides for t in side.tickets]
+    for side, t in [*owned, *((None, t) for t in foreign)]:
+        if not t.is_pending:
+            _count(side, t, expected, contributors, in_flight)
     for symbol in sorted(set(expected) | set(held)):
         if symbol not in in_flight:
             _check_symbol(sides, symbol, held.get(symbol, []), contributors.get(symbol, []),
                           expected.get(symbol, 0.0), found)  # fmt: skip
 
 
+def _count(
+    side: LinkSide | None,
+    t: TicketLink,
+    expected: dict[str, float],
+    contributors: dict[str, list[tuple[LinkSide | None, TicketLink]]],
+    in_flight: set[str],
+) -> None:
+    if t.state in _IN_FLIGHT:
+        in_flight.add(t.slave_symbol)
+    elif t.state is TicketState.OPEN:
+        expected[t.slave_symbol] = expected.get(t.slave_symbol, 0.0) + t.side.sign * t.slave_volume
+        contributors.setdefault(t.slave_symbol, []).append((side, t))
+
+
 def _check_symbol(
     sides: Sequence[LinkSide],
     symbol: str,
     positions: list[Position],
-    contributions: list[tuple[LinkSide, TicketLink]],
+    contributions: list[tuple[LinkSide | None, TicketLink]],
     expected: float,
     found: _Found,
 ) -> None:
@@ -347,6 +327,8 @@ def _check_symbol(
         return
     position_ticket = positions[0].ticket if positions else None
     for side, t in contributions:
+        if side is None:
+            continue  # another link's contribution: counted, judged with its own master
         if t.master_ticket in found.master_positions(side):
             if not positions:
                 found.missing.append(t)
@@ -361,7 +343,7 @@ def _check_symbol(
         else:
             found.stale.append(t)
     if positions and abs(actual - expected) > _TOLERANCE:
-        ids = tuple(sorted({side.link.id for side, _ in contributions}))
+        ids = tuple(sorted({t.link_id for _, t in contributions}))
         found.mismatches.append(
             VolumeMismatch(
                 ids, symbol, position_ticket, expected, actual,
@@ -374,17 +356,14 @@ def _check_symbol(
 # --- pending orders (separate from positions on both kinds of account) --------------------------
 
 
-def _check_pendings(sides: Sequence[LinkSide], slave: TerminalSnapshot, found: _Found) -> None:
+def _check_pendings(
+    sides: Sequence[LinkSide], slave: TerminalSnapshot, known: Known, found: _Found
+) -> None:
     by_ticket = {o.ticket: o for o in slave.orders}
-    known: dict[int, tuple[LinkSide, TicketLink]] = {}
     for side in sides:
         on_master = found.master_orders(side)
         for t in side.tickets:
-            if not t.is_pending or t.state not in _HELD | _IN_FLIGHT:
-                continue
-            if t.slave_ticket is not None:
-                known[t.slave_ticket] = (side, t)
-            if t.state is TicketState.PENDING:
+            if t.is_pending and t.state is TicketState.PENDING:
                 copy = by_ticket.get(t.slave_ticket) if t.slave_ticket is not None else None
                 if copy is None:
                     (found.missing if t.master_ticket in on_master else found.stale).append(t)

@@ -216,3 +216,46 @@ def test_netting_copy_missing_from_the_slave_is_missing() -> None:
     report = reconcile(LINK, [ticket], terminal(master_pos(1)), terminal(netting=True))
 
     assert report.missing == (ticket,)
+
+
+# --- the whole slave's table at once, as the copy service holds it -------------------------------
+
+
+def other_links_copy(master_ticket: int, slave_ticket: int, **fields: Any) -> TicketLink:
+    return replace(copy(master_ticket, slave_ticket=slave_ticket, **fields), link_id=8)
+
+
+def test_other_links_tickets_in_the_table_are_recognised_not_judged() -> None:
+    mine = copy(1001, slave_ticket=5001)
+    theirs = other_links_copy(9999, 5009)  # its master is not this link's master
+    slave = terminal(slave_copy(5001, 1001), slave_copy(5009, 9999))
+
+    report = reconcile(LINK, [mine, theirs], terminal(master_pos(1001)), slave)
+
+    assert report.consistent
+
+
+def test_other_links_netting_contributions_in_the_table_count_in_the_sum() -> None:
+    mine = copy(1, slave_ticket=900, volume=1.0)
+    theirs = other_links_copy(2, 900, volume=0.3, side=Side.SELL)
+    slave = terminal(position(900, 0.7, comment="TC|1"), netting=True)
+
+    report = reconcile(LINK, [mine, theirs], terminal(master_pos(1)), slave)
+
+    assert report.consistent
+
+
+def test_describe_gives_one_readable_line_per_difference() -> None:
+    tickets = [copy(1001, slave_ticket=5001), copy(1002, slave_ticket=5002)]
+    master = terminal(master_pos(1001), master_pos(1004))
+    slave = terminal(slave_copy(5003, 1003, 0.2), slave_copy(5004, 1004))
+
+    report = reconcile(LINK, tickets, master, slave)
+
+    assert report.describe() == (
+        "EURUSD.m: link 7 copy of master #1001 (slave #5001) is gone from the slave",
+        "EURUSD.m: slave position #5003 copies master #1003: its master ticket is closed",
+        "EURUSD.m: link 7 copy of master #1004 is on the slave as #5004 but not in the link table",
+        "EURUSD.m: link 7 copy of master #1002 is still listed, yet neither account holds it",
+    )
+    assert len(report.describe()) == report.mismatches
