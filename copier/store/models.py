@@ -1,0 +1,245 @@
+"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 1).
+
+Times are epoch milliseconds (UTC) in INTEGER columns, as everywhere in the copier. Enumerations are
+stored by value (plain text) so the file stays readable with any SQLite tool.
+
+API keys belong to their account by foreign key (deleting an account deletes its keys). Links
+name accounts without one: a link may be saved before its accounts are registered. Runtime
+tables (ticket_links, event_seen, outbox) have none either: they are written on the copy hot
+path and must never refuse a copy because a configuration row is missing. Log tables keep no
+foreign keys so history outlives the accounts and links it mentions.
+
+Every page a decision dirties is written to the WAL at commit, on the copy hot path, so the
+trade log carries one secondary index: the decision time, which every filter and the export
+range over. (WITHOUT ROWID was measured and is slower here: command ids do not arrive in key
+order, so whole rows land on scattered pages instead of being appended.)
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Table
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table behind a model, typed as the Table it is (for Core statements)."""
+    return cast(Table, model.__table__)
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1: a one-row table
+    version: Mapped[int]
+    updated_ms: Mapped[int]
+
+
+# --- configuration ---
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # "mt4:12345@Broker-Demo"
+    platform: Mapped[str]
+    login: Mapped[int]
+    server: Mapped[str]
+    company: Mapped[str] = mapped_column(default="")
+    role: Mapped[str] = mapped_column(default="slave")  # master | slave | both
+    label: Mapped[str] = mapped_column(default="")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_ms: Mapped[int]
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String, primary_key=True)  # public part of the key
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    scheme: Mapped[str]  # how ``hash`` was made, e.g. "pbkdf2_sha256"
+    iterations: Mapped[int]
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+    created_ms: Mapped[int]
+    expires_ms: Mapped[int]
+    revoked_ms: Mapped[int | None]
+
+
+class LinkRow(Base):
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    master_id: Mapped[str] = mapped_column(index=True)  # no foreign key: see catalog.py
+    slave_id: Mapped[str] = mapped_column(index=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    mode: Mapped[str]
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)  # LinkRules.to_dict()
+    name: Mapped[str] = mapped_column(default="")
+
+
+# --- runtime state ---
+
+
+class TicketLinkRow(Base):
+    __tablename__ = "ticket_links"
+
+    link_id: Mapped[int] = mapped_column(primary_key=True)
+    master_ticket: Mapped[int] = mapped_column(primary_key=True)
+    leg: Mapped[int] = mapped_column(primary_key=True)
+    slave_symbol: Mapped[str]
+    side: Mapped[str]
+    state: Mapped[str]
+    slave_ticket: Mapped[int | None]
+    slave_volume: Mapped[float]
+    master_volume: Mapped[float]
+    is_pending: Mapped[bool]
+    sl: Mapped[float]
+    tp: Mapped[float]
+    opened_ms: Mapped[int]
+    last_command_id: Mapped[str]
+
+
+class EventSeenRow(Base):
+    __tablename__ = "event_seen"
+
+    account_id: Mapped[str] = mapped_column(String, primary_key=True)
+    seq: Mapped[int]
+
+
+class OutboxRow(Base):
+    """A command persisted before it is sent and deleted when its result arrives."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # the command id
+    order_no: Mapped[int]  # creation order (rowids may move on VACUUM); few rows: no index
+    link_id: Mapped[int]
+    slave_id: Mapped[str]
+    kind: Mapped[str]
+    master_ticket: Mapped[int]
+    symbol: Mapped[str]
+    order_type: Mapped[str]
+    volume: Mapped[float]
+    price: Mapped[float]
+    sl: Mapped[float]
+    tp: Mapped[float]
+    slave_ticket: Mapped[int | None]
+    magic: Mapped[int]
+    comment: Mapped[str]
+    max_deviation_points: Mapped[int]
+    sl_distance_points: Mapped[int]
+    tp_distance_points: Mapped[int]
+    two_step_stops: Mapped[bool]
+    master_seq: Mapped[int]
+    created_ms: Mapped[int]
+    expires_ms: Mapped[int]
+    leg: Mapped[int]
+    sent_ms: Mapped[int | None]
+    attempts: Mapped[int]
+
+
+# --- trade log and audit ---
+
+
+class TradeLogEventRow(Base):
+    __tablename__ = "trade_log_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    account_id: Mapped[str]
+    seq: Mapped[int]
+    kind: Mapped[str]
+    ticket: Mapped[int]
+    symbol: Mapped[str]
+    order_type: Mapped[str]
+    volume: Mapped[float]
+    price: Mapped[float]
+    sl: Mapped[float]
+    tp: Mapped[float]
+    closed_volume: Mapped[float]
+    new_ticket: Mapped[int | None]
+    magic: Mapped[int]
+    comment: Mapped[str]
+    detected_ms: Mapped[int]  # MasterEvent.time_ms: when the terminal saw it
+    received_ms: Mapped[int]
+    decided_ms: Mapped[int] = mapped_column(index=True)
+
+
+class TradeLogCopyRow(Base):
+    """One copy command from decision to result, with a timestamp at each stage."""
+
+    __tablename__ = "trade_log_copies"
+
+    command_id: Mapped[str] = mapped_column(String, primary_key=True)
+    link_id: Mapped[int]
+    master_id: Mapped[str]
+    slave_id: Mapped[str]
+    master_ticket: Mapped[int]
+    master_seq: Mapped[int]
+    symbol: Mapped[str]  # the master's symbol
+    slave_symbol: Mapped[str]
+    side: Mapped[str]
+    order_type: Mapped[str]
+    kind: Mapped[str]
+    requested_volume: Mapped[float]
+    filled_volume: Mapped[float | None]
+    master_price: Mapped[float]
+    slave_price: Mapped[float | None]
+    slippage_points: Mapped[float | None]  # positive: the slave got a worse price
+    status: Mapped[str]  # pending | sent | executed | failed | expired
+    retcode: Mapped[int | None]
+    message: Mapped[str]
+    slave_ticket: Mapped[int | None]
+    detected_ms: Mapped[int]
+    received_ms: Mapped[int]
+    decided_ms: Mapped[int] = mapped_column(index=True)
+    sent_ms: Mapped[int | None]
+    executed_ms: Mapped[int | None]
+
+
+class TradeLogDenialRow(Base):
+    __tablename__ = "trade_log_denials"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    link_id: Mapped[int]
+    master_id: Mapped[str]
+    slave_id: Mapped[str]
+    master_ticket: Mapped[int]
+    master_seq: Mapped[int]
+    rule: Mapped[str]
+    reason: Mapped[str]
+    time_ms: Mapped[int] = mapped_column(index=True)
+
+
+class TradeLogAdjustmentRow(Base):
+    """A copy that went out changed by a rule (e.g. its lot clamped), with the reason."""
+
+    __tablename__ = "trade_log_adjustments"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    link_id: Mapped[int]
+    master_id: Mapped[str]
+    slave_id: Mapped[str]
+    master_ticket: Mapped[int]
+    master_seq: Mapped[int]
+    rule: Mapped[str]
+    reason: Mapped[str]
+    time_ms: Mapped[int] = mapped_column(index=True)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    time_ms: Mapped[int] = mapped_column(index=True)
+    actor: Mapped[str]  # "user", "app", "bridge", an account id...
+    action: Mapped[str]  # dotted verb, e.g. "link.saved", "api_key.rotated", "auth.refused"
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)

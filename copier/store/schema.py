@@ -1,0 +1,115 @@
+"""SQLite engines (WAL, pragmas, explicit BEGIN) and the versioned schema with ordered migrations.
+
+Fresh files are created from the models and stamped with the latest version. Older files run
+every migration after their version, in order, each in the transaction that bumps the version.
+``MIGRATIONS[n - 1]`` brings a file from version ``n - 1`` to ``n``; version 1 is the initial
+schema. To change the schema: edit the model, append a migration that alters existing files the
+same way, and the latest version follows from the length of the list.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy.pool import QueuePool
+
+from copier.store.checkpoints import WAL_SIZE_LIMIT_BYTES, WRITER_AUTOCHECKPOINT_PAGES
+from copier.store.errors import StoreError
+from copier.store.models import Base, SchemaVersion, table
+
+BUSY_TIMEOUT_MS = 5_000
+
+Migration = Callable[[Connection], None]
+
+
+def _create_initial_schema(conn: Connection) -> None:
+    Base.metadata.create_all(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_create_initial_schema,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def make_engine(path: Path, *, writer: bool) -> Engine:
+    """An engine on ``path`` whose connections are in WAL mode with our pragmas.
+
+    The sqlite3 driver's own transaction handling is switched off and SQLAlchemy emits BEGIN
+    itself, so transactions (and DDL) are real. The writer begins IMMEDIATE: it takes the write
+    lock up front instead of failing to upgrade a read lock halfway through a batch.
+    """
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        poolclass=QueuePool,
+        pool_size=1 if writer else 4,
+        max_overflow=0 if writer else 8,
+    )
+    begin_sql = "BEGIN IMMEDIATE" if writer else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            if writer:  # checkpoints run in their own thread (see checkpoints.py)
+                cursor.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
+                cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin_sql)
+
+    return engine
+
+
+def current_version(conn: Connection) -> int:
+    """The file's schema version; 0 for a file without our tables."""
+    if not inspect(conn).has_table(SchemaVersion.__tablename__):
+        return 0
+    version = conn.scalar(select(SchemaVersion.version).where(SchemaVersion.id == 1))
+    return int(version or 0)
+
+
+def upgrade(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring the file to the latest version inside the caller's transaction; return it."""
+    latest = len(migrations)
+    version = current_version(conn)
+    if version > latest:
+        raise StoreError(
+            f"the database was written by a newer TradeCopier (schema {version}, this version "
+            f"understands up to {latest}) — update the app or choose another data folder"
+        )
+    if version == latest:
+        return version
+    if version == 0:
+        Base.metadata.create_all(conn)
+    else:
+        for migrate in migrations[version:]:
+            migrate(conn)
+    _stamp(conn, latest, first=version == 0)
+    return latest
+
+
+def _stamp(conn: Connection, version: int, *, first: bool) -> None:
+    versions = table(SchemaVersion)
+    now_ms = time.time_ns() // 1_000_000
+    if first:
+        conn.execute(versions.insert().values(id=1, version=version, updated_ms=now_ms))
+    else:
+        conn.execute(
+            versions.update().where(versions.c.id == 1).values(version=version, updated_ms=now_ms)
+        )
+
+
+def journal_mode(conn: Connection) -> str:
+    return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
