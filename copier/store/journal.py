@@ -1,0 +1,231 @@
+"""The copy hot path on disk: decisions, sends, results, ticket links, the outbox and the audit log.
+
+Write functions take the writer's Connection and run inside its batch transaction. They use Core
+statements compiled once (``Prepared``) and executemany, never the ORM unit of work, because the
+outbox write sits between a master event and its acknowledgement. Reads serve start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from copier.domain import Command, ExecutionResult, MasterEvent, Retcode
+from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink, TicketState
+from copier.store import rows
+from copier.store.models import (
+    AuditRow,
+    EventSeenRow,
+    OutboxRow,
+    TicketLinkRow,
+    TradeLogAdjustmentRow,
+    TradeLogCopyRow,
+    TradeLogDenialRow,
+    TradeLogEventRow,
+    table,
+)
+from copier.store.prepared import Prepared
+
+_events = table(TradeLogEventRow)
+_copies = table(TradeLogCopyRow)
+_denials = table(TradeLogDenialRow)
+_adjustments = table(TradeLogAdjustmentRow)
+_outbox = table(OutboxRow)
+_tickets = table(TicketLinkRow)
+_seen = table(EventSeenRow)
+_audit = table(AuditRow)
+
+
+def _columns(table: Table, *, without: tuple[str, ...] = ()) -> list[str]:
+    return [c.name for c in table.c if c.name not in without]
+
+
+_INSERT_EVENT = Prepared.of(insert(_events), _columns(_events, without=("id",)))
+_INSERT_DENIALS = Prepared.of(insert(_denials), _columns(_denials, without=("id",)))
+_INSERT_ADJUSTMENTS = Prepared.of(insert(_adjustments), _columns(_adjustments, without=("id",)))
+# A decision made again after a crash (same event, same command ids) must not fail or duplicate.
+_INSERT_OUTBOX = Prepared.of(sqlite_insert(_outbox).on_conflict_do_nothing(), _columns(_outbox))
+_INSERT_COPIES = Prepared.of(sqlite_insert(_copies).on_conflict_do_nothing(), _columns(_copies))
+
+_seen_upsert = sqlite_insert(_seen)
+_UPSERT_SEEN = Prepared.of(
+    _seen_upsert.on_conflict_do_update(
+        index_elements=[_seen.c.account_id],
+        set_={"seq": func.max(_seen.c.seq, _seen_upsert.excluded.seq)},
+    ),
+    _columns(_seen),
+)
+
+_ticket_upsert = sqlite_insert(_tickets)
+_UPSERT_TICKETS = Prepared.of(
+    _ticket_upsert.on_conflict_do_update(
+        index_elements=[_tickets.c.link_id, _tickets.c.master_ticket, _tickets.c.leg],
+        set_={c.name: _ticket_upsert.excluded[c.name] for c in _tickets.c if not c.primary_key},
+    ),
+    _columns(_tickets),
+)
+
+_DELETE_TICKET = Prepared.of(
+    delete(_tickets).where(
+        _tickets.c.link_id == bindparam("link"),
+        _tickets.c.master_ticket == bindparam("master"),
+        _tickets.c.leg == bindparam("leg"),
+    )
+)
+
+_MARK_OUTBOX_SENT = Prepared.of(
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("cid"))
+    .values(sent_ms=bindparam("sent"), attempts=_outbox.c.attempts + 1)
+)
+# A result may be stored before the send is (a fast executor): never step a row back to "sent",
+# and keep the first send time, which is the one the latency breakdown needs.
+_MARK_COPIES_SENT = Prepared.of(
+    update(_copies)
+    .where(_copies.c.command_id == bindparam("cid"))
+    .values(
+        sent_ms=func.coalesce(_copies.c.sent_ms, bindparam("sent")),
+        status=case((_copies.c.status == rows.PENDING, rows.SENT), else_=_copies.c.status),
+    )
+)
+_SELECT_COPY_FOR_RESULT = Prepared.of(
+    select(_copies.c.kind, _copies.c.side, _copies.c.master_price, _copies.c.status).where(
+        _copies.c.command_id == bindparam("cid")
+    )
+)
+_RESULT_COLUMNS = (
+    "status",
+    "filled_volume",
+    "slave_price",
+    "slippage_points",
+    "executed_ms",
+    "retcode",
+    "message",
+    "slave_ticket",
+)
+_UPDATE_COPY_RESULT = Prepared.of(
+    update(_copies).where(_copies.c.command_id == bindparam("cid")), _RESULT_COLUMNS
+)
+_DELETE_OUTBOX = Prepared.of(delete(_outbox).where(_outbox.c.id == bindparam("cid")))
+
+TicketKey = tuple[int, int, int]  # (link_id, master_ticket, leg), as TicketLink.key
+FINISHED_TICKET_STATES = (TicketState.CLOSED.value, TicketState.FAILED.value)
+
+
+class Journal:
+    """Hot-path writes. One instance belongs to the writer thread (it numbers outbox rows)."""
+
+    def __init__(self, next_order_no: int) -> None:
+        self._next_order_no = next_order_no
+
+    def persist_decision(
+        self,
+        conn: Connection,
+        event: MasterEvent,
+        commands: Sequence[Command],
+        denials: Sequence[CopyDenied],
+        tickets: Sequence[TicketLink],
+        decided_ms: int,
+        retired: Sequence[TicketKey] = (),
+        adjustments: Sequence[CopyAdjusted] = (),
+    ) -> None:
+        master = event.account_id
+        _INSERT_EVENT.run_many(conn, [rows.event_row(event, decided_ms)])
+        _UPSERT_SEEN.run_many(conn, [{"account_id": master, "seq": event.seq}])
+        if denials:
+            denied = [rows.rule_row(d, master, decided_ms) for d in denials]
+            _INSERT_DENIALS.run_many(conn, denied)
+        if adjustments:
+            adjusted = [rows.rule_row(a, master, decided_ms) for a in adjustments]
+            _INSERT_ADJUSTMENTS.run_many(conn, adjusted)
+        if retired:  # before the upserts: a key both retired and re-stored stays stored
+            keys = [{"link": k[0], "master": k[1], "leg": k[2]} for k in retired]
+            _DELETE_TICKET.run_many(conn, keys)
+        if tickets:
+            _UPSERT_TICKETS.run_many(conn, [rows.ticket_row(t) for t in tickets])
+        if commands:
+            first = self._next_order_no
+            self._next_order_no += len(commands)
+            _INSERT_OUTBOX.run_many(
+                conn, [rows.outbox_row(c, first + i) for i, c in enumerate(commands)]
+            )
+            _INSERT_COPIES.run_many(conn, [rows.copy_row(event, c, decided_ms) for c in commands])
+
+    @staticmethod
+    def mark_sent(conn: Connection, command_ids: Sequence[str], sent_ms: int) -> None:
+        params = [{"cid": cid, "sent": sent_ms} for cid in command_ids]
+        if params:
+            _MARK_OUTBOX_SENT.run_many(conn, params)
+            _MARK_COPIES_SENT.run_many(conn, params)
+
+    @staticmethod
+    def persist_result(
+        conn: Connection,
+        result: ExecutionResult,
+        ticket: TicketLink | None,
+        point: float | None,
+    ) -> None:
+        cid = {"cid": result.command_id}
+        logged = _SELECT_COPY_FOR_RESULT.first(conn, cid)
+        if logged is not None:
+            kind, side, master_price, status = logged
+            # An executor answers a resent command with DUPLICATE and may not repeat the fill:
+            # keep the first result's figures.
+            if not (result.retcode == Retcode.DUPLICATE and status == rows.EXECUTED):
+                values = _result_values(result, kind, side, master_price, point)
+                _UPDATE_COPY_RESULT.run_many(conn, [values | cid])
+        _DELETE_OUTBOX.run_many(conn, [cid])
+        if ticket is not None:
+            _UPSERT_TICKETS.run_many(conn, [rows.ticket_row(ticket)])
+
+    @staticmethod
+    def upsert_tickets(conn: Connection, tickets: Iterable[TicketLink]) -> None:
+        params = [rows.ticket_row(t) for t in tickets]
+        if params:
+            _UPSERT_TICKETS.run_many(conn, params)
+
+    @staticmethod
+    def audit(conn: Connection, time_ms: int, actor: str, action: str, detail: Any) -> None:
+        row = {"time_ms": time_ms, "actor": actor, "action": action, "detail": detail}
+        conn.execute(insert(_audit), [row])  # Core, not Prepared: ``detail`` needs JSON encoding
+
+
+def _result_values(
+    result: ExecutionResult, kind: str, side: str, master_price: float, point: float | None
+) -> dict[str, Any]:
+    return {
+        "status": rows.result_status(result),
+        "filled_volume": result.volume,
+        "slave_price": result.price or None,
+        "slippage_points": rows.slippage_points(kind, side, master_price, result.price, point),
+        "executed_ms": result.executed_ms or None,
+        "retcode": result.retcode,
+        "message": result.message,
+        "slave_ticket": result.slave_ticket,
+    }
+
+
+# --- start-up reads ---
+
+
+def next_order_no(conn: Connection) -> int:
+    return int(conn.scalar(select(func.coalesce(func.max(_outbox.c.order_no), 0))) or 0) + 1
+
+
+def load_tickets(conn: Connection, include_finished: bool = False) -> list[TicketLink]:
+    query = select(_tickets).order_by(_tickets.c.link_id, _tickets.c.master_ticket, _tickets.c.leg)
+    if not include_finished:
+        query = query.where(_tickets.c.state.not_in(FINISHED_TICKET_STATES))
+    return [rows.ticket_from_row(r) for r in conn.execute(query).mappings()]
+
+
+def load_outbox(conn: Connection) -> list[Command]:
+    query = select(_outbox).order_by(_outbox.c.order_no)
+    return [rows.command_from_row(r) for r in conn.execute(query).mappings()]
+
+
+def last_seqs(conn: Connection) -> dict[str, int]:
+    return {r.account_id: r.seq for r in conn.execute(select(_seen.c.account_id, _seen.c.seq))}

@@ -1,0 +1,212 @@
+"""Domain values ↔ table rows: plain dicts for Core inserts, and domain values back from rows.
+
+Pure functions, no I/O. The writer thread calls them, so the event loop never pays for them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import RowMapping
+
+from copier.domain import (
+    Command,
+    CommandKind,
+    ExecutionResult,
+    MasterEvent,
+    OrderType,
+    Retcode,
+    Side,
+)
+from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink, TicketState
+
+Row = dict[str, Any]
+
+PENDING, SENT, EXECUTED, FAILED, EXPIRED = "pending", "sent", "executed", "failed", "expired"
+COPY_STATUSES = (PENDING, SENT, EXECUTED, FAILED, EXPIRED)
+
+
+def outbox_row(command: Command, order_no: int) -> Row:
+    return {
+        "id": command.id,
+        "order_no": order_no,
+        "link_id": command.link_id,
+        "slave_id": command.slave_id,
+        "kind": command.kind.value,
+        "master_ticket": command.master_ticket,
+        "symbol": command.symbol,
+        "order_type": command.order_type.value,
+        "volume": command.volume,
+        "price": command.price,
+        "sl": command.sl,
+        "tp": command.tp,
+        "slave_ticket": command.slave_ticket,
+        "magic": command.magic,
+        "comment": command.comment,
+        "max_deviation_points": command.max_deviation_points,
+        "sl_distance_points": command.sl_distance_points,
+        "tp_distance_points": command.tp_distance_points,
+        "two_step_stops": command.two_step_stops,
+        "master_seq": command.master_seq,
+        "created_ms": command.created_ms,
+        "expires_ms": command.expires_ms,
+        "leg": command.leg,
+        "sent_ms": None,
+        "attempts": 0,
+    }
+
+
+def command_from_row(row: RowMapping) -> Command:
+    return Command(
+        id=row["id"],
+        link_id=row["link_id"],
+        slave_id=row["slave_id"],
+        kind=CommandKind(row["kind"]),
+        master_ticket=row["master_ticket"],
+        symbol=row["symbol"],
+        order_type=OrderType(row["order_type"]),
+        volume=row["volume"],
+        price=row["price"],
+        sl=row["sl"],
+        tp=row["tp"],
+        slave_ticket=row["slave_ticket"],
+        magic=row["magic"],
+        comment=row["comment"],
+        max_deviation_points=row["max_deviation_points"],
+        sl_distance_points=row["sl_distance_points"],
+        tp_distance_points=row["tp_distance_points"],
+        two_step_stops=bool(row["two_step_stops"]),
+        master_seq=row["master_seq"],
+        created_ms=row["created_ms"],
+        expires_ms=row["expires_ms"],
+        leg=row["leg"],
+    )
+
+
+def ticket_row(ticket: TicketLink) -> Row:
+    return {
+        "link_id": ticket.link_id,
+        "master_ticket": ticket.master_ticket,
+        "leg": ticket.leg,
+        "slave_symbol": ticket.slave_symbol,
+        "side": ticket.side.value,
+        "state": ticket.state.value,
+        "slave_ticket": ticket.slave_ticket,
+        "slave_volume": ticket.slave_volume,
+        "master_volume": ticket.master_volume,
+        "is_pending": ticket.is_pending,
+        "sl": ticket.sl,
+        "tp": ticket.tp,
+        "opened_ms": ticket.opened_ms,
+        "last_command_id": ticket.last_command_id,
+    }
+
+
+def ticket_from_row(row: RowMapping) -> TicketLink:
+    return TicketLink(
+        link_id=row["link_id"],
+        master_ticket=row["master_ticket"],
+        slave_symbol=row["slave_symbol"],
+        side=Side(row["side"]),
+        state=TicketState(row["state"]),
+        slave_ticket=row["slave_ticket"],
+        slave_volume=row["slave_volume"],
+        master_volume=row["master_volume"],
+        leg=row["leg"],
+        is_pending=bool(row["is_pending"]),
+        sl=row["sl"],
+        tp=row["tp"],
+        opened_ms=row["opened_ms"],
+        last_command_id=row["last_command_id"],
+    )
+
+
+def event_row(event: MasterEvent, decided_ms: int) -> Row:
+    return {
+        "account_id": event.account_id,
+        "seq": event.seq,
+        "kind": event.kind.value,
+        "ticket": event.ticket,
+        "symbol": event.symbol,
+        "order_type": event.order_type.value,
+        "volume": event.volume,
+        "price": event.price,
+        "sl": event.sl,
+        "tp": event.tp,
+        "closed_volume": event.closed_volume,
+        "new_ticket": event.new_ticket,
+        "magic": event.magic,
+        "comment": event.comment,
+        "detected_ms": event.time_ms,
+        "received_ms": event.received_ms,
+        "decided_ms": decided_ms,
+    }
+
+
+def copy_row(event: MasterEvent, command: Command, decided_ms: int) -> Row:
+    """The trade-log row of a command just decided: status pending, no result yet."""
+    return {
+        "command_id": command.id,
+        "link_id": command.link_id,
+        "master_id": event.account_id,
+        "slave_id": command.slave_id,
+        "master_ticket": command.master_ticket,
+        "master_seq": command.master_seq or event.seq,
+        "symbol": event.symbol,
+        "slave_symbol": command.symbol,
+        "side": command.order_type.side.value,
+        "order_type": command.order_type.value,
+        "kind": command.kind.value,
+        "requested_volume": command.volume,
+        "filled_volume": None,
+        "master_price": event.price,
+        "slave_price": None,
+        "slippage_points": None,
+        "status": PENDING,
+        "retcode": None,
+        "message": "",
+        "slave_ticket": None,
+        "detected_ms": event.time_ms,
+        "received_ms": event.received_ms,
+        "decided_ms": decided_ms,
+        "sent_ms": None,
+        "executed_ms": None,
+    }
+
+
+def rule_row(verdict: CopyDenied | CopyAdjusted, master_id: str, decided_ms: int) -> Row:
+    """A denial or an adjustment: which rule, why, for which copy."""
+    return {
+        "link_id": verdict.link_id,
+        "master_id": master_id,
+        "slave_id": verdict.slave_id,
+        "master_ticket": verdict.master_ticket,
+        "master_seq": verdict.master_seq,
+        "rule": verdict.rule,
+        "reason": verdict.reason,
+        "time_ms": decided_ms,
+    }
+
+
+def result_status(result: ExecutionResult) -> str:
+    if result.retcode == Retcode.EXPIRED:
+        return EXPIRED
+    return EXECUTED if result.ok else FAILED
+
+
+def slippage_points(
+    kind: str, side: str, master_price: float, slave_price: float, point: float | None
+) -> float | None:
+    """How much worse (positive) or better (negative) the slave's price was than the master's,
+    in points. ``side`` is the slave position's side: a close is a deal the other way, so for a
+    close of a buy a lower price is the worse one. None when it cannot be known."""
+    if not point or point <= 0 or not master_price or not slave_price:
+        return None
+    if kind not in (CommandKind.OPEN, CommandKind.FILL_PENDING, CommandKind.CLOSE):
+        return None  # modifications and pending orders have no fill to compare
+    deal_side = Side(side)
+    if kind == CommandKind.CLOSE:
+        deal_side = deal_side.opposite
+    points = (slave_price - master_price) / point * deal_side.sign
+    return 0.0 if math.isclose(points, 0.0, abs_tol=1e-9) else round(points, 1)

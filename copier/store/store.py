@@ -1,0 +1,251 @@
+"""The Store: everything the copier remembers, behind one object the core and the UI share.
+
+Hot-path writes (decisions, sends, results) return an asyncio future at once and are committed
+by the writer thread in batches; the event loop never touches the disk. Start-up reads, the CLI
+and configuration changes are synchronous: reads use their own pooled connections (WAL lets them
+run beside the writer), configuration writes go through the writer and wait for their commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
+
+from copier.domain import Command, ExecutionResult, MasterEvent
+from copier.engine.config import Link
+from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
+from copier.store import catalog, journal, keys, queries, schema
+from copier.store.catalog import AccountRecord
+from copier.store.checkpoints import Checkpointer
+from copier.store.journal import Journal
+from copier.store.keys import ApiKeyInfo, KeyCheck
+from copier.store.paths import database_path, default_data_dir
+from copier.store.queries import AuditEntry, CopyFilter, CopyRecord
+from copier.store.writer import Writer, WriterStats
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Clock = Callable[[], int]
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Store:
+    def __init__(self, path: Path, write_engine: Engine, read_engine: Engine, clock: Clock) -> None:
+        self.path = path
+        self._write_engine = write_engine
+        self._read_engine = read_engine
+        self._clock = clock
+        with write_engine.begin() as conn:
+            schema.upgrade(conn)
+            self._journal = Journal(journal.next_order_no(conn))
+        self._checkpointer = Checkpointer(read_engine)
+        self._writer = Writer(write_engine, after_commit=self._checkpointer.nudge)
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls, data_dir: Path | None = None, *, path: Path | None = None, clock: Clock = wall_clock_ms
+    ) -> Store:
+        """Open (creating and migrating as needed) the database in ``data_dir`` — by default
+        ``$TRADECOPIER_DATA_DIR`` or the user data folder — or the file ``path``."""
+        file = path if path is not None else database_path(data_dir or default_data_dir())
+        file.parent.mkdir(parents=True, exist_ok=True)
+        write_engine = schema.make_engine(file, writer=True)
+        read_engine = schema.make_engine(file, writer=False)
+        try:
+            return cls(file, write_engine, read_engine, clock)
+        except Exception:
+            write_engine.dispose()
+            read_engine.dispose()
+            raise
+
+    def close(self) -> None:
+        """Commit everything queued, stop the writer and release the file. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._writer.close()
+        self._checkpointer.close()
+        self._write_engine.dispose()
+        self._read_engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def writer_stats(self) -> WriterStats:
+        return self._writer.stats
+
+    # ----- the copy hot path (awaitables; call from the core loop) ----------------------------
+    def persist_decision(
+        self,
+        event: MasterEvent,
+        commands: Sequence[Command],
+        denials: Sequence[CopyDenied],
+        tickets: Sequence[TicketLink],
+        decided_ms: int,
+        *,
+        retired: Sequence[tuple[int, int, int]] = (),
+        adjustments: Sequence[CopyAdjusted] = (),
+    ) -> asyncio.Future[None]:
+        """One transaction: the event, event_seen[account] = seq, denials and adjustments, ticket
+        links (``retired`` keys — RouteOutcome.retired_keys — dropped, ``tickets`` upserted),
+        outbox rows and pending trade-log rows. Await it before acknowledging the event."""
+        work = self._journal.persist_decision
+        decided = (tuple(commands), tuple(denials), tuple(tickets), decided_ms)
+        changed = (tuple(retired), tuple(adjustments))
+        return self._writer.submit(lambda conn: work(conn, event, *decided, *changed))
+
+    def mark_sent(self, command_ids: Iterable[str], sent_ms: int) -> asyncio.Future[None]:
+        """Stamp commands as sent; fire and forget (a failure is logged), or await it."""
+        ids = tuple(command_ids)
+        future = self._writer.submit(lambda conn: Journal.mark_sent(conn, ids, sent_ms))
+        future.add_done_callback(_log_failure)
+        return future
+
+    def persist_result(
+        self, result: ExecutionResult, ticket: TicketLink | None, *, point: float | None = None
+    ) -> asyncio.Future[None]:
+        """Log the result on its copy row, drop the command from the outbox, save the ticket
+        link. ``point`` (the slave symbol's point) lets the store log slippage in points."""
+        return self._writer.submit(lambda conn: Journal.persist_result(conn, result, ticket, point))
+
+    def upsert_tickets(self, tickets: Iterable[TicketLink]) -> asyncio.Future[None]:
+        batch = tuple(tickets)
+        return self._writer.submit(lambda conn: Journal.upsert_tickets(conn, batch))
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        detail: dict[str, Any] | None = None,
+        *,
+        time_ms: int | None = None,
+    ) -> asyncio.Future[None]:
+        """Record who did what (logins, refusals, switches); ``detail`` must be JSON data."""
+        stamp = time_ms if time_ms is not None else self._clock()
+        body = dict(detail or {})
+        return self._writer.submit(lambda conn: Journal.audit(conn, stamp, actor, action, body))
+
+    def flush(self) -> asyncio.Future[None]:
+        """Resolves when everything queued before it is committed."""
+        return self._writer.submit(_nothing)
+
+    # ----- start-up reads -----------------------------------------------------------------
+    def load_tickets(self, include_finished: bool = False) -> list[TicketLink]:
+        """Ticket links; closed and failed ones only with ``include_finished``."""
+        return self._read(lambda conn: journal.load_tickets(conn, include_finished))
+
+    def load_outbox(self) -> list[Command]:
+        """Commands without a result yet, in the order they were decided."""
+        return self._read(journal.load_outbox)
+
+    def last_seqs(self) -> dict[str, int]:
+        """The last master event seq handled, per master account."""
+        return self._read(journal.last_seqs)
+
+    # ----- accounts and links -------------------------------------------------------------
+    def save_account(self, account: AccountRecord, *, actor: str = "user") -> AccountRecord:
+        return self._write(lambda conn, now: catalog.save_account(conn, account, actor, now))
+
+    def delete_account(self, account_id: str, *, actor: str = "user") -> bool:
+        return self._write(lambda conn, now: catalog.delete_account(conn, account_id, actor, now))
+
+    def load_accounts(self) -> list[AccountRecord]:
+        return self._read(catalog.load_accounts)
+
+    def get_account(self, account_id: str) -> AccountRecord | None:
+        return self._read(lambda conn: catalog.get_account(conn, account_id))
+
+    def save_link(self, link: Link, *, actor: str = "user") -> Link:
+        """Validate and save a link; a link with ``id <= 0`` gets a new id. Returns it saved.
+        Raises RulesError (listing every problem) for rules that cannot work."""
+        link.rules.validate()
+        return self._write(lambda conn, now: catalog.save_link(conn, link, actor, now))
+
+    def delete_link(self, link_id: int, *, actor: str = "user") -> bool:
+        return self._write(lambda conn, now: catalog.delete_link(conn, link_id, actor, now))
+
+    def load_links(self) -> list[Link]:
+        return self._read(catalog.load_links)
+
+    # ----- API keys -----------------------------------------------------------------------
+    def create_api_key(self, account_id: str, days: int = 30, *, actor: str = "user") -> str:
+        """Issue a key for the account and return it — the only time it exists in clear."""
+        return self._write(
+            lambda conn, now: keys.create_api_key(conn, account_id, days, actor, now)
+        )
+
+    def rotate_api_key(self, account_id: str, days: int = 30, *, actor: str = "user") -> str:
+        """Revoke the account's keys and issue a new one (the one-click rotation)."""
+        return self._write(
+            lambda conn, now: keys.rotate_api_key(conn, account_id, days, actor, now)
+        )
+
+    def revoke_api_keys(self, account_id: str, *, actor: str = "user") -> int:
+        return self._write(lambda conn, now: keys.revoke_api_keys(conn, account_id, actor, now))
+
+    def check_api_key(self, key: str, account_id: str) -> KeyCheck:
+        """Why a key is or is not accepted for ``account_id`` (for close reasons)."""
+        return self._read(lambda conn: keys.check_api_key(conn, key, account_id, self._clock()))
+
+    def verify_api_key(self, key: str, account_id: str) -> bool:
+        return self.check_api_key(key, account_id).ok
+
+    def list_api_keys(self, account_id: str) -> list[ApiKeyInfo]:
+        return self._read(lambda conn: keys.list_api_keys(conn, account_id))
+
+    # ----- trade log and audit queries ----------------------------------------------------
+    def query_copies(
+        self, filters: CopyFilter | None = None, limit: int = 200, offset: int = 0
+    ) -> list[CopyRecord]:
+        return self._read(lambda conn: queries.query_copies(conn, filters, limit, offset))
+
+    def count_copies(self, filters: CopyFilter | None = None) -> int:
+        return self._read(lambda conn: queries.count_copies(conn, filters))
+
+    def stream_copies(self, filters: CopyFilter | None = None) -> Iterator[CopyRecord]:
+        """Every matching copy, oldest first, in constant memory (for export)."""
+        with self._read_engine.connect() as conn:
+            yield from queries.iter_copies(conn, filters)
+
+    def load_audit(self, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
+        return self._read(lambda conn: queries.load_audit(conn, limit, offset))
+
+    def read(self, query: Callable[[Connection], T]) -> T:
+        """Run a function of ``copier.store.queries`` (or any read) on a read connection."""
+        return self._read(query)
+
+    # ----- plumbing -----------------------------------------------------------------------
+    def _read(self, query: Callable[[Connection], T]) -> T:
+        with self._read_engine.connect() as conn:
+            return query(conn)
+
+    def _write(self, work: Callable[[Connection, int], T]) -> T:
+        now = self._clock()
+        return self._writer.call(lambda conn: work(conn, now))
+
+
+def _nothing(_conn: Connection) -> None:
+    return None
+
+
+def _log_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("store write failed: %s", future.exception())

@@ -1,0 +1,199 @@
+"""The one writer thread: owns the write connection and commits queued work in batches.
+
+Callers on the event loop hand over a unit of work (a function of a Connection) and get an
+asyncio future back at once; the loop never waits on the disk. The thread takes whatever is
+queued (up to ``max_batch`` units) and runs it in ONE transaction, so a burst of decisions costs
+one commit. If that transaction fails, each unit is retried in a transaction of its own: the
+failing unit leaves nothing behind and the others still commit. Futures are settled with one
+``call_soon_threadsafe`` per batch, in the order the units were queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
+
+from copier.store.errors import StoreClosed, StoreError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Work = Callable[[Connection], Any]
+AnyFuture = asyncio.Future[Any] | concurrent.futures.Future[Any]
+
+
+@dataclass(slots=True)
+class _Unit:
+    work: Work
+    future: AnyFuture
+    loop: asyncio.AbstractEventLoop | None  # None for a caller blocking on a concurrent future
+
+
+_STOP = object()
+
+
+@dataclass(slots=True)
+class WriterStats:
+    units: int = 0
+    transactions: int = 0
+    isolated_retries: int = 0  # batches that failed and were re-run unit by unit
+
+
+class Writer:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = 256,
+        after_commit: Callable[[], None] | None = None,
+        name: str = "store-writer",
+    ) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._after_commit = after_commit
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closing = False
+        self._close_lock = threading.Lock()
+        self.stats = WriterStats()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    # --- handing over work ---
+
+    def submit(self, work: Callable[[Connection], T]) -> asyncio.Future[T]:
+        """Queue ``work`` from a coroutine on a running loop; the future resolves after commit."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._put(_Unit(work, future, loop))
+        return future
+
+    def call(self, work: Callable[[Connection], T], timeout: float | None = 30.0) -> T:
+        """Run ``work`` in the writer and block until it is committed (start-up, CLI, settings)."""
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._put(_Unit(work, future, None))
+        return future.result(timeout)
+
+    def _put(self, item: _Unit) -> None:
+        with self._close_lock:
+            if self._closing:
+                raise StoreClosed("the store is closed — nothing more can be written")
+            self._queue.put(item)
+
+    def close(self, timeout: float | None = 30.0) -> None:
+        """Finish everything queued so far, then stop the thread."""
+        with self._close_lock:
+            if self._closing:
+                return
+            self._closing = True
+            self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    @property
+    def closed(self) -> bool:
+        return self._closing
+
+    # --- the thread ---
+
+    def _run(self) -> None:
+        try:
+            with self._engine.connect() as conn:
+                stopping = False
+                while not stopping:
+                    batch, stopping = self._take_batch()
+                    if batch:
+                        self._run_batch(conn, batch)
+        except Exception as exc:  # the connection itself failed: nothing can be written any more
+            log.error("store writer stopped: %s", exc)
+            self._fail_remaining(_as_store_error(exc))
+
+    def _fail_remaining(self, exc: StoreError) -> None:
+        with self._close_lock:
+            self._closing = True
+        pending: list[_Unit] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                pending.append(item)
+        if pending:
+            _settle(pending, [None] * len(pending), exc)
+
+    def _take_batch(self) -> tuple[list[_Unit], bool]:
+        first = self._queue.get()
+        if first is _STOP:
+            return [], True
+        batch: list[_Unit] = [first]
+        while len(batch) < self._max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _run_batch(self, conn: Connection, batch: list[_Unit]) -> None:
+        try:
+            with conn.begin():
+                results = [unit.work(conn) for unit in batch]
+        except Exception as exc:
+            if len(batch) == 1:
+                log.warning("store write failed: %s", exc)
+                _settle(batch, [None], _as_store_error(exc))
+                return
+            self.stats.isolated_retries += 1
+            for unit in batch:
+                self._run_batch(conn, [unit])
+            return
+        self.stats.transactions += 1
+        self.stats.units += len(batch)
+        _settle(batch, results, None)
+        if self._after_commit is not None:
+            self._after_commit()
+
+
+def _as_store_error(exc: Exception) -> StoreError:
+    if isinstance(exc, StoreError):
+        return exc
+    error = StoreError(f"could not save to the database: {exc}")
+    error.__cause__ = exc
+    return error
+
+
+def _settle(batch: list[_Unit], results: list[Any], exc: BaseException | None) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+    for unit, result in zip(batch, results, strict=True):
+        if unit.loop is None:
+            blocking: concurrent.futures.Future[Any] = unit.future  # type: ignore[assignment]
+            if exc is None:
+                blocking.set_result(result)
+            else:
+                blocking.set_exception(exc)
+        else:
+            by_loop.setdefault(unit.loop, []).append((unit.future, result))  # type: ignore[arg-type]
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_resolve, settled, exc)
+        except RuntimeError:
+            log.debug("event loop closed before %d store results could be delivered", len(settled))
+
+
+def _resolve(settled: list[tuple[asyncio.Future[Any], Any]], exc: BaseException | None) -> None:
+    for future, result in settled:
+        if future.done():
+            continue  # the caller gave up waiting; the write still happened
+        if exc is None:
+            future.set_result(result)
+        else:
+            future.set_exception(exc)
