@@ -1,0 +1,245 @@
+"""Adding and editing accounts: EA accounts (MT4/MT5 running our EAs, with an API key shown once)
+and MT5 accounts driven directly (terminal path, login, server, password kept in the OS key
+store)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtGui import QGuiApplication, QIntValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from copier.bridge.protocol import PATH as BRIDGE_PATH
+from copier.domain import Platform
+from copier.store import AccountRecord, AccountRole
+from copier.ui.session import CoreSession
+from copier.ui.widgets import launch
+
+EA = "ea"
+MT5_DIRECT = "mt5"
+
+
+def setup_steps(platform: Platform, role: AccountRole, url: str) -> str:
+    mql = "MQL4" if platform is Platform.MT4 else "MQL5"
+    eas = {AccountRole.MASTER: "TradeCopy_Monitor", AccountRole.SLAVE: "TradeCopy_Executor",
+           AccountRole.BOTH: "TradeCopy_Monitor and TradeCopy_Executor"}[role]
+    return (
+        "Set up the terminal:\n"
+        f"1. Accounts → Install EAs (or copy the EA files into {mql}\\Experts\\TradeCopier).\n"
+        "2. Tools → Options → Expert Advisors: tick “Allow algorithmic trading” and add\n"
+        f"    {url} to “Allow WebRequest for listed URL”.\n"
+        f"3. Attach {eas} to any chart, paste the key above into its ApiKey input\n"
+        f"    and set its address to {url}.\n"
+        "4. The dashboard shows the account as connected within a few seconds.\n"
+        "The key is shown only now; if it is lost, make a new one (Accounts → New API key)."
+    )
+
+
+def bridge_url(session: CoreSession) -> str:
+    """Where EAs connect, as they must enter it."""
+    config = session.app.config
+    return f"ws://{config.bridge_host}:{config.bridge_port}{BRIDGE_PATH}"
+
+
+class KeyPanel(QWidget):
+    """An API key shown once, with a copy button and the EA set-up steps."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key = QLineEdit()
+        self.key.setReadOnly(True)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.clicked.connect(self.copy)
+        self.steps = QLabel("")
+        self.steps.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.key, 1)
+        row.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("API key for this account:"))
+        layout.addLayout(row)
+        layout.addWidget(self.steps)
+        self.hide()
+
+    def present(self, key: str, steps: str) -> None:
+        self.key.setText(key)
+        self.steps.setText(steps)
+        self.show()
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.key.text())
+        self.copy_button.setText("Copied")
+
+
+class AccountDialog(QDialog):
+    """Add (``record`` None) or edit an account of one connection kind (EA or MT5 direct)."""
+
+    def __init__(self, session: CoreSession, connection: str, record: AccountRecord | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.connection = connection
+        self.record = record
+        self.saved: AccountRecord | None = None
+        self.setWindowTitle(("Edit " if record else "Add ") + (
+            "MT5 account (direct)" if connection == MT5_DIRECT else "EA account (MT4/MT5)"))
+        self._build()
+        if record is not None:
+            self._fill(record)
+
+    def _build(self) -> None:
+        self.platform = QComboBox()
+        for platform in (Platform.MT4, Platform.MT5):
+            self.platform.addItem(platform.value.upper(), platform.value)
+        if self.connection == MT5_DIRECT:
+            self.platform.setCurrentIndex(1)
+            self.platform.setEnabled(False)
+        self.login = QLineEdit()
+        self.login.setValidator(QIntValidator(1, 2_147_483_647))
+        self.server = QLineEdit()
+        self.server.setPlaceholderText("e.g. Broker-Demo")
+        self.label = QLineEdit()
+        self.role = QComboBox()
+        for role in AccountRole:
+            self.role.addItem(role.value, role.value)
+        self.enabled = QCheckBox("copy with this account")
+        self.enabled.setChecked(True)
+        form = QFormLayout()
+        form.addRow("Platform", self.platform)
+        form.addRow("Login", self.login)
+        form.addRow("Server", self.server)
+        form.addRow("Label", self.label)
+        form.addRow("Role", self.role)
+        form.addRow("", self.enabled)
+        self.key_days = QSpinBox()
+        self.key_days.setRange(1, 3650)
+        self.key_days.setValue(30)
+        self.terminal_path = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        if self.connection == EA:
+            form.addRow("API key valid for (days)", self.key_days)
+        else:
+            browse = QPushButton("Browse…")
+            browse.clicked.connect(self._browse)
+            path_row = QHBoxLayout()
+            path_row.addWidget(self.terminal_path, 1)
+            path_row.addWidget(browse)
+            form.addRow("Terminal (terminal64.exe)", path_row)
+            form.addRow("Password (optional)", self.password)
+        self.message = QLabel("")
+        self.message.setObjectName("problems")
+        self.message.setWordWrap(True)
+        self.keys = KeyPanel()
+        self.save_button = QPushButton("Save")
+        self.save_button.setDefault(True)
+        self.close_button = QPushButton("Cancel")
+        self.save_button.clicked.connect(lambda: launch(self.save(), on_error=self.message.setText))
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.keys)
+        layout.addLayout(buttons)
+
+    def _fill(self, record: AccountRecord) -> None:
+        self.platform.setCurrentIndex(self.platform.findData(record.platform.value))
+        self.login.setText(str(record.login))
+        self.server.setText(record.server)
+        for widget in (self.platform, self.login, self.server):
+            widget.setEnabled(False)  # they make the account's id: a new login is a new account
+        self.label.setText(record.label)
+        self.role.setCurrentIndex(self.role.findData(record.role.value))
+        self.enabled.setChecked(record.enabled)
+        self.terminal_path.setText(str(record.settings.get("terminal_path", "")))
+        self.password.setPlaceholderText("(unchanged)")
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "MetaTrader 5 terminal", self.terminal_path.text(),
+            "MetaTrader 5 (terminal64.exe terminal.exe);;All files (*)",
+            options=QFileDialog.Option.DontUseNativeDialog)
+        if path:
+            self.terminal_path.setText(path)
+
+    def problems(self) -> list[str]:
+        found = []
+        if not self.login.text().strip().isdigit():
+            found.append("the login is the account number (digits only)")
+        if not self.server.text().strip():
+            found.append("the server is the name MetaTrader shows at login, e.g. Broker-Demo")
+        if self.connection == MT5_DIRECT and not self.terminal_path.text().strip():
+            found.append("choose the MT5 terminal (terminal64.exe) that serves this account")
+        return found
+
+    def _record(self) -> AccountRecord:
+        settings = dict(self.record.settings) if self.record else {}
+        settings["connection"] = self.connection
+        if self.connection == MT5_DIRECT:
+            settings["terminal_path"] = self.terminal_path.text().strip()
+        role = AccountRole(self.role.currentData())
+        common = {"label": self.label.text().strip(), "role": role,
+                  "enabled": self.enabled.isChecked(), "settings": settings}
+        if self.record is not None:
+            return replace(self.record, **common)
+        platform = Platform(self.platform.currentData())
+        return AccountRecord.new(platform, int(self.login.text()), self.server.text().strip(),
+                                 **common)
+
+    async def save(self) -> AccountRecord | None:
+        """Save; for a new EA account also issue its API key and show it once."""
+        found = self.problems()
+        if found:
+            self.message.setText("\n".join(f"• {p}" for p in found))
+            return None
+        self.message.setText("")
+        record = self._record()
+        self.saved = await self.session.save_account(record, self.password.text() or None)
+        if self.connection == EA and self.record is None:
+            key = await self.session.create_api_key(self.saved.id, self.key_days.value())
+            self.keys.present(key, setup_steps(self.saved.platform, self.saved.role,
+                                               bridge_url(self.session)))
+            for widget in (self.platform, self.login, self.server, self.save_button):
+                widget.setEnabled(False)
+            self.close_button.setText("Done")
+            self.close_button.clicked.disconnect()
+            self.close_button.clicked.connect(self.accept)
+            return self.saved
+        self.accept()
+        return self.saved
+
+
+
+class KeyDialog(QDialog):
+    """A newly issued key for an existing account (rotation): shown once."""
+
+    def __init__(self, key: str, record: AccountRecord, url: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"New API key — {record.label or record.id}")
+        self.keys = KeyPanel()
+        self.keys.present(key, "The previous keys of this account no longer work.\n"
+                          + setup_steps(record.platform, record.role, url))
+        done = QPushButton("Done")
+        done.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.keys)
+        layout.addWidget(done)

@@ -1,0 +1,150 @@
+"""The desktop app's start-up and shutdown: QApplication first, then the qasync loop, then the
+core on its own thread; closing the window (or Quit in the tray) stops the core cleanly — sockets
+closed, workers ended, the database flushed — before the process exits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from copier.app import AppConfig, CopierApp
+from copier.ui.assets import Assets
+from copier.ui.bridge import UiBridge
+from copier.ui.instance import SingleInstance
+from copier.ui.preferences import Preferences, load_preferences, preferences_path
+from copier.ui.session import AppCore, Core, CoreSession
+from copier.ui.widgets import cancel_pending, settle
+from copier.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchOptions:
+    demo: bool = False
+    seconds: float | None = None  # the demo master trades this long (None: until closed)
+    seed: int | None = None
+    preferences_file: Path | None = None  # None: the user's config folder
+    instance_name: str | None = None  # None: one per user
+
+
+def run_gui(demo: bool, seconds: float | None = None, seed: int | None = None) -> int:
+    """``copier`` (demo False) and ``copier demo`` (demo True): open the window; return the exit
+    code once it is closed and the core has stopped."""
+    return run_app(LaunchOptions(demo=demo, seconds=seconds, seed=seed))
+
+
+def run_app(options: LaunchOptions) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("TradeCopier")
+    app.setQuitOnLastWindowClosed(False)  # the tray may outlive the window; we quit ourselves
+    instance = SingleInstance(options.instance_name)
+    if not instance.claim():
+        print("TradeCopier is already running; its window was brought to the front.",
+              file=sys.stderr)
+        return 0
+    try:
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            return runner.run(run_window(app, options, instance))
+    finally:
+        instance.release()
+
+
+def core_builder(options: LaunchOptions, preferences: Preferences) -> Callable[[], Core]:
+    """How to build the core (called on the core's thread, where it opens the database)."""
+    if options.demo:
+        from copier.ui.demo_core import demo_core_builder
+
+        return demo_core_builder(options.seconds, options.seed)
+    config = AppConfig(data_dir=preferences.data_path, bridge_host=preferences.bind_host,
+                       bridge_port=preferences.bind_port)
+    return lambda: AppCore(CopierApp(config))
+
+
+class Gui:
+    """The window, the bridge and the core session, started and stopped in the right order."""
+
+    def __init__(self, build: Callable[[], Core], preferences: Preferences, preferences_file: Path,
+                 assets: Assets, *, title: str = "TradeCopier") -> None:
+        self.bridge = UiBridge()
+        self.session = CoreSession(build)
+        self.window = MainWindow(self.session, self.bridge, assets, preferences,
+                                 preferences_file, title=title)
+        self.closed = asyncio.Event()
+        self.window.quit_requested.connect(self.closed.set)
+        self._unsubscribe: Callable[[], None] | None = None
+        self._handler: logging.Handler | None = None
+
+    async def start(self) -> None:
+        """Start the core, connect the bridge to its bus, then bring every screen to life."""
+        self._handler = _install_logging(self.bridge, self.window.preferences)
+        await self.session.start()
+        self._unsubscribe = await self.session.in_core(self.session.app.bus.subscribe,
+                                                       self.bridge.handle)
+        self.session.listeners.append(self.bridge.notify_config)
+        self.bridge.start()
+        self.window.start()
+
+    async def stop(self) -> None:
+        """Stop live updates, let actions in flight finish, stop the core, end every thread."""
+        self.window.status.setText("stopping the copier…")
+        self.window.stop()
+        if self.session.started:
+            await settle(timeout_s=5.0)  # actions in flight finish while the core answers
+            if self._unsubscribe is not None:
+                await self.session.in_core(self._unsubscribe)
+        self.bridge.stop()
+        await self.session.stop()
+        await cancel_pending()
+        if self._handler is not None:
+            logging.getLogger().removeHandler(self._handler)
+        self.window.tray.stop()
+        self.window.hide()
+
+
+async def run_window(app: QApplication, options: LaunchOptions,
+                     instance: SingleInstance | None = None) -> int:
+    """Everything between the loop starting and the window closing."""
+    loop = asyncio.get_running_loop()
+    path = options.preferences_file or preferences_path()
+    preferences = await loop.run_in_executor(None, load_preferences, path)
+    assets = await loop.run_in_executor(None, Assets.load)
+    assets.apply_theme(app, preferences.theme)
+    app.setWindowIcon(assets.icon("app"))
+    title = "TradeCopier — demo (simulated terminals)" if options.demo else "TradeCopier"
+    gui = Gui(core_builder(options, preferences), preferences, path, assets, title=title)
+    if instance is not None:
+        instance.activated.connect(gui.window.bring_to_front)
+    gui.window.show()
+    try:
+        await gui.start()
+    except Exception as exc:
+        log.exception("the copier could not start")
+        gui.window.status.setText(f"the copier could not start: {exc}")
+        await gui.closed.wait()
+        await gui.stop()
+        return 1
+    await gui.closed.wait()
+    await gui.stop()
+    gui.window.deleteLater()
+    return 0
+
+
+def _install_logging(bridge: UiBridge, preferences: Preferences) -> logging.Handler:
+    root = logging.getLogger()
+    root.setLevel(preferences.log_level)
+    if not root.handlers:
+        console = logging.StreamHandler()
+        console.setLevel(logging.WARNING)
+        console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(console)
+    root.addHandler(bridge.log_handler)
+    return bridge.log_handler

@@ -1,0 +1,1 @@
+"""The main window's screens: dashboard, statistics, accounts, links, trade log, logs, settings."""

@@ -1,0 +1,270 @@
+"""The dashboard: the global Stop/Start switch, every account's health, the live latency chart
+(p50/p95/p99 and the breakdown by stage), copies per minute, success rate, the latest errors and
+denials with their reasons, and the app's own CPU and memory."""
+
+from __future__ import annotations
+
+import time
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from copier.ui.bridge import CopyCounts, LatencySample, Problem, UiBridge
+from copier.ui.metrics import LatencyWindow, Percentiles, ProcessMeter, RateCounter, SuccessCounter
+from copier.ui.session import AccountView, CoreSession
+from copier.ui.widgets import (
+    Column,
+    Figure,
+    RowsModel,
+    fmt_ago,
+    fmt_clock,
+    fmt_ms,
+    fmt_number,
+    fmt_percent,
+    group_box,
+    launch,
+    make_table,
+)
+
+CHART_SPAN_S = 300
+PROBLEMS_SHOWN = 200
+CURVES = (("p50", "#2e7d32"), ("p95", "#f9a825"), ("p99", "#c62828"))
+
+
+def _state(view: AccountView) -> str:
+    status = view.status
+    if status is None:
+        return "not running" if not view.kind else "starting"
+    word = "connected" if status.connected else "disconnected"
+    since = f" since {fmt_clock(status.since_ms)}" if status.since_ms else ""
+    detail = f" — {status.detail}" if status.detail else ""
+    return f"● {word}{since}{detail}" if status.connected else f"○ {word}{since}{detail}"
+
+
+def _state_colour(view: AccountView) -> str | None:
+    if view.status is None:
+        return "#78909c"
+    return "#2e7d32" if view.status.connected else "#c62828"
+
+
+def _account_info(view: AccountView) -> object:
+    if view.snapshot is not None:
+        return view.snapshot.account
+    return view.status.account if view.status else None
+
+
+def _money(view: AccountView, field: str) -> str:
+    info = _account_info(view)
+    return fmt_number(getattr(info, field)) if info is not None else ""
+
+
+def _margin_level(view: AccountView) -> str:
+    info = _account_info(view)
+    level = getattr(info, "margin_level", None)
+    return "" if level is None else f"{level:,.0f} %"
+
+
+def _trading(view: AccountView) -> str:
+    if view.status is None:
+        return ""
+    allowed = view.status.trade_allowed
+    if view.snapshot is not None:
+        allowed = allowed and view.snapshot.account.trade_allowed
+    return "allowed" if allowed else "NOT allowed (AutoTrading off?)"
+
+
+def _positions(view: AccountView) -> str:
+    if view.snapshot is not None:
+        return str(len(view.snapshot.positions))
+    return str(view.status.positions) if view.status else ""
+
+
+ACCOUNT_COLUMNS: list[Column[AccountView]] = [
+    Column("Account", lambda v: v.label),
+    Column("Platform", lambda v: v.platform.upper()),
+    Column("Role", lambda v: v.role),
+    Column("State", _state, colour=_state_colour),
+    Column("Heartbeat", lambda v: fmt_ago(v.status.last_heartbeat_ms) if v.status else ""),
+    Column("Round trip", lambda v: fmt_ms(v.status.rtt_ms) if v.status and
+           v.status.rtt_ms is not None else "", numeric=True),
+    Column("Trading", _trading,
+           colour=lambda v: "#c62828" if _trading(v).startswith("NOT") else None),
+    Column("Balance", lambda v: _money(v, "balance"), numeric=True),
+    Column("Equity", lambda v: _money(v, "equity"), numeric=True),
+    Column("Margin level", _margin_level, numeric=True),
+    Column("Positions", _positions, numeric=True),
+    Column("Build", lambda v: v.status.build if v.status else ""),
+]
+
+PROBLEM_COLUMNS: list[Column[Problem]] = [
+    Column("Time", lambda p: fmt_clock(p.time_ms)),
+    Column("What", lambda p: p.kind, colour=lambda p: "#c62828" if p.kind == "failed"
+           else "#ef6c00"),
+    Column("Account", lambda p: p.account_id),
+    Column("Rule / code", lambda p: p.rule),
+    Column("Reason", lambda p: p.text, tooltip=lambda p: p.text),
+]
+
+
+class DashboardPage(QWidget):
+    def __init__(self, session: CoreSession, bridge: UiBridge,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.latency = LatencyWindow(CHART_SPAN_S)
+        self.rate = RateCounter()
+        self.success = SuccessCounter()
+        self.meter = ProcessMeter()
+        self._stages: list[LatencySample] = []
+        self._refreshing = False
+        self._build()
+        bridge.latency_sampled.connect(self.on_latency)
+        bridge.copies_counted.connect(self.on_counts)
+        bridge.problems_reported.connect(self.on_problems)
+        bridge.copying_switched.connect(self.show_copying)
+        bridge.statuses_changed.connect(lambda _statuses: self.refresh_accounts())
+        bridge.config_changed.connect(lambda _what: self.refresh_accounts())
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self.tick)
+
+    # ----- layout -------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.switch = QPushButton("Copying is ON — click to stop")
+        self.switch.setObjectName("copyingSwitch")
+        self.switch.setCheckable(True)  # checked means stopped
+        self.switch.clicked.connect(self.on_switch_clicked)
+        self.figures = {name: Figure(caption) for name, caption in (
+            ("rate", "copies / min"), ("success", "success rate"), ("p50", "latency p50"),
+            ("p95", "latency p95"), ("p99", "latency p99"), ("cpu", "app CPU"),
+            ("memory", "app memory"))}
+        top = QHBoxLayout()
+        top.addWidget(self.switch)
+        for figure in self.figures.values():
+            top.addWidget(figure)
+        top.addStretch(1)
+
+        self.accounts = RowsModel(ACCOUNT_COLUMNS, self)
+        self.accounts_view = make_table(self.accounts)
+        self.chart = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.chart.setLabel("left", "ms")
+        self.chart.showGrid(x=True, y=True, alpha=0.2)
+        self.chart.addLegend(offset=(10, 5))
+        self.curves = {name: self.chart.plot([], [], name=name, pen=pg.mkPen(colour, width=2))
+                       for name, colour in CURVES}
+        self.stage_label = QLabel("breakdown by stage appears with the first copies")
+        self.stage_label.setObjectName("notice")
+        chart_box = group_box("Latency, master detection → slave execution (last 5 minutes)",
+                           self.chart, self.stage_label)
+        self.problems = RowsModel(PROBLEM_COLUMNS, self)
+        self.problems_view = make_table(self.problems, fit_contents=False)
+
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(chart_box)
+        lower.addWidget(group_box("Latest errors and denials", self.problems_view))
+        lower.setSizes([600, 500])
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(group_box("Accounts", self.accounts_view))
+        splitter.addWidget(lower)
+        splitter.setSizes([260, 420])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+    # ----- life cycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        self._timer.start()
+        launch(self._load_switch())
+        self.refresh_accounts()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    async def _load_switch(self) -> None:
+        self.show_copying(await self.session.copying_enabled())
+
+    # ----- the switch ---------------------------------------------------------------------
+    def on_switch_clicked(self) -> None:
+        stop = self.switch.isChecked()
+        self.switch.setEnabled(False)  # until the core confirms, through the bridge
+        launch(self.session.set_copying(not stop), on_error=self._switch_failed)
+
+    def _switch_failed(self, message: str) -> None:
+        self.switch.setEnabled(True)
+        self.stage_label.setText(f"could not switch copying: {message}")
+        launch(self._load_switch())
+
+    def show_copying(self, enabled: bool) -> None:
+        self.switch.setEnabled(True)
+        self.switch.setChecked(not enabled)
+        self.switch.setText("Copying is ON — click to stop" if enabled
+                            else "Copying STOPPED — click to start")
+
+    # ----- live data ----------------------------------------------------------------------
+    def on_latency(self, samples: list[LatencySample]) -> None:
+        self.latency.add((s.at_s, s.total_ms) for s in samples)
+        self._stages = (self._stages + samples)[-2000:]
+
+    def on_counts(self, counts: CopyCounts) -> None:
+        self.rate.add(counts.executed, time.time())
+        self.success.add(counts.executed, counts.failed)
+
+    def on_problems(self, problems: list[Problem]) -> None:
+        merged = (list(reversed(problems)) + self.problems.rows)[:PROBLEMS_SHOWN]
+        self.problems.set_rows(merged)
+
+    def tick(self) -> None:
+        """Once a second: redraw the chart and the figures, refresh the accounts."""
+        now = time.time()
+        self.latency.trim(now)
+        self.redraw_chart()
+        recent = self.latency.recent(60, now)
+        self._show_percentiles(recent)
+        self.figures["rate"].set(f"{self.rate.per_minute(now):,.0f}")
+        self.figures["success"].set(fmt_percent(self.success.rate))
+        usage = self.meter.read()
+        self.figures["cpu"].set(f"{usage.cpu_percent:.0f} %")
+        self.figures["memory"].set(f"{usage.memory_mb:,.0f} MB")
+        self._show_stages()
+        self.refresh_accounts()
+
+    def redraw_chart(self) -> None:
+        points = self.latency.points()
+        xs = [float(p.second) for p in points]
+        for name, _colour in CURVES:
+            ys = [getattr(p.figures, name) for p in points]
+            self.curves[name].setData(xs, ys)
+
+    def chart_point_count(self) -> int:
+        data = self.curves["p99"].getData()[0]
+        return 0 if data is None else len(data)
+
+    def _show_percentiles(self, figures: Percentiles | None) -> None:
+        for name in ("p50", "p95", "p99"):
+            self.figures[name].set(fmt_ms(getattr(figures, name)) if figures else "—")
+
+    def _show_stages(self) -> None:
+        parts = []
+        for label, attr in (("detect → decide", "decide_ms"), ("decide → send", "send_ms"),
+                            ("send → execute", "execute_ms")):
+            figures = Percentiles.of(v for s in self._stages
+                                     if (v := getattr(s, attr)) is not None)
+            if figures is not None:
+                parts.append(f"{label} p50 {figures.p50:.1f} / p99 {figures.p99:.1f} ms")
+        if parts:
+            self.stage_label.setText("By stage (last copies): " + " · ".join(parts))
+
+    def refresh_accounts(self) -> None:
+        if self._refreshing or not self.session.started:
+            return
+        self._refreshing = True
+        launch(self._load_accounts())
+
+    async def _load_accounts(self) -> None:
+        try:
+            views = await self.session.accounts()
+        finally:
+            self._refreshing = False
+        self.accounts.set_rows(views)
+

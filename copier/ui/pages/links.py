@@ -1,0 +1,230 @@
+"""Links & rules: every master → slave link with its enable switch and mode, and the editor of one
+link's rules. Saving applies the link live (from the next master event) and the store writes the
+change to the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from copier.engine.config import Link, LinkMode, LinkRules, RulesError
+from copier.ui.bridge import UiBridge
+from copier.ui.rules_form import RulesForm
+from copier.ui.session import AccountView, CoreSession
+from copier.ui.widgets import group_box, launch
+
+MODES = ((LinkMode.NORMAL, "normal"), (LinkMode.CLOSE_ONLY, "close only"),
+         (LinkMode.PAUSED, "paused"))
+
+
+class LinksPage(QWidget):
+    def __init__(self, session: CoreSession, bridge: UiBridge,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.links: list[Link] = []
+        self.accounts: list[AccountView] = []
+        self.editing: Link | None = None
+        self._build()
+        bridge.config_changed.connect(lambda _what: self.reload())
+
+    def _build(self) -> None:
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["#", "Name", "Master → slave", "Enabled", "Mode"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.itemSelectionChanged.connect(self._on_selected)
+        new_button = QPushButton("New link")
+        self.delete_button = QPushButton("Delete link")
+        new_button.clicked.connect(self.new_link)
+        self.delete_button.clicked.connect(self._on_delete)
+        buttons = QHBoxLayout()
+        buttons.addWidget(new_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addLayout(buttons)
+
+        self.name = QLineEdit()
+        self.master = QComboBox()
+        self.slave = QComboBox()
+        for combo in (self.master, self.slave):
+            combo.setEditable(True)  # an account may be linked before its terminal is running
+            combo.currentTextChanged.connect(self._update_symbol_lists)
+        head = QFormLayout()
+        head.addRow("Name", self.name)
+        head.addRow("Master", self.master)
+        head.addRow("Slave", self.slave)
+        self.form = RulesForm()
+        self.save_button = QPushButton("Save and apply")
+        self.revert_button = QPushButton("Revert")
+        self.save_button.clicked.connect(lambda: launch(self.save(), on_error=self.show_message))
+        self.revert_button.clicked.connect(lambda: self.edit(self.editing))
+        self.message = QLabel("")
+        self.message.setObjectName("notice")
+        self.message.setWordWrap(True)
+        actions = QHBoxLayout()
+        actions.addWidget(self.save_button)
+        actions.addWidget(self.revert_button)
+        actions.addWidget(self.message, 1)
+        self.editor = group_box("Link and rules")
+        editor_layout = self.editor.layout()
+        assert isinstance(editor_layout, QVBoxLayout)
+        editor_layout.addLayout(head)
+        editor_layout.addWidget(self.form, 1)
+        editor_layout.addLayout(actions)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(group_box("Links", left))
+        splitter.addWidget(self.editor)
+        splitter.setSizes([420, 700])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.edit(None)
+
+    # ----- loading ------------------------------------------------------------------------
+    def reload(self) -> None:
+        launch(self.load(), on_error=self.show_message)
+
+    async def load(self) -> None:
+        self.links = await self.session.load_links()
+        self.accounts = await self.session.accounts()
+        self._fill_table()
+        self._fill_accounts()
+
+    def _fill_table(self) -> None:
+        selected = self.editing.id if self.editing else None
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for row, link in enumerate(self.links):
+            self.table.insertRow(row)
+            self.table.setItem(row, 0, QTableWidgetItem(str(link.id)))
+            self.table.setItem(row, 1, QTableWidgetItem(link.name))
+            self.table.setItem(row, 2, QTableWidgetItem(f"{link.master_id} → {link.slave_id}"))
+            self.table.setCellWidget(row, 3, self._enabled_box(link))
+            self.table.setCellWidget(row, 4, self._mode_combo(link))
+            if link.id == selected:
+                self.table.selectRow(row)
+        self.table.blockSignals(False)
+
+    def _enabled_box(self, link: Link) -> QCheckBox:
+        box = QCheckBox()
+        box.setChecked(link.enabled)
+        box.toggled.connect(lambda on, link_id=link.id: self._change(link_id, enabled=on))
+        return box
+
+    def _mode_combo(self, link: Link) -> QComboBox:
+        combo = QComboBox()
+        for mode, label in MODES:
+            combo.addItem(label, mode.value)
+        combo.setCurrentIndex(combo.findData(link.mode.value))
+        combo.currentIndexChanged.connect(lambda _i, link_id=link.id, c=combo: self._change(
+            link_id, mode=LinkMode(c.currentData())))
+        return combo
+
+    def _change(self, link_id: int, *, enabled: bool | None = None,
+                mode: LinkMode | None = None) -> None:
+        """Switch a link on/off or change its mode, from the latest saved version of it."""
+        link = next((lk for lk in self.links if lk.id == link_id), None)
+        if link is not None:
+            launch(self.session.set_link_state(link, enabled=enabled, mode=mode),
+                   on_error=self.show_message)
+
+    def _fill_accounts(self) -> None:
+        for combo in (self.master, self.slave):
+            current = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems([a.account_id for a in self.accounts])
+            combo.setEditText(current)
+            combo.blockSignals(False)
+        self._update_symbol_lists()
+
+    def _symbols(self, account_id: str) -> tuple[str, ...]:
+        return next((a.symbols for a in self.accounts if a.account_id == account_id), ())
+
+    def _update_symbol_lists(self) -> None:
+        self.form.symbol_map.set_symbol_lists(self._symbols(self.master.currentText()),
+                                              self._symbols(self.slave.currentText()))
+
+    # ----- editing ------------------------------------------------------------------------
+    def _on_selected(self) -> None:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if len(rows) == 1:
+            self.edit(self.links[rows.pop()])
+
+    def new_link(self) -> None:
+        self.table.clearSelection()
+        self.edit(None)
+
+    def edit(self, link: Link | None) -> None:
+        """Show a link in the editor (None: a new one with the default rules)."""
+        self.editing = link
+        self.name.setText(link.name if link else "")
+        self.master.setEditText(link.master_id if link else "")
+        self.slave.setEditText(link.slave_id if link else "")
+        self.form.set_rules(link.rules if link else LinkRules())
+        self.delete_button.setEnabled(link is not None)
+        self.editor.setTitle(f"Link #{link.id}" if link else "New link")
+        self.message.setText("")
+        self._update_symbol_lists()
+
+    async def save(self) -> Link | None:
+        """Validate the form; save and apply the link, or show every problem inline."""
+        master, slave = self.master.currentText().strip(), self.slave.currentText().strip()
+        try:
+            rules = self.form.rules()
+        except RulesError:
+            self.show_message("not saved — correct the rules marked in red")
+            return None
+        if not master or not slave or master == slave:
+            self.show_message("choose a master and a different slave account")
+            return None
+        base = self.editing or Link(id=0, master_id=master, slave_id=slave)
+        link = replace(base, master_id=master, slave_id=slave, rules=rules,
+                       name=self.name.text().strip())
+        try:
+            saved = await self.session.save_link(link)
+        except RulesError as exc:
+            self.form.show_problems(exc.problems)
+            self.show_message("not saved — correct the rules marked in red")
+            return None
+        self.editing = saved
+        self.editor.setTitle(f"Link #{saved.id}")
+        self.delete_button.setEnabled(True)
+        self.show_message(f"link #{saved.id} saved — applies from the next master event")
+        return saved
+
+    def _on_delete(self) -> None:
+        if self.editing is not None:
+            launch(self.delete(self.editing.id), on_error=self.show_message)
+
+    async def delete(self, link_id: int) -> None:
+        await self.session.delete_link(link_id)
+        self.edit(None)
+        self.show_message(f"link #{link_id} deleted")
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)

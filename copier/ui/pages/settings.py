@@ -1,0 +1,130 @@
+"""Settings: bridge address and port, theme, start with Windows, data folder, log level and the
+tray's behaviour. Theme, log level, autostart and tray settings apply at once; the address, port
+and data folder at the next start (the bridge and the database are open while the app runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from copier.ui.autostart import set_autostart
+from copier.ui.preferences import LOG_LEVELS, THEMES, Preferences, save_preferences
+from copier.ui.session import CoreSession
+from copier.ui.widgets import launch
+
+Apply = Callable[[Preferences], None]
+
+
+class SettingsPage(QWidget):
+    def __init__(self, session: CoreSession, preferences: Preferences, path: Path,
+                 apply: Apply, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.preferences = preferences
+        self.path = path
+        self._apply = apply
+        self.bind_host = QLineEdit()
+        self.bind_port = QSpinBox()
+        self.bind_port.setRange(0, 65535)
+        self.theme = QComboBox()
+        self.theme.addItems(list(THEMES))
+        self.start_with_windows = QCheckBox("start TradeCopier when I log in")
+        self.data_dir = QLineEdit()
+        self.data_dir.setPlaceholderText("default: the user data folder")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_dir, 1)
+        data_row.addWidget(browse)
+        self.log_level = QComboBox()
+        self.log_level.addItems(list(LOG_LEVELS))
+        self.minimise_to_tray = QCheckBox("closing the window keeps copying in the tray")
+        self.disconnect_alert_s = QSpinBox()
+        self.disconnect_alert_s.setRange(0, 86_400)
+        self.disconnect_alert_s.setSuffix(" s")
+        form = QFormLayout()
+        form.addRow("EA bridge address", self.bind_host)
+        form.addRow("EA bridge port", self.bind_port)
+        form.addRow("Theme", self.theme)
+        form.addRow("Start with Windows", self.start_with_windows)
+        form.addRow("Data folder", data_row)
+        form.addRow("Log level", self.log_level)
+        form.addRow("Tray", self.minimise_to_tray)
+        form.addRow("Notify a disconnect after", self.disconnect_alert_s)
+        note = QLabel("The address, port and data folder apply at the next start. Addresses "
+                      "other than 127.0.0.1 let EAs on other machines connect.")
+        note.setObjectName("notice")
+        note.setWordWrap(True)
+        self.save_button = QPushButton("Save")
+        self.save_button.clicked.connect(lambda: launch(self.save(), on_error=self._show))
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.save_button)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self.show_preferences(preferences)
+
+    def show_preferences(self, p: Preferences) -> None:
+        self.bind_host.setText(p.bind_host)
+        self.bind_port.setValue(p.bind_port)
+        self.theme.setCurrentText(p.theme)
+        self.start_with_windows.setChecked(p.start_with_windows)
+        self.data_dir.setText(p.data_dir)
+        self.log_level.setCurrentText(p.log_level)
+        self.minimise_to_tray.setChecked(p.minimise_to_tray)
+        self.disconnect_alert_s.setValue(p.disconnect_alert_s)
+
+    def entered(self) -> Preferences:
+        return Preferences(
+            bind_host=self.bind_host.text().strip(),
+            bind_port=self.bind_port.value(),
+            theme=self.theme.currentText(),
+            start_with_windows=self.start_with_windows.isChecked(),
+            data_dir=self.data_dir.text().strip(),
+            log_level=self.log_level.currentText(),
+            minimise_to_tray=self.minimise_to_tray.isChecked(),
+            disconnect_alert_s=self.disconnect_alert_s.value(),
+        )
+
+    async def save(self) -> bool:
+        chosen = self.entered()
+        problems = chosen.problems()
+        if problems:
+            self._show("not saved: " + "; ".join(problems))
+            return False
+        await self.session.run_blocking(save_preferences, chosen, self.path)
+        if chosen.start_with_windows != self.preferences.start_with_windows:
+            await self.session.run_blocking(set_autostart, chosen.start_with_windows)
+        restart = (chosen.bind_host, chosen.bind_port, chosen.data_dir) != (
+            self.preferences.bind_host, self.preferences.bind_port, self.preferences.data_dir)
+        self.preferences = chosen
+        self._apply(chosen)
+        self._show("saved" + (" — restart TradeCopier for the address, port or data folder"
+                              if restart else ""))
+        return True
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Data folder", self.data_dir.text(), QFileDialog.Option.DontUseNativeDialog)
+        if folder:
+            self.data_dir.setText(folder)
+
+    def _show(self, text: str) -> None:
+        self.message.setText(text)

@@ -1,0 +1,308 @@
+"""The trade log: every copy from decision to result, filtered, sorted by any column, paged from
+the store on the worker thread (200 rows at a time, as the view scrolls), exported to CSV."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from copier.store import CopyFilter, CopyRecord
+from copier.ui.bridge import UiBridge
+from copier.ui.session import CoreSession
+from copier.ui.tradelog_query import ExportCancelled, LogQuery
+from copier.ui.widgets import fmt_datetime, fmt_number, launch
+
+PAGE_SIZE = 200
+DAY_MS = 86_400_000
+LIVE_REFRESH_MS = 1_000
+STATUSES = ("", "pending", "sent", "executed", "failed", "expired")
+Index = QModelIndex | QPersistentModelIndex
+
+# (title, sort key, text of a record)
+COLUMNS: tuple[tuple[str, str, Any], ...] = (
+    ("Decided", "decided_ms", lambda r: fmt_datetime(r.decided_ms)),
+    ("Link", "link_id", lambda r: str(r.link_id)),
+    ("Master", "master_id", lambda r: r.master_id),
+    ("Slave", "slave_id", lambda r: r.slave_id),
+    ("Symbol", "symbol", lambda r: r.symbol),
+    ("Slave symbol", "slave_symbol", lambda r: r.slave_symbol),
+    ("Kind", "kind", lambda r: r.kind),
+    ("Side", "side", lambda r: r.side),
+    ("Lots", "requested_volume", lambda r: fmt_number(r.requested_volume)),
+    ("Filled", "filled_volume", lambda r: fmt_number(r.filled_volume)),
+    ("Master price", "master_price", lambda r: f"{r.master_price:g}"),
+    ("Slave price", "slave_price", lambda r: "" if r.slave_price is None else f"{r.slave_price:g}"),
+    ("Slippage", "slippage_points", lambda r: fmt_number(r.slippage_points, 1)),
+    ("Status", "status", lambda r: r.status),
+    ("Latency", "total_latency_ms",
+     lambda r: "" if r.total_latency_ms is None else f"{r.total_latency_ms} ms"),
+    ("Message", "message", lambda r: r.message),
+    ("Command", "command_id", lambda r: r.command_id),
+)
+STATUS_COLOURS = {"failed": "#c62828", "expired": "#ef6c00", "pending": "#78909c",
+                  "sent": "#1565c0"}
+
+
+class TradeLogModel(QAbstractTableModel):
+    """The rows of one query, fetched a page at a time as the view asks for more."""
+
+    def __init__(self, session: CoreSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.query = LogQuery()
+        self.rows: list[CopyRecord] = []
+        self.total = 0
+        self._fetching = False
+        self._generation = 0  # results of a superseded query are dropped
+
+    async def reload(self, query: LogQuery | None = None) -> None:
+        """Run a (new) query from its first page."""
+        if query is not None:
+            self.query = query
+        self._generation += 1
+        generation = self._generation
+        total = await self.session.log_count(self.query)
+        rows = await self.session.log_page(self.query, PAGE_SIZE, 0)
+        if generation != self._generation:
+            return
+        self.beginResetModel()
+        self.rows, self.total = rows, max(total, len(rows))
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self.rows) < self.total and not self._fetching
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._fetching = True
+            launch(self._fetch_next())
+
+    async def _fetch_next(self) -> None:
+        generation = self._generation
+        try:
+            page = await self.session.log_page(self.query, PAGE_SIZE, len(self.rows))
+        finally:
+            self._fetching = False
+        if generation != self._generation or not page:
+            return
+        start = len(self.rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+        self.rows.extend(page)
+        self.endInsertRows()
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        record = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[index.column()][2](record)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = STATUS_COLOURS.get(record.status)
+            return QColor(colour) if colour else None
+        if role == Qt.ItemDataRole.ToolTipRole and record.message:
+            return record.message
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        descending = order == Qt.SortOrder.DescendingOrder
+        query = replace(self.query, sort=COLUMNS[column][1], descending=descending)
+        launch(self.reload(query))
+
+
+def _day_start_ms(day: QDate) -> int:
+    moment = datetime.combine(day.toPython(), time(0), tzinfo=UTC)  # type: ignore[arg-type]
+    return int(moment.timestamp() * 1000)
+
+
+class TradeLogPage(QWidget):
+    def __init__(self, session: CoreSession, bridge: UiBridge,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.model = TradeLogModel(session, self)
+        self._live_pending = False
+        self._build()
+        bridge.trade_log_changed.connect(self._on_log_changed)
+        self._live = QTimer(self)
+        self._live.setSingleShot(True)
+        self._live.setInterval(LIVE_REFRESH_MS)
+        self._live.timeout.connect(self._refresh_live)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(self.apply_filters)
+
+    def _build(self) -> None:
+        today = QDate.currentDate()
+        self.use_since, self.since = QCheckBox("From"), QDateEdit(today.addDays(-7))
+        self.use_until, self.until = QCheckBox("to"), QDateEdit(today)
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.account = QComboBox()
+        self.symbol = QComboBox()
+        for combo in (self.account, self.symbol):
+            combo.setEditable(True)
+            combo.setMinimumWidth(150)
+        self.status = QComboBox()
+        self.status.addItems([s or "any status" for s in STATUSES])
+        self.text = QLineEdit()
+        self.text.setPlaceholderText("search: ticket, command id, message…")
+        self.count_label = QLabel("")
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.clicked.connect(self._on_export_clicked)
+        bar = QHBoxLayout()
+        for widget in (self.use_since, self.since, self.use_until, self.until,
+                       QLabel("Account"), self.account, QLabel("Symbol"), self.symbol,
+                       self.status, self.text):
+            bar.addWidget(widget)
+        bar.addWidget(self.export_button)
+        for signal in (self.use_since.toggled, self.use_until.toggled, self.since.dateChanged,
+                       self.until.dateChanged, self.account.currentTextChanged,
+                       self.symbol.currentTextChanged, self.status.currentIndexChanged,
+                       self.text.textChanged):
+            signal.connect(lambda *_: self._debounce.start())
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.view.verticalHeader().setVisible(False)
+        self.view.setAlternatingRowColors(True)
+        self.model.modelReset.connect(self._show_count)
+        self.model.rowsInserted.connect(self._show_count)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.count_label)
+
+    # ----- queries ------------------------------------------------------------------------
+    def current_query(self) -> LogQuery:
+        filters = CopyFilter(
+            since_ms=_day_start_ms(self.since.date()) if self.use_since.isChecked() else None,
+            until_ms=(_day_start_ms(self.until.date()) + DAY_MS  # the whole "to" day
+                      if self.use_until.isChecked() else None),
+            account=self.account.currentText().strip() or None,
+            symbol=self.symbol.currentText().strip() or None,
+            status=STATUSES[self.status.currentIndex()] or None,
+        )
+        return replace(self.model.query, filters=filters, text=self.text.text().strip())
+
+    def apply_filters(self) -> None:
+        launch(self.reload(), on_error=self._show_error)
+
+    async def reload(self) -> None:
+        await self.model.reload(self.current_query())
+
+    async def load_choices(self) -> None:
+        accounts, symbols = await self.session.log_choices()
+        for combo, values in ((self.account, accounts), (self.symbol, symbols)):
+            current = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(["", *values])
+            combo.setEditText(current)
+            combo.blockSignals(False)
+
+    def start(self) -> None:
+        launch(self.load_choices(), on_error=self._show_error)
+        self.apply_filters()
+
+    def _on_log_changed(self) -> None:
+        # Coalesced again to once a second: a count over 100,000 rows is cheap, not free.
+        if not self._live.isActive():
+            self._live.start()
+
+    def _refresh_live(self) -> None:
+        at_top = self.view.verticalScrollBar().value() == 0
+        if self.isVisible() and at_top:
+            launch(self.model.reload(), on_error=self._show_error)
+
+    def _show_count(self) -> None:
+        shown, total = len(self.model.rows), self.model.total
+        self.count_label.setText(f"{total:,} copies match" + (
+            f" — {shown:,} loaded, scroll for more" if shown < total else ""))
+
+    def _show_error(self, message: str) -> None:
+        self.count_label.setText(f"trade log unavailable: {message}")
+
+    # ----- export -------------------------------------------------------------------------
+    def _on_export_clicked(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export the filtered trade log", "trade-log.csv", "CSV files (*.csv)",
+            options=QFileDialog.Option.DontUseNativeDialog)
+        if name:
+            launch(self.export_to(Path(name)), on_error=self._show_error)
+
+    async def export_to(self, path: Path) -> int:
+        """Export the rows the filters select, with a progress dialog that can cancel."""
+        query = self.current_query()
+        dialog = QProgressDialog("Exporting the trade log…", "Cancel", 0, 0, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        cancel = threading.Event()
+        dialog.canceled.connect(cancel.set)
+        loop = asyncio.get_running_loop()
+
+        def progress(done: int, total: int) -> bool:  # runs on the worker thread
+            loop.call_soon_threadsafe(_show_progress, dialog, done, total)
+            return not cancel.is_set()
+
+        try:
+            written = await self.session.export_log(query, path, progress)
+        except ExportCancelled as exc:
+            self.count_label.setText(str(exc))
+            return 0
+        finally:
+            dialog.reset()
+            dialog.deleteLater()
+        self.count_label.setText(f"exported {written:,} copies to {path}")
+        return written
+
+
+def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
+    with contextlib.suppress(RuntimeError):  # the export finished and the dialog is gone
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, max(total, 1)))

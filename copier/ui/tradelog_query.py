@@ -1,0 +1,159 @@
+"""The trade-log screen's queries: filters plus free text, sorting by any column, pages, counts and
+the CSV export of exactly the rows the screen shows. Qt-free; blocking (run on a worker thread).
+
+The filter semantics are the store's (``CopyFilter``: an account matches as master or slave, a
+symbol as master or slave name, dates on the decision time, ``until`` exclusive); the CSV columns
+are the store's export columns, so a file from the screen and one from ``copier export-log``
+read the same.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+
+from copier.store import CopyFilter, CopyRecord, Store
+from copier.store.export import COLUMNS, HEADER
+from copier.store.models import TradeLogCopyRow, table
+
+_copies = table(TradeLogCopyRow)
+CHUNK = 1_000
+
+# Column key → the SQL expression it sorts by.
+SORT_KEYS: dict[str, ColumnElement[Any]] = {
+    "decided_ms": _copies.c.decided_ms,
+    "link_id": _copies.c.link_id,
+    "master_id": _copies.c.master_id,
+    "slave_id": _copies.c.slave_id,
+    "symbol": _copies.c.symbol,
+    "slave_symbol": _copies.c.slave_symbol,
+    "kind": _copies.c.kind,
+    "side": _copies.c.side,
+    "requested_volume": _copies.c.requested_volume,
+    "filled_volume": _copies.c.filled_volume,
+    "master_price": _copies.c.master_price,
+    "slave_price": _copies.c.slave_price,
+    "slippage_points": _copies.c.slippage_points,
+    "status": _copies.c.status,
+    "total_latency_ms": _copies.c.executed_ms - _copies.c.detected_ms,
+    "message": _copies.c.message,
+    "command_id": _copies.c.command_id,
+}
+
+Progress = Callable[[int, int], bool]  # (rows written, rows in total) → False cancels
+
+
+@dataclass(frozen=True, slots=True)
+class LogQuery:
+    filters: CopyFilter = field(default_factory=CopyFilter)
+    text: str = ""  # found in the command id, either symbol, either account or the message
+    sort: str = "decided_ms"
+    descending: bool = True
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def conditions(query: LogQuery) -> list[ColumnElement[bool]]:
+    c = _copies.c
+    f = query.filters
+    found: list[ColumnElement[bool]] = []
+    if f.since_ms is not None:
+        found.append(c.decided_ms >= f.since_ms)
+    if f.until_ms is not None:
+        found.append(c.decided_ms < f.until_ms)
+    if f.account:
+        found.append(or_(c.master_id == f.account, c.slave_id == f.account))
+    if f.symbol:
+        found.append(or_(c.symbol == f.symbol, c.slave_symbol == f.symbol))
+    if f.status:
+        found.append(c.status == f.status)
+    if f.link_id is not None:
+        found.append(c.link_id == f.link_id)
+    text = query.text.strip()
+    if text:
+        pattern = f"%{_escape_like(text)}%"
+        searched = (c.command_id, c.symbol, c.slave_symbol, c.master_id, c.slave_id, c.message)
+        found.append(or_(*(col.ilike(pattern, escape="\\") for col in searched)))
+    return found
+
+
+def fetch_page(conn: Connection, query: LogQuery, limit: int, offset: int) -> list[CopyRecord]:
+    key = SORT_KEYS.get(query.sort, _copies.c.decided_ms)
+    order = [key.desc(), _copies.c.command_id.desc()] if query.descending else [
+        key.asc(), _copies.c.command_id.asc()
+    ]
+    statement = (
+        select(_copies)
+        .where(and_(True, *conditions(query)))
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [CopyRecord(**row) for row in conn.execute(statement).mappings()]
+
+
+def count_rows(conn: Connection, query: LogQuery) -> int:
+    statement = select(func.count()).select_from(_copies).where(and_(True, *conditions(query)))
+    return int(conn.scalar(statement) or 0)
+
+
+def iter_rows(conn: Connection, query: LogQuery) -> Iterator[CopyRecord]:
+    """Every matching row, oldest first (as ``copier export-log`` writes them), in chunks."""
+    statement = (
+        select(_copies)
+        .where(and_(True, *conditions(query)))
+        .order_by(_copies.c.decided_ms, _copies.c.command_id)
+    )
+    for row in conn.execution_options(yield_per=CHUNK).execute(statement).mappings():
+        yield CopyRecord(**row)
+
+
+def distinct_values(conn: Connection) -> tuple[list[str], list[str]]:
+    """The accounts and symbols the log mentions (for the filter bar's choices)."""
+    c = _copies.c
+    accounts = {a for (a,) in conn.execute(select(c.master_id).distinct())}
+    accounts |= {a for (a,) in conn.execute(select(c.slave_id).distinct())}
+    symbols = {s for (s,) in conn.execute(select(c.symbol).distinct())}
+    symbols |= {s for (s,) in conn.execute(select(c.slave_symbol).distinct())}
+    return sorted(accounts), sorted(symbols)
+
+
+class ExportCancelled(Exception):
+    """The user cancelled an export; the partial file was removed."""
+
+
+def export_csv(store: Store, query: LogQuery, out: Path, progress: Progress | None = None) -> int:
+    """Write the matching rows to ``out`` (UTF-8, header row, ISO-8601 UTC times, one row per
+    copy) and return how many. Rows stream from one read connection, so any size needs little
+    memory. The file appears only when complete: a cancelled or failed export leaves nothing
+    half-written behind."""
+    return store.read(lambda conn: _write_csv(conn, query, out, progress))
+
+
+def _write_csv(conn: Connection, query: LogQuery, out: Path, progress: Progress | None) -> int:
+    total = count_rows(conn, query)
+    partial = out.with_name(out.name + ".part")
+    written = 0
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream, lineterminator="\r\n")
+            writer.writerow(HEADER)
+            for record in iter_rows(conn, query):
+                writer.writerow(["" if (v := value(record)) is None else v for _, value in COLUMNS])
+                written += 1
+                if progress is not None and written % CHUNK == 0 and not progress(written, total):
+                    raise ExportCancelled(f"export cancelled after {written} of {total} rows")
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    if progress is not None:
+        progress(written, total)
+    return written

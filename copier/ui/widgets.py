@@ -1,0 +1,200 @@
+"""Small pieces every screen shares: a table model over plain rows, big-figure labels, value
+formatting, and launching an async action from a Qt slot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGroupBox, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+Index = QModelIndex | QPersistentModelIndex
+_running: set[asyncio.Task[Any]] = set()
+
+
+def launch(coro: Coroutine[Any, Any, Any], *,
+           on_error: Callable[[str], None] | None = None) -> asyncio.Task[Any]:
+    """Run an async action from a slot. The task is kept until done; a failure is logged and
+    reported through ``on_error`` in words (never swallowed, never a crash of the window)."""
+    task = asyncio.ensure_future(coro)
+    _running.add(task)
+
+    def finished(done: asyncio.Task[Any]) -> None:
+        _running.discard(done)
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is None:
+            return
+        log.error("action failed: %s", error, exc_info=error)
+        if on_error is not None:
+            on_error(str(error) or type(error).__name__)
+
+    task.add_done_callback(finished)
+    return task
+
+
+async def settle(timeout_s: float = 10.0) -> None:
+    """Wait (up to ``timeout_s``) for every launched action to finish: tests, and shutdown."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while _running and loop.time() < deadline:
+        await asyncio.wait(tuple(_running), timeout=deadline - loop.time())
+
+
+async def cancel_pending() -> None:
+    """Cancel the actions still running (the core they wait for has stopped)."""
+    tasks = tuple(_running)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# ----- formatting ---------------------------------------------------------------------------
+
+def fmt_clock(epoch_ms: int | None) -> str:
+    if not epoch_ms:
+        return ""
+    return datetime.fromtimestamp(epoch_ms / 1000).strftime("%H:%M:%S")
+
+
+def fmt_datetime(epoch_ms: int | None) -> str:
+    if not epoch_ms:
+        return ""
+    moment = datetime.fromtimestamp(epoch_ms / 1000)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{epoch_ms % 1000:03d}"
+
+
+def fmt_ago(epoch_ms: int | None, now_ms: int | None = None) -> str:
+    if not epoch_ms:
+        return ""
+    seconds = max(0, ((now_ms or time.time_ns() // 1_000_000) - epoch_ms) // 1000)
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
+
+
+def fmt_number(value: float | None, decimals: int = 2) -> str:
+    return "" if value is None else f"{value:,.{decimals}f}"
+
+
+def fmt_percent(fraction: float | None) -> str:
+    return "—" if fraction is None else f"{fraction * 100:.1f} %"
+
+
+def fmt_ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} ms"
+
+
+# ----- a table model over plain rows ----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Column(Generic[R]):
+    title: str
+    text: Callable[[R], str]
+    numeric: bool = False
+    colour: Callable[[R], str | None] | None = None  # a text colour, e.g. "#c62828"
+    tooltip: Callable[[R], str] | None = None
+
+
+class RowsModel(QAbstractTableModel, Generic[R]):
+    """A read-only table of rows (any objects) described by columns."""
+
+    def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[R] = []
+
+    def set_rows(self, rows: Sequence[R]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row(self, index: int) -> R:
+        return self.rows[index]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].title
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        column = self.columns[index.column()]
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
+            colour = column.colour(row)
+            return QColor(colour) if colour else None
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+            return column.tooltip(row)
+        return None
+
+
+# ----- figures ------------------------------------------------------------------------------
+
+class Figure(QWidget):
+    """A big number with a caption under it (copies/min, p99, CPU...)."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.value = QLabel("—")
+        self.value.setObjectName("figure")
+        label = QLabel(caption)
+        label.setObjectName("figureCaption")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.value)
+        layout.addWidget(label)
+
+    def set(self, text: str) -> None:
+        self.value.setText(text)
+
+    def text(self) -> str:
+        return self.value.text()
+
+
+def make_table(model: QAbstractTableModel, *, fit_contents: bool = True) -> QTableView:
+    """A read-only, row-selecting table view. ``fit_contents`` sizes columns to their text,
+    which measures every row: keep it for short tables, not for long or fast-changing ones."""
+    view = QTableView()
+    view.setModel(model)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    header = view.horizontalHeader()
+    if fit_contents:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return view
+
+
+def group_box(title: str, *widgets: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return box
