@@ -17,11 +17,15 @@ from copier import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="copier", description="TradeCopier — MT4/MT5 trade copier")
+    parser = argparse.ArgumentParser(
+        prog="copier", description="TradeCopier — MT4/MT5 trade copier"
+    )
     parser.add_argument("--version", action="version", version=f"TradeCopier {__version__}")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="folder for the database and settings (default: the user data folder, "
-                             "or $TRADECOPIER_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="folder for the database and settings (default: $TRADECOPIER_DATA_DIR or the "
+             "user data folder)",
+    )
     sub = parser.add_subparsers(dest="command")
 
     demo = sub.add_parser("demo", help="run the whole pipeline on simulated terminals")
@@ -30,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None, help="seed of the master's trading")
     demo.add_argument("--json", action="store_true", help="print the final report as JSON")
     demo.add_argument("--transport", choices=("sim", "ea", "mt5"), default="sim",
-                      help="sim: in-process terminals; ea: reference EAs over the WebSocket bridge; "
+                      help="sim: in-process terminals; ea: reference EAs over the bridge; "
                            "mt5: MetaTrader5 worker processes")
     demo.add_argument("--simulate", action="store_true",
                       help="with --transport mt5: use the MetaTrader5 stand-in (no real terminal)")

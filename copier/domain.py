@@ -334,6 +334,7 @@ class Retcode(IntEnum):
 
 
 SUCCESS_RETCODES = frozenset({Retcode.DONE, Retcode.PLACED, Retcode.DONE_PARTIAL})
+_NOTHING_TO_DO = frozenset({Retcode.DUPLICATE, Retcode.NO_CHANGES})
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,4 +352,5 @@ class ExecutionResult:
 
     @property
     def ok(self) -> bool:
-        return self.retcode in SUCCESS_RETCODES or self.retcode == Retcode.DUPLICATE
+        """Done, or nothing left to do (already executed; SL/TP already as asked)."""
+        return self.retcode in SUCCESS_RETCODES or self.retcode in _NOTHING_TO_DO

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from copier.domain import Command, ExecutionResult, MasterEvent
-from copier.engine.state import CopyDenied
+from copier.engine.state import CopyAdjusted, CopyDenied
 from copier.terminals.base import TerminalStatus
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,11 @@ class CopyWasDenied:
 
 
 @dataclass(frozen=True, slots=True)
+class CopyWasAdjusted:
+    adjustment: CopyAdjusted
+
+
+@dataclass(frozen=True, slots=True)
 class TerminalStatusChanged:
     status: TerminalStatus
 
@@ -70,6 +75,7 @@ CoreEvent = (
     | CopyExecuted
     | CopyFailed
     | CopyWasDenied
+    | CopyWasAdjusted
     | TerminalStatusChanged
     | CopyingSwitched
     | ReconciliationReported

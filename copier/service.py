@@ -23,16 +23,17 @@ from dataclasses import replace
 
 from copier.domain import Command, ExecutionResult, MasterEvent, TerminalSnapshot
 from copier.engine.config import Link, LinkMode
-from copier.engine.reconcile import reconcile
+from copier.engine.reconcile import LinkSide, reconcile_slave
 from copier.engine.results import apply_result
 from copier.engine.router import route
-from copier.engine.state import MasterView, SlaveView, TicketLink
+from copier.engine.state import CopyAdjusted, CopyDenied, MasterView, SlaveView, TicketLink
 from copier.events import (
     Bus,
     CopyExecuted,
     CopyFailed,
     CopyingSwitched,
     CopySent,
+    CopyWasAdjusted,
     CopyWasDenied,
     MasterEventReceived,
     ReconciliationReported,
@@ -40,6 +41,7 @@ from copier.events import (
 )
 from copier.store import Store
 from copier.terminals.base import Terminal, TerminalStatus
+from copier.tickets import TicketLedger, describe_report
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class CopyService:
         self.terminals: dict[str, Terminal] = {}
         self.links: dict[int, Link] = {}
         self.copying_enabled = True
-        self._tickets: dict[int, dict[int, TicketLink]] = defaultdict(dict)
+        self._tickets: dict[int, TicketLedger] = defaultdict(TicketLedger)
         self._inflight: dict[str, Command] = {}
         self._detected_ms: dict[str, int] = {}  # command id → its master event's detection time
         self._last_seq: dict[str, int] = {}
@@ -98,7 +100,7 @@ class CopyService:
         for link in self.store.load_links():
             self.links.setdefault(link.id, link)
         for ticket in self.store.load_tickets():
-            self._tickets[ticket.link_id][_ticket_key(ticket)] = ticket
+            self._tickets[ticket.link_id].put(ticket)
         self._last_seq.update(self.store.last_seqs())
         self._running = True
         for terminal in self.terminals.values():
@@ -133,8 +135,10 @@ class CopyService:
         now = self.clock()
         master = self._master_view(event.account_id)
         commands: list[Command] = []
-        denials = []
+        denials: list[CopyDenied] = []
         changed: list[TicketLink] = []
+        retired: list[tuple[int, int, int]] = []
+        adjustments: list[CopyAdjusted] = []
         for link in self._links_of_master(event.account_id):
             slave = self._slave_view(link.slave_id)
             if master is None or slave is None:
@@ -143,17 +147,25 @@ class CopyService:
                 # Stopped copying still follows closes and SL/TP changes of existing copies, so a
                 # stop never strands a slave in a position its master has left.
                 link = replace(link, mode=LinkMode.CLOSE_ONLY)
-            outcome = route(event, link, self._tickets[link.id], master, slave, now)
+            outcome = route(event, link, self._tickets[link.id].book, master, slave, now)
             commands.extend(outcome.commands)
             denials.extend(outcome.denials)
             changed.extend(outcome.tickets)
+            retired.extend(outcome.retired_keys)
+            adjustments.extend(outcome.adjustments)
         decided = self.clock()
-        await self.store.persist_decision(event, commands, denials, changed, decided)
+        await self.store.persist_decision(
+            event, commands, denials, changed, decided, retired=retired, adjustments=adjustments
+        )
         self._last_seq[event.account_id] = event.seq
+        for link_id, master_ticket, leg in retired:
+            self._tickets[link_id].drop(master_ticket, leg)
         for ticket in changed:
-            self._remember_ticket(ticket)
+            self._tickets[ticket.link_id].put(ticket)
         for denial in denials:
             self.bus.publish(CopyWasDenied(denial))
+        for adjustment in adjustments:
+            self.bus.publish(CopyWasAdjusted(adjustment))
         for command in commands:
             self._detected_ms[command.id] = event.time_ms
             self._send(command)
@@ -164,12 +176,12 @@ class CopyService:
         command = self._inflight.pop(result.command_id, None)
         if command is None:
             return  # a repeated result for a command already settled
-        links = self._tickets[command.link_id]
-        current = links.get(_command_key(command))
+        ledger = self._tickets[command.link_id]
+        current = ledger.find(command.master_ticket, command.leg)
         updated = apply_result(current, command, result) if current else None
         if updated is not None:
-            self._remember_ticket(updated)
-        self._track(self.store.persist_result(result, updated))
+            ledger.put(updated)
+        self._track(self.store.persist_result(result, updated, point=self._point(command)))
         detected = self._detected_ms.pop(result.command_id, command.created_ms)
         if result.ok:
             latency = float(max(0, result.executed_ms - detected)) if result.executed_ms else 0.0
@@ -187,7 +199,7 @@ class CopyService:
 
     # ----- queries for the UI, demo and tests ---------------------------------------------
     def tickets(self) -> list[TicketLink]:
-        return [t for per_link in self._tickets.values() for t in per_link.values()]
+        return [t for ledger in self._tickets.values() for t in ledger.all()]
 
     def status(self, account_id: str) -> TerminalStatus | None:
         return self._status.get(account_id)
@@ -202,16 +214,15 @@ class CopyService:
         if slave_terminal is None:
             return ()
         slave_snap = await slave_terminal.snapshot()
-        problems: list[str] = []
-        links = [link for link in self.links.values() if link.slave_id == slave_id]
-        all_tickets = [t for link in links for t in self._tickets[link.id].values()]
-        for link in links:
+        sides: list[LinkSide] = []
+        for link in self.links.values():
             master_terminal = self.terminals.get(link.master_id)
-            if master_terminal is None:
+            if link.slave_id != slave_id or master_terminal is None:
                 continue
             master_snap = await master_terminal.snapshot()
-            report = reconcile(link, all_tickets, master_snap, slave_snap)
-            problems.extend(report.describe())
+            sides.append(LinkSide(link, self._tickets[link.id].all(), master_snap))
+        report = reconcile_slave(sides, slave_snap)
+        problems = describe_report(report)
         if problems:
             self.bus.publish(ReconciliationReported(slave_id, tuple(problems)))
         return tuple(problems)
@@ -288,8 +299,10 @@ class CopyService:
             connected=status.connected if status else True,
         )
 
-    def _remember_ticket(self, ticket: TicketLink) -> None:
-        self._tickets[ticket.link_id][_ticket_key(ticket)] = ticket
+    def _point(self, command: Command) -> float | None:
+        snap = self._snapshots.get(command.slave_id)
+        spec = snap.symbols.get(command.symbol) if snap else None
+        return spec.point if spec else None
 
     def _track(self, coro: object) -> None:
         task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
@@ -317,16 +330,6 @@ class _EquityMarks:
             self.day, self.day_start, self.peak_day = day, equity, equity
         self.peak_day = max(self.peak_day, equity)
         self.peak_all = max(self.peak_all, equity)
-
-
-def _ticket_key(ticket: TicketLink) -> int:
-    return ticket.master_ticket if ticket.leg == 0 else -(ticket.master_ticket * 1000 + ticket.leg)
-
-
-def _command_key(command: Command) -> int:
-    if command.leg == 0:
-        return command.master_ticket
-    return -(command.master_ticket * 1000 + command.leg)
 
 
 

@@ -18,6 +18,7 @@ command with exactly one ``ExecutionResult``:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from copier.domain import (
@@ -31,16 +32,26 @@ from copier.domain import (
     Side,
     SymbolSpec,
 )
+from copier.sim.broker import SimBroker
 from copier.sim.execution import DEFAULT_DEVIATION_POINTS, ExecutorBase
 from copier.sim.records import SimPosition, TradeReason, TradeResult
 from copier.sim.stops import price_text, stops_from_distance
 from copier.sim.validation import default_filling, normalize_volume
 
 _EPS = 1e-9
+_TRADED = frozenset({Retcode.DONE, Retcode.PLACED, Retcode.DONE_PARTIAL})
 
 
 class SimExecutor(ExecutorBase):
     """Executes commands on one broker; see the module docstring for its guarantees."""
+
+    def __init__(
+        self, broker: SimBroker, slave_id: str, *, max_retries: int = 3, memory: int = 100_000
+    ) -> None:
+        super().__init__(broker, slave_id, max_retries=max_retries, memory=memory)
+        # Kept apart from the id memory on purpose: ``forget`` (a terminal restart) must not
+        # erase the evidence of what was executed before it.
+        self._traded: Counter[str] = Counter()
 
     def execute(self, command: Command) -> ExecutionResult:
         """Exactly one result per command; a command id seen before gets its first result."""
@@ -49,7 +60,14 @@ class SimExecutor(ExecutorBase):
             return first
         result = self._run(command)
         self._remember(command.id, result)
+        if result.retcode in _TRADED:
+            self._traded[command.id] += 1
         return result
+
+    def executed_counts(self) -> Counter[str]:
+        """How many times each command id really traded, across restarts: a count above one is
+        a duplicated copy (what the demo and the fault tests look for)."""
+        return Counter(self._traded)
 
     # --- dispatch ------------------------------------------------------------------------------
 
@@ -134,6 +152,8 @@ class SimExecutor(ExecutorBase):
         return f"; SL/TP not set: {set_.comment}"
 
     def _close(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
+        if self._broker.margin_mode is MarginMode.NETTING:
+            return self._netting_close(cmd, spec)
         pos = self._target(cmd)
         if isinstance(pos, ExecutionResult):
             return pos
@@ -172,10 +192,37 @@ class SimExecutor(ExecutorBase):
             cmd, Retcode.DONE, text, ticket=done.position, volume=done.volume, price=done.price
         )
 
+    def _netting_close(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
+        """On a netting account a copy is a contribution to the symbol's one position, so closing
+        it is a deal against the copy's side — whatever the position's ticket or direction is
+        now (another copy may have reversed or re-opened it)."""
+        deal = replace(
+            cmd,
+            kind=CommandKind.OPEN,
+            order_type=OrderType.market(cmd.order_type.side.opposite),
+            sl=0.0,
+            tp=0.0,
+            sl_distance_points=0,
+            tp_distance_points=0,
+            two_step_stops=False,
+        )
+        return self._market_open(deal, spec)
+
     def _modify(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         pos = self._target(cmd)
         if isinstance(pos, ExecutionResult):
             return pos
+        netting = self._broker.margin_mode is MarginMode.NETTING
+        if netting and pos.side is not cmd.order_type.side:
+            # The one position now points the other way: this copy's stops would be on the
+            # wrong side of it, and they belong to the copies that dominate the position.
+            return self._result(
+                cmd,
+                Retcode.NO_CHANGES,
+                f"{cmd.symbol}: netting position #{pos.ticket} is now {pos.side.value}; "
+                f"SL/TP of this {cmd.order_type.side.value} copy left as they are",
+                ticket=pos.ticket,
+            )
         sl, tp = stops_from_distance(cmd, spec, pos.side, pos.price_open)
         done = self._broker.modify_position(pos.ticket, sl, tp)
         if not done.ok and done.retcode != Retcode.NO_CHANGES:
@@ -188,7 +235,8 @@ class SimExecutor(ExecutorBase):
     def _target(self, cmd: Command) -> SimPosition | ExecutionResult:
         """The slave position a CLOSE or MODIFY acts on: by ticket, or on a netting account the
         symbol's one position."""
-        if cmd.slave_ticket is not None:
+        netting = self._broker.margin_mode is MarginMode.NETTING
+        if cmd.slave_ticket is not None and not netting:
             pos = self._broker.position(cmd.slave_ticket)
             if pos is not None:
                 return pos
@@ -198,7 +246,7 @@ class SimExecutor(ExecutorBase):
                 f"{cmd.symbol}: position #{cmd.slave_ticket} is no longer open",
                 ticket=cmd.slave_ticket,
             )
-        if self._broker.margin_mode is MarginMode.NETTING:
+        if netting:
             held = self._broker.positions(cmd.symbol)
             if held:
                 return held[0]

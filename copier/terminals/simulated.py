@@ -159,6 +159,15 @@ class SimulatedTerminal:
 
     # --- test and demo helpers -----------------------------------------------------------------
 
+    @property
+    def undelivered_events(self) -> int:
+        """Changes the copier has not taken yet (0 once every master event is delivered)."""
+        return len(self._changes)
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
     def restart(self) -> None:
         """Simulate a terminal restart: the executor forgets which command ids it executed."""
         self._executor.forget()

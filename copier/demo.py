@@ -1,0 +1,330 @@
+"""``copier demo``: one seeded simulated master trading to several slaves, end to end.
+
+The scenario (what a new user sees working in one command):
+
+* master ``demo-master`` (MT5 hedging) trades randomly: opens, partial closes, SL/TP changes,
+  pendings, closes and bursts of closes, driven step by step from the seed, so two runs with
+  one seed make the same master trade sequence;
+* ``demo-suffix`` — a broker with ``.m``/``.r`` suffixes, equity-ratio lots;
+* ``demo-netting`` — a netting account copying in reverse;
+* ``demo-capped`` — a max lot per order and trading hours that close mid-run, so some copies
+  are denied with reasons.
+
+The demo clock is the wall clock shifted (by at most 30 s) so that a minute boundary, where
+``demo-capped``'s trading hours end, falls in the middle of the run. Latencies are differences
+of that one clock and are not affected.
+
+At the end the report counts events, commands, results and denials, and compares every slave
+terminal's real positions with the ticket links (``mismatches``), read from the terminals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import statistics
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from copier.app import AppConfig, CopierApp
+from copier.domain import Retcode
+from copier.engine.config import Link, LinkRules, LotMode
+from copier.events import CopyExecuted, CopyFailed, CopySent, CopyWasDenied, MasterEventReceived
+from copier.sim.quotes import Market
+from copier.sim.trader import RandomTrader
+from copier.terminals.simulated import SimulatedTerminal
+
+Progress = Callable[[str], None]
+DEMO_PREFIX = "demo-"
+SETTLE_TIMEOUT_S = 10.0
+MARKET_DT_MS = 50  # virtual market time per driver tick
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    seconds: float = 20.0
+    seed: int | None = None
+    transport: str = "sim"  # sim | ea | mt5
+    simulate: bool = False
+    rate: float = 5.0  # master actions per second
+    data_dir: Path | None = None
+
+
+@dataclass
+class DemoReport:
+    seed: int
+    transport: str
+    master_events: int = 0
+    commands: int = 0
+    executed: int = 0
+    denied: dict[str, int] = field(default_factory=dict)
+    denied_examples: dict[str, str] = field(default_factory=dict)
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+    lost: int = 0
+    duplicated: int = 0
+    mismatches: int = 0
+    mismatch_details: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    database: str = ""
+
+    @property
+    def healthy(self) -> bool:
+        return self.failed == self.lost == self.duplicated == self.mismatches == 0
+
+    def latency_summary(self) -> dict[str, float]:
+        if not self.latencies:
+            return {"p50": 0.0, "p99": 0.0, "max": 0.0}
+        ordered = sorted(self.latencies)
+        return {
+            "p50": round(statistics.median(ordered), 3),
+            "p99": round(ordered[min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1)], 3),
+            "max": round(ordered[-1], 3),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "transport": self.transport,
+            "master_events": self.master_events,
+            "commands": self.commands,
+            "executed": self.executed,
+            "denied": dict(sorted(self.denied.items())),
+            "denied_examples": dict(sorted(self.denied_examples.items())),
+            "failed": self.failed,
+            "failures": self.failures[:20],
+            "lost": self.lost,
+            "duplicated": self.duplicated,
+            "mismatches": self.mismatches,
+            "mismatch_details": self.mismatch_details[:20],
+            "latency_ms": self.latency_summary(),
+            "database": self.database,
+        }
+
+    def describe(self) -> str:
+        lat = self.latency_summary()
+        denied = ", ".join(f"{k} {v}" for k, v in sorted(self.denied.items())) or "none"
+        return (
+            f"master events {self.master_events}, commands {self.commands}, executed "
+            f"{self.executed}, failed {self.failed}, lost {self.lost}, duplicated "
+            f"{self.duplicated}, mismatches {self.mismatches}\n"
+            f"denied: {denied}\n"
+            f"latency ms (master detection → slave execution): p50 {lat['p50']} "
+            f"p99 {lat['p99']} max {lat['max']}"
+        )
+
+
+class _Collector:
+    """Counts what the bus says happened during the demo."""
+
+    def __init__(self, report: DemoReport) -> None:
+        self.report = report
+        self.sent: Counter[str] = Counter()
+        self.settled: Counter[str] = Counter()
+
+    def __call__(self, event: object) -> None:
+        r = self.report
+        if isinstance(event, MasterEventReceived):
+            r.master_events += 1
+        elif isinstance(event, CopySent):
+            if self.sent[event.command.id] == 0:
+                r.commands += 1
+            self.sent[event.command.id] += 1
+        elif isinstance(event, CopyExecuted):
+            self.settled[event.command.id] += 1
+            r.executed += 1
+            r.latencies.append(event.latency_ms)
+        elif isinstance(event, CopyFailed):
+            self.settled[event.command.id] += 1
+            if event.result.retcode != Retcode.DUPLICATE:
+                r.failed += 1
+                r.failures.append(f"{event.command.id}: {event.result.message}")
+        elif isinstance(event, CopyWasDenied):
+            rule = event.denial.rule
+            r.denied[rule] = r.denied.get(rule, 0) + 1
+            r.denied_examples.setdefault(rule, event.denial.reason)
+
+
+class DemoClock:
+    """Wall-clock milliseconds plus a fixed shift (see the module docstring)."""
+
+    def __init__(self, shift_ms: int = 0) -> None:
+        self.shift_ms = shift_ms
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000 + self.shift_ms
+
+    def __call__(self) -> int:
+        return self.now_ms()
+
+
+class DrivenMarket(Market):
+    """A market that moves only when the demo driver says so, in fixed virtual steps, so the
+    price path — and with it the master's fills — depends on the seed alone."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed=seed, start_ms=1)
+        self._virtual_ms = 1
+
+    def tick(self, now_ms: int) -> bool:
+        return False  # terminals' own ticks don't move prices; ``advance`` does
+
+    def advance(self, dt_ms: int) -> None:
+        self._virtual_ms += dt_ms
+        super().tick(self._virtual_ms)
+
+
+def shift_for_midpoint(seconds: float, now_ms: int) -> int:
+    """The clock shift that puts a minute boundary at the run's midpoint (within ±30 s)."""
+    midpoint = now_ms + int(seconds * 500)
+    boundary = round(midpoint / 60_000) * 60_000
+    return boundary - midpoint
+
+
+def demo_links(hours_end_minute: int) -> list[Link]:
+    """The demo's three links (ids are assigned by the store)."""
+    start = (hours_end_minute - 180) % 1440
+    return [
+        Link(0, "demo-master", "demo-suffix", name="suffix, equity ratio",
+             # This broker's index CFDs are 10 contracts per lot against the master's 1.
+             rules=LinkRules(lot_mode=LotMode.EQUITY_RATIO, lot_value=1.0, auto_match=True,
+                             symbol_lot_multipliers={"GER40.m": 0.1, "US30.m": 0.1},
+                             slave_magic=101)),
+        Link(0, "demo-master", "demo-netting", name="netting, reverse",
+             rules=LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=0.5, reverse=True,
+                             slave_magic=102)),
+        Link(0, "demo-master", "demo-capped", name="max lot, trading hours",
+             rules=LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=1.0, max_lot_per_order=0.3,
+                             trading_hours=(start, hours_end_minute or 1440),
+                             slave_magic=103)),
+    ]
+
+
+@dataclass
+class DemoSession:
+    """A built demo: the app, its terminals and the master's trader, not yet running."""
+
+    app: CopierApp
+    master: SimulatedTerminal
+    slaves: list[SimulatedTerminal]
+    market: DrivenMarket
+    trader: RandomTrader
+    clock: DemoClock
+    report: DemoReport
+    interval_s: float
+    _driver: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.app.start()
+
+    def start_trading(self, steps: int | None) -> asyncio.Task[None]:
+        self._driver = asyncio.create_task(self._drive(steps), name="demo master")
+        return self._driver
+
+    async def stop(self) -> None:
+        if self._driver is not None:
+            self._driver.cancel()
+            await asyncio.gather(self._driver, return_exceptions=True)
+        await self.app.stop()
+
+    async def _drive(self, steps: int | None) -> None:
+        done = 0
+        ticks_per_step = max(1, round(self.interval_s * 1000 / MARKET_DT_MS))
+        while steps is None or done < steps:
+            for _ in range(ticks_per_step):
+                await asyncio.sleep(MARKET_DT_MS / 1000)
+                self.market.advance(MARKET_DT_MS)
+                self.master.broker.tick()  # master SL/TP and pending fills, in driver order
+            self.trader.step()
+            done += 1
+
+
+def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSession:
+    """Assemble the demo app on simulated terminals (the GUI's demo mode uses this too)."""
+    seed = options.seed if options.seed is not None else int(time.time()) % 100_000
+    clock = DemoClock()
+    clock.shift_ms = shift_for_midpoint(options.seconds, clock.now_ms() - clock.shift_ms)
+    midpoint_minute = round((clock.now_ms() + options.seconds * 500) / 60_000)
+    hours_end = midpoint_minute % 1440  # demo-capped stops opening copies at the midpoint
+    market = DrivenMarket(seed)
+    if database is None:
+        folder = Path(tempfile.mkdtemp(prefix="tradecopier-demo-"))
+        database = folder / "tradecopier.db"
+    app = CopierApp(AppConfig(data_dir=options.data_dir, database=database), clock=clock)
+    master = SimulatedTerminal.from_profile(
+        "master-mt5", seed=seed, market=market, clock=clock, account_id="demo-master"
+    )
+    slaves = [
+        SimulatedTerminal.from_profile(profile, seed=seed + i, market=market, clock=clock,
+                                       account_id=name)
+        for i, (profile, name) in enumerate(
+            [("slave-suffix", "demo-suffix"), ("slave-netting", "demo-netting"),
+             ("slave-mt5", "demo-capped")], start=1)
+    ]
+    for terminal in (master, *slaves):
+        app.add_terminal(terminal)
+    for link in demo_links(hours_end):
+        app.save_link(link)
+    report = DemoReport(seed=seed, transport=options.transport, database=str(database))
+    app.bus.subscribe(_Collector(report))
+    trader = RandomTrader(master.broker, seed=seed)
+    return DemoSession(app, master, slaves, market, trader, clock, report,
+                       interval_s=1.0 / max(options.rate, 0.1))
+
+
+async def run_demo(options: DemoOptions, progress: Progress = lambda _: None) -> DemoReport:
+    """Run the demo headless for ``options.seconds`` and report."""
+    if options.transport != "sim":
+        raise SystemExit(f"transport {options.transport!r} is not available in this build")
+    session = build_demo(options)
+    report = session.report
+    steps = max(1, int(options.seconds * options.rate))
+    progress(f"demo: seed {report.seed}, {steps} master actions over {options.seconds:g} s, "
+             f"3 slaves; database {report.database}")
+    await session.start()
+    try:
+        driver = session.start_trading(steps)
+        started = time.monotonic()
+        while not driver.done():
+            await asyncio.sleep(1.0)
+            progress(f"  {time.monotonic() - started:4.0f} s: {report.master_events} master "
+                     f"events, {report.executed} copies executed, "
+                     f"{sum(report.denied.values())} denied")
+        await driver
+        await _settle(session)
+        await _check(session, report)
+    finally:
+        await session.stop()
+    progress("demo: done")
+    return report
+
+
+async def _settle(session: DemoSession) -> None:
+    """Wait until every master event is handled and every command has its result."""
+    service = session.app.service
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        if service.inflight == 0 and not session.master.undelivered_events:
+            await asyncio.sleep(0.3)
+            if service.inflight == 0:
+                return
+
+
+async def _check(session: DemoSession, report: DemoReport) -> None:
+    service = session.app.service
+    report.lost = service.inflight + session.master.undelivered_events
+    executions: Counter[str] = Counter()
+    for slave in session.slaves:
+        executions.update(slave.executor.executed_counts())
+    report.duplicated = sum(n - 1 for n in executions.values() if n > 1)
+    await service.refresh_snapshots()
+    for slave in session.slaves:
+        problems = await service.reconcile_slave(slave.account_id)
+        report.mismatch_details.extend(f"{slave.account_id}: {p}" for p in problems)
+    report.mismatches = len(report.mismatch_details)
