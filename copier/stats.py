@@ -319,8 +319,7 @@ def build_stats(log: TradeLog, known_links: Iterable[Any], specs: SpecBook | Non
         slaves[facts.slave_id].merge(facts.ledger)
     return {
         "generated_ms": now_ms if now_ms is not None else time.time_ns() // 1_000_000,
-        "days": sorted(everything.days),
-        **everything.to_dict(),
+        **everything.to_dict(),  # "total" and "days": every link together
         "links": [
             {"link_id": link_id, "name": f.name, "master_id": f.master_id,
              "slave_id": f.slave_id, **f.ledger.to_dict()}

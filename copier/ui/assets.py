@@ -7,12 +7,24 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyqtgraph as pg
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
 ICON_NAMES = ("app", "tray-ok", "tray-warn", "tray-error", "tray-idle")
 THEMES = ("light", "dark")
+CHART_COLOURS = {"light": ("#ffffff", "#33414f"), "dark": ("#262b31", "#c4ccd6")}
+
+
+def style_chart(plot: pg.PlotWidget, theme: str) -> None:
+    """Charts are drawn by pyqtgraph, not by the style sheet: give them the theme's colours."""
+    background, foreground = CHART_COLOURS.get(theme, CHART_COLOURS["light"])
+    plot.setBackground(background)
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        axis.setPen(foreground)
+        axis.setTextPen(foreground)
 
 
 def resources_dir() -> Path:

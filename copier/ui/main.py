@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from copier.app import AppConfig, CopierApp
 from copier.ui.assets import Assets
 from copier.ui.bridge import UiBridge
+from copier.ui.event_log import EventLog
 from copier.ui.instance import SingleInstance
 from copier.ui.preferences import Preferences, load_preferences, preferences_path
 from copier.ui.session import AppCore, Core, CoreSession
@@ -75,6 +76,7 @@ class Gui:
     def __init__(self, build: Callable[[], Core], preferences: Preferences, preferences_file: Path,
                  assets: Assets, *, title: str = "TradeCopier") -> None:
         self.bridge = UiBridge()
+        self.event_log = EventLog(self.bridge)
         self.session = CoreSession(build)
         self.window = MainWindow(self.session, self.bridge, assets, preferences,
                                  preferences_file, title=title)
@@ -92,6 +94,9 @@ class Gui:
         self.session.listeners.append(self.bridge.notify_config)
         self.bridge.start()
         self.window.start()
+        app = self.session.app
+        log.info("copier started: %d terminals, %d links, database %s",
+                 len(app.service.terminals), len(app.service.links), app.store.path)
 
     async def stop(self) -> None:
         """Stop live updates, let actions in flight finish, stop the core, end every thread."""

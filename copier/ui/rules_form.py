@@ -262,7 +262,7 @@ class RulesForm(QWidget):
         for tab in TABS:
             page = QWidget()
             page.setLayout(forms[tab])
-            self.tabs.addTab(page, tab)
+            self.tabs.addTab(page, tab.replace("&", "&&"))  # a lone & would be a shortcut
         self.problems = QLabel("")
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)

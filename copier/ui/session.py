@@ -181,6 +181,7 @@ class CoreSession:
             self.app.service.set_copying(enabled)
             action = "copying.started" if enabled else "copying.stopped"
             self.app.store.audit("user", action)
+            log.info("the user %s copying", "started" if enabled else "stopped")
 
         await self.in_core(switch)
 
@@ -194,6 +195,8 @@ class CoreSession:
         with every problem when the rules cannot work."""
         saved = await self.io(self.app.store.save_link, link)
         await self.in_core(self.app.service.set_link, saved)
+        log.info("link #%d (%s → %s) saved and applied: %s, %s", saved.id, saved.master_id,
+                 saved.slave_id, "enabled" if saved.enabled else "disabled", saved.mode.value)
         self._changed("links")
         return saved
 
@@ -206,6 +209,7 @@ class CoreSession:
     async def delete_link(self, link_id: int) -> None:
         await self.io(self.app.store.delete_link, link_id)
         await self.in_core(self.app.service.remove_link, link_id)
+        log.info("link #%d deleted", link_id)
         self._changed("links")
 
     # ----- accounts -----------------------------------------------------------------------
@@ -225,6 +229,8 @@ class CoreSession:
 
         saved = await self.io(save)
         self._records[saved.id] = saved
+        log.info("account %s saved (%s, %s)", saved.id, saved.role.value,
+                 "enabled" if saved.enabled else "disabled")
         self._changed("accounts")
         return saved
 
@@ -246,14 +252,19 @@ class CoreSession:
 
         await self.in_core(drop_links)
         self._records.pop(account_id, None)
+        log.info("account %s removed with its keys and links", account_id)
         self._changed("accounts")
         self._changed("links")
 
     async def create_api_key(self, account_id: str, days: int = 30) -> str:
-        return await self.io(self.app.store.create_api_key, account_id, days)
+        key = await self.io(self.app.store.create_api_key, account_id, days)
+        log.info("API key issued for %s, valid %d days", account_id, days)  # never the key
+        return key
 
     async def rotate_api_key(self, account_id: str, days: int = 30) -> str:
-        return await self.io(self.app.store.rotate_api_key, account_id, days)
+        key = await self.io(self.app.store.rotate_api_key, account_id, days)
+        log.info("API keys of %s rotated: the old ones no longer work", account_id)
+        return key
 
     async def accounts(self) -> list[AccountView]:
         """Saved accounts and running terminals together, with their live state."""

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.tray.notified.connect(lambda title, text: self.status.setText(f"{title}: {text}"))
         self._told_about_tray = False
         self.navigation.setCurrentRow(0)
+        self._style_charts(preferences.theme)
 
     # ----- life cycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         self.dashboard.stop()
         self.statistics.stop()
+        self.trade_log.stop()
         self.tray.stop()
 
     def show_page(self, name: str) -> QWidget:
@@ -127,8 +129,13 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self.assets.apply_theme(app, preferences.theme)
+        self._style_charts(preferences.theme)
         logging.getLogger().setLevel(preferences.log_level)
         self.tray.disconnect_alert_s = preferences.disconnect_alert_s
+
+    def _style_charts(self, theme: str) -> None:
+        self.dashboard.set_theme(theme)
+        self.statistics.set_theme(theme)
 
     # ----- closing ------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

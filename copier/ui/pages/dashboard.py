@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from copier.ui.assets import style_chart
 from copier.ui.bridge import CopyCounts, LatencySample, Problem, UiBridge
 from copier.ui.metrics import LatencyWindow, Percentiles, ProcessMeter, RateCounter, SuccessCounter
 from copier.ui.session import AccountView, CoreSession
@@ -38,8 +39,7 @@ def _state(view: AccountView) -> str:
         return "not running" if not view.kind else "starting"
     word = "connected" if status.connected else "disconnected"
     since = f" since {fmt_clock(status.since_ms)}" if status.since_ms else ""
-    detail = f" — {status.detail}" if status.detail else ""
-    return f"● {word}{since}{detail}" if status.connected else f"○ {word}{since}{detail}"
+    return f"● {word}{since}" if status.connected else f"○ {word}{since}"
 
 
 def _state_colour(view: AccountView) -> str | None:
@@ -95,6 +95,7 @@ ACCOUNT_COLUMNS: list[Column[AccountView]] = [
     Column("Margin level", _margin_level, numeric=True),
     Column("Positions", _positions, numeric=True),
     Column("Build", lambda v: v.status.build if v.status else ""),
+    Column("Detail", lambda v: v.status.detail if v.status else ""),
 ]
 
 PROBLEM_COLUMNS: list[Column[Problem]] = [
@@ -147,8 +148,9 @@ class DashboardPage(QWidget):
 
         self.accounts = RowsModel(ACCOUNT_COLUMNS, self)
         self.accounts_view = make_table(self.accounts)
-        self.chart = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.chart = pg.PlotWidget()
         self.chart.setLabel("left", "ms")
+        self.chart.setLabel("bottom", "seconds ago")
         self.chart.showGrid(x=True, y=True, alpha=0.2)
         self.chart.addLegend(offset=(10, 5))
         self.curves = {name: self.chart.plot([], [], name=name, pen=pg.mkPen(colour, width=2))
@@ -159,11 +161,13 @@ class DashboardPage(QWidget):
                            self.chart, self.stage_label)
         self.problems = RowsModel(PROBLEM_COLUMNS, self)
         self.problems_view = make_table(self.problems, fit_contents=False)
+        for column, width in enumerate((64, 60, 100, 120)):
+            self.problems_view.setColumnWidth(column, width)
 
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(chart_box)
         lower.addWidget(group_box("Latest errors and denials", self.problems_view))
-        lower.setSizes([600, 500])
+        lower.setSizes([560, 640])
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(group_box("Accounts", self.accounts_view))
         splitter.addWidget(lower)
@@ -229,9 +233,13 @@ class DashboardPage(QWidget):
         self._show_stages()
         self.refresh_accounts()
 
+    def set_theme(self, theme: str) -> None:
+        style_chart(self.chart, theme)
+
     def redraw_chart(self) -> None:
         points = self.latency.points()
-        xs = [float(p.second) for p in points]
+        now = time.time()
+        xs = [p.second - now for p in points]
         for name, _colour in CURVES:
             ys = [getattr(p.figures, name) for p in points]
             self.curves[name].setData(xs, ys)

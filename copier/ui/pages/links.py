@@ -99,7 +99,7 @@ class LinksPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(group_box("Links", left))
         splitter.addWidget(self.editor)
-        splitter.setSizes([420, 700])
+        splitter.setSizes([560, 700])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.edit(None)

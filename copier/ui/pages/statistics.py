@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.ui.assets import style_chart
 from copier.ui.session import CoreSession
 from copier.ui.widgets import (
     Column,
@@ -42,6 +43,7 @@ CHARTS = (
     ("Denials", ("denials",)),
 )
 BAR_COLOURS = ("#1f77b4", "#ff7f0e")
+LEGEND = {"pnl": "copies", "master_pnl": "master"}
 
 Row = dict[str, Any]  # {"name": ..., **figures}
 
@@ -131,6 +133,9 @@ class StatisticsPage(QWidget):
         self._timer.setInterval(AUTO_REFRESH_MS)
         self._timer.timeout.connect(self._auto_refresh)
 
+    def set_theme(self, theme: str) -> None:
+        style_chart(self.chart, theme)
+
     def start(self) -> None:
         self._timer.start()
 
@@ -166,7 +171,7 @@ class StatisticsPage(QWidget):
         self.period.blockSignals(True)
         self.period.clear()
         self.period.addItem(TOTAL)
-        self.period.addItems(list(reversed(stats.get("days", []))))
+        self.period.addItems(sorted(stats.get("days", {}), reverse=True))
         index = self.period.findText(chosen)
         self.period.setCurrentIndex(max(0, index))
         self.period.blockSignals(False)
@@ -192,9 +197,9 @@ class StatisticsPage(QWidget):
             xs = [n + (i - (len(keys) - 1) / 2) * width for n in range(len(rows))]
             heights = [float(r[key] or 0) for r in rows]
             bars = pg.BarGraphItem(x=xs, height=heights, width=width * 0.95,
-                                   brush=BAR_COLOURS[i % 2], name=key)
+                                   brush=BAR_COLOURS[i % 2])
             self.chart.addItem(bars)
-            self.legend.addItem(bars, key.replace("_", " "))
+            self.legend.addItem(bars, LEGEND.get(key, key.replace("_", " ")))
         axis = self.chart.getAxis("bottom")
         axis.setTicks([[(n, _short(r["name"])) for n, r in enumerate(rows)]])
 

@@ -147,8 +147,9 @@ class TradeLogModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         descending = order == Qt.SortOrder.DescendingOrder
-        query = replace(self.query, sort=COLUMNS[column][1], descending=descending)
-        launch(self.reload(query))
+        self.query = replace(self.query, sort=COLUMNS[column][1], descending=descending)
+        if self.session.started:  # the view sorts once when it is built, before the core runs
+            launch(self.reload())
 
 
 def _day_start_ms(day: QDate) -> int:
@@ -162,7 +163,7 @@ class TradeLogPage(QWidget):
         super().__init__(parent)
         self.session = session
         self.model = TradeLogModel(session, self)
-        self._live_pending = False
+        self._sized = False
         self._build()
         bridge.trade_log_changed.connect(self._on_log_changed)
         self._live = QTimer(self)
@@ -212,6 +213,7 @@ class TradeLogPage(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.setAlternatingRowColors(True)
         self.model.modelReset.connect(self._show_count)
+        self.model.modelReset.connect(self._size_columns_once)
         self.model.rowsInserted.connect(self._show_count)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -231,7 +233,8 @@ class TradeLogPage(QWidget):
         return replace(self.model.query, filters=filters, text=self.text.text().strip())
 
     def apply_filters(self) -> None:
-        launch(self.reload(), on_error=self._show_error)
+        if self.session.started:
+            launch(self.reload(), on_error=self._show_error)
 
     async def reload(self) -> None:
         await self.model.reload(self.current_query())
@@ -250,6 +253,10 @@ class TradeLogPage(QWidget):
         launch(self.load_choices(), on_error=self._show_error)
         self.apply_filters()
 
+    def stop(self) -> None:
+        self._live.stop()
+        self._debounce.stop()
+
     def _on_log_changed(self) -> None:
         # Coalesced again to once a second: a count over 100,000 rows is cheap, not free.
         if not self._live.isActive():
@@ -257,13 +264,19 @@ class TradeLogPage(QWidget):
 
     def _refresh_live(self) -> None:
         at_top = self.view.verticalScrollBar().value() == 0
-        if self.isVisible() and at_top:
+        if self.isVisible() and at_top and self.session.started:
             launch(self.model.reload(), on_error=self._show_error)
 
     def _show_count(self) -> None:
         shown, total = len(self.model.rows), self.model.total
         self.count_label.setText(f"{total:,} copies match" + (
             f" — {shown:,} loaded, scroll for more" if shown < total else ""))
+
+    def _size_columns_once(self) -> None:
+        # Measuring every row on every refresh would cost more than it shows; once is enough.
+        if self.model.rows and not self._sized:
+            self._sized = True
+            self.view.resizeColumnsToContents()
 
     def _show_error(self, message: str) -> None:
         self.count_label.setText(f"trade log unavailable: {message}")
