@@ -10,6 +10,10 @@ The scenario (what a new user sees working in one command):
 * ``demo-capped`` — a max lot per order and trading hours that close mid-run, so some copies
   are denied with reasons.
 
+It runs in the ordinary database (``--data-dir`` or the user data folder), so ``copier
+export-log`` afterwards exports its copies; each run first removes the previous run's ``demo-…``
+accounts and everything that refers to them.
+
 The demo clock is the wall clock shifted (by at most 30 s) so that a minute boundary, where
 ``demo-capped``'s trading hours end, falls in the middle of the run. Latencies are differences
 of that one clock and are not affected.
@@ -23,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import math
 import statistics
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -37,6 +40,7 @@ from copier.engine.config import Link, LinkRules, LotMode
 from copier.events import CopyExecuted, CopyFailed, CopySent, CopyWasDenied, MasterEventReceived
 from copier.sim.quotes import Market
 from copier.sim.trader import RandomTrader
+from copier.store.purge import purge_accounts
 from copier.terminals.simulated import SimulatedTerminal
 
 Progress = Callable[[str], None]
@@ -252,10 +256,10 @@ def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSessio
     midpoint_minute = round((clock.now_ms() + options.seconds * 500) / 60_000)
     hours_end = midpoint_minute % 1440  # demo-capped stops opening copies at the midpoint
     market = DrivenMarket(seed)
-    if database is None:
-        folder = Path(tempfile.mkdtemp(prefix="tradecopier-demo-"))
-        database = folder / "tradecopier.db"
     app = CopierApp(AppConfig(data_dir=options.data_dir, database=database), clock=clock)
+    # A new run starts clean: the previous demo's links, tickets, outbox and log rows go;
+    # a trader's own accounts in the same database are not touched.
+    purge_accounts(app.store, DEMO_PREFIX)
     master = SimulatedTerminal.from_profile(
         "master-mt5", seed=seed, market=market, clock=clock, account_id="demo-master"
     )
@@ -270,7 +274,7 @@ def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSessio
         app.add_terminal(terminal)
     for link in demo_links(hours_end):
         app.save_link(link)
-    report = DemoReport(seed=seed, transport=options.transport, database=str(database))
+    report = DemoReport(seed=seed, transport=options.transport, database=str(app.store.path))
     app.bus.subscribe(_Collector(report))
     trader = RandomTrader(master.broker, seed=seed)
     return DemoSession(app, master, slaves, market, trader, clock, report,

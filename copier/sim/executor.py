@@ -34,7 +34,7 @@ from copier.domain import (
 )
 from copier.sim.broker import SimBroker
 from copier.sim.execution import DEFAULT_DEVIATION_POINTS, ExecutorBase
-from copier.sim.records import SimPosition, TradeReason, TradeResult
+from copier.sim.records import OrderState, SimPosition, TradeReason, TradeResult
 from copier.sim.stops import price_text, stops_from_distance
 from copier.sim.validation import default_filling, normalize_volume
 
@@ -259,6 +259,24 @@ class SimExecutor(ExecutorBase):
             f"{cmd.symbol}: no slave ticket given, so no position to {cmd.kind.value}",
         )
 
+    def _netting_fill(self, cmd: Command, ticket: int) -> ExecutionResult | None:
+        """On a netting account a filled copy went into the symbol's one position, which later
+        deals may have reduced, reversed or closed: the fill is this copy's contribution either
+        way, so it is adopted as done — opening again would double it."""
+        record = self._broker.history_order(ticket)
+        if record is None or record.state is not OrderState.FILLED:
+            return None
+        held = self._broker.positions(cmd.symbol)
+        now = f"now #{held[0].ticket}" if held else "now flat"
+        return self._result(
+            cmd,
+            Retcode.DONE,
+            f"{cmd.symbol}: order #{ticket} had filled into the netting position ({now})",
+            ticket=held[0].ticket if held else None,
+            volume=record.volume_initial,
+            price=record.price_open,
+        )
+
     # --- pending orders ------------------------------------------------------------------------
 
     def _place_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
@@ -295,12 +313,7 @@ class SimExecutor(ExecutorBase):
     def _modify_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         order = self._broker.order(cmd.slave_ticket) if cmd.slave_ticket is not None else None
         if order is None:
-            return self._result(
-                cmd,
-                Retcode.INVALID_ORDER,
-                f"{cmd.symbol}: order #{cmd.slave_ticket} is no longer pending (filled or deleted)",
-                ticket=cmd.slave_ticket,
-            )
+            return self._pending_gone(cmd)
         price = cmd.price or order.price_open
         sl, tp = stops_from_distance(cmd, spec, order.order_type.side, price)
         done = self._broker.modify_pending(order.ticket, price=price, sl=sl, tp=tp)
@@ -315,6 +328,25 @@ class SimExecutor(ExecutorBase):
             price=price,
             sl=sl,
             tp=tp,
+        )
+
+    def _pending_gone(self, cmd: Command) -> ExecutionResult:
+        """A change to a copy that is no longer pending. If the slave's market filled it first,
+        there is nothing to change: the master's own fill (or deletion) will follow it."""
+        record = self._broker.history_order(cmd.slave_ticket) if cmd.slave_ticket else None
+        if record is not None and record.state is OrderState.FILLED:
+            return self._result(
+                cmd,
+                Retcode.NO_CHANGES,
+                f"{cmd.symbol}: order #{cmd.slave_ticket} has already filled on this account; "
+                "the change of the master's pending order is not applied",
+                ticket=cmd.slave_ticket,
+            )
+        return self._result(
+            cmd,
+            Retcode.INVALID_ORDER,
+            f"{cmd.symbol}: order #{cmd.slave_ticket} is no longer pending (deleted or expired)",
+            ticket=cmd.slave_ticket,
         )
 
     def _delete_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
@@ -364,6 +396,10 @@ class SimExecutor(ExecutorBase):
                 tp=cmd.tp or order.tp,
             )
             return self._market_open(market, spec)
+        if ticket is not None and self._broker.margin_mode is MarginMode.NETTING:
+            filled = self._netting_fill(cmd, ticket)
+            if filled is not None:
+                return filled
         became = self._broker.position_from_order(ticket) if ticket is not None else None
         if became is not None:
             return self._result(
