@@ -16,11 +16,17 @@ from typing import Any
 from copier.mt5sim.constants import RES_E_INTERNAL_FAIL_INIT
 from copier.mt5sim.profiles import SimEndpoint, TerminalProfile
 from copier.mt5sim.terminal import SimTerminal
+from copier.sim.clock import WallClock
+from copier.sim.quotes import Market
 
 
 class TerminalHost:
-    def __init__(self) -> None:
+    """Terminals added here share one market (``seed``), so master and slaves see one price."""
+
+    def __init__(self, seed: int = 1) -> None:
         self._terminals: dict[str, SimTerminal] = {}
+        self._market = Market(seed=seed, start_ms=WallClock().now_ms())
+        self._market_lock = threading.RLock()
         self._authkey = secrets.token_bytes(16)
         family = "AF_PIPE" if sys.platform == "win32" else "AF_UNIX"
         self._listener = Listener(family=family, authkey=self._authkey)
@@ -35,7 +41,7 @@ class TerminalHost:
         return SimEndpoint(address=self._listener.address, authkey=self._authkey)
 
     def add(self, profile: TerminalProfile) -> SimTerminal:
-        terminal = SimTerminal.from_profile(profile)
+        terminal = SimTerminal.from_profile(profile, market=self._market, lock=self._market_lock)
         self._terminals[profile.path] = terminal
         return terminal
 

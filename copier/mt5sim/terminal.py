@@ -42,7 +42,9 @@ BUILD_DATE = "25 Sep 2025"
 
 
 class SimTerminal:
-    def __init__(self, profile: TerminalProfile, broker: SimBroker) -> None:
+    def __init__(
+        self, profile: TerminalProfile, broker: SimBroker, lock: threading.RLock | None = None
+    ) -> None:
         self.profile = profile
         self.broker = broker
         self.broker.trade_allowed = profile.trade_allowed
@@ -53,7 +55,7 @@ class SimTerminal:
         self.requotes_pending = 0
         self.calls = 0
         self._advanced_ms = 0
-        self._lock = threading.RLock()
+        self._lock = lock or threading.RLock()  # shared by terminals that share a market
         self._running = True
         self._failures: list[Error] = []
         self._trader: Callable[[int], None] | None = None
@@ -76,8 +78,18 @@ class SimTerminal:
         }
 
     @classmethod
-    def from_profile(cls, profile: TerminalProfile, clock: Clock | None = None) -> SimTerminal:
-        """The same profile always makes the same account, symbols and ticket numbers."""
+    def from_profile(
+        cls,
+        profile: TerminalProfile,
+        clock: Clock | None = None,
+        market: Market | None = None,
+        lock: threading.RLock | None = None,
+    ) -> SimTerminal:
+        """The same profile always makes the same account, symbols and ticket numbers.
+
+        Terminals given one ``market`` (and the ``lock`` that guards it) quote the same prices,
+        as accounts at different brokers on one machine do.
+        """
         clock = clock or WallClock()
         listings = catalogue(profile.broker)
         account = SimAccount(
@@ -91,9 +103,9 @@ class SimTerminal:
             balance=profile.balance,
             name=profile.name,
         )
-        market_ = Market(seed=profile.seed, start_ms=clock.now_ms())
+        market_ = market or Market(seed=profile.seed, start_ms=clock.now_ms())
         broker = SimBroker(account, listings, market_, clock=clock, seed=profile.seed)
-        terminal = cls(profile, broker)
+        terminal = cls(profile, broker, lock)
         if profile.trader_every_ms > 0:
             terminal.attach_trader(_paced(RandomTrader(broker, seed=profile.seed), profile))
         return terminal

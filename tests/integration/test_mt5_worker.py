@@ -88,9 +88,10 @@ async def test_every_event_kind_is_detected_on_hedging_and_netting_masters_at_on
         assert h_adapter.worker_pid != n_adapter.worker_pid
 
         # Hedging: open, SL/TP, partial close, full close, pending placed/modified/deleted/filled.
-        opened = deal(h, 0, 0.5)
+        done: list[Any] = []
+        (e,) = await step(h_sink, lambda: done.append(deal(h, 0, 0.5)), [EventKind.OPENED])
+        opened = done[0]
         ticket = opened.order
-        (e,) = await step(h_sink, lambda: None, [EventKind.OPENED])
         assert (e.ticket, e.volume, e.price) == (ticket, 0.5, opened.price)
         bid = h.call("symbol_info_tick", "EURUSD").bid
         sltp = {"action": 6, "position": ticket, "symbol": "EURUSD", "sl": round(bid - 0.01, 5)}
@@ -123,8 +124,9 @@ async def test_every_event_kind_is_detected_on_hedging_and_netting_masters_at_on
         await step(h_sink, lambda: h.call("order_send", remove), [EventKind.PENDING_DELETED])
 
         # Netting: open, increase, reduce, reverse (closed then opened), close.
-        first = deal(n, 0, 0.3)
-        (e,) = await step(n_sink, lambda: None, [EventKind.OPENED])
+        done.clear()
+        (e,) = await step(n_sink, lambda: done.append(deal(n, 0, 0.3)), [EventKind.OPENED])
+        first = done[0]
         position = e.ticket
         added: list[Any] = []
         (e,) = await step(n_sink, lambda: added.append(deal(n, 0, 0.2)), [EventKind.INCREASED])
@@ -156,12 +158,15 @@ async def test_ipc_errors_make_the_worker_reconnect_and_carry_on(host: TerminalH
     await mt5.start(sink)
     try:
         await sink.until(lambda: mt5.connected, "connected")
+        seen = len(sink.statuses)
         terminal.fail_next(5, code=-10004)
-        await sink.until(lambda: not mt5.connected, "the lost link reported")
-        await sink.until(lambda: mt5.connected, "reconnected")
+        await sink.until(lambda: went(sink, seen, False), "the lost link reported")
+        lost_at = len(sink.statuses)
+        await sink.until(lambda: went(sink, lost_at, True), "reconnected")
 
+        seen = len(sink.statuses)
         terminal.go_down()
-        await sink.until(lambda: not mt5.connected, "the closed terminal reported")
+        await sink.until(lambda: went(sink, seen, False), "the closed terminal reported")
         mt5.submit(open_command("C1", 910_001))
         terminal.come_up()
         await sink.until(lambda: len(sink.results) == 1, "the command run after reconnecting")
@@ -172,6 +177,11 @@ async def test_ipc_errors_make_the_worker_reconnect_and_carry_on(host: TerminalH
         assert len(terminal.call("positions_get")) == 1
     finally:
         await mt5.stop()
+
+
+def went(sink: RecordingSink, since: int, connected: bool) -> bool:
+    """A status since index ``since`` said connected/disconnected (it may have flipped back)."""
+    return any(s.connected is connected for s in sink.statuses[since:])
 
 
 def open_command(command_id: str, master_ticket: int) -> Command:

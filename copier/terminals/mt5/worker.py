@@ -183,10 +183,12 @@ class Worker:
             if self.simulated:  # said out loud: nobody should mistake it for a real terminal
                 build += " (simulated)"
                 problems.insert(0, "simulated MT5 terminal (copier.mt5sim), not MetaTrader5")
+            # Resynchronise before saying "connected": changes made while away become events,
+            # and anything done after the announcement is measured against this baseline.
+            self._poll()
             self.outbox.send(
                 Connected(account, build, bool(info.trade_allowed), "; ".join(problems))
             )
-            self._poll()  # resynchronise: changes while we were away become events now
         except (TerminalLost, CallFailed) as failure:
             self._lost(str(failure))
 
