@@ -67,7 +67,9 @@ def make_engine(path: Path, *, writer: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql(begin_sql)
+        # The writer may have opened the transaction on the driver already (see writer.py).
+        if not conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+            conn.exec_driver_sql(begin_sql)
 
     return engine
 

@@ -232,6 +232,11 @@ class Store:
         """Run a function of ``copier.store.queries`` (or any read) on a read connection."""
         return self._read(query)
 
+    def write(self, work: Callable[[Connection, int], T]) -> T:
+        """Run ``work(conn, now_ms)`` in the writer, in one transaction, and wait for the commit
+        (maintenance such as purges; never from the copy hot path)."""
+        return self._write(work)
+
     # ----- plumbing -----------------------------------------------------------------------
     def _read(self, query: Callable[[Connection], T]) -> T:
         with self._read_engine.connect() as conn:

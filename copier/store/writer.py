@@ -15,7 +15,8 @@ import concurrent.futures
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -145,7 +146,7 @@ class Writer:
 
     def _run_batch(self, conn: Connection, batch: list[_Unit]) -> None:
         try:
-            with conn.begin():
+            with _transaction(conn):
                 results = [unit.work(conn) for unit in batch]
         except Exception as exc:
             if len(batch) == 1:
@@ -161,6 +162,27 @@ class Writer:
         _settle(batch, results, None)
         if self._after_commit is not None:
             self._after_commit()
+
+
+@contextmanager
+def _transaction(conn: Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT straight on the driver: SQLAlchemy's own begin costs ~0.1 ms,
+    a fifth of a decision. Units that use Core join it: SQLAlchemy autobegins and the engine's
+    begin hook sees the open transaction (schema.make_engine), so both end here together."""
+    driver: Any = conn.connection.driver_connection
+    driver.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        if driver.in_transaction:
+            driver.rollback()
+        raise
+    if conn.in_transaction():
+        conn.commit()
+    if driver.in_transaction:
+        driver.commit()
 
 
 def _as_store_error(exc: Exception) -> StoreError:
