@@ -124,9 +124,15 @@ class PendingOrders(TradeSteps):
                 f"{command.symbol}: order #{command.slave_ticket} was already gone",
                 command.slave_ticket,
             )
-        # The copy filled before the master's order was deleted: close what it became.
-        closing = with_ticket(command, position.ticket)
+        # The copy filled before the master's order was deleted: close what it became. On a
+        # netting account that position may hold other copies too: close only this fill.
+        volume = 0.0 if self.session.hedging else self._filled_volume(command.slave_ticket)
+        closing = with_ticket(command, position.ticket, volume)
         return self.market.close(closing)
+
+    def _filled_volume(self, ticket: int | None) -> float:
+        history = self.session.call("history_orders_get", ticket=ticket) if ticket else ()
+        return float(history[0].volume_initial) if history else 0.0
 
     def fill(self, command: Command) -> ExecutionResult:
         order = self._pending(command.slave_ticket)
@@ -134,14 +140,15 @@ class PendingOrders(TradeSteps):
             sent = self.session.call(
                 "order_send", {"action": TRADE_ACTION_REMOVE, "order": order.ticket}
             )
-            if sent.retcode not in SUCCESS:
+            if sent.retcode in SUCCESS:
+                market = with_volume(command, command.volume or order.volume_current)
+                return self.market.open(market, command.order_type.side)
+            if sent.retcode != Retcode.INVALID_ORDER:  # not "it filled meanwhile": give up
                 return self.result(
                     command,
                     sent.retcode,
                     self._trade_text(order.symbol, sent, "could not replace the pending copy"),
                 )
-            market = with_volume(command, command.volume or order.volume_current)
-            return self.market.open(market, command.order_type.side)
         position = self._position_from_order(command.slave_ticket)
         if position is None:
             return self.result(
@@ -150,12 +157,16 @@ class PendingOrders(TradeSteps):
                 f"{command.symbol}: the pending copy #{command.slave_ticket} filled and is "
                 "already closed",
             )
+        # On netting accounts the position may hold other copies: report this fill's part.
+        volume = (
+            position.volume if self.session.hedging else self._filled_volume(command.slave_ticket)
+        )
         return self.result(
             command,
             Retcode.DONE,
             f"{position.symbol}: pending copy had already filled",
             position.ticket,
-            position.volume,
+            volume,
             position.price_open,
             sl=position.sl,
             tp=position.tp,

@@ -110,8 +110,9 @@ class TradeSteps:
         )
 
 
-def with_ticket(command: Command, ticket: int) -> Command:
-    return replace(command, slave_ticket=ticket, volume=0.0)
+def with_ticket(command: Command, ticket: int, volume: float = 0.0) -> Command:
+    """The command aimed at position ``ticket``; volume 0 means all of it."""
+    return replace(command, slave_ticket=ticket, volume=volume)
 
 
 def with_volume(command: Command, volume: float) -> Command:

@@ -274,3 +274,20 @@ def test_a_resent_netting_open_is_recognised_by_its_deal() -> None:
 
     assert again.retcode == Retcode.DUPLICATE and again.slave_ticket == done.slave_ticket
     assert module.requests == []
+
+
+def test_deleting_a_filled_pending_copy_on_netting_closes_only_what_that_order_added() -> None:
+    terminal, executor, _ = connect(hedging=False)
+    executor.execute(command(CommandKind.OPEN, volume=0.3, master_ticket=900_010))
+    ask = mt5.symbol_info_tick("EURUSD").ask
+    placed = executor.execute(
+        command(CommandKind.PLACE_PENDING, order_type=OrderType.BUY_STOP, volume=0.2,
+                price=round(ask + 0.002, 5))
+    )  # fmt: skip
+    terminal.move_market("EURUSD", ask + 0.003)
+    assert [p.volume for p in mt5.positions_get()] == [pytest.approx(0.5)]
+
+    result = executor.execute(command(CommandKind.DELETE_PENDING, slave_ticket=placed.slave_ticket))
+
+    assert result.retcode == Retcode.DONE and result.volume == pytest.approx(0.2)
+    assert [p.volume for p in mt5.positions_get()] == [pytest.approx(0.3)]
