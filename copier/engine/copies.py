@@ -132,17 +132,28 @@ def _take_newest_first(
     return commands
 
 
-def modify_copies(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
-    """The master changed SL/TP: send the mapped stops (nothing for FIXED or NONE stops)."""
+def modify_copies(
+    ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook
+) -> RouteOutcome:
+    """The master changed SL/TP: send the mapped stops (nothing for FIXED or NONE stops).
+
+    On a netting slave the stops belong to the symbol's one position, so they are only set while
+    this link's copies on the symbol add up to the copy's side; otherwise the change is reported
+    as not copied (the position is flat or points the other way)."""
     rules, event = ctx.rules, ctx.event
     if rules.stops_mode in (StopsMode.FIXED, StopsMode.NONE):
         return RouteOutcome()
-    commands, tickets = [], []
+    commands, tickets, denials = [], [], []
     for leg in positions(legs):
         stops = market_stops(rules, ctx.point(leg.slave_symbol), event.price, event.sl, event.tp)
         unchanged = (stops.sl, stops.tp) == (leg.sl, leg.tp)
         if rules.stops_mode is StopsMode.PRICE and unchanged:
             continue
+        if ctx.netting:
+            against = _netting_against(book, leg)
+            if against is not None:
+                denials.append(ctx.denied(leg.master_ticket, against))
+                continue
         command = ctx.command(
             CommandKind.MODIFY,
             master_ticket=leg.master_ticket,
@@ -159,7 +170,24 @@ def modify_copies(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
         )
         commands.append(command)
         tickets.append(replace(leg, last_command_id=command.id))
-    return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
+    return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets))
+
+
+def _netting_against(book: TicketBook, leg: TicketLink) -> Denial | None:
+    """Why a netting copy's stops cannot be set: the link's net on the symbol is not its side."""
+    net = sum(
+        (dec(t.slave_volume) * t.side.sign for t in positions(all_legs(book))
+         if t.slave_symbol == leg.slave_symbol),
+        Decimal(0),
+    )  # fmt: skip
+    if net * leg.side.sign > 0:
+        return None
+    now = "flat" if net == 0 else f"a {leg.side.opposite.value}"
+    return Denial(
+        "netting",
+        f"{leg.slave_symbol}: the netting position of this link is {now}; SL/TP of the "
+        f"{leg.side.value} copy of master #{leg.master_ticket} not set",
+    )
 
 
 def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
@@ -172,13 +200,7 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
             reason = f"{leg.slave_symbol}: no symbol specification on the slave — copy not moved"
             denials.append(ctx.denied(leg.master_ticket, Denial("symbol_map", reason)))
             continue
-        quote = ctx.slave.quotes.get(leg.slave_symbol)
-        plan = pending_plan(
-            ctx.rules, spec, event.order_type, event.price, event.sl, event.tp, quote
-        )
-        if isinstance(plan, Denial):
-            denials.append(ctx.denied(leg.master_ticket, plan))
-            continue
+        plan = pending_plan(ctx.rules, spec, event.order_type, event.price, event.sl, event.tp)
         command = ctx.command(
             CommandKind.MODIFY_PENDING,
             master_ticket=leg.master_ticket,

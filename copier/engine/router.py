@@ -9,8 +9,10 @@ ticket of this link to its ticket link, or to its legs (see ``copier.engine.book
   a new order by the lot mode; under RISK_PERCENT it keeps the copy's existing slave/master ratio,
   because the risk was sized on the position as a whole.
 * PARTIALLY_CLOSED / CLOSED / MODIFIED, PENDING_MODIFIED / PENDING_DELETED → the matching command
-  for the existing copy (``copier.engine.copies``), never refused by rules. MT4's renumbered
-  remainder (``event.new_ticket``) re-keys the copy; the old keys are in ``retired_keys``.
+  for the existing copy (``copier.engine.copies``), never refused by filters or protection
+  (only a netting copy's SL/TP is not set while the link's net position on the symbol points
+  the other way). MT4's renumbered remainder (``event.new_ticket``) re-keys the copy; the old
+  keys are in ``retired_keys``.
 * PENDING_PLACED → PLACE_PENDING through the pipeline when ``copy_pendings`` is on; otherwise a
   "copy_pendings" denial, and the fill is copied as a market open.
 * PENDING_FILLED → FILL_PENDING for a pending copy (also in close-only mode: the copy exists);
@@ -173,8 +175,6 @@ def _open_copy(
         if is_pending
         else _market_command(ctx, plan, master_ticket, leg, side)
     )
-    if isinstance(command, Denial):
-        return _refused(ctx, book, master_ticket, command)
     ticket = TicketLink(
         link_id=ctx.link.id,
         master_ticket=master_ticket,
@@ -227,16 +227,9 @@ def _market_command(
     )
 
 
-def _pending_command(
-    ctx: RouteContext, plan: OpenPlan, master_ticket: int, leg: int
-) -> Command | Denial:
+def _pending_command(ctx: RouteContext, plan: OpenPlan, master_ticket: int, leg: int) -> Command:
     event = ctx.event
-    quote = ctx.slave.quotes.get(plan.symbol)
-    pending = pending_plan(
-        ctx.rules, plan.spec, event.order_type, event.price, event.sl, event.tp, quote
-    )
-    if isinstance(pending, Denial):
-        return pending
+    pending = pending_plan(ctx.rules, plan.spec, event.order_type, event.price, event.sl, event.tp)
     return ctx.command(
         CommandKind.PLACE_PENDING,
         master_ticket=master_ticket,
@@ -263,7 +256,7 @@ _HANDLERS: dict[EventKind, Handler] = {
     EventKind.INCREASED: _increased,
     EventKind.PARTIALLY_CLOSED: _existing(partial_close),
     EventKind.CLOSED: _existing(close_copies),
-    EventKind.MODIFIED: _existing(modify_copies),
+    EventKind.MODIFIED: modify_copies,
     EventKind.PENDING_PLACED: _pending_placed,
     EventKind.PENDING_MODIFIED: _existing(modify_pendings),
     EventKind.PENDING_DELETED: _existing(delete_pendings),

@@ -5,20 +5,21 @@ fill in slave points, for the executor to measure from the slave's fill; FIXED s
 fixed points; NONE sends nothing. Reversed copies swap SL and TP, so the slave's stop sits where
 the master takes profit and the slave loses exactly when the master wins.
 
-Pending copies carry prices only. Reversed pendings keep the trigger logic (buy limit → sell
-limit, buy stop → sell stop), so the order price is mirrored around the slave's current mid
-price to stay on the valid side of the market, and the swapped SL/TP move with it. The pending
-offset is then added to the order price: positive raises it, negative lowers it, whatever the
-order type (it does not move PRICE-mode stops).
+Pending copies carry prices only. A reversed pending order keeps the master's price and takes
+the opposite side with the other trigger (buy limit → sell stop, buy stop → sell limit): it
+fills when the master's order fills, so the slave enters the opposite trade at the same moment,
+and its stops are the master's swapped. (A sell limit mirrored to the far side of the market
+would fill on moves where the master's order never does.) The pending offset is then added to
+the order price: positive raises it, negative lowers it, whatever the order type; it does not
+move PRICE-mode stops.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from copier.domain import OrderType, Quote, Side, SymbolSpec
+from copier.domain import OrderType, Side, SymbolSpec
 from copier.engine.config import LinkRules, StopsMode
-from copier.engine.verdicts import Denial
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,29 +60,27 @@ def _points(price: float, level: float, point: float) -> int:
     return round(abs(price - level) / point) if level > 0 else 0
 
 
+_REVERSED_PENDING = {
+    OrderType.BUY_LIMIT: OrderType.SELL_STOP,
+    OrderType.SELL_LIMIT: OrderType.BUY_STOP,
+    OrderType.BUY_STOP: OrderType.SELL_LIMIT,
+    OrderType.SELL_STOP: OrderType.BUY_LIMIT,
+}
+
+
+def reversed_pending(order_type: OrderType) -> OrderType:
+    """The pending type that enters the opposite trade at the same price."""
+    return _REVERSED_PENDING.get(order_type, order_type.reversed())
+
+
 def pending_plan(
-    rules: LinkRules,
-    spec: SymbolSpec,
-    order_type: OrderType,
-    price: float,
-    sl: float,
-    tp: float,
-    quote: Quote | None,
-) -> PendingPlan | Denial:
+    rules: LinkRules, spec: SymbolSpec, order_type: OrderType, price: float, sl: float, tp: float
+) -> PendingPlan:
     """Order type, price and stops of the slave's copy of a master pending order."""
-    slave_type, mirrored = order_type, price
-    if rules.reverse:
-        if quote is None or quote.bid <= 0 or quote.ask <= 0:
-            return Denial(
-                "reverse",
-                f"{spec.name}: no slave quote to mirror the reversed pending price around — "
-                "copy skipped",
-            )
-        slave_type = order_type.reversed()
-        mirrored = quote.bid + quote.ask - price  # 2 × mid − price
-    order_price = mirrored + rules.pending_offset_points * spec.point
-    stops = _pending_stops(rules, spec, slave_type.side, price, mirrored, order_price, sl, tp)
-    return PendingPlan(slave_type, round(order_price, spec.digits), stops)
+    slave_type = reversed_pending(order_type) if rules.reverse else order_type
+    order_price = price + rules.pending_offset_points * spec.point
+    stops = _pending_stops(rules, spec, slave_type.side, price, order_price, sl, tp)
+    return PendingPlan(slave_type, _at(order_price, spec), stops)
 
 
 def _pending_stops(
@@ -89,7 +88,6 @@ def _pending_stops(
     spec: SymbolSpec,
     side: Side,
     master_price: float,
-    mirrored: float,
     order_price: float,
     sl: float,
     tp: float,
@@ -100,11 +98,7 @@ def _pending_stops(
     if rules.reverse:
         sl, tp = tp, sl
     if mode is StopsMode.PRICE:
-        shift = mirrored - master_price
-        return Stops(
-            sl=_at(sl + shift, spec) if sl > 0 else 0.0,
-            tp=_at(tp + shift, spec) if tp > 0 else 0.0,
-        )
+        return Stops(sl=_at(sl, spec) if sl > 0 else 0.0, tp=_at(tp, spec) if tp > 0 else 0.0)
     if mode is StopsMode.FIXED:
         sl_dist = rules.fixed_sl_points * spec.point
         tp_dist = rules.fixed_tp_points * spec.point

@@ -345,3 +345,23 @@ def test_netting_increase_adds_a_contribution_leg() -> None:
         CommandKind.OPEN, OrderType.BUY, 0.5, 1,
     )  # fmt: skip
     assert isinstance(outcome.tickets[-1], TicketLink) and outcome.tickets[-1].leg == 1
+
+
+def test_netting_stops_follow_only_the_side_the_links_copies_add_up_to() -> None:
+    book: TicketBook = {
+        1: copy(1, volume=1.0, slave_ticket=900),
+        2: copy(2, volume=1.5, side=Side.SELL, slave_ticket=900),
+    }
+    slave = netting_with(position(900, 0.5, side=Side.SELL))
+
+    on_buy = run(event(E.MODIFIED, ticket=1, sl=1.09), book, slave)
+    on_sell = run(event(E.MODIFIED, ticket=2, order_type=OrderType.SELL, sl=1.11), book, slave)
+
+    assert on_buy.commands == ()
+    assert [(d.rule, d.reason) for d in on_buy.denials] == [
+        ("netting", "EURUSD.m: the netting position of this link is a sell; SL/TP of the buy "
+                    "copy of master #1 not set"),
+    ]  # fmt: skip
+    assert [(c.kind, c.sl, c.slave_ticket) for c in on_sell.commands] == [
+        (CommandKind.MODIFY, 1.11, 900)
+    ]

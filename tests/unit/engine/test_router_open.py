@@ -19,7 +19,7 @@ from copier.engine.state import (
     TicketState,
 )
 
-from .builders import NOW, account, copy, event, link, master_view, quote, slave_view
+from .builders import NOW, account, copy, event, link, master_view, slave_view
 
 E = EventKind
 
@@ -248,26 +248,40 @@ def test_pending_is_placed_with_the_offset_added_to_its_price() -> None:
     assert outcome.tickets[0].is_pending
 
 
-def test_reversed_pending_mirrors_type_price_and_stops_around_the_slave_price() -> None:
-    ev = event(E.PENDING_PLACED, order_type=OrderType.BUY_LIMIT, price=1.09500, sl=1.09000,
-               tp=1.10500)  # fmt: skip
-    slave = slave_view(quotes={"EURUSD.m": quote(bid=1.09995, ask=1.10005)})  # mid 1.10000
+@pytest.mark.parametrize(
+    ("master_type", "slave_type"),
+    [
+        (OrderType.BUY_LIMIT, OrderType.SELL_STOP),
+        (OrderType.SELL_LIMIT, OrderType.BUY_STOP),
+        (OrderType.BUY_STOP, OrderType.SELL_LIMIT),
+        (OrderType.SELL_STOP, OrderType.BUY_LIMIT),
+    ],
+)
+def test_reversed_pending_enters_the_opposite_trade_at_the_masters_price(
+    master_type: OrderType, slave_type: OrderType
+) -> None:
+    ev = event(E.PENDING_PLACED, order_type=master_type, price=1.09500, sl=1.09000, tp=1.10500)
 
-    command = only_command(run(ev, slave=slave, reverse=True))
+    command = only_command(run(ev, reverse=True))
 
-    # buy limit 50 pips below → sell limit 50 pips above; SL where the master takes profit
+    # it fills when the master's order fills; the slave's SL sits where the master takes profit
     assert (command.order_type, command.price, command.sl, command.tp) == (
-        OrderType.SELL_LIMIT, 1.10500, 1.11500, 1.10000,
+        slave_type, 1.09500, 1.10500, 1.09000,
     )  # fmt: skip
 
 
-def test_reversed_pending_without_a_slave_quote_is_denied() -> None:
-    ev = event(E.PENDING_PLACED, order_type=OrderType.SELL_STOP, price=1.09)
+def test_reversed_pending_in_distance_mode_swaps_the_distances() -> None:
+    ev = event(E.PENDING_PLACED, order_type=OrderType.BUY_LIMIT, price=1.09500, sl=1.09000,
+               tp=1.10500)  # fmt: skip
 
-    outcome = run(ev, reverse=True)
+    command = only_command(
+        run(ev, reverse=True, stops_mode=StopsMode.DISTANCE, pending_offset_points=-20)
+    )
 
-    assert outcome.commands == ()
-    assert outcome.denials[0].rule == "reverse"
+    # measured from the offset price: SL at the master's 100-pip profit distance, TP at its risk
+    assert (command.order_type, command.price, command.sl, command.tp) == (
+        OrderType.SELL_STOP, 1.09480, 1.10480, 1.08980,
+    )  # fmt: skip
 
 
 def test_pending_in_distance_mode_gets_prices_from_the_slave_order_price() -> None:
