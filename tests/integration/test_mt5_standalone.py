@@ -8,6 +8,7 @@ import importlib.util
 import pytest
 
 from copier.mt5sim.profiles import TerminalProfile
+from copier.terminals.base import Terminal
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 from tests.integration.test_mt5_support import RecordingSink
 
@@ -29,6 +30,7 @@ async def test_a_worker_builds_its_simulated_terminal_from_a_profile_and_says_it
         snapshot = await mt5.snapshot()
 
         connected = next(s for s in sink.statuses if s.connected)
+        assert isinstance(mt5, Terminal) and mt5.kind == "mt5"
         assert "simulated" in connected.detail and connected.build.endswith("(simulated)")
         assert [e.seq for e in sink.events[:3]] == [1, 2, 3]
         assert snapshot.account.login == 6001 and "EURUSD" in snapshot.symbols

@@ -207,3 +207,14 @@ def test_every_retcode_and_every_last_error_code_has_words_for_a_trader() -> Non
 
     assert retcodes | ours <= set(RETCODE_TEXT)
     assert error_codes <= set(LAST_ERROR_TEXT)
+
+
+def test_an_mt5_config_that_cannot_work_is_refused_with_every_reason() -> None:
+    from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+
+    with pytest.raises(ValueError) as refused:
+        Mt5Terminal(Mt5Config(path="C:/MT5", login=0, server=" ", poll_ms=0))
+
+    assert "login must be a positive account number" in str(refused.value)
+    assert "server name is empty" in str(refused.value)
+    assert "poll period 0 ms" in str(refused.value)
