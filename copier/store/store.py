@@ -138,10 +138,13 @@ class Store:
         *,
         time_ms: int | None = None,
     ) -> asyncio.Future[None]:
-        """Record who did what (logins, refusals, switches); ``detail`` must be JSON data."""
+        """Record who did what (logins, refusals, switches); ``detail`` must be JSON data.
+        Fire and forget (a failure is logged), or await it."""
         stamp = time_ms if time_ms is not None else self._clock()
         body = dict(detail or {})
-        return self._writer.submit(lambda conn: Journal.audit(conn, stamp, actor, action, body))
+        future = self._writer.submit(lambda conn: Journal.audit(conn, stamp, actor, action, body))
+        future.add_done_callback(_log_failure)
+        return future
 
     def flush(self) -> asyncio.Future[None]:
         """Resolves when everything queued before it is committed."""
