@@ -121,6 +121,12 @@ class CoreSession:
         return self._core.app
 
     @property
+    def core(self) -> Core:
+        if self._core is None:
+            raise RuntimeError("the core is not started")
+        return self._core
+
+    @property
     def started(self) -> bool:
         return self._core is not None
 

@@ -39,6 +39,7 @@ class TrayController(QObject):
         super().__init__(parent)
         self.assets = assets
         self.disconnect_alert_s = disconnect_alert_s
+        self.failed_notice_every_s = FAILED_NOTICE_EVERY_S
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
         self.statuses: dict[str, TerminalStatus] = {}
         self.copying = True
@@ -144,7 +145,7 @@ class TrayController(QObject):
         self._flush_failed(now)
 
     def _flush_failed(self, now: float) -> None:
-        if not self._failed_pending or now - self._last_failed_notice < FAILED_NOTICE_EVERY_S:
+        if not self._failed_pending or now - self._last_failed_notice < self.failed_notice_every_s:
             return
         failed, self._failed_pending = self._failed_pending, []
         self._last_failed_notice = now

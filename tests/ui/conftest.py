@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,6 +57,20 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0, what: str 
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+        await asyncio.sleep(0.02)
+
+
+async def eventually(read: Callable[[], Awaitable[T]], accept: Callable[[T], bool],
+                     timeout: float = 10.0, what: str = "") -> T:
+    """Await ``read()`` again and again until ``accept`` takes its value; return that value."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await read()
+        if accept(value):
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}; last {value!r}")
         await asyncio.sleep(0.02)
 
 
