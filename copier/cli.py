@@ -90,7 +90,7 @@ def _export_log(args: argparse.Namespace) -> int:
     from copier.store.export import export_copies_csv, parse_date
 
     since = parse_date(args.since) if args.since else None
-    until = parse_date(args.until) if args.until else None
+    until = parse_date(args.until, end_of_day=True) if args.until else None
     store = Store.open(args.data_dir)
     try:
         rows = export_copies_csv(store, args.out, since=since, until=until,

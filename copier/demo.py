@@ -36,7 +36,7 @@ from typing import Any
 
 from copier.app import AppConfig, CopierApp
 from copier.domain import Retcode
-from copier.engine.config import Link, LinkRules, LotMode
+from copier.engine.config import Link, LinkRules, LotMode, StopsMode
 from copier.events import CopyExecuted, CopyFailed, CopySent, CopyWasDenied, MasterEventReceived
 from copier.sim.quotes import Market
 from copier.sim.trader import RandomTrader
@@ -199,9 +199,12 @@ def demo_links(hours_end_minute: int) -> list[Link]:
              rules=LinkRules(lot_mode=LotMode.EQUITY_RATIO, lot_value=1.0, auto_match=True,
                              symbol_lot_multipliers={"GER40.m": 0.1, "US30.m": 0.1},
                              slave_magic=101)),
+        # No SL/TP on the netting copy: the one position's stops would close every copy in it
+        # at once (and a slave stop hit before the master's close would be re-opened by that
+        # close's opposite deal); the master's own closes drive it instead.
         Link(0, "demo-master", "demo-netting", name="netting, reverse",
              rules=LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=0.5, reverse=True,
-                             slave_magic=102)),
+                             stops_mode=StopsMode.NONE, slave_magic=102)),
         Link(0, "demo-master", "demo-capped", name="max lot, trading hours",
              rules=LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=1.0, max_lot_per_order=0.3,
                              trading_hours=(start, hours_end_minute or 1440),

@@ -312,6 +312,10 @@ def _count(
         contributors.setdefault(t.slave_symbol, []).append((side, t))
 
 
+def _master_holds(sides: Sequence[LinkSide], master_ticket: int | None, found: _Found) -> bool:
+    return any(master_ticket in found.master_positions(side) for side in sides)
+
+
 def _check_symbol(
     sides: Sequence[LinkSide],
     symbol: str,
@@ -322,15 +326,30 @@ def _check_symbol(
 ) -> None:
     actual = sum(p.side.sign * p.volume for p in positions)
     if not contributions:
-        for position in positions:  # nobody claims it: a copy to adopt, an orphan, or not ours
+        # Nobody claims the volume. The one position's comment is that of whichever deal first
+        # opened it, so on a netting account it cannot tell whose copy it is: ours (TC|) is
+        # unexplained volume, anything else is not ours to judge.
+        ours = [p for p in positions if parse_copy_comment(p.comment) is not None]
+        held = [p for p in ours if _master_holds(sides, parse_copy_comment(p.comment), found)]
+        for position in held:  # a copy of a live master trade the table lost: adopt it
             _judge_copy(sides, position, position.volume, {}, found, is_pending=False)
+        if ours and not held and abs(actual) > _TOLERANCE:
+            ids = tuple(sorted(side.link.id for side in sides))
+            found.mismatches.append(
+                VolumeMismatch(
+                    ids, symbol, ours[0].ticket, 0.0, actual,
+                    f"{symbol}: slave position holds {actual:+g} lots that no open copy "
+                    "accounts for",
+                )
+            )  # fmt: skip
         return
     position_ticket = positions[0].ticket if positions else None
     for side, t in contributions:
         if side is None:
             continue  # another link's contribution: counted, judged with its own master
         if t.master_ticket in found.master_positions(side):
-            if not positions:
+            # Contributions that cancel out leave the account flat: nothing is missing then.
+            if not positions and abs(expected) > _TOLERANCE:
                 found.missing.append(t)
         elif positions:
             found.orphans.append(

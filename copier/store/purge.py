@@ -60,4 +60,4 @@ def purge_accounts(store: Store, prefix: str) -> int:
         conn.execute(delete(AccountRow).where(AccountRow.id.like(pattern, escape="\\")))
         return len(link_ids)
 
-    return store._write(work)
+    return store.write(work)
