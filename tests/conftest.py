@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No test may write into the user's real data folder.
+os.environ["TRADECOPIER_DATA_DIR"] = tempfile.mkdtemp(prefix="tradecopier-tests-")
 
 from hypothesis import settings
 
