@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from copier.app import AppConfig, CopierApp
 from copier.domain import Retcode
@@ -212,34 +212,18 @@ def demo_links(hours_end_minute: int) -> list[Link]:
     ]
 
 
-@dataclass
-class DemoSession:
-    """A built demo: the app, its terminals and the master's trader, not yet running."""
+class SimWorld:
+    """The sim transport's world: in-process simulated terminals on a market the driver moves."""
 
-    app: CopierApp
-    master: SimulatedTerminal
-    slaves: list[SimulatedTerminal]
-    market: DrivenMarket
-    trader: RandomTrader
-    clock: DemoClock
-    report: DemoReport
-    interval_s: float
-    _driver: asyncio.Task[None] | None = None
+    def __init__(self, master: SimulatedTerminal, slaves: list[SimulatedTerminal],
+                 market: DrivenMarket, trader: RandomTrader, interval_s: float) -> None:
+        self.master = master
+        self.slaves = slaves
+        self.market = market
+        self.trader = trader
+        self.interval_s = interval_s
 
-    async def start(self) -> None:
-        await self.app.start()
-
-    def start_trading(self, steps: int | None) -> asyncio.Task[None]:
-        self._driver = asyncio.create_task(self._drive(steps), name="demo master")
-        return self._driver
-
-    async def stop(self) -> None:
-        if self._driver is not None:
-            self._driver.cancel()
-            await asyncio.gather(self._driver, return_exceptions=True)
-        await self.app.stop()
-
-    async def _drive(self, steps: int | None) -> None:
+    async def drive(self, steps: int | None) -> None:
         done = 0
         ticks_per_step = max(1, round(self.interval_s * 1000 / MARKET_DT_MS))
         while steps is None or done < steps:
@@ -250,19 +234,110 @@ class DemoSession:
             self.trader.step()
             done += 1
 
+    def halt(self) -> None:
+        return None  # the master trades only while ``drive`` runs
+
+    async def undelivered_events(self) -> int:
+        return self.master.undelivered_events
+
+    async def duplicated(self) -> int:
+        executions: Counter[str] = Counter()
+        for slave in self.slaves:
+            executions.update(slave.executor.executed_counts())
+        return sum(n - 1 for n in executions.values() if n > 1)
+
+    async def close(self) -> None:
+        return None
+
+
+class DemoWorld(Protocol):
+    """What a transport gives the demo: drives the master's trading and answers the checks from
+    the terminals themselves (``SimWorld`` here, ``Mt5World`` in ``copier.demo_mt5``)."""
+
+    async def drive(self, steps: int | None) -> None: ...
+    def halt(self) -> None: ...
+    async def undelivered_events(self) -> int: ...
+    async def duplicated(self) -> int: ...
+    async def close(self) -> None: ...
+
+
+@dataclass
+class DemoSession:
+    """A built demo: the app, its terminals and the master's trader, not yet running.
+
+    ``world`` is the transport's; left out, it is the sim world made of the session's own
+    simulated terminals, market and trader.
+    """
+
+    app: CopierApp
+    master: Any  # SimulatedTerminal (sim) or Mt5Terminal (mt5): a Terminal either way
+    slaves: list[Any]
+    market: Market
+    trader: RandomTrader
+    clock: DemoClock
+    report: DemoReport
+    interval_s: float
+    world: DemoWorld | None = None
+    _driver: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.world is None:
+            assert isinstance(self.market, DrivenMarket), "the sim world needs a DrivenMarket"
+            self.world = SimWorld(self.master, self.slaves, self.market, self.trader,
+                                  self.interval_s)
+
+    @property
+    def transport_world(self) -> DemoWorld:
+        assert self.world is not None
+        return self.world
+
+    async def start(self) -> None:
+        await self.app.start()
+
+    def start_trading(self, steps: int | None) -> asyncio.Task[None]:
+        self._driver = asyncio.create_task(self.transport_world.drive(steps), name="demo master")
+        return self._driver
+
+    async def stop(self) -> None:
+        self.transport_world.halt()
+        if self._driver is not None:
+            self._driver.cancel()
+            await asyncio.gather(self._driver, return_exceptions=True)
+        try:
+            await self.app.stop()
+        finally:
+            await self.transport_world.close()
+
 
 def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSession:
-    """Assemble the demo app on simulated terminals (the GUI's demo mode uses this too)."""
+    """Assemble the demo app: on simulated terminals for ``sim`` (the GUI's demo mode uses this
+    too), on stand-in MT5 terminals behind worker processes for ``mt5`` with ``simulate``."""
     seed = options.seed if options.seed is not None else int(time.time()) % 100_000
     clock = DemoClock()
     clock.shift_ms = shift_for_midpoint(options.seconds, clock.now_ms() - clock.shift_ms)
     midpoint_minute = round((clock.now_ms() + options.seconds * 500) / 60_000)
     hours_end = midpoint_minute % 1440  # demo-capped stops opening copies at the midpoint
-    market = DrivenMarket(seed)
+    interval_s = 1.0 / max(options.rate, 0.1)
     app = CopierApp(AppConfig(data_dir=options.data_dir, database=database), clock=clock)
     # A new run starts clean: the previous demo's links, tickets, outbox and log rows go;
     # a trader's own accounts in the same database are not touched.
     purge_accounts(app.store, DEMO_PREFIX)
+    if options.transport == "mt5":
+        session = _mt5_session(app, seed, clock, interval_s)
+    else:
+        session = _sim_session(app, seed, clock, interval_s)
+    for terminal in (session.master, *session.slaves):
+        app.add_terminal(terminal)
+    for link in demo_links(hours_end):
+        app.save_link(link)
+    session.report = DemoReport(seed=seed, transport=options.transport,
+                                database=str(app.store.path))
+    app.bus.subscribe(_Collector(session.report))
+    return session
+
+
+def _sim_session(app: CopierApp, seed: int, clock: DemoClock, interval_s: float) -> DemoSession:
+    market = DrivenMarket(seed)
     master = SimulatedTerminal.from_profile(
         "master-mt5", seed=seed, market=market, clock=clock, account_id="demo-master"
     )
@@ -273,26 +348,33 @@ def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSessio
             [("slave-suffix", "demo-suffix"), ("slave-netting", "demo-netting"),
              ("slave-mt5", "demo-capped")], start=1)
     ]
-    for terminal in (master, *slaves):
-        app.add_terminal(terminal)
-    for link in demo_links(hours_end):
-        app.save_link(link)
-    report = DemoReport(seed=seed, transport=options.transport, database=str(app.store.path))
-    app.bus.subscribe(_Collector(report))
     trader = RandomTrader(master.broker, seed=seed)
-    return DemoSession(app, master, slaves, market, trader, clock, report,
-                       interval_s=1.0 / max(options.rate, 0.1))
+    return DemoSession(app, master, slaves, market, trader, clock, DemoReport(seed, "sim"),
+                       interval_s)
+
+
+def _mt5_session(app: CopierApp, seed: int, clock: DemoClock, interval_s: float) -> DemoSession:
+    from copier.demo_mt5 import Mt5World  # spawns nothing until the app starts
+
+    world = Mt5World(seed, interval_s)
+    world.watch(app.bus)
+    return DemoSession(app, world.master_terminal, list(world.slave_terminals), world.market,
+                       world.trader, clock, DemoReport(seed, "mt5"), interval_s, world=world)
 
 
 async def run_demo(options: DemoOptions, progress: Progress = lambda _: None) -> DemoReport:
     """Run the demo headless for ``options.seconds`` and report."""
-    if options.transport != "sim":
+    if options.transport == "mt5" and not options.simulate:
+        from copier.demo_mt5 import REAL_MT5_HINT
+
+        raise SystemExit(REAL_MT5_HINT)
+    if options.transport not in ("sim", "mt5"):
         raise SystemExit(f"transport {options.transport!r} is not available in this build")
     session = build_demo(options)
     report = session.report
     steps = max(1, int(options.seconds * options.rate))
     progress(f"demo: seed {report.seed}, {steps} master actions over {options.seconds:g} s, "
-             f"3 slaves; database {report.database}")
+             f"3 slaves over {options.transport}; database {report.database}")
     await session.start()
     try:
         driver = session.start_trading(steps)
@@ -314,10 +396,11 @@ async def run_demo(options: DemoOptions, progress: Progress = lambda _: None) ->
 async def _settle(session: DemoSession) -> None:
     """Wait until every master event is handled and every command has its result."""
     service = session.app.service
+    world = session.transport_world
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     while time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-        if service.inflight == 0 and not session.master.undelivered_events:
+        if service.inflight == 0 and await world.undelivered_events() == 0:
             await asyncio.sleep(0.3)
             if service.inflight == 0:
                 return
@@ -325,11 +408,9 @@ async def _settle(session: DemoSession) -> None:
 
 async def _check(session: DemoSession, report: DemoReport) -> None:
     service = session.app.service
-    report.lost = service.inflight + session.master.undelivered_events
-    executions: Counter[str] = Counter()
-    for slave in session.slaves:
-        executions.update(slave.executor.executed_counts())
-    report.duplicated = sum(n - 1 for n in executions.values() if n > 1)
+    world = session.transport_world
+    report.lost = service.inflight + await world.undelivered_events()
+    report.duplicated = await world.duplicated()
     await service.refresh_snapshots()
     for slave in session.slaves:
         problems = await service.reconcile_slave(slave.account_id)
