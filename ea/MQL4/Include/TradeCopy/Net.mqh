@@ -1,0 +1,199 @@
+// Net.mqh (MT4) — owns the TCP connection over ws2_32.dll: MT4 has no socket API, so the EA
+// imports Winsock. Non-blocking connect and recv, so OnTimer never waits (protocol §1, §11).
+// The same five functions exist in MQL5/Include/TradeCopy/Net.mqh over the native sockets.
+#property strict
+
+#define TC_INVALID_SOCKET  -1
+#define TC_SOCKET_ERROR    -1
+#define TC_AF_INET         2
+#define TC_SOCK_STREAM     1
+#define TC_IPPROTO_TCP     6
+#define TC_FIONBIO         0x8004667E
+#define TC_WSAEWOULDBLOCK  10035
+#define TC_WSAEINPROGRESS  10036
+#define TC_WSAEALREADY     10037
+#define TC_WSAEISCONN      10056
+
+// The MT4 terminal is a 32-bit process: a SOCKET (UINT_PTR) is 32 bits there, so handles are
+// held as int and INVALID_SOCKET is -1. (A 64-bit build would need long handles: see the MT5
+// Net.mqh, which uses the terminal's own socket handles instead.)
+#import "ws2_32.dll"
+int  WSAStartup(ushort version,uchar &data[]);
+int  WSACleanup();
+int  WSAGetLastError();
+int  socket(int af,int type,int protocol);
+int  connect(int s,uchar &name[],int namelen);
+int  ioctlsocket(int s,uint cmd,uint &argp);
+int  send(int s,uchar &buf[],int len,int flags);
+int  recv(int s,uchar &buf[],int len,int flags);
+int  closesocket(int s);
+int  select(int nfds,int &readfds[],int &writefds[],int &exceptfds[],int &timeout[]);
+uint inet_addr(uchar &cp[]);
+ushort htons(ushort hostshort);
+#import
+
+int  g_net_sock=TC_INVALID_SOCKET;
+bool g_net_started=false;
+int  g_net_error=0;   // last Winsock error, for the chart comment
+
+bool NetStartup()
+  {
+   if(g_net_started)
+      return(true);
+   uchar wsa[512];   // WSADATA is 400 bytes on 32-bit Windows
+   int rc=WSAStartup(0x0202,wsa);
+   g_net_error=rc;
+   g_net_started=(rc==0);
+   return(g_net_started);
+  }
+
+void NetShutdown()
+  {
+   NetClose();
+   if(g_net_started)
+      WSACleanup();
+   g_net_started=false;
+  }
+
+// Starts a non-blocking connect to an IPv4 address ("127.0.0.1"; "localhost" is taken as loopback).
+bool NetOpen(const string host,const int port)
+  {
+   NetClose();
+   if(!NetStartup())
+      return(false);
+   string ip=(host=="localhost") ? "127.0.0.1" : host;
+   uchar ipchars[];
+   StringToCharArray(ip,ipchars,0,WHOLE_ARRAY,CP_ACP);   // keeps the NUL inet_addr needs
+   uint addr=inet_addr(ipchars);
+   if(addr==0xFFFFFFFF)
+     {
+      g_net_error=-1;
+      return(false);
+     }
+   int s=socket(TC_AF_INET,TC_SOCK_STREAM,TC_IPPROTO_TCP);
+   if(s==TC_INVALID_SOCKET)
+     {
+      g_net_error=WSAGetLastError();
+      return(false);
+     }
+   uint nonblocking=1;
+   ioctlsocket(s,TC_FIONBIO,nonblocking);
+   uchar sa[16];
+   ArrayInitialize(sa,0);
+   sa[0]=TC_AF_INET;   // sin_family, little-endian
+   sa[1]=0;
+   sa[2]=(uchar)((port>>8)&0xFF);   // sin_port, network byte order
+   sa[3]=(uchar)(port&0xFF);
+   sa[4]=(uchar)(addr&0xFF);        // inet_addr's result is already in network order
+   sa[5]=(uchar)((addr>>8)&0xFF);
+   sa[6]=(uchar)((addr>>16)&0xFF);
+   sa[7]=(uchar)((addr>>24)&0xFF);
+   if(connect(s,sa,16)==TC_SOCKET_ERROR)
+     {
+      int err=WSAGetLastError();
+      if(err!=TC_WSAEWOULDBLOCK && err!=TC_WSAEINPROGRESS && err!=TC_WSAEALREADY)
+        {
+         g_net_error=err;
+         closesocket(s);
+         return(false);
+        }
+     }
+   g_net_sock=s;
+   return(true);
+  }
+
+// 1 connected, 0 still connecting, -1 refused or failed.
+int NetConnectPoll()
+  {
+   if(g_net_sock==TC_INVALID_SOCKET)
+      return(-1);
+   int rd[2],wr[2],ex[2],tv[2];
+   rd[0]=0;
+   rd[1]=0;
+   wr[0]=1;
+   wr[1]=g_net_sock;
+   ex[0]=1;
+   ex[1]=g_net_sock;
+   tv[0]=0;
+   tv[1]=0;
+   int n=select(0,rd,wr,ex,tv);
+   if(n<0)
+     {
+      g_net_error=WSAGetLastError();
+      return(-1);
+     }
+   if(ex[0]>0)
+     {
+      g_net_error=10061;   // WSAECONNREFUSED: the copier is not listening
+      return(-1);
+     }
+   if(wr[0]>0)
+      return(1);
+   return(0);
+  }
+
+// Sends all of buf[0..len); false when the connection is gone.
+bool NetSend(uchar &buf[],const int len)
+  {
+   if(g_net_sock==TC_INVALID_SOCKET)
+      return(false);
+   int sent=0;
+   int spins=0;
+   uchar chunk[];
+   while(sent<len)
+     {
+      int count=len-sent;
+      ArrayResize(chunk,count);
+      ArrayCopy(chunk,buf,0,sent,count);
+      int n=send(g_net_sock,chunk,count,0);
+      if(n>0)
+        {
+         sent+=n;
+         continue;
+        }
+      int err=WSAGetLastError();
+      if(err!=TC_WSAEWOULDBLOCK || ++spins>2000)
+        {
+         g_net_error=err;
+         return(false);
+        }
+      Sleep(1);   // the socket buffer is full: frames here are small, this is rare and short
+     }
+   return(true);
+  }
+
+// Appends what has arrived to buf; returns bytes read (0: nothing yet), -1 when closed or failed.
+int NetRecv(uchar &buf[])
+  {
+   if(g_net_sock==TC_INVALID_SOCKET)
+      return(-1);
+   uchar chunk[8192];
+   int total=0;
+   while(true)
+     {
+      int n=recv(g_net_sock,chunk,8192,0);
+      if(n>0)
+        {
+         int have=ArraySize(buf);
+         ArrayResize(buf,have+n);
+         ArrayCopy(buf,chunk,have,0,n);
+         total+=n;
+         continue;
+        }
+      if(n==0)
+         return(-1);   // orderly shutdown by the copier
+      int err=WSAGetLastError();
+      if(err==TC_WSAEWOULDBLOCK)
+         return(total);
+      g_net_error=err;
+      return(-1);
+     }
+   return(total);
+  }
+
+void NetClose()
+  {
+   if(g_net_sock!=TC_INVALID_SOCKET)
+      closesocket(g_net_sock);
+   g_net_sock=TC_INVALID_SOCKET;
+  }
