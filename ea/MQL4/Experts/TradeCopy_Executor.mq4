@@ -1,0 +1,541 @@
+// TradeCopy_Executor.mq4 — owns the MT4 slave side: it executes each command the copier sends,
+// at most once per id, and answers every one with a result (docs/protocol.md §6 Commands and
+// results, §14 Executor semantics step for step, as copier/sim/executor.py does).
+#property copyright "TradeCopier"
+#property version   "1.00"
+#property strict
+
+#include <TradeCopy/Json.mqh>
+#include <TradeCopy/Clock.mqh>
+#include <TradeCopy/Net.mqh>
+#include <TradeCopy/Ws.mqh>
+#include <TradeCopy/Session.mqh>
+#include <TradeCopy/Terminal.mqh>
+#include <TradeCopy/Memory.mqh>
+
+input string ApiKey  = "";                         // API key from the copier's Accounts page
+input string BridgeUrl = "ws://127.0.0.1:8080/ea/v1"; // copier address
+input int    TimerMs = 10;                         // how often the connection is served, ms
+
+#define TC_RETRIES        3     // a requote, price change or off quotes: 3 more tries (§14 step 5)
+#define TC_DEFAULT_DEV    20    // points when the command's dev is 0
+#define RC_REQUOTE        10004
+#define RC_DONE           10009
+#define RC_ERROR          10011
+#define RC_INVALID        10013
+#define RC_INVALID_VOLUME 10014
+#define RC_INVALID_STOPS  10016
+#define RC_NO_MONEY       10019
+#define RC_PRICE_CHANGED  10020
+#define RC_PRICE_OFF      10021
+#define RC_NO_CHANGES     10025
+#define RC_TRADE_OFF      10027
+#define RC_INVALID_ORDER  10035
+#define RC_POSITION_GONE  10036
+#define RC_EXPIRED        19001
+#define RC_DEVIATION      19002
+#define RC_DUPLICATE      19003
+
+// MT4 error numbers mapped onto the MT5 codes (§14, last paragraph).
+int MapError(const int err)
+  {
+   switch(err)
+     {
+      case 138:  return(RC_REQUOTE);
+      case 135:  return(RC_PRICE_CHANGED);
+      case 136:  return(RC_PRICE_OFF);
+      case 134:  return(RC_NO_MONEY);
+      case 130:  return(RC_INVALID_STOPS);
+      case 131:  return(RC_INVALID_VOLUME);
+      case 4108: return(RC_INVALID_ORDER);
+      case 4109: return(RC_TRADE_OFF);
+      case 1:    return(RC_NO_CHANGES);
+     }
+   return(RC_ERROR);
+  }
+
+// Errors worth another try with a fresh price: requote, price changed, off quotes, and a busy
+// trade context or server (MT4 allows one trade at a time per terminal).
+bool Retryable(const int err)
+  {
+   return(err==138 || err==135 || err==136 || err==146 || err==137 || err==4);
+  }
+
+string ErrText(const int err)
+  {
+   return("MT4 error "+IntegerToString(err));
+  }
+
+int    Digits4(const string sym) { return((int)MarketInfo(sym,MODE_DIGITS)); }
+double Point4(const string sym)  { return(MarketInfo(sym,MODE_POINT)); }
+string Px(const string sym,const double v) { return(DoubleToString(v,Digits4(sym))); }
+
+// Waits up to 2 s for the terminal's one trade context.
+bool WaitContext()
+  {
+   long until=TcMonoMs()+2000;
+   while(IsTradeContextBusy() && TcMonoMs()<until)
+      Sleep(5);
+   return(!IsTradeContextBusy());
+  }
+
+bool SideIsBuy(const int type)
+  {
+   return(type==OP_BUY || type==OP_BUYLIMIT || type==OP_BUYSTOP);
+  }
+
+// The selected order's result fields.
+string SelectedResult(const TcCommand &c,const int rc,const string msg)
+  {
+   return(ResultFrame(c.id,rc,msg,OrderTicket(),OrderLots(),OrderOpenPrice(),OrderStopLoss(),OrderTakeProfit()));
+  }
+
+//--- own copies (§14 step 4) --------------------------------------------------------------------
+// The leg-th older copy of the command's master ticket on sym, or 0.
+long OwnCopy(const TcCommand &c,const bool orders)
+  {
+   long found[];
+   int n=0;
+   for(int i=0;i<OrdersTotal();i++)
+     {
+      if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES))
+         continue;
+      bool pending=(OrderType()>OP_SELL);
+      if(pending && !orders)
+         continue;
+      if(OrderSymbol()!=c.sym || OrderMagicNumber()!=c.magic || !IsCopyOf(OrderComment(),c.ticket))
+         continue;
+      if(OrderComment()!=c.comment && StringFind(c.comment,OrderComment())!=0)
+         continue;   // MT4 may cut a long comment: a prefix of the command's comment still matches
+      if(WasCreated(OrderTicket()))
+         continue;
+      ArrayResize(found,n+1);
+      found[n++]=OrderTicket();
+     }
+   if(n<=c.leg)
+      return(0);
+   ArraySort(found);
+   return(found[(int)c.leg]);
+  }
+
+string DuplicateOf(const TcCommand &c,const long ticket)
+  {
+   if(!OrderSelect((int)ticket,SELECT_BY_TICKET))
+      return("");
+   return(SelectedResult(c,RC_DUPLICATE,c.sym+": already copied as #"+IntegerToString(ticket)));
+  }
+
+//--- market deals (§14 step 5) ------------------------------------------------------------------
+// Opens at market; returns the ticket (>0) or the MT4 error as a negative number, or
+// -RC_DEVIATION*10 when the price moved past dev (nothing traded).
+int MarketOpen(const TcCommand &c,const int type,const double vol,const double sl,const double tp,
+               string &why)
+  {
+   int dev=(c.dev>0) ? (int)c.dev : TC_DEFAULT_DEV;
+   int err=0;
+   for(int attempt=0;attempt<=TC_RETRIES;attempt++)
+     {
+      if(!WaitContext())
+        {
+         err=146;
+         continue;
+        }
+      RefreshRates();
+      double px=(type==OP_BUY) ? MarketInfo(c.sym,MODE_ASK) : MarketInfo(c.sym,MODE_BID);
+      if(c.dev>0 && c.price>0 && MathAbs(px-c.price)>c.dev*Point4(c.sym)+Point4(c.sym)*1e-6)
+        {
+         why=c.sym+": price "+Px(c.sym,px)+" is more than "+IntegerToString(c.dev)+" points from the master's "+
+             Px(c.sym,c.price)+" — not copied";
+         return(-RC_DEVIATION);
+        }
+      ResetLastError();
+      int t=OrderSend(c.sym,type,vol,NormalizeDouble(px,Digits4(c.sym)),dev,sl,tp,c.comment,(int)c.magic,0,clrNONE);
+      if(t>0)
+         return(t);
+      err=GetLastError();
+      why=c.sym+": "+ErrText(err);
+      if(!Retryable(err))
+         break;
+     }
+   return(-err);
+  }
+
+// Result of a failed market open.
+string OpenFailed(const TcCommand &c,const int code,const string why)
+  {
+   if(code==RC_DEVIATION)
+      return(ResultFrame(c.id,RC_DEVIATION,why,0,0,0,0,0));
+   return(ResultFrame(c.id,MapError(code),why,0,0,0,0,0));
+  }
+
+// A market order for the command, SL/TP with it or set right after (§14 step 6 open).
+string DoMarket(const TcCommand &c,const int type,double vol,const double sl_in,const double tp_in)
+  {
+   double step=MarketInfo(c.sym,MODE_LOTSTEP);
+   double vmin=MarketInfo(c.sym,MODE_MINLOT),vmax=MarketInfo(c.sym,MODE_MAXLOT);
+   vol=RoundVolume(vol,step);
+   if(vol<vmin-1e-9)
+      return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
+                         JsonNumText(vmin)+" — copy skipped",0,0,0,0,0));
+   if(vmax>0 && vol>vmax)
+      vol=vmax;
+   bool later=(c.two_step || c.sl_pts>0 || c.tp_pts>0);
+   TcCommand s=c;
+   s.sl=sl_in;
+   s.tp=tp_in;
+   string why="";
+   int t=MarketOpen(c,type,vol,later ? 0 : sl_in,later ? 0 : tp_in,why);
+   if(t==-130 && !later && (sl_in!=0 || tp_in!=0))
+     {
+      later=true;   // a market-execution broker refuses stops on the order: set them after
+      t=MarketOpen(c,type,vol,0,0,why);
+     }
+   if(t<0)
+      return(OpenFailed(c,-t,why));
+   Created(t);
+   string note="";
+   if(OrderSelect(t,SELECT_BY_TICKET) && later)
+     {
+      double sl,tp;
+      StopsFrom(s,type==OP_BUY,OrderOpenPrice(),Point4(c.sym),Digits4(c.sym),sl,tp);
+      if(sl!=0 || tp!=0)
+        {
+         WaitContext();
+         ResetLastError();
+         if(!OrderModify(t,OrderOpenPrice(),sl,tp,0,clrNONE))
+           {
+            int err=GetLastError();
+            if(err!=1)
+               note="; SL/TP not set: "+ErrText(err);
+           }
+        }
+     }
+   if(!OrderSelect(t,SELECT_BY_TICKET))
+      return(ResultFrame(c.id,RC_DONE,c.sym+": opened #"+IntegerToString(t)+note,t,vol,0,0,0));
+   return(SelectedResult(c,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(OrderLots())+" at "+
+                         Px(c.sym,OrderOpenPrice())+" → #"+IntegerToString(t)+note));
+  }
+
+// The remainder MT4 made of a partly closed ticket ("from #<ticket>"), or 0.
+long Remainder(const long ticket)
+  {
+   string want="from #"+IntegerToString(ticket);
+   for(int i=0;i<OrdersTotal();i++)
+      if(OrderSelect(i,SELECT_BY_POS,MODE_TRADES) && StringFind(OrderComment(),want)>=0)
+         return(OrderTicket());
+   return(0);
+  }
+
+// Closes vol (0: all) of position ticket with retries (§14 step 6 close).
+string DoClose(const TcCommand &c,const long ticket,const double want_vol)
+  {
+   if(!OrderSelect((int)ticket,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()>OP_SELL)
+      return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(ticket)+" is no longer open",
+                         ticket,0,0,0,0));
+   double have=OrderLots();
+   int type=OrderType();
+   double vol=have;
+   if(want_vol>0 && want_vol<have-1e-9)
+     {
+      vol=MathMin(RoundVolume(want_vol,MarketInfo(c.sym,MODE_LOTSTEP)),have);
+      if(vol<=1e-9)
+         return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": close volume "+JsonNumText(want_vol)+
+                            " rounds to 0 at step "+JsonNumText(MarketInfo(c.sym,MODE_LOTSTEP)),ticket,0,0,0,0));
+     }
+   int dev=(c.dev>0) ? (int)c.dev : TC_DEFAULT_DEV;
+   int err=0;
+   for(int attempt=0;attempt<=TC_RETRIES;attempt++)
+     {
+      if(!WaitContext())
+        {
+         err=146;
+         continue;
+        }
+      RefreshRates();
+      double px=(type==OP_BUY) ? MarketInfo(c.sym,MODE_BID) : MarketInfo(c.sym,MODE_ASK);
+      if(c.dev>0 && c.price>0 && MathAbs(px-c.price)>c.dev*Point4(c.sym)+Point4(c.sym)*1e-6)
+         return(ResultFrame(c.id,RC_DEVIATION,c.sym+": price "+Px(c.sym,px)+" is more than "+
+                            IntegerToString(c.dev)+" points from "+Px(c.sym,c.price)+" — not closed",ticket,0,0,0,0));
+      ResetLastError();
+      if(OrderClose((int)ticket,vol,NormalizeDouble(px,Digits4(c.sym)),dev,clrNONE))
+        {
+         double at=px;
+         if(OrderSelect((int)ticket,SELECT_BY_TICKET))
+            at=OrderClosePrice();
+         long rest=(vol<have-1e-9) ? Remainder(ticket) : ticket;
+         string text=c.sym+": closed "+JsonNumText(vol)+" of #"+IntegerToString(ticket)+" at "+Px(c.sym,at);
+         if(rest!=ticket && rest>0)
+           {
+            text=text+"; the rest is now #"+IntegerToString(rest);
+            Created(rest);
+           }
+         return(ResultFrame(c.id,RC_DONE,text,rest,vol,at,0,0));
+        }
+      err=GetLastError();
+      if(!Retryable(err))
+         break;
+     }
+   return(ResultFrame(c.id,MapError(err),c.sym+": close of #"+IntegerToString(ticket)+" failed: "+ErrText(err),
+                      ticket,0,0,0,0));
+  }
+
+//--- per kind (§14 step 6) ----------------------------------------------------------------------
+string DoOpen(const TcCommand &c)
+  {
+   long own=OwnCopy(c,false);
+   if(own>0)
+      return(DuplicateOf(c,own));
+   int type=TcTypeCode(c.type);
+   if(type!=OP_BUY && type!=OP_SELL)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": open needs type buy or sell, got "+c.type,0,0,0,0,0));
+   return(DoMarket(c,type,c.vol,c.sl,c.tp));
+  }
+
+string DoCloseCmd(const TcCommand &c)
+  {
+   if(c.slave_ticket<=0)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given, so no position to close",0,0,0,0,0));
+   return(DoClose(c,c.slave_ticket,c.vol));
+  }
+
+string DoModify(const TcCommand &c)
+  {
+   long t=c.slave_ticket;
+   if(t<=0)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given, so no position to modify",0,0,0,0,0));
+   if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()>OP_SELL)
+      return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(t)+" is no longer open",t,0,0,0,0));
+   double sl,tp;
+   StopsFrom(c,OrderType()==OP_BUY,OrderOpenPrice(),Point4(c.sym),Digits4(c.sym),sl,tp);
+   WaitContext();
+   ResetLastError();
+   if(!OrderModify((int)t,OrderOpenPrice(),sl,tp,0,clrNONE))
+     {
+      int err=GetLastError();
+      if(err!=1)
+         return(ResultFrame(c.id,MapError(err),c.sym+": SL/TP of #"+IntegerToString(t)+" not set: "+ErrText(err),
+                            t,0,0,0,0));
+     }
+   OrderSelect((int)t,SELECT_BY_TICKET);
+   return(ResultFrame(c.id,RC_DONE,c.sym+": #"+IntegerToString(t)+" SL "+Px(c.sym,sl)+" TP "+Px(c.sym,tp),
+                      t,0,0,OrderStopLoss(),OrderTakeProfit()));
+  }
+
+string DoPlacePending(const TcCommand &c)
+  {
+   long own=OwnCopy(c,true);
+   if(own>0)
+      return(DuplicateOf(c,own));
+   int type=TcTypeCode(c.type);
+   if(type<OP_BUYLIMIT || type>OP_SELLSTOP)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": not a pending order type: "+c.type,0,0,0,0,0));
+   double vol=RoundVolume(c.vol,MarketInfo(c.sym,MODE_LOTSTEP));
+   if(vol<MarketInfo(c.sym,MODE_MINLOT)-1e-9)
+      return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
+                         JsonNumText(MarketInfo(c.sym,MODE_MINLOT))+" — copy skipped",0,0,0,0,0));
+   double price=NormalizeDouble(c.price,Digits4(c.sym));
+   double sl,tp;
+   StopsFrom(c,SideIsBuy(type),price,Point4(c.sym),Digits4(c.sym),sl,tp);
+   int err=0;
+   for(int attempt=0;attempt<=TC_RETRIES;attempt++)
+     {
+      WaitContext();
+      ResetLastError();
+      int t=OrderSend(c.sym,type,vol,price,0,sl,tp,c.comment,(int)c.magic,0,clrNONE);
+      if(t>0)
+        {
+         Created(t);
+         return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+
+                            " → #"+IntegerToString(t),t,vol,price,sl,tp));
+        }
+      err=GetLastError();
+      if(!Retryable(err))
+         break;
+     }
+   return(ResultFrame(c.id,MapError(err),c.sym+": pending order not placed: "+ErrText(err),0,0,0,0,0));
+  }
+
+string DoModifyPending(const TcCommand &c)
+  {
+   long t=c.slave_ticket;
+   if(t<=0 || !OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()<=OP_SELL)
+     {
+      if(t>0 && OrderSelect((int)t,SELECT_BY_TICKET) && OrderType()<=OP_SELL)
+         return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": order #"+IntegerToString(t)+
+                            " has already filled on this account; the change is not applied",t,0,0,0,0));
+      return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+" is no longer pending",t,0,0,0,0));
+     }
+   double price=(c.price>0) ? NormalizeDouble(c.price,Digits4(c.sym)) : OrderOpenPrice();
+   double sl,tp;
+   StopsFrom(c,SideIsBuy(OrderType()),price,Point4(c.sym),Digits4(c.sym),sl,tp);
+   WaitContext();
+   ResetLastError();
+   if(!OrderModify((int)t,price,sl,tp,OrderExpiration(),clrNONE))
+     {
+      int err=GetLastError();
+      if(err!=1)
+         return(ResultFrame(c.id,MapError(err),c.sym+": order #"+IntegerToString(t)+" not changed: "+ErrText(err),
+                            t,0,0,0,0));
+     }
+   OrderSelect((int)t,SELECT_BY_TICKET);
+   return(SelectedResult(c,RC_DONE,c.sym+": order #"+IntegerToString(t)+" at "+Px(c.sym,price)));
+  }
+
+string DoDeletePending(const TcCommand &c)
+  {
+   long t=c.slave_ticket;
+   if(t<=0)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave order to delete",0,0,0,0,0));
+   if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0)
+      return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" already gone",t,0,0,0,0));
+   if(OrderType()<=OP_SELL)
+     {
+      TcCommand all=c;
+      all.dev=0;   // the copy filled: close what it became, whatever the price
+      all.price=0;
+      return(DoClose(all,t,0));
+     }
+   WaitContext();
+   ResetLastError();
+   if(!OrderDelete((int)t,clrNONE))
+     {
+      int err=GetLastError();
+      return(ResultFrame(c.id,MapError(err),c.sym+": order #"+IntegerToString(t)+" not deleted: "+ErrText(err),
+                         t,0,0,0,0));
+     }
+   return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" deleted",t,0,0,0,0));
+  }
+
+string DoFillPending(const TcCommand &c)
+  {
+   long t=c.slave_ticket;
+   int side=SideIsBuy(TcTypeCode(c.type)) ? OP_BUY : OP_SELL;
+   double vol=c.vol,sl=c.sl,tp=c.tp;
+   if(t>0 && OrderSelect((int)t,SELECT_BY_TICKET) && OrderCloseTime()==0)
+     {
+      if(OrderType()<=OP_SELL)
+         return(SelectedResult(c,RC_DONE,c.sym+": order #"+IntegerToString(t)+" had filled here already"));
+      if(vol==0)
+         vol=OrderLots();
+      if(sl==0)
+         sl=OrderStopLoss();
+      if(tp==0)
+         tp=OrderTakeProfit();
+      WaitContext();
+      ResetLastError();
+      if(!OrderDelete((int)t,clrNONE))
+        {
+         int err=GetLastError();
+         if(OrderSelect((int)t,SELECT_BY_TICKET) && OrderType()<=OP_SELL)
+            return(SelectedResult(c,RC_DONE,c.sym+": order #"+IntegerToString(t)+" filled while being replaced"));
+         return(ResultFrame(c.id,MapError(err),c.sym+": order #"+IntegerToString(t)+" not deleted: "+ErrText(err),
+                            t,0,0,0,0));
+        }
+     }
+   else
+     {
+      long own=OwnCopy(c,false);
+      if(own>0)
+         return(DuplicateOf(c,own));
+     }
+   TcCommand m=c;
+   m.type=(side==OP_BUY) ? "buy" : "sell";
+   return(DoMarket(m,side,vol,sl,tp));
+  }
+
+// §14: id memory, expiry, symbol, then the kind's steps; remember, then send.
+string Execute(TcCommand &c)
+  {
+   if(c.expires>0 && TcNowMs()>c.expires)
+      return(ResultFrame(c.id,RC_EXPIRED,c.sym+": signal "+IntegerToString(TcNowMs()-c.expires)+
+                         " ms past its max age — skipped",0,0,0,0,0));
+   if(!SymbolSelect(c.sym,true) || MarketInfo(c.sym,MODE_POINT)<=0)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": symbol not offered by this broker",0,0,0,0,0));
+   if(c.kind=="open")
+      return(DoOpen(c));
+   if(c.kind=="close")
+      return(DoCloseCmd(c));
+   if(c.kind=="modify")
+      return(DoModify(c));
+   if(c.kind=="place_pending")
+      return(DoPlacePending(c));
+   if(c.kind=="modify_pending")
+      return(DoModifyPending(c));
+   if(c.kind=="delete_pending")
+      return(DoDeletePending(c));
+   if(c.kind=="fill_pending")
+      return(DoFillPending(c));
+   return(ResultFrame(c.id,RC_INVALID,"unknown command kind "+c.kind,0,0,0,0,0));
+  }
+
+//--- session callbacks ------------------------------------------------------------------------
+string TcBuildHello()
+  {
+   return(TcHelloFrame(ApiKey,"executor"));
+  }
+
+void TcOnWelcome(JsonObj &welcome)
+  {
+   TcSnapshot(0,true);
+  }
+
+void TcOnMessage(const string t,JsonObj &o)
+  {
+   if(t=="command")
+     {
+      TcCommand c;
+      ReadCommand(o,c);
+      string result=MemRecall(c.id);
+      if(result=="")
+        {
+         result=Execute(c);
+         MemRemember(c.id,result);
+        }
+      TcSend(result);
+     }
+   else if(t=="snapshot_request")
+      TcSnapshot(JsonLong(o,"sid",0),JsonBool(o,"symbols",true));
+  }
+
+void TcOnSessionEnd()
+  {
+  }
+
+int OnInit()
+  {
+   if(StringLen(ApiKey)==0)
+     {
+      Alert("TradeCopy Executor: enter the API key shown in the copier's Accounts page");
+      return(INIT_PARAMETERS_INCORRECT);
+     }
+   if(!IsDllsAllowed())
+     {
+      Alert("TradeCopy Executor: allow DLL imports (Tools > Options > Expert Advisors), then attach the EA again");
+      return(INIT_FAILED);
+     }
+   MemLoad("TradeCopy_"+IntegerToString(AccountInfoInteger(ACCOUNT_LOGIN))+"_executor.dat");
+   TcSessionInit(BridgeUrl,"executor");
+   if(!EventSetMillisecondTimer(MathMax(1,TimerMs)))
+      EventSetTimer(1);
+   return(INIT_SUCCEEDED);
+  }
+
+void OnDeinit(const int reason)
+  {
+   EventKillTimer();
+   TcSessionStop("EA stopped");
+   NetShutdown();
+   Comment("");
+  }
+
+void OnTimer()
+  {
+   TcSessionPoll();
+   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,
+           (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn AutoTrading on and tick 'Allow live trading'"));
+  }
+
+void OnTick()
+  {
+   TcSessionPoll();
+  }
