@@ -234,6 +234,9 @@ class SimWorld:
             self.trader.step()
             done += 1
 
+    async def ready(self) -> None:
+        return None  # in-process terminals are connected once started
+
     def halt(self) -> None:
         return None  # the master trades only while ``drive`` runs
 
@@ -254,6 +257,7 @@ class DemoWorld(Protocol):
     """What a transport gives the demo: drives the master's trading and answers the checks from
     the terminals themselves (``SimWorld`` here, ``Mt5World`` in ``copier.demo_mt5``)."""
 
+    async def ready(self) -> None: ...
     async def drive(self, steps: int | None) -> None: ...
     def halt(self) -> None: ...
     async def undelivered_events(self) -> int: ...
@@ -292,7 +296,11 @@ class DemoSession:
         return self.world
 
     async def start(self) -> None:
+        """Start the copier and wait until every terminal answers, so no copy is skipped for
+        want of a slave's first snapshot."""
         await self.app.start()
+        await self.transport_world.ready()
+        await self.app.service.refresh_snapshots()
 
     def start_trading(self, steps: int | None) -> asyncio.Task[None]:
         self._driver = asyncio.create_task(self.transport_world.drive(steps), name="demo master")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,11 +42,13 @@ from copier.terminals.mt5.protocol import Baseline
 
 REAL_MT5_HINT = (
     "the demo drives MT5 only through the stand-in (--transport mt5 --simulate); real MT5 "
-    "terminals are configured as accounts in the app (Accounts → Add MT5 terminal), not in the demo"
+    "terminals are configured as accounts in the app (Accounts → \"Add MT5 (direct)…\"), "
+    "not in the demo"
 )
 DEMO_SERVER = "TradeCopier-Demo"
 FAR_FUTURE_S = 4_102_444_800  # 2100-01-01: "all history" for history_*_get
 SETTLE_POLL_S = 0.05
+CONNECT_TIMEOUT_S = 30.0  # spawning four workers takes seconds on a busy machine
 _OPENING = (CommandKind.OPEN, CommandKind.PLACE_PENDING, CommandKind.FILL_PENDING)
 _PENDING_TYPES = range(2, 6)  # ORDER_TYPE_BUY_LIMIT … ORDER_TYPE_SELL_STOP
 
@@ -161,6 +164,17 @@ class Mt5World:
             if command.kind is CommandKind.PLACE_PENDING:
                 self._pending_ids[(command.slave_id, command.magic, command.comment)].add(
                     command.id)
+
+    async def ready(self) -> None:
+        """Wait until every worker has connected to its terminal."""
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S
+        accounts = (self.master, *self.slaves)
+        while not all(a.adapter.connected for a in accounts):
+            if time.monotonic() > deadline:
+                waiting = ", ".join(a.account_id for a in accounts if not a.adapter.connected)
+                raise SystemExit(f"demo: MT5 workers for {waiting} did not connect within "
+                                 f"{CONNECT_TIMEOUT_S:.0f} s")
+            await asyncio.sleep(SETTLE_POLL_S)
 
     async def drive(self, steps: int | None) -> None:
         """Let the master trade ``steps`` actions (None: until cancelled)."""
