@@ -2,9 +2,9 @@
 
 from copier.bridge.auth import (
     AuthRefusal,
-    CallbackKeyVerifier,
     KeyVerifier,
     MemoryKeyVerifier,
+    StoreKeyVerifier,
     account_id_for,
 )
 from copier.bridge.config import BridgeConfig, BridgeConfigError
@@ -20,7 +20,6 @@ __all__ = [
     "BridgeConfig",
     "BridgeConfigError",
     "BridgeServer",
-    "CallbackKeyVerifier",
     "CloseCode",
     "EaTerminal",
     "KeyVerifier",
@@ -28,6 +27,7 @@ __all__ = [
     "MsgType",
     "Role",
     "SessionInfo",
+    "StoreKeyVerifier",
     "TerminalUnavailable",
     "account_id_for",
 ]

@@ -1,9 +1,9 @@
 """Who may open an EA session: the key-verification hook and an in-memory key book.
 
 The bridge asks a ``KeyVerifier`` whether a hello's API key opens the account it names
-(login + server). The store's API keys plug in through ``CallbackKeyVerifier``; tests and the
-demo use ``MemoryKeyVerifier``. Verification runs in a worker thread because real key hashing
-(scrypt, PBKDF2) is deliberately slow and must not stall the event loop.
+(login + server). The store's API keys plug in through ``StoreKeyVerifier``; tests and
+benchmarks may use ``MemoryKeyVerifier``. Verification runs in a worker thread because real
+key hashing (scrypt, PBKDF2) is deliberately slow and must not stall the event loop.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,31 +43,70 @@ def _bad_key(login: int, server: str) -> AuthRefusal:
     return AuthRefusal(CloseCode.BAD_KEY, f"API key not valid for account {login}@{server}")
 
 
-class CallbackKeyVerifier:
-    """Adapts a store that answers ``verify_api_key(key, account_id) -> bool``.
+class KeyCheckLike(Protocol):
+    @property
+    def ok(self) -> bool: ...
 
-    ``account_for(login, server)`` returns the account id the copier knows for that login and
-    server, or None. A yes/no store cannot tell a wrong key from another account's key, so both
-    are refused as a bad key.
-    """
+    @property
+    def status(self) -> str: ...
 
-    def __init__(
-        self,
-        verify_api_key: Callable[[str, str], bool],
-        account_for: Callable[[int, str], str | None],
-    ) -> None:
-        self._verify_api_key = verify_api_key
-        self._account_for = account_for
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def account_id(self) -> str | None: ...
+
+
+class AccountLike(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def login(self) -> int: ...
+
+    @property
+    def server(self) -> str: ...
+
+    @property
+    def enabled(self) -> bool: ...
+
+
+class KeyStore(Protocol):
+    """What ``copier.store.Store`` offers for checking keys."""
+
+    def load_accounts(self) -> Sequence[AccountLike]: ...
+
+    def check_api_key(self, key: str, account_id: str) -> KeyCheckLike: ...
+
+
+class StoreKeyVerifier:
+    """Keys from the copier's store: the account is found by login + server among the configured
+    accounts, and the store says why a key is refused (unknown, expired, revoked, another
+    account's). Runs in a worker thread, like every verifier (see ``BridgeServer``)."""
+
+    def __init__(self, store: KeyStore) -> None:
+        self._store = store
 
     def verify(self, key: str, login: int, server: str) -> str | AuthRefusal:
-        account_id = self._account_for(login, server)
-        if account_id is None:
+        accounts = self._store.load_accounts()
+        account = next((a for a in accounts if a.login == login and a.server == server), None)
+        if account is None:
             return AuthRefusal(
                 CloseCode.BAD_KEY, f"account {login}@{server} is not set up in the copier"
             )
-        if not self._verify_api_key(key, account_id):
-            return _bad_key(login, server)
-        return account_id
+        if not account.enabled:
+            return AuthRefusal(CloseCode.BAD_KEY, f"account {login}@{server} is disabled")
+        check = self._store.check_api_key(key, account.id)
+        if check.ok:
+            return account.id
+        if check.status == "wrong_account":
+            other = next((a for a in accounts if a.id == check.account_id), None)
+            owner = f"{other.login}@{other.server}" if other else "another account"
+            return AuthRefusal(
+                CloseCode.ACCOUNT_MISMATCH,
+                f"API key belongs to {owner}, not {login}@{server}",
+            )
+        return AuthRefusal(CloseCode.BAD_KEY, check.reason)
 
 
 @dataclass(frozen=True, slots=True)

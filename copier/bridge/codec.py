@@ -37,6 +37,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+# One decoder for every frame: ``json.loads`` with options would build a new one per call.
+_parse = json.JSONDecoder(parse_constant=_reject_constant).decode
+
+
 def _check_int(value: Any, where: str) -> int:
     if type(value) is not int:
         text = f"{where} must be a whole number, got {_show(value)}"
@@ -84,7 +88,7 @@ def _enum_check(enum: type[StrEnum]) -> Check:
 
 
 def _items_check(item_cls: type) -> Check:
-    fields = _compile(item_cls)
+    build = _builder(item_cls)
 
     def check(value: Any, where: str) -> tuple[Any, ...]:
         if type(value) is not list:
@@ -93,7 +97,7 @@ def _items_check(item_cls: type) -> Check:
         for index, item in enumerate(value):
             if type(item) is not dict:
                 raise FrameError(ErrorCode.WRONG_TYPE, f"{where}[{index}] must be an object")
-            out.append(_build(item_cls, fields, item, f"{where}[{index}]"))
+            out.append(build(item, f"{where}[{index}]"))
         return tuple(out)
 
     return check
@@ -106,37 +110,73 @@ _SCALAR_CHECKS: dict[Any, Check] = {
     bool: _check_bool,
 }
 
-FieldChecks = tuple[tuple[str, bool, Check], ...]  # (wire name, required, check)
+# The value kinds the generated code accepts without calling the checker (bools are not ints:
+# ``type(v) is int`` is false for True). ``v - v == 0.0`` is false for infinities and NaN.
+_FAST_GUARDS = {
+    int: "type({v}) is int",
+    float: "type({v}) is float and {v} - {v} == 0.0",
+    str: "type({v}) is str",
+    bool: "type({v}) is bool",
+}
+
+Builder = Callable[[dict[str, Any], str], Any]
 
 
-def _compile(cls: type) -> FieldChecks:
-    hints = typing.get_type_hints(cls)
-    compiled = []
-    for f in dataclasses.fields(cls):
-        hint = hints[f.name]
-        if hint in _SCALAR_CHECKS:
-            check = _SCALAR_CHECKS[hint]
-        elif isinstance(hint, type) and issubclass(hint, StrEnum):
-            check = _enum_check(hint)
-        elif typing.get_origin(hint) is tuple:
-            check = _items_check(typing.get_args(hint)[0])
-        else:
-            raise TypeError(f"{cls.__name__}.{f.name}: unsupported wire type {hint}")
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        compiled.append((f.name, required, check))
-    return tuple(compiled)
+def _slow(name: str, required: bool, default: Any, check: Check) -> Check:
+    """The full path for one field: absent (default or MISSING_FIELD), converted, or refused."""
 
-
-def _build(cls: type, fields: FieldChecks, data: dict[str, Any], where: str) -> Any:
-    values = {}
-    for name, required, check in fields:
-        value = data.get(name, _MISSING)
+    def slow(value: Any, where: str) -> Any:
         if value is _MISSING:
             if required:
                 raise FrameError(ErrorCode.MISSING_FIELD, f"{where}: missing field '{name}'")
-            continue
-        values[name] = check(value, f"{where}.{name}")
-    return cls(**values)
+            return default
+        return check(value, f"{where}.{name}")
+
+    return slow
+
+
+def _builder(cls: type) -> Builder:
+    """Generate ``build(data, where) -> cls`` as straight-line code: well-formed values pass one
+    type test each; anything else goes to the field's checker, which converts or refuses it with
+    the reason. Measured: about twice as fast as a loop over the fields."""
+    hints = typing.get_type_hints(cls)
+    scope: dict[str, Any] = {"cls": cls}
+    lines = ["def build(d, where):"]
+    names = []
+    for i, f in enumerate(dataclasses.fields(cls)):
+        hint, v = hints[f.name], f"v{i}"
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        default = () if f.default_factory is not dataclasses.MISSING else f.default
+        # An absent optional field reads as its default, which passes the fast test below.
+        scope[f"d{i}"] = _MISSING if required else default
+        if hint in _SCALAR_CHECKS:
+            check = _SCALAR_CHECKS[hint]
+            lines += [
+                f"    {v} = d.get({f.name!r}, d{i})",
+                f"    if not ({_FAST_GUARDS[hint].format(v=v)}): {v} = s{i}({v}, where)",
+            ]
+        elif isinstance(hint, type) and issubclass(hint, StrEnum):
+            check = _enum_check(hint)
+            scope[f"m{i}"] = {member.value: member for member in hint}
+            lines += [
+                f"    r{i} = d.get({f.name!r}, d{i})",
+                f"    {v} = m{i}.get(r{i}) if type(r{i}) is str else None",
+                f"    if {v} is None: {v} = s{i}(r{i}, where)",
+            ]
+        elif typing.get_origin(hint) is tuple:
+            check = _items_check(typing.get_args(hint)[0])
+            lines += [
+                f"    {v} = d.get({f.name!r}, d{i})",
+                f"    if {v} is not d{i}: {v} = s{i}({v}, where)",
+            ]
+        else:
+            raise TypeError(f"{cls.__name__}.{f.name}: unsupported wire type {hint}")
+        scope[f"s{i}"] = _slow(f.name, required, default, check)
+        names.append(v)
+    lines.append(f"    return cls({', '.join(names)})")
+    exec("\n".join(lines), scope)  # the code comes from our own schemas, never from a frame
+    build: Builder = scope["build"]
+    return build
 
 
 def _show(value: Any) -> str:
@@ -145,9 +185,7 @@ def _show(value: Any) -> str:
     return kind or (text[:40] if text else type(value).__name__)
 
 
-_SCHEMAS: dict[str, tuple[type[Message], FieldChecks]] = {
-    cls.TYPE.value: (cls, _compile(cls)) for cls in MESSAGE_CLASSES
-}
+_BUILDERS: dict[str, Builder] = {cls.TYPE.value: _builder(cls) for cls in MESSAGE_CLASSES}
 
 
 def _ref(frame_type: str, data: dict[str, Any]) -> str:
@@ -163,7 +201,7 @@ def _ref(frame_type: str, data: dict[str, Any]) -> str:
 def parse_object(text: str | bytes) -> dict[str, Any]:
     """JSON text → object, refusing anything that is not one JSON object."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = _parse(text if isinstance(text, str) else text.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise FrameError(ErrorCode.MALFORMED, f"frame is not valid JSON ({_short(exc)})") from None
     if type(data) is not dict:
@@ -175,12 +213,11 @@ def decode_object(data: dict[str, Any]) -> Message:
     frame_type = data.get("t")
     if type(frame_type) is not str:
         raise FrameError(ErrorCode.MALFORMED, "frame has no message type 't'")
-    schema = _SCHEMAS.get(frame_type)
-    if schema is None:
+    build = _BUILDERS.get(frame_type)
+    if build is None:
         raise FrameError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {frame_type[:40]!r}")
-    cls, fields = schema
     try:
-        message: Message = _build(cls, fields, data, frame_type)
+        message: Message = build(data, frame_type)
     except FrameError as exc:
         exc.ref = _ref(frame_type, data)
         raise

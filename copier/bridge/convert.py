@@ -5,6 +5,7 @@ On the wire a missing ticket is 0 (MetaTrader tickets are positive); in the doma
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 
 from copier.bridge.protocol import (
@@ -95,6 +96,33 @@ def command_to_wire(command: Command) -> CommandMsg:
         created=command.created_ms,
         expires=command.expires_ms,
     )
+
+
+def encode_command(command: Command) -> str:
+    """The ``command`` frame for a domain Command, written directly: it is on every copy's path,
+    and this is several times faster than building the message and serialising it generically
+    (tests hold both to the same output)."""
+    c = command
+    return (
+        f'{{"t":"command","id":{_text(c.id)},"kind":"{c.kind.value}","link":{c.link_id:d},'
+        f'"ticket":{c.master_ticket:d},"sym":{_text(c.symbol)},"type":"{c.order_type.value}",'
+        f'"vol":{_number(c.volume)},"price":{_number(c.price)},"sl":{_number(c.sl)},'
+        f'"tp":{_number(c.tp)},"slave_ticket":{c.slave_ticket or 0:d},"magic":{c.magic:d},'
+        f'"comment":{_text(c.comment)},"dev":{c.max_deviation_points:d},'
+        f'"sl_pts":{c.sl_distance_points:d},"tp_pts":{c.tp_distance_points:d},'
+        f'"two_step":{"true" if c.two_step_stops else "false"},"seq":{c.master_seq:d},'
+        f'"leg":{c.leg:d},"created":{c.created_ms:d},"expires":{c.expires_ms:d}}}'
+    )
+
+
+_text = json.encoder.encode_basestring  # quotes and escapes as the codec's encoder does
+
+
+def _number(value: float) -> str:
+    text = float.__repr__(float(value))  # what the json module writes for a float
+    if text in ("nan", "inf", "-inf"):
+        raise ValueError(f"{value} cannot be sent: JSON has no such number")
+    return text
 
 
 def command_from_wire(msg: CommandMsg, slave_id: str) -> Command:

@@ -254,7 +254,7 @@ class BridgeServer:
         cfg = self.config
         while True:
             await asyncio.sleep(cfg.heartbeat_tick_s)
-            now = time.monotonic()
+            now = time.perf_counter()
             for session in list(self._sessions):
                 if session.closing:
                     continue

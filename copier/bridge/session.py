@@ -81,9 +81,8 @@ class Session:
         self.clock_ms = clock_ms
         self.address = _address(ws)
         self.since_ms = clock_ms()
-        self.welcomed_at = time.monotonic()
-        now = time.monotonic()
-        self.last_rx = now
+        now = time.perf_counter()
+        self.last_rx = now  # perf_counter seconds when the last frame arrived (any type)
         self.last_rx_ms = self.since_ms
         self.last_ping = now
         self.rtt_ms: float | None = None
@@ -131,7 +130,7 @@ class Session:
         self._pings[self._ping_id] = time.perf_counter()
         if len(self._pings) > 8:  # unanswered pings: keep the newest only
             del self._pings[min(self._pings)]
-        self.last_ping = time.monotonic()
+        self.last_ping = time.perf_counter()
         self.send_message(Ping(id=self._ping_id, ts=self.clock_ms()))
 
     async def probe(self, timeout_s: float) -> bool:
@@ -168,7 +167,7 @@ class Session:
             async for raw in self.ws:
                 if self.closing:
                     continue  # drained, so the EA's close frame is read and the close completes
-                now = time.monotonic()
+                now = time.perf_counter()
                 self.last_rx = now
                 self._heard.set()
                 if not self._bucket.take(now):

@@ -18,10 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from copier.bridge.codec import encode
 from copier.bridge.convert import (
     account_from_hello,
-    command_to_wire,
+    encode_command,
     event_to_domain,
     result_to_domain,
     snapshot_to_domain,
@@ -129,7 +128,7 @@ class EaTerminal:
             return
         if command.id in self._inflight:
             return  # written already, and written again on every executor reconnect
-        frame = encode(command_to_wire(command))
+        frame = encode_command(command)
         self._inflight[command.id] = frame
         executor = self._sessions.get(Role.EXECUTOR)
         if executor is not None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
-from copier.bridge.auth import AuthRefusal, CallbackKeyVerifier, MemoryKeyVerifier, account_id_for
+from copier.bridge.auth import AuthRefusal, MemoryKeyVerifier, StoreKeyVerifier
 from copier.bridge.protocol import CloseCode
+from copier.domain import Platform
+from copier.store import Store
+from copier.store.catalog import AccountRecord
 
 ACCOUNT = "mt4:1001@Demo-A"
 
@@ -78,21 +82,48 @@ def test_the_key_itself_is_never_kept_only_a_salted_hash() -> None:
     assert key.split(".")[2].encode() not in held
 
 
-def test_the_store_adapter_finds_the_account_by_login_and_server_and_asks_the_store() -> None:
-    asked: list[tuple[str, str]] = []
+def test_the_store_verifier_finds_the_account_by_login_and_server(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        key = store.create_api_key(ACCOUNT_ID)
 
-    def verify_api_key(key: str, account_id: str) -> bool:
-        asked.append((key, account_id))
-        return key == "good"
+        assert StoreKeyVerifier(store).verify(key, 1001, "Demo-A") == ACCOUNT_ID
 
-    def account_for(login: int, server: str) -> str | None:
-        return account_id_for("mt5", login, server) if login == 7 else None
 
-    verifier = CallbackKeyVerifier(verify_api_key, account_for)
+def test_the_store_verifier_refuses_another_accounts_key_as_a_mismatch(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        store.save_account(AccountRecord.new(Platform.MT5, 2002, "Demo-B"))
+        other = store.create_api_key("mt5:2002@Demo-B")
 
-    assert verifier.verify("good", 7, "S") == "mt5:7@S"
-    bad = verifier.verify("bad", 7, "S")
-    unknown = verifier.verify("good", 8, "S")
-    assert isinstance(bad, AuthRefusal) and bad.code is CloseCode.BAD_KEY
-    assert isinstance(unknown, AuthRefusal) and "not set up" in unknown.reason
-    assert asked == [("good", "mt5:7@S"), ("bad", "mt5:7@S")]
+        outcome = StoreKeyVerifier(store).verify(other, 1001, "Demo-A")
+
+    assert isinstance(outcome, AuthRefusal) and outcome.code is CloseCode.ACCOUNT_MISMATCH
+    assert "2002@Demo-B" in outcome.reason
+
+
+def test_the_store_verifier_gives_the_stores_reason_for_a_revoked_key(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        key = store.create_api_key(ACCOUNT_ID)
+        store.revoke_api_keys(ACCOUNT_ID)
+
+        outcome = StoreKeyVerifier(store).verify(key, 1001, "Demo-A")
+
+    assert isinstance(outcome, AuthRefusal) and outcome.code is CloseCode.BAD_KEY
+    assert "revoked" in outcome.reason
+
+
+def test_the_store_verifier_refuses_an_account_the_copier_does_not_know(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        key = store.create_api_key(ACCOUNT_ID)
+
+        outcome = StoreKeyVerifier(store).verify(key, 9999, "Demo-A")
+
+    assert isinstance(outcome, AuthRefusal) and "not set up" in outcome.reason
+
+
+ACCOUNT_ID = "mt4:1001@Demo-A"
+
+
+def _store(tmp_path: Path) -> Store:
+    store = Store.open(path=tmp_path / "copier.db")
+    store.save_account(AccountRecord.new(Platform.MT4, 1001, "Demo-A"))
+    return store

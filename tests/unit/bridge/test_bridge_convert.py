@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from copier.bridge import codec
 from copier.bridge.convert import (
     command_from_wire,
     command_to_wire,
+    encode_command,
     event_from_domain,
     event_to_domain,
     result_from_domain,
@@ -225,3 +230,66 @@ def test_an_empty_account_still_sends_one_final_part() -> None:
 
 def _fields(value: object) -> dict[str, object]:
     return {name: getattr(value, name) for name in value.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
+_floats = st.floats(allow_nan=False, allow_infinity=False)
+_ints = st.integers(min_value=0, max_value=2**63 - 1)
+
+
+@given(
+    ident=st.text(max_size=40),
+    kind=st.sampled_from(CommandKind),
+    order_type=st.sampled_from(OrderType),
+    numbers=st.tuples(_floats, _floats, _floats, _floats),
+    ints=st.tuples(_ints, _ints, _ints, _ints, _ints),
+    slave_ticket=st.one_of(st.none(), _ints),
+    comment=st.text(max_size=31),
+    two_step=st.booleans(),
+)
+def test_the_fast_command_encoder_writes_exactly_what_the_generic_encoder_writes(
+    ident: str,
+    kind: CommandKind,
+    order_type: OrderType,
+    numbers: tuple[float, float, float, float],
+    ints: tuple[int, int, int, int, int],
+    slave_ticket: int | None,
+    comment: str,
+    two_step: bool,
+) -> None:
+    volume, price, sl, tp = numbers
+    link, ticket, magic, seq, expires = ints
+    command = Command(
+        ident,
+        link,
+        "s",
+        kind,
+        ticket,
+        "EURUSD.m",
+        order_type,
+        volume,
+        price,
+        sl,
+        tp,
+        slave_ticket,
+        magic,
+        comment,
+        20,
+        150,
+        300,
+        two_step,
+        seq,
+        5,
+        expires,
+        2,
+    )
+
+    assert encode_command(command) == codec.encode(command_to_wire(command))
+
+
+def test_a_command_with_a_price_json_cannot_carry_is_not_encoded() -> None:
+    command = Command(
+        "L1-T1-S1", 1, "s", CommandKind.OPEN, 1, "EURUSD", OrderType.BUY, 0.1, float("nan")
+    )
+
+    with pytest.raises(ValueError, match="JSON"):
+        encode_command(command)

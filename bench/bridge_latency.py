@@ -1,0 +1,422 @@
+"""Benchmark of EA-bridge latency: one master's events fanned out to N slaves, on the real path.
+
+The copier runs in a process of its own exactly as the app wires it — ``BridgeServer`` →
+``CopyService`` (engine + store outbox, SQLite WAL in a temporary folder) → command frames to
+every executor session — with one link per slave. This process is the load: one monitor and N
+executor clients speaking protocol v1 (hello, snapshot, pongs, a result for every command). The
+monitor sends ``opened``/``closed`` events at ``--rate`` for ``--seconds``. In the same run the
+bare ``websockets`` relay (bench/relay.py) serves the same load, and each figure is also given
+as a ratio to it.
+
+Targets: ``copier`` (the real path above), ``bridge`` (the bridge with a sink that makes one
+command per slave at once — the bridge's own share, no engine, no store) and ``relay``.
+
+Figures (ms, p50 / p99 / max, the first second left out as warm-up):
+- server: inside the server process, event frame received → command written to every slave;
+- end to end: monitor send → executor receive, per copy and for the last slave of each event.
+
+    python bench/bridge_latency.py --slaves 10 --rate 100 --seconds 10 [--compression]
+        [--target all|copier|bridge|relay] [--db-dir /dev/shm] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from copier.bridge import (
+    BridgeConfig,
+    BridgeServer,
+    EaTerminal,
+    MemoryKeyVerifier,
+    Role,
+    StoreKeyVerifier,
+    account_id_for,
+)
+from copier.domain import (
+    Command,
+    CommandKind,
+    EventKind,
+    ExecutionResult,
+    MasterEvent,
+    Platform,
+    command_id,
+)
+from copier.terminals.base import TerminalSink, TerminalStatus
+
+MASTER_LOGIN = 1000
+SERVER = "Bench-Server"
+WARMUP_S = 1.0
+
+SNAPSHOT = {
+    "t": "snapshot", "sid": 0, "part": 1, "last": True, "time": 0, "balance": 100_000.0,
+    "equity": 100_000.0, "margin": 0.0, "free": 100_000.0, "trade": True,
+    "positions": [], "orders": [],
+    "symbols": [{
+        "name": "EURUSD", "digits": 5, "point": 1e-05, "contract": 100000, "tick_size": 1e-05,
+        "tick_value": 1.0, "vol_min": 0.01, "vol_max": 100, "vol_step": 0.01, "stops": 0,
+        "filling": 3, "currency": "USD", "bid": 1.10000, "ask": 1.10002,
+    }],
+}  # fmt: skip
+
+
+# ----- the server processes ------------------------------------------------------------------
+
+
+class TimingSink:
+    """Forwards to the copy service and times event arrival → return (all commands written)."""
+
+    def __init__(self, inner: TerminalSink, server: BridgeServer, master_id: str) -> None:
+        self.inner = inner
+        self.server = server
+        self.master_id = master_id
+        self.times_s: list[float] = []
+
+    async def on_event(self, event: MasterEvent) -> None:
+        session = self.server.terminal(self.master_id).session(Role.MONITOR)
+        arrived = session.last_rx if session is not None else time.perf_counter()
+        await self.inner.on_event(event)
+        self.times_s.append(time.perf_counter() - arrived)
+
+    def on_result(self, result: ExecutionResult) -> None:
+        self.inner.on_result(result)
+
+    def on_status(self, status: TerminalStatus) -> None:
+        self.inner.on_status(status)
+
+
+async def _wait_for_stop(conn: Connection) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_reader(conn.fileno(), stop.set)
+    await stop.wait()
+    loop.remove_reader(conn.fileno())
+    conn.recv()
+
+
+async def _serve_copier(
+    conn: Connection, slaves: int, compression: bool, db_dir: str | None
+) -> dict[str, Any]:
+    from copier.app import AppConfig, CopierApp
+    from copier.engine.config import Link
+    from copier.store.catalog import AccountRecord
+
+    folder = tempfile.mkdtemp(prefix="copier-bench-", dir=db_dir)
+    app = CopierApp(AppConfig(database=Path(folder) / "bench.db"))
+    accounts = [AccountRecord.new(Platform.MT5, MASTER_LOGIN, SERVER)]
+    accounts += [AccountRecord.new(Platform.MT5, 2000 + i, SERVER) for i in range(slaves)]
+    for account in accounts:
+        app.store.save_account(account)
+    keys = {a.login: app.store.create_api_key(a.id) for a in accounts}
+    for slave in accounts[1:]:
+        app.save_link(Link(0, accounts[0].id, slave.id))
+    config = BridgeConfig(port=0, compression=compression, rate_per_s=1e6, rate_burst=1_000_000)
+    server = BridgeServer(StoreKeyVerifier(app.store), config, last_seqs=app.store.last_seqs())
+    for account in accounts:
+        app.add_terminal(server.terminal(account.id))
+    store_times = _time_store_writes(app.store)
+    await app.start()
+    timer = TimingSink(app.service, server, accounts[0].id)
+    await server.terminal(accounts[0].id).start(timer)
+    await server.start()
+    conn.send({"port": server.port, "keys": keys})
+    cpu0 = time.process_time()
+    await _wait_for_stop(conn)
+    cpu = time.process_time() - cpu0
+    await server.stop()
+    await app.stop()
+    return {"times_s": timer.times_s, "cpu_s": cpu, "store_s": store_times}
+
+
+def _time_store_writes(store: Any) -> list[float]:
+    """Time each awaited ``persist_decision`` (the outbox write on the copy path)."""
+    times: list[float] = []
+    persist = store.persist_decision
+
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        result = await persist(*args, **kwargs)
+        times.append(time.perf_counter() - t0)
+        return result
+
+    store.persist_decision = timed
+    return times
+
+
+class FanOutSink:
+    """The bridge without engine or store: each event becomes one command per slave at once."""
+
+    def __init__(self, slaves: list[EaTerminal]) -> None:
+        self.slaves = slaves
+
+    async def on_event(self, event: MasterEvent) -> None:
+        for n, slave in enumerate(self.slaves, start=1):
+            slave.submit(Command(
+                id=command_id(n, event.ticket, event.seq), link_id=n, slave_id=slave.account_id,
+                kind=CommandKind.OPEN if event.kind is EventKind.OPENED else CommandKind.CLOSE,
+                master_ticket=event.ticket, symbol=event.symbol, order_type=event.order_type,
+                volume=event.volume or event.closed_volume, price=event.price,
+                comment=f"TC|{event.ticket}", master_seq=event.seq,
+            ))  # fmt: skip
+
+    def on_result(self, result: ExecutionResult) -> None:
+        return None
+
+    def on_status(self, status: TerminalStatus) -> None:
+        return None
+
+
+async def _serve_bridge(
+    conn: Connection, slaves: int, compression: bool, db_dir: str | None
+) -> dict[str, Any]:
+    keys = MemoryKeyVerifier()
+    logins = [MASTER_LOGIN, *range(2000, 2000 + slaves)]
+    ids = {login: account_id_for(Platform.MT5, login, SERVER) for login in logins}
+    issued = {login: keys.issue(ids[login], login, SERVER) for login in logins}
+    config = BridgeConfig(port=0, compression=compression, rate_per_s=1e6, rate_burst=1_000_000)
+    server = BridgeServer(keys, config)
+    fan_out = FanOutSink([server.terminal(ids[login]) for login in logins[1:]])
+    timer = TimingSink(fan_out, server, ids[MASTER_LOGIN])
+    for login in logins:
+        await server.terminal(ids[login]).start(timer if login == MASTER_LOGIN else fan_out)
+    await server.start()
+    conn.send({"port": server.port, "keys": issued})
+    cpu0 = time.process_time()
+    await _wait_for_stop(conn)
+    cpu = time.process_time() - cpu0
+    await server.stop()
+    return {"times_s": timer.times_s, "cpu_s": cpu, "store_s": []}
+
+
+async def _serve_relay(
+    conn: Connection, slaves: int, compression: bool, db_dir: str | None
+) -> dict[str, Any]:
+    from relay import serve_relay
+
+    relay, server = await serve_relay(0, compression)
+    port = server.sockets[0].getsockname()[1]
+    logins = [MASTER_LOGIN, *range(2000, 2000 + slaves)]
+    conn.send({"port": port, "keys": dict.fromkeys(logins, "relay")})
+    cpu0 = time.process_time()
+    await _wait_for_stop(conn)
+    cpu = time.process_time() - cpu0
+    server.close()
+    await server.wait_closed()
+    return {"times_s": relay.event_times_s, "cpu_s": cpu, "store_s": []}
+
+
+def server_process(conn: Connection, target: str, slaves: int, compression: bool,
+                   profile: bool, db_dir: str | None) -> None:  # fmt: skip
+    """Entry point of the server process (spawned)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    serve = {"copier": _serve_copier, "bridge": _serve_bridge, "relay": _serve_relay}[target]
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        report = profiler.runcall(asyncio.run, serve(conn, slaves, compression, db_dir))
+        stats = pstats.Stats(profiler).sort_stats("tottime")
+        stats.print_stats(25)
+    else:
+        report = asyncio.run(serve(conn, slaves, compression, db_dir))
+    conn.send(report)
+
+
+# ----- the load ------------------------------------------------------------------------------
+
+
+def hello(key: str, role: str, login: int) -> str:
+    return json.dumps({
+        "t": "hello", "v": 1, "key": key, "role": role, "platform": "mt5", "login": login,
+        "server": SERVER, "currency": "USD", "margin": "hedging", "ea": "bench", "build": 1,
+        "trade": True,
+    })  # fmt: skip
+
+
+class Client:
+    """One EA connection of the load: answers pings and snapshot requests, results commands."""
+
+    def __init__(self, name: int) -> None:
+        self.name = name
+        self.ws: ClientConnection | None = None
+        self.received: dict[int, float] = {}  # master seq → perf_counter at arrival
+        self._ticket = name * 1_000_000
+        self._reader: asyncio.Task[None] | None = None
+
+    async def open(self, url: str, key: str, role: str, compression: bool) -> None:
+        self.ws = await connect(url, ping_interval=None, max_size=2**20,
+                                compression="deflate" if compression else None)  # fmt: skip
+        await self.ws.send(hello(key, role, self.name))
+        welcome = json.loads(await self.ws.recv())
+        assert welcome["t"] == "welcome", welcome
+        await self.ws.send(json.dumps(SNAPSHOT))
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        ws = self.ws
+        with contextlib.suppress(Exception):
+            async for raw in ws:
+                arrived = time.perf_counter()
+                frame = json.loads(raw)
+                kind = frame["t"]
+                if kind == "command":
+                    self.received.setdefault(frame["seq"], arrived)
+                    self._ticket += 1
+                    await ws.send(json.dumps({"t": "result", "id": frame["id"], "rc": 10009,
+                                              "ticket": frame["slave_ticket"] or self._ticket,
+                                              "vol": frame["vol"], "price": frame["price"],
+                                              "time": int(time.time() * 1000)}))  # fmt: skip
+                elif kind == "ping":
+                    await ws.send(json.dumps({"t": "pong", "id": frame["id"]}))
+                elif kind == "snapshot_request":
+                    await ws.send(json.dumps({**SNAPSHOT, "sid": frame["sid"]}))
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+
+
+async def run_load(port: int, keys: dict[int, str], args: argparse.Namespace) -> dict[str, Any]:
+    url = f"ws://127.0.0.1:{port}/ea/v1"
+    monitor = Client(MASTER_LOGIN)
+    executors = [Client(2000 + i) for i in range(args.slaves)]
+    for client in executors:
+        await client.open(url, keys[client.name], "executor", args.compression)
+    await monitor.open(url, keys[MASTER_LOGIN], "monitor", args.compression)
+    await asyncio.sleep(1.0)  # the copy service takes its first snapshots
+    assert monitor.ws is not None
+    sent: dict[int, float] = {}
+    start = time.perf_counter()
+    period = 1.0 / args.rate
+    total = int(args.rate * args.seconds)
+    for seq in range(1, total + 1):
+        due = start + (seq - 1) * period
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        ticket = 500_000 + (seq + 1) // 2
+        opened = seq % 2 == 1
+        frame = json.dumps({
+            "t": "event", "seq": seq, "kind": "opened" if opened else "closed", "ticket": ticket,
+            "sym": "EURUSD", "type": "buy", "vol": 0.1 if opened else 0.0, "price": 1.10002,
+            "time": int(time.time() * 1000), "closed": 0.0 if opened else 0.1,
+        })  # fmt: skip
+        sent[seq] = time.perf_counter()
+        await monitor.ws.send(frame)
+    await asyncio.sleep(1.0)
+    for client in (monitor, *executors):
+        await client.close()
+    warm = int(args.rate * WARMUP_S)
+    per_copy = []
+    per_event = []
+    for seq, t0 in sent.items():
+        if seq <= warm:
+            continue
+        arrivals = [c.received[seq] for c in executors if seq in c.received]
+        per_copy += [t - t0 for t in arrivals]
+        if len(arrivals) == len(executors):
+            per_event.append(max(arrivals) - t0)
+    missing = sum(1 for seq in sent if seq > warm for c in executors if seq not in c.received)
+    return {"per_copy_s": per_copy, "per_event_s": per_event, "missing": missing}
+
+
+def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=server_process,
+                       args=(child, target, args.slaves, args.compression, args.profile,
+                             args.db_dir))  # fmt: skip
+    proc.start()
+    setup = parent.recv()
+    load = asyncio.run(run_load(setup["port"], setup["keys"], args))
+    parent.send("stop")
+    server = parent.recv()
+    proc.join(30)
+    warm = int(args.rate * WARMUP_S)
+    return {**load, "server_s": server["times_s"][warm:], "cpu_s": server["cpu_s"],
+            "store_s": server["store_s"][warm:]}  # fmt: skip
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000.0
+
+
+def triple(values: list[float]) -> tuple[float, float, float]:
+    return pct(values, 0.50), pct(values, 0.99), max(values, default=float("nan")) * 1000.0
+
+
+def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    print(f"bridge latency — 1 master × {args.slaves} slaves, {args.rate:g} events/s, "
+          f"{args.seconds:g} s, compression {'on' if args.compression else 'off'}")  # fmt: skip
+    print(f"database: {args.db_dir or tempfile.gettempdir()}")
+    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}")  # fmt: skip
+    rows = [("server: received → all written", "server_s"),
+            ("end to end, per copy", "per_copy_s"),
+            ("end to end, last slave", "per_event_s")]  # fmt: skip
+    targets = list(results)
+    print(f"{'(ms)':32}" + "".join(f"{t + ' p50 / p99 / max':>28}" for t in targets))
+    for label, key in rows:
+        cells = [triple(results[t][key]) for t in targets]
+        print(f"{label:32}" + "".join(f"{a:>12.3f}{b:>8.3f}{c:>8.3f}" for a, b, c in cells))
+    if "relay" in results:
+        for t in (t for t in targets if t != "relay"):
+            ratios = []
+            for _, key in rows:
+                mine, floor = triple(results[t][key]), triple(results["relay"][key])
+                short = {"server_s": "server", "per_copy_s": "per copy"}.get(key, "last slave")
+                ratios.append(f"{short} {mine[0] / floor[0]:.2f} / {mine[1] / floor[1]:.2f}")
+            print(f"{t} ÷ relay (p50 / p99): " + "; ".join(ratios))
+    if "copier" in results and results["copier"]["store_s"]:
+        p50, p99, top = triple(results["copier"]["store_s"])
+        print(f"copier: of which the store's outbox write (persist_decision) {p50:.3f} / "
+              f"{p99:.3f} / {top:.3f} ms")  # fmt: skip
+    for t in targets:
+        r = results[t]
+        mean = statistics.fmean(r["server_s"]) * 1000
+        print(f"{t}: {len(r['server_s'])} events timed, {r['missing']} copies missing, "
+              f"server CPU {r['cpu_s']:.2f} s, server mean {mean:.3f} ms")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slaves", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--compression", action="store_true")
+    parser.add_argument("--target", choices=("all", "copier", "bridge", "relay"), default="all")
+    parser.add_argument("--profile", action="store_true", help="cProfile the server process")
+    parser.add_argument("--db-dir", help="folder for the copier's database (default: the temp "
+                        "folder; /dev/shm keeps disk flushes out of the figures)")  # fmt: skip
+    args = parser.parse_args(argv)
+    targets = ["copier", "bridge", "relay"] if args.target == "all" else [args.target]
+    results = {t: measure(t, args) for t in targets}
+    report(results, args)
+    return 0 if all(r["missing"] == 0 for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
