@@ -1,0 +1,591 @@
+// TradeCopy_Executor.mq5 — owns the MT5 slave side (hedging and netting): it executes each command
+// the copier sends, at most once per id, and answers every one with a result (docs/protocol.md §6
+// Commands and results, §14 Executor semantics step for step, as copier/sim/executor.py does).
+// Filling mode from SYMBOL_FILLING_MODE (FOK=1, IOC=2, else RETURN); closes on hedging accounts
+// name the position ticket.
+#property copyright "TradeCopier"
+#property version   "1.00"
+
+#include <TradeCopy/Json.mqh>
+#include <TradeCopy/Clock.mqh>
+#include <TradeCopy/Net.mqh>
+#include <TradeCopy/Ws.mqh>
+#include <TradeCopy/Session.mqh>
+#include <TradeCopy/Terminal.mqh>
+#include <TradeCopy/Memory.mqh>
+
+input string ApiKey  = "";                         // API key from the copier's Accounts page
+input string BridgeUrl = "ws://127.0.0.1:8080/ea/v1"; // copier address
+input int    TimerMs = 10;                         // how often the connection is served, ms
+
+#define TC_RETRIES        3     // requote, price change, off quotes: 3 more tries (§14 step 5)
+#define TC_DEFAULT_DEV    20    // points when the command's dev is 0
+#define RC_DONE           10009
+#define RC_INVALID        10013
+#define RC_INVALID_VOLUME 10014
+#define RC_NO_CHANGES     10025
+#define RC_INVALID_ORDER  10035
+#define RC_POSITION_GONE  10036
+#define RC_EXPIRED        19001
+#define RC_DEVIATION      19002
+#define RC_DUPLICATE      19003
+
+int    Digits5(const string sym) { return((int)SymbolInfoInteger(sym,SYMBOL_DIGITS)); }
+double Point5(const string sym)  { return(SymbolInfoDouble(sym,SYMBOL_POINT)); }
+string Px(const string sym,const double v) { return(DoubleToString(v,Digits5(sym))); }
+
+// SYMBOL_FILLING_MODE is a bitmask: 1 FOK, 2 IOC; neither means RETURN.
+ENUM_ORDER_TYPE_FILLING Filling(const string sym)
+  {
+   long mode=SymbolInfoInteger(sym,SYMBOL_FILLING_MODE);
+   if((mode&1)!=0)
+      return(ORDER_FILLING_FOK);
+   if((mode&2)!=0)
+      return(ORDER_FILLING_IOC);
+   return(ORDER_FILLING_RETURN);
+  }
+
+bool Retryable(const uint rc)
+  {
+   return(rc==TRADE_RETCODE_REQUOTE || rc==TRADE_RETCODE_PRICE_CHANGED || rc==TRADE_RETCODE_PRICE_OFF);
+  }
+
+bool Traded(const uint rc)
+  {
+   return(rc==TRADE_RETCODE_DONE || rc==TRADE_RETCODE_PLACED || rc==TRADE_RETCODE_DONE_PARTIAL);
+  }
+
+bool IsBuy(const long type)
+  {
+   return(type==ORDER_TYPE_BUY || type==ORDER_TYPE_BUY_LIMIT || type==ORDER_TYPE_BUY_STOP);
+  }
+
+// Sends a request; the trade server's answer goes into res.
+bool Send(MqlTradeRequest &req,MqlTradeResult &res)
+  {
+   ZeroMemory(res);
+   ResetLastError();
+   bool ok=OrderSend(req,res);
+   if(!ok && res.retcode==0)
+      res.retcode=10011;
+   return(Traded(res.retcode));
+  }
+
+string Failed(const TcCommand &c,const MqlTradeResult &res,const string what,const long ticket)
+  {
+   return(ResultFrame(c.id,(int)res.retcode,c.sym+": "+what+": "+res.comment+" ("+IntegerToString(res.retcode)+")",
+                      ticket,0,0,0,0));
+  }
+
+// The selected position's result fields.
+string PositionResult(const TcCommand &c,const int rc,const string msg)
+  {
+   return(ResultFrame(c.id,rc,msg,PositionGetInteger(POSITION_TICKET),PositionGetDouble(POSITION_VOLUME),
+                      PositionGetDouble(POSITION_PRICE_OPEN),PositionGetDouble(POSITION_SL),
+                      PositionGetDouble(POSITION_TP)));
+  }
+
+//--- own copies (§14 step 4; hedging accounts only) -------------------------------------------
+long OwnCopy(const TcCommand &c,const bool orders)
+  {
+   if(TcNetting())
+      return(0);   // a netting position keeps the first deal's comment: the id memory decides
+   long found[];
+   int n=0;
+   for(int i=0;i<PositionsTotal();i++)
+     {
+      ulong t=PositionGetTicket(i);
+      if(t==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic)
+         continue;
+      string cm=PositionGetString(POSITION_COMMENT);
+      if(!IsCopyOf(cm,c.ticket) || (cm!=c.comment && StringFind(c.comment,cm)!=0) || WasCreated((long)t))
+         continue;
+      ArrayResize(found,n+1);
+      found[n++]=(long)t;
+     }
+   for(int i=0;orders && i<OrdersTotal();i++)
+     {
+      ulong t=OrderGetTicket(i);
+      if(t==0 || !TcIsPendingType(OrderGetInteger(ORDER_TYPE)) || OrderGetString(ORDER_SYMBOL)!=c.sym ||
+         OrderGetInteger(ORDER_MAGIC)!=c.magic)
+         continue;
+      string cm=OrderGetString(ORDER_COMMENT);
+      if(!IsCopyOf(cm,c.ticket) || (cm!=c.comment && StringFind(c.comment,cm)!=0) || WasCreated((long)t))
+         continue;
+      ArrayResize(found,n+1);
+      found[n++]=(long)t;
+     }
+   if(n<=c.leg)
+      return(0);
+   ArraySort(found);
+   return(found[(int)c.leg]);
+  }
+
+string DuplicateOf(const TcCommand &c,const long ticket)
+  {
+   string msg=c.sym+": already copied as #"+IntegerToString(ticket);
+   if(PositionSelectByTicket((ulong)ticket))
+      return(PositionResult(c,RC_DUPLICATE,msg));
+   if(OrderSelect((ulong)ticket))
+      return(ResultFrame(c.id,RC_DUPLICATE,msg,ticket,OrderGetDouble(ORDER_VOLUME_CURRENT),
+                         OrderGetDouble(ORDER_PRICE_OPEN),OrderGetDouble(ORDER_SL),OrderGetDouble(ORDER_TP)));
+   return(ResultFrame(c.id,RC_DUPLICATE,msg,ticket,0,0,0,0));
+  }
+
+//--- market deals (§14 step 5) ------------------------------------------------------------------
+// One market deal with retries on fresh prices; position 0 opens (or nets), else closes that
+// position (hedging). Returns true when traded; why holds a refusal in words and rc its code.
+bool Deal(const TcCommand &c,const bool buy,const double vol,const double sl,const double tp,const long position,
+          MqlTradeResult &res,int &rc,string &why)
+  {
+   MqlTradeRequest req;
+   for(int attempt=0;attempt<=TC_RETRIES;attempt++)
+     {
+      MqlTick tick;
+      if(!SymbolInfoTick(c.sym,tick))
+        {
+         rc=10021;
+         why=c.sym+": no price";
+         return(false);
+        }
+      double px=buy ? tick.ask : tick.bid;
+      if(c.dev>0 && c.price>0 && MathAbs(px-c.price)>c.dev*Point5(c.sym)+Point5(c.sym)*1e-6)
+        {
+         rc=RC_DEVIATION;
+         why=c.sym+": price "+Px(c.sym,px)+" is more than "+IntegerToString(c.dev)+" points from the master's "+
+             Px(c.sym,c.price)+" — not copied";
+         return(false);
+        }
+      ZeroMemory(req);
+      req.action=TRADE_ACTION_DEAL;
+      req.symbol=c.sym;
+      req.volume=vol;
+      req.type=buy ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
+      req.price=px;
+      req.deviation=(ulong)((c.dev>0) ? c.dev : TC_DEFAULT_DEV);
+      req.sl=sl;
+      req.tp=tp;
+      req.magic=(ulong)c.magic;
+      req.comment=c.comment;
+      req.type_filling=Filling(c.sym);
+      req.position=(ulong)position;   // hedging close: name the position (§14 close)
+      if(Send(req,res))
+        {
+         rc=RC_DONE;
+         return(true);
+        }
+      rc=(int)res.retcode;
+      why=c.sym+": "+res.comment+" ("+IntegerToString(res.retcode)+")";
+      if(!Retryable(res.retcode))
+         break;
+     }
+   return(false);
+  }
+
+// The position a deal went into (the deal's position id), selected; false if none is open.
+bool SelectDealPosition(const string sym,const ulong deal)
+  {
+   if(TcNetting())
+      return(PositionSelect(sym));
+   if(deal>0 && HistoryDealSelect(deal))
+      return(PositionSelectByTicket((ulong)HistoryDealGetInteger(deal,DEAL_POSITION_ID)));
+   return(false);
+  }
+
+// A market order for the command; SL/TP with it or set right after (§14 step 6 open).
+string DoMarket(const TcCommand &c,const bool buy,double vol,const double sl_in,const double tp_in)
+  {
+   vol=RoundVolume(vol,SymbolInfoDouble(c.sym,SYMBOL_VOLUME_STEP));
+   double vmin=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_MIN),vmax=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_MAX);
+   if(vol<vmin-1e-9)
+      return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
+                         JsonNumText(vmin)+" — copy skipped",0,0,0,0,0));
+   if(vmax>0 && vol>vmax)
+      vol=vmax;
+   bool later=(c.two_step || c.sl_pts>0 || c.tp_pts>0);
+   TcCommand s=c;
+   s.sl=sl_in;
+   s.tp=tp_in;
+   MqlTradeResult res;
+   int rc=0;
+   string why="";
+   bool ok=Deal(c,buy,vol,later ? 0 : sl_in,later ? 0 : tp_in,0,res,rc,why);
+   if(!ok && rc==TRADE_RETCODE_INVALID_STOPS && !later && (sl_in!=0 || tp_in!=0))
+     {
+      later=true;   // the broker refuses stops on a market order: set them right after
+      ok=Deal(c,buy,vol,0,0,0,res,rc,why);
+     }
+   if(!ok)
+      return(ResultFrame(c.id,rc,why,0,0,0,0,0));
+   double fill=(res.price>0) ? res.price : 0;
+   double done_vol=(res.volume>0) ? res.volume : vol;
+   if(!SelectDealPosition(c.sym,res.deal))
+      return(ResultFrame(c.id,RC_DONE,c.sym+": deal #"+IntegerToString(res.deal)+" done; the position is flat now",
+                         0,done_vol,fill,0,0));
+   long ticket=PositionGetInteger(POSITION_TICKET);
+   Created(ticket);
+   if(fill==0)
+      fill=PositionGetDouble(POSITION_PRICE_OPEN);
+   string note="";
+   bool same_side=((PositionGetInteger(POSITION_TYPE)==POSITION_TYPE_BUY)==buy);
+   if(later && same_side)   // a netting deal that reduced the position: its stops are not ours
+     {
+      double sl,tp;
+      StopsFrom(s,buy,fill,Point5(c.sym),Digits5(c.sym),sl,tp);
+      if(sl!=0 || tp!=0)
+        {
+         MqlTradeRequest req;
+         MqlTradeResult mr;
+         ZeroMemory(req);
+         req.action=TRADE_ACTION_SLTP;
+         req.symbol=c.sym;
+         req.position=(ulong)ticket;
+         req.sl=sl;
+         req.tp=tp;
+         if(!Send(req,mr) && mr.retcode!=TRADE_RETCODE_NO_CHANGES)
+            note="; SL/TP not set: "+mr.comment+" ("+IntegerToString(mr.retcode)+")";
+         PositionSelectByTicket((ulong)ticket);
+        }
+     }
+   return(ResultFrame(c.id,RC_DONE,c.sym+": "+(buy ? "buy " : "sell ")+JsonNumText(done_vol)+" at "+Px(c.sym,fill)+
+                      " → #"+IntegerToString(ticket)+note,ticket,done_vol,fill,
+                      PositionGetDouble(POSITION_SL),PositionGetDouble(POSITION_TP)));
+  }
+
+//--- per kind (§14 step 6) ----------------------------------------------------------------------
+string DoOpen(const TcCommand &c)
+  {
+   long own=OwnCopy(c,false);
+   if(own>0)
+      return(DuplicateOf(c,own));
+   int type=TcOrderTypeCode(c.type);
+   if(type!=ORDER_TYPE_BUY && type!=ORDER_TYPE_SELL)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": open needs type buy or sell, got "+c.type,0,0,0,0,0));
+   return(DoMarket(c,type==ORDER_TYPE_BUY,c.vol,c.sl,c.tp));
+  }
+
+// Closes want (0: all) of the selected position.
+string CloseSelected(const TcCommand &c,const double want)
+  {
+   long ticket=PositionGetInteger(POSITION_TICKET);
+   double have=PositionGetDouble(POSITION_VOLUME);
+   bool pos_buy=(PositionGetInteger(POSITION_TYPE)==POSITION_TYPE_BUY);
+   double step=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_STEP);
+   double vol=have;
+   if(want>0 && want<have-1e-9)
+     {
+      vol=MathMin(RoundVolume(want,step),have);
+      if(vol<=1e-9)
+         return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": close volume "+JsonNumText(want)+" rounds to 0 at step "+
+                            JsonNumText(step),ticket,0,0,0,0));
+     }
+   MqlTradeResult res;
+   int rc=0;
+   string why="";
+   if(!Deal(c,!pos_buy,vol,0,0,TcNetting() ? 0 : ticket,res,rc,why))
+      return(ResultFrame(c.id,rc,why,ticket,0,0,0,0));
+   return(ResultFrame(c.id,RC_DONE,c.sym+": closed "+JsonNumText(vol)+" of #"+IntegerToString(ticket)+" at "+
+                      Px(c.sym,res.price),ticket,(res.volume>0) ? res.volume : vol,res.price,0,0));
+  }
+
+string DoClose(const TcCommand &c)
+  {
+   if(TcNetting())
+     {
+      // A netting copy is a contribution to the symbol's one position: closing it is a deal
+      // against the copy's side, whatever the position's ticket or direction is now.
+      if(!PositionSelect(c.sym))
+         return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": no open position on this account",0,0,0,0,0));
+      double vol=(c.vol>0) ? c.vol : PositionGetDouble(POSITION_VOLUME);
+      TcCommand d=c;
+      d.sl=0;
+      d.tp=0;
+      d.sl_pts=0;
+      d.tp_pts=0;
+      d.two_step=false;
+      return(DoMarket(d,!IsBuy(TcOrderTypeCode(c.type)),vol,0,0));
+     }
+   if(c.slave_ticket<=0)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given, so no position to close",0,0,0,0,0));
+   if(!PositionSelectByTicket((ulong)c.slave_ticket))
+      return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(c.slave_ticket)+
+                         " is no longer open",c.slave_ticket,0,0,0,0));
+   return(CloseSelected(c,c.vol));
+  }
+
+string DoModify(const TcCommand &c)
+  {
+   bool found=TcNetting() ? PositionSelect(c.sym) : (c.slave_ticket>0 && PositionSelectByTicket((ulong)c.slave_ticket));
+   if(!found)
+      return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(c.slave_ticket)+
+                         " is no longer open",c.slave_ticket,0,0,0,0));
+   long ticket=PositionGetInteger(POSITION_TICKET);
+   bool pos_buy=(PositionGetInteger(POSITION_TYPE)==POSITION_TYPE_BUY);
+   if(TcNetting() && pos_buy!=IsBuy(TcOrderTypeCode(c.type)))
+      return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": netting position #"+IntegerToString(ticket)+
+                         " now points the other way; SL/TP of this copy left as they are",ticket,0,0,0,0));
+   double sl,tp;
+   StopsFrom(c,pos_buy,PositionGetDouble(POSITION_PRICE_OPEN),Point5(c.sym),Digits5(c.sym),sl,tp);
+   MqlTradeRequest req;
+   MqlTradeResult res;
+   ZeroMemory(req);
+   req.action=TRADE_ACTION_SLTP;
+   req.symbol=c.sym;
+   req.position=(ulong)ticket;
+   req.sl=sl;
+   req.tp=tp;
+   if(!Send(req,res) && res.retcode!=TRADE_RETCODE_NO_CHANGES)
+      return(Failed(c,res,"SL/TP of #"+IntegerToString(ticket)+" not set",ticket));
+   return(ResultFrame(c.id,RC_DONE,c.sym+": #"+IntegerToString(ticket)+" SL "+Px(c.sym,sl)+" TP "+Px(c.sym,tp),
+                      ticket,0,0,sl,tp));
+  }
+
+string DoPlacePending(const TcCommand &c)
+  {
+   long own=OwnCopy(c,true);
+   if(own>0)
+      return(DuplicateOf(c,own));
+   int type=TcOrderTypeCode(c.type);
+   if(!TcIsPendingType(type))
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": not a pending order type: "+c.type,0,0,0,0,0));
+   double vol=RoundVolume(c.vol,SymbolInfoDouble(c.sym,SYMBOL_VOLUME_STEP));
+   double vmin=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_MIN);
+   if(vol<vmin-1e-9)
+      return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
+                         JsonNumText(vmin)+" — copy skipped",0,0,0,0,0));
+   double price=NormalizeDouble(c.price,Digits5(c.sym));
+   double sl,tp;
+   StopsFrom(c,IsBuy(type),price,Point5(c.sym),Digits5(c.sym),sl,tp);
+   MqlTradeRequest req;
+   MqlTradeResult res;
+   ZeroMemory(req);
+   req.action=TRADE_ACTION_PENDING;
+   req.symbol=c.sym;
+   req.volume=vol;
+   req.type=(ENUM_ORDER_TYPE)type;
+   req.price=price;
+   req.sl=sl;
+   req.tp=tp;
+   req.magic=(ulong)c.magic;
+   req.comment=c.comment;
+   req.type_filling=ORDER_FILLING_RETURN;
+   req.type_time=ORDER_TIME_GTC;
+   if(!Send(req,res))
+      return(Failed(c,res,"pending order not placed",0));
+   Created((long)res.order);
+   return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+" → #"+
+                      IntegerToString(res.order),(long)res.order,vol,price,sl,tp));
+  }
+
+// Has order ticket filled (it is in history as filled)?
+bool OrderFilled(const long ticket)
+  {
+   return(HistoryOrderSelect((ulong)ticket) &&
+          HistoryOrderGetInteger((ulong)ticket,ORDER_STATE)==ORDER_STATE_FILLED);
+  }
+
+string DoModifyPending(const TcCommand &c)
+  {
+   long t=c.slave_ticket;
+   if(t<=0 || !OrderSelect((ulong)t))
+     {
+      if(t>0 && OrderFilled(t))
+         return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": order #"+IntegerToString(t)+
+                            " has already filled on this account; the change is not applied",t,0,0,0,0));
+      return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+
+                         " is no longer pending (deleted or expired)",t,0,0,0,0));
+     }
+   double price=(c.price>0) ? NormalizeDouble(c.price,Digits5(c.sym)) : OrderGetDouble(ORDER_PRICE_OPEN);
+   double sl,tp;
+   StopsFrom(c,IsBuy(OrderGetInteger(ORDER_TYPE)),price,Point5(c.sym),Digits5(c.sym),sl,tp);
+   double vol=OrderGetDouble(ORDER_VOLUME_CURRENT);
+   MqlTradeRequest req;
+   MqlTradeResult res;
+   ZeroMemory(req);
+   req.action=TRADE_ACTION_MODIFY;
+   req.order=(ulong)t;
+   req.symbol=c.sym;
+   req.price=price;
+   req.sl=sl;
+   req.tp=tp;
+   req.type_time=(ENUM_ORDER_TYPE_TIME)OrderGetInteger(ORDER_TYPE_TIME);
+   req.expiration=(datetime)OrderGetInteger(ORDER_TIME_EXPIRATION);
+   if(!Send(req,res) && res.retcode!=TRADE_RETCODE_NO_CHANGES)
+      return(Failed(c,res,"order #"+IntegerToString(t)+" not changed",t));
+   return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" at "+Px(c.sym,price),t,vol,price,sl,tp));
+  }
+
+bool RemoveOrder(const long ticket,MqlTradeResult &res)
+  {
+   MqlTradeRequest req;
+   ZeroMemory(req);
+   req.action=TRADE_ACTION_REMOVE;
+   req.order=(ulong)ticket;
+   return(Send(req,res));
+  }
+
+string DoDeletePending(const TcCommand &c)
+  {
+   long t=c.slave_ticket;
+   if(t<=0)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave order to delete",0,0,0,0,0));
+   MqlTradeResult res;
+   if(OrderSelect((ulong)t))
+     {
+      if(!RemoveOrder(t,res))
+         return(Failed(c,res,"order #"+IntegerToString(t)+" not deleted",t));
+      return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" deleted",t,0,0,0,0));
+     }
+   if(OrderFilled(t))
+     {
+      TcCommand all=c;
+      all.dev=0;   // the copy filled: close what it became, whatever the price
+      all.price=0;
+      double initial=HistoryOrderGetDouble((ulong)t,ORDER_VOLUME_INITIAL);
+      if(TcNetting())
+        {
+         if(!PositionSelect(c.sym))
+            return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" filled and is closed already",t,0,0,0,0));
+         all.vol=initial;
+         return(DoMarket(all,!IsBuy(HistoryOrderGetInteger((ulong)t,ORDER_TYPE)),initial,0,0));
+        }
+      long position=HistoryOrderGetInteger((ulong)t,ORDER_POSITION_ID);
+      if(position>0 && PositionSelectByTicket((ulong)position))
+         return(CloseSelected(all,initial));
+     }
+   return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" already gone",t,0,0,0,0));
+  }
+
+string DoFillPending(const TcCommand &c)
+  {
+   long t=c.slave_ticket;
+   bool buy=IsBuy(TcOrderTypeCode(c.type));
+   double vol=c.vol,sl=c.sl,tp=c.tp;
+   if(t>0 && OrderSelect((ulong)t))
+     {
+      if(vol==0)
+         vol=OrderGetDouble(ORDER_VOLUME_CURRENT);
+      if(sl==0)
+         sl=OrderGetDouble(ORDER_SL);
+      if(tp==0)
+         tp=OrderGetDouble(ORDER_TP);
+      MqlTradeResult res;
+      if(!RemoveOrder(t,res))
+        {
+         if(!OrderFilled(t))
+            return(Failed(c,res,"order #"+IntegerToString(t)+" not deleted",t));
+        }
+      else
+         t=0;
+     }
+   if(t>0 && OrderFilled(t))
+     {
+      long position=HistoryOrderGetInteger((ulong)t,ORDER_POSITION_ID);
+      bool held=TcNetting() ? PositionSelect(c.sym) : PositionSelectByTicket((ulong)position);
+      if(held)
+         return(PositionResult(c,RC_DONE,c.sym+": order #"+IntegerToString(t)+" had filled here already"));
+      return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" had filled here already (now flat)",
+                         0,HistoryOrderGetDouble((ulong)t,ORDER_VOLUME_INITIAL),HistoryOrderGetDouble((ulong)t,ORDER_PRICE_OPEN),0,0));
+     }
+   if(t>0 || c.slave_ticket<=0)
+     {
+      long own=OwnCopy(c,false);
+      if(own>0)
+         return(DuplicateOf(c,own));
+     }
+   TcCommand m=c;
+   m.type=buy ? "buy" : "sell";
+   return(DoMarket(m,buy,vol,sl,tp));
+  }
+
+// §14: expiry, symbol, then the kind's steps (the id memory is checked by the caller).
+string Execute(TcCommand &c)
+  {
+   if(c.expires>0 && TcNowMs()>c.expires)
+      return(ResultFrame(c.id,RC_EXPIRED,c.sym+": signal "+IntegerToString(TcNowMs()-c.expires)+
+                         " ms past its max age — skipped",0,0,0,0,0));
+   if(!SymbolSelect(c.sym,true) || Point5(c.sym)<=0)
+      return(ResultFrame(c.id,RC_INVALID,c.sym+": symbol not offered by this broker",0,0,0,0,0));
+   if(c.kind=="open")
+      return(DoOpen(c));
+   if(c.kind=="close")
+      return(DoClose(c));
+   if(c.kind=="modify")
+      return(DoModify(c));
+   if(c.kind=="place_pending")
+      return(DoPlacePending(c));
+   if(c.kind=="modify_pending")
+      return(DoModifyPending(c));
+   if(c.kind=="delete_pending")
+      return(DoDeletePending(c));
+   if(c.kind=="fill_pending")
+      return(DoFillPending(c));
+   return(ResultFrame(c.id,RC_INVALID,"unknown command kind "+c.kind,0,0,0,0,0));
+  }
+
+//--- session callbacks ------------------------------------------------------------------------
+string TcBuildHello()
+  {
+   return(TcHelloFrame(ApiKey,"executor"));
+  }
+
+void TcOnWelcome(JsonObj &welcome)
+  {
+   TcSnapshot(0,true);
+  }
+
+void TcOnMessage(const string t,JsonObj &o)
+  {
+   if(t=="command")
+     {
+      TcCommand c;
+      ReadCommand(o,c);
+      string result=MemRecall(c.id);   // §14 step 1: a repeat gets the first result
+      if(result=="")
+        {
+         result=Execute(c);
+         MemRemember(c.id,result);     // §14 step 7: remembered before it is sent
+        }
+      TcSend(result);
+     }
+   else if(t=="snapshot_request")
+      TcSnapshot(JsonLong(o,"sid",0),JsonBool(o,"symbols",true));
+  }
+
+void TcOnSessionEnd()
+  {
+  }
+
+int OnInit()
+  {
+   if(StringLen(ApiKey)==0)
+     {
+      Alert("TradeCopy Executor: enter the API key shown in the copier's Accounts page");
+      return(INIT_PARAMETERS_INCORRECT);
+     }
+   MemLoad("TradeCopy_"+IntegerToString(AccountInfoInteger(ACCOUNT_LOGIN))+"_executor.dat");
+   TcSessionInit(BridgeUrl,"executor");
+   if(!EventSetMillisecondTimer(MathMax(1,TimerMs)))
+      EventSetTimer(1);
+   return(INIT_SUCCEEDED);
+  }
+
+void OnDeinit(const int reason)
+  {
+   EventKillTimer();
+   TcSessionStop("EA stopped");
+   NetShutdown();
+   Comment("");
+  }
+
+void OnTimer()
+  {
+   TcSessionPoll();
+   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,
+           (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn Algo Trading on and allow it in the EA's settings"));
+  }
+
+void OnTick()
+  {
+   TcSessionPoll();
+  }
