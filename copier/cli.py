@@ -26,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the database and settings (default: $TRADECOPIER_DATA_DIR or the "
              "user data folder)",
     )
+    parser.add_argument(
+        "--self-test", action="store_true",
+        help="open the window on simulated terminals, copy one trade, close; exit 0 when it works",
+    )
     sub = parser.add_subparsers(dest="command")
 
     demo = sub.add_parser("demo", help="run the whole pipeline on simulated terminals")
@@ -59,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.data_dir is not None:
         os.environ["TRADECOPIER_DATA_DIR"] = str(args.data_dir)
     try:
+        if args.self_test:
+            return _self_test()
         if args.command == "demo":
             return _demo(args)
         if args.command == "export-log":
@@ -114,6 +120,15 @@ def _gui(demo: bool, seconds: float | None = None, seed: int | None = None) -> i
         _stderr(f"the window cannot start here ({exc}); try: copier demo --headless")
         return 2
     return run_gui(demo=demo, seconds=seconds, seed=seed)
+
+
+def _self_test() -> int:
+    try:
+        from copier.ui.selftest import run_self_test
+    except ImportError as exc:
+        _stderr(f"self-test failed: the window cannot start here ({exc})")
+        return 2
+    return run_self_test()
 
 
 def _stderr(message: str) -> None:
