@@ -398,9 +398,10 @@ void Acked(const long seq)
       ArrayResize(g_ev_seq,k-drop);
       ArrayResize(g_ev_json,k-drop);
      }
-   if(seq>g_seq)
+   bool raised=(seq>g_seq);
+   if(raised)
       g_seq=seq;   // a fresh install continues after what the copier has (§5 step 2)
-   if(drop>0 || seq>g_seq)
+   if(drop>0 || raised)
       SaveState();
   }
 
