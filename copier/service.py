@@ -21,7 +21,14 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from copier.domain import Command, ExecutionResult, MasterEvent, TerminalSnapshot
+from copier.domain import (
+    Command,
+    CommandKind,
+    ExecutionResult,
+    MasterEvent,
+    Retcode,
+    TerminalSnapshot,
+)
 from copier.engine.config import Link, LinkMode
 from copier.engine.reconcile import LinkSide, reconcile_slave
 from copier.engine.results import apply_result
@@ -181,6 +188,7 @@ class CopyService:
         updated = apply_result(current, command, result) if current else None
         if updated is not None:
             ledger.put(updated)
+        result = settle_already_closed(command, result)
         self._track(self.store.persist_result(result, updated, point=self._point(command)))
         detected = self._detected_ms.pop(result.command_id, command.created_ms)
         if result.ok:
@@ -313,6 +321,16 @@ class CopyService:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())
+
+
+def settle_already_closed(command: Command, result: ExecutionResult) -> ExecutionResult:
+    """A close whose position is already gone reached its goal: the slave's own SL/TP (or the
+    trader) closed it first, which on live markets is ordinary. It is 'nothing to do', not a
+    failed copy; the ticket link becomes CLOSED all the same."""
+    if command.kind is CommandKind.CLOSE and result.retcode == Retcode.POSITION_CLOSED:
+        note = f"{result.message} — already closed on the slave; nothing to do"
+        return replace(result, retcode=int(Retcode.NO_CHANGES), message=note)
+    return result
 
 
 class _EquityMarks:
