@@ -371,7 +371,8 @@ def triple(values: list[float]) -> tuple[float, float, float]:
 def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
     print(f"bridge latency — 1 master × {args.slaves} slaves, {args.rate:g} events/s, "
           f"{args.seconds:g} s, compression {'on' if args.compression else 'off'}")  # fmt: skip
-    print(f"database: {args.db_dir or tempfile.gettempdir()}")
+    if "copier" in results:
+        print(f"copier database in: {args.db_dir or tempfile.gettempdir()}")
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}")  # fmt: skip
     rows = [("server: received → all written", "server_s"),

@@ -210,9 +210,14 @@ class BridgeServer:
             text = f"too many failed hellos; retry in {wait:.0f} s"
             await _close(ws, CloseCode.AUTH_THROTTLED, text)
             return None
-        outcome = await asyncio.to_thread(
-            self._verifier.verify, hello.key, hello.login, hello.server
-        )
+        try:
+            outcome = await asyncio.to_thread(
+                self._verifier.verify, hello.key, hello.login, hello.server
+            )
+        except Exception:  # the key book failing must not look like a bad key to the EA
+            log.exception("checking the API key of %s@%s failed", hello.login, hello.server)
+            await _close(ws, CloseCode.INTERNAL_ERROR, "the copier could not check the key")
+            return None
         if isinstance(outcome, AuthRefusal):
             self._throttle.failed(address, hello.login, hello.server, time.monotonic())
             log.warning("EA hello refused for %s@%s: %s", hello.login, hello.server, outcome.reason)

@@ -15,6 +15,7 @@ from test_bridge_support import FAST, World, bridge_world, make_account
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from copier.bridge import BridgeServer
 from copier.bridge.codec import decode, encode
 from copier.bridge.protocol import Error, Ping, Pong
 from copier.domain import Platform, Side
@@ -172,3 +173,22 @@ async def test_bad_input_gets_its_documented_answer_and_healthy_sessions_go_on(
         await _healthy_copy_still_works(world, 1)
         assert all(ea.connected for ea in world.eas)
         assert all(ea.welcomes == 1 for ea in world.eas)
+
+
+class BrokenKeyBook:
+    def verify(self, key: str, login: int, server: str) -> str:
+        raise OSError("database is locked")
+
+
+async def test_a_key_book_that_fails_closes_with_internal_error_not_bad_key() -> None:
+    server = BridgeServer(BrokenKeyBook(), FAST)
+    await server.start()
+    try:
+        async with connect(server.url, ping_interval=None) as ws:
+            await ws.send(json.dumps(_hello_fields("tc1.a.b")))
+            async with asyncio.timeout(3):
+                await ws.wait_closed()
+    finally:
+        await server.stop()
+
+    assert ws.close_code == 1011
