@@ -25,12 +25,15 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from copier.bridge import protocol as p
 from copier.bridge.codec import FrameError, decode, encode
 from copier.bridge.convert import command_from_wire, result_from_domain, snapshot_parts
-from copier.domain import TerminalSnapshot
+from copier.domain import Position, TerminalSnapshot
 from copier.refea.detect import Change, Look, diff, quote_close_price
 from copier.sim.broker import SimBroker
 from copier.sim.executor import SimExecutor
+from copier.sim.records import DealEntry
 
 log = logging.getLogger(__name__)
+
+HISTORY_WINDOW_MS = 60_000  # how far back the monitor looks for a closing deal
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,10 +305,22 @@ class ReferenceEa:
             self._look = self._look_now()
             return []
         look = self._look_now()
-        changes = diff(self._look, look, quote_close_price(self._bid_ask))
+        changes = diff(self._look, look, self._close_price)
         self._look = look
         now = self.broker.now_ms()
         return [self.outbox.add(change, now) for change in changes]
+
+    def _close_price(self, pos: Position) -> float:
+        """The price of the newest deal out of the position (as ``OrderClosePrice`` reads
+        history), or the current quote if history has none yet."""
+        since = self.broker.now_ms() - HISTORY_WINDOW_MS
+        exits = [
+            d for d in self.broker.history_deals(since)
+            if d.position_id == pos.ticket and d.entry is not DealEntry.IN
+        ]  # fmt: skip
+        if exits:
+            return max(exits, key=lambda d: d.time_msc).price
+        return quote_close_price(self._bid_ask)(pos)
 
     def _bid_ask(self, symbol: str) -> tuple[float, float]:
         quote = self.broker.quote(symbol)

@@ -104,14 +104,15 @@ def test_a_close_and_an_open_in_one_poll_are_reported_close_first() -> None:
     ea.detect()
 
     new = broker.open_market("GBPUSD", Side.SELL, 0.2).position
-    broker.close_position(old)
+    closed_at = broker.close_position(old).price
+    _cross(broker, "EURUSD", closed_at + 0.0050)  # the market has moved on since
     events = ea.detect()
 
     assert [(e.kind, e.ticket) for e in events] == [
         (EventKind.CLOSED, old),
         (EventKind.OPENED, new),
     ]
-    assert events[0].closed == 0.1 and events[0].vol == 0.0
+    assert (events[0].closed, events[0].vol, events[0].price) == (0.1, 0.0, closed_at)
     assert [e.seq for e in events] == [2, 3]
 
 
