@@ -87,6 +87,7 @@ async def capture(out: Path, theme: str, seconds: float, seed: int) -> list[Path
             saved.append(path)
     finally:
         await gui.stop()
+        gui.dispose()
     return saved
 
 

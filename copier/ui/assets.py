@@ -40,6 +40,7 @@ class Assets:
 
     icons: dict[str, bytes] = field(default_factory=dict)
     stylesheets: dict[str, str] = field(default_factory=dict)
+    _drawn: dict[str, QIcon] = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def load(folder: Path | None = None) -> Assets:
@@ -59,12 +60,17 @@ class Assets:
         return Assets(icons, sheets)
 
     def icon(self, name: str) -> QIcon:
+        """The named icon, drawn from its SVG once and reused (the tray asks on every change)."""
+        cached = self._drawn.get(name)
+        if cached is not None:
+            return cached
         data = self.icons.get(name)
         if data is None:
             return QIcon()
         pixmap = QPixmap()
         pixmap.loadFromData(QByteArray(data), "SVG")
-        return QIcon(pixmap)
+        self._drawn[name] = QIcon(pixmap)
+        return self._drawn[name]
 
     def apply_theme(self, app: QApplication, theme: str) -> None:
         app.setStyleSheet(self.stylesheets.get(theme, ""))

@@ -5,6 +5,7 @@ closed, workers ended, the database flushed — before the process exits."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import qasync
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
 from copier.app import AppConfig, CopierApp
@@ -87,6 +89,7 @@ class Gui:
 
     async def start(self) -> None:
         """Start the core, connect the bridge to its bus, then bring every screen to life."""
+        tune_interpreter_for_gui()
         self._handler = _install_logging(self.bridge, self.window.preferences)
         await self.session.start()
         self._unsubscribe = await self.session.in_core(self.session.app.bus.subscribe,
@@ -97,6 +100,8 @@ class Gui:
         app = self.session.app
         log.info("copier started: %d terminals, %d links, database %s",
                  len(app.service.terminals), len(app.service.links), app.store.path)
+        gc.collect()
+        gc.freeze()  # start-up objects live for good: full collections need not walk them
 
     async def stop(self) -> None:
         """Stop live updates, let actions in flight finish, stop the core, end every thread."""
@@ -113,6 +118,15 @@ class Gui:
             logging.getLogger().removeHandler(self._handler)
         self.window.tray.stop()
         self.window.hide()
+
+    def dispose(self) -> None:
+        """Destroy the Qt objects now, on the GUI thread. Left to Python's garbage collector
+        they could be destroyed on whichever thread happens to collect — the core's, say —
+        which Qt does not allow (their timers belong to the GUI thread)."""
+        for thing in (self.window.tray.menu, self.window, self.event_log, self.bridge):
+            thing.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
 
 
 async def run_window(app: QApplication, options: LaunchOptions,
@@ -136,11 +150,24 @@ async def run_window(app: QApplication, options: LaunchOptions,
         gui.window.status.setText(f"the copier could not start: {exc}")
         await gui.closed.wait()
         await gui.stop()
+        gui.dispose()
         return 1
     await gui.closed.wait()
     await gui.stop()
-    gui.window.deleteLater()
+    gui.dispose()
     return 0
+
+
+GUI_SWITCH_INTERVAL_S = 0.001
+
+
+def tune_interpreter_for_gui() -> None:
+    """Hand the GIL over every millisecond instead of every five. Painting a table or a chart
+    calls back into Python once per cell or item, and each call must win the GIL back from the
+    copier's busy thread: at the default 5 ms a repaint under load could wait 50 ms or more
+    (bench/ui_lag.py measures it). Only the GUI process does this; headless runs keep the
+    default."""
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
 
 
 def _install_logging(bridge: UiBridge, preferences: Preferences) -> logging.Handler:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import psutil
 
-SAMPLES_PER_BUCKET = 400  # a stable p99 per second without keeping every sample of a burst
+SAMPLES_PER_BUCKET = 200  # a stable p99 per second without keeping every sample of a burst
 
 
 def percentile(ordered: list[float], fraction: float) -> float:

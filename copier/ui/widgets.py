@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGroupBox, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractItemModel, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QGroupBox, QLabel, QTableView, QVBoxLayout, QWidget
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
-Index = QModelIndex | QPersistentModelIndex
 _running: set[asyncio.Task[Any]] = set()
 
 
@@ -108,49 +107,57 @@ class Column(Generic[R]):
     tooltip: Callable[[R], str] | None = None
 
 
-class RowsModel(QAbstractTableModel, Generic[R]):
-    """A read-only table of rows (any objects) described by columns."""
+class RowsModel(QStandardItemModel, Generic[R]):
+    """A read-only table of rows (any objects) described by columns.
+
+    The cells are Qt's own items, built once per update: painting then never calls back into
+    Python. That matters here because every call back must win the GIL from the copier's thread,
+    and a repaint that needs thousands of them stalls the window under load."""
+
+    refreshed = Signal()  # the rows were replaced or added to
 
     def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(columns), parent)
         self.columns = list(columns)
         self.rows: list[R] = []
+        self.setHorizontalHeaderLabels([c.title for c in self.columns])
 
     def set_rows(self, rows: Sequence[R]) -> None:
-        self.beginResetModel()
         self.rows = list(rows)
-        self.endResetModel()
+        self.setRowCount(0)
+        for row in self.rows:
+            self.appendRow(self._items(row))
+        self.refreshed.emit()
 
-    def row(self, index: int) -> R:
+    def prepend_rows(self, rows: Sequence[R], limit: int) -> None:
+        """Put ``rows`` (newest first) on top and keep at most ``limit`` rows."""
+        fresh = list(rows)[:limit]
+        for position, row in enumerate(fresh):
+            self.insertRow(position, self._items(row))
+        self.rows = (fresh + self.rows)[:limit]
+        if self.rowCount() > limit:
+            self.removeRows(limit, self.rowCount() - limit)
+        self.refreshed.emit()
+
+    def row(self, index: int) -> R:  # type: ignore[override]  # a row object, not a row number
         return self.rows[index]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.rows)
+    def _items(self, row: R) -> list[QStandardItem]:
+        return [cell(column, row) for column in self.columns]
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section].title
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column = self.columns[index.column()]
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
-            colour = column.colour(row)
-            return QColor(colour) if colour else None
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(row)
-        return None
+def cell(column: Column[R], row: R) -> QStandardItem:
+    item = QStandardItem(column.text(row))
+    item.setEditable(False)
+    if column.numeric:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if column.colour is not None:
+        colour = column.colour(row)
+        if colour:
+            item.setForeground(QColor(colour))
+    if column.tooltip is not None:
+        item.setToolTip(column.tooltip(row))
+    return item
 
 
 # ----- figures ------------------------------------------------------------------------------
@@ -176,7 +183,7 @@ class Figure(QWidget):
         return self.value.text()
 
 
-def make_table(model: QAbstractTableModel, *, fit_contents: bool = True) -> QTableView:
+def make_table(model: QAbstractItemModel, *, fit_contents: bool = True) -> QTableView:
     """A read-only, row-selecting table view. ``fit_contents`` sizes columns to their text,
     which measures every row: keep it for short tables, not for long or fast-changing ones."""
     view = QTableView()
@@ -185,10 +192,9 @@ def make_table(model: QAbstractTableModel, *, fit_contents: bool = True) -> QTab
     view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
     view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
     view.verticalHeader().setVisible(False)
-    header = view.horizontalHeader()
-    if fit_contents:
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    view.horizontalHeader().setStretchLastSection(True)
+    if fit_contents and isinstance(model, RowsModel):
+        model.refreshed.connect(view.resizeColumnsToContents)
     return view
 
 

@@ -99,8 +99,9 @@ class MainWindow(QMainWindow):
         self.accounts.reload()
         self.links.reload()
         self.trade_log.start()
-        config = self.session.app.config
-        self.status.setText(f"running — EA bridge on {config.bridge_host}:{config.bridge_port}")
+        service = self.session.app.service
+        self.status.setText(f"running — {len(service.terminals)} terminals, "
+                            f"{len(service.links)} links")
 
     def stop(self) -> None:
         self.dashboard.stop()

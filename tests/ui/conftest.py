@@ -5,6 +5,7 @@ store, and the whole GUI (window, bridge, session) around that core."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
@@ -30,6 +31,14 @@ T = TypeVar("T")
 Run = Callable[[Coroutine[Any, Any, T]], T]
 RUN_TIMEOUT_S = 30.0
 _instances = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Qt objects a test dropped are destroyed here, on the GUI thread: left to the garbage
+    collector they might be destroyed on a core or writer thread, which Qt forbids."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture
@@ -171,4 +180,4 @@ def make_gui(tmp_path: Path, keyring_backend: MemoryKeyring,
     yield make
     for gui in made:
         run(gui.stop())
-        gui.window.deleteLater()
+        gui.dispose()

@@ -29,7 +29,11 @@ from copier.ui.widgets import (
 )
 
 CHART_SPAN_S = 300
+X_STEPS = (30.0, 60.0, 120.0, 180.0, float(CHART_SPAN_S))
+Y_STEPS = (5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0)
 PROBLEMS_SHOWN = 200
+PROBLEMS_PER_TICK = 50  # the newest of a storm; the trade log and the Logs screen keep them all
+STAGE_SAMPLES = 1_000
 CURVES = (("p50", "#2e7d32"), ("p95", "#f9a825"), ("p99", "#c62828"))
 
 
@@ -100,10 +104,9 @@ ACCOUNT_COLUMNS: list[Column[AccountView]] = [
 
 PROBLEM_COLUMNS: list[Column[Problem]] = [
     Column("Time", lambda p: fmt_clock(p.time_ms)),
-    Column("What", lambda p: p.kind, colour=lambda p: "#c62828" if p.kind == "failed"
-           else "#ef6c00"),
     Column("Account", lambda p: p.account_id),
-    Column("Rule / code", lambda p: p.rule),
+    Column("What", lambda p: f"{p.kind}: {p.rule}" if p.rule else p.kind,
+           colour=lambda p: "#c62828" if p.kind == "failed" else "#ef6c00"),
     Column("Reason", lambda p: p.text, tooltip=lambda p: p.text),
 ]
 
@@ -118,6 +121,7 @@ class DashboardPage(QWidget):
         self.success = SuccessCounter()
         self.meter = ProcessMeter()
         self._stages: list[LatencySample] = []
+        self._new_problems: list[Problem] = []
         self._refreshing = False
         self._build()
         bridge.latency_sampled.connect(self.on_latency)
@@ -151,6 +155,16 @@ class DashboardPage(QWidget):
         self.chart = pg.PlotWidget()
         self.chart.setLabel("left", "ms")
         self.chart.setLabel("bottom", "seconds ago")
+        # Fixed ranges: pyqtgraph then reuses its axes' drawing instead of recomputing ticks
+        # every second, which is most of what a redraw costs (and the GUI thread's time is
+        # shared with the copier's). The y range changes only when the data leaves it.
+        self.chart.setMouseEnabled(x=False, y=False)
+        self.chart.hideButtons()
+        self.chart.disableAutoRange()
+        self._x_span = 0.0
+        self._y_top = 0.0
+        self._set_x_span(X_STEPS[0])
+        self._set_y_top(Y_STEPS[0])
         self.chart.showGrid(x=True, y=True, alpha=0.2)
         self.chart.addLegend(offset=(10, 5))
         self.curves = {name: self.chart.plot([], [], name=name, pen=pg.mkPen(colour, width=2))
@@ -161,13 +175,13 @@ class DashboardPage(QWidget):
                            self.chart, self.stage_label)
         self.problems = RowsModel(PROBLEM_COLUMNS, self)
         self.problems_view = make_table(self.problems, fit_contents=False)
-        for column, width in enumerate((64, 60, 100, 120)):
+        for column, width in enumerate((70, 100, 150)):
             self.problems_view.setColumnWidth(column, width)
 
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(chart_box)
         lower.addWidget(group_box("Latest errors and denials", self.problems_view))
-        lower.setSizes([560, 640])
+        lower.setSizes([600, 600])
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(group_box("Accounts", self.accounts_view))
         splitter.addWidget(lower)
@@ -208,15 +222,21 @@ class DashboardPage(QWidget):
     # ----- live data ----------------------------------------------------------------------
     def on_latency(self, samples: list[LatencySample]) -> None:
         self.latency.add((s.at_s, s.total_ms) for s in samples)
-        self._stages = (self._stages + samples)[-2000:]
+        self._stages = (self._stages + samples)[-STAGE_SAMPLES:]
 
     def on_counts(self, counts: CopyCounts) -> None:
         self.rate.add(counts.executed, time.time())
         self.success.add(counts.executed, counts.failed)
 
     def on_problems(self, problems: list[Problem]) -> None:
-        merged = (list(reversed(problems)) + self.problems.rows)[:PROBLEMS_SHOWN]
-        self.problems.set_rows(merged)
+        # Shown on the next tick: a storm of denials redraws the list once a second, not ten
+        # times, and every repaint saved is time the copier's thread keeps.
+        self._new_problems = (list(reversed(problems)) + self._new_problems)[:PROBLEMS_SHOWN]
+
+    def _show_problems(self) -> None:
+        if self._new_problems:
+            fresh, self._new_problems = self._new_problems[:PROBLEMS_PER_TICK], []
+            self.problems.prepend_rows(fresh, PROBLEMS_SHOWN)
 
     def tick(self) -> None:
         """Once a second: redraw the chart and the figures, refresh the accounts."""
@@ -231,6 +251,7 @@ class DashboardPage(QWidget):
         self.figures["cpu"].set(f"{usage.cpu_percent:.0f} %")
         self.figures["memory"].set(f"{usage.memory_mb:,.0f} MB")
         self._show_stages()
+        self._show_problems()
         self.refresh_accounts()
 
     def set_theme(self, theme: str) -> None:
@@ -242,7 +263,21 @@ class DashboardPage(QWidget):
         xs = [p.second - now for p in points]
         for name, _colour in CURVES:
             ys = [getattr(p.figures, name) for p in points]
-            self.curves[name].setData(xs, ys)
+            self.curves[name].setData(xs, ys, skipFiniteCheck=True)
+        highest = max((p.figures.p99 for p in points), default=0.0)
+        self._set_y_top(next((step for step in Y_STEPS if step >= highest), highest * 1.2))
+        oldest = -min(xs, default=0.0)
+        self._set_x_span(next((step for step in X_STEPS if step >= oldest), X_STEPS[-1]))
+
+    def _set_x_span(self, span: float) -> None:
+        if span != self._x_span:  # the chart widens as history builds up, to five minutes
+            self._x_span = span
+            self.chart.setXRange(-span, 0, padding=0.01)
+
+    def _set_y_top(self, top: float) -> None:
+        if top != self._y_top:
+            self._y_top = top
+            self.chart.setYRange(0, top, padding=0.02)
 
     def chart_point_count(self) -> int:
         data = self.curves["p99"].getData()[0]

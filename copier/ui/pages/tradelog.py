@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
+    Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,6 +43,7 @@ from copier.ui.tradelog_query import ExportCancelled, LogQuery
 from copier.ui.widgets import fmt_datetime, fmt_number, launch
 
 PAGE_SIZE = 200
+LIVE_PAGE_SIZE = 60
 DAY_MS = 86_400_000
 LIVE_REFRESH_MS = 1_000
 STATUSES = ("", "pending", "sent", "executed", "failed", "expired")
@@ -73,11 +74,15 @@ STATUS_COLOURS = {"failed": "#c62828", "expired": "#ef6c00", "pending": "#78909c
                   "sent": "#1565c0"}
 
 
-class TradeLogModel(QAbstractTableModel):
-    """The rows of one query, fetched a page at a time as the view asks for more."""
+class TradeLogModel(QStandardItemModel):
+    """The rows of one query, fetched a page at a time as the view asks for more. Cells are Qt
+    items (see ``RowsModel``): painting a screenful never calls back into Python."""
+
+    loaded = Signal()  # rows arrived: a first page or one more
 
     def __init__(self, session: CoreSession, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels([title for title, _key, _text in COLUMNS])
         self.session = session
         self.query = LogQuery()
         self.rows: list[CopyRecord] = []
@@ -85,27 +90,23 @@ class TradeLogModel(QAbstractTableModel):
         self._fetching = False
         self._generation = 0  # results of a superseded query are dropped
 
-    async def reload(self, query: LogQuery | None = None) -> None:
-        """Run a (new) query from its first page."""
+    async def reload(self, query: LogQuery | None = None, first_page: int = PAGE_SIZE) -> None:
+        """Run a (new) query from its first page; more pages follow as the view scrolls."""
         if query is not None:
             self.query = query
         self._generation += 1
         generation = self._generation
         total = await self.session.log_count(self.query)
-        rows = await self.session.log_page(self.query, PAGE_SIZE, 0)
+        rows = await self.session.log_page(self.query, first_page, 0)
         if generation != self._generation:
             return
-        self.beginResetModel()
-        self.rows, self.total = rows, max(total, len(rows))
-        self.endResetModel()
+        if query is None and total == self.total and _same_top(rows, self.rows):
+            return  # a live refresh that found nothing new: nothing to redraw
+        self.rows, self.total = [], max(total, len(rows))
+        self.setRowCount(0)
+        self._append(rows)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 (Qt's signature)
         return not parent.isValid() and len(self.rows) < self.total and not self._fetching
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
@@ -119,37 +120,38 @@ class TradeLogModel(QAbstractTableModel):
             page = await self.session.log_page(self.query, PAGE_SIZE, len(self.rows))
         finally:
             self._fetching = False
-        if generation != self._generation or not page:
-            return
-        start = len(self.rows)
-        self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
-        self.rows.extend(page)
-        self.endInsertRows()
+        if generation == self._generation and page:
+            self._append(page)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][0]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        record = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[index.column()][2](record)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            colour = STATUS_COLOURS.get(record.status)
-            return QColor(colour) if colour else None
-        if role == Qt.ItemDataRole.ToolTipRole and record.message:
-            return record.message
-        return None
+    def _append(self, records: list[CopyRecord]) -> None:
+        self.rows.extend(records)
+        for record in records:
+            self.appendRow(_items(record))
+        self.loaded.emit()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         descending = order == Qt.SortOrder.DescendingOrder
         self.query = replace(self.query, sort=COLUMNS[column][1], descending=descending)
         if self.session.started:  # the view sorts once when it is built, before the core runs
             launch(self.reload())
+
+
+def _same_top(fetched: list[CopyRecord], shown: list[CopyRecord]) -> bool:
+    return fetched == shown[: len(fetched)]
+
+
+def _items(record: CopyRecord) -> list[QStandardItem]:
+    colour = STATUS_COLOURS.get(record.status)
+    items = []
+    for _title, _key, text in COLUMNS:
+        item = QStandardItem(text(record))
+        item.setEditable(False)
+        if colour:
+            item.setForeground(QColor(colour))
+        items.append(item)
+    if record.message:
+        items[-2].setToolTip(record.message)
+    return items
 
 
 def _day_start_ms(day: QDate) -> int:
@@ -212,9 +214,8 @@ class TradeLogPage(QWidget):
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
         self.view.setAlternatingRowColors(True)
-        self.model.modelReset.connect(self._show_count)
-        self.model.modelReset.connect(self._size_columns_once)
-        self.model.rowsInserted.connect(self._show_count)
+        self.model.loaded.connect(self._show_count)
+        self.model.loaded.connect(self._size_columns_once)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
@@ -265,7 +266,8 @@ class TradeLogPage(QWidget):
     def _refresh_live(self) -> None:
         at_top = self.view.verticalScrollBar().value() == 0
         if self.isVisible() and at_top and self.session.started:
-            launch(self.model.reload(), on_error=self._show_error)
+            # One screenful is enough while the newest rows stream in; scrolling loads the rest.
+            launch(self.model.reload(first_page=LIVE_PAGE_SIZE), on_error=self._show_error)
 
     def _show_count(self) -> None:
         shown, total = len(self.model.rows), self.model.total
