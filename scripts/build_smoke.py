@@ -1,0 +1,124 @@
+"""Bundle smoke test: builds TradeCopier with ``build.spec``, starts the built executable headless
+with ``--self-test`` (the demo window offscreen copies one trade and closes), and checks the
+bundle stays under a recorded size. Prints how long the build took and the bundle's size.
+
+    python scripts/build_smoke.py [--dist DIR] [--work DIR] [--skip-build] [--limit-mb N]
+
+Exit codes: 0 all good; 1 the self-test failed; 2 the build failed; 3 the bundle is too large;
+4 PyInstaller is missing (``pip install -e ".[build]"``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_NAME = "TradeCopier"
+# Measured: 250.6 MB on Linux (PySide6 6.11, Python 3.11; Qt's ICU data alone is 31 MB there).
+# The limit leaves room for ordinary dependency updates; a jump past it means something
+# unwanted (another Qt module, a test tool, a data set) got into the bundle.
+SIZE_LIMIT_MB = 300.0
+BUILD_TIMEOUT_S = 900
+SELF_TEST_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    ok: bool
+    seconds: float
+    output: str
+
+
+def build(dist: Path, work: Path) -> Step:
+    """``pyinstaller build.spec`` into ``dist``/``work`` (both outside git: see .gitignore)."""
+    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level",
+               "WARN", "--distpath", str(dist), "--workpath", str(work), str(ROOT / "build.spec")]
+    started = time.monotonic()
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                              timeout=BUILD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return Step(False, time.monotonic() - started,
+                    f"the build did not finish within {BUILD_TIMEOUT_S} s")
+    return Step(done.returncode == 0, time.monotonic() - started, done.stdout + done.stderr)
+
+
+def executable(bundle: Path) -> Path:
+    return bundle / (f"{APP_NAME}.exe" if sys.platform == "win32" else APP_NAME)
+
+
+def self_test(program: Path) -> Step:
+    """Run the built app with ``--self-test`` offscreen, in a throw-away config folder."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="tradecopier-smoke-") as folder:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+               "TRADECOPIER_CONFIG_DIR": str(Path(folder) / "config"),
+               "TRADECOPIER_DATA_DIR": str(Path(folder) / "data")}
+        env.pop("PYTHONPATH", None)  # the bundle must run on what it carries, nothing else
+        try:
+            done = subprocess.run([str(program), "--self-test"], cwd=folder, env=env,
+                                  capture_output=True, text=True, timeout=SELF_TEST_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return Step(False, time.monotonic() - started,
+                        f"--self-test did not end within {SELF_TEST_TIMEOUT_S} s")
+    output = (done.stdout + done.stderr).strip()
+    if done.returncode != 0:
+        output += f"\n(exit code {done.returncode})"
+    return Step(done.returncode == 0, time.monotonic() - started, output)
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes in every file under ``folder`` (links not followed: PyInstaller links on Linux)."""
+    return sum(path.stat().st_size for path in folder.rglob("*")
+               if path.is_file() and not path.is_symlink())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist")
+    parser.add_argument("--work", type=Path, default=ROOT / "build")
+    parser.add_argument("--skip-build", action="store_true", help="test the bundle in --dist")
+    parser.add_argument("--limit-mb", type=float, default=SIZE_LIMIT_MB)
+    args = parser.parse_args(argv)
+    bundle = args.dist / APP_NAME
+
+    if not args.skip_build:
+        if importlib.util.find_spec("PyInstaller") is None:
+            print('PyInstaller is not installed: pip install -e ".[build]"')
+            return 4
+        built = build(args.dist, args.work)
+        print(f"build: {'ok' if built.ok else 'FAILED'} in {built.seconds:.0f} s")
+        if not built.ok:
+            print(built.output[-4000:])
+            return 2
+    program = executable(bundle)
+    if not program.is_file():
+        print(f"no executable at {program}")
+        return 2
+
+    tested = self_test(program)
+    print(f"self-test: {'ok' if tested.ok else 'FAILED'} in {tested.seconds:.1f} s")
+    print("  " + tested.output.replace("\n", "\n  "))
+
+    size_mb = folder_size(bundle) / 1e6
+    fits = size_mb <= args.limit_mb
+    print(f"bundle size: {size_mb:.1f} MB (limit {args.limit_mb:g} MB) at {bundle}")
+    if not tested.ok:
+        return 1
+    if not fits:
+        print(f"the bundle grew past its limit by {size_mb - args.limit_mb:.1f} MB: look for a "
+              "new dependency or Qt module in it before raising SIZE_LIMIT_MB")
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
