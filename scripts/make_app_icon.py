@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (16, 20, 24, 32, 40, 48, 64, 128, 256)
 ICO_HEADER = struct.Struct("<HHH")  # reserved 0, type 1 (icon), image count
-ICO_ENTRY = struct.Struct("<BBBBHHII")  # width, height, colours, reserved, planes, bpp, size, offset
+# per image: width, height, colours, reserved, planes, bits per pixel, byte size, offset
+ICO_ENTRY = struct.Struct("<BBBBHHII")
 
 
 def render_png(svg: bytes, size: int) -> bytes:
