@@ -23,7 +23,6 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
 
 import psutil  # noqa: E402
 import qasync  # noqa: E402
+from PySide6.QtCore import QMetaObject, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from copier.app import AppConfig, CopierApp  # noqa: E402
@@ -43,6 +43,7 @@ from copier.sim.quotes import Market  # noqa: E402
 from copier.sim.trader import RandomTrader  # noqa: E402
 from copier.terminals.simulated import SimulatedTerminal  # noqa: E402
 from copier.ui.assets import Assets  # noqa: E402
+from copier.ui.bridge import UiBridge  # noqa: E402
 from copier.ui.main import Gui  # noqa: E402
 from copier.ui.metrics import Percentiles  # noqa: E402
 from copier.ui.preferences import Preferences  # noqa: E402
@@ -126,10 +127,9 @@ async def measure(rate: float, seconds: float, coalesce: bool, masters: int = 4)
         holder["core"] = BurstCore(folder / "bench.db", rate, masters)
         return holder["core"]
 
+    bridge = UiBridge() if coalesce else EveryEventBridge()
     gui = Gui(build, Preferences(minimise_to_tray=False), folder / "settings.json",
-              Assets.load())
-    if not coalesce:
-        gui.bridge.handle = _uncoalesced(gui)  # type: ignore[method-assign]
+              Assets.load(), bridge=bridge)
     gui.window.show()
     await gui.start()
     gui.window.show_page("Dashboard")
@@ -170,18 +170,13 @@ async def measure(rate: float, seconds: float, coalesce: bool, masters: int = 4)
     }
 
 
-def _uncoalesced(gui: Gui) -> Callable[[object], None]:
-    """The bridge without its inbox: every core event becomes a queued Qt signal at once."""
-    from PySide6.QtCore import QMetaObject, Qt
+class EveryEventBridge(UiBridge):
+    """The bridge without its batching: every core event is flushed to the widgets at once,
+    through a queued call to the GUI thread per event (what a naive bridge does)."""
 
-    bridge = gui.bridge
-    original = type(bridge).handle
-
-    def handle(event: object) -> None:
-        original(bridge, event)
-        QMetaObject.invokeMethod(bridge, "flush", Qt.ConnectionType.QueuedConnection)
-
-    return handle
+    def handle(self, event: object) -> None:
+        super().handle(event)
+        QMetaObject.invokeMethod(self, "flush", Qt.ConnectionType.QueuedConnection)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -196,13 +196,13 @@ class AccountDialog(QDialog):
         if self.connection == MT5_DIRECT:
             settings["terminal_path"] = self.terminal_path.text().strip()
         role = AccountRole(self.role.currentData())
-        common = {"label": self.label.text().strip(), "role": role,
-                  "enabled": self.enabled.isChecked(), "settings": settings}
+        label, enabled = self.label.text().strip(), self.enabled.isChecked()
         if self.record is not None:
-            return replace(self.record, **common)
+            return replace(self.record, label=label, role=role, enabled=enabled,
+                           settings=settings)
         platform = Platform(self.platform.currentData())
         return AccountRecord.new(platform, int(self.login.text()), self.server.text().strip(),
-                                 **common)
+                                 label=label, role=role, enabled=enabled, settings=settings)
 
     async def save(self) -> AccountRecord | None:
         """Save; for a new EA account also issue its API key and show it once."""

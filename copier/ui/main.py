@@ -76,8 +76,9 @@ class Gui:
     """The window, the bridge and the core session, started and stopped in the right order."""
 
     def __init__(self, build: Callable[[], Core], preferences: Preferences, preferences_file: Path,
-                 assets: Assets, *, title: str = "TradeCopier") -> None:
-        self.bridge = UiBridge()
+                 assets: Assets, *, title: str = "TradeCopier", bridge: UiBridge | None = None
+                 ) -> None:
+        self.bridge = bridge or UiBridge()
         self.event_log = EventLog(self.bridge)
         self.session = CoreSession(build)
         self.window = MainWindow(self.session, self.bridge, assets, preferences,

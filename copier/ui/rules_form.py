@@ -168,8 +168,9 @@ def _editor(name: str, default: Any) -> QWidget:
         return _Hours()
     if name in CHOICES or isinstance(default, StrEnum):
         combo = QComboBox()
-        for value in CHOICES.get(name) or tuple(type(default)):
-            combo.addItem(str(value).replace("_", " "), str(value))
+        enum = type(default) if isinstance(default, StrEnum) else None
+        for value in CHOICES.get(name) or tuple(member.value for member in enum or ()):
+            combo.addItem(value.replace("_", " "), value)
         return combo
     if isinstance(default, bool):
         return QCheckBox()

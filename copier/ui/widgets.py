@@ -139,7 +139,7 @@ class RowsModel(QStandardItemModel, Generic[R]):
             self.removeRows(limit, self.rowCount() - limit)
         self.refreshed.emit()
 
-    def row(self, index: int) -> R:  # type: ignore[override]  # a row object, not a row number
+    def row(self, index: int) -> R:
         return self.rows[index]
 
     def _items(self, row: R) -> list[QStandardItem]:

@@ -86,7 +86,7 @@ async def eventually(read: Callable[[], Awaitable[T]], accept: Callable[[T], boo
 class MemoryKeyring(KeyringBackend):
     """A key store that lives in memory (the OS one must not be touched by tests)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

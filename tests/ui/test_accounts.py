@@ -107,6 +107,7 @@ def test_removing_an_account_removes_its_links_from_the_running_copier(
         dialog.login.setText("42")
         dialog.server.setText("Sim")
         record = await dialog.save()
+        assert record is not None
         links = await gui.session.load_links()
         await gui.session.save_link(replace(links[0], id=0, slave_id=record.id))
         before = len(await gui.session.load_links())

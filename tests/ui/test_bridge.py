@@ -40,8 +40,12 @@ def test_a_burst_from_the_core_thread_arrives_as_a_few_coalesced_signals(
     emissions: list[int] = []
     samples: list[LatencySample] = []
     counts: list[CopyCounts] = []
-    bridge.latency_sampled.connect(lambda batch: (emissions.append(len(batch)),
-                                                  samples.extend(batch)))
+
+    def on_samples(batch: list[LatencySample]) -> None:
+        emissions.append(len(batch))
+        samples.extend(batch)
+
+    bridge.latency_sampled.connect(on_samples)
     bridge.copies_counted.connect(counts.append)
     bridge.start()
     started = time.monotonic()
