@@ -1,0 +1,186 @@
+// harness_main.hpp — main() of a compiled EA: sets up the in-memory terminal from the environment,
+// calls OnInit, then drives OnTimer on the EA's timer, OnTick on quote changes and
+// OnTradeTransaction (MQL5) for every trade, and executes control lines from stdin:
+//   open EURUSD buy 0.10 sl=1.0800 tp=1.0950 | modify 1001 sl=… tp=… | close 1001 [0.05]
+//   pending EURUSD buy_limit 0.10 1.0800 [sl=… tp=…] | delete 1002 | price EURUSD 1.0850 1.0852
+//   state (prints STATE {json}) | quit (OnDeinit, exit 0). Every line is answered OK … or ERR ….
+#pragma once
+#include <poll.h>
+#include <unistd.h>
+
+#include <sstream>
+
+inline void mql_add_symbol(const char *name, int digits, double bid, double spread_points) {
+  double point = std::pow(10.0, -digits);
+  term::the().symbols.push_back(term::Symbol{name, digits, point, 100000, point, digits == 2 ? 0.01 : 1.0, 0.01, 100,
+                                             0.01, 0, 3, bid, bid + spread_points * point});
+}
+
+inline void mql_setup() {
+  term::Terminal &t = term::the();
+#ifdef MQL5_HARNESS
+  t.mt5 = true;
+#endif
+  if (const char *v = std::getenv("TC_LOGIN")) t.login = std::atol(v);
+  if (const char *v = std::getenv("TC_SERVER")) t.server = v;
+  if (const char *v = std::getenv("TC_MARGIN")) t.netting = std::string(v) == "netting";
+  std::string suffix = std::getenv("TC_SUFFIX") ? std::getenv("TC_SUFFIX") : "";
+  mql_add_symbol((std::string("EURUSD") + suffix).c_str(), 5, 1.08500, 10);
+  mql_add_symbol((std::string("GBPUSD") + suffix).c_str(), 5, 1.26500, 12);
+  mql_add_symbol((std::string("USDJPY") + suffix).c_str(), 3, 151.500, 10);
+}
+
+inline std::map<std::string, double> mql_options(std::istringstream &in) {
+  std::map<std::string, double> opts;
+  std::string word;
+  while (in >> word) {
+    size_t eq = word.find('=');
+    if (eq != std::string::npos) opts[word.substr(0, eq)] = std::strtod(word.c_str() + eq + 1, nullptr);
+  }
+  return opts;
+}
+
+inline void mql_reply(bool ok, const std::string &text) { mql_emit(ok ? "OK" : "ERR", text); }
+
+inline int mql_pending_type(const std::string &name) {
+  const char *names[] = {"buy", "sell", "buy_limit", "sell_limit", "buy_stop", "sell_stop"};
+  for (int i = 0; i < 6; i++) if (name == names[i]) return i;
+  return -1;
+}
+
+// One control line; true when the harness should stop.
+inline bool mql_control(const std::string &line, bool &traded) {
+  term::Terminal &t = term::the();
+  std::istringstream in(line);
+  std::string cmd;
+  in >> cmd;
+  if (cmd.empty()) return false;
+  if (cmd == "quit") return true;
+  if (cmd == "state") { mql_emit("STATE", t.state_json()); return false; }
+  if (cmd == "open" || cmd == "pending") {
+    std::string sym, side; double vol = 0, price = 0;
+    in >> sym >> side >> vol;
+    if (cmd == "pending") in >> price;
+    auto o = mql_options(in);
+    term::Symbol *s = t.symbol(sym);
+    int type = mql_pending_type(side);
+    if (s == nullptr || type < 0 || vol <= 0 || (cmd == "open") != (type <= 1)) { mql_reply(false, line); return false; }
+    long ticket = cmd == "open"
+        ? t.open(sym, type, vol, type == 0 ? s->ask : s->bid, o["sl"], o["tp"], (long)o["magic"], "")
+        : t.place(sym, type, vol, price, o["sl"], o["tp"], (long)o["magic"], "", 0);
+    traded = true;
+    mql_reply(true, std::to_string(ticket));
+    return false;
+  }
+  if (cmd == "modify" || cmd == "close" || cmd == "delete") {
+    long ticket = 0; in >> ticket;
+    if (cmd == "close") {
+      double vol = 0; in >> vol;
+      term::Position *p = t.position(ticket);
+      if (p == nullptr) { mql_reply(false, line); return false; }
+      term::Symbol *s = t.symbol(p->sym);
+      long rest = t.close(ticket, vol, p->type == 0 ? s->bid : s->ask);
+      traded = true;
+      mql_reply(true, std::to_string(rest));
+      return false;
+    }
+    if (cmd == "delete") {
+      if (t.order(ticket) == nullptr) { mql_reply(false, line); return false; }
+      t.remove(ticket);
+      traded = true;
+      mql_reply(true, std::to_string(ticket));
+      return false;
+    }
+    auto o = mql_options(in);
+    if (term::Position *p = t.position(ticket)) {
+      if (o.count("sl")) p->sl = o["sl"];
+      if (o.count("tp")) p->tp = o["tp"];
+    } else if (term::Order *od = t.order(ticket)) {
+      if (o.count("price")) od->price = o["price"];
+      if (o.count("sl")) od->sl = o["sl"];
+      if (o.count("tp")) od->tp = o["tp"];
+    } else { mql_reply(false, line); return false; }
+    traded = true;
+    mql_reply(true, std::to_string(ticket));
+    return false;
+  }
+  if (cmd == "price") {
+    std::string sym; double bid = 0, ask = 0;
+    in >> sym >> bid >> ask;
+    term::Symbol *s = t.symbol(sym);
+    if (s == nullptr || bid <= 0 || ask < bid) { mql_reply(false, line); return false; }
+    s->bid = bid; s->ask = ask;
+    t.trigger();
+    traded = true;
+    mql_reply(true, sym);
+    return false;
+  }
+  mql_reply(false, line);
+  return false;
+}
+
+#ifdef MQL5_HARNESS
+inline void mql_deliver_transactions() {
+  std::vector<term::Transaction> batch;
+  batch.swap(term::the().transactions);
+#ifdef MQL_HAS_OnTradeTransaction
+  for (auto &tx : batch) {
+    MqlTradeTransaction trans{};
+    trans.deal = (ulong)tx.deal; trans.order = (ulong)tx.order; trans.position = (ulong)tx.position;
+    trans.symbol = string(tx.sym.c_str()); trans.type = (ENUM_TRADE_TRANSACTION_TYPE)tx.type;
+    MqlTradeRequest request{};
+    MqlTradeResult result{};
+    OnTradeTransaction(trans, request, result);
+  }
+#endif
+}
+#else
+inline void mql_deliver_transactions() {}
+#endif
+
+int main() {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  mql_setup();
+  int init = OnInit();
+  mql_emit("INIT", std::to_string(init));
+  if (init != INIT_SUCCEEDED) return 3;
+  ulong next_timer = 0;
+  std::string pending;
+  bool running = true, stdin_open = true;
+  while (running) {
+    ulong now = GetMicrosecondCount();
+    int period = mql_timer_ms();
+    int wait_ms = period > 0 ? (int)std::max<long>(0, ((long)next_timer - (long)now) / 1000) : 50;
+    pollfd p{0, POLLIN, 0};
+    if (stdin_open && ::poll(&p, 1, wait_ms) == 1) {
+      char buf[4096];
+      ssize_t n = ::read(0, buf, sizeof buf);
+      if (n <= 0) { stdin_open = false; running = false; }
+      else pending.append(buf, n);
+      size_t eol;
+      while ((eol = pending.find('\n')) != std::string::npos) {
+        std::string line = pending.substr(0, eol);
+        pending.erase(0, eol + 1);
+        bool traded = false;
+        if (mql_control(line, traded)) { running = false; break; }
+        mql_deliver_transactions();
+#ifdef MQL_HAS_OnTick
+        if (traded) OnTick();
+#endif
+      }
+    } else if (!stdin_open) Sleep(wait_ms);
+    mql_deliver_transactions();
+    now = GetMicrosecondCount();
+    if (period > 0 && now >= next_timer) {
+      next_timer = now + (ulong)period * 1000;
+#ifdef MQL_HAS_OnTimer
+      OnTimer();
+#endif
+    }
+  }
+#ifdef MQL_HAS_OnDeinit
+  OnDeinit(0);
+#endif
+  mql_emit("DEINIT", "0");
+  return 0;
+}
