@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default=None, help="bridge address (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=None, help="bridge port (default 8080)")
 
+    stats = sub.add_parser("stats", help="copy statistics per link and per slave")
+    stats.add_argument("--json", action="store_true", help="print them as JSON")
+
+    sim_ea = sub.add_parser("sim-ea", add_help=False,
+                            help="a reference EA on a simulated account (copier sim-ea --help)")
+    sim_ea.add_argument("ea_args", nargs=argparse.REMAINDER)
+
     export = sub.add_parser("export-log", help="write the trade log to CSV")
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--since", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
@@ -59,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sim-ea"]:  # its own parser, help included
+        from copier.refea.run import main as sim_ea_main
+
+        return sim_ea_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.data_dir is not None:
         os.environ["TRADECOPIER_DATA_DIR"] = str(args.data_dir)
@@ -71,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export_log(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "stats":
+            return _stats(args)
         return _gui(demo=False)
     except KeyboardInterrupt:
         return 130
@@ -104,6 +118,20 @@ def _export_log(args: argparse.Namespace) -> int:
     finally:
         store.close()
     _stderr(f"wrote {rows} copies to {args.out}")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from copier.stats import compute_stats
+    from copier.store import Store
+
+    with Store.open(args.data_dir) as store:
+        figures = compute_stats(store)
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
+        return 0
+    for link in figures.get("links", []):
+        print(json.dumps(link, sort_keys=True))
     return 0
 
 

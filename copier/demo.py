@@ -38,6 +38,7 @@ from copier.app import AppConfig, CopierApp
 from copier.domain import Retcode
 from copier.engine.config import Link, LinkRules, LotMode, StopsMode
 from copier.events import CopyExecuted, CopyFailed, CopySent, CopyWasDenied, MasterEventReceived
+from copier.sim.broker import SimBroker
 from copier.sim.quotes import Market
 from copier.sim.trader import RandomTrader
 from copier.store.purge import purge_accounts
@@ -183,6 +184,21 @@ class DrivenMarket(Market):
         super().tick(self._virtual_ms)
 
 
+class MarketSteps:
+    """Moves a DrivenMarket through one master action's worth of time, in fixed ticks, letting
+    the master's broker act on each price (its SL/TP and pending fills) in driver order."""
+
+    def __init__(self, market: DrivenMarket, interval_s: float) -> None:
+        self.market = market
+        self.ticks = max(1, round(interval_s * 1000 / MARKET_DT_MS))
+
+    async def __call__(self, master: SimBroker) -> None:
+        for _ in range(self.ticks):
+            await asyncio.sleep(MARKET_DT_MS / 1000)
+            self.market.advance(MARKET_DT_MS)
+            master.tick()
+
+
 def shift_for_midpoint(seconds: float, now_ms: int) -> int:
     """The clock shift that puts a minute boundary at the run's midpoint (within ±30 s)."""
     midpoint = now_ms + int(seconds * 500)
@@ -225,12 +241,9 @@ class SimWorld:
 
     async def drive(self, steps: int | None) -> None:
         done = 0
-        ticks_per_step = max(1, round(self.interval_s * 1000 / MARKET_DT_MS))
+        step = MarketSteps(self.market, self.interval_s)
         while steps is None or done < steps:
-            for _ in range(ticks_per_step):
-                await asyncio.sleep(MARKET_DT_MS / 1000)
-                self.market.advance(MARKET_DT_MS)
-                self.master.broker.tick()  # master SL/TP and pending fills, in driver order
+            await step(self.master.broker)
             self.trader.step()
             done += 1
 
@@ -332,6 +345,8 @@ def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSessio
     purge_accounts(app.store, DEMO_PREFIX)
     if options.transport == "mt5":
         session = _mt5_session(app, seed, clock, interval_s)
+    elif options.transport == "ea":
+        session = _ea_session(app, seed, clock, interval_s)
     else:
         session = _sim_session(app, seed, clock, interval_s)
     for terminal in (session.master, *session.slaves):
@@ -370,13 +385,22 @@ def _mt5_session(app: CopierApp, seed: int, clock: DemoClock, interval_s: float)
                        world.trader, clock, DemoReport(seed, "mt5"), interval_s, world=world)
 
 
+def _ea_session(app: CopierApp, seed: int, clock: DemoClock, interval_s: float) -> DemoSession:
+    from copier.demo_ea import EaWorld
+
+    market = DrivenMarket(seed)
+    world = EaWorld(app, seed, market, clock, interval_s, MarketSteps(market, interval_s))
+    return DemoSession(app, world.master, world.slaves, market, world.trader, clock,
+                       DemoReport(seed, "ea"), interval_s, world=world)
+
+
 async def run_demo(options: DemoOptions, progress: Progress = lambda _: None) -> DemoReport:
     """Run the demo headless for ``options.seconds`` and report."""
     if options.transport == "mt5" and not options.simulate:
         from copier.demo_mt5 import REAL_MT5_HINT
 
         raise SystemExit(REAL_MT5_HINT)
-    if options.transport not in ("sim", "mt5"):
+    if options.transport not in ("sim", "mt5", "ea"):
         raise SystemExit(f"transport {options.transport!r} is not available in this build")
     session = build_demo(options)
     report = session.report

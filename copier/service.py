@@ -209,6 +209,10 @@ class CopyService:
     def tickets(self) -> list[TicketLink]:
         return [t for ledger in self._tickets.values() for t in ledger.all()]
 
+    def last_seq(self, account_id: str) -> int:
+        """The last master event seq handled for an account (0: none yet)."""
+        return self._last_seq.get(account_id, 0)
+
     def status(self, account_id: str) -> TerminalStatus | None:
         return self._status.get(account_id)
 
@@ -324,10 +328,12 @@ class CopyService:
 
 
 def settle_already_closed(command: Command, result: ExecutionResult) -> ExecutionResult:
-    """A close whose position is already gone reached its goal: the slave's own SL/TP (or the
-    trader) closed it first, which on live markets is ordinary. It is 'nothing to do', not a
-    failed copy; the ticket link becomes CLOSED all the same."""
-    if command.kind is CommandKind.CLOSE and result.retcode == Retcode.POSITION_CLOSED:
+    """A close or SL/TP change whose position is already gone has nothing left to do: the
+    slave's own SL/TP (or the trader) closed it first, which on live markets is ordinary. It is
+    not a failed copy; after a close the ticket link becomes CLOSED all the same, and a position
+    that vanished while its master is still open is reported by reconciliation as missing."""
+    kinds = (CommandKind.CLOSE, CommandKind.MODIFY)
+    if command.kind in kinds and result.retcode == Retcode.POSITION_CLOSED:
         note = f"{result.message} — already closed on the slave; nothing to do"
         return replace(result, retcode=int(Retcode.NO_CHANGES), message=note)
     return result

@@ -23,8 +23,14 @@ def test_close_of_a_position_its_own_stop_already_closed_is_nothing_to_do() -> N
     assert "nothing to do" in settled.message
 
 
-def test_modify_of_a_closed_position_stays_a_failure() -> None:
+def test_stop_change_of_a_position_already_closed_is_nothing_to_do() -> None:
     settled = settle_already_closed(command(CommandKind.MODIFY), result(Retcode.POSITION_CLOSED))
+
+    assert settled.ok
+
+
+def test_open_answered_position_closed_stays_a_failure() -> None:
+    settled = settle_already_closed(command(CommandKind.OPEN), result(Retcode.POSITION_CLOSED))
 
     assert not settled.ok
 
