@@ -105,9 +105,9 @@ ACCOUNT_COLUMNS: list[Column[AccountView]] = [
 PROBLEM_COLUMNS: list[Column[Problem]] = [
     Column("Time", lambda p: fmt_clock(p.time_ms)),
     Column("Account", lambda p: p.account_id),
+    Column("Reason", lambda p: p.text, tooltip=lambda p: p.text),
     Column("What", lambda p: f"{p.kind}: {p.rule}" if p.rule else p.kind,
            colour=lambda p: "#c62828" if p.kind == "failed" else "#ef6c00"),
-    Column("Reason", lambda p: p.text, tooltip=lambda p: p.text),
 ]
 
 
@@ -171,11 +171,12 @@ class DashboardPage(QWidget):
                        for name, colour in CURVES}
         self.stage_label = QLabel("breakdown by stage appears with the first copies")
         self.stage_label.setObjectName("notice")
+        self.stage_label.setWordWrap(True)  # a long line must not widen the chart's panel
         chart_box = group_box("Latency, master detection → slave execution (last 5 minutes)",
                            self.chart, self.stage_label)
         self.problems = RowsModel(PROBLEM_COLUMNS, self)
         self.problems_view = make_table(self.problems, fit_contents=False)
-        for column, width in enumerate((70, 100, 150)):
+        for column, width in enumerate((72, 100, 380)):
             self.problems_view.setColumnWidth(column, width)
 
         lower = QSplitter(Qt.Orientation.Horizontal)

@@ -202,7 +202,11 @@ class LinksPage(QWidget):
         if not master or not slave or master == slave:
             self.show_message("choose a master and a different slave account")
             return None
-        base = self.editing or Link(id=0, master_id=master, slave_id=slave)
+        # The table may have switched this link's mode or enabled state since it was opened:
+        # start from the latest saved version so saving the rules does not undo that.
+        latest = next((lk for lk in self.links if self.editing and lk.id == self.editing.id),
+                      self.editing)
+        base = latest or Link(id=0, master_id=master, slave_id=slave)
         link = replace(base, master_id=master, slave_id=slave, rules=rules,
                        name=self.name.text().strip())
         try:
