@@ -16,7 +16,7 @@ from copier.store import CopyFilter
 from copier.store.export import HEADER
 from copier.store.models import TradeLogCopyRow, table
 from copier.ui.bridge import UiBridge
-from copier.ui.pages.tradelog import PAGE_SIZE, TradeLogPage
+from copier.ui.pages.tradelog import PAGE_SIZE, SORT_COLUMN, TradeLogPage
 from copier.ui.session import CoreSession
 from copier.ui.tradelog_query import ExportCancelled, LogQuery, export_csv
 from tests.ui.conftest import Run, until
@@ -105,7 +105,7 @@ def test_filtering_and_sorting_100000_rows_answers_within_a_second(
     started = time.perf_counter()
     page.symbol.setEditText("GBPUSD")
     run(page.reload())
-    page.model.sort(13)  # status, ascending
+    page.model.sort(SORT_COLUMN["status"])  # ascending
     run(page.reload())
     elapsed = time.perf_counter() - started
 

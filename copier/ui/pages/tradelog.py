@@ -52,6 +52,7 @@ Index = QModelIndex | QPersistentModelIndex
 # (title, sort key, text of a record)
 COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("Decided", "decided_ms", lambda r: fmt_datetime(r.decided_ms)),
+    ("Status", "status", lambda r: r.status),
     ("Link", "link_id", lambda r: str(r.link_id)),
     ("Master", "master_id", lambda r: r.master_id),
     ("Slave", "slave_id", lambda r: r.slave_id),
@@ -64,12 +65,12 @@ COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("Master price", "master_price", lambda r: f"{r.master_price:g}"),
     ("Slave price", "slave_price", lambda r: "" if r.slave_price is None else f"{r.slave_price:g}"),
     ("Slippage", "slippage_points", lambda r: fmt_number(r.slippage_points, 1)),
-    ("Status", "status", lambda r: r.status),
     ("Latency", "total_latency_ms",
      lambda r: "" if r.total_latency_ms is None else f"{r.total_latency_ms} ms"),
     ("Message", "message", lambda r: r.message),
     ("Command", "command_id", lambda r: r.command_id),
 )
+SORT_COLUMN = {key: column for column, (_title, key, _text) in enumerate(COLUMNS)}
 STATUS_COLOURS = {"failed": "#c62828", "expired": "#ef6c00", "pending": "#78909c",
                   "sent": "#1565c0"}
 
