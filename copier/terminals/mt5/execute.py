@@ -5,6 +5,11 @@ Follows the executor semantics block in ``copier.domain``. The filling mode come
 ``type_filling``. Requotes and price changes are retried with a fresh tick. A command that may
 already have run (``recover``) is first looked for on the account by its comment, so nothing is
 opened twice after a crash or a lost link.
+
+Only the sender knows whether a command may have run, so only ``recover`` starts that search:
+a command's ``created_ms`` is stamped on the copier's clock, which need not agree with this
+process's, so comparing it with when this worker started would take fresh commands for resends
+(and a later close of a partly closed copy for the earlier one, skipping it).
 """
 
 from __future__ import annotations
@@ -26,21 +31,23 @@ class Executor:
     def __init__(self, session: Session, clock: Callable[[], int] = now_ms) -> None:
         self.session = session
         self.clock = clock
-        self.started_ms = clock()
         self.claimed: set[int] = set()  # tickets already reported for a recovered command
         self.market = MarketOrders(session, clock)
         self.pending = PendingOrders(session, clock, self.market)
         self._done: dict[str, ExecutionResult] = {}
 
-    def execute(self, command: Command, recover: bool = False) -> ExecutionResult:
+    def execute(self, command: Command, recover: bool = False, sent_ms: int = 0) -> ExecutionResult:
+        """One result per command id. With ``recover`` the command may have run already (it was
+        first sent at ``sent_ms`` on this process's clock, 0 if unknown): its traces are looked
+        for first, and a command found there is answered DUPLICATE, not run again."""
         first = self._done.get(command.id)
         if first is not None:
             return first
         now = self.clock()
         if command.expires_ms and now > command.expires_ms:
             return self._finish(command, Retcode.EXPIRED, trade_message(command.symbol, 19001))
-        if recover or command.created_ms < self.started_ms:
-            trace = find_trace(self.session, command, self.claimed)
+        if recover:
+            trace = find_trace(self.session, command, self.claimed, sent_ms)
             if trace is not None:
                 self.claimed.add(trace.ticket)
                 return self._finish(

@@ -3,15 +3,21 @@
 A market deal is sent with the filling mode the symbol allows and the command's deviation, and
 sent again with a fresh tick after a requote, a price change or "price off". Stops given as a
 distance, or two-step stops, are set once the fill price is known.
+
+On a netting account a copy is a contribution to the symbol's one position, which other copies
+may have reduced, closed out or turned the other way since: closing a copy is a deal against the
+copy's own side (never against the position's current ticket or direction), and its SL/TP are
+left alone when the position now points the other way.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from copier.domain import Command, ExecutionResult, OrderType, Retcode, Side
 from copier.terminals.mt5.messages import retcode_text
-from copier.terminals.mt5.session import ORDER_TYPE_NUMBERS
+from copier.terminals.mt5.session import ORDER_TYPE_NUMBERS, side_of
 from copier.terminals.mt5.steps import (
     RETRY_RETCODES,
     SUCCESS,
@@ -20,11 +26,14 @@ from copier.terminals.mt5.steps import (
     TradeSteps,
     filling_type,
     normalise_volume,
+    stops_from,
 )
 
 
 class MarketOrders(TradeSteps):
-    def open(self, command: Command, side: Side | None = None) -> ExecutionResult:
+    def open(
+        self, command: Command, side: Side | None = None, *, done_text: str = "opened"
+    ) -> ExecutionResult:
         side = side or command.order_type.side
         info = self.session.spec(command.symbol)
         volume = normalise_volume(command.volume, info)
@@ -54,7 +63,7 @@ class MarketOrders(TradeSteps):
         sent, price = answer
         ticket = self._position_of_deal(sent, command.symbol)
         sl, tp = command.sl, command.tp
-        message = "opened"
+        message = done_text
         if later_stops:
             sl, tp, message = self._set_stops_after_fill(command, info, side, ticket, price)
         return self.result(
@@ -69,6 +78,8 @@ class MarketOrders(TradeSteps):
         )
 
     def close(self, command: Command) -> ExecutionResult:
+        if not self.session.hedging:
+            return self._netting_close(command)
         position = self._position(command)
         if position is None:
             return self.result(
@@ -90,11 +101,10 @@ class MarketOrders(TradeSteps):
             "symbol": position.symbol,
             "volume": volume,
             "type": ORDER_TYPE_NUMBERS[OrderType.market(side)],
+            "position": position.ticket,  # closes this one, not a new opposite position
             "magic": command.magic,
             "comment": self._comment(command),
         }
-        if self.session.hedging:
-            request["position"] = position.ticket  # closes this one, not a new opposite position
         answer = self._send_market(command, info, side, request)
         if not isinstance(answer, tuple):
             return answer
@@ -108,6 +118,26 @@ class MarketOrders(TradeSteps):
             price,
         )
 
+    def _netting_close(self, command: Command) -> ExecutionResult:
+        """A deal against the copy's side for the copy's volume, whatever the symbol's one
+        position looks like now (another copy may have closed it out or reversed it)."""
+        if command.volume <= 0:
+            return self.result(
+                command,
+                Retcode.INVALID_VOLUME,
+                f"{command.symbol}: a netting close needs the copy's volume; none was given",
+            )
+        deal = replace(
+            command,
+            sl=0.0,
+            tp=0.0,
+            sl_distance_points=0,
+            tp_distance_points=0,
+            two_step_stops=False,
+        )
+        side = command.order_type.side.opposite
+        return self.open(deal, side, done_text=f"closed {command.volume:g} lot by a {side} deal")
+
     def modify(self, command: Command) -> ExecutionResult:
         position = self._position(command)
         if position is None:
@@ -116,7 +146,20 @@ class MarketOrders(TradeSteps):
                 Retcode.POSITION_CLOSED,
                 f"{command.symbol}: position #{command.slave_ticket} is already closed",
             )
-        return self._send_stops(command, position, command.sl, command.tp)
+        side = side_of(position.type)
+        if not self.session.hedging and side is not command.order_type.side:
+            # The stops of a position pointing the other way belong to the copies that now
+            # dominate it; this copy's would sit on the wrong side of the price.
+            return self.result(
+                command,
+                Retcode.NO_CHANGES,
+                f"{command.symbol}: netting position #{position.ticket} is now {side}; SL/TP "
+                f"of this {command.order_type.side} copy left as they are",
+                position.ticket,
+            )
+        info = self.session.spec(position.symbol)
+        sl, tp = stops_from(command, info, side, position.price_open)
+        return self._send_stops(command, position, sl, tp)
 
     def _send_market(
         self, command: Command, info: Any, side: Side, request: dict[str, Any]
@@ -160,12 +203,7 @@ class MarketOrders(TradeSteps):
     def _set_stops_after_fill(
         self, command: Command, info: Any, side: Side, ticket: int | None, fill: float
     ) -> tuple[float, float, str]:
-        sl, tp = command.sl, command.tp
-        if command.sl_distance_points:
-            sl = fill - side.sign * command.sl_distance_points * info.point
-        if command.tp_distance_points:
-            tp = fill + side.sign * command.tp_distance_points * info.point
-        sl, tp = round(sl, info.digits), round(tp, info.digits)
+        sl, tp = stops_from(command, info, side, fill)
         if ticket is None or (sl == 0 and tp == 0):
             return 0.0, 0.0, "opened"
         positions = self.session.call("positions_get", ticket=ticket)

@@ -1,17 +1,24 @@
 """Pending orders on an MT5 account: place, modify, delete, and what to do when one filled.
 
 DELETE_PENDING of a copy that already filled closes the position it became; FILL_PENDING deletes a
-still-pending copy and opens at market, or adopts the position the copy already became.
+still-pending copy and opens at market, or adopts the position the copy already became. On a
+netting account a copy that filled went into the symbol's one position, which later deals may
+have reduced, reversed or closed: its fill (FILLED in the order history) is adopted as done and
+never opened again. A change to a copy that already filled has nothing left to change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
-from copier.domain import Command, ExecutionResult, Retcode
+from copier.domain import Command, ExecutionResult, OrderType, Retcode
 from copier.terminals.mt5.market_orders import MarketOrders
 from copier.terminals.mt5.session import ORDER_TYPE_NUMBERS, Session
 from copier.terminals.mt5.steps import (
+    ORDER_STATE_FILLED,
+    ORDER_STATE_PARTIAL,
     ORDER_TIME_GTC,
     SUCCESS,
     TRADE_ACTION_MODIFY,
@@ -68,10 +75,22 @@ class PendingOrders(TradeSteps):
     def modify_pending(self, command: Command) -> ExecutionResult:
         order = self._pending(command.slave_ticket)
         if order is None:
+            if self._filled(command.slave_ticket) is not None:
+                # The slave's market reached it first: the master's own fill (or deletion)
+                # follows, and that is what acts on the copy now.
+                return self.result(
+                    command,
+                    Retcode.NO_CHANGES,
+                    f"{command.symbol}: order #{command.slave_ticket} has already filled on "
+                    "this account; the change of the master's pending order is not applied",
+                    command.slave_ticket,
+                )
             return self.result(
                 command,
                 Retcode.INVALID_ORDER,
-                f"{command.symbol}: order #{command.slave_ticket} is no longer pending",
+                f"{command.symbol}: order #{command.slave_ticket} is no longer pending "
+                "(deleted or expired)",
+                command.slave_ticket,
             )
         digits = self.session.spec(order.symbol).digits
         request = {
@@ -110,29 +129,36 @@ class PendingOrders(TradeSteps):
             sent = self.session.call(
                 "order_send", {"action": TRADE_ACTION_REMOVE, "order": order.ticket}
             )
-            return self.result(
-                command,
-                sent.retcode,
-                self._trade_text(order.symbol, sent, "pending order deleted"),
-                order.ticket,
-            )
+            filled_meanwhile = sent.retcode == Retcode.INVALID_ORDER and self._filled(order.ticket)
+            if not filled_meanwhile:
+                return self.result(
+                    command,
+                    sent.retcode,
+                    self._trade_text(order.symbol, sent, "pending order deleted"),
+                    order.ticket,
+                )
+        # The copy filled before the master's order was deleted: undo what it became, at
+        # whatever price the market has now (the command's price is the order's).
+        undo = replace(command, price=0.0, max_deviation_points=0)
+        if not self.session.hedging:
+            record = self._filled(command.slave_ticket)
+            if record is not None:
+                # Its fill is still part of the symbol's one position (whatever happened to
+                # that position since): take this fill's volume back out with a deal.
+                return self.market.close(with_volume(undo, record.volume_initial))
+            return self._already_gone(command)
         position = self._position_from_order(command.slave_ticket)
         if position is None:
-            return self.result(
-                command,
-                Retcode.DONE,
-                f"{command.symbol}: order #{command.slave_ticket} was already gone",
-                command.slave_ticket,
-            )
-        # The copy filled before the master's order was deleted: close what it became. On a
-        # netting account that position may hold other copies too: close only this fill.
-        volume = 0.0 if self.session.hedging else self._filled_volume(command.slave_ticket)
-        closing = with_ticket(command, position.ticket, volume)
-        return self.market.close(closing)
+            return self._already_gone(command)
+        return self.market.close(with_ticket(undo, position.ticket))
 
-    def _filled_volume(self, ticket: int | None) -> float:
-        history = self.session.call("history_orders_get", ticket=ticket) if ticket else ()
-        return float(history[0].volume_initial) if history else 0.0
+    def _already_gone(self, command: Command) -> ExecutionResult:
+        return self.result(
+            command,
+            Retcode.DONE,
+            f"{command.symbol}: order #{command.slave_ticket} was already gone",
+            command.slave_ticket,
+        )
 
     def fill(self, command: Command) -> ExecutionResult:
         order = self._pending(command.slave_ticket)
@@ -142,6 +168,7 @@ class PendingOrders(TradeSteps):
             )
             if sent.retcode in SUCCESS:
                 market = with_volume(command, command.volume or order.volume_current)
+                market = replace(market, sl=command.sl or order.sl, tp=command.tp or order.tp)
                 return self.market.open(market, command.order_type.side)
             if sent.retcode != Retcode.INVALID_ORDER:  # not "it filled meanwhile": give up
                 return self.result(
@@ -149,25 +176,51 @@ class PendingOrders(TradeSteps):
                     sent.retcode,
                     self._trade_text(order.symbol, sent, "could not replace the pending copy"),
                 )
+        if not self.session.hedging:
+            adopted = self._netting_fill(command)
+            if adopted is not None:
+                return adopted
         position = self._position_from_order(command.slave_ticket)
-        if position is None:
+        if position is not None:
             return self.result(
                 command,
-                Retcode.POSITION_CLOSED,
-                f"{command.symbol}: the pending copy #{command.slave_ticket} filled and is "
-                "already closed",
+                Retcode.DONE,
+                f"{position.symbol}: pending copy #{command.slave_ticket} had already filled "
+                f"as #{position.ticket}",
+                position.ticket,
+                position.volume,
+                position.price_open,
+                sl=position.sl,
+                tp=position.tp,
             )
-        # On netting accounts the position may hold other copies: report this fill's part.
-        volume = (
-            position.volume if self.session.hedging else self._filled_volume(command.slave_ticket)
-        )
+        # The copy is gone without a position to show for it (deleted, expired, or filled and
+        # stopped out already): the master's position is open now, so the copy opens at market.
+        market = replace(command, order_type=OrderType.market(command.order_type.side))
+        return self.market.open(market)
+
+    def _filled(self, ticket: int | None) -> Any:
+        """The history record of order ``ticket`` if it filled (fully or in part), else None."""
+        if ticket is None:
+            return None
+        history = self.session.call("history_orders_get", ticket=ticket)
+        if history and history[0].state in (ORDER_STATE_FILLED, ORDER_STATE_PARTIAL):
+            return history[0]
+        return None
+
+    def _netting_fill(self, command: Command) -> ExecutionResult | None:
+        """Adopt a copy that filled into the netting position: its contribution is made, whatever
+        later deals did to the position; opening again would double it."""
+        record = self._filled(command.slave_ticket)
+        if record is None:
+            return None
+        held = self.session.call("positions_get", symbol=command.symbol)
+        now = f"now #{held[0].ticket}" if held else "now flat"
         return self.result(
             command,
             Retcode.DONE,
-            f"{position.symbol}: pending copy had already filled",
-            position.ticket,
-            volume,
-            position.price_open,
-            sl=position.sl,
-            tp=position.tp,
+            f"{command.symbol}: order #{record.ticket} had filled into the netting position "
+            f"({now})",
+            held[0].ticket if held else None,
+            record.volume_initial,
+            record.price_open,
         )

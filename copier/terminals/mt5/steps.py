@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from copier.domain import Command, ExecutionResult, Retcode, copy_comment
+from copier.domain import Command, ExecutionResult, Retcode, Side, copy_comment
 from copier.terminals.mt5.messages import trade_message
 from copier.terminals.mt5.session import Session
 
@@ -21,6 +21,7 @@ ORDER_FILLING_IOC = 1
 ORDER_FILLING_RETURN = 2
 ORDER_TIME_GTC = 0
 ORDER_TIME_SPECIFIED = 2
+ORDER_STATE_PARTIAL = 3
 ORDER_STATE_FILLED = 4
 RETRY_RETCODES = frozenset({Retcode.REQUOTE, Retcode.PRICE_CHANGED, Retcode.PRICE_OFF})
 SUCCESS = frozenset({Retcode.DONE, Retcode.PLACED, Retcode.DONE_PARTIAL})
@@ -41,6 +42,17 @@ def normalise_volume(volume: float, info: Any) -> float:
     steps = round(volume / step + 1e-9)
     decimals = max(0, len(f"{step:.8f}".rstrip("0").split(".")[1]))
     return round(min(steps * step, info.volume_max), decimals)
+
+
+def stops_from(command: Command, info: Any, side: Side, base: float) -> tuple[float, float]:
+    """SL/TP as the command's prices, or as its distances in points from ``base`` (the fill,
+    the position's open price or the order's price) where it gives them."""
+    sl, tp = command.sl, command.tp
+    if command.sl_distance_points:
+        sl = base - side.sign * command.sl_distance_points * info.point
+    if command.tp_distance_points:
+        tp = base + side.sign * command.tp_distance_points * info.point
+    return round(sl, info.digits), round(tp, info.digits)
 
 
 class TradeSteps:

@@ -57,6 +57,8 @@ class Mt5Terminal:
         self.baseline: Baseline | None = None
         self.results: dict[str, ExecutionResult] = {}
         self.in_flight: dict[str, Command] = {}
+        self._sent_ms: dict[str, int] = {}  # when each command in flight first went to a worker
+        self._reached = False  # a worker has connected to the terminal since start()
         self.restarts = 0
         self.last_health: Health | None = None
         self._connected = False
@@ -96,6 +98,7 @@ class Mt5Terminal:
         self._sink = sink
         self._loop = asyncio.get_running_loop()
         self._stopping = False
+        self._reached = False
         self._pump = asyncio.create_task(self._run_pump(), name=f"mt5-{self.account_id}")
         await self._spawn()
 
@@ -127,7 +130,14 @@ class Mt5Terminal:
         if command.id in self.in_flight:
             return  # already on its way; its one result will come
         self.in_flight[command.id] = command
-        self._outgoing.put(Execute(command))
+        if self._reached:
+            self._sent_ms[command.id] = now_ms()
+            self._outgoing.put(Execute(command, sent_ms=self._sent_ms[command.id]))
+        else:
+            # Before this adapter ever reached its terminal, a command is either one the copier
+            # resends from before a restart or one made while it waited: look before acting.
+            self._sent_ms[command.id] = 0
+            self._outgoing.put(Execute(command, recover=True))
 
     async def snapshot(self) -> TerminalSnapshot:
         if self._fatal:
@@ -168,7 +178,8 @@ class Mt5Terminal:
         self._outgoing.put(None)  # ends the previous writer thread, if one is left
         self._outgoing = queue.SimpleQueue()
         for command in self.in_flight.values():  # may have run before the crash: look first
-            self._outgoing.put(Execute(command, recover=True))
+            sent = self._sent_ms.get(command.id, 0)
+            self._outgoing.put(Execute(command, recover=True, sent_ms=sent))
         threading.Thread(
             target=self._read, args=(from_worker_r, generation), daemon=True,
             name=f"mt5-read-{self.config.login}",
@@ -219,6 +230,7 @@ class Mt5Terminal:
         elif isinstance(message, Executed):
             self._executed(message.result)
         elif isinstance(message, Connected):
+            self._reached = True
             self._build = message.build
             self._set_connected(True, message.detail, message)
         elif isinstance(message, Disconnected):
@@ -245,6 +257,7 @@ class Mt5Terminal:
             return  # exactly one result per command, whatever a worker says twice
         self.results[result.command_id] = result
         self.in_flight.pop(result.command_id, None)
+        self._sent_ms.pop(result.command_id, None)
         if self._sink is not None:
             self._sink.on_result(result)
 

@@ -218,7 +218,9 @@ class Worker:
             recover = item.command.recover or item.attempts > 1
             # A TerminalLost here leaves the command queued: whether its order_send went through
             # is unknown, so the next attempt runs with ``recover`` and looks first.
-            result = self.executor.execute(item.command.command, recover=recover)
+            result = self.executor.execute(
+                item.command.command, recover=recover, sent_ms=item.command.sent_ms
+            )
             self.queue.popleft()
             self.outbox.send(Executed(result))
 
