@@ -118,7 +118,7 @@ async def _serve_copier(
     from copier.store.catalog import AccountRecord
 
     folder = tempfile.mkdtemp(prefix="copier-bench-", dir=db_dir)
-    app = CopierApp(AppConfig(database=Path(folder) / "bench.db"))
+    app = CopierApp(AppConfig(database=Path(folder) / "bench.db", bridge=False))
     accounts = [AccountRecord.new(Platform.MT5, MASTER_LOGIN, SERVER)]
     accounts += [AccountRecord.new(Platform.MT5, 2000 + i, SERVER) for i in range(slaves)]
     for account in accounts:

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from copier.bridge import BridgeConfig, BridgeServer, StoreKeyVerifier
 from copier.engine.config import Link
 from copier.events import Bus
 from copier.service import Clock, CopyService, wall_clock_ms
-from copier.store import Store
+from copier.store import AccountRecord, Store
 from copier.terminals.base import Terminal
+from copier.terminals.registry import terminals_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,7 +36,9 @@ class AppConfig:
     data_dir: Path | None = None  # None: $TRADECOPIER_DATA_DIR or the user data folder
     database: Path | None = None  # an explicit database file (the demo uses its own)
     bridge_host: str = "127.0.0.1"
-    bridge_port: int = 8080
+    bridge_port: int = 8080  # 0: any free port (tests, the demo)
+    bridge: bool = True  # serve EAs; the in-process demo transports need no bridge
+    load_accounts: bool = True  # build terminals for the saved accounts (the demo adds its own)
 
 
 class CopierApp:
@@ -45,7 +49,23 @@ class CopierApp:
         self.bus = Bus()
         self.store = Store.open(self.config.data_dir, path=self.config.database)
         self.service = CopyService(self.store, self.bus, clock)
+        self.bridge: BridgeServer | None = None
+        if self.config.bridge:
+            self.bridge = BridgeServer(
+                StoreKeyVerifier(self.store),
+                BridgeConfig(host=self.config.bridge_host, port=self.config.bridge_port),
+                last_seqs=self.store.last_seqs(),
+                clock_ms=clock,
+            )
+        if self.config.load_accounts:
+            factory = self._ea_terminal if self.bridge is not None else None
+            for terminal in terminals_for(self.store.load_accounts(), factory):
+                self.service.add_terminal(terminal)
         self._started = False
+
+    def _ea_terminal(self, account: AccountRecord) -> Terminal:
+        assert self.bridge is not None
+        return self.bridge.terminal(account.id)
 
     def add_terminal(self, terminal: Terminal) -> None:
         self.service.add_terminal(terminal)
@@ -58,6 +78,8 @@ class CopierApp:
 
     async def start(self) -> None:
         await self.service.start()
+        if self.bridge is not None:
+            await self.bridge.start()
         self._started = True
         # Everything built so far lives as long as the app: moving it out of the collector's
         # reach keeps full collections (measured at 40–60 ms in a loaded process) off copies.
@@ -66,6 +88,8 @@ class CopierApp:
 
     async def stop(self) -> None:
         if self._started:
+            if self.bridge is not None:
+                await self.bridge.stop()
             await self.service.stop()
             self._started = False
         self.store.close()
@@ -111,7 +135,8 @@ async def run_headless(host: str | None = None, port: int | None = None) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     await app.start()
-    log.info("copier running headless; Ctrl+C stops it")
+    where = app.bridge.url if app.bridge is not None else "no bridge"
+    log.info("copier running headless (EAs: %s); Ctrl+C stops it", where)
     try:
         await stop.wait()
     finally:

@@ -339,7 +339,9 @@ def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSessio
     midpoint_minute = round((clock.now_ms() + options.seconds * 500) / 60_000)
     hours_end = midpoint_minute % 1440  # demo-capped stops opening copies at the midpoint
     interval_s = 1.0 / max(options.rate, 0.1)
-    app = CopierApp(AppConfig(data_dir=options.data_dir, database=database), clock=clock)
+    config = AppConfig(data_dir=options.data_dir, database=database, bridge_port=0,
+                       bridge=options.transport == "ea", load_accounts=False)
+    app = CopierApp(config, clock=clock)
     # A new run starts clean: the previous demo's links, tickets, outbox and log rows go;
     # a trader's own accounts in the same database are not touched.
     purge_accounts(app.store, DEMO_PREFIX)

@@ -10,13 +10,12 @@ accounts and API keys from its store.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from copier.app import CopierApp
-from copier.bridge import BridgeConfig, BridgeServer, EaTerminal, Role, StoreKeyVerifier
+from copier.bridge import EaTerminal, Role
 from copier.refea.client import EaSettings, ReferenceEa
 from copier.sim.broker import SimBroker
 from copier.sim.clock import Clock
@@ -48,9 +47,9 @@ class EaWorld:
             name: build_broker(prof, seed=seed + i, market=market, clock=clock)
             for i, (prof, name) in enumerate(DEMO_ACCOUNTS)
         }
-        self.server = BridgeServer(
-            StoreKeyVerifier(app.store), BridgeConfig(port=0), last_seqs=app.store.last_seqs()
-        )
+        if app.bridge is None:
+            raise ValueError("the EA demo needs the app's bridge (AppConfig.bridge)")
+        self.server = app.bridge
         self.terminals: dict[str, EaTerminal] = {}
         for prof, name in DEMO_ACCOUNTS:
             broker = self.brokers[name]
@@ -79,8 +78,8 @@ class EaWorld:
         return [t for name, t in self.terminals.items() if name != "demo-master"]
 
     async def ready(self) -> None:
-        """Start the bridge and the EAs, and wait until every account is connected."""
-        await self.server.start()
+        """Start the EAs (the app has started the bridge) and wait until every account is
+        connected."""
         url = self.server.url
         for name, broker in self.brokers.items():
             key = self.app.store.create_api_key(name, days=1, actor="demo")
@@ -130,8 +129,6 @@ class EaWorld:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        with contextlib.suppress(Exception):
-            await self.server.stop()
 
     async def _tick_slaves(self) -> None:
         """The slaves' servers act on prices (pending fills, stops) as the market moves."""

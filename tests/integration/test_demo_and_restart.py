@@ -57,7 +57,8 @@ async def test_copier_restarted_mid_stream_neither_loses_nor_duplicates_a_copy(
     await asyncio.sleep(0.5)
 
     # Act: a new copier on the same database and the same terminals.
-    app = CopierApp(AppConfig(database=tmp_path / "tc.db"), clock=session.clock)
+    app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge=False, load_accounts=False),
+                    clock=session.clock)
     for terminal in (session.master, *session.slaves):
         app.add_terminal(terminal)
     second = DemoSession(app, session.master, session.slaves, session.market, session.trader,

@@ -1,0 +1,65 @@
+"""Which adapter serves a configured account: the registry of terminal kinds.
+
+An account's ``settings["connection"]`` names its kind: ``ea`` (our Expert Advisors, through the
+bridge; the default) or ``mt5`` (MT5 driven directly through the MetaTrader5 package, one worker
+process per terminal). Adding a platform means one adapter and one entry here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from copier.store import AccountRecord
+from copier.terminals.base import Terminal
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "TradeCopier"  # where the desktop app keeps MT5 passwords (never the database)
+EA, MT5 = "ea", "mt5"
+
+Factory = Callable[[AccountRecord], Terminal]
+
+
+def stored_password(account_id: str) -> str | None:
+    """An MT5 password from the OS key store, or None (the terminal then uses its saved login)."""
+    try:
+        import keyring
+
+        return keyring.get_password(KEYRING_SERVICE, account_id)
+    except Exception as exc:  # no key store on this system: the terminal's own login applies
+        log.warning("%s: no password from the key store (%s)", account_id, exc)
+        return None
+
+
+def mt5_terminal(account: AccountRecord) -> Terminal:
+    from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+
+    settings: dict[str, Any] = account.settings
+    config = Mt5Config(
+        path=str(settings.get("terminal_path", "")),
+        login=account.login,
+        server=account.server,
+        password=stored_password(account.id),
+        poll_ms=int(settings.get("poll_ms", 10)),
+        account_id=account.id,
+    )
+    return Mt5Terminal(config)
+
+
+def terminals_for(accounts: list[AccountRecord], ea_terminal: Factory | None) -> list[Terminal]:
+    """One terminal per enabled account. EA accounts need the bridge (``ea_terminal``); without
+    it they are skipped with a warning, never silently served by something else."""
+    made: list[Terminal] = []
+    for account in accounts:
+        if not account.enabled:
+            continue
+        kind = str(account.settings.get("connection", EA))
+        if kind == MT5:
+            made.append(mt5_terminal(account))
+        elif kind == EA and ea_terminal is not None:
+            made.append(ea_terminal(account))
+        else:
+            log.warning("%s: connection %r cannot be served here", account.id, kind)
+    return made

@@ -1,0 +1,48 @@
+"""The composition root serves the saved accounts: EA accounts through its bridge, headless."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from copier.app import AppConfig, CopierApp
+from copier.bridge import Role
+from copier.domain import Platform
+from copier.refea.client import EaSettings, ReferenceEa
+from copier.sim.profiles import build_broker
+from copier.store import AccountRecord, Store
+
+
+async def test_a_saved_ea_account_is_served_by_the_apps_bridge(tmp_path: Path) -> None:
+    broker = build_broker("slave-mt5", seed=1)
+    account = AccountRecord("acct-1", Platform.MT5, broker.account.login, broker.account.server)
+    with Store.open(path=tmp_path / "tc.db") as store:
+        store.save_account(account)
+        key = store.create_api_key("acct-1")
+    app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge_port=0))
+    await app.start()
+    assert app.bridge is not None
+    ea = ReferenceEa(broker, EaSettings(url=app.bridge.url, key=key, role=Role.EXECUTOR))
+    runner = asyncio.create_task(ea.run())
+    try:
+        await asyncio.wait_for(ea.welcomed.wait(), 10)
+
+        terminal = app.service.terminals["acct-1"]
+
+        assert terminal.kind == "ea"
+        assert terminal.connected
+    finally:
+        await ea.stop()
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        await app.stop()
+
+
+async def test_a_disabled_account_gets_no_terminal(tmp_path: Path) -> None:
+    with Store.open(path=tmp_path / "tc.db") as store:
+        store.save_account(AccountRecord("off", Platform.MT4, 7, "Broker-Demo", enabled=False))
+
+    app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge_port=0))
+
+    assert "off" not in app.service.terminals
+    await app.stop()
