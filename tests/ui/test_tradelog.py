@@ -130,7 +130,7 @@ def test_export_writes_exactly_the_filtered_rows(seeded: Any, run: Run[Any],
     column = {name: i for i, name in enumerate(HEADER)}
     assert {(r[column["slave_account"]], r[column["status"]]) for r in rows[1:]} == {
         ("slave-1", "executed")}
-    assert "exported 750 copies" in page.count_label.text()
+    assert "exported 750 copies" in page.notice.text()
 
 
 def test_a_cancelled_export_leaves_no_file_behind(

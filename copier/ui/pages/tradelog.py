@@ -195,6 +195,8 @@ class TradeLogPage(QWidget):
         self.text = QLineEdit()
         self.text.setPlaceholderText("search: ticket, command id, message…")
         self.count_label = QLabel("")
+        self.notice = QLabel("")  # what the last export or error did; counts are kept apart
+        self.notice.setObjectName("notice")
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self._on_export_clicked)
         bar = QHBoxLayout()
@@ -220,7 +222,10 @@ class TradeLogPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.count_label)
+        footer = QHBoxLayout()
+        footer.addWidget(self.count_label)
+        footer.addWidget(self.notice, 1)
+        layout.addLayout(footer)
 
     # ----- queries ------------------------------------------------------------------------
     def current_query(self) -> LogQuery:
@@ -282,7 +287,7 @@ class TradeLogPage(QWidget):
             self.view.resizeColumnsToContents()
 
     def _show_error(self, message: str) -> None:
-        self.count_label.setText(f"trade log unavailable: {message}")
+        self.notice.setText(f"trade log unavailable: {message}")
 
     # ----- export -------------------------------------------------------------------------
     def _on_export_clicked(self) -> None:
@@ -309,12 +314,12 @@ class TradeLogPage(QWidget):
         try:
             written = await self.session.export_log(query, path, progress)
         except ExportCancelled as exc:
-            self.count_label.setText(str(exc))
+            self.notice.setText(str(exc))
             return 0
         finally:
             dialog.reset()
             dialog.deleteLater()
-        self.count_label.setText(f"exported {written:,} copies to {path}")
+        self.notice.setText(f"exported {written:,} copies to {path}")
         return written
 
 
