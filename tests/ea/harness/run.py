@@ -1,0 +1,92 @@
+"""Runs a compiled EA as a process on its own in-memory terminal and talks to its control channel."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+class EaProcess:
+    """One compiled EA: control lines in on stdin, replies and the EA's output read from stdout."""
+
+    def __init__(self, binary: Path, files_dir: Path, *, key: str, url: str, login: int,
+                 server: str = "Harness-Demo", margin: str = "hedging", suffix: str = "") -> None:
+        self.binary = binary
+        self.env = {**os.environ, "MQL_INPUT_ApiKey": key, "MQL_INPUT_BridgeUrl": url,
+                    "MQL_INPUT_TimerMs": "5", "MQL_FILES_DIR": str(files_dir),
+                    "TC_LOGIN": str(login), "TC_SERVER": server, "TC_MARGIN": margin,
+                    "TC_SUFFIX": suffix}
+        files_dir.mkdir(parents=True, exist_ok=True)
+        self.lines: list[str] = []
+        self._replies: asyncio.Queue[str] = asyncio.Queue()
+        self._proc: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+
+    async def start(self) -> EaProcess:
+        self._proc = await asyncio.create_subprocess_exec(
+            str(self.binary), env=self.env, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        self._reader = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        async for raw in self._proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.lines.append(line)
+            if line.startswith(("OK ", "ERR ", "STATE ")):
+                self._replies.put_nowait(line)
+            self._changed.set()
+            self._changed = asyncio.Event()
+
+    async def control(self, line: str) -> str:
+        """Send one control line; returns the reply's text after OK (raises on ERR)."""
+        assert self._proc is not None and self._proc.stdin is not None
+        self._proc.stdin.write((line + "\n").encode())
+        await self._proc.stdin.drain()
+        async with asyncio.timeout(5):
+            reply = await self._replies.get()
+        kind, _, text = reply.partition(" ")
+        if kind == "ERR":
+            raise AssertionError(f"control line refused: {text}")
+        return text
+
+    async def state(self) -> dict[str, Any]:
+        return json.loads(await self.control("state"))  # type: ignore[no-any-return]
+
+    async def positions(self) -> list[dict[str, Any]]:
+        return (await self.state())["positions"]  # type: ignore[no-any-return]
+
+    async def wait_output(self, needle: str, timeout: float = 5.0) -> str:
+        async with asyncio.timeout(timeout):
+            while True:
+                for line in self.lines:
+                    if needle in line:
+                        return line
+                await self._changed.wait()
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self._proc is None else self._proc.returncode
+
+    async def stop(self) -> int:
+        if self._proc is None:
+            return 0
+        if self._proc.returncode is None and self._proc.stdin is not None:
+            with contextlib.suppress(ConnectionError):
+                self._proc.stdin.write(b"quit\n")
+                await self._proc.stdin.drain()
+            try:
+                async with asyncio.timeout(5):
+                    await self._proc.wait()
+            except TimeoutError:
+                self._proc.kill()
+                await self._proc.wait()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+        return self._proc.returncode or 0
