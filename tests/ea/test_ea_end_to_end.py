@@ -36,7 +36,7 @@ class Copier:
 @contextlib.asynccontextmanager
 async def copier_world(binaries: dict[str, Path], tmp: Path, master: str, slave: str,
                        slave_margin: str = "hedging") -> AsyncIterator[Copier]:
-    """Bridge + CopierApp on 127.0.0.1, a link master → slave (×2 lots, suffix .m), both EAs live."""
+    """Bridge + CopierApp on 127.0.0.1, a link master → slave (×2 lots, .m suffix), EAs live."""
     keys = MemoryKeyVerifier()
     platforms = {"4": Platform.MT4, "5": Platform.MT5}
     master_id = account_id_for(platforms[master[-1]], 1001, SERVER)
@@ -94,7 +94,8 @@ async def _trade_and_check_copies(world: Copier) -> None:
 
     async def opened() -> bool:
         copy = await _copy_of(world, ticket)
-        return copy is not None and (copy["sym"], copy["vol"], copy["sl"]) == ("EURUSD.m", 0.2, 1.08)
+        want = ("EURUSD.m", 0.2, 1.08)
+        return copy is not None and (copy["sym"], copy["vol"], copy["sl"]) == want
     await until(opened, "the copy opened")
 
     await world.master.control(f"modify {ticket} tp=1.0950")

@@ -1,4 +1,4 @@
-"""Runs a compiled EA as a process on its own in-memory terminal and talks to its control channel."""
+"""Runs a compiled EA as a process on its own in-memory terminal; talks to its control channel."""
 
 from __future__ import annotations
 
