@@ -71,11 +71,19 @@ def compile_installer(makensis: str, bundle: Path, out: Path, version: str) -> t
     return True, output
 
 
+def installer_path(out: Path, version: str) -> Path:
+    """``out`` itself, or ``TradeCopier-VERSION-setup.exe`` inside it when it is a folder."""
+    if out.is_dir():
+        out = out / f"TradeCopier-{version}-setup.exe"
+    return out.resolve()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--bundle", type=Path, default=None,
                         help="a PyInstaller one-folder build (default: a stand-in)")
-    parser.add_argument("--out", type=Path, default=None, help="where the installer goes")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the installer file, or a folder for TradeCopier-VERSION-setup.exe")
     parser.add_argument("--makensis", default=shutil.which("makensis"))
     args = parser.parse_args(argv)
     if not args.makensis:
@@ -88,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     version = package_version()
     with tempfile.TemporaryDirectory(prefix="tradecopier-nsis-") as folder:
         bundle = args.bundle.resolve() if args.bundle else make_stand_in_bundle(Path(folder))
-        out = (args.out or Path(folder) / f"TradeCopier-{version}-setup.exe").resolve()
+        out = installer_path(args.out or Path(folder), version)
         started = time.monotonic()
         ok, output = compile_installer(args.makensis, bundle, out, version)
         seconds = time.monotonic() - started
