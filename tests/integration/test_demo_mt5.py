@@ -29,10 +29,6 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defects, not yet fixed: the MT5 adapter closes a netting copy by position ticket, "
-    "which fails once the slave's net position was closed out by other copies ('already "
-    "closed'); and slave stops race the master's on the host's wall-clock market"))
 async def test_mt5_demo_copies_with_no_loss_duplicate_failure_or_mismatch_and_leaves_no_worker(
     tmp_path: Path,
 ) -> None:
