@@ -131,8 +131,11 @@ class SimCore:
         if self.trade:
             self.master.start_trader(seed=self.seed, interval_ms=self.interval_ms)
 
-    async def stop_trading(self) -> None:
+    async def quiesce(self) -> None:
+        """No more master events: the trader stops and so does the master terminal (whose
+        market would otherwise go on hitting stop-losses, which are events too)."""
         await self.master.stop_trader()
+        await self.master.stop()
 
     async def stop(self) -> None:
         await self.master.stop_trader()

@@ -38,6 +38,7 @@ def test_a_link_created_through_the_form_is_saved_audited_and_applied_live(
         form.symbol_map.add_row("XAUUSD", "XAUUSD.r")
         page.save_button.click()
         await until(lambda: "saved" in page.message.text(), what="the link to be saved")
+        await until(lambda: page.table.rowCount() == 3, what="the new link in the table")
         links = await gui.session.load_links()
         return next(link for link in links if link.name == "gold only")
 

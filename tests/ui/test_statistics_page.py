@@ -33,7 +33,7 @@ def test_statistics_screen_figures_equal_compute_stats_after_a_seeded_run(
         await gui.start()
         await eventually(lambda: gui.session.log_count(_all()), lambda n: n >= 40,
                          what="forty copies in the log")
-        await gui.session.on_core(gui.session.core.stop_trading())  # type: ignore[attr-defined]
+        await gui.session.on_core(gui.session.core.quiesce())  # type: ignore[attr-defined]
         await eventually(lambda: gui.session.in_core(lambda: gui.session.app.service.inflight),
                          lambda n: n == 0, what="every copy settled")
         await gui.session.on_core(_flushed(gui))  # the last results are committed
