@@ -87,10 +87,11 @@ class Gui:
         self.window.quit_requested.connect(self.closed.set)
         self._unsubscribe: Callable[[], None] | None = None
         self._handler: logging.Handler | None = None
+        self._switch_interval: float | None = None
 
     async def start(self) -> None:
         """Start the core, connect the bridge to its bus, then bring every screen to life."""
-        tune_interpreter_for_gui()
+        self._switch_interval = tune_interpreter_for_gui()
         self._handler = _install_logging(self.bridge, self.window.preferences)
         await self.session.start()
         self._unsubscribe = await self.session.in_core(self.session.app.bus.subscribe,
@@ -117,6 +118,9 @@ class Gui:
         await cancel_pending()
         if self._handler is not None:
             logging.getLogger().removeHandler(self._handler)
+        if self._switch_interval is not None:  # the process may go on without a window
+            sys.setswitchinterval(self._switch_interval)
+            gc.unfreeze()
         self.window.tray.stop()
         self.window.hide()
 
@@ -162,13 +166,15 @@ async def run_window(app: QApplication, options: LaunchOptions,
 GUI_SWITCH_INTERVAL_S = 0.001
 
 
-def tune_interpreter_for_gui() -> None:
+def tune_interpreter_for_gui() -> float:
     """Hand the GIL over every millisecond instead of every five. Painting a table or a chart
     calls back into Python once per cell or item, and each call must win the GIL back from the
     copier's busy thread: at the default 5 ms a repaint under load could wait 50 ms or more
     (bench/ui_lag.py measures it). Only the GUI process does this; headless runs keep the
-    default."""
+    default. Returns the interval it replaced."""
+    previous = sys.getswitchinterval()
     sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+    return previous
 
 
 def _install_logging(bridge: UiBridge, preferences: Preferences) -> logging.Handler:
