@@ -77,6 +77,17 @@ class CopyWatcher:
         QTimer.singleShot(0, self._poll)
 
     def _poll(self) -> None:
+        self._advance()
+        if self.stage is not Stage.DONE and not self.failure and time.monotonic() > self.deadline:
+            self.failure = self._timeout_reason()
+        if self.stage is Stage.DONE or self.failure:
+            self._window = self._window or self._find_window()
+            if self._window is not None:  # not shown yet: closed as soon as it is
+                self._close()
+                return
+        QTimer.singleShot(POLL_MS, self._poll)
+
+    def _advance(self) -> None:
         if self.stage is Stage.WINDOW:
             self._window = self._find_window()
             if self._window is not None:
@@ -86,13 +97,6 @@ class CopyWatcher:
             self.stage = Stage.COPY
         if self.stage is Stage.COPY and self._seen.is_set():
             self.stage = Stage.DONE
-            self._close()
-            return
-        if time.monotonic() > self.deadline:
-            self.failure = self._timeout_reason()
-            self._close()
-            return
-        QTimer.singleShot(POLL_MS, self._poll)
 
     def _find_window(self) -> MainWindow | None:
         windows = [w for w in self.app.topLevelWidgets() if isinstance(w, MainWindow)]
