@@ -1,4 +1,4 @@
-"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 1).
+"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 2).
 
 Times are epoch milliseconds (UTC) in INTEGER columns, as everywhere in the copier. Enumerations are
 stored by value (plain text) so the file stays readable with any SQLite tool.
@@ -70,8 +70,10 @@ class ApiKeyRow(Base):
     salt: Mapped[bytes] = mapped_column(LargeBinary)
     hash: Mapped[bytes] = mapped_column(LargeBinary)
     created_ms: Mapped[int]
-    expires_ms: Mapped[int]
+    expires_ms: Mapped[int]  # a replaced key's grace end is written here when it is replaced
     revoked_ms: Mapped[int | None]
+    replaced_ms: Mapped[int | None]  # schema 2: when a rotation issued the key's successor
+    replaced_by: Mapped[str | None]  # schema 2: the successor's key id
 
 
 class LinkRow(Base):

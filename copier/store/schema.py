@@ -30,7 +30,13 @@ def _create_initial_schema(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_create_initial_schema,)
+def _add_key_replacement(conn: Connection) -> None:
+    """Version 2: rotation keeps the old key for a grace period and records its successor."""
+    conn.exec_driver_sql("ALTER TABLE api_keys ADD COLUMN replaced_ms INTEGER")
+    conn.exec_driver_sql("ALTER TABLE api_keys ADD COLUMN replaced_by VARCHAR")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_create_initial_schema, _add_key_replacement)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -189,19 +189,31 @@ class Store:
         return self._read(catalog.load_links)
 
     # ----- API keys -----------------------------------------------------------------------
-    def create_api_key(self, account_id: str, days: int = 30, *, actor: str = "user") -> str:
-        """Issue a key for the account and return it — the only time it exists in clear."""
+    def create_api_key(
+        self, account_id: str, days: int | None = None, *, actor: str = "user"
+    ) -> str:
+        """Issue a key for the account and return it — the only time it exists in clear.
+        ``days`` None: the account's ``key_days`` setting (default 30)."""
         return self._write(
             lambda conn, now: keys.create_api_key(conn, account_id, days, actor, now)
         )
 
-    def rotate_api_key(self, account_id: str, days: int = 30, *, actor: str = "user") -> str:
-        """Revoke the account's keys and issue a new one (the one-click rotation)."""
+    def rotate_api_key(
+        self,
+        account_id: str,
+        days: int | None = None,
+        *,
+        grace_ms: int | None = None,
+        actor: str = "user",
+    ) -> str:
+        """Issue a new key; the old ones keep working for the grace period (``grace_ms`` None:
+        the account's ``key_grace_hours``, default 24 h; 0: they stop at once)."""
         return self._write(
-            lambda conn, now: keys.rotate_api_key(conn, account_id, days, actor, now)
+            lambda conn, now: keys.rotate_api_key(conn, account_id, days, actor, now, grace_ms)
         )
 
     def revoke_api_keys(self, account_id: str, *, actor: str = "user") -> int:
+        """Revoke every key of the account at once; returns how many were revoked."""
         return self._write(lambda conn, now: keys.revoke_api_keys(conn, account_id, actor, now))
 
     def check_api_key(self, key: str, account_id: str) -> KeyCheck:
@@ -211,8 +223,17 @@ class Store:
     def verify_api_key(self, key: str, account_id: str) -> bool:
         return self.check_api_key(key, account_id).ok
 
+    def api_key_states(self, key_ids: Collection[str]) -> dict[str, KeyCheck]:
+        """The current status of already verified keys, by id (no hashing): live sessions'
+        keys are re-checked with it so a revocation or an expiry ends them."""
+        return self._read(lambda conn: keys.key_states(conn, key_ids, self._clock()))
+
     def list_api_keys(self, account_id: str) -> list[ApiKeyInfo]:
         return self._read(lambda conn: keys.list_api_keys(conn, account_id))
+
+    def now_ms(self) -> int:
+        """The store's clock (injectable), which key expiry is measured against."""
+        return self._clock()
 
     # ----- trade log and audit queries ----------------------------------------------------
     def query_copies(

@@ -23,7 +23,7 @@ def test_new_database_runs_in_wal_mode_with_the_house_pragmas(store: Store) -> N
     assert store.path.with_name(store.path.name + "-wal").exists()
 
 
-def test_new_database_is_at_version_1_and_reopening_keeps_version_and_data(db_path: Path) -> None:
+def test_new_database_is_at_the_latest_version_and_reopening_keeps_version_and_data(db_path: Path) -> None:
     first = Store.open(path=db_path)
     version = first.read(current_version)
     first.close()
@@ -35,8 +35,8 @@ def test_new_database_is_at_version_1_and_reopening_keeps_version_and_data(db_pa
     finally:
         second.close()
 
-    assert version == 1 == SCHEMA_VERSION
-    assert reopened == 1
+    assert version == SCHEMA_VERSION == 2
+    assert reopened == 2
     assert rows == 1
 
 
@@ -67,6 +67,7 @@ def test_database_from_a_newer_version_is_refused_with_a_reason(db_path: Path) -
 
 def test_older_database_runs_the_missing_migrations_in_order(db_path: Path) -> None:
     Store.open(path=db_path).close()
+    _stamp_version_1(db_path)
     applied: list[int] = []
 
     def to_v2(conn: Connection) -> None:
@@ -91,12 +92,21 @@ def test_older_database_runs_the_missing_migrations_in_order(db_path: Path) -> N
     assert "colour" in columns
 
 
+def _stamp_version_1(db_path: Path) -> None:
+    """Mark the file as version 1 so these tests' own migration lists run after it."""
+    engine = make_engine(db_path, writer=True)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+    engine.dispose()
+
+
 def upgrade_noop(conn: Connection) -> None:
     raise AssertionError("version 1 exists already and must not run again")
 
 
 def test_failed_migration_leaves_the_file_at_its_old_version(db_path: Path) -> None:
     Store.open(path=db_path).close()
+    _stamp_version_1(db_path)
 
     def broken(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE accounts ADD COLUMN half_done TEXT"))

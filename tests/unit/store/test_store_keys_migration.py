@@ -1,0 +1,67 @@
+"""Schema version 2 (key rotation with a grace period): a version-1 file upgrades in place and
+keeps its keys working."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from store_samples import T0, FakeClock
+
+from copier.domain import Platform
+from copier.store import AccountRecord, KeyStatus, Store
+from copier.store.schema import SCHEMA_VERSION, current_version
+
+DAY_MS = 86_400_000
+ACCOUNT = AccountRecord.new(Platform.MT4, 1001, "Broker-Demo")
+
+
+def _make_version_1_file(path: Path) -> str:
+    """A file as schema version 1 left it: api_keys without the replacement columns."""
+    with Store.open(path=path, clock=FakeClock()) as store:
+        store.save_account(ACCOUNT)
+        key = store.create_api_key(ACCOUNT.id)
+    db = sqlite3.connect(path)
+    try:
+        db.execute("ALTER TABLE api_keys DROP COLUMN replaced_ms")
+        db.execute("ALTER TABLE api_keys DROP COLUMN replaced_by")
+        db.execute("UPDATE schema_version SET version = 1")
+        db.commit()
+    finally:
+        db.close()
+    return key
+
+
+def _columns(store: Store) -> list[str]:
+    return store.read(
+        lambda conn: [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(api_keys)")]
+    )
+
+
+def test_a_version_1_file_upgrades_to_version_2_and_its_keys_still_work(tmp_path: Path) -> None:
+    path = tmp_path / "tradecopier.db"
+    key = _make_version_1_file(path)
+
+    with Store.open(path=path, clock=FakeClock()) as store:
+        version = store.read(current_version)
+        columns = _columns(store)
+        check = store.check_api_key(key, ACCOUNT.id)
+
+    assert version == SCHEMA_VERSION == 2
+    assert {"replaced_ms", "replaced_by"} <= set(columns)
+    assert (check.status, check.replaced) == (KeyStatus.VALID, False)
+
+
+def test_an_upgraded_file_rotates_with_a_grace_period(tmp_path: Path) -> None:
+    path = tmp_path / "tradecopier.db"
+    old = _make_version_1_file(path)
+    clock = FakeClock()
+
+    with Store.open(path=path, clock=clock) as store:
+        new = store.rotate_api_key(ACCOUNT.id)
+        in_grace = store.check_api_key(old, ACCOUNT.id).status
+        clock.now_ms = T0 + DAY_MS
+        after = store.check_api_key(old, ACCOUNT.id).status
+        new_works = store.verify_api_key(new, ACCOUNT.id)
+
+    assert (in_grace, after, new_works) == (KeyStatus.VALID, KeyStatus.REPLACED, True)
