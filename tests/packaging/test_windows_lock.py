@@ -1,4 +1,4 @@
-"""``requirements-win.txt`` pins, with hashes, every runtime dependency and PyInstaller for the
+"""``requirements-win.txt`` pins, with hashes, every runtime, test and build dependency for the
 Windows target, and resolves as win_amd64 wheels for Python 3.12 (the release's)."""
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ def _pins_on_target() -> dict[str, str]:
     return pins
 
 
-def test_every_runtime_dependency_and_the_build_tool_is_locked_for_windows() -> None:
+def test_every_dependency_the_release_installs_is_locked_for_windows() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = [*project["dependencies"], *project["optional-dependencies"]["build"]]
+    extras = project["optional-dependencies"]
+    wanted = [*project["dependencies"], *extras["dev"], *extras["build"]]
 
     missing = {_name(r) for r in wanted} - set(_pins_on_target())
 
