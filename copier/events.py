@@ -69,6 +69,31 @@ class ReconciliationReported:
     problems: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ApiKeyExpiring:
+    """An EA is connected with a key that stops working soon: it expires, or it was replaced by
+    a rotation and its grace period is running out. Published once per key."""
+
+    account_id: str
+    key_id: str  # the key's public id, never the key
+    expires_ms: int
+    days_left: int  # whole days left (0: less than a day)
+    replaced: bool = False
+
+    @property
+    def reason(self) -> str:
+        if self.replaced:
+            return (
+                f"{self.account_id}: the EA still uses a replaced API key ({self.key_id}); "
+                "it stops working at the end of its grace period — put the newest key in the EA"
+            )
+        when = "within a day" if self.days_left == 0 else f"in {self.days_left} days"
+        return (
+            f"{self.account_id}: API key {self.key_id} expires {when} — "
+            "generate a new one in Accounts"
+        )
+
+
 CoreEvent = (
     MasterEventReceived
     | CopySent
@@ -79,6 +104,7 @@ CoreEvent = (
     | TerminalStatusChanged
     | CopyingSwitched
     | ReconciliationReported
+    | ApiKeyExpiring
 )
 
 Handler = Callable[[Any], None]

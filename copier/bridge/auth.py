@@ -4,6 +4,10 @@ The bridge asks a ``KeyVerifier`` whether a hello's API key opens the account it
 (login + server). The store's API keys plug in through ``StoreKeyVerifier``; tests and
 benchmarks may use ``MemoryKeyVerifier``. Verification runs in a worker thread because real
 key hashing (scrypt, PBKDF2) is deliberately slow and must not stall the event loop.
+
+A verifier may also be a ``KeyLifecycle`` (live sessions' keys are re-checked by id, so a
+revoked, expired or replaced key ends its sessions) and an ``AddressPolicy`` (an account's own
+IP allow list, checked before its key). Both built-in verifiers are.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, runtime_checkable
 
+from copier.bridge.allowlist import AllowList, AllowListError
 from copier.bridge.protocol import CloseCode
 from copier.domain import Platform
 
@@ -28,10 +33,64 @@ class AuthRefusal:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class KeyGrant:
+    """A key accepted: the account it opens and what the bridge tracks about it."""
+
+    account_id: str
+    key_id: str
+    expires_ms: int | None = None  # when the key stops working (a replaced key: grace end)
+    replaced: bool = False  # a newer key exists; this one works only until ``expires_ms``
+
+
 class KeyVerifier(Protocol):
-    def verify(self, key: str, login: int, server: str) -> str | AuthRefusal:
-        """The copier's account id this key opens for login@server, or why not."""
+    def verify(self, key: str, login: int, server: str) -> str | KeyGrant | AuthRefusal:
+        """What this key opens for login@server (an account id, or a grant), or why not."""
         ...
+
+
+@runtime_checkable
+class KeyLifecycle(Protocol):
+    def recheck(self, key_ids: Collection[str]) -> Mapping[str, KeyGrant | AuthRefusal]:
+        """The current verdict on keys verified before, by key id (no secret needed)."""
+        ...
+
+
+@runtime_checkable
+class AddressPolicy(Protocol):
+    def address_refusal(self, login: int, server: str, address: str) -> AuthRefusal | None:
+        """Why login@server may not connect from ``address`` (its own allow list), or None."""
+        ...
+
+
+def key_id_of(key: str) -> str:
+    """The public id inside a ``tc1.<key id>.<secret>`` key ("" for anything else)."""
+    parts = key.split(".")
+    return parts[1] if len(parts) == 3 and parts[0] == KEY_PREFIX else ""
+
+
+def grant_of(outcome: str | KeyGrant, key: str) -> KeyGrant:
+    """A verifier's answer as a grant (a verifier may answer with the account id only)."""
+    if isinstance(outcome, KeyGrant):
+        return outcome
+    return KeyGrant(outcome, key_id_of(key))
+
+
+def address_refused(account: str, address: str) -> AuthRefusal:
+    return AuthRefusal(
+        CloseCode.ADDRESS_REFUSED, f"address {address} is not in the allow list of {account}"
+    )
+
+
+def account_allow_list(settings: Mapping[str, Any]) -> AllowList:
+    """An account's own allow list (``settings["allow_ips"]``); a broken one allows nothing."""
+    entries = settings.get("allow_ips") or ()
+    if isinstance(entries, str):
+        entries = (entries,)
+    try:
+        return AllowList(str(e) for e in entries)
+    except AllowListError:
+        return AllowList(("0.0.0.0/32",))  # refuse rather than let everyone in
 
 
 def account_id_for(platform: Platform | str, login: int, server: str) -> str:
@@ -70,13 +129,29 @@ class AccountLike(Protocol):
     @property
     def enabled(self) -> bool: ...
 
+    @property
+    def settings(self) -> Mapping[str, Any]: ...
+
+
+class KeyStateLike(KeyCheckLike, Protocol):
+    @property
+    def key_id(self) -> str | None: ...
+
+    @property
+    def expires_ms(self) -> int | None: ...
+
+    @property
+    def replaced(self) -> bool: ...
+
 
 class KeyStore(Protocol):
     """What ``copier.store.Store`` offers for checking keys."""
 
     def load_accounts(self) -> Sequence[AccountLike]: ...
 
-    def check_api_key(self, key: str, account_id: str) -> KeyCheckLike: ...
+    def check_api_key(self, key: str, account_id: str) -> KeyStateLike: ...
+
+    def api_key_states(self, key_ids: Collection[str]) -> Mapping[str, KeyStateLike]: ...
 
 
 class StoreKeyVerifier:
@@ -87,7 +162,7 @@ class StoreKeyVerifier:
     def __init__(self, store: KeyStore) -> None:
         self._store = store
 
-    def verify(self, key: str, login: int, server: str) -> str | AuthRefusal:
+    def verify(self, key: str, login: int, server: str) -> KeyGrant | AuthRefusal:
         accounts = self._store.load_accounts()
         account = next((a for a in accounts if a.login == login and a.server == server), None)
         if account is None:
@@ -98,7 +173,9 @@ class StoreKeyVerifier:
             return AuthRefusal(CloseCode.BAD_KEY, f"account {login}@{server} is disabled")
         check = self._store.check_api_key(key, account.id)
         if check.ok:
-            return account.id
+            return KeyGrant(
+                account.id, check.key_id or key_id_of(key), check.expires_ms, check.replaced
+            )
         if check.status == "wrong_account":
             other = next((a for a in accounts if a.id == check.account_id), None)
             owner = f"{other.login}@{other.server}" if other else "another account"
@@ -107,6 +184,24 @@ class StoreKeyVerifier:
                 f"API key belongs to {owner}, not {login}@{server}",
             )
         return AuthRefusal(CloseCode.BAD_KEY, check.reason)
+
+    def recheck(self, key_ids: Collection[str]) -> dict[str, KeyGrant | AuthRefusal]:
+        verdicts: dict[str, KeyGrant | AuthRefusal] = {}
+        for key_id, check in self._store.api_key_states(key_ids).items():
+            if check.ok and check.account_id is not None:
+                verdicts[key_id] = KeyGrant(
+                    check.account_id, key_id, check.expires_ms, check.replaced
+                )
+            else:
+                verdicts[key_id] = AuthRefusal(CloseCode.BAD_KEY, check.reason)
+        return verdicts
+
+    def address_refusal(self, login: int, server: str, address: str) -> AuthRefusal | None:
+        accounts = self._store.load_accounts()
+        account = next((a for a in accounts if a.login == login and a.server == server), None)
+        if account is None or account_allow_list(account.settings).allows(address):
+            return None  # an unknown account is refused by its key check, with its reason
+        return address_refused(f"{login}@{server}", address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +213,7 @@ class _KeyRecord:
     digest: bytes
     expires_ms: int
     revoked: bool = False
+    replaced: bool = False
 
 
 KEY_PREFIX = "tc1"
@@ -133,6 +229,7 @@ class MemoryKeyVerifier:
 
     def __init__(self, clock_ms: Callable[[], int] | None = None) -> None:
         self._records: dict[str, _KeyRecord] = {}
+        self._allow: dict[tuple[int, str], AllowList] = {}
         self._clock_ms = clock_ms or (lambda: int(time.time() * 1000))
 
     def issue(self, account_id: str, login: int, server: str, days: float = 30) -> str:
@@ -151,34 +248,71 @@ class MemoryKeyVerifier:
         return f"{KEY_PREFIX}.{key_id}.{secret}"
 
     def revoke_account(self, account_id: str) -> int:
-        """Revoke every key of an account (key rotation revokes, then issues)."""
+        """Revoke every key of an account at once."""
         hits = [k for k, r in self._records.items() if r.account_id == account_id]
         for key_id in hits:
-            old = self._records[key_id]
-            self._records[key_id] = _KeyRecord(
-                old.account_id, old.login, old.server, old.salt, old.digest, old.expires_ms, True
-            )
+            self._records[key_id] = replace(self._records[key_id], revoked=True)
         return len(hits)
 
-    def verify(self, key: str, login: int, server: str) -> str | AuthRefusal:
-        parts = key.split(".")
-        if len(parts) != 3 or parts[0] != KEY_PREFIX:
-            return _bad_key(login, server)
-        record = self._records.get(parts[1])
+    def rotate(self, account_id: str, grace_ms: int, days: float = 30) -> str:
+        """A new key; the account's other keys keep working for ``grace_ms`` only."""
+        ends = self._clock_ms() + grace_ms
+        for key_id, old in list(self._records.items()):
+            if old.account_id == account_id and not old.revoked and not old.replaced:
+                expires = min(old.expires_ms, ends)
+                self._records[key_id] = replace(old, expires_ms=expires, replaced=True)
+        record = next(r for r in self._records.values() if r.account_id == account_id)
+        return self.issue(account_id, record.login, record.server, days)
+
+    def allow(self, login: int, server: str, entries: Iterable[str]) -> None:
+        """Set the account's own IP allow list (empty: any address)."""
+        self._allow[(login, server)] = AllowList(entries)
+
+    def verify(self, key: str, login: int, server: str) -> KeyGrant | AuthRefusal:
+        key_id = key_id_of(key)
+        record = self._records.get(key_id)
         if record is None or not hmac.compare_digest(
-            record.digest, self._digest(record.salt, parts[2])
+            record.digest, self._digest(record.salt, key.split(".")[2])
         ):
             return _bad_key(login, server)
-        if record.revoked:
-            return AuthRefusal(CloseCode.BAD_KEY, "API key was revoked — generate a new one")
-        if self._clock_ms() >= record.expires_ms:
-            return AuthRefusal(CloseCode.BAD_KEY, "API key expired — generate a new one")
+        refusal = self._refusal(record)
+        if refusal is not None:
+            return refusal
         if (record.login, record.server) != (login, server):
             return AuthRefusal(
                 CloseCode.ACCOUNT_MISMATCH,
                 f"API key belongs to account {record.login}@{record.server}, not {login}@{server}",
             )
-        return record.account_id
+        return KeyGrant(record.account_id, key_id, record.expires_ms, record.replaced)
+
+    def recheck(self, key_ids: Collection[str]) -> dict[str, KeyGrant | AuthRefusal]:
+        verdicts: dict[str, KeyGrant | AuthRefusal] = {}
+        for key_id in key_ids:
+            record = self._records.get(key_id)
+            if record is None:
+                verdicts[key_id] = AuthRefusal(CloseCode.BAD_KEY, "API key no longer exists")
+                continue
+            refusal = self._refusal(record)
+            verdicts[key_id] = refusal or KeyGrant(
+                record.account_id, key_id, record.expires_ms, record.replaced
+            )
+        return verdicts
+
+    def address_refusal(self, login: int, server: str, address: str) -> AuthRefusal | None:
+        allowed = self._allow.get((login, server))
+        if allowed is None or allowed.allows(address):
+            return None
+        return address_refused(f"{login}@{server}", address)
+
+    def _refusal(self, record: _KeyRecord) -> AuthRefusal | None:
+        if record.revoked:
+            return AuthRefusal(CloseCode.BAD_KEY, "API key was revoked — generate a new one")
+        if self._clock_ms() >= record.expires_ms:
+            if record.replaced:
+                text = "API key was replaced and its grace period is over — use the newest key"
+                return AuthRefusal(CloseCode.BAD_KEY, text)
+            return AuthRefusal(CloseCode.BAD_KEY, "API key expired — generate a new one")
+        return None
 
     @staticmethod
     def _digest(salt: bytes, secret: str) -> bytes:

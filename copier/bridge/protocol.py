@@ -51,6 +51,7 @@ class CloseCode(IntEnum):
     MALFORMED = 4400  # a bad first frame, or too many bad frames in one session
     BAD_KEY = 4401  # API key unknown, expired or revoked
     ACCOUNT_MISMATCH = 4403  # the key belongs to another account (login + server)
+    ADDRESS_REFUSED = 4406  # the EA's address is not in the listener's or the account's allow list
     HELLO_TIMEOUT = 4408  # no hello within HELLO_TIMEOUT_S
     DUPLICATE_SESSION = 4409  # a live session already serves this account and role
     HEARTBEAT_TIMEOUT = 4410  # nothing received for SILENCE_TIMEOUT_S
@@ -132,6 +133,8 @@ class Welcome(Message):
     rate: int  # frames/s the token bucket refills
     burst: int  # token bucket size
     time: int  # bridge clock, epoch ms
+    key_days: int = -1  # whole days until the API key stops working (-1: unknown)
+    warn: str = ""  # a sentence the EA shows the trader (e.g. the key expires soon); "": none
 
 
 @dataclass(frozen=True, slots=True)

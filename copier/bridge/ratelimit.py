@@ -46,13 +46,49 @@ class AuthThrottle:
 
     Counting per claimed account too means one misconfigured EA on 127.0.0.1 locks out only its
     own account, while an address guessing keys for many accounts is locked out as a whole.
+    Before the limit, each further hello from a failing address waits ``delay()`` — doubling
+    with every recent failure — before its key is checked. Only that connection waits: other
+    addresses are never delayed, and a waiting hello holds no worker thread.
     """
 
-    def __init__(self, per_account: int = 5, per_address: int = 20, window_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        per_account: int = 5,
+        per_address: int = 20,
+        window_s: float = 60.0,
+        delay_base_s: float = 0.5,
+        delay_cap_s: float = 8.0,
+    ) -> None:
         self.per_account = per_account
         self.per_address = per_address
         self.window_s = window_s
+        self.delay_base_s = delay_base_s
+        self.delay_cap_s = delay_cap_s
         self._windows: dict[tuple[str, ...], _Window] = {}
+
+    def recent_failures(self, address: str, now: float) -> int:
+        window = self._windows.get((address,))
+        if window is None:
+            return 0
+        window.prune(now, self.window_s)
+        return len(window.times)
+
+    def delay(self, address: str, now: float) -> float:
+        """Seconds the next hello from ``address`` waits before its key is checked."""
+        failures = self.recent_failures(address, now)
+        if failures == 0:
+            return 0.0
+        return float(min(self.delay_cap_s, self.delay_base_s * 2 ** (failures - 1)))
+
+    def address_retry_after(self, address: str, now: float) -> float:
+        """Seconds until ``address`` as a whole may try again (checked before its hello)."""
+        window = self._windows.get((address,))
+        if window is None:
+            return 0.0
+        window.prune(now, self.window_s)
+        if len(window.times) < self.per_address:
+            return 0.0
+        return window.times[0] + self.window_s - now
 
     def retry_after(self, address: str, login: int, server: str, now: float) -> float:
         """Seconds until this hello may be tried again; 0 when it may be tried now."""

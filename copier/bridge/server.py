@@ -1,17 +1,22 @@
-"""BridgeServer: the WebSocket endpoint EAs connect to, inside the core's asyncio loop.
+"""BridgeServer: the WebSocket endpoints EAs connect to, inside the core's asyncio loop.
 
-It admits a connection only after a valid ``hello`` (key, version, throttling, one live session
-per account and role), hands it to that account's ``EaTerminal``, pings every session and drops
-the silent ones. Terminals outlive sessions: commands and acknowledgements carry over reconnects.
+It listens on loopback and, when the user enables it, on a second TLS-only listener for EAs on
+other machines. It admits a connection only from an allowed address and after a valid ``hello``
+(version, throttling, the account's allow list, key, one live session per account and role),
+hands it to that account's ``EaTerminal``, pings every session and drops the silent ones, and
+re-checks the sessions' keys so a revoked key ends its sessions. Terminals outlive sessions:
+commands and acknowledgements carry over reconnects.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import http
 import itertools
 import logging
 import secrets
+import ssl
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -21,11 +26,14 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from copier.bridge.auth import AuthRefusal, KeyVerifier
+from copier.bridge.admission import Gate, Listener
+from copier.bridge.allowlist import AllowList
+from copier.bridge.audit import AuditSink, AuditTrail
+from copier.bridge.auth import AuthRefusal, KeyGrant, KeyVerifier
 from copier.bridge.codec import FrameError, decode, encode
 from copier.bridge.config import BridgeConfig
+from copier.bridge.keywatch import KeyNotice, KeyWatch
 from copier.bridge.protocol import PROTOCOL_VERSION, CloseCode, Hello, Role, Welcome
-from copier.bridge.ratelimit import AuthThrottle
 from copier.bridge.session import Session, SessionInfo
 from copier.bridge.terminal import EaTerminal
 
@@ -37,7 +45,8 @@ def wall_clock_ms() -> int:
 
 
 class BridgeServer:
-    """Serves ``ws://host:port/ea/v1``; one ``EaTerminal`` per account that connects."""
+    """Serves ``ws://host:port/ea/v1`` (and ``wss://`` on the remote listener when enabled);
+    one ``EaTerminal`` per account that connects."""
 
     def __init__(
         self,
@@ -46,6 +55,8 @@ class BridgeServer:
         *,
         last_seqs: Mapping[str, int] | None = None,
         clock_ms: Callable[[], int] = wall_clock_ms,
+        audit: AuditSink | None = None,
+        on_key_expiring: KeyNotice | None = None,
     ) -> None:
         self.config = config or BridgeConfig()
         self.config.validate()
@@ -55,43 +66,71 @@ class BridgeServer:
         self._terminals: dict[str, EaTerminal] = {}
         self._sessions: set[Session] = set()
         self._admission: defaultdict[tuple[str, Role], asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._throttle = AuthThrottle(
-            self.config.auth_fail_per_account,
-            self.config.auth_fail_per_address,
-            self.config.auth_fail_window_s,
-        )
+        trail = AuditTrail(audit)
+        self._gate = Gate(verifier, self.config, trail)
+        self._keys = KeyWatch(verifier, self.config.key_warn_days, clock_ms, trail, on_key_expiring)
         self._server: Server | None = None
-        self._heartbeat: asyncio.Task[None] | None = None
+        self._remote: Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._ids = itertools.count(1)
 
     # ----- life cycle ---------------------------------------------------------------------
     async def start(self) -> None:
         cfg = self.config
-        self._server = await serve(
-            self._handle,
-            cfg.host,
-            cfg.port,
+        local = Listener("local", AllowList(cfg.allow_ips))
+        self._server = await self._serve(local, cfg.host, cfg.port, cfg.ssl_context)
+        try:
+            if cfg.remote is not None:
+                remote = Listener("remote", AllowList(cfg.remote.allow_ips))
+                self._remote = await self._serve(
+                    remote, cfg.remote.host, cfg.remote.port, cfg.remote.ssl_context
+                )
+        except BaseException:
+            await self._close_servers()
+            raise
+        self._tasks = [
+            asyncio.create_task(self._heartbeat_loop(), name="bridge-heartbeat"),
+            asyncio.create_task(self._key_loop(), name="bridge-keys"),
+        ]
+        log.info("EA bridge listening on %s", self.url)
+        if self._remote is not None and cfg.remote is not None:
+            log.info(
+                "remote EAs: %s (TLS certificate SHA-256 %s)",
+                self.remote_url,
+                cfg.remote.fingerprint or "not given",
+            )
+
+    async def _serve(
+        self, listener: Listener, host: str, port: int, ssl_context: ssl.SSLContext | None
+    ) -> Server:
+        cfg = self.config
+        return await serve(
+            functools.partial(self._handle, listener),
+            host,
+            port,
             process_request=self._check_request,
             max_size=cfg.max_frame,
             ping_interval=None,  # the protocol pings in JSON so MQL EAs can answer it
             compression="deflate" if cfg.compression else None,
-            ssl=cfg.ssl_context,
+            ssl=ssl_context,
             max_queue=64,
         )
-        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="bridge-heartbeat")
-        log.info("EA bridge listening on %s", self.url)
 
     async def stop(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            await asyncio.gather(self._heartbeat, return_exceptions=True)
-            self._heartbeat = None
-        if self._server is not None:
-            for session in list(self._sessions):
-                session.closing = True  # no more writes; the server closes with 1001
-            self._server.close(close_connections=True)
-            await self._server.wait_closed()
-            self._server = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        for session in list(self._sessions):
+            session.closing = True  # no more writes; the server closes with 1001
+        await self._close_servers()
+
+    async def _close_servers(self) -> None:
+        for server in (self._server, self._remote):
+            if server is not None:
+                server.close(close_connections=True)
+                await server.wait_closed()
+        self._server = self._remote = None
 
     async def __aenter__(self) -> BridgeServer:
         await self.start()
@@ -111,6 +150,26 @@ class BridgeServer:
     def url(self) -> str:
         scheme = "wss" if self.config.ssl_context else "ws"
         return f"{scheme}://{self.config.host}:{self.port}{self.config.path}"
+
+    @property
+    def remote_port(self) -> int | None:
+        """The remote (TLS) listener's port; None when remote EAs are not enabled."""
+        if self._remote is None:
+            return None
+        return int(self._remote.sockets[0].getsockname()[1])
+
+    @property
+    def remote_url(self) -> str | None:
+        remote = self.config.remote
+        if remote is None or self.remote_port is None:
+            return None
+        return f"wss://{remote.host}:{self.remote_port}{self.config.path}"
+
+    @property
+    def tls_fingerprint(self) -> str | None:
+        """SHA-256 of the remote listener's certificate, for the EA to pin (None: no remote)."""
+        remote = self.config.remote
+        return remote.fingerprint if remote is not None and remote.fingerprint else None
 
     # ----- registry -----------------------------------------------------------------------
     def terminal(self, account_id: str) -> EaTerminal:
@@ -133,40 +192,49 @@ class BridgeServer:
     def sessions(self) -> list[SessionInfo]:
         return [s.info() for s in self._sessions]
 
+    async def recheck_keys(self) -> int:
+        """Re-check every live session's key now; sessions of a revoked, expired or replaced
+        key are closed (4401). Call after revoking keys in this process. Returns how many."""
+        return await self._keys.recheck(list(self._sessions))
+
     # ----- admission ----------------------------------------------------------------------
     def _check_request(self, conn: ServerConnection, request: Request) -> Response | None:
         if request.path.split("?", 1)[0] != self.config.path:
             return _http(http.HTTPStatus.NOT_FOUND, f"EA endpoint is {self.config.path}\n")
-        address = str(conn.remote_address[0]) if conn.remote_address else ""
-        if not self.config.allows(address):
-            return _http(http.HTTPStatus.FORBIDDEN, "address not in the allow list\n")
         return None
 
-    async def _handle(self, ws: ServerConnection) -> None:
+    async def _handle(self, listener: Listener, ws: ServerConnection) -> None:
+        refusal = self._gate.before_hello(listener, _address(ws))
+        if refusal is not None:
+            await _close(ws, refusal.code, refusal.reason)
+            return
         hello = await self._read_hello(ws)
         if hello is None:
             return
-        account_id = await self._authenticate(ws, hello)
-        if account_id is None:
+        grant = await self._authenticate(ws, hello)
+        if grant is None:
             return
-        terminal = self.terminal(account_id)
-        async with self._admission[(account_id, hello.role)]:
+        terminal = self.terminal(grant.account_id)
+        async with self._admission[(grant.account_id, hello.role)]:
             if not await self._make_room(ws, terminal, hello.role):
                 return
             session = Session(
                 ws,
                 hello,
-                account_id,
+                grant.account_id,
                 f"s{next(self._ids)}",
                 terminal,
                 self.config,
                 self._clock_ms,
+                key_id=grant.key_id,
+                key_expires_ms=grant.expires_ms,
             )
-            welcome = self._welcome(session, terminal)
+            welcome = self._welcome(session, terminal, grant)
             if not session.send(encode(welcome)):
                 return
             self._sessions.add(session)
             terminal.attach(session)
+        self._keys.note(grant)
         ready_timer = asyncio.get_running_loop().call_later(
             self.config.snapshot_timeout_s, terminal.mark_ready, session
         )
@@ -203,27 +271,11 @@ class BridgeServer:
             return None
         return message
 
-    async def _authenticate(self, ws: ServerConnection, hello: Hello) -> str | None:
-        address = str(ws.remote_address[0]) if ws.remote_address else ""
-        wait = self._throttle.retry_after(address, hello.login, hello.server, time.monotonic())
-        if wait > 0:
-            text = f"too many failed hellos; retry in {wait:.0f} s"
-            await _close(ws, CloseCode.AUTH_THROTTLED, text)
-            return None
-        try:
-            outcome = await asyncio.to_thread(
-                self._verifier.verify, hello.key, hello.login, hello.server
-            )
-        except Exception:  # the key book failing must not look like a bad key to the EA
-            log.exception("checking the API key of %s@%s failed", hello.login, hello.server)
-            await _close(ws, CloseCode.INTERNAL_ERROR, "the copier could not check the key")
-            return None
+    async def _authenticate(self, ws: ServerConnection, hello: Hello) -> KeyGrant | None:
+        outcome = await self._gate.admit(ws, hello, _address(ws))
         if isinstance(outcome, AuthRefusal):
-            self._throttle.failed(address, hello.login, hello.server, time.monotonic())
-            log.warning("EA hello refused for %s@%s: %s", hello.login, hello.server, outcome.reason)
             await _close(ws, outcome.code, outcome.reason)
             return None
-        self._throttle.succeeded(address, hello.login, hello.server)
         return outcome
 
     async def _make_room(self, ws: ServerConnection, terminal: EaTerminal, role: Role) -> bool:
@@ -239,8 +291,9 @@ class BridgeServer:
         terminal.detach(existing)
         return True
 
-    def _welcome(self, session: Session, terminal: EaTerminal) -> Welcome:
+    def _welcome(self, session: Session, terminal: EaTerminal, grant: KeyGrant) -> Welcome:
         cfg = self.config
+        key_days, warn = self._keys.welcome_fields(grant)
         return Welcome(
             v=PROTOCOL_VERSION,
             session=f"{session.session_id}-{secrets.token_hex(4)}",
@@ -252,6 +305,8 @@ class BridgeServer:
             rate=int(cfg.rate_per_s),
             burst=cfg.rate_burst,
             time=self._clock_ms(),
+            key_days=key_days,
+            warn=warn,
         )
 
     # ----- heartbeats ---------------------------------------------------------------------
@@ -270,6 +325,19 @@ class BridgeServer:
                     )
                 elif now - session.last_ping >= cfg.ping_interval_s:
                     session.ping()
+
+    async def _key_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.key_recheck_s)
+            try:
+                await self._keys.recheck(list(self._sessions))
+            except Exception:  # a failing key book must not stop the loop; next tick retries
+                log.exception("re-checking the keys of live EA sessions failed")
+
+
+def _address(ws: ServerConnection) -> str:
+    remote = ws.remote_address
+    return str(remote[0]) if remote else ""
 
 
 async def _close(ws: ServerConnection, code: CloseCode, reason: str) -> None:

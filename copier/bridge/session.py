@@ -58,6 +58,8 @@ class SessionInfo:
     rtt_ms: float | None
     ea_version: str
     terminal_build: int
+    key_id: str = ""  # the public id of the API key the session authenticated with
+    key_expires_ms: int | None = None  # when that key stops working, when known
 
 
 class Session:
@@ -70,6 +72,8 @@ class Session:
         terminal: EaTerminal,
         config: BridgeConfig,
         clock_ms: Callable[[], int],
+        key_id: str = "",
+        key_expires_ms: int | None = None,
     ) -> None:
         self.ws = ws
         self.hello = hello
@@ -79,6 +83,8 @@ class Session:
         self.terminal = terminal
         self.config = config
         self.clock_ms = clock_ms
+        self.key_id = key_id  # tracked so revoking the key ends this session
+        self.key_expires_ms = key_expires_ms
         self.address = _address(ws)
         self.since_ms = clock_ms()
         now = time.perf_counter()
@@ -266,6 +272,8 @@ class Session:
             rtt_ms=self.rtt_ms,
             ea_version=self.hello.ea,
             terminal_build=self.hello.build,
+            key_id=self.key_id,
+            key_expires_ms=self.key_expires_ms,
         )
 
 

@@ -38,6 +38,9 @@ FAST = BridgeConfig(
     snapshot_max_age_ms=100,
     rate_per_s=100.0,
     rate_burst=200,
+    auth_delay_base_s=0.01,  # failed-hello delays scaled down with the other timings
+    auth_delay_cap_s=0.05,
+    key_recheck_s=0.2,
 )
 
 _COMMAND_KINDS = {

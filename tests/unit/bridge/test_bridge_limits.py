@@ -60,6 +60,29 @@ def test_a_successful_hello_clears_the_accounts_failures() -> None:
     assert throttle.retry_after("127.0.0.1", 1, "S", now=1.0) == 0.0
 
 
+def test_each_failure_from_an_address_doubles_the_wait_before_its_next_hello() -> None:
+    throttle = AuthThrottle(per_account=50, per_address=50, delay_base_s=0.5, delay_cap_s=4.0)
+
+    waits = []
+    for login in range(6):
+        waits.append(throttle.delay("10.0.0.9", now=1.0))
+        throttle.failed("10.0.0.9", login, "Demo", now=1.0)
+
+    assert waits == [0.0, 0.5, 1.0, 2.0, 4.0, 4.0]
+    assert throttle.delay("10.0.0.8", now=1.0) == 0.0
+    assert throttle.delay("10.0.0.9", now=61.0) == 0.0
+
+
+def test_an_address_past_its_limit_is_blocked_before_its_hello_is_read() -> None:
+    throttle = AuthThrottle(per_account=50, per_address=3, window_s=60.0)
+    for login in range(3):
+        throttle.failed("10.0.0.9", login, "Demo", now=float(login))
+
+    assert throttle.address_retry_after("10.0.0.9", now=3.0) == pytest.approx(57.0)
+    assert throttle.address_retry_after("10.0.0.8", now=3.0) == 0.0
+    assert throttle.address_retry_after("10.0.0.9", now=60.5) == 0.0
+
+
 def test_the_default_settings_are_valid_and_listen_on_loopback_8080() -> None:
     config = BridgeConfig()
 

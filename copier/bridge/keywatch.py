@@ -1,0 +1,117 @@
+"""Live sessions against their keys: what the welcome says about the key, re-checks that end
+the sessions of a revoked, expired or replaced key, and the app's notice of an expiring key.
+
+Keys are re-checked by id every ``key_recheck_s`` (one query for all sessions, no hashing), so a
+key revoked by another process — ``copier keys revoke`` beside a running copier — ends its
+sessions within that interval; a revocation inside the app calls ``BridgeServer.recheck_keys``
+and ends them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+
+from copier.bridge.audit import AuditTrail
+from copier.bridge.auth import AuthRefusal, KeyGrant, KeyLifecycle, KeyVerifier
+from copier.bridge.session import Session
+from copier.events import ApiKeyExpiring
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+KeyNotice = Callable[[ApiKeyExpiring], None]
+
+
+class KeyWatch:
+    def __init__(
+        self,
+        verifier: KeyVerifier,
+        warn_days: int,
+        clock_ms: Callable[[], int],
+        audit: AuditTrail,
+        notify: KeyNotice | None = None,
+    ) -> None:
+        self._verifier = verifier
+        self._warn_ms = warn_days * DAY_MS
+        self._clock_ms = clock_ms
+        self._audit = audit
+        self._notify = notify
+        self._noticed: set[str] = set()
+
+    def welcome_fields(self, grant: KeyGrant) -> tuple[int, str]:
+        """``key_days`` and ``warn`` of the welcome frame for this key."""
+        if grant.expires_ms is None:
+            return -1, ""
+        left_ms = max(0, grant.expires_ms - self._clock_ms())
+        days = left_ms // DAY_MS
+        if grant.replaced:
+            hours = max(1, -(-left_ms // HOUR_MS))
+            text = f"API key replaced: it stops working in {hours} h — put the newest key in inputs"
+            return days, text
+        if left_ms <= self._warn_ms:
+            when = "within a day" if days == 0 else f"in {days} days"
+            return days, f"API key expires {when} — generate a new one in the copier's Accounts"
+        return days, ""
+
+    def note(self, grant: KeyGrant) -> None:
+        """Tell the app (once per key) when an EA is connected with a key that ends soon."""
+        if grant.expires_ms is None or grant.key_id in self._noticed:
+            return
+        left_ms = grant.expires_ms - self._clock_ms()
+        if left_ms > self._warn_ms and not grant.replaced:
+            return
+        self._noticed.add(grant.key_id)
+        notice = ApiKeyExpiring(
+            grant.account_id,
+            grant.key_id,
+            grant.expires_ms,
+            max(0, left_ms) // DAY_MS,
+            grant.replaced,
+        )
+        log.warning("%s", notice.reason)
+        detail = {
+            "account": grant.account_id,
+            "key_id": grant.key_id,
+            "expires_ms": grant.expires_ms,
+            "replaced": grant.replaced,
+        }
+        self._audit.record("api_key.expiring", detail)
+        if self._notify is not None:
+            try:
+                self._notify(notice)
+            except Exception:  # a subscriber's bug must not end a session
+                log.exception("key notice handler failed")
+
+    async def recheck(self, sessions: Iterable[Session]) -> int:
+        """Re-check the keys of ``sessions``; close those whose key no longer works. Returns
+        how many sessions were closed."""
+        live = [s for s in sessions if s.key_id and not s.closing]
+        if not live or not isinstance(self._verifier, KeyLifecycle):
+            return 0
+        verdicts = await asyncio.to_thread(self._verifier.recheck, {s.key_id for s in live})
+        closed = 0
+        for session in live:
+            verdict = verdicts.get(session.key_id)
+            if isinstance(verdict, AuthRefusal):
+                closed += self._end(session, verdict)
+            elif isinstance(verdict, KeyGrant):
+                session.key_expires_ms = verdict.expires_ms
+                self.note(verdict)
+        return closed
+
+    def _end(self, session: Session, refusal: AuthRefusal) -> int:
+        if session.closing:
+            return 0
+        session.close_soon(refusal.code, refusal.reason)
+        detail = {
+            "account": session.account_id,
+            "key_id": session.key_id,
+            "session": session.session_id,
+            "address": session.address,
+            "reason": refusal.reason,
+        }
+        self._audit.record("bridge.session_closed_for_key", detail)
+        return 1
