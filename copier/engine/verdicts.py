@@ -26,13 +26,13 @@ class Clamp:
     reason: str
 
 
-_EIGHT_PLACES = Decimal("1e-8")
+_SHOWN_PLACES = Decimal("1e-4")  # a ratio-sized 0.00499945 reads as 0.005
 
 
 def fmt_lots(value: Decimal | float) -> str:
     """Lots as a trader writes them: at least two decimals, no float noise (0.004, 0.01, 1.50)."""
     dec = value if isinstance(value, Decimal) else Decimal(repr(value))
-    text = format(dec.quantize(_EIGHT_PLACES, rounding=ROUND_HALF_EVEN), "f").rstrip("0")
+    text = format(dec.quantize(_SHOWN_PLACES, rounding=ROUND_HALF_EVEN), "f").rstrip("0")
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"
 
