@@ -29,7 +29,7 @@ def test_an_empty_allow_list_allows_any_address() -> None:
 
 
 def test_a_bad_entry_is_refused_with_its_text() -> None:
-    with pytest.raises(AllowListError, match="'10.0.0.300'"):
+    with pytest.raises(AllowListError, match=r"'10\.0\.0\.300'"):
         AllowList(["10.0.0.300"])
 
 
@@ -40,7 +40,7 @@ def _tls(minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2) -> ssl.SSLContext:
 
 
 def test_plain_ws_on_a_public_address_is_refused_at_start_up_with_a_clear_message() -> None:
-    with pytest.raises(BridgeConfigError, match="plain ws on 0.0.0.0 is refused"):
+    with pytest.raises(BridgeConfigError, match=r"plain ws on 0\.0\.0\.0 is refused"):
         BridgeConfig(host="0.0.0.0", allow_ips=("10.0.0.0/8",)).validate()
 
 
@@ -52,9 +52,11 @@ def test_a_remote_listener_without_tls_is_refused() -> None:
 
 
 def test_a_remote_listener_that_would_accept_tls_older_than_1_2_is_refused() -> None:
-    remote = RemoteListener("0.0.0.0", 8443, _tls(ssl.TLSVersion.MINIMUM_SUPPORTED), ("10.0.0.0/8",))
+    remote = RemoteListener(
+        "0.0.0.0", 8443, _tls(ssl.TLSVersion.MINIMUM_SUPPORTED), ("10.0.0.0/8",)
+    )
 
-    with pytest.raises(BridgeConfigError, match="older than 1.2"):
+    with pytest.raises(BridgeConfigError, match=r"older than 1\.2"):
         BridgeConfig(remote=remote).validate()
 
 

@@ -23,7 +23,7 @@ def test_new_database_runs_in_wal_mode_with_the_house_pragmas(store: Store) -> N
     assert store.path.with_name(store.path.name + "-wal").exists()
 
 
-def test_new_database_is_at_the_latest_version_and_reopening_keeps_version_and_data(db_path: Path) -> None:
+def test_new_database_is_at_the_latest_version_and_reopening_keeps_it(db_path: Path) -> None:
     first = Store.open(path=db_path)
     version = first.read(current_version)
     first.close()
