@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from security_support import (
+from test_bridge_security_support import (
     ACCOUNT,
     DAY_MS,
     QUICK,

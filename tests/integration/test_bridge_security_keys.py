@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from security_support import ACCOUNT, DAY_MS, RawEa, store_bridge
+from test_bridge_security_support import ACCOUNT, DAY_MS, RawEa, store_bridge
 
 from copier.bridge.protocol import Role
 
