@@ -13,13 +13,15 @@ import contextlib
 import gc
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from copier.bridge import BridgeConfig, BridgeServer, StoreKeyVerifier
+from copier.bridge import BridgeConfig, BridgeConfigError, BridgeServer, StoreKeyVerifier, tls
+from copier.bridge.config import RemoteListener
 from copier.engine.config import Link
 from copier.events import Bus
 from copier.service import Clock, CopyService, wall_clock_ms
@@ -39,6 +41,13 @@ class AppConfig:
     bridge_port: int = 8080  # 0: any free port (tests, the demo)
     bridge: bool = True  # serve EAs; the in-process demo transports need no bridge
     load_accounts: bool = True  # build terminals for the saved accounts (the demo adds its own)
+    # Remote EAs (opt in): a second listener, TLS only, for EAs on other machines.
+    remote_host: str | None = None  # None: EAs on this machine only
+    remote_port: int = 8443
+    cert_file: Path | None = None  # the user's certificate and key (PEM) ...
+    key_file: Path | None = None
+    self_signed: bool = False  # ... or a self-signed pair made in the data folder on first use
+    remote_allow: tuple[str, ...] = ()  # addresses / CIDR ranges the remote listener admits
 
 
 class CopierApp:
@@ -51,17 +60,30 @@ class CopierApp:
         self.service = CopyService(self.store, self.bus, clock)
         self.bridge: BridgeServer | None = None
         if self.config.bridge:
-            self.bridge = BridgeServer(
-                StoreKeyVerifier(self.store),
-                BridgeConfig(host=self.config.bridge_host, port=self.config.bridge_port),
-                last_seqs=self.store.last_seqs(),
-                clock_ms=clock,
-            )
+            try:
+                self.bridge = self._build_bridge(clock)
+            except BaseException:  # settings refused: release the database before saying why
+                self.store.close()
+                raise
         if self.config.load_accounts:
             factory = self._ea_terminal if self.bridge is not None else None
             for terminal in terminals_for(self.store.load_accounts(), factory):
                 self.service.add_terminal(terminal)
         self._started = False
+
+    def _build_bridge(self, clock: Clock) -> BridgeServer:
+        return BridgeServer(
+            StoreKeyVerifier(self.store),
+            BridgeConfig(
+                host=self.config.bridge_host,
+                port=self.config.bridge_port,
+                remote=remote_listener(self.config, self.store.path.parent),
+            ),
+            last_seqs=self.store.last_seqs(),
+            clock_ms=clock,
+            audit=lambda action, detail: self.store.audit("bridge", action, detail),
+            on_key_expiring=self.bus.publish,
+        )
 
     def _ea_terminal(self, account: AccountRecord) -> Terminal:
         assert self.bridge is not None
@@ -75,6 +97,13 @@ class CopierApp:
         saved = self.store.save_link(link)
         self.service.set_link(saved)
         return saved
+
+    async def revoke_api_keys(self, account_id: str) -> int:
+        """Revoke the account's keys and end their EA sessions at once (4401)."""
+        revoked = await asyncio.to_thread(self.store.revoke_api_keys, account_id)
+        if self.bridge is not None and revoked:
+            await self.bridge.recheck_keys()
+        return revoked
 
     async def start(self) -> None:
         await self.service.start()
@@ -124,9 +153,35 @@ class CoreThread:
         self.loop.close()
 
 
-async def run_headless(host: str | None = None, port: int | None = None) -> int:
+def remote_listener(config: AppConfig, data_dir: Path) -> RemoteListener | None:
+    """The remote listener the settings ask for, with its TLS material (None: not enabled).
+    Raises BridgeConfigError or TlsError with a sentence the user can act on."""
+    if config.remote_host is None:
+        if config.cert_file or config.key_file or config.self_signed or config.remote_allow:
+            raise BridgeConfigError(
+                "certificate, self-signed and allow-list settings apply to the remote listener "
+                "only: give --remote-host too"
+            )
+        return None
+    if config.self_signed:
+        material = tls.self_signed_material(data_dir, config.remote_host)
+    elif config.cert_file is not None and config.key_file is not None:
+        material = tls.user_material(config.cert_file, config.key_file)
+    else:
+        raise BridgeConfigError(
+            "remote EAs connect only over TLS: give --cert and --key, or --self-signed"
+        )
+    context = tls.server_context(material.cert_file, material.key_file)
+    return RemoteListener(
+        config.remote_host, config.remote_port, context, config.remote_allow, material.fingerprint
+    )
+
+
+async def run_headless(
+    host: str | None = None, port: int | None = None, *, config: AppConfig | None = None
+) -> int:
     """``copier run --headless``: the saved accounts and links, no window, until Ctrl+C."""
-    config = AppConfig(bridge_host=host or "127.0.0.1", bridge_port=port or 8080)
+    config = config or AppConfig(bridge_host=host or "127.0.0.1", bridge_port=port or 8080)
     app = CopierApp(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -137,6 +192,13 @@ async def run_headless(host: str | None = None, port: int | None = None) -> int:
     await app.start()
     where = app.bridge.url if app.bridge is not None else "no bridge"
     log.info("copier running headless (EAs: %s); Ctrl+C stops it", where)
+    if app.bridge is not None and app.bridge.remote_url is not None:
+        print(  # printed, not only logged: the user copies it into the remote EAs' inputs
+            f"remote EAs: {app.bridge.remote_url}\n"
+            f"TLS certificate SHA-256 (pin it in the EA): {app.bridge.tls_fingerprint}",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         await stop.wait()
     finally:

@@ -48,6 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true", help="no window (for a VPS)")
     run.add_argument("--host", default=None, help="bridge address (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=None, help="bridge port (default 8080)")
+    run.add_argument("--remote-host", default=None,
+                     help="also accept EAs from other machines on this address (TLS only)")
+    run.add_argument("--remote-port", type=int, default=8443, help="remote listener port")
+    run.add_argument("--cert", type=Path, default=None, help="TLS certificate file (PEM)")
+    run.add_argument("--key", type=Path, default=None, help="TLS private key file (PEM)")
+    run.add_argument("--self-signed", action="store_true",
+                     help="use a self-signed certificate made in the data folder on first use")
+    run.add_argument("--allow", action="append", default=[], metavar="ADDRESS[/BITS]",
+                     help="address or CIDR range the remote listener admits (repeat or comma)")
+
+    keys = sub.add_parser("keys", help="API keys of an account: list, create, rotate, revoke")
+    keys.add_argument("action", choices=("list", "create", "rotate", "revoke"))
+    keys.add_argument("account", help="account id, login@server, or login")
+    keys.add_argument("--days", type=int, default=None,
+                      help="lifetime of a new key (default: the account's, 30 days)")
+    keys.add_argument("--grace-hours", type=float, default=None,
+                      help="rotate: how long old keys keep working (default: the account's, 24)")
 
     stats = sub.add_parser("stats", help="copy statistics per link and per slave")
     stats.add_argument("--json", action="store_true", help="print them as JSON")
@@ -85,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "stats":
             return _stats(args)
+        if args.command == "keys":
+            return _keys(args)
         return _gui(demo=False)
     except KeyboardInterrupt:
         return 130
@@ -136,9 +155,45 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from copier.app import run_headless
+    from copier.app import AppConfig, run_headless
+    from copier.bridge import BridgeConfigError
+    from copier.bridge.tls import TlsError
 
-    return asyncio.run(run_headless(host=args.host, port=args.port))
+    allow = tuple(a.strip() for entry in args.allow for a in entry.split(",") if a.strip())
+    config = AppConfig(
+        data_dir=args.data_dir, bridge_host=args.host or "127.0.0.1", bridge_port=args.port or 8080,
+        remote_host=args.remote_host, remote_port=args.remote_port, cert_file=args.cert,
+        key_file=args.key, self_signed=args.self_signed, remote_allow=allow,
+    )  # fmt: skip
+    try:
+        return asyncio.run(run_headless(config=config))
+    except (BridgeConfigError, TlsError) as exc:
+        _stderr(f"the copier cannot start: {exc}")
+        return 2
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from copier.store import Store, StoreError, keyadmin
+
+    try:
+        with Store.open(args.data_dir) as store:
+            if args.action == "list":
+                answer = keyadmin.list_keys(store, args.account)
+            elif args.action == "create":
+                answer = keyadmin.create_key(store, args.account, args.days)
+            elif args.action == "rotate":
+                answer = keyadmin.rotate_key(store, args.account, args.days, args.grace_hours)
+            else:
+                answer = keyadmin.revoke_keys(store, args.account)
+    except StoreError as exc:
+        _stderr(str(exc))
+        return 1
+    for line in answer.lines:
+        _stderr(line)
+    if answer.new_key is not None:
+        print(answer.new_key, flush=True)  # stdout, once; the copier keeps only its hash
+        _stderr("put this key in the EA inputs now: it is shown only once")
+    return 0
 
 
 def _gui(demo: bool, seconds: float | None = None, seed: int | None = None) -> int:

@@ -104,7 +104,8 @@ class BridgeConfig:
         if not self.is_loopback and self.ssl_context is None:
             problems.append(
                 f"plain ws on {self.host} is refused: listening beyond loopback needs TLS (wss) "
-                "— keep the bridge on 127.0.0.1 and enable the remote listener"
+                "— keep the bridge on 127.0.0.1 and enable the remote listener "
+                "(copier run --remote-host ADDRESS --self-signed --allow RANGE)"
             )
         if not self.is_loopback and not self.allow_ips:
             problems.append(f"listening on {self.host} needs an IP allow list")
