@@ -31,6 +31,7 @@ from copier.domain import (
     Retcode,
     Side,
     SymbolSpec,
+    parse_copy_comment,
 )
 from copier.sim.broker import SimBroker
 from copier.sim.execution import DEFAULT_DEVIATION_POINTS, ExecutorBase
@@ -253,10 +254,20 @@ class SimExecutor(ExecutorBase):
             return self._result(
                 cmd, Retcode.POSITION_CLOSED, f"{cmd.symbol}: no open position on this account"
             )
+        # Routed before the open's result came back (a burst after a reconnect): the copy is the
+        # leg-th position, by ticket, that carries this master ticket's comment and magic.
+        copies = sorted(
+            (p for p in self._broker.positions(cmd.symbol)
+             if parse_copy_comment(p.comment) == cmd.master_ticket and p.magic == cmd.magic),
+            key=lambda p: p.ticket,
+        )  # fmt: skip
+        if len(copies) > cmd.leg:
+            return copies[cmd.leg]
         return self._result(
             cmd,
             Retcode.INVALID,
-            f"{cmd.symbol}: no slave ticket given, so no position to {cmd.kind.value}",
+            f"{cmd.symbol}: no slave ticket given and no copy of master #{cmd.master_ticket} "
+            f"open, so no position to {cmd.kind.value}",
         )
 
     def _netting_fill(self, cmd: Command, ticket: int) -> ExecutionResult | None:
