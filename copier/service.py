@@ -54,6 +54,11 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 SNAPSHOT_REFRESH_S = 0.25
+# After a (re)start the copier knows no account until its terminal answers a snapshot, and a
+# master's queued events arrive right after its own snapshot — usually before the slaves have
+# reconnected. An event waits up to this long (counted from start) for the first view of its
+# master and slaves instead of being routed past them (which would drop their copies for good).
+FIRST_VIEW_WAIT_S = 10.0
 ORDER_RATE_WINDOW_MS = 60_000
 
 
@@ -83,6 +88,7 @@ class CopyService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._refresher: asyncio.Task[None] | None = None
         self._running = False
+        self._views_deadline = 0.0  # monotonic time until which events wait for first views
 
     # ----- set-up -------------------------------------------------------------------------
     def add_terminal(self, terminal: Terminal) -> None:
@@ -110,6 +116,7 @@ class CopyService:
             self._tickets[ticket.link_id].put(ticket)
         self._last_seq.update(self.store.last_seqs())
         self._running = True
+        self._views_deadline = time.monotonic() + FIRST_VIEW_WAIT_S
         for terminal in self.terminals.values():
             await terminal.start(self)
         await self.refresh_snapshots()
@@ -139,6 +146,8 @@ class CopyService:
 
     async def _handle_event(self, event: MasterEvent) -> None:
         self.bus.publish(MasterEventReceived(event))
+        links = self._links_of_master(event.account_id)
+        await self._first_views([event.account_id, *(link.slave_id for link in links)])
         now = self.clock()
         master = self._master_view(event.account_id)
         commands: list[Command] = []
@@ -146,7 +155,7 @@ class CopyService:
         changed: list[TicketLink] = []
         retired: list[tuple[int, int, int]] = []
         adjustments: list[CopyAdjusted] = []
-        for link in self._links_of_master(event.account_id):
+        for link in links:
             slave = self._slave_view(link.slave_id)
             if master is None or slave is None:
                 continue
@@ -270,6 +279,18 @@ class CopyService:
         while times and times[0] < sent - ORDER_RATE_WINDOW_MS:
             times.popleft()
         self.bus.publish(CopySent(command, sent))
+
+    async def _first_views(self, account_ids: list[str]) -> None:
+        """Wait (within the start-up allowance) for accounts the copier has no snapshot of yet."""
+        missing = [a for a in account_ids if a not in self._snapshots]
+        while missing and time.monotonic() < self._views_deadline:
+            await self.refresh_snapshots(missing)
+            missing = [a for a in missing if a not in self._snapshots]
+            if missing:
+                await asyncio.sleep(0.02)
+        for account_id in missing:
+            log.warning("%s: no snapshot since the copier started; its copies of this event are "
+                        "skipped", account_id)
 
     async def _resync(self, account_id: str) -> None:
         """After a (re)connect: refresh what we know, resend what is in flight to it."""
