@@ -49,6 +49,8 @@ EXIT_NO_PACKAGE = 3
 _POSITION_KEY = itemgetter(0, 4, 5, 9, 11, 12)
 # TradeOrder: ticket, time_expiration, type, volume_current, price_open, sl, tp.
 _ORDER_KEY = itemgetter(0, 5, 6, 15, 16, 17, 18)
+_TICKET = itemgetter(0)
+_CONSISTENT_READS = 5
 
 
 def load_module(config: Mt5Config, simulate: bool) -> Any:
@@ -226,10 +228,7 @@ class Worker:
 
     def _poll(self) -> None:
         started_cpu = time.process_time()
-        started = time.perf_counter()
-        raw_positions = self.session.call("positions_get")
-        self.rtt_ms = (time.perf_counter() - started) * 1000.0
-        raw_orders = self.session.call("orders_get")
+        raw_positions, raw_orders = self._read_books()
         # Most polls see nothing new: compare the fields that matter, at C speed, first.
         key = (tuple(map(_POSITION_KEY, raw_positions)), tuple(map(_ORDER_KEY, raw_orders)))
         if key == self._last_key and self.baseline is not None:
@@ -248,6 +247,22 @@ class Worker:
             self.baseline = current
             self.outbox.send(Changes(tuple(events), current))
         self._count_poll(started_cpu)
+
+    def _read_books(self) -> tuple[Any, Any]:
+        """Positions and orders as of one moment. They are two calls, and a pending order that
+        fills between them would be seen neither as an order nor as a position (a fill and a
+        close, then an open, on the master): orders are read on both sides of the positions,
+        and read again until the two agree."""
+        orders = self.session.call("orders_get")
+        for _ in range(_CONSISTENT_READS):
+            started = time.perf_counter()
+            positions = self.session.call("positions_get")
+            self.rtt_ms = (time.perf_counter() - started) * 1000.0
+            after = self.session.call("orders_get")
+            if tuple(map(_TICKET, after)) == tuple(map(_TICKET, orders)):
+                break
+            orders = after
+        return positions, after
 
     def _count_poll(self, started_cpu: float) -> None:
         self.poll_cpu += time.process_time() - started_cpu
