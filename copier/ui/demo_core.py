@@ -4,6 +4,7 @@ window's core, with the simulated master already trading when the window appears
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from copier.app import CopierApp
 from copier.demo import DemoOptions, DemoSession, build_demo
@@ -12,12 +13,13 @@ from copier.demo import DemoOptions, DemoSession, build_demo
 class DemoCore:
     """The demo as a ``Core``: the master trades for ``seconds`` (None: until the window closes)."""
 
-    def __init__(self, seconds: float | None, seed: int | None, rate: float = 5.0) -> None:
+    def __init__(self, seconds: float | None, seed: int | None, rate: float = 5.0,
+                 data_dir: Path | None = None) -> None:
         self.seconds = seconds
         self.rate = rate
         # The demo's clock places one trading-hours boundary mid-run; with no end, a minute in.
-        self.demo: DemoSession = build_demo(DemoOptions(seconds=seconds or 120.0, seed=seed,
-                                                        rate=rate))
+        options = DemoOptions(seconds=seconds or 120.0, seed=seed, rate=rate, data_dir=data_dir)
+        self.demo: DemoSession = build_demo(options)
 
     @property
     def app(self) -> CopierApp:
@@ -32,6 +34,8 @@ class DemoCore:
         await self.demo.stop()
 
 
-def demo_core_builder(seconds: float | None, seed: int | None,
-                      rate: float = 5.0) -> Callable[[], DemoCore]:
-    return lambda: DemoCore(seconds, seed, rate)
+def demo_core_builder(seconds: float | None, seed: int | None, rate: float = 5.0,
+                      data_dir: Path | None = None) -> Callable[[], DemoCore]:
+    """Builds the demo in the data folder (``data_dir``, else the usual one), as ``copier
+    demo`` does, so ``copier export-log`` finds its copies afterwards."""
+    return lambda: DemoCore(seconds, seed, rate, data_dir)

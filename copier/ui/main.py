@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from copier.app import AppConfig, CopierApp
 from copier.ui.assets import Assets
 from copier.ui.bridge import UiBridge
+from copier.ui.collector import GuiThreadCollector
 from copier.ui.event_log import EventLog
 from copier.ui.instance import SingleInstance
 from copier.ui.preferences import Preferences, load_preferences, preferences_path
@@ -66,7 +67,8 @@ def core_builder(options: LaunchOptions, preferences: Preferences) -> Callable[[
     if options.demo:
         from copier.ui.demo_core import demo_core_builder
 
-        return demo_core_builder(options.seconds, options.seed)
+        return demo_core_builder(options.seconds, options.seed,
+                                 data_dir=preferences.data_path)
     config = AppConfig(data_dir=preferences.data_path, bridge_host=preferences.bind_host,
                        bridge_port=preferences.bind_port)
     return lambda: AppCore(CopierApp(config))
@@ -80,6 +82,7 @@ class Gui:
                  ) -> None:
         self.bridge = bridge or UiBridge()
         self.event_log = EventLog(self.bridge)
+        self.collector = GuiThreadCollector()
         self.session = CoreSession(build)
         self.window = MainWindow(self.session, self.bridge, assets, preferences,
                                  preferences_file, title=title)
@@ -92,6 +95,10 @@ class Gui:
     async def start(self) -> None:
         """Start the core, connect the bridge to its bus, then bring every screen to life."""
         self._switch_interval = tune_interpreter_for_gui()
+        # Nothing of Qt's left for the core's thread to collect when it starts (it collects
+        # once itself), and from here on collections run on this thread only.
+        gc.collect()
+        self.collector.start()
         self._handler = _install_logging(self.bridge, self.window.preferences)
         await self.session.start()
         self._unsubscribe = await self.session.in_core(self.session.app.bus.subscribe,
@@ -121,6 +128,7 @@ class Gui:
         if self._switch_interval is not None:  # the process may go on without a window
             sys.setswitchinterval(self._switch_interval)
             gc.unfreeze()
+        self.collector.stop()
         self.window.tray.stop()
         self.window.hide()
 
@@ -128,7 +136,8 @@ class Gui:
         """Destroy the Qt objects now, on the GUI thread. Left to Python's garbage collector
         they could be destroyed on whichever thread happens to collect — the core's, say —
         which Qt does not allow (their timers belong to the GUI thread)."""
-        for thing in (self.window.tray.menu, self.window, self.event_log, self.bridge):
+        for thing in (self.window.tray.menu, self.window, self.event_log, self.bridge,
+                      self.collector):
             thing.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         gc.collect()
