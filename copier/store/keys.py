@@ -177,8 +177,12 @@ def rotate_api_key(
                 expires_ms=_earlier(_keys.c.expires_ms, grace_until),
             )
         )
-    detail = {"account": account_id, "key_id": key_id, "replaced": old}
-    detail["grace_until_ms"] = grace_until
+    detail = {
+        "account": account_id,
+        "key_id": key_id,
+        "replaced": old,
+        "grace_until_ms": grace_until,
+    }
     Journal.audit(conn, now_ms, actor, "api_key.rotated", detail)
     return key
 
@@ -244,9 +248,7 @@ def list_api_keys(conn: Connection, account_id: str) -> list[ApiKeyInfo]:
 
 def _check_of(row: Any, now_ms: int) -> KeyCheck:
     status = _status(row.revoked_ms, row.replaced_ms, row.expires_ms, now_ms)
-    return KeyCheck(
-        status, row.account_id, row.key_id, row.expires_ms, row.replaced_ms is not None
-    )
+    return KeyCheck(status, row.account_id, row.key_id, row.expires_ms, row.replaced_ms is not None)
 
 
 def _status(
