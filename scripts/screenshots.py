@@ -4,6 +4,8 @@
 
 Runs headless where there is no display (Qt's offscreen platform). The demo trades for
 ``--seconds`` before the first picture so tables, the latency chart and the statistics have data.
+Its database goes to a temporary folder (or ``$TRADECOPIER_DATA_DIR`` when set), never into the
+user's own data folder.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
 import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from copier.store.paths import DATA_DIR_ENV  # noqa: E402
 from copier.ui.assets import Assets  # noqa: E402
 from copier.ui.demo_core import demo_core_builder  # noqa: E402
 from copier.ui.main import Gui  # noqa: E402
@@ -49,7 +52,9 @@ async def _wait_for(condition: object, timeout: float, what: str) -> None:
 
 async def capture(out: Path, theme: str, seconds: float, seed: int) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    settings = Path(tempfile.mkdtemp(prefix="tradecopier-shots-")) / "settings.json"
+    scratch = Path(tempfile.mkdtemp(prefix="tradecopier-shots-"))
+    os.environ.setdefault(DATA_DIR_ENV, str(scratch / "data"))
+    settings = scratch / "settings.json"
     preferences = Preferences(theme=theme, log_level="INFO", minimise_to_tray=False)
     assets = Assets.load()
     app = QApplication.instance()
@@ -99,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for handler in logging.getLogger().handlers:  # the console tells this script's progress only
+        handler.addFilter(logging.Filter("screenshots"))
     app = QApplication(sys.argv[:1])
     app.setApplicationName("TradeCopier")
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
