@@ -92,6 +92,19 @@ class CopierApp:
     def add_terminal(self, terminal: Terminal) -> None:
         self.service.add_terminal(terminal)
 
+    async def apply_account(self, record: AccountRecord) -> None:
+        """Serve an account added or edited while running (call on the core loop); a disabled
+        account's terminal is stopped."""
+        if not record.enabled:
+            await self.service.detach_terminal(record.id)
+            return
+        factory = self._ea_terminal if self.bridge is not None else None
+        for terminal in terminals_for([record], factory):
+            await self.service.attach_terminal(terminal)
+
+    async def remove_account(self, account_id: str) -> None:
+        await self.service.detach_terminal(account_id)
+
     def save_link(self, link: Link) -> Link:
         """Persist a link (assigning its id) and apply it live."""
         saved = self.store.save_link(link)

@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the whole pipeline on simulated terminals")
     demo.add_argument("--headless", action="store_true", help="no window; progress on stderr")
-    demo.add_argument("--seconds", type=float, default=20.0, help="how long the master trades")
+    demo.add_argument("--seconds", type=float, default=None,
+                      help="how long the master trades (headless default 20; the window: until "
+                           "it is closed)")
     demo.add_argument("--seed", type=int, default=None, help="seed of the master's trading")
     demo.add_argument("--json", action="store_true", help="print the final report as JSON")
     demo.add_argument("--transport", choices=("sim", "ea", "mt5"), default="sim",
@@ -114,7 +116,8 @@ def _demo(args: argparse.Namespace) -> int:
         return _gui(demo=True, seconds=args.seconds, seed=args.seed)
     from copier.demo import DemoOptions, run_demo
 
-    options = DemoOptions(seconds=args.seconds, seed=args.seed, transport=args.transport,
+    seconds = args.seconds if args.seconds is not None else 20.0
+    options = DemoOptions(seconds=seconds, seed=args.seed, transport=args.transport,
                           simulate=args.simulate, rate=args.rate, data_dir=args.data_dir)
     report = asyncio.run(run_demo(options, progress=_stderr))
     if args.json:

@@ -46,3 +46,20 @@ async def test_a_disabled_account_gets_no_terminal(tmp_path: Path) -> None:
 
     assert "off" not in app.service.terminals
     await app.stop()
+
+
+async def test_an_account_added_while_running_is_served_at_once(tmp_path: Path) -> None:
+    app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge_port=0))
+    await app.start()
+    try:
+        record = AccountRecord("late", Platform.MT4, 8, "Broker-Demo")
+        app.store.save_account(record)
+
+        await app.apply_account(record)
+        served = app.service.terminals["late"].kind
+        await app.remove_account("late")
+
+        assert served == "ea"
+        assert "late" not in app.service.terminals
+    finally:
+        await app.stop()

@@ -20,10 +20,10 @@ def test_sim_ea_has_its_own_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--role" in capsys.readouterr().out
 
 
-def test_demo_options_default_to_twenty_seconds_in_process() -> None:
+def test_demo_length_defaults_to_the_mode_and_transport_to_in_process() -> None:
     args = build_parser().parse_args(["demo", "--headless"])
 
-    assert (args.seconds, args.transport, args.json) == (20.0, "sim", False)
+    assert (args.seconds, args.transport, args.json) == (None, "sim", False)
 
 
 def test_stats_of_an_empty_database_is_json(tmp_path: Path) -> None:
