@@ -94,6 +94,20 @@ class CopyService:
     def add_terminal(self, terminal: Terminal) -> None:
         self.terminals[terminal.account_id] = terminal
 
+    async def attach_terminal(self, terminal: Terminal) -> None:
+        """Add a terminal while running (an account added or edited in the window)."""
+        await self.detach_terminal(terminal.account_id)
+        self.terminals[terminal.account_id] = terminal
+        if self._running:
+            await terminal.start(self)
+
+    async def detach_terminal(self, account_id: str) -> None:
+        """Stop and forget an account's terminal; its links stay and wait for it."""
+        terminal = self.terminals.pop(account_id, None)
+        if terminal is not None:
+            await terminal.stop()
+        self._snapshots.pop(account_id, None)
+
     def set_link(self, link: Link) -> None:
         """Add or change a link live; rules apply from the next event on."""
         self.links[link.id] = link
@@ -218,6 +232,10 @@ class CopyService:
     def tickets(self) -> list[TicketLink]:
         return [t for ledger in self._tickets.values() for t in ledger.all()]
 
+    def snapshot(self, account_id: str) -> TerminalSnapshot | None:
+        """The latest snapshot of an account (refreshed every SNAPSHOT_REFRESH_S), no I/O."""
+        return self._snapshots.get(account_id)
+
     def last_seq(self, account_id: str) -> int:
         """The last master event seq handled for an account (0: none yet)."""
         return self._last_seq.get(account_id, 0)
@@ -229,8 +247,11 @@ class CopyService:
     def inflight(self) -> int:
         return len(self._inflight)
 
-    async def reconcile_slave(self, slave_id: str) -> tuple[str, ...]:
-        """Compare the slave terminal's real positions with the ticket links, link by link."""
+    async def reconcile_slave(self, slave_id: str, *, adopt: bool = False) -> tuple[str, ...]:
+        """Compare the slave terminal's real positions with the ticket links, link by link, and
+        say every difference in words. With ``adopt``, copies of live master trades that the
+        link table lacks (found by their ``TC|<ticket>`` comment, e.g. after the database was
+        lost) become ticket links again, so their master's closes reach them."""
         slave_terminal = self.terminals.get(slave_id)
         if slave_terminal is None:
             return ()
@@ -244,6 +265,12 @@ class CopyService:
             sides.append(LinkSide(link, self._tickets[link.id].all(), master_snap))
         report = reconcile_slave(sides, slave_snap)
         problems = describe_report(report)
+        if adopt and report.adoptable:
+            fresh = [t for t in report.adoptable
+                     if self._tickets[t.link_id].find(t.master_ticket, t.leg) is None]
+            for ticket in fresh:
+                self._tickets[ticket.link_id].put(ticket)
+            await self.store.upsert_tickets(fresh)
         if problems:
             self.bus.publish(ReconciliationReported(slave_id, tuple(problems)))
         return tuple(problems)
@@ -293,13 +320,20 @@ class CopyService:
                         "skipped", account_id)
 
     async def _resync(self, account_id: str) -> None:
-        """After a (re)connect: refresh what we know, resend what is in flight to it."""
+        """After a (re)connect: refresh what we know, resend what is in flight to it, and
+        reconcile it (adopting lost links, reporting the rest) once nothing is in flight."""
         await self.refresh_snapshots([account_id])
-        for command in list(self._inflight.values()):
-            if command.slave_id == account_id:
-                terminal = self.terminals.get(account_id)
-                if terminal is not None:
-                    terminal.submit(command)
+        in_flight = [c for c in self._inflight.values() if c.slave_id == account_id]
+        terminal = self.terminals.get(account_id)
+        if terminal is not None:
+            for command in in_flight:
+                terminal.submit(command)
+        if in_flight or not any(link.slave_id == account_id for link in self.links.values()):
+            return  # results are still coming: judging now would report them as differences
+        try:
+            await self.reconcile_slave(account_id, adopt=True)
+        except (ConnectionError, TimeoutError) as exc:
+            log.info("%s: reconciliation postponed: %s", account_id, exc)
 
     async def _refresh_loop(self) -> None:
         while self._running:
