@@ -89,6 +89,7 @@ class CopyService:
         self._refresher: asyncio.Task[None] | None = None
         self._running = False
         self._views_deadline = 0.0  # monotonic time until which events wait for first views
+        self._startup_done = asyncio.Event()  # set once start() has adopted what was lost
 
     # ----- set-up -------------------------------------------------------------------------
     def add_terminal(self, terminal: Terminal) -> None:
@@ -136,6 +137,11 @@ class CopyService:
         await self.refresh_snapshots()
         for command in self.store.load_outbox():
             self._send(command)
+        # Before any master event is routed: adopt copies the link table lost, so a close that
+        # happened while the copier was away still finds the copy it must close.
+        for slave_id in {link.slave_id for link in self.links.values()}:
+            await self._reconcile_quietly(slave_id)
+        self._startup_done.set()
         self._refresher = asyncio.create_task(self._refresh_loop(), name="snapshot-refresh")
 
     async def stop(self) -> None:
@@ -153,6 +159,8 @@ class CopyService:
     async def on_event(self, event: MasterEvent) -> None:
         if not event.received_ms:
             event = replace(event, received_ms=self.clock())
+        if not self._startup_done.is_set():
+            await self._startup_done.wait()
         async with self._master_locks[event.account_id]:
             if event.seq <= self._last_seq.get(event.account_id, 0):
                 return  # already handled: a resend after a reconnect or restart
@@ -225,7 +233,7 @@ class CopyService:
         self._status[status.account_id] = status
         self.bus.publish(TerminalStatusChanged(status))
         reconnected = status.connected and (previous is None or not previous.connected)
-        if reconnected and self._running:
+        if reconnected and self._running and self._startup_done.is_set():
             self._track(self._resync(status.account_id))
 
     # ----- queries for the UI, demo and tests ---------------------------------------------
@@ -328,8 +336,18 @@ class CopyService:
         if terminal is not None:
             for command in in_flight:
                 terminal.submit(command)
-        if in_flight or not any(link.slave_id == account_id for link in self.links.values()):
-            return  # results are still coming: judging now would report them as differences
+        await self._reconcile_quietly(account_id)
+
+    async def _reconcile_quietly(self, account_id: str) -> None:
+        """Reconcile a slave and adopt what the table lost — unless commands to it are in
+        flight (their results would show as differences) or a terminal cannot answer now."""
+        if any(c.slave_id == account_id for c in self._inflight.values()):
+            return
+        if not any(link.slave_id == account_id for link in self.links.values()):
+            return
+        terminal = self.terminals.get(account_id)
+        if terminal is None or not terminal.connected:
+            return
         try:
             await self.reconcile_slave(account_id, adopt=True)
         except (ConnectionError, TimeoutError) as exc:

@@ -80,3 +80,43 @@ async def test_copier_restarted_mid_stream_neither_loses_nor_duplicates_a_copy(
     assert session.master.undelivered_events == 0
     assert session.report.lost == 0
     assert session.report.mismatches == 0, session.report.mismatch_details
+
+
+async def test_copier_whose_database_was_lost_adopts_its_copies_from_the_terminals(
+    tmp_path: Path,
+) -> None:
+    # Arrange: copies made with one database, then the copier comes back with an empty one.
+    session = build_demo(DemoOptions(seconds=6, seed=4, rate=20), database=tmp_path / "old.db")
+    await session.start()
+    driver = session.start_trading(steps=None)
+    await asyncio.sleep(1.5)
+    driver.cancel()
+    await asyncio.gather(driver, return_exceptions=True)
+    await _settle(session)
+    await session.app.service.stop()
+    session.app.store.close()
+    open_before = {s.account_id: len((await s.snapshot()).positions) for s in session.slaves}
+    assert sum(open_before.values()) > 0, "the scenario needs open copies"
+
+    # Act: a new copier, empty database, the same links saved again.
+    app = CopierApp(AppConfig(database=tmp_path / "new.db", bridge=False, load_accounts=False),
+                    clock=session.clock)
+    for terminal in (session.master, *session.slaves):
+        app.add_terminal(terminal)
+    for link in session.app.service.links.values():
+        app.save_link(link)
+    await app.start()
+    adopted = [t for t in app.service.tickets() if t.state.value == "open"]
+    second = DemoSession(app, session.master, session.slaves, session.market, session.trader,
+                         session.clock, session.report, session.interval_s)
+    closer = second.start_trading(steps=40)
+    await closer
+    await _settle(second)
+    session.report.mismatch_details.clear()
+    await _check(second, session.report)
+    await app.stop()
+
+    # Assert: the open copies were adopted, and what followed left no difference behind.
+    assert adopted, "open copies must be adopted from their TC| comments"
+    assert session.report.duplicated == 0
+    assert session.report.mismatches == 0, session.report.mismatch_details
