@@ -1,0 +1,1 @@
+"""Fuzz suite: generated and hostile frames against a live bridge that keeps copying."""

@@ -1,0 +1,68 @@
+"""Hostile frames: hypothesis strategies built from the protocol schemas, then broken."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from typing import Any
+
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from copier.bridge.protocol import MESSAGE_CLASSES
+
+_SCALARS: dict[Any, st.SearchStrategy[Any]] = {
+    int: st.one_of(st.integers(-(2**63), 2**63), st.integers()),
+    float: st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers()),
+    str: st.text(max_size=40),
+    bool: st.booleans(),
+}
+_ANY = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20))
+
+
+def _field_value(hint: Any) -> st.SearchStrategy[Any]:
+    if hint in _SCALARS:
+        return _SCALARS[hint]
+    if isinstance(hint, type) and issubclass(hint, str):  # the StrEnums of the protocol
+        return st.one_of(st.sampled_from([m.value for m in hint]), st.text(max_size=12))
+    return st.lists(st.dictionaries(st.text(max_size=8), _ANY, max_size=6), max_size=3)
+
+
+def _message(cls: type) -> st.SearchStrategy[dict[str, Any]]:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: _field_value(hints[f.name]) for f in dataclasses.fields(cls)}
+    base = st.fixed_dictionaries({"t": st.just(cls.TYPE.value)}, optional=fields)  # type: ignore[attr-defined]
+    return st.one_of(base, st.tuples(base, _ANY).map(lambda p: {**p[0], "x": p[1]}))
+
+
+def _text(data: dict[str, Any]) -> str:
+    return json.dumps(data, allow_nan=True)  # NaN and Infinity written as JS does
+
+
+def _deep(depth: int) -> str:
+    return '{"t":"account","time":' + "[" * depth + "]" * depth + "}"
+
+
+FRAME = st.one_of(
+    st.one_of(*(_message(cls) for cls in MESSAGE_CLASSES)).map(_text),
+    st.text(max_size=200),  # random text
+    st.integers(50, 5000).map(_deep),  # deep nesting
+    st.integers(4000, 6000).map(lambda n: '{"t":"ping","id":' + "9" * n + "}"),  # huge number
+    st.sampled_from(['{"t":"ping","id":NaN}', '{"t":"pong","id":1e999}', "[]", "null", '"t"']),
+)
+
+
+def generate(count: int, seed_value: int = 7, batch: int = 50) -> list[str]:
+    """``count`` frames (rounded up to ``batch``), the same list for the same seed."""
+    frames: list[str] = []
+
+    @seed(seed_value)
+    @settings(max_examples=max(1, -(-count // batch)), database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(st.lists(FRAME, min_size=batch, max_size=batch))
+    def collect(items: list[str]) -> None:
+        frames.extend(items)
+
+    collect()
+    return frames[:count]
