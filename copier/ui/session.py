@@ -33,6 +33,11 @@ T = TypeVar("T")
 SNAPSHOT_TIMEOUT_S = 0.5
 
 
+class AccountNotServed(RuntimeError):
+    """An account was saved but the running copier could not start its terminal; the message
+    says why (the account is served at the next start once the cause is fixed)."""
+
+
 class Core(Protocol):
     """What the window runs: a plain ``CopierApp`` or the demo around one."""
 
@@ -238,6 +243,12 @@ class CoreSession:
         log.info("account %s saved (%s, %s)", saved.id, saved.role.value,
                  "enabled" if saved.enabled else "disabled")
         self._changed("accounts")
+        try:
+            await self.on_core(self.app.apply_account(saved))
+        except Exception as exc:
+            log.exception("account %s saved but not served", saved.id)
+            raise AccountNotServed(
+                f"{saved.id} is saved, but the copier could not serve it now: {exc}") from exc
         return saved
 
     async def delete_account(self, account_id: str) -> None:
@@ -257,6 +268,7 @@ class CoreSession:
                     service.remove_link(link.id)
 
         await self.in_core(drop_links)
+        await self.on_core(self.app.remove_account(account_id))
         self._records.pop(account_id, None)
         log.info("account %s removed with its keys and links", account_id)
         self._changed("accounts")

@@ -120,3 +120,42 @@ def test_removing_an_account_removes_its_links_from_the_running_copier(
     assert len(after) == 2
     assert all("mt4:42@Sim" not in (link.master_id, link.slave_id) for link in after)
     assert gui.session.app.store.get_account("mt4:42@Sim") is None
+
+
+def test_an_ea_account_added_through_the_dialog_is_served_without_a_restart(
+    make_gui: Callable[..., Gui], run: Run[Any]
+) -> None:
+    gui = make_gui(trade=False)
+    page = gui.window.accounts
+    account_id = "mt5:5150@Broker-Demo"
+
+    async def served() -> dict[str, str]:
+        return await gui.session.in_core(
+            lambda: {k: t.kind for k, t in gui.session.app.service.terminals.items()})
+
+    async def scenario() -> tuple[dict[str, str], ...]:
+        await gui.start()
+        dialog = page.open_add(EA)
+        dialog.platform.setCurrentIndex(dialog.platform.findData("mt5"))
+        dialog.login.setText("5150")
+        dialog.server.setText("Broker-Demo")
+        dialog.save_button.click()
+        await until(lambda: dialog.keys.key.text() != "", what="the key to be shown")
+        added = await served()
+        record = gui.session.app.store.get_account(account_id)
+        assert record is not None
+        await gui.session.save_account(replace(record, enabled=False))
+        disabled = await served()
+        await gui.session.save_account(record)
+        enabled_again = await served()
+        await page.remove(account_id)
+        return added, disabled, enabled_again, await served()
+
+    added, disabled, enabled_again, removed = run(scenario())
+
+    assert added.get(account_id) == "ea"
+    assert account_id not in disabled
+    assert enabled_again.get(account_id) == "ea"
+    assert account_id not in removed
+    assert "restart" not in page.message.text()
+    assert len(removed) == 3  # the simulated master and slaves run on untouched

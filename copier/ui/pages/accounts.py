@@ -134,8 +134,7 @@ class AccountsPage(QWidget):
         self.dialog = dialog
         if isinstance(dialog, AccountDialog):
             dialog.accepted.connect(lambda: self.message.setText(
-                f"{dialog.saved.id if dialog.saved else 'account'} saved — the copier connects a "
-                "new or changed account when TradeCopier next starts"))
+                f"{dialog.saved.id if dialog.saved else 'account'} saved and applied"))
         dialog.open()  # window-modal but not blocking: the copier keeps running behind it
 
     def _on_toggle(self) -> None:
