@@ -30,7 +30,6 @@ from copier.ui.vault import PasswordVault
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-SNAPSHOT_TIMEOUT_S = 0.5
 
 
 class AccountNotServed(RuntimeError):
@@ -298,17 +297,15 @@ class CoreSession:
         return views
 
     async def _live_state(self) -> dict[str, _Live]:
+        """What the core already knows of each terminal. The snapshots are the copy service's
+        cached ones (refreshed by the core itself): the window asks no terminal anything, so a
+        slow terminal never slows the dashboard and the dashboard never adds load to one."""
         service = self.app.service
-        out: dict[str, _Live] = {}
-        for account_id, terminal in list(service.terminals.items()):
-            snapshot = None
-            if terminal.connected:
-                try:
-                    snapshot = await asyncio.wait_for(terminal.snapshot(), SNAPSHOT_TIMEOUT_S)
-                except Exception as exc:  # a terminal that cannot answer now is shown as such
-                    log.debug("%s: no snapshot for the dashboard: %s", account_id, exc)
-            out[account_id] = _Live(terminal.kind, service.status(account_id), snapshot)
-        return out
+        return {
+            account_id: _Live(terminal.kind, service.status(account_id),
+                              service.snapshot(account_id))
+            for account_id, terminal in list(service.terminals.items())
+        }
 
     @property
     def symbol_specs(self) -> dict[str, dict[str, SymbolSpec]]:

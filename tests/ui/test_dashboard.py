@@ -1,18 +1,23 @@
-"""The dashboard over a running simulated copier: account rows, the latency chart, the figures,
-and the Stop switch."""
+"""The dashboard over a running simulated copier: account rows (from the core's cached
+snapshots), the latency chart, the figures, and the Stop switch."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
+from copier.domain import TerminalSnapshot
 from copier.store.models import TradeLogCopyRow, TradeLogEventRow, table
+from copier.terminals.simulated import SimulatedTerminal
+from copier.ui.assets import Assets
 from copier.ui.main import Gui
-from tests.ui.conftest import Run, until
+from copier.ui.preferences import Preferences
+from tests.ui.conftest import Run, SimCore, until
 
 
 def test_running_demo_fills_account_rows_and_draws_latency_points(
@@ -84,3 +89,70 @@ def test_stop_switch_stops_new_copies_while_the_master_keeps_trading(
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+class SilencedTerminal(SimulatedTerminal):
+    """A simulated terminal that stops answering snapshots when told to (a terminal busy or
+    gone quiet), while staying connected."""
+
+    answering = True
+    asked_while_silent = 0
+
+    async def snapshot(self) -> TerminalSnapshot:
+        if not self.answering:
+            self.asked_while_silent += 1
+            raise ConnectionError("the terminal is not answering")
+        return await super().snapshot()
+
+
+def test_dashboard_shows_the_cores_cached_snapshot_without_asking_the_terminal(
+    tmp_path: Path, run: Run[Any]
+) -> None:
+    silent = SilencedTerminal.from_profile("slave-mt5", seed=99, account_id="quiet-slave")
+
+    def build() -> SimCore:
+        core = SimCore(tmp_path / "cached.db", trade=False)
+        core.app.add_terminal(silent)
+        return core
+
+    gui = Gui(build, Preferences(), tmp_path / "settings.json", Assets.load())
+    dashboard = gui.window.dashboard
+    service_asks: list[int] = []
+
+    def quiet_row() -> list[str]:
+        for row in range(dashboard.accounts.rowCount()):
+            view = dashboard.accounts.row(row)
+            if view.account_id == "quiet-slave":
+                return [dashboard.accounts.data(dashboard.accounts.index(row, c)) or ""
+                        for c in range(dashboard.accounts.columnCount())]
+        return []
+
+    async def scenario() -> list[str]:
+        await gui.start()
+        service = gui.session.app.service
+        await until(lambda: service.snapshot("quiet-slave") is not None, what="a cached view")
+        silent.answering = False
+        await asyncio.sleep(0.6)  # the core's own refresh asks (and fails) a few times
+        service_asks.append(silent.asked_while_silent)
+        for _ in range(3):
+            dashboard.tick()
+            await until(lambda: not dashboard._refreshing, what="the dashboard's refresh")
+        views = {v.account_id: v for v in dashboard.accounts.rows}
+        cached = await gui.session.in_core(service.snapshot, "quiet-slave")
+        assert views["quiet-slave"].snapshot is cached  # the core's view, no new question
+        return quiet_row()
+
+    try:
+        row = run(scenario())
+    finally:
+        run(gui.stop())
+        gui.dispose()
+
+    balance = dashboard.accounts.columns.index(
+        next(c for c in dashboard.accounts.columns if c.title == "Balance"))
+    positions = dashboard.accounts.columns.index(
+        next(c for c in dashboard.accounts.columns if c.title == "Positions"))
+    assert row, "the quiet account has a row"
+    assert row[balance] != ""  # the cached snapshot's balance, though the terminal is silent
+    assert row[positions] == "0"
+    assert service_asks[0] >= 1  # the core did ask: the terminal really was silent
