@@ -46,6 +46,7 @@ from copier.terminals.simulated import SimulatedTerminal
 
 Progress = Callable[[str], None]
 DEMO_PREFIX = "demo-"
+DEMO_MASTER = "demo-master"
 SETTLE_TIMEOUT_S = 10.0
 MARKET_DT_MS = 50  # virtual market time per driver tick
 
@@ -135,7 +136,9 @@ class _Collector:
     def __call__(self, event: object) -> None:
         r = self.report
         if isinstance(event, MasterEventReceived):
-            r.master_events += 1
+            # MT5 adapters report every account's changes; only the master's are copied.
+            if event.event.account_id == DEMO_MASTER:
+                r.master_events += 1
         elif isinstance(event, CopySent):
             if self.sent[event.command.id] == 0:
                 r.commands += 1
@@ -210,7 +213,7 @@ def demo_links(hours_end_minute: int) -> list[Link]:
     """The demo's three links (ids are assigned by the store)."""
     start = (hours_end_minute - 180) % 1440
     return [
-        Link(0, "demo-master", "demo-suffix", name="suffix, equity ratio",
+        Link(0, DEMO_MASTER, "demo-suffix", name="suffix, equity ratio",
              # This broker's index CFDs are 10 contracts per lot against the master's 1.
              rules=LinkRules(lot_mode=LotMode.EQUITY_RATIO, lot_value=1.0, auto_match=True,
                              symbol_lot_multipliers={"GER40.m": 0.1, "US30.m": 0.1},
@@ -218,10 +221,10 @@ def demo_links(hours_end_minute: int) -> list[Link]:
         # No SL/TP on the netting copy: the one position's stops would close every copy in it
         # at once (and a slave stop hit before the master's close would be re-opened by that
         # close's opposite deal); the master's own closes drive it instead.
-        Link(0, "demo-master", "demo-netting", name="netting, reverse",
+        Link(0, DEMO_MASTER, "demo-netting", name="netting, reverse",
              rules=LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=0.5, reverse=True,
                              stops_mode=StopsMode.NONE, slave_magic=102)),
-        Link(0, "demo-master", "demo-capped", name="max lot, trading hours",
+        Link(0, DEMO_MASTER, "demo-capped", name="max lot, trading hours",
              rules=LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=1.0, max_lot_per_order=0.3,
                              trading_hours=(start, hours_end_minute or 1440),
                              slave_magic=103)),
@@ -364,7 +367,7 @@ def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSessio
 def _sim_session(app: CopierApp, seed: int, clock: DemoClock, interval_s: float) -> DemoSession:
     market = DrivenMarket(seed)
     master = SimulatedTerminal.from_profile(
-        "master-mt5", seed=seed, market=market, clock=clock, account_id="demo-master"
+        "master-mt5", seed=seed, market=market, clock=clock, account_id=DEMO_MASTER
     )
     slaves = [
         SimulatedTerminal.from_profile(profile, seed=seed + i, market=market, clock=clock,

@@ -185,6 +185,8 @@ def _judge_copy(
     if master_ticket is None:
         return  # not a copy
     candidates = [s for s in sides if s.link.rules.slave_magic == item.magic]
+    if not is_pending and any(_filled_ahead(s, master_ticket, found) for s in candidates):
+        return  # a pending copy the slave's market filled first: the master's fill will follow
     holders = [s for s in candidates if master_holds(s, master_ticket)]
     if not holders:
         if candidates:
@@ -212,6 +214,15 @@ def _judge_copy(
         )
         return
     found.adoptable.append(_adopt(holder, master_ticket, item, volume, legs, found, is_pending))
+
+
+def _filled_ahead(side: LinkSide, master_ticket: int, found: _Found) -> bool:
+    """The master still holds ``master_ticket`` as a pending order and the link holds a pending
+    copy of it: a slave position with that ticket's comment is that copy, filled first."""
+    if master_ticket not in found.master_orders(side):
+        return False
+    return any(t.master_ticket == master_ticket and t.is_pending and t.state in _HELD
+               for t in side.tickets)
 
 
 def _orphan(
@@ -375,6 +386,13 @@ def _check_symbol(
 # --- pending orders (separate from positions on both kinds of account) --------------------------
 
 
+def _became_position(side: LinkSide, t: TicketLink, slave: TerminalSnapshot) -> bool:
+    """A pending copy that the slave's market filled before the master's order filled."""
+    magic = side.link.rules.slave_magic
+    return any(parse_copy_comment(p.comment) == t.master_ticket and p.magic == magic
+               for p in slave.positions)
+
+
 def _check_pendings(
     sides: Sequence[LinkSide], slave: TerminalSnapshot, known: Known, found: _Found
 ) -> None:
@@ -384,7 +402,10 @@ def _check_pendings(
         for t in side.tickets:
             if t.is_pending and t.state is TicketState.PENDING:
                 copy = by_ticket.get(t.slave_ticket) if t.slave_ticket is not None else None
-                if copy is None:
-                    (found.missing if t.master_ticket in on_master else found.stale).append(t)
+                if copy is None and t.master_ticket in on_master:
+                    if not _became_position(side, t, slave):
+                        found.missing.append(t)
+                elif copy is None:
+                    found.stale.append(t)
     for order in slave.orders:
         _judge_copy(sides, order, order.volume, known, found, is_pending=True)

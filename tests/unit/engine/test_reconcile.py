@@ -259,3 +259,22 @@ def test_describe_gives_one_readable_line_per_difference() -> None:
         "EURUSD.m: link 7 copy of master #1002 is still listed, yet neither account holds it",
     )
     assert len(report.describe()) == report.mismatches
+
+
+def test_pending_copy_the_slave_filled_before_its_master_is_in_flight_not_a_difference() -> None:
+    master = terminal(orders=(PendingOrder(1001, "EURUSD", OrderType.BUY_LIMIT, 0.3, 1.09),))
+    pending = copy(1001, state=TicketState.PENDING, is_pending=True, slave_ticket=6001, volume=0.3)
+    filled_first = terminal(slave_copy(6001, 1001, 0.3))
+
+    report = reconcile(LINK, [pending], master, filled_first)
+
+    assert report.consistent, report
+
+
+def test_pending_copy_gone_without_a_position_while_the_master_waits_is_missing() -> None:
+    master = terminal(orders=(PendingOrder(1001, "EURUSD", OrderType.BUY_LIMIT, 0.3, 1.09),))
+    pending = copy(1001, state=TicketState.PENDING, is_pending=True, slave_ticket=6001, volume=0.3)
+
+    report = reconcile(LINK, [pending], master, terminal())
+
+    assert report.missing == (pending,)
