@@ -48,7 +48,9 @@ async def test_loop_keeps_ticking_every_millisecond_while_10000_rows_are_written
     assert len(table_rows(store, "outbox")) == 10_000
     assert len(table_rows(store, "trade_log_copies")) == 10_000
     assert statistics.median(gaps) < 0.005
-    assert max(gaps) < 0.050
+    # Done on the loop, a burst stalls it ~100 ms or more; a busy shared machine alone (the
+    # writer thread holding the interpreter lock for a switch interval or two) stays well below.
+    assert max(gaps) < 0.090
 
 
 async def test_work_queued_together_is_committed_in_few_transactions(store: Store) -> None:
