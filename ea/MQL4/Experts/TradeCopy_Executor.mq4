@@ -216,12 +216,128 @@ string DoMarket(const TcCommand &c,const int type,double vol,const double sl_in,
                          Px(c.sym,OrderOpenPrice())+" → #"+IntegerToString(t)+note));
   }
 
-// The remainder MT4 made of a partly closed ticket ("from #<ticket>"), or 0.
+//--- copies without a slave ticket (§14 close, modify) ------------------------------------------
+// MT4 gives the rest of a partly closed order a new ticket and the comment "from #<old>": the
+// TC|<master> comment is gone from it. So each partial close this EA makes is noted in the id
+// memory (on disk, it survives a restart) as "~rest#<new ticket>" -> "<master>|<first ticket>",
+// the first ticket being the one the copy had when it opened.
+#define TC_REST_KEY "~rest#"
+
+// The ticket a "from #<ticket>" comment names (MT4's, or a broker's "split from #…"), or 0.
+long FromTicket(const string comment)
+  {
+   int at=StringFind(comment,"from #");
+   if(at<0)
+      return(0);
+   return(StringToInteger(StringSubstr(comment,at+6)));
+  }
+
+// Was ticket the rest of a partial close this EA made? Then master and root say of what.
+bool RestOf(const long ticket,long &master,long &root)
+  {
+   string v=MemRecall(TC_REST_KEY+IntegerToString(ticket));
+   int bar=StringFind(v,"|");
+   if(bar<=0)
+      return(false);
+   master=StringToInteger(StringSubstr(v,0,bar));
+   root=StringToInteger(StringSubstr(v,bar+1));
+   return(true);
+  }
+
+void NoteRest(const long rest,const long master,const long was)
+  {
+   long m=0,root=was;
+   if(!RestOf(was,m,root))
+      root=was;
+   MemRemember(TC_REST_KEY+IntegerToString(rest),IntegerToString(master)+"|"+IntegerToString(root));
+  }
+
+// The first ticket of the copy of master that ticket (comment) is now, or 0 when it is none:
+// itself for a TC|<master> comment; for a rest, the note of the partial close, else the "from #"
+// chain back through history to a closed part that kept the TC| comment (brokers that overwrite
+// it with "to #…" leave only the note to go by).
+long CopyRoot(const long ticket,const string comment,const long master)
+  {
+   if(IsCopyOf(comment,master))
+      return(ticket);
+   long m=0,root=0;
+   if(RestOf(ticket,m,root))
+      return((m==master) ? root : 0);
+   long from=FromTicket(comment);
+   for(int hop=0;from>0 && hop<16;hop++)
+     {
+      if(RestOf(from,m,root))
+         return((m==master) ? root : 0);
+      if(!OrderSelect((int)from,SELECT_BY_TICKET))
+         return(0);
+      string cm=OrderComment();
+      if(IsCopyOf(cm,master))
+         return(from);
+      from=FromTicket(cm);
+     }
+   return(0);
+  }
+
+// A close or modify sent before its open's result came back has no slave ticket: its copy is
+// the leg-th open market order on sym with the command's magic that is a copy of the master
+// ticket, ordered by the ticket each copy first had (so a rest keeps its leg's place). 0: none.
+long FindCopy(const TcCommand &c)
+  {
+   long tickets[];
+   string comments[];
+   int n=0;
+   for(int i=0;i<OrdersTotal();i++)
+     {
+      if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || OrderType()>OP_SELL)
+         continue;
+      if(OrderSymbol()!=c.sym || OrderMagicNumber()!=c.magic)
+         continue;
+      ArrayResize(tickets,n+1);
+      ArrayResize(comments,n+1);
+      tickets[n]=OrderTicket();
+      comments[n]=OrderComment();
+      n++;
+     }
+   long hits[],roots[];
+   int k=0;
+   for(int i=0;i<n;i++)   // resolved after the scan: CopyRoot selects history orders
+     {
+      long root=CopyRoot(tickets[i],comments[i],c.ticket);
+      if(root<=0)
+         continue;
+      ArrayResize(hits,k+1);
+      ArrayResize(roots,k+1);
+      int j=k++;
+      for(;j>0 && roots[j-1]>root;j--)   // insertion by first ticket
+        {
+         roots[j]=roots[j-1];
+         hits[j]=hits[j-1];
+        }
+      roots[j]=root;
+      hits[j]=tickets[i];
+     }
+   if(k<=c.leg)
+      return(0);
+   return(hits[(int)c.leg]);
+  }
+
+// The position a close or modify acts on: slave_ticket, or the copy found as above.
+long TargetOf(const TcCommand &c,string &refusal)
+  {
+   if(c.slave_ticket>0)
+      return(c.slave_ticket);
+   long t=FindCopy(c);
+   if(t<=0)
+      refusal=ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given and no copy of master #"+
+                          IntegerToString(c.ticket)+" open, so no position to "+c.kind,0,0,0,0,0);
+   return(t);
+  }
+
+// The rest MT4 made of a partly closed ticket (comment "from #<ticket>"), or 0.
 long Remainder(const long ticket)
   {
-   string want="from #"+IntegerToString(ticket);
    for(int i=0;i<OrdersTotal();i++)
-      if(OrderSelect(i,SELECT_BY_POS,MODE_TRADES) && StringFind(OrderComment(),want)>=0)
+      if(OrderSelect(i,SELECT_BY_POS,MODE_TRADES) && FromTicket(OrderComment())==ticket)
          return(OrderTicket());
    return(0);
   }
@@ -268,6 +384,7 @@ string DoClose(const TcCommand &c,const long ticket,const double want_vol)
            {
             text=text+"; the rest is now #"+IntegerToString(rest);
             Created(rest);
+            NoteRest(rest,c.ticket,ticket);
            }
          return(ResultFrame(c.id,RC_DONE,text,rest,vol,at,0,0));
         }
@@ -293,16 +410,19 @@ string DoOpen(const TcCommand &c)
 
 string DoCloseCmd(const TcCommand &c)
   {
-   if(c.slave_ticket<=0)
-      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given, so no position to close",0,0,0,0,0));
-   return(DoClose(c,c.slave_ticket,c.vol));
+   string refusal="";
+   long t=TargetOf(c,refusal);
+   if(t<=0)
+      return(refusal);
+   return(DoClose(c,t,c.vol));
   }
 
 string DoModify(const TcCommand &c)
   {
-   long t=c.slave_ticket;
+   string refusal="";
+   long t=TargetOf(c,refusal);
    if(t<=0)
-      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given, so no position to modify",0,0,0,0,0));
+      return(refusal);
    if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()>OP_SELL)
       return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(t)+" is no longer open",t,0,0,0,0));
    double sl,tp;

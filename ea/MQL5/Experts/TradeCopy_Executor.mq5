@@ -264,6 +264,44 @@ string DoOpen(const TcCommand &c)
    return(DoMarket(c,type==ORDER_TYPE_BUY,c.vol,c.sl,c.tp));
   }
 
+// A close or modify sent before its open's result came back has no slave ticket (hedging): its
+// copy is the leg-th position, by ticket, on sym with the command's magic whose comment starts
+// TC|<master ticket>. An MT5 position keeps its ticket and comment through partial closes.
+// Returns it selected, or 0 when there is none (refusal then holds the result).
+long SelectTarget(const TcCommand &c,string &refusal)
+  {
+   long t=c.slave_ticket;
+   if(t<=0)
+     {
+      long found[];
+      int n=0;
+      for(int i=0;i<PositionsTotal();i++)
+        {
+         ulong p=PositionGetTicket(i);
+         if(p==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic ||
+            !IsCopyOf(PositionGetString(POSITION_COMMENT),c.ticket))
+            continue;
+         ArrayResize(found,n+1);
+         found[n++]=(long)p;
+        }
+      if(n<=c.leg)
+        {
+         refusal=ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given and no copy of master #"+
+                             IntegerToString(c.ticket)+" open, so no position to "+c.kind,0,0,0,0,0);
+         return(0);
+        }
+      ArraySort(found);
+      t=found[(int)c.leg];
+     }
+   if(!PositionSelectByTicket((ulong)t))
+     {
+      refusal=ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(t)+" is no longer open",
+                          t,0,0,0,0);
+      return(0);
+     }
+   return(t);
+  }
+
 // Closes want (0: all) of the selected position.
 string CloseSelected(const TcCommand &c,const double want)
   {
@@ -305,20 +343,26 @@ string DoClose(const TcCommand &c)
       d.two_step=false;
       return(DoMarket(d,!IsBuy(TcOrderTypeCode(c.type)),vol,0,0));
      }
-   if(c.slave_ticket<=0)
-      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given, so no position to close",0,0,0,0,0));
-   if(!PositionSelectByTicket((ulong)c.slave_ticket))
-      return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(c.slave_ticket)+
-                         " is no longer open",c.slave_ticket,0,0,0,0));
+   string refusal="";
+   if(SelectTarget(c,refusal)<=0)
+      return(refusal);
    return(CloseSelected(c,c.vol));
   }
 
 string DoModify(const TcCommand &c)
   {
-   bool found=TcNetting() ? PositionSelect(c.sym) : (c.slave_ticket>0 && PositionSelectByTicket((ulong)c.slave_ticket));
-   if(!found)
-      return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(c.slave_ticket)+
-                         " is no longer open",c.slave_ticket,0,0,0,0));
+   if(TcNetting())
+     {
+      if(!PositionSelect(c.sym))   // the symbol's one position, whatever ticket the command names
+         return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": no open position on this account",
+                            c.slave_ticket,0,0,0,0));
+     }
+   else
+     {
+      string refusal="";
+      if(SelectTarget(c,refusal)<=0)
+         return(refusal);
+     }
    long ticket=PositionGetInteger(POSITION_TICKET);
    bool pos_buy=(PositionGetInteger(POSITION_TYPE)==POSITION_TYPE_BUY);
    if(TcNetting() && pos_buy!=IsBuy(TcOrderTypeCode(c.type)))
