@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtGui import QGuiApplication, QIntValidator
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from copier.bridge.protocol import PATH as BRIDGE_PATH
 from copier.domain import Platform
 from copier.store import AccountRecord, AccountRole
+from copier.ui.api_keys import AccessFields, KeyPanel
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
@@ -44,7 +44,7 @@ def setup_steps(platform: Platform, role: AccountRole, url: str) -> str:
         f"3. Attach {eas} to any chart, paste the key above into its ApiKey input\n"
         f"    and set its address to {url}.\n"
         "4. The dashboard shows the account as connected within a few seconds.\n"
-        "The key is shown only now; if it is lost, make a new one (Accounts → New API key)."
+        "The key is shown only now; if it is lost, make a new one (Accounts → Rotate key)."
     )
 
 
@@ -52,37 +52,6 @@ def bridge_url(session: CoreSession) -> str:
     """Where EAs connect, as they must enter it."""
     config = session.app.config
     return f"ws://{config.bridge_host}:{config.bridge_port}{BRIDGE_PATH}"
-
-
-class KeyPanel(QWidget):
-    """An API key shown once, with a copy button and the EA set-up steps."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.key = QLineEdit()
-        self.key.setReadOnly(True)
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.clicked.connect(self.copy)
-        self.steps = QLabel("")
-        self.steps.setWordWrap(True)
-        row = QHBoxLayout()
-        row.addWidget(self.key, 1)
-        row.addWidget(self.copy_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("API key for this account:"))
-        layout.addLayout(row)
-        layout.addWidget(self.steps)
-        self.hide()
-
-    def present(self, key: str, steps: str) -> None:
-        self.key.setText(key)
-        self.steps.setText(steps)
-        self.show()
-
-    def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.key.text())
-        self.copy_button.setText("Copied")
 
 
 class AccountDialog(QDialog):
@@ -125,14 +94,12 @@ class AccountDialog(QDialog):
         form.addRow("Label", self.label)
         form.addRow("Role", self.role)
         form.addRow("", self.enabled)
-        self.key_days = QSpinBox()
-        self.key_days.setRange(1, 3650)
-        self.key_days.setValue(30)
+        self.access = AccessFields(self)
         self.terminal_path = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         if self.connection == EA:
-            form.addRow("API key valid for (days)", self.key_days)
+            self.access.add_rows(form)
         else:
             browse = QPushButton("Browse…")
             browse.clicked.connect(self._browse)
@@ -170,6 +137,7 @@ class AccountDialog(QDialog):
         self.role.setCurrentIndex(self.role.findData(record.role.value))
         self.enabled.setChecked(record.enabled)
         self.terminal_path.setText(str(record.settings.get("terminal_path", "")))
+        self.access.fill(record.settings)
         self.password.setPlaceholderText("(unchanged)")
 
     def _browse(self) -> None:
@@ -188,6 +156,8 @@ class AccountDialog(QDialog):
             found.append("the server is the name MetaTrader shows at login, e.g. Broker-Demo")
         if self.connection == MT5_DIRECT and not self.terminal_path.text().strip():
             found.append("choose the MT5 terminal (terminal64.exe) that serves this account")
+        if self.connection == EA:
+            found.extend(self.access.check_allow_list())
         return found
 
     def _record(self) -> AccountRecord:
@@ -195,6 +165,8 @@ class AccountDialog(QDialog):
         settings["connection"] = self.connection
         if self.connection == MT5_DIRECT:
             settings["terminal_path"] = self.terminal_path.text().strip()
+        else:
+            settings = self.access.apply(settings)
         role = AccountRole(self.role.currentData())
         label, enabled = self.label.text().strip(), self.enabled.isChecked()
         if self.record is not None:
@@ -214,7 +186,7 @@ class AccountDialog(QDialog):
         record = self._record()
         self.saved = await self.session.save_account(record, self.password.text() or None)
         if self.connection == EA and self.record is None:
-            key = await self.session.create_api_key(self.saved.id, self.key_days.value())
+            key = await self.session.create_api_key(self.saved.id)  # the account's lifetime
             self.keys.present(key, setup_steps(self.saved.platform, self.saved.role,
                                                bridge_url(self.session)))
             for widget in (self.platform, self.login, self.server, self.save_button):
@@ -225,21 +197,3 @@ class AccountDialog(QDialog):
             return self.saved
         self.accept()
         return self.saved
-
-
-
-class KeyDialog(QDialog):
-    """A newly issued key for an existing account (rotation): shown once."""
-
-    def __init__(self, key: str, record: AccountRecord, url: str,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"New API key — {record.label or record.id}")
-        self.keys = KeyPanel()
-        self.keys.present(key, "The previous keys of this account no longer work.\n"
-                          + setup_steps(record.platform, record.role, url))
-        done = QPushButton("Done")
-        done.clicked.connect(self.accept)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.keys)
-        layout.addWidget(done)

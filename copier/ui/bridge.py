@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from copier.domain import Retcode
 from copier.events import (
+    ApiKeyExpiring,
     CopyExecuted,
     CopyFailed,
     CopyingSwitched,
@@ -54,7 +55,7 @@ class Problem:
     """An error or denial the dashboard lists, with its reason in words."""
 
     time_ms: int
-    kind: str  # denied | failed | reconciliation
+    kind: str  # denied | failed | reconciliation | key
     account_id: str
     text: str
     rule: str = ""
@@ -191,6 +192,8 @@ class UiBridge(QObject):
                 self._batch.copying = event.enabled
         elif isinstance(event, ReconciliationReported):
             self._on_reconciliation(event)
+        elif isinstance(event, ApiKeyExpiring):
+            self._on_key_expiring(event)
 
     def _on_sent(self, event: CopySent) -> None:
         if len(self._sent_ms) >= MAX_TRACKED_SENDS:
@@ -243,6 +246,12 @@ class UiBridge(QObject):
                 self._batch.problems.append(
                     Problem(now, "reconciliation", event.slave_id, text, rule="reconciliation")
                 )
+
+    def _on_key_expiring(self, event: ApiKeyExpiring) -> None:
+        rule = "api_key_replaced" if event.replaced else "api_key_expiring"
+        problem = Problem(_now_ms(), "key", event.account_id, event.reason, rule=rule)
+        with self._guard:
+            self._batch.problems.append(problem)
 
     # ----- the GUI's side -----------------------------------------------------------------
     def flush(self) -> None:

@@ -23,8 +23,10 @@ from copier.domain import SymbolSpec, TerminalSnapshot
 from copier.engine.config import Link, LinkMode
 from copier.stats import compute_stats
 from copier.store import AccountRecord, CopyRecord
+from copier.store.keys import HOUR_MS, KeyStatus, policy_from_settings
 from copier.terminals.base import TerminalStatus
 from copier.ui import tradelog_query
+from copier.ui.api_keys import KeyRotation, KeyRow
 from copier.ui.tradelog_query import LogQuery, Progress
 from copier.ui.vault import PasswordVault
 
@@ -273,15 +275,49 @@ class CoreSession:
         self._changed("accounts")
         self._changed("links")
 
-    async def create_api_key(self, account_id: str, days: int = 30) -> str:
+    async def create_api_key(self, account_id: str, days: int | None = None) -> str:
+        """A new key (``days`` None: the account's ``key_days``, default 30)."""
         key = await self.io(self.app.store.create_api_key, account_id, days)
-        log.info("API key issued for %s, valid %d days", account_id, days)  # never the key
+        log.info("API key issued for %s", account_id)  # never the key
         return key
 
-    async def rotate_api_key(self, account_id: str, days: int = 30) -> str:
-        key = await self.io(self.app.store.rotate_api_key, account_id, days)
-        log.info("API keys of %s rotated: the old ones no longer work", account_id)
-        return key
+    async def rotate_api_key(self, account_id: str) -> KeyRotation:
+        """Issue a new key with the account's lifetime; the working keys keep working through the
+        account's grace period (default 24 h), so the EA can be updated without a gap."""
+
+        def rotate() -> KeyRotation:
+            store = self.app.store
+            record = store.get_account(account_id)
+            policy = policy_from_settings(record.settings if record else {})
+            key = store.rotate_api_key(account_id)
+            key_id = key.split(".")[1]
+            infos = store.list_api_keys(account_id)
+            new = next(i for i in infos if i.key_id == key_id)
+            old = [i for i in infos if i.replaced_by == key_id]
+            now = store.now_ms()
+            working = [i.expires_ms for i in old if i.status(now) is KeyStatus.VALID]
+            return KeyRotation(key, new.expires_ms, policy.grace_ms / HOUR_MS, len(old),
+                               max(working, default=None))
+
+        rotation = await self.io(rotate)
+        log.info("API key of %s rotated: %d previous key(s) keep working for %g h",
+                 account_id, rotation.old_keys, rotation.grace_hours)
+        return rotation
+
+    async def revoke_api_keys(self, account_id: str) -> int:
+        """Revoke every key of the account now; the core ends their EA sessions at once."""
+        revoked = await self.on_core(self.app.revoke_api_keys(account_id))
+        log.info("%d API key(s) of %s revoked", revoked, account_id)
+        return revoked
+
+    async def api_keys(self, account_id: str) -> list[KeyRow]:
+        """The account's keys with their status now (never the keys themselves)."""
+
+        def read() -> list[KeyRow]:
+            now = self.app.store.now_ms()
+            return [KeyRow(info, now) for info in self.app.store.list_api_keys(account_id)]
+
+        return await self.io(read)
 
     async def accounts(self) -> list[AccountView]:
         """Saved accounts and running terminals together, with their live state."""

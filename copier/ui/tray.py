@@ -1,6 +1,7 @@
 """The tray icon: overall state by colour (green all connected and copying, amber copying stopped,
 red an account disconnected, grey nothing running yet), a menu, and notifications for disconnects
-that last, failed copies and risk stops — each rate-limited so a burst is one message."""
+that last, failed copies, risk stops and API keys about to stop working — each rate-limited so
+a burst is one message."""
 
 from __future__ import annotations
 
@@ -124,6 +125,8 @@ class TrayController(QObject):
         for problem in problems:
             if problem.kind == "failed":
                 self._failed_pending.append(problem)
+            elif problem.kind == "key":  # the core says so once per key
+                self.notify("API key expiring", problem.text)
             elif problem.kind == "denied" and problem.rule in RISK_STOP_RULES:
                 key = (problem.link_id, problem.account_id, problem.rule)
                 if now - self._last_risk_notice.get(key, 0.0) >= RISK_NOTICE_EVERY_S:

@@ -1,18 +1,30 @@
 """Accounts: the saved accounts with their live state; add an EA account (key shown once) or an
-MT5 account driven directly; edit, disable, remove; a new API key in one click; Install EAs."""
+MT5 account driven directly; edit, disable, remove (each applied to the running copier at once);
+the selected EA account's API keys with their status, rotated (the old key keeps working through
+the grace period) or revoked (every key and its EA sessions end at once); Install EAs."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from copier.store import AccountRecord
-from copier.ui.account_dialogs import EA, MT5_DIRECT, AccountDialog, KeyDialog, bridge_url
+from copier.ui.account_dialogs import EA, MT5_DIRECT, AccountDialog, bridge_url, setup_steps
+from copier.ui.api_keys import KEY_COLUMNS, KeyDialog, KeyRow
 from copier.ui.bridge import UiBridge
 from copier.ui.install_dialog import InstallDialog
 from copier.ui.session import AccountView, CoreSession
-from copier.ui.widgets import Column, RowsModel, fmt_datetime, launch, make_table
+from copier.ui.widgets import Column, RowsModel, fmt_datetime, group_box, launch, make_table
 
 
 def _connection(view: AccountView) -> str:
@@ -48,10 +60,17 @@ class AccountsPage(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.dialog: AccountDialog | KeyDialog | InstallDialog | None = None
+        self.dialog: AccountDialog | KeyDialog | InstallDialog | QMessageBox | None = None
         self.model = RowsModel(COLUMNS, self)
         self.table = make_table(self.model)
-        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.keys_model: RowsModel[KeyRow] = RowsModel(KEY_COLUMNS, self)
+        self.keys_table = make_table(self.keys_model)
+        self.keys_note = QLabel("Select an EA account to see its API keys.")
+        self.keys_note.setObjectName("notice")
+        self.keys_note.setWordWrap(True)
+        self.keys_box = group_box("API keys", self.keys_table, self.keys_note)
+        self._keys_of = ""  # the account whose keys are shown
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         for name, title, slot in (
@@ -60,7 +79,8 @@ class AccountsPage(QWidget):
             ("edit", "Edit…", self.open_edit),
             ("toggle", "Disable", self._on_toggle),
             ("remove", "Remove", self._on_remove),
-            ("key", "New API key…", self._on_new_key),
+            ("key", "Rotate key…", self._on_new_key),
+            ("revoke", "Revoke keys…", self._on_revoke),
             ("install", "Install EAs…", self.open_install),
         ):
             button = QPushButton(title)
@@ -71,9 +91,13 @@ class AccountsPage(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("notice")
         self.message.setWordWrap(True)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.keys_box)
+        splitter.setSizes([420, 200])
         layout = QVBoxLayout(self)
         layout.addLayout(row)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(splitter, 1)
         layout.addWidget(self.message)
         bridge.config_changed.connect(self._on_config_changed)
         bridge.statuses_changed.connect(lambda _s: self.reload())
@@ -100,13 +124,43 @@ class AccountsPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.row(rows[0].row()) if rows else None
 
+    def _on_selection(self) -> None:
+        self._update_buttons()
+        view = self.selected()
+        account_id = view.account_id if view is not None and _is_ea(view) else ""
+        if account_id != self._keys_of:
+            self._keys_of = account_id
+            self.reload_keys()
+
+    def reload_keys(self) -> None:
+        launch(self.load_keys(), on_error=self.message.setText)
+
+    async def load_keys(self) -> None:
+        account_id = self._keys_of
+        if not account_id:
+            self.keys_model.set_rows([])
+            self.keys_box.setTitle("API keys")
+            self.keys_note.setText("Select an EA account to see its API keys.")
+            return
+        rows = await self.session.api_keys(account_id)
+        if account_id != self._keys_of:
+            return  # the selection moved on while the keys were read
+        self.keys_model.set_rows(list(reversed(rows)))  # newest first
+        working = sum(1 for r in rows if r.works)
+        self.keys_box.setTitle(f"API keys of {account_id}")
+        self.keys_note.setText(
+            f"{working} working key(s). Rotate key issues a new key; the previous one keeps "
+            "working through the account's grace period (Edit… sets it, 24 h by default). "
+            "Revoke keys ends every key of the account and its EA connections at once.")
+
     def _update_buttons(self) -> None:
         view = self.selected()
         saved = view is not None and view.record is not None
         for name in ("edit", "toggle", "remove"):
             self.buttons[name].setEnabled(saved)
-        is_ea = saved and view is not None and _connection(view) == "EA"
+        is_ea = saved and view is not None and _is_ea(view)
         self.buttons["key"].setEnabled(is_ea)
+        self.buttons["revoke"].setEnabled(is_ea)
         if view is not None and view.record is not None:
             self.buttons["toggle"].setText("Disable" if view.record.enabled else "Enable")
 
@@ -130,11 +184,12 @@ class AccountsPage(QWidget):
         self._open(dialog)
         return dialog
 
-    def _open(self, dialog: AccountDialog | KeyDialog | InstallDialog) -> None:
+    def _open(self, dialog: AccountDialog | KeyDialog | InstallDialog | QMessageBox) -> None:
         self.dialog = dialog
         if isinstance(dialog, AccountDialog):
             dialog.accepted.connect(lambda: self.message.setText(
                 f"{dialog.saved.id if dialog.saved else 'account'} saved and applied"))
+            dialog.finished.connect(lambda _result: self.reload_keys())
         dialog.open()  # window-modal but not blocking: the copier keeps running behind it
 
     def _on_toggle(self) -> None:
@@ -162,7 +217,38 @@ class AccountsPage(QWidget):
             launch(self.new_key(view.record), on_error=self.message.setText)
 
     async def new_key(self, record: AccountRecord) -> KeyDialog:
-        key = await self.session.rotate_api_key(record.id)
-        dialog = KeyDialog(key, record, bridge_url(self.session), parent=self)
+        rotation = await self.session.rotate_api_key(record.id)
+        steps = setup_steps(record.platform, record.role, bridge_url(self.session))
+        dialog = KeyDialog(rotation, record, steps, parent=self)
         self._open(dialog)
+        self.message.setText(f"{record.id}: new API key issued")
+        await self.load_keys()
         return dialog
+
+    def _on_revoke(self) -> None:
+        view = self.selected()
+        if view is None or view.record is None:
+            return
+        account_id = view.account_id
+        box = QMessageBox(QMessageBox.Icon.Warning, "Revoke API keys",
+                          f"Revoke every API key of {account_id}? Its EAs are disconnected at "
+                          "once and cannot connect again until you issue a new key (Rotate "
+                          "key) and put it in the EA.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                          self)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        yes.setText("Revoke")
+        yes.clicked.connect(lambda: launch(self.revoke(account_id),
+                                           on_error=self.message.setText))
+        self._open(box)
+
+    async def revoke(self, account_id: str) -> int:
+        revoked = await self.session.revoke_api_keys(account_id)
+        self.message.setText(f"{account_id}: {revoked} API key(s) revoked; its EA connections "
+                             "were closed")
+        await self.load_keys()
+        return revoked
+
+
+def _is_ea(view: AccountView) -> bool:
+    return view.record is not None and _connection(view) == "EA"
