@@ -4,80 +4,15 @@ end as mapped positions on the slave's, across platforms, bridge restarts and ba
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.run import EaProcess
+from harness.world import Copier, copier_world, until
 
-from copier.app import AppConfig, CopierApp
-from copier.bridge import BridgeConfig, BridgeServer, MemoryKeyVerifier, Role, account_id_for
-from copier.domain import Platform
-from copier.engine.config import Link, LinkRules, LotMode
+from copier.bridge import Role
 
 pytestmark = pytest.mark.timeout(60)
-
-SERVER = "Harness-Demo"
-
-
-@dataclass
-class Copier:
-    server: BridgeServer
-    app: CopierApp
-    master: EaProcess
-    slave: EaProcess
-    master_id: str
-    slave_id: str
-
-
-@contextlib.asynccontextmanager
-async def copier_world(binaries: dict[str, Path], tmp: Path, master: str, slave: str,
-                       slave_margin: str = "hedging") -> AsyncIterator[Copier]:
-    """Bridge + CopierApp on 127.0.0.1, a link master → slave (×2 lots, .m suffix), EAs live."""
-    keys = MemoryKeyVerifier()
-    platforms = {"4": Platform.MT4, "5": Platform.MT5}
-    master_id = account_id_for(platforms[master[-1]], 1001, SERVER)
-    slave_id = account_id_for(platforms[slave[-1]], 2002, SERVER)
-    config = BridgeConfig(port=0, ping_interval_s=0.5, silence_timeout_s=3.0,
-                          heartbeat_tick_s=0.1, duplicate_probe_s=0.3, snapshot_timeout_s=2.0)
-    server = BridgeServer(keys, config)
-    await server.start()
-    server.config = replace(config, port=server.port)  # a restart listens where the EAs look
-    app = CopierApp(AppConfig(database=tmp / "tc.db", bridge=False))  # the bridge above
-    app.add_terminal(server.terminal(master_id))
-    app.add_terminal(server.terminal(slave_id))
-    rules = LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=2.0, add_suffix=".m")
-    app.save_link(Link(0, master_id, slave_id, rules=rules, name="harness"))
-    await app.start()
-    monitor = EaProcess(binaries[master], tmp / "master", key=keys.issue(master_id, 1001, SERVER),
-                        url=server.url, login=1001)
-    executor = EaProcess(binaries[slave], tmp / "slave", key=keys.issue(slave_id, 2002, SERVER),
-                         url=server.url, login=2002, margin=slave_margin, suffix=".m")
-    world = Copier(server, app, await monitor.start(), await executor.start(), master_id, slave_id)
-    try:
-        await until(lambda: _both_connected(world), "both EAs welcomed")
-        yield world
-    finally:
-        codes = [await monitor.stop(), await executor.stop()]
-        await app.stop()
-        await server.stop()
-        assert codes == [0, 0], "\n".join(monitor.lines[-20:] + executor.lines[-20:])
-
-
-async def _both_connected(world: Copier) -> bool:
-    master = world.server.terminal(world.master_id).session(Role.MONITOR)
-    slave = world.server.terminal(world.slave_id)
-    return master is not None and slave.connected
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.02)
-    del what
 
 
 def _copies(positions: list[dict[str, Any]], master_ticket: str) -> list[dict[str, Any]]:

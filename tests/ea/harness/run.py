@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,16 @@ class EaProcess:
                     if needle in line:
                         return line
                 await self._changed.wait()
+
+    def pause(self) -> None:
+        """Freeze the process (SIGSTOP): it neither reads nor answers until ``resume``, while
+        the frames sent to it wait in its socket — a slow or busy terminal."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGCONT)
 
     @property
     def returncode(self) -> int | None:

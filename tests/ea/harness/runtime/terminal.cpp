@@ -176,6 +176,22 @@ std::string Terminal::state_json() const {
                   o.type, o.vol, o.price, o.sl, o.tp, o.magic);
     out += b + esc(o.comment) + "\"}";
   }
+  out += "],\"deals\":[";  // MT5: every deal, so tests can count opens and closes
+  for (size_t i = 0; i < deals.size(); i++) {
+    const Deal &d = deals[i];
+    std::snprintf(b, sizeof b, "%s{\"ticket\":%ld,\"order\":%ld,\"position\":%ld,\"sym\":\"%s\",\"type\":%d,"
+                  "\"entry\":%d,\"vol\":%.8g,\"price\":%.8g}", i ? "," : "", d.ticket, d.order, d.position,
+                  d.sym.c_str(), d.type, d.entry, d.vol, d.price);
+    out += b;
+  }
+  out += "],\"history\":[";  // MT4: closed market orders and deleted pending orders
+  for (size_t i = 0; i < closed.size(); i++) {
+    const Closed &c = closed[i];
+    std::snprintf(b, sizeof b, "%s{\"ticket\":%ld,\"sym\":\"%s\",\"type\":%d,\"vol\":%.8g,\"price\":%.8g,"
+                  "\"close_price\":%.8g,\"magic\":%ld,\"comment\":\"", i ? "," : "", c.ticket, c.sym.c_str(),
+                  c.type, c.vol, c.price, c.close_price, c.magic);
+    out += b + esc(c.comment) + "\"}";
+  }
   return out + "]}";
 }
 
