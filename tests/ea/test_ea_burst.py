@@ -58,3 +58,35 @@ async def test_mt5_slave_closes_a_copy_whose_open_result_had_not_come_back(
 
     deals = [(d["sym"], d["type"], d["entry"], d["vol"]) for d in state["deals"]]
     assert deals == [("EURUSD.m", 1, 0, 0.2), ("EURUSD.m", 0, 1, 0.2)]  # sell in, buy out
+
+
+
+# An MT4 master's partial close gives its rest a new ticket, and the engine re-keys the copy to it:
+# the commands that follow name master #<new> while the copy says TC|<old>, so a copy whose open
+# result has not come back cannot be found by any executor (the reference one neither).
+ENGINE_REKEY = pytest.mark.xfail(
+    strict=True,
+    reason="engine: a close after an MT4 master's partial close names the rest's new ticket",
+)
+
+
+@pytest.mark.parametrize("master", ["monitor5", pytest.param("monitor4", marks=ENGINE_REKEY)])
+async def test_mt4_slave_closes_the_rest_of_a_partly_closed_copy_found_without_tickets(
+        ea_binaries: dict[str, Path], tmp_path: Path, master: str) -> None:
+    async with copier_world(ea_binaries, tmp_path, master, "executor4") as world:
+        slave_terminal = world.server.terminal(world.slave_id)
+        world.slave.pause()
+        try:
+            ticket = await world.master.control("open EURUSD buy 0.10")
+            rest = await world.master.control(f"close {ticket} 0.04")
+            await world.master.control(f"close {rest or ticket}")  # MT5 keeps the ticket
+
+            async def all_routed() -> bool:
+                return slave_terminal.pending_commands == 3
+            await until(all_routed, "open, partial and full close routed before any result", 5)
+        finally:
+            world.slave.resume()
+        state = await _settled(world)
+
+    closed = [(h["type"], h["vol"], h["comment"].split("#")[0]) for h in state["history"]]
+    assert closed == [(0, 0.08, "to "), (0, 0.12, "from ")]  # the rest found by its note
