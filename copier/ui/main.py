@@ -9,7 +9,7 @@ import gc
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qasync
@@ -69,9 +69,27 @@ def core_builder(options: LaunchOptions, preferences: Preferences) -> Callable[[
 
         return demo_core_builder(options.seconds, options.seed,
                                  data_dir=preferences.data_path)
-    config = AppConfig(data_dir=preferences.data_path, bridge_host=preferences.bind_host,
-                       bridge_port=preferences.bind_port)
+    config = app_config(preferences)
     return lambda: AppCore(CopierApp(config))
+
+
+def app_config(preferences: Preferences) -> AppConfig:
+    """The core's configuration from the app's settings. The remote listener's settings are
+    passed only when it is enabled (the core refuses TLS settings without a remote address)."""
+    base = AppConfig(data_dir=preferences.data_path, bridge_host=preferences.bind_host,
+                     bridge_port=preferences.bind_port)
+    if not preferences.remote_enabled:
+        return base
+    self_signed = preferences.self_signed
+    return replace(
+        base,
+        remote_host=preferences.remote_host,
+        remote_port=preferences.remote_port,
+        self_signed=self_signed,
+        cert_file=None if self_signed else Path(preferences.cert_file).expanduser(),
+        key_file=None if self_signed else Path(preferences.key_file).expanduser(),
+        remote_allow=preferences.remote_allow,
+    )
 
 
 class Gui:

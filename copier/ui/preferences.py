@@ -1,5 +1,6 @@
-"""The desktop app's own settings (bind address and port, theme, start with Windows, data folder,
-log level, tray behaviour), kept as a small JSON file in the user's config folder. Qt-free."""
+"""The desktop app's own settings (bind address and port, remote EAs over TLS, theme, start with
+Windows, data folder, log level, tray behaviour), kept as a small JSON file in the user's config
+folder. Qt-free."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_config_dir
+
+from copier.bridge.allowlist import AllowListError, parse_entry
+from copier.bridge.config import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +35,16 @@ class PreferencesError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Preferences:
-    bind_host: str = "127.0.0.1"  # where EAs connect; other addresses need TLS (SPEC §9)
+    bind_host: str = "127.0.0.1"  # where EAs on this machine connect (plain ws: loopback only)
     bind_port: int = 8080
+    # Remote EAs (opt in): a second listener, TLS only, for EAs on other machines.
+    remote_enabled: bool = False
+    remote_host: str = "0.0.0.0"
+    remote_port: int = 8443
+    self_signed: bool = True  # a certificate made in the data folder; else the files below
+    cert_file: str = ""
+    key_file: str = ""
+    remote_allow: tuple[str, ...] = ()  # addresses and CIDR ranges the remote listener admits
     theme: str = "light"
     start_with_windows: bool = False
     data_dir: str = ""  # empty: $TRADECOPIER_DATA_DIR or the user data folder
@@ -47,14 +59,44 @@ class Preferences:
         except ValueError:
             if self.bind_host != "localhost":
                 found.append(f"bind address '{self.bind_host}' is not an IP address")
+        else:
+            if not is_loopback_host(self.bind_host):
+                found.append(PLAIN_WS_REFUSED.format(host=self.bind_host))
         if not 1 <= self.bind_port <= 65535:
             found.append(f"port {self.bind_port} is outside 1–65535")
+        if self.remote_enabled:
+            found.extend(self.remote_problems())
         if self.theme not in THEMES:
             found.append(f"theme must be one of {', '.join(THEMES)}")
         if self.log_level not in LOG_LEVELS:
             found.append(f"log level must be one of {', '.join(LOG_LEVELS)}")
         if self.disconnect_alert_s < 0:
             found.append("the disconnect alert delay cannot be negative")
+        return found
+
+    def remote_problems(self) -> list[str]:
+        """What stops the remote listener from starting with these settings, in words."""
+        found: list[str] = []
+        try:
+            ipaddress.ip_address(self.remote_host)
+        except ValueError:
+            found.append(f"remote address '{self.remote_host}' is not an IP address "
+                         "(0.0.0.0 listens on every network)")
+        if not 1 <= self.remote_port <= 65535:
+            found.append(f"remote port {self.remote_port} is outside 1–65535")
+        elif self.remote_port == self.bind_port:
+            found.append(f"the remote port must differ from the EA bridge port {self.bind_port}")
+        if not self.self_signed and not (self.cert_file and self.key_file):
+            found.append("remote EAs connect only over TLS: choose a certificate and its key "
+                         "file, or use a self-signed certificate")
+        for entry in self.remote_allow:
+            try:
+                parse_entry(entry)
+            except AllowListError as exc:
+                found.append(f"allow list: {exc}")
+        if not self.remote_allow and not is_loopback_host(self.remote_host):
+            found.append("remote EAs need an allow list: the addresses or ranges of the "
+                         "machines whose EAs may connect (e.g. 203.0.113.7, 192.168.1.0/24)")
         return found
 
     def validated(self) -> Preferences:
@@ -73,13 +115,31 @@ class Preferences:
         defaults = cls()
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
-            if f.name in data and type(data[f.name]) is type(getattr(defaults, f.name)):
-                values[f.name] = data[f.name]
+            value, default = data.get(f.name), getattr(defaults, f.name)
+            if isinstance(default, tuple) and isinstance(value, list):
+                value = tuple(value) if all(isinstance(v, str) for v in value) else None
+            if f.name in data and type(value) is type(default):
+                values[f.name] = value
         return cls(**values)
 
     @property
     def data_path(self) -> Path | None:
         return Path(self.data_dir).expanduser() if self.data_dir else None
+
+    @property
+    def restart_settings(self) -> tuple[Any, ...]:
+        """The settings read once at start (the listeners and the database are open while the
+        app runs)."""
+        return (self.bind_host, self.bind_port, self.data_dir, self.remote_enabled,
+                self.remote_host, self.remote_port, self.self_signed, self.cert_file,
+                self.key_file, self.remote_allow)
+
+
+PLAIN_WS_REFUSED = (
+    "the EA bridge on {host} would accept plain ws (unencrypted) from other machines, so "
+    "their API keys would cross the network in clear: keep it on 127.0.0.1 and turn on "
+    "Remote EAs (TLS) below"
+)
 
 
 def preferences_path() -> Path:

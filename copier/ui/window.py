@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.accounts.reload()
         self.links.reload()
         self.trade_log.start()
+        self.settings.start()
         service = self.session.app.service
         self.status.setText(f"running — {len(service.terminals)} terminals, "
                             f"{len(service.links)} links")

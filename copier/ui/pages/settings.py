@@ -1,9 +1,11 @@
-"""Settings: bridge address and port, theme, start with Windows, data folder, log level and the
-tray's behaviour. Theme, log level, autostart and tray settings apply at once; the address, port
-and data folder at the next start (the bridge and the database are open while the app runs)."""
+"""Settings: bridge address and port, remote EAs over TLS, theme, start with Windows, data folder,
+log level and the tray's behaviour. Theme, log level, autostart and tray settings apply at once;
+the addresses, ports, certificates and data folder at the next start (the listeners and the
+database are open while the app runs)."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,8 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.bridge.config import is_loopback_host
 from copier.ui.autostart import set_autostart
-from copier.ui.preferences import LOG_LEVELS, THEMES, Preferences, save_preferences
+from copier.ui.pages.remote_settings import RemoteSection
+from copier.ui.preferences import (
+    LOG_LEVELS,
+    PLAIN_WS_REFUSED,
+    THEMES,
+    Preferences,
+    save_preferences,
+)
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
@@ -38,8 +48,15 @@ class SettingsPage(QWidget):
         self.path = path
         self._apply = apply
         self.bind_host = QLineEdit()
+        self.bind_host.textChanged.connect(lambda _text: self._check_bind_host())
+        self.bind_host_problem = QLabel("")
+        self.bind_host_problem.setObjectName("problems")
+        self.bind_host_problem.setWordWrap(True)
+        self.bind_host_problem.hide()
         self.bind_port = QSpinBox()
         self.bind_port.setRange(0, 65535)
+        self.remote = RemoteSection(session)
+        self.bind_port.valueChanged.connect(self._on_bind_port)
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
         self.start_with_windows = QCheckBox("start TradeCopier when I log in")
@@ -58,6 +75,7 @@ class SettingsPage(QWidget):
         self.disconnect_alert_s.setSuffix(" s")
         form = QFormLayout()
         form.addRow("EA bridge address", self.bind_host)
+        form.addRow("", self.bind_host_problem)
         form.addRow("EA bridge port", self.bind_port)
         form.addRow("Theme", self.theme)
         form.addRow("Start with Windows", self.start_with_windows)
@@ -65,8 +83,9 @@ class SettingsPage(QWidget):
         form.addRow("Log level", self.log_level)
         form.addRow("Tray", self.minimise_to_tray)
         form.addRow("Notify a disconnect after", self.disconnect_alert_s)
-        note = QLabel("The address, port and data folder apply at the next start. Addresses "
-                      "other than 127.0.0.1 let EAs on other machines connect.")
+        note = QLabel("The EA bridge serves EAs on this machine (plain ws, 127.0.0.1). EAs on "
+                      "other machines connect through Remote EAs, over TLS only. Addresses, "
+                      "ports, certificates and the data folder apply after a restart.")
         note.setObjectName("notice")
         note.setWordWrap(True)
         self.save_button = QPushButton("Save")
@@ -75,6 +94,7 @@ class SettingsPage(QWidget):
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.remote)
         layout.addWidget(note)
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
@@ -90,9 +110,30 @@ class SettingsPage(QWidget):
         self.log_level.setCurrentText(p.log_level)
         self.minimise_to_tray.setChecked(p.minimise_to_tray)
         self.disconnect_alert_s.setValue(p.disconnect_alert_s)
+        self.remote.show_preferences(p)
+
+    def start(self) -> None:
+        """The core is running: show its remote listener and certificate fingerprint."""
+        launch(self.remote.load_running(), on_error=self._show)
+
+    def _check_bind_host(self) -> None:
+        host = self.bind_host.text().strip()
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            plain_ws_beyond_loopback = False  # not an address (yet): Save says so
+        else:
+            plain_ws_beyond_loopback = not is_loopback_host(host)
+        self.bind_host_problem.setText(PLAIN_WS_REFUSED.format(host=host)
+                                       if plain_ws_beyond_loopback else "")
+        self.bind_host_problem.setVisible(plain_ws_beyond_loopback)
+
+    def _on_bind_port(self, port: int) -> None:
+        self.remote.bind_port = port
+        self.remote.check()
 
     def entered(self) -> Preferences:
-        return Preferences(
+        return self.remote.entered(Preferences(
             bind_host=self.bind_host.text().strip(),
             bind_port=self.bind_port.value(),
             theme=self.theme.currentText(),
@@ -101,7 +142,7 @@ class SettingsPage(QWidget):
             log_level=self.log_level.currentText(),
             minimise_to_tray=self.minimise_to_tray.isChecked(),
             disconnect_alert_s=self.disconnect_alert_s.value(),
-        )
+        ))
 
     async def save(self) -> bool:
         chosen = self.entered()
@@ -112,12 +153,11 @@ class SettingsPage(QWidget):
         await self.session.run_blocking(save_preferences, chosen, self.path)
         if chosen.start_with_windows != self.preferences.start_with_windows:
             await self.session.run_blocking(set_autostart, chosen.start_with_windows)
-        restart = (chosen.bind_host, chosen.bind_port, chosen.data_dir) != (
-            self.preferences.bind_host, self.preferences.bind_port, self.preferences.data_dir)
+        restart = chosen.restart_settings != self.preferences.restart_settings
         self.preferences = chosen
         self._apply(chosen)
-        self._show("saved" + (" — restart TradeCopier for the address, port or data folder"
-                              if restart else ""))
+        self._show("saved" + (" — applies after restart: restart TradeCopier for the "
+                              "addresses, ports, certificates or data folder" if restart else ""))
         return True
 
     def _browse(self) -> None:
