@@ -41,6 +41,14 @@ def collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
     gc.collect()
 
 
+@pytest.fixture(autouse=True)
+def private_autostart_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Start-with-the-session entries live in the test's own folder, never the user's."""
+    folder = tmp_path / "xdg-config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """A qasync loop: Qt events and asyncio tasks both run while a test awaits."""

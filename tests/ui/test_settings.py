@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from copier.app import AppConfig, CopierApp
 from copier.bridge import tls
 from copier.ui.assets import Assets
+from copier.ui.autostart import is_autostart_enabled, set_autostart
 from copier.ui.main import Gui, app_config
 from copier.ui.preferences import Preferences, load_preferences
 from copier.ui.session import AppCore
@@ -190,3 +193,26 @@ def test_generate_self_signed_makes_the_certificate_the_core_will_use(
     assert fingerprint == tls.certificate_fingerprint(folder / tls.CERT_FILE)
     assert remote.fingerprint.text() == fingerprint
     assert tls.self_signed_material(folder).fingerprint == fingerprint  # reused, not remade
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Run key is the user's real registry")
+def test_start_with_windows_shows_the_real_state_set_outside_the_app(
+    make_gui: Callable[..., Gui], run: Run[Any], private_autostart_folder: Path
+) -> None:
+    set_autostart(True, command="tradecopier")  # as the installer does; settings.json says off
+    gui = make_gui(trade=False, preferences=Preferences(start_with_windows=False))
+    page = gui.window.settings
+
+    async def scenario() -> tuple[str, bool]:
+        await gui.start()
+        await until(page.start_with_windows.isChecked, what="the real autostart state")
+        note = page.autostart_note.text()
+        page.start_with_windows.setChecked(False)
+        return note, await page.save()
+
+    note, saved = run(scenario())
+
+    assert "set outside the app" in note
+    assert saved
+    assert not is_autostart_enabled()
+    assert not (private_autostart_folder / "autostart" / "tradecopier.desktop").exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from copier.bridge.config import is_loopback_host
-from copier.ui.autostart import set_autostart
+from copier.ui.autostart import is_autostart_enabled, set_autostart
 from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.preferences import (
     LOG_LEVELS,
@@ -60,6 +61,10 @@ class SettingsPage(QWidget):
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
         self.start_with_windows = QCheckBox("start TradeCopier when I log in")
+        self.autostart_note = QLabel("")
+        self.autostart_note.setObjectName("notice")
+        self.autostart_note.setWordWrap(True)
+        self.autostart_note.hide()
         self.data_dir = QLineEdit()
         self.data_dir.setPlaceholderText("default: the user data folder")
         browse = QPushButton("Browse…")
@@ -79,6 +84,7 @@ class SettingsPage(QWidget):
         form.addRow("EA bridge port", self.bind_port)
         form.addRow("Theme", self.theme)
         form.addRow("Start with Windows", self.start_with_windows)
+        form.addRow("", self.autostart_note)
         form.addRow("Data folder", data_row)
         form.addRow("Log level", self.log_level)
         form.addRow("Tray", self.minimise_to_tray)
@@ -113,8 +119,25 @@ class SettingsPage(QWidget):
         self.remote.show_preferences(p)
 
     def start(self) -> None:
-        """The core is running: show its remote listener and certificate fingerprint."""
+        """The core is running: show its remote listener and certificate fingerprint, and
+        whether the app really starts with Windows."""
         launch(self.remote.load_running(), on_error=self._show)
+        launch(self.load_autostart(), on_error=self._show)
+
+    async def load_autostart(self) -> bool:
+        """The real start-with-Windows state (the Run key, or the autostart entry elsewhere):
+        the installer or the user may have set it outside the app, so settings.json alone
+        cannot say."""
+        actual = await self.session.run_blocking(is_autostart_enabled)
+        recorded = self.preferences.start_with_windows
+        self.preferences = replace(self.preferences, start_with_windows=actual)
+        self.start_with_windows.setChecked(actual)
+        if actual != recorded:
+            self.autostart_note.setText(
+                "TradeCopier " + ("starts" if actual else "does not start") + " with Windows "
+                "(set outside the app, e.g. by the installer); this box shows the real state.")
+            self.autostart_note.show()
+        return actual
 
     def _check_bind_host(self) -> None:
         host = self.bind_host.text().strip()
@@ -153,6 +176,7 @@ class SettingsPage(QWidget):
         await self.session.run_blocking(save_preferences, chosen, self.path)
         if chosen.start_with_windows != self.preferences.start_with_windows:
             await self.session.run_blocking(set_autostart, chosen.start_with_windows)
+            self.autostart_note.hide()
         restart = chosen.restart_settings != self.preferences.restart_settings
         self.preferences = chosen
         self._apply(chosen)
