@@ -24,6 +24,7 @@ from copier.ui.autostart import is_autostart_enabled, set_autostart
 from copier.ui.main import Gui, app_config
 from copier.ui.preferences import Preferences, load_preferences
 from copier.ui.session import AppCore
+from copier.ui.widgets import settle
 from tests.ui.conftest import Run, until
 
 
@@ -184,7 +185,8 @@ def test_generate_self_signed_makes_the_certificate_the_core_will_use(
 
     async def scenario() -> str:
         await gui.start()
-        assert "not running" in remote.listener.text() or remote.listener.text() == ""
+        await settle()
+        assert "not running" in remote.listener.text()
         return await remote.generate()
 
     fingerprint = run(scenario())

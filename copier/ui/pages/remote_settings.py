@@ -157,6 +157,8 @@ class RemoteSection(QGroupBox):
             return (bridge.remote_url, bridge.tls_fingerprint) if bridge else (None, None)
 
         url, fingerprint = await self.session.in_core(read)
+        if not url and self.fingerprint.text():
+            return  # a certificate generated meanwhile: keep showing its fingerprint
         self.fingerprint.setText(fingerprint or "")
         self.copy_button.setEnabled(bool(fingerprint))
         self.listener.setText(
