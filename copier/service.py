@@ -192,14 +192,21 @@ class CopyService:
             retired.extend(outcome.retired_keys)
             adjustments.extend(outcome.adjustments)
         decided = self.clock()
-        await self.store.persist_decision(
-            event, commands, denials, changed, decided, retired=retired, adjustments=adjustments
-        )
+        # The ledger takes the decision before the write is awaited: a result that comes back
+        # meanwhile (say, the open's, while its close is being stored) must be applied on top of
+        # the decision. Applied to the ticket as it was before, its write — queued after the
+        # decision's — would put the pre-decision state back in the store, and a resent close
+        # answered after a restart would then find an OPEN link and leave it open for good.
+        before = self._book_decision(changed, retired)
+        try:
+            await self.store.persist_decision(
+                event, commands, denials, changed, decided, retired=retired,
+                adjustments=adjustments,
+            )  # fmt: skip
+        except BaseException:
+            self._unbook_decision(before, changed, retired)
+            raise
         self._last_seq[event.account_id] = event.seq
-        for link_id, master_ticket, leg in retired:
-            self._tickets[link_id].drop(master_ticket, leg)
-        for ticket in changed:
-            self._tickets[ticket.link_id].put(ticket)
         for denial in denials:
             self.bus.publish(CopyWasDenied(denial))
         for adjustment in adjustments:
@@ -209,6 +216,40 @@ class CopyService:
             self._send(command)
         if commands:
             self.store.mark_sent([c.id for c in commands], self.clock())
+
+    def _book_decision(
+        self, changed: list[TicketLink], retired: list[tuple[int, int, int]]
+    ) -> dict[tuple[int, int, int], TicketLink | None]:
+        """Apply a decision's ticket links to the ledger; return what they replaced."""
+        before: dict[tuple[int, int, int], TicketLink | None] = {}
+        for link_id, master_ticket, leg in retired:
+            before.setdefault((link_id, master_ticket, leg),
+                              self._tickets[link_id].find(master_ticket, leg))  # fmt: skip
+            self._tickets[link_id].drop(master_ticket, leg)
+        for ticket in changed:
+            ledger = self._tickets[ticket.link_id]
+            before.setdefault(ticket.key, ledger.find(ticket.master_ticket, ticket.leg))
+            ledger.put(ticket)
+        return before
+
+    def _unbook_decision(
+        self,
+        before: dict[tuple[int, int, int], TicketLink | None],
+        changed: list[TicketLink],
+        retired: list[tuple[int, int, int]],
+    ) -> None:
+        """The decision was not stored (its event stays unacknowledged and comes again): put
+        back what it replaced, except where a result has moved a ticket link since."""
+        booked = {t.key: t for t in changed}
+        for key, previous in before.items():
+            link_id, master_ticket, leg = key
+            ledger = self._tickets[link_id]
+            if ledger.find(master_ticket, leg) is not booked.get(key):
+                continue
+            if previous is None:
+                ledger.drop(master_ticket, leg)
+            else:
+                ledger.put(previous)
 
     def on_result(self, result: ExecutionResult) -> None:
         command = self._inflight.pop(result.command_id, None)
