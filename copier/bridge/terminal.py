@@ -1,7 +1,12 @@
 """EaTerminal: the Terminal interface over one account's EA sessions (monitor in, executor out).
 
 Events from the monitor session reach the sink in ``seq`` order and are acknowledged only after
-``sink.on_event`` returned. Commands are written to the executor session at once, kept until
+``sink.on_event`` returned. They are handed to the sink by a task of the terminal's own, never by
+the session's reader: a sink that waits (for the store, or for snapshots it asks of this very
+session) must not stop the reader that brings those snapshots in. Frames may arrive duplicated or
+out of order; an event above a gap is held, the acknowledgement covers only the contiguous prefix
+handled, and a gap that stays open ends the session (1011) so the monitor resends from the ack.
+Commands are written to the executor session at once, kept until
 their result arrives, and written again to the next executor session after a reconnect; the
 executor drops ids it has already executed. Snapshots are cached briefly because the copy
 service refreshes every few hundred milliseconds and an EA need not rebuild one that often.
@@ -13,7 +18,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -43,7 +48,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RESULT_MEMORY = 10_000
-BACKLOG_LIMIT = 10_000
+BACKLOG_LIMIT = 10_000  # events held (received, not yet handled) per account
+GAP_WAIT_S = 2.0  # how long an event above a missing seq waits before the monitor must resend
 
 
 class TerminalUnavailable(ConnectionError):
@@ -62,6 +68,7 @@ class EaTerminal:
         snapshot_timeout_s: float = 5.0,
         snapshot_max_age_ms: int = 1000,
         symbols_max_age_ms: int = 60_000,
+        gap_wait_s: float = GAP_WAIT_S,
     ) -> None:
         self._account_id = account_id
         self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
@@ -70,8 +77,12 @@ class EaTerminal:
         self._symbols_max_age_ms = symbols_max_age_ms
         self._sink: TerminalSink | None = None
         self._last_seq = last_seq
-        self._backlog: deque[MasterEvent] = deque()
-        self._event_lock = asyncio.Lock()
+        self._held: dict[int, MasterEvent] = {}  # received, not yet handled, by seq
+        self._arrived = asyncio.Event()
+        self._delivering = 0  # the seq the sink is handling now (0: none)
+        self._pump: asyncio.Task[None] | None = None
+        self._gap_timer: asyncio.TimerHandle | None = None
+        self._gap_wait_s = gap_wait_s
         self._sessions: dict[Role, Session] = {}
         self._ready: set[Role] = set()
         self._inflight: OrderedDict[str, str] = OrderedDict()  # command id → encoded frame
@@ -103,13 +114,11 @@ class EaTerminal:
 
     async def start(self, sink: TerminalSink) -> None:
         """Deliver events to ``sink``, first those that arrived before it was set."""
-        while self._backlog:
-            event = self._backlog.popleft()
-            async with self._event_lock:
-                if event.seq > self._last_seq:
-                    await sink.on_event(event)
-                    self._last_seq = event.seq
         self._sink = sink
+        if self._pump is None or self._pump.done():
+            name = f"events {self._account_id}"
+            self._pump = asyncio.create_task(self._deliver_loop(), name=name)
+        self._arrived.set()
         monitor = self._sessions.get(Role.MONITOR)
         if monitor is not None and self._last_seq:
             monitor.ack_later(self._last_seq)
@@ -117,6 +126,11 @@ class EaTerminal:
 
     async def stop(self) -> None:
         self._sink = None
+        pump, self._pump = self._pump, None
+        if pump is not None:
+            pump.cancel()
+            await asyncio.gather(pump, return_exceptions=True)
+        self._cancel_gap_timer()
 
     def submit(self, command: Command) -> None:
         """Write the command to the executor now, or keep it for the next executor session."""
@@ -192,30 +206,76 @@ class EaTerminal:
             self._emit_status()
 
     async def deliver_event(self, message: Event, session: Session) -> None:
-        if message.seq <= self._last_seq:
+        """Take an event in from the reader: held for the delivery task, never awaited here."""
+        seq = message.seq
+        if seq <= self._last_seq or seq == self._delivering:
             session.ack_later(self._last_seq)  # seen before: acknowledged again, not delivered
             return
-        event = event_to_domain(message, self._account_id, self._clock_ms())
-        sink = self._sink
-        if sink is None:
-            if len(self._backlog) < BACKLOG_LIMIT and (
-                not self._backlog or self._backlog[-1].seq < event.seq
-            ):
-                self._backlog.append(event)  # held unacknowledged until start(sink)
-            return
-        async with self._event_lock:
-            if message.seq <= self._last_seq:
-                session.ack_later(self._last_seq)
-                return
+        if seq not in self._held and len(self._held) < BACKLOG_LIMIT:
+            # A full hold drops the event unacknowledged: it leaves a gap, and the gap a resend.
+            self._held[seq] = event_to_domain(message, self._account_id, self._clock_ms())
+        self._arrived.set()
+        self._watch_gap()
+
+    async def _deliver_loop(self) -> None:
+        """Hand held events to the sink strictly in seq order, one at a time."""
+        while True:
+            event = self._held.pop(self._last_seq + 1, None)
+            sink = self._sink
+            if event is None or sink is None:
+                if event is not None:
+                    self._held[event.seq] = event
+                self._arrived.clear()
+                await self._arrived.wait()
+                continue
+            self._delivering = event.seq
             try:
                 await sink.on_event(event)
             except Exception:
-                log.exception("%s: event %d not taken in", self._account_id, message.seq)
-                session.close_soon(CloseCode.INTERNAL_ERROR, "copier could not store the event")
-                return
-            self._last_seq = message.seq
-        self._snapshot_at = 0  # positions changed: the next snapshot() asks the EA
-        session.ack_later(message.seq)
+                log.exception("%s: event %d not taken in", self._account_id, event.seq)
+                self._resend_from_ack("copier could not store the event")
+                continue
+            finally:
+                self._delivering = 0
+            self._last_seq = event.seq
+            self._snapshot_at = 0  # positions changed: the next snapshot() asks the EA
+            monitor = self._sessions.get(Role.MONITOR)
+            if monitor is not None:
+                monitor.ack_later(event.seq)
+            self._watch_gap()
+
+    def _watch_gap(self) -> None:
+        """Start the gap timer while held events wait above a seq that has not arrived."""
+        gap = bool(self._held) and (self._last_seq + 1) not in self._held and not self._delivering
+        if not gap:
+            self._cancel_gap_timer()
+        elif self._gap_timer is None:
+            loop = asyncio.get_running_loop()
+            self._gap_timer = loop.call_later(self._gap_wait_s, self._gap_expired)
+
+    def _gap_expired(self) -> None:
+        self._gap_timer = None
+        if self._held and (self._last_seq + 1) not in self._held and not self._delivering:
+            missing = self._last_seq + 1
+            self._resend_from_ack(f"event {missing} never arrived: resend from the last ack")
+
+    def _resend_from_ack(self, reason: str) -> None:
+        """Forget what is held and make the monitor reconnect and resend every unacked event."""
+        self._held.clear()
+        self._cancel_gap_timer()
+        monitor = self._sessions.get(Role.MONITOR)
+        if monitor is not None:
+            monitor.close_soon(CloseCode.INTERNAL_ERROR, reason)
+
+    def _cancel_gap_timer(self) -> None:
+        if self._gap_timer is not None:
+            self._gap_timer.cancel()
+            self._gap_timer = None
+
+    @property
+    def held_events(self) -> int:
+        """Events received and not yet handled (waiting for the sink or for a missing seq)."""
+        return len(self._held)
 
     def on_result(self, message: Result) -> None:
         if message.id in self._results:
