@@ -56,9 +56,11 @@ Clock = Callable[[], int]
 SNAPSHOT_REFRESH_S = 0.25
 # After a (re)start the copier knows no account until its terminal answers a snapshot, and a
 # master's queued events arrive right after its own snapshot — usually before the slaves have
-# reconnected. An event waits up to this long (counted from start) for the first view of its
-# master and slaves instead of being routed past them (which would drop their copies for good).
+# reconnected. An event waits (unacknowledged, however long it takes) for the first view of its
+# master and of every linked slave that has a terminal, instead of being routed past them (which
+# would drop their copies for good); while it waits, a warning repeats every FIRST_VIEW_WAIT_S.
 FIRST_VIEW_WAIT_S = 10.0
+FIRST_VIEW_POLL_S = 0.02
 ORDER_RATE_WINDOW_MS = 60_000
 
 
@@ -88,7 +90,6 @@ class CopyService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._refresher: asyncio.Task[None] | None = None
         self._running = False
-        self._views_deadline = 0.0  # monotonic time until which events wait for first views
         self._startup_done = asyncio.Event()  # set once start() has adopted what was lost
 
     # ----- set-up -------------------------------------------------------------------------
@@ -131,7 +132,6 @@ class CopyService:
             self._tickets[ticket.link_id].put(ticket)
         self._last_seq.update(self.store.last_seqs())
         self._running = True
-        self._views_deadline = time.monotonic() + FIRST_VIEW_WAIT_S
         for terminal in self.terminals.values():
             await terminal.start(self)
         await self.refresh_snapshots()
@@ -326,19 +326,22 @@ class CopyService:
 
     async def refresh_snapshots(self, account_ids: Iterable[str] | None = None) -> None:
         ids = list(account_ids) if account_ids is not None else list(self.terminals)
-        for account_id in ids:
-            terminal = self.terminals.get(account_id)
-            if terminal is None or not terminal.connected:
-                continue
-            try:
-                snap = await terminal.snapshot()
-            except Exception as exc:  # a terminal that cannot answer is reported, not fatal
-                log.warning("%s: snapshot failed: %s", account_id, exc)
-                continue
-            self._snapshots[account_id] = snap
-            self._equity_marks.setdefault(account_id, _EquityMarks()).update(
-                snap.account.equity, snap.time_ms or self.clock()
-            )
+        # All at once: one terminal slow to answer must not hold back the others' views.
+        await asyncio.gather(*(self._refresh_one(account_id) for account_id in ids))
+
+    async def _refresh_one(self, account_id: str) -> None:
+        terminal = self.terminals.get(account_id)
+        if terminal is None or not terminal.connected:
+            return
+        try:
+            snap = await terminal.snapshot()
+        except Exception as exc:  # a terminal that cannot answer is reported, not fatal
+            log.warning("%s: snapshot failed: %s", account_id, exc)
+            return
+        self._snapshots[account_id] = snap
+        self._equity_marks.setdefault(account_id, _EquityMarks()).update(
+            snap.account.equity, snap.time_ms or self.clock()
+        )
 
     # ----- internals ----------------------------------------------------------------------
     def _send(self, command: Command) -> None:
@@ -357,16 +360,25 @@ class CopyService:
         self.bus.publish(CopySent(command, sent))
 
     async def _first_views(self, account_ids: list[str]) -> None:
-        """Wait (within the start-up allowance) for accounts the copier has no snapshot of yet."""
-        missing = [a for a in account_ids if a not in self._snapshots]
-        while missing and time.monotonic() < self._views_deadline:
+        """Hold the event until every account it goes to has been seen once since the start.
+        An account without a terminal (disabled, removed) cannot be waited for: its copies are
+        skipped with a warning, as a link to nowhere must be."""
+        missing = [a for a in dict.fromkeys(account_ids) if a not in self._snapshots]
+        warn_at = time.monotonic() + FIRST_VIEW_WAIT_S
+        while missing:
+            gone = [a for a in missing if a not in self.terminals]
+            for account_id in gone:
+                log.warning("%s: no terminal for this account; its copies of this event are "
+                            "skipped", account_id)
+            missing = [a for a in missing if a not in gone]
             await self.refresh_snapshots(missing)
             missing = [a for a in missing if a not in self._snapshots]
+            if missing and time.monotonic() >= warn_at:
+                warn_at = time.monotonic() + FIRST_VIEW_WAIT_S
+                log.warning("a master event is held, unacknowledged, until %s sent a first "
+                            "snapshot", ", ".join(missing))
             if missing:
-                await asyncio.sleep(0.02)
-        for account_id in missing:
-            log.warning("%s: no snapshot since the copier started; its copies of this event are "
-                        "skipped", account_id)
+                await asyncio.sleep(FIRST_VIEW_POLL_S)
 
     async def _resync(self, account_id: str) -> None:
         """After a (re)connect: refresh what we know, resend what is in flight to it, and

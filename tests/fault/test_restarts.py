@@ -63,12 +63,6 @@ async def test_executors_crashed_and_restarted_with_their_memory_execute_each_co
         await world.close()
 
 
-@pytest.mark.xfail(
-    reason="open finding: after an orderly restart an EA sometimes answers no snapshot request "
-    "within 5 s, the 10 s first-view allowance runs out and that slave's copy of the event is "
-    "skipped (logged 'no snapshot since the copier started')",
-    strict=False,
-)
 async def test_a_copier_restarted_in_order_mid_stream_copies_each_event_once(
     tmp_path: Path,
 ) -> None:
