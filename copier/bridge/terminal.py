@@ -163,7 +163,13 @@ class EaTerminal:
         sid = next(self._sids)
         future: asyncio.Future[TerminalSnapshot] = asyncio.get_running_loop().create_future()
         self._snapshot_waiters[sid] = (session, future)
-        session.send_message(SnapshotRequest(sid=sid, symbols=with_symbols))
+        if not session.send_message(SnapshotRequest(sid=sid, symbols=with_symbols)):
+            # A closing session takes no more frames: no answer can come, so say so now
+            # instead of waiting out the timeout (the bridge stopping, a session replaced).
+            self._snapshot_waiters.pop(sid, None)
+            if cached is not None:
+                return cached
+            raise TerminalUnavailable(f"{self._account_id}: EA session is closing")
         try:
             return await asyncio.wait_for(future, self._snapshot_timeout_s)
         except TimeoutError:
