@@ -53,16 +53,37 @@ FRAME = st.one_of(
 )
 
 
-def generate(count: int, seed_value: int = 7, batch: int = 50) -> list[str]:
-    """``count`` frames (rounded up to ``batch``), the same list for the same seed."""
-    frames: list[str] = []
+class BadText(bytes):
+    """Bytes sent in a *text* frame although they are not UTF-8 (truncated or invalid)."""
+
+
+Frame = str | bytes  # str: a text frame; bytes: a binary frame; BadText: a text frame, not UTF-8
+
+_BAD_UTF8 = st.one_of(
+    st.text(min_size=1, max_size=40).map(lambda t: (t + "é€😀").encode()[:-1]),  # truncated
+    st.binary(min_size=1, max_size=40).map(lambda b: b + b"\xff\xfe"),  # never valid UTF-8
+    st.just(b'{"t":"ping","id":1,"x":"\xc3\x28"}'),  # a bad sequence inside valid JSON
+).map(BadText)
+_BINARY = st.one_of(st.binary(max_size=200), st.just(b'{"t":"ping","id":1}'))
+# One frame in RARE ends its session (the bridge must close on it), so they are kept rare:
+# every reconnect costs the fuzzing client a hello with a key check.
+RARE = 250
+
+
+def generate(count: int, seed_value: int = 7, batch: int = 50) -> list[Frame]:
+    """``count`` frames (rounded up to ``batch``), the same list for the same seed. Every
+    RARE-th frame is a binary frame or a text frame that is not UTF-8."""
+    frames: list[Frame] = []
 
     @seed(seed_value)
     @settings(max_examples=max(1, -(-count // batch)), database=None, deadline=None,
               suppress_health_check=list(HealthCheck))  # fmt: skip
-    @given(st.lists(FRAME, min_size=batch, max_size=batch))
-    def collect(items: list[str]) -> None:
-        frames.extend(items)
+    @given(st.lists(FRAME, min_size=batch, max_size=batch), _BAD_UTF8, _BINARY)
+    def collect(items: list[str], bad: BadText, binary: bytes) -> None:
+        for item in items:
+            frames.append(item)
+            if len(frames) % RARE == 0:
+                frames.append(bad if (len(frames) // RARE) % 2 else binary)
 
     collect()
     return frames[:count]

@@ -21,13 +21,21 @@ from copier.refea.client import EaSettings, ReferenceEa
 from copier.sim.profiles import build_broker
 from copier.store import AccountRecord, Store
 from tests.fault.tally import TALLY
-from tests.fuzz.frames import generate
+from tests.fuzz.frames import BadText, Frame, generate
 
 FRAMES = int(os.environ.get("TC_FUZZ_FRAMES", "3000"))  # scripts/fuzz_bridge.py runs 100,000
+SEED = int(os.environ.get("TC_FUZZ_SEED", "7"))
 pytestmark = pytest.mark.timeout(max(60, FRAMES // 200))
 
 
-async def feed(url: str, hello: str, frames: list[str]) -> int:
+async def send_frame(ws: object, frame: Frame) -> None:
+    if isinstance(frame, BadText):
+        await ws.send(bytes(frame), text=True)  # type: ignore[attr-defined]  # not UTF-8
+    else:
+        await ws.send(frame)  # type: ignore[attr-defined]  # str: text, bytes: binary
+
+
+async def feed(url: str, hello: str, frames: list[Frame]) -> int:
     """Send every frame after a welcome, reconnecting whenever the bridge closes the session;
     returns how many frames went out on an open session."""
     sent, index = 0, 0
@@ -38,7 +46,7 @@ async def feed(url: str, hello: str, frames: list[str]) -> int:
                 assert json.loads(await ws.recv())["t"] == "welcome"
                 drain = asyncio.create_task(_drain(ws))
                 while index < len(frames):
-                    await ws.send(frames[index])
+                    await send_frame(ws, frames[index])
                     index += 1
                     sent += 1
                     if sent % 20 == 0:
@@ -72,7 +80,8 @@ async def test_fuzzed_frames_crash_nothing_and_a_healthy_link_loses_nothing(
             store.save_account(record)
         keys = {name: store.create_api_key(name) for name in ("m", "s", "f")}
         link = store.save_link(Link(0, "m", "s"))
-    frames = [*generate(FRAMES), "x" * 70_000]  # the last one is over the frame limit
+    # The last frame is over the frame limit.
+    frames: list[Frame] = [*generate(FRAMES, SEED), "x" * 70_000]
     app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge_port=0))
     await app.start()
     assert app.bridge is not None
