@@ -70,6 +70,8 @@ class Mt5Terminal:
         self._process: BaseProcess | None = None
         self._pump: asyncio.Task[None] | None = None
         self._snapshots: dict[int, asyncio.Future[TerminalSnapshot]] = {}
+        self._changes: asyncio.Queue[Changes] = asyncio.Queue()
+        self._delivery: asyncio.Task[None] | None = None
         self._request_ids = itertools.count(1)
         self._stopping = False
         self._fatal = ""
@@ -100,6 +102,9 @@ class Mt5Terminal:
         self._stopping = False
         self._reached = False
         self._pump = asyncio.create_task(self._run_pump(), name=f"mt5-{self.account_id}")
+        self._delivery = asyncio.create_task(
+            self._run_delivery(), name=f"mt5-{self.account_id}-events"
+        )
         await self._spawn()
 
     async def stop(self) -> None:
@@ -112,10 +117,11 @@ class Mt5Terminal:
                 process.kill()
                 await asyncio.to_thread(process.join, STOP_TIMEOUT_S)
         self._outgoing.put(None)  # ends the writer thread
-        if self._pump is not None:
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
+        for task in (self._pump, self._delivery):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for future in self._snapshots.values():
             if not future.done():
                 future.set_exception(ConnectionError(f"{self.account_id}: terminal stopped"))
@@ -246,11 +252,19 @@ class Mt5Terminal:
             await self._worker_gone()
 
     async def _deliver(self, changes: Changes) -> None:
+        # Handed to a task of its own: the copier may hold an event until it has seen this
+        # account's snapshot, and the pump that reads the snapshot reply must not be the one
+        # waiting for that event to be taken.
         self.baseline = changes.baseline
-        assert self._sink is not None
-        for event in changes.events:
-            self.seq += 1
-            await self._sink.on_event(replace(event, seq=self.seq, received_ms=now_ms()))
+        self._changes.put_nowait(changes)
+
+    async def _run_delivery(self) -> None:
+        while True:
+            changes = await self._changes.get()
+            assert self._sink is not None
+            for event in changes.events:
+                self.seq += 1
+                await self._sink.on_event(replace(event, seq=self.seq, received_ms=now_ms()))
 
     def _executed(self, result: ExecutionResult) -> None:
         if result.command_id in self.results:
