@@ -1,0 +1,376 @@
+"""Benchmark of the EA bridge at scale: thousands of idle EA sessions while one master copies.
+
+This process is the copier, wired as bench/bridge_latency.py wires it: ``BridgeServer`` →
+``CopyService`` (engine + store outbox, SQLite WAL in a temporary folder) with one link per
+slave. A spawned load process opens ``--count`` idle EA sessions (hello, then a pong for every
+ping of the bridge, as the EA does), spread over the source addresses 127.0.0.1–127.0.0.x so
+ephemeral ports never run out, then one monitor and ``--slaves`` executors (bridge_latency's
+clients) while the monitor sends ``opened``/``closed`` events at ``--rate`` for ``--seconds``.
+
+Every account's key is checked by ``MemoryKeyVerifier`` (a salted SHA-256), so the cost of the
+store's slow key hashing (PBKDF2) is excluded from the connect figures; it is measured apart:
+``--key-checks`` real store checks, timed and extrapolated to ``--count``.
+
+Printed: sessions connected and how long that took, heartbeat misses (sessions the bridge closed
+with 4410 for silence), copy latency in the copier (event received → command written to every
+slave, bridge_latency's "server" figure) and end to end, the copier's RSS and CPU %, the load
+process's CPU %, the load average, and the open-file limits of both processes.
+
+    python bench/connections.py --count 10000 --seconds 60 [--slaves 10 --rate 100]
+        [--per-address 5000] [--db-dir /dev/shm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import psutil
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bridge_latency import (
+    MASTER_LOGIN,
+    SERVER,
+    WARMUP_S,
+    Client,
+    TimingSink,
+    hello,
+    triple,
+)
+
+from copier.bridge import (
+    BridgeConfig,
+    BridgeServer,
+    MemoryKeyVerifier,
+    account_id_for,
+)
+from copier.domain import Platform
+
+IDLE_LOGIN_BASE = 100_000
+CONNECT_AT_ONCE = 200  # handshakes in flight: keeps the listen backlog and hello timeout happy
+HEARTBEAT_TIMEOUT = 4410
+
+
+def raise_nofile() -> tuple[int, int]:
+    """Raise the soft open-file limit to the hard one; returns (soft, hard) after."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+# ----- the load process ----------------------------------------------------------------------
+
+
+class IdleSession:
+    """One idle EA: hello, welcome, then only pongs until the bridge or the bench closes it."""
+
+    def __init__(self, login: int, source: str) -> None:
+        self.login = login
+        self.source = source
+        self.ws: ClientConnection | None = None
+        self.close_code: int | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def open(self, url: str, key: str) -> None:
+        self.ws = await connect(url, ping_interval=None, max_size=2**20, compression=None,
+                                open_timeout=20, local_addr=(self.source, 0))  # fmt: skip
+        await self.ws.send(hello(key, "executor", self.login))
+        welcome = json.loads(await asyncio.wait_for(self.ws.recv(), 20))
+        if welcome.get("t") != "welcome":
+            raise RuntimeError(f"refused: {welcome}")
+        self._reader = asyncio.create_task(self._answer_pings())
+
+    async def _answer_pings(self) -> None:
+        assert self.ws is not None
+        ws = self.ws
+        try:
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame["t"] == "ping":
+                    await ws.send(json.dumps({"t": "pong", "id": frame["id"]}))
+        except ConnectionClosed:
+            pass
+        if ws.close_code is not None:
+            self.close_code = ws.close_code
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(), 5)
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+
+
+async def open_idle(url: str, keys: dict[int, str], per_address: int) -> dict[str, Any]:
+    sessions = [IdleSession(login, f"127.0.0.{1 + n // per_address}")
+                for n, login in enumerate(sorted(keys))]  # fmt: skip
+    gate = asyncio.Semaphore(CONNECT_AT_ONCE)
+    errors: dict[str, int] = {}
+
+    async def one(session: IdleSession) -> bool:
+        async with gate:
+            try:
+                await session.open(url, keys[session.login])
+                return True
+            except Exception as exc:  # counted by kind: the report says why sessions failed
+                name = f"{type(exc).__name__}: {str(exc)[:80]}"
+                errors[name] = errors.get(name, 0) + 1
+                return False
+
+    t0 = time.perf_counter()
+    opened = await asyncio.gather(*(one(s) for s in sessions))
+    took = time.perf_counter() - t0
+    live = [s for s, ok in zip(sessions, opened, strict=True) if ok]
+    return {"sessions": live, "connect_s": took, "errors": errors,
+            "sources": len({s.source for s in sessions})}  # fmt: skip
+
+
+async def copy_load(url: str, keys: dict[int, str], args: argparse.Namespace) -> dict[str, Any]:
+    """bridge_latency's load: the monitor's events at ``rate``; per-copy arrival times."""
+    monitor = Client(MASTER_LOGIN)
+    executors = [Client(2000 + i) for i in range(args.slaves)]
+    for client in executors:
+        await client.open(url, keys[client.name], "executor", False)
+    await monitor.open(url, keys[MASTER_LOGIN], "monitor", False)
+    await asyncio.sleep(1.0)  # the copy service takes its first snapshots
+    assert monitor.ws is not None
+    sent: dict[int, float] = {}
+    start = time.perf_counter()
+    total = int(args.rate * args.seconds)
+    for seq in range(1, total + 1):
+        delay = start + (seq - 1) / args.rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        opened = seq % 2 == 1
+        frame = json.dumps({
+            "t": "event", "seq": seq, "kind": "opened" if opened else "closed",
+            "ticket": 500_000 + (seq + 1) // 2, "sym": "EURUSD", "type": "buy",
+            "vol": 0.1 if opened else 0.0, "price": 1.10002, "time": int(time.time() * 1000),
+            "closed": 0.0 if opened else 0.1,
+        })  # fmt: skip
+        sent[seq] = time.perf_counter()
+        await monitor.ws.send(frame)
+    await asyncio.sleep(1.0)
+    for client in (monitor, *executors):
+        await client.close()
+    warm = int(args.rate * WARMUP_S)
+    per_copy = [c.received[seq] - t0 for seq, t0 in sent.items() if seq > warm
+                for c in executors if seq in c.received]  # fmt: skip
+    missing = sum(1 for seq in sent if seq > warm for c in executors if seq not in c.received)
+    return {"per_copy_s": per_copy, "missing": missing, "events": total}
+
+
+async def run_load(conn: Connection, port: int, keys: dict[int, str],
+                   args: argparse.Namespace) -> None:  # fmt: skip
+    url = f"ws://127.0.0.1:{port}/ea/v1"
+    me = psutil.Process()
+    idle_keys = {login: key for login, key in keys.items() if login >= IDLE_LOGIN_BASE}
+    idle = await open_idle(url, idle_keys, args.per_address)
+    conn.send({"phase": "connected", "count": len(idle["sessions"]),
+               "connect_s": idle["connect_s"], "errors": idle["errors"],
+               "sources": idle["sources"]})  # fmt: skip
+    me.cpu_percent()
+    copied = await copy_load(url, keys, args)
+    load_cpu = me.cpu_percent()
+    sessions: list[IdleSession] = idle["sessions"]
+    still_open = sum(1 for s in sessions if s.close_code is None)
+    misses = sum(1 for s in sessions if s.close_code == HEARTBEAT_TIMEOUT)
+    other = sum(1 for s in sessions if s.close_code not in (None, HEARTBEAT_TIMEOUT))
+    conn.send({"phase": "done", **copied, "still_open": still_open, "heartbeat_misses": misses,
+               "other_closes": other, "load_cpu_pct": load_cpu,
+               "load_rss": me.memory_info().rss})  # fmt: skip
+    closing = asyncio.gather(*(s.close() for s in sessions))
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(closing, 30)
+
+
+def load_process(conn: Connection, port: int, keys: dict[int, str],
+                 args: argparse.Namespace) -> None:  # fmt: skip
+    """Entry point of the load process (spawned)."""
+    conn.send({"phase": "limits", "nofile": raise_nofile()})
+    asyncio.run(run_load(conn, port, keys, args))
+
+
+# ----- the copier (this process) -------------------------------------------------------------
+
+
+def time_store_key_checks(store: Any, account_ids: list[str], checks: int) -> float:
+    """Mean seconds of one real store key check (the PBKDF2 hash the bench leaves out)."""
+    keys = [(store.create_api_key(account_id), account_id) for account_id in account_ids]
+    t0 = time.perf_counter()
+    for n in range(checks):
+        key, account_id = keys[n % len(keys)]
+        if not store.check_api_key(key, account_id).ok:
+            raise RuntimeError("a freshly created store key was refused")
+    return (time.perf_counter() - t0) / checks
+
+
+async def next_message(conn: Connection, deadline: float) -> dict[str, Any]:
+    """The load process's next report, waiting on the loop so the copier keeps serving."""
+    loop = asyncio.get_running_loop()
+    ready = asyncio.Event()
+    loop.add_reader(conn.fileno(), ready.set)
+    try:
+        await asyncio.wait_for(ready.wait(), max(1.0, deadline - time.monotonic()))
+    finally:
+        loop.remove_reader(conn.fileno())
+    message: dict[str, Any] = conn.recv()
+    return message
+
+
+async def sample_rss(peak: list[int], me: psutil.Process) -> None:
+    while True:
+        peak[0] = max(peak[0], me.memory_info().rss)
+        await asyncio.sleep(1.0)
+
+
+async def run_copier(args: argparse.Namespace) -> dict[str, Any]:
+    from copier.app import AppConfig, CopierApp
+    from copier.engine.config import Link
+    from copier.store.catalog import AccountRecord
+
+    folder = tempfile.mkdtemp(prefix="copier-bench-", dir=args.db_dir)
+    app = CopierApp(AppConfig(database=Path(folder) / "bench.db", bridge=False))
+    accounts = [AccountRecord.new(Platform.MT5, MASTER_LOGIN, SERVER)]
+    accounts += [AccountRecord.new(Platform.MT5, 2000 + i, SERVER) for i in range(args.slaves)]
+    for account in accounts:
+        app.store.save_account(account)
+    key_check_s = time_store_key_checks(app.store, [a.id for a in accounts], args.key_checks)
+    for slave in accounts[1:]:
+        app.save_link(Link(0, accounts[0].id, slave.id))
+    verifier = MemoryKeyVerifier()
+    keys = {a.login: verifier.issue(a.id, a.login, SERVER) for a in accounts}
+    for login in range(IDLE_LOGIN_BASE, IDLE_LOGIN_BASE + args.count):
+        keys[login] = verifier.issue(account_id_for(Platform.MT5, login, SERVER), login, SERVER)
+    config = BridgeConfig(port=0, rate_per_s=1e6, rate_burst=1_000_000)
+    server = BridgeServer(verifier, config, last_seqs=app.store.last_seqs())
+    for account in accounts:
+        app.add_terminal(server.terminal(account.id))
+    await app.start()
+    timer = TimingSink(app.service, server, accounts[0].id)
+    await server.terminal(accounts[0].id).start(timer)
+    await server.start()
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=load_process, args=(child, server.port, keys, args), daemon=True)
+    me = psutil.Process()
+    peak = [me.memory_info().rss]
+    sampler = asyncio.create_task(sample_rss(peak, me))
+    deadline = time.monotonic() + args.connect_budget + args.seconds + 60
+    proc.start()
+    try:
+        limits = await next_message(parent, deadline)
+        connected = await next_message(parent, deadline)
+        sessions_at_start = len(server.sessions())
+        rss_connected = me.memory_info().rss
+        timed_from = len(timer.times_s)
+        me.cpu_percent()
+        load0 = os.getloadavg()
+        done = await next_message(parent, deadline)
+        cpu_pct = me.cpu_percent()
+        load1 = os.getloadavg()
+        sessions_at_end = len(server.sessions())
+    finally:
+        sampler.cancel()
+        proc.join(35)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+        await server.stop()
+        await app.stop()
+    warm = int(args.rate * WARMUP_S)
+    return {
+        "load_nofile": limits["nofile"], "connected": connected, "done": done,
+        "server_s": timer.times_s[timed_from + warm:], "cpu_pct": cpu_pct,
+        "rss_connected": rss_connected, "rss_peak": peak[0], "load_during": load0,
+        "load_after": load1, "sessions_at_start": sessions_at_start,
+        "sessions_at_end": sessions_at_end, "key_check_s": key_check_s,
+    }  # fmt: skip
+
+
+def report(r: dict[str, Any], nofile: tuple[int, int], args: argparse.Namespace) -> None:
+    c, d = r["connected"], r["done"]
+    mib = 1024 * 1024
+    print(f"connections — {args.count} idle EA sessions + 1 master × {args.slaves} slaves, "
+          f"{args.rate:g} events/s, {args.seconds:g} s")  # fmt: skip
+    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+          f"{psutil.virtual_memory().total / 2**30:.1f} GiB, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}")  # fmt: skip
+    print(f"open files (soft/hard): copier {nofile[0]}/{nofile[1]}, "
+          f"load {r['load_nofile'][0]}/{r['load_nofile'][1]}")  # fmt: skip
+    print("keys: MemoryKeyVerifier (salted SHA-256) — the store's key hashing is excluded")
+    per = r["key_check_s"]
+    print(f"store key check (PBKDF2), {args.key_checks} timed: {per * 1000:.1f} ms each → "
+          f"{per * args.count:.1f} s for {args.count} sessions on one thread")  # fmt: skip
+    print(
+        f"sessions connected: {c['count']} / {args.count} in {c['connect_s']:.1f} s "
+        f"from {c['sources']} source address(es); bridge saw {r['sessions_at_start']}"
+    )
+    for reason, n in sorted(c["errors"].items(), key=lambda kv: -kv[1]):
+        print(f"  failed {n}: {reason}")
+    print(f"heartbeat misses (closed 4410 for silence): {d['heartbeat_misses']}; "
+          f"other closes {d['other_closes']}; idle still open at the end {d['still_open']}; "
+          f"bridge sessions at the end {r['sessions_at_end']}")  # fmt: skip
+    s50, s99, smax = triple(r["server_s"])
+    e50, e99, emax = triple(d["per_copy_s"])
+    print(f"copy latency, copier received → all written (ms): p50 {s50:.3f}  p99 {s99:.3f}  "
+          f"max {smax:.3f}  ({len(r['server_s'])} events)")  # fmt: skip
+    print(f"copy latency, end to end per copy (ms):           p50 {e50:.3f}  p99 {e99:.3f}  "
+          f"max {emax:.3f}; {d['missing']} copies missing")  # fmt: skip
+    print(f"copier process: RSS {r['rss_connected'] / mib:.0f} MiB with all connected, "
+          f"peak {r['rss_peak'] / mib:.0f} MiB; CPU {r['cpu_pct']:.0f} % of one core "
+          f"while copying")  # fmt: skip
+    print(f"load process: CPU {d['load_cpu_pct']:.0f} % of one core, "
+          f"RSS {d['load_rss'] / mib:.0f} MiB")  # fmt: skip
+    la, lb = r["load_during"], r["load_after"]
+    print(f"load average (1/5/15 min): {la[0]:.2f} {la[1]:.2f} {la[2]:.2f} when copying began, "
+          f"{lb[0]:.2f} {lb[1]:.2f} {lb[2]:.2f} at its end")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000, help="idle EA sessions")
+    parser.add_argument("--seconds", type=float, default=60.0, help="copying time")
+    parser.add_argument("--slaves", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=100.0, help="master events per second")
+    parser.add_argument("--per-address", type=int, default=5000,
+                        help="idle sessions per source address 127.0.0.x")  # fmt: skip
+    parser.add_argument("--key-checks", type=int, default=200,
+                        help="real store key checks timed for the extrapolation")  # fmt: skip
+    parser.add_argument(
+        "--connect-budget",
+        type=float,
+        default=300.0,
+        help="seconds allowed for connecting before the run is abandoned",
+    )
+    parser.add_argument("--db-dir", help="folder for the copier's database")
+    args = parser.parse_args(argv)
+    nofile = raise_nofile()
+    results = asyncio.run(run_copier(args))
+    report(results, nofile, args)
+    done = results["done"]
+    ok = results["connected"]["count"] == args.count and done["missing"] == 0
+    return 0 if ok and done["heartbeat_misses"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
