@@ -354,3 +354,31 @@ class ExecutionResult:
     def ok(self) -> bool:
         """Done, or nothing left to do (already executed; SL/TP already as asked)."""
         return self.retcode in SUCCESS_RETCODES or self.retcode in _NOTHING_TO_DO
+
+
+def result_of(
+    command: Command,
+    retcode: int,
+    message: str,
+    *,
+    executed_ms: int,
+    slave_id: str | None = None,
+    ticket: int | None = None,
+    volume: float = 0.0,
+    price: float = 0.0,
+    sl: float = 0.0,
+    tp: float = 0.0,
+) -> ExecutionResult:
+    """The result an executor reports for ``command`` (by default from the command's slave)."""
+    return ExecutionResult(
+        command_id=command.id,
+        slave_id=command.slave_id if slave_id is None else slave_id,
+        retcode=int(retcode),
+        message=message,
+        slave_ticket=ticket,
+        volume=volume,
+        price=price,
+        executed_ms=executed_ms,
+        sl=sl,
+        tp=tp,
+    )

@@ -16,6 +16,7 @@ from copier.domain import (
     Side,
     SymbolSpec,
     parse_copy_comment,
+    result_of,
 )
 from copier.sim.broker import SimBroker
 from copier.sim.records import TradeResult
@@ -146,15 +147,6 @@ class ExecutorBase:
         sl: float = 0.0,
         tp: float = 0.0,
     ) -> ExecutionResult:
-        return ExecutionResult(
-            command_id=cmd.id,
-            slave_id=self._slave_id,
-            retcode=int(retcode),
-            message=message,
-            slave_ticket=ticket,
-            volume=volume,
-            price=price,
-            executed_ms=self._broker.now_ms(),
-            sl=sl,
-            tp=tp,
-        )
+        return result_of(cmd, retcode, message, executed_ms=self._broker.now_ms(),
+                         slave_id=self._slave_id, ticket=ticket, volume=volume, price=price,
+                         sl=sl, tp=tp)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from copier.domain import Command, ExecutionResult, Retcode, Side, copy_comment
+from copier.domain import Command, ExecutionResult, Retcode, Side, copy_comment, result_of
 from copier.terminals.mt5.messages import trade_message
 from copier.terminals.mt5.session import Session
 
@@ -108,18 +108,8 @@ class TradeSteps:
         sl: float = 0.0,
         tp: float = 0.0,
     ) -> ExecutionResult:
-        return ExecutionResult(
-            command_id=command.id,
-            slave_id=command.slave_id,
-            retcode=int(retcode),
-            message=message,
-            slave_ticket=ticket,
-            volume=volume,
-            price=price,
-            executed_ms=self.clock(),
-            sl=sl,
-            tp=tp,
-        )
+        return result_of(command, retcode, message, executed_ms=self.clock(), ticket=ticket,
+                         volume=volume, price=price, sl=sl, tp=tp)
 
 
 def with_ticket(command: Command, ticket: int, volume: float = 0.0) -> Command:
