@@ -437,16 +437,16 @@ async def _settle(session: DemoSession) -> None:
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     while time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-        if service.inflight == 0 and await world.undelivered_events() == 0:
+        if service.busy == 0 and await world.undelivered_events() == 0:
             await asyncio.sleep(0.3)
-            if service.inflight == 0:
+            if service.busy == 0 and await world.undelivered_events() == 0:
                 return
 
 
 async def _check(session: DemoSession, report: DemoReport) -> None:
     service = session.app.service
     world = session.transport_world
-    report.lost = service.inflight + await world.undelivered_events()
+    report.lost = service.busy + await world.undelivered_events()
     report.duplicated = await world.duplicated()
     await service.refresh_snapshots()
     for slave in session.slaves:

@@ -177,17 +177,24 @@ class Mt5World:
             await asyncio.sleep(SETTLE_POLL_S)
 
     async def drive(self, steps: int | None) -> None:
-        """Let the master trade ``steps`` actions (None: until cancelled)."""
+        """Let the master trade ``steps`` actions (None: until cancelled).
+
+        The market moves only while the master trades: once it stops, prices hold, so no
+        pending order fills (on the master or a slave) while the copier settles and is checked.
+        """
         start = self.pacer.done
+        self.host.freeze_market(False)
         self.pacer.allow(steps)
         try:
             while steps is None or self.pacer.done - start < steps:
                 await asyncio.sleep(SETTLE_POLL_S)
         finally:
             self.pacer.halt()
+            self.host.freeze_market(True)
 
     def halt(self) -> None:
         self.pacer.halt()
+        self.host.freeze_market(True)
 
     async def undelivered_events(self) -> int:
         """Master changes not yet delivered; a change seen in transit gets up to a second."""
@@ -206,7 +213,8 @@ class Mt5World:
             p.ticket: (p.volume, p.sl, p.tp) for p in delivered.positions
         }
         seen.update({o.ticket: (o.volume, o.price, o.sl, o.tp) for o in delivered.orders})
-        return len(set(real.items()) ^ set(seen.items()))
+        in_transit = self.master.adapter.undelivered_events
+        return len(set(real.items()) ^ set(seen.items())) + in_transit
 
     async def duplicated(self) -> int:
         return await asyncio.to_thread(self._duplicated_now)

@@ -80,6 +80,7 @@ class CopyService:
         self.copying_enabled = True
         self._tickets: dict[int, TicketLedger] = defaultdict(TicketLedger)
         self._inflight: dict[str, Command] = {}
+        self._handling = 0  # master events taken but not yet decided and sent
         self._detected_ms: dict[str, int] = {}  # command id → its master event's detection time
         self._last_seq: dict[str, int] = {}
         self._snapshots: dict[str, TerminalSnapshot] = {}
@@ -159,12 +160,16 @@ class CopyService:
     async def on_event(self, event: MasterEvent) -> None:
         if not event.received_ms:
             event = replace(event, received_ms=self.clock())
-        if not self._startup_done.is_set():
-            await self._startup_done.wait()
-        async with self._master_locks[event.account_id]:
-            if event.seq <= self._last_seq.get(event.account_id, 0):
-                return  # already handled: a resend after a reconnect or restart
-            await self._handle_event(event)
+        self._handling += 1
+        try:
+            if not self._startup_done.is_set():
+                await self._startup_done.wait()
+            async with self._master_locks[event.account_id]:
+                if event.seq <= self._last_seq.get(event.account_id, 0):
+                    return  # already handled: a resend after a reconnect or restart
+                await self._handle_event(event)
+        finally:
+            self._handling -= 1
 
     async def _handle_event(self, event: MasterEvent) -> None:
         self.bus.publish(MasterEventReceived(event))
@@ -294,7 +299,13 @@ class CopyService:
 
     @property
     def inflight(self) -> int:
+        """Commands sent and still waiting for their result."""
         return len(self._inflight)
+
+    @property
+    def busy(self) -> int:
+        """Work not finished: events being decided plus commands waiting for a result."""
+        return self._handling + len(self._inflight)
 
     async def reconcile_slave(self, slave_id: str, *, adopt: bool = False) -> tuple[str, ...]:
         """Compare the slave terminal's real positions with the ticket links, link by link, and

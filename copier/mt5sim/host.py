@@ -45,6 +45,11 @@ class TerminalHost:
         self._terminals[profile.path] = terminal
         return terminal
 
+    def freeze_market(self, frozen: bool = True) -> None:
+        """Hold the shared market still (``True``) or let it move with time again."""
+        with self._market_lock:
+            self._market.frozen = frozen
+
     def terminal(self, path: str) -> SimTerminal:
         return self._terminals[path]
 

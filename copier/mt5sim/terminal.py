@@ -137,8 +137,8 @@ class SimTerminal:
     def advance(self) -> None:
         """Let simulated time pass up to now: quotes, fills, stops, and the demo trader."""
         now = self.broker.now_ms()
-        if now <= self._advanced_ms:
-            return  # several calls in one millisecond see one market
+        if now <= self._advanced_ms or self.broker.market.frozen:
+            return  # several calls in one millisecond see one market; a frozen one stands still
         self._advanced_ms = now
         self.broker.tick(now)
         self.tape.record(now, self.selected, self.broker)

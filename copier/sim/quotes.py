@@ -32,6 +32,9 @@ class Market:
         self._rng = random.Random(seed)
         self._mids = {name: inst.mid for name, inst in self._instruments.items()}
         self._time_ms = start_ms
+        # Held still: nothing moves prices and no price acts on orders (a demo's final check
+        # compares books, which a pending order filling meanwhile would make disagree).
+        self.frozen = False
 
     @property
     def time_ms(self) -> int:

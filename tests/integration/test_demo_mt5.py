@@ -103,7 +103,7 @@ def test_the_console_script_spawns_mt5_workers_and_prints_the_sim_report_fields(
         env={**os.environ, "PYTHONPATH": str(REPO)},  # as if installed: not the script's folder
     )
 
-    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.returncode == 0, (run.stdout[-3000:], run.stderr[-2000:])
     report = json.loads(run.stdout)
     assert set(report) == set(DemoReport(seed=4, transport="sim").to_dict())
     assert report["transport"] == "mt5"

@@ -71,6 +71,7 @@ class Mt5Terminal:
         self._pump: asyncio.Task[None] | None = None
         self._snapshots: dict[int, asyncio.Future[TerminalSnapshot]] = {}
         self._changes: asyncio.Queue[Changes] = asyncio.Queue()
+        self._undelivered = 0  # events the worker reported that the copier has not taken yet
         self._delivery: asyncio.Task[None] | None = None
         self._request_ids = itertools.count(1)
         self._stopping = False
@@ -256,7 +257,13 @@ class Mt5Terminal:
         # account's snapshot, and the pump that reads the snapshot reply must not be the one
         # waiting for that event to be taken.
         self.baseline = changes.baseline
+        self._undelivered += len(changes.events)
         self._changes.put_nowait(changes)
+
+    @property
+    def undelivered_events(self) -> int:
+        """Events already in ``baseline`` that the copier has not finished taking."""
+        return self._undelivered
 
     async def _run_delivery(self) -> None:
         while True:
@@ -264,7 +271,10 @@ class Mt5Terminal:
             assert self._sink is not None
             for event in changes.events:
                 self.seq += 1
-                await self._sink.on_event(replace(event, seq=self.seq, received_ms=now_ms()))
+                try:
+                    await self._sink.on_event(replace(event, seq=self.seq, received_ms=now_ms()))
+                finally:
+                    self._undelivered -= 1
 
     def _executed(self, result: ExecutionResult) -> None:
         if result.command_id in self.results:

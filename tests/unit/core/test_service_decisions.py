@@ -129,3 +129,37 @@ async def test_an_open_result_arriving_while_its_close_is_stored_leaves_the_link
     assert [(t.state, t.last_command_id, t.slave_ticket) for t in stored] == [
         (TicketState.CLOSING, close_command.id, 9001)
     ]
+
+
+async def test_busy_counts_an_event_whose_decision_is_still_being_written(tmp_path: Path) -> None:
+    """``inflight`` only counts sent commands; ``busy`` also counts an event taken and not yet
+    decided, so a caller waiting for the copier to go quiet does not stop between the two."""
+    store = Store.open(path=tmp_path / "tc.db")
+    for name, profile in (("m", "master-mt5"), ("s", "slave-mt5")):
+        acct = build_broker(profile).account
+        store.save_account(AccountRecord(name, Platform(acct.platform), acct.login, acct.server))
+    store.save_link(Link(0, "m", "s"))
+    gated = GatedStore(store)
+    service = CopyService(cast(Store, gated), Bus())
+    slave = BrokerTerminal("s", build_broker("slave-mt5", seed=2))
+    service.add_terminal(BrokerTerminal("m", build_broker("master-mt5", seed=1)))
+    service.add_terminal(slave)
+    await service.start()
+    try:
+        gated.gate.clear()
+        opening = asyncio.create_task(service.on_event(event(1, EventKind.OPENED, 500, 0.1)))
+        await asyncio.wait_for(gated.waiting.wait(), 5)
+        during = (service.inflight, service.busy)
+        gated.gate.set()
+        await asyncio.wait_for(opening, 5)
+        sent = (service.inflight, service.busy)
+        (command,) = slave.commands
+        service.on_result(ExecutionResult(command.id, "s", int(Retcode.DONE), "filled",
+                                          slave_ticket=9001, volume=0.1, price=1.1,
+                                          executed_ms=2))  # fmt: skip
+        done = (service.inflight, service.busy)
+    finally:
+        await service.stop()
+        store.close()
+
+    assert (during, sent, done) == ((0, 1), (1, 1), (0, 0))
