@@ -110,7 +110,8 @@ class Store:
         work = self._journal.persist_decision
         decided = (tuple(commands), tuple(denials), tuple(tickets), decided_ms)
         changed = (tuple(retired), tuple(adjustments))
-        return self._writer.submit(lambda conn: work(conn, event, *decided, *changed))
+        # The hot path: written on the caller's thread when the writer is idle (writer.py).
+        return self._writer.submit_now(lambda conn: work(conn, event, *decided, *changed))
 
     def mark_sent(self, command_ids: Iterable[str], sent_ms: int) -> asyncio.Future[None]:
         """Stamp commands as sent; fire and forget (a failure is logged), or await it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -100,10 +101,16 @@ async def test_failing_decision_leaves_nothing_while_its_batch_neighbours_commit
     # after its event, seq, denial and ticket rows were already written in the transaction.
     broken = replace(command(bad), volume=math.nan)
     later = event(seq=3, ticket=502)
+    # Hold the writer thread busy so the three decisions queue up and share one batch (an idle
+    # writer would let each be written at once on this thread, see the next test).
+    release = threading.Event()
+    busy = store._writer.submit(lambda conn: release.wait(5))
 
     first = store.persist_decision(good, [command(good)], [], [ticket(500)], T0)
     failing = store.persist_decision(bad, [broken], [denial(bad)], [ticket(501)], T0)
     third = store.persist_decision(later, [command(later)], [], [], T0)
+    release.set()
+    await busy
     await first
     with pytest.raises(StoreError, match=r"NOT NULL constraint failed: outbox\.volume"):
         await failing
@@ -115,6 +122,50 @@ async def test_failing_decision_leaves_nothing_while_its_batch_neighbours_commit
     assert [c.master_ticket for c in store.load_outbox()] == [500, 502]
     assert store.last_seqs() == {MASTER: 3}
     assert store.writer_stats.isolated_retries >= 1
+
+
+async def test_a_decision_is_written_at_once_when_the_writer_is_idle_and_fails_alone(
+    store: Store,
+) -> None:
+    good = event(seq=1, ticket=500)
+    bad = event(seq=2, ticket=501)
+    broken = replace(command(bad), volume=math.nan)
+
+    first = store.persist_decision(good, [command(good)], [], [ticket(500)], T0)
+    written_at_once = first.done()
+    failing = store.persist_decision(bad, [broken], [denial(bad)], [ticket(501)], T0)
+    await first
+    with pytest.raises(StoreError, match=r"NOT NULL constraint failed: outbox\.volume"):
+        await failing
+    third = store.persist_decision(event(seq=3, ticket=502), [], [], [], T0)
+    await third
+
+    assert written_at_once
+    assert store.writer_stats.inline >= 1  # the failed one, inline or queued, committed nothing
+    assert [e["seq"] for e in table_rows(store, "trade_log_events")] == [1, 3]
+    assert table_rows(store, "trade_log_denials") == []
+    assert [t.master_ticket for t in store.load_tickets()] == [500]
+    assert store.last_seqs() == {MASTER: 3}
+
+
+async def test_a_decision_waits_behind_earlier_queued_writes_to_keep_their_order(
+    store: Store,
+) -> None:
+    release = threading.Event()
+    busy = store._writer.submit(lambda conn: release.wait(5))
+    early = store.persist_result(filled(command(event(seq=1))), ticket(500, state=TicketState.OPEN,
+                                                                       slave_ticket=777))
+    decision = store.persist_decision(event(seq=1), [], [], [ticket(500)], T0)
+    queued = not decision.done()
+    release.set()
+    await busy
+    await early
+    await decision
+
+    assert queued
+    assert store.writer_stats.inline == 0
+    # The decision (ticket 500 pending, as ``ticket()`` makes it) was written after the result.
+    assert [t.state for t in store.load_tickets()] == [ticket(500).state]
 
 
 async def test_outbox_holds_commands_until_their_result(store: Store) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sqlite3
 import statistics
 import time
+from pathlib import Path
 
 from store_samples import T0, command, event, table_rows, ticket
 
@@ -89,3 +91,29 @@ async def test_a_decision_of_ten_commands_is_durable_in_about_a_millisecond(stor
     # Measured ~0.55 ms at p50 on the 2-core build machines; the bound leaves room for a
     # busy machine while still failing if a write ever takes the slow path (ORM, fsync).
     assert statistics.median(latencies[50:]) < 0.002
+
+
+async def test_a_decision_finding_the_file_locked_by_another_writer_waits_in_the_thread(
+    store: Store, db_path: Path
+) -> None:
+    """Written inline, a decision would hold the event loop for the whole busy timeout (5 s)
+    while another process holds the write lock; it goes to the writer thread instead."""
+    other = sqlite3.connect(db_path, timeout=1)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.perf_counter()
+        master = event(seq=1, ticket=500)
+        decision = store.persist_decision(master, [command(master)], [], [ticket(500)], T0)
+        returned_after = time.perf_counter() - started
+        waiting = not decision.done()
+        await asyncio.sleep(0.2)
+        still_waiting = not decision.done()
+    finally:
+        other.rollback()
+        other.close()
+    await asyncio.wait_for(decision, 10)
+
+    assert returned_after < 0.1
+    assert (waiting, still_waiting) == (True, True)
+    assert store.writer_stats.inline == 0
+    assert [r["seq"] for r in table_rows(store, "trade_log_events")] == [1]
