@@ -3,7 +3,9 @@ symbols deny, magic allow, magic deny, comment pattern, order types, direction, 
 
 Each filter looks at the master's order as the master placed it (its symbol, magic, comment,
 type, side and lots, before reversing) and returns None to pass or a Denial with the reason.
-Symbol lists match case-insensitively and accept shell wildcards ("EUR*", "*JPY").
+Symbol lists match case-insensitively and accept shell wildcards ("EUR*", "*JPY"). A link
+trades few symbols against fixed lists, so whether a symbol matches a list and the compiled
+comment pattern are worked out once and remembered.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from copier.domain import MasterEvent
 from copier.engine.config import LinkRules
@@ -24,14 +27,30 @@ def _matches(symbol: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatchcase(upper, pattern.upper()) for pattern in patterns)
 
 
+_remembered_match = lru_cache(maxsize=4096)(_matches)
+
+
+def _listed(symbol: str, patterns: tuple[str, ...]) -> bool:
+    """Whether ``symbol`` matches one of ``patterns``, remembered per symbol and list."""
+    try:
+        return _remembered_match(symbol, patterns)
+    except TypeError:  # a list where the rules hold a tuple: cannot be remembered, still matches
+        return _matches(symbol, patterns)
+
+
+@lru_cache(maxsize=256)
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
 def symbols_allow(rules: LinkRules, event: MasterEvent, lots: float) -> Denial | None:
-    if rules.symbols_allow and not _matches(event.symbol, rules.symbols_allow):
+    if rules.symbols_allow and not _listed(event.symbol, rules.symbols_allow):
         return Denial("symbols_allow", f"{event.symbol}: not in the allowed symbols — copy skipped")
     return None
 
 
 def symbols_deny(rules: LinkRules, event: MasterEvent, lots: float) -> Denial | None:
-    if rules.symbols_deny and _matches(event.symbol, rules.symbols_deny):
+    if rules.symbols_deny and _listed(event.symbol, rules.symbols_deny):
         return Denial("symbols_deny", f"{event.symbol}: in the denied symbols — copy skipped")
     return None
 
@@ -51,7 +70,7 @@ def magic_deny(rules: LinkRules, event: MasterEvent, lots: float) -> Denial | No
 
 
 def comment_pattern(rules: LinkRules, event: MasterEvent, lots: float) -> Denial | None:
-    if rules.comment_pattern and re.search(rules.comment_pattern, event.comment) is None:
+    if rules.comment_pattern and _pattern(rules.comment_pattern).search(event.comment) is None:
         return Denial(
             "comment_pattern",
             f"{event.symbol}: comment {event.comment!r} does not match "

@@ -199,8 +199,8 @@ def _hhmm(minute: int) -> str:
 
 def max_orders_per_minute(ctx: OpenContext) -> Denial | None:
     limit = ctx.rules.max_orders_per_minute
-    if not limit:
-        return None
+    if not limit or len(ctx.slave.recent_order_times_ms) < limit:
+        return None  # fewer orders ever sent than the limit: nothing to count
     recent = sum(1 for t in ctx.slave.recent_order_times_ms if 0 <= ctx.now_ms - t < _MINUTE_MS)
     if recent >= limit:
         return Denial(
@@ -242,12 +242,12 @@ def max_volume_per_symbol(ctx: OpenContext) -> Denial | Clamp | None:
     limit = ctx.rules.max_volume_per_symbol
     if not limit or ctx.is_pending:
         return None
-    held = [p for p in ctx.slave.positions if p.symbol == ctx.spec.name]
+    symbol = ctx.spec.name
     if ctx.slave.account.margin_mode is MarginMode.NETTING:
-        net = sum(p.side.sign * p.volume for p in held)
+        net = sum(p.side.sign * p.volume for p in ctx.slave.positions if p.symbol == symbol)
         current, room = abs(net), limit - ctx.side.sign * net
     else:
-        current = sum(p.volume for p in held)
+        current = sum(p.volume for p in ctx.slave.positions if p.symbol == symbol)
         room = limit - current
     if ctx.volume <= room + 1e-9:
         return None
@@ -305,9 +305,10 @@ def check_protection(ctx: OpenContext) -> Protected | Denial:
     clamps: list[Clamp] = []
     for rule in RULES:
         verdict = rule(ctx)
+        if verdict is None:
+            continue
         if isinstance(verdict, Denial):
             return verdict
-        if isinstance(verdict, Clamp):
-            clamps.append(verdict)
-            ctx = replace(ctx, volume=verdict.volume)
+        clamps.append(verdict)
+        ctx = replace(ctx, volume=verdict.volume)
     return Protected(ctx.volume, tuple(clamps))

@@ -4,12 +4,17 @@ below-minimum policy, in that order.
 Volumes are computed in ``Decimal`` from the floats' shortest text form, so 0.1 + 0.2 is 0.3 and
 a result is always an exact multiple of the symbol's ``volume_step``. A value within a billionth
 of a step below a step boundary counts as on it (float inputs such as 0.7 × 0.1 = 0.0699999…).
+
+A symbol's lot limits under a link (step, minimum, maximum) depend only on a handful of numbers
+that rarely change, so they are worked out once per combination (``lot_limits``) rather than
+converted to ``Decimal`` again for every order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
 
 from copier.domain import AccountInfo, SymbolSpec
 from copier.engine.config import BelowMinimum, LinkRules, LotMode, NoStopLoss
@@ -44,6 +49,32 @@ def round_down_to_step(volume: float, step: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class LotLimits:
+    """What a slave symbol accepts under a link's lot limits, on the symbol's volume step."""
+
+    step: Decimal
+    broker_min: Decimal  # the broker's minimum, rounded up to the step
+    link_min: Decimal  # the link's minimum lot, rounded up to the step
+    minimum: Decimal  # the larger of both, and at least one step
+    maximum: Decimal  # the smaller of the link's and the broker's maximum, on the step
+
+
+@lru_cache(maxsize=1024)
+def lot_limits(
+    volume_step: float, volume_min: float, volume_max: float, min_lot: float, max_lot: float
+) -> LotLimits:
+    """The limits for a symbol's ``volume_step/min/max`` and a link's ``min_lot``/``max_lot``
+    (0: none)."""
+    step = dec(volume_step)
+    broker_min = ceil_to_step(dec(volume_min), step)
+    link_min = ceil_to_step(dec(min_lot), step)
+    minimum = max(broker_min, link_min, step if step > 0 else _ZERO)
+    limits = [dec(limit) for limit in (max_lot, volume_max) if limit > 0]
+    maximum = floor_to_step(min(limits), step) if limits else Decimal("Infinity")
+    return LotLimits(step, broker_min, link_min, minimum, maximum)
+
+
+@dataclass(frozen=True, slots=True)
 class Sized:
     """A lot ready to send, with what changed it on the way (e.g. capped at the max lot)."""
 
@@ -74,7 +105,9 @@ def size_lot(
     if isinstance(raw, Denial):
         return raw
     multiplier = rules.symbol_lot_multipliers.get(spec.name, 1.0)
-    return fit_to_symbol(raw * dec(multiplier), rules, spec)
+    if multiplier != 1.0:  # × 1 changes no lot, only the Decimal's exponent
+        raw *= dec(multiplier)
+    return fit_to_symbol(raw, rules, spec)
 
 
 def raw_lots(
@@ -146,11 +179,10 @@ def _risk_lots(
 def fit_to_symbol(lots: Decimal, rules: LinkRules, spec: SymbolSpec) -> Sized | Denial:
     """Cap at the link's and broker's maximum, round down to the step, then apply the
     below-minimum policy against the larger of the link's and the broker's minimum."""
-    step = dec(spec.volume_step)
-    broker_min = ceil_to_step(dec(spec.volume_min), step)
-    link_min = ceil_to_step(dec(rules.min_lot), step)
-    minimum = max(broker_min, link_min, step if step > 0 else _ZERO)
-    maximum = _maximum(rules, spec, step)
+    limits = lot_limits(
+        spec.volume_step, spec.volume_min, spec.volume_max, rules.min_lot, rules.max_lot
+    )
+    minimum, maximum = limits.minimum, limits.maximum
     if minimum > maximum:
         return Denial(
             "max_lot",
@@ -166,19 +198,12 @@ def fit_to_symbol(lots: Decimal, rules: LinkRules, spec: SymbolSpec) -> Sized | 
         adjustments.append(
             ("max_lot", f"{spec.name}: lot {fmt_lots(lots)} capped at {whose} {fmt_lots(maximum)}")
         )
-    volume = floor_to_step(capped, step)
+    volume = floor_to_step(capped, limits.step)
     if volume >= minimum:
         return Sized(float(volume), tuple(adjustments))
-    whose = "broker minimum" if broker_min >= link_min else "the link's minimum lot"
+    whose = "broker minimum" if limits.broker_min >= limits.link_min else "the link's minimum lot"
     below = f"{spec.name}: lot {fmt_lots(lots)} below {whose} {fmt_lots(minimum)}"
     if rules.below_minimum is BelowMinimum.SKIP or lots <= 0:
         return Denial("below_minimum", f"{below} — copy skipped")
     adjustments.append(("below_minimum", f"{below} — sent the minimum instead"))
     return Sized(float(minimum), tuple(adjustments))
-
-
-def _maximum(rules: LinkRules, spec: SymbolSpec, step: Decimal) -> Decimal:
-    limits = [dec(limit) for limit in (rules.max_lot, spec.volume_max) if limit > 0]
-    if not limits:
-        return Decimal("Infinity")
-    return floor_to_step(min(limits), step)
