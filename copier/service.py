@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -33,7 +33,7 @@ from copier.engine.config import Link, LinkMode
 from copier.engine.reconcile import LinkSide, reconcile_slave
 from copier.engine.results import apply_result
 from copier.engine.router import route
-from copier.engine.state import CopyAdjusted, CopyDenied, MasterView, SlaveView, TicketLink
+from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
 from copier.events import (
     Bus,
     CopyExecuted,
@@ -49,19 +49,12 @@ from copier.events import (
 from copier.store import Store
 from copier.terminals.base import Terminal, TerminalStatus
 from copier.tickets import TicketLedger, describe_report
+from copier.views import AccountViews
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 SNAPSHOT_REFRESH_S = 0.25
-# After a (re)start the copier knows no account until its terminal answers a snapshot, and a
-# master's queued events arrive right after its own snapshot — usually before the slaves have
-# reconnected. An event waits (unacknowledged, however long it takes) for the first view of its
-# master and of every linked slave that has a terminal, instead of being routed past them (which
-# would drop their copies for good); while it waits, a warning repeats every FIRST_VIEW_WAIT_S.
-FIRST_VIEW_WAIT_S = 10.0
-FIRST_VIEW_POLL_S = 0.02
-ORDER_RATE_WINDOW_MS = 60_000
 
 
 def wall_clock_ms() -> int:
@@ -83,10 +76,7 @@ class CopyService:
         self._handling = 0  # master events taken but not yet decided and sent
         self._detected_ms: dict[str, int] = {}  # command id → its master event's detection time
         self._last_seq: dict[str, int] = {}
-        self._snapshots: dict[str, TerminalSnapshot] = {}
-        self._status: dict[str, TerminalStatus] = {}
-        self._order_times: dict[str, deque[int]] = defaultdict(deque)
-        self._equity_marks: dict[str, _EquityMarks] = {}
+        self.views = AccountViews(self.terminals, clock)
         self._master_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task[None]] = set()
         self._refresher: asyncio.Task[None] | None = None
@@ -109,7 +99,7 @@ class CopyService:
         terminal = self.terminals.pop(account_id, None)
         if terminal is not None:
             await terminal.stop()
-        self._snapshots.pop(account_id, None)
+        self.views.forget(account_id)
 
     def set_link(self, link: Link) -> None:
         """Add or change a link live; rules apply from the next event on."""
@@ -174,16 +164,16 @@ class CopyService:
     async def _handle_event(self, event: MasterEvent) -> None:
         self.bus.publish(MasterEventReceived(event))
         links = self._links_of_master(event.account_id)
-        await self._first_views([event.account_id, *(link.slave_id for link in links)])
+        await self.views.first_views([event.account_id, *(link.slave_id for link in links)])
         now = self.clock()
-        master = self._master_view(event.account_id)
+        master = self.views.master_view(event.account_id)
         commands: list[Command] = []
         denials: list[CopyDenied] = []
         changed: list[TicketLink] = []
         retired: list[tuple[int, int, int]] = []
         adjustments: list[CopyAdjusted] = []
         for link in links:
-            slave = self._slave_view(link.slave_id)
+            slave = self.views.slave_view(link.slave_id)
             if master is None or slave is None:
                 continue
             if not self.copying_enabled and link.mode is LinkMode.NORMAL:
@@ -266,7 +256,8 @@ class CopyService:
         if updated is not None:
             ledger.put(updated)
         result = settle_already_closed(command, result)
-        self._track(self.store.persist_result(result, updated, point=self._point(command)))
+        point = self.views.point(command.slave_id, command.symbol)
+        self._track(self.store.persist_result(result, updated, point=point))
         detected = self._detected_ms.pop(result.command_id, command.created_ms)
         if result.ok:
             latency = float(max(0, result.executed_ms - detected)) if result.executed_ms else 0.0
@@ -275,8 +266,7 @@ class CopyService:
             self.bus.publish(CopyFailed(command, result))
 
     def on_status(self, status: TerminalStatus) -> None:
-        previous = self._status.get(status.account_id)
-        self._status[status.account_id] = status
+        previous = self.views.set_status(status)
         self.bus.publish(TerminalStatusChanged(status))
         reconnected = status.connected and (previous is None or not previous.connected)
         if reconnected and self._running and self._startup_done.is_set():
@@ -288,14 +278,14 @@ class CopyService:
 
     def snapshot(self, account_id: str) -> TerminalSnapshot | None:
         """The latest snapshot of an account (refreshed every SNAPSHOT_REFRESH_S), no I/O."""
-        return self._snapshots.get(account_id)
+        return self.views.snapshot(account_id)
 
     def last_seq(self, account_id: str) -> int:
         """The last master event seq handled for an account (0: none yet)."""
         return self._last_seq.get(account_id, 0)
 
     def status(self, account_id: str) -> TerminalStatus | None:
-        return self._status.get(account_id)
+        return self.views.status(account_id)
 
     @property
     def inflight(self) -> int:
@@ -336,23 +326,7 @@ class CopyService:
         return tuple(problems)
 
     async def refresh_snapshots(self, account_ids: Iterable[str] | None = None) -> None:
-        ids = list(account_ids) if account_ids is not None else list(self.terminals)
-        # All at once: one terminal slow to answer must not hold back the others' views.
-        await asyncio.gather(*(self._refresh_one(account_id) for account_id in ids))
-
-    async def _refresh_one(self, account_id: str) -> None:
-        terminal = self.terminals.get(account_id)
-        if terminal is None or not terminal.connected:
-            return
-        try:
-            snap = await terminal.snapshot()
-        except Exception as exc:  # a terminal that cannot answer is reported, not fatal
-            log.warning("%s: snapshot failed: %s", account_id, exc)
-            return
-        self._snapshots[account_id] = snap
-        self._equity_marks.setdefault(account_id, _EquityMarks()).update(
-            snap.account.equity, snap.time_ms or self.clock()
-        )
+        await self.views.refresh(account_ids)
 
     # ----- internals ----------------------------------------------------------------------
     def _send(self, command: Command) -> None:
@@ -364,32 +338,8 @@ class CopyService:
             return
         terminal.submit(command)
         sent = self.clock()
-        times = self._order_times[command.slave_id]
-        times.append(sent)
-        while times and times[0] < sent - ORDER_RATE_WINDOW_MS:
-            times.popleft()
+        self.views.order_sent(command.slave_id, sent)
         self.bus.publish(CopySent(command, sent))
-
-    async def _first_views(self, account_ids: list[str]) -> None:
-        """Hold the event until every account it goes to has been seen once since the start.
-        An account without a terminal (disabled, removed) cannot be waited for: its copies are
-        skipped with a warning, as a link to nowhere must be."""
-        missing = [a for a in dict.fromkeys(account_ids) if a not in self._snapshots]
-        warn_at = time.monotonic() + FIRST_VIEW_WAIT_S
-        while missing:
-            gone = [a for a in missing if a not in self.terminals]
-            for account_id in gone:
-                log.warning("%s: no terminal for this account; its copies of this event are "
-                            "skipped", account_id)
-            missing = [a for a in missing if a not in gone]
-            await self.refresh_snapshots(missing)
-            missing = [a for a in missing if a not in self._snapshots]
-            if missing and time.monotonic() >= warn_at:
-                warn_at = time.monotonic() + FIRST_VIEW_WAIT_S
-                log.warning("a master event is held, unacknowledged, until %s sent a first "
-                            "snapshot", ", ".join(missing))
-            if missing:
-                await asyncio.sleep(FIRST_VIEW_POLL_S)
 
     async def _resync(self, account_id: str) -> None:
         """After a (re)connect: refresh what we know, resend what is in flight to it, and
@@ -425,34 +375,6 @@ class CopyService:
     def _links_of_master(self, master_id: str) -> list[Link]:
         return [lk for lk in self.links.values() if lk.master_id == master_id and lk.enabled]
 
-    def _master_view(self, account_id: str) -> MasterView | None:
-        snap = self._snapshots.get(account_id)
-        return None if snap is None else MasterView(account=snap.account, symbols=snap.symbols)
-
-    def _slave_view(self, account_id: str) -> SlaveView | None:
-        snap = self._snapshots.get(account_id)
-        if snap is None:
-            return None
-        marks = self._equity_marks.get(account_id, _EquityMarks())
-        status = self._status.get(account_id)
-        return SlaveView(
-            account=snap.account,
-            positions=snap.positions,
-            orders=snap.orders,
-            symbols=snap.symbols,
-            quotes=snap.quotes,
-            day_start_equity=marks.day_start,
-            equity_peak_day=marks.peak_day,
-            equity_peak_all_time=marks.peak_all,
-            recent_order_times_ms=tuple(self._order_times[account_id]),
-            connected=status.connected if status else True,
-        )
-
-    def _point(self, command: Command) -> float | None:
-        snap = self._snapshots.get(command.slave_id)
-        spec = snap.symbols.get(command.symbol) if snap else None
-        return spec.point if spec else None
-
     def _track(self, coro: object) -> None:
         task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
         self._tasks.add(task)
@@ -474,23 +396,3 @@ def settle_already_closed(command: Command, result: ExecutionResult) -> Executio
         note = f"{result.message} — already closed on the slave; nothing to do"
         return replace(result, retcode=int(Retcode.NO_CHANGES), message=note)
     return result
-
-
-class _EquityMarks:
-    """Day-start equity and equity peaks of one account, for the loss and drawdown rules."""
-
-    def __init__(self) -> None:
-        self.day = -1
-        self.day_start = 0.0
-        self.peak_day = 0.0
-        self.peak_all = 0.0
-
-    def update(self, equity: float, now_ms: int) -> None:
-        day = now_ms // 86_400_000
-        if day != self.day:
-            self.day, self.day_start, self.peak_day = day, equity, equity
-        self.peak_day = max(self.peak_day, equity)
-        self.peak_all = max(self.peak_all, equity)
-
-
-

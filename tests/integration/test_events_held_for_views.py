@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import copier.service as service_module
+import copier.views as views_module
 from copier.app import AppConfig, CopierApp
 from copier.bridge import BridgeConfig, BridgeServer, Role, StoreKeyVerifier
 from copier.domain import ExecutionResult, MasterEvent, Platform, Side, TerminalSnapshot
@@ -89,7 +89,7 @@ async def test_a_snapshot_asked_of_a_monitor_while_its_event_is_handled_is_answe
 async def test_an_event_waits_for_a_slave_past_the_first_view_allowance_and_is_copied(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service_module, "FIRST_VIEW_WAIT_S", 0.2)  # only the warning's period
+    monkeypatch.setattr(views_module, "FIRST_VIEW_WAIT_S", 0.2)  # only the warning's period
     master, slave = build_broker("master-mt5", seed=1), build_broker("slave-mt5", seed=2)
     keys = saved_accounts(tmp_path / "tc.db", {"m": master, "s": slave})
     app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge_port=0))

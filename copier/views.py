@@ -1,0 +1,155 @@
+"""What the copier knows of each account between events: its latest snapshot, connection status,
+equity marks and recent order times — and the engine's views built from them.
+
+``AccountViews`` is the copy service's memory of the terminals. It asks terminals for snapshots
+(all at once, so one slow terminal holds back no other), holds an event until every account it
+goes to has been seen once, and builds the plain ``MasterView``/``SlaveView`` values the pure
+engine rules decide on. Nothing here decides a copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Mapping
+
+from copier.domain import TerminalSnapshot
+from copier.engine.state import MasterView, SlaveView
+from copier.terminals.base import Terminal, TerminalStatus
+
+log = logging.getLogger(__name__)
+
+# After a (re)start the copier knows no account until its terminal answers a snapshot, and a
+# master's queued events arrive right after its own snapshot — usually before the slaves have
+# reconnected. An event waits (unacknowledged, however long it takes) for the first view of its
+# master and of every linked slave that has a terminal, instead of being routed past them (which
+# would drop their copies for good); while it waits, a warning repeats every FIRST_VIEW_WAIT_S.
+FIRST_VIEW_WAIT_S = 10.0
+FIRST_VIEW_POLL_S = 0.02
+ORDER_RATE_WINDOW_MS = 60_000
+DAY_MS = 86_400_000
+
+
+class EquityMarks:
+    """Day-start equity and equity peaks of one account, for the loss and drawdown rules."""
+
+    def __init__(self) -> None:
+        self.day = -1
+        self.day_start = 0.0
+        self.peak_day = 0.0
+        self.peak_all = 0.0
+
+    def update(self, equity: float, now_ms: int) -> None:
+        day = now_ms // DAY_MS
+        if day != self.day:
+            self.day, self.day_start, self.peak_day = day, equity, equity
+        self.peak_day = max(self.peak_day, equity)
+        self.peak_all = max(self.peak_all, equity)
+
+
+class AccountViews:
+    """Snapshots, statuses, equity marks and order times per account id."""
+
+    def __init__(self, terminals: Mapping[str, Terminal], clock: Callable[[], int]) -> None:
+        self._terminals = terminals  # the service's live mapping: accounts come and go
+        self._clock = clock
+        self._snapshots: dict[str, TerminalSnapshot] = {}
+        self._status: dict[str, TerminalStatus] = {}
+        self._order_times: dict[str, deque[int]] = defaultdict(deque)
+        self._equity_marks: dict[str, EquityMarks] = {}
+
+    # ----- what is known ------------------------------------------------------------------
+    def snapshot(self, account_id: str) -> TerminalSnapshot | None:
+        return self._snapshots.get(account_id)
+
+    def status(self, account_id: str) -> TerminalStatus | None:
+        return self._status.get(account_id)
+
+    def set_status(self, status: TerminalStatus) -> TerminalStatus | None:
+        """Record a status; return the one it replaced."""
+        previous = self._status.get(status.account_id)
+        self._status[status.account_id] = status
+        return previous
+
+    def forget(self, account_id: str) -> None:
+        """The account's terminal is gone: its next event waits for a fresh first view."""
+        self._snapshots.pop(account_id, None)
+
+    def order_sent(self, slave_id: str, sent_ms: int) -> None:
+        """Count a command sent to a slave (the orders-per-minute rule reads them)."""
+        times = self._order_times[slave_id]
+        times.append(sent_ms)
+        while times and times[0] < sent_ms - ORDER_RATE_WINDOW_MS:
+            times.popleft()
+
+    def point(self, account_id: str, symbol: str) -> float | None:
+        snap = self._snapshots.get(account_id)
+        spec = snap.symbols.get(symbol) if snap else None
+        return spec.point if spec else None
+
+    # ----- the engine's views -------------------------------------------------------------
+    def master_view(self, account_id: str) -> MasterView | None:
+        snap = self._snapshots.get(account_id)
+        return None if snap is None else MasterView(account=snap.account, symbols=snap.symbols)
+
+    def slave_view(self, account_id: str) -> SlaveView | None:
+        snap = self._snapshots.get(account_id)
+        if snap is None:
+            return None
+        marks = self._equity_marks.get(account_id) or EquityMarks()
+        status = self._status.get(account_id)
+        return SlaveView(
+            account=snap.account,
+            positions=snap.positions,
+            orders=snap.orders,
+            symbols=snap.symbols,
+            quotes=snap.quotes,
+            day_start_equity=marks.day_start,
+            equity_peak_day=marks.peak_day,
+            equity_peak_all_time=marks.peak_all,
+            recent_order_times_ms=tuple(self._order_times[account_id]),
+            connected=status.connected if status else True,
+        )
+
+    # ----- asking the terminals -----------------------------------------------------------
+    async def refresh(self, account_ids: Iterable[str] | None = None) -> None:
+        ids = list(account_ids) if account_ids is not None else list(self._terminals)
+        # All at once: one terminal slow to answer must not hold back the others' views.
+        await asyncio.gather(*(self._refresh_one(account_id) for account_id in ids))
+
+    async def _refresh_one(self, account_id: str) -> None:
+        terminal = self._terminals.get(account_id)
+        if terminal is None or not terminal.connected:
+            return
+        try:
+            snap = await terminal.snapshot()
+        except Exception as exc:  # a terminal that cannot answer is reported, not fatal
+            log.warning("%s: snapshot failed: %s", account_id, exc)
+            return
+        self._snapshots[account_id] = snap
+        self._equity_marks.setdefault(account_id, EquityMarks()).update(
+            snap.account.equity, snap.time_ms or self._clock()
+        )
+
+    async def first_views(self, account_ids: Iterable[str]) -> None:
+        """Hold the event until every account it goes to has been seen once since the start.
+        An account without a terminal (disabled, removed) cannot be waited for: its copies are
+        skipped with a warning, as a link to nowhere must be."""
+        missing = [a for a in dict.fromkeys(account_ids) if a not in self._snapshots]
+        warn_at = time.monotonic() + FIRST_VIEW_WAIT_S
+        while missing:
+            gone = [a for a in missing if a not in self._terminals]
+            for account_id in gone:
+                log.warning("%s: no terminal for this account; its copies of this event are "
+                            "skipped", account_id)
+            missing = [a for a in missing if a not in gone]
+            await self.refresh(missing)
+            missing = [a for a in missing if a not in self._snapshots]
+            if missing and time.monotonic() >= warn_at:
+                warn_at = time.monotonic() + FIRST_VIEW_WAIT_S
+                log.warning("a master event is held, unacknowledged, until %s sent a first "
+                            "snapshot", ", ".join(missing))
+            if missing:
+                await asyncio.sleep(FIRST_VIEW_POLL_S)
