@@ -12,7 +12,11 @@ Each case is timed call by call with ``time.perf_counter_ns``; the figures are �
 and mean, after a warm-up. A case fails loudly if the engine does not decide as expected (an
 open must go out, a close must close), so a faster engine that decides differently is caught.
 
-    python bench/engine_route.py [--calls 20000] [--profile opened|closed|modified]
+``--rules default`` runs the same cases under a new link's default rules (what
+bench/bridge_latency.py copies with): no filters, no protection, only the suffix mapping.
+
+    python bench/engine_route.py [--calls 20000] [--rules typical|default]
+        [--profile opened|closed|modified]
 """
 
 from __future__ import annotations
@@ -118,8 +122,14 @@ def _rules() -> LinkRules:
     )
 
 
-def build_inputs() -> Inputs:
-    link = Link(id=7, master_id="master", slave_id="slave", rules=_rules())
+RULES: dict[str, Callable[[], LinkRules]] = {
+    "typical": _rules,
+    "default": lambda: LinkRules(add_suffix=".m"),
+}
+
+
+def build_inputs(rules: LinkRules) -> Inputs:
+    link = Link(id=7, master_id="master", slave_id="slave", rules=rules)
     names = [f"{base}.m" for base in BASES]
     symbols = {name: _spec(name) for name in names}
     quotes = {name: Quote(name, 1.10000, 1.10010, NOW_MS) for name in names}
@@ -208,9 +218,10 @@ def time_case(once: Callable[[], RouteOutcome], calls: int) -> tuple[float, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=20_000, help="timed calls per case")
+    parser.add_argument("--rules", choices=sorted(RULES), default="typical", help="link rules")
     parser.add_argument("--profile", choices=sorted(CASES), help="cProfile one case instead")
     args = parser.parse_args()
-    inputs = build_inputs()
+    inputs = build_inputs(RULES[args.rules]())
     for name, event in CASES.items():
         _check(name, _call(inputs, event)())
     if args.profile:
@@ -219,8 +230,8 @@ def main() -> None:
         profiler.runcall(lambda: [once() for _ in range(args.calls)])
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return
-    print(f"engine route, {args.calls} calls per case, CPython {platform.python_version()}, "
-          f"{platform.machine()}")  # fmt: skip
+    print(f"engine route, {args.rules} rules, {args.calls} calls per case, "
+          f"CPython {platform.python_version()}, {platform.machine()}")  # fmt: skip
     print(f"{'event':<10} {'p50 µs':>8} {'mean µs':>8}")
     for name, event in CASES.items():
         p50, mean = time_case(_call(inputs, event), args.calls)

@@ -83,8 +83,10 @@ def plan_open(request: OpenRequest) -> OpenPlan | Denial:
     )
     if isinstance(protected, Denial):
         return protected
-    clamps = tuple((clamp.rule, clamp.reason) for clamp in protected.clamps)
-    return OpenPlan(symbol, spec, protected.volume, sized.adjustments + clamps)
+    adjustments = sized.adjustments
+    if protected.clamps:
+        adjustments += tuple((clamp.rule, clamp.reason) for clamp in protected.clamps)
+    return OpenPlan(symbol, spec, protected.volume, adjustments)
 
 
 def _size(request: OpenRequest, spec: SymbolSpec) -> Sized | Denial:
