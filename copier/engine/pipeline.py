@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from copier.domain import MasterEvent, Side, SymbolSpec
 from copier.engine.config import Link, LinkMode
 from copier.engine.filters import check_filters
-from copier.engine.protection import OpenContext, check_protection
+from copier.engine.protection import OpenContext, check_protection, protection_on
 from copier.engine.sizing import Sized, dec, fit_to_symbol, size_lot
 from copier.engine.state import MasterView, SlaveView
 from copier.engine.symbols import map_symbol
@@ -69,6 +69,8 @@ def plan_open(request: OpenRequest) -> OpenPlan | Denial:
     sized = _size(request, spec)
     if isinstance(sized, Denial):
         return sized
+    if not protection_on(link.rules):
+        return OpenPlan(symbol, spec, sized.volume, sized.adjustments)
     protected = check_protection(
         OpenContext(
             rules=link.rules,

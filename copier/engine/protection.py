@@ -7,15 +7,18 @@ volume per symbol → max price deviation.
 Every rule has one interface, ``(OpenContext) -> None | Denial | Clamp``; the first denial wins,
 a clamp lowers the volume the later rules see. They guard opens, increases and pending placement
 only: closes, SL/TP changes and deletions of existing copies never come here, so a trader can
-always get out. Risk stops (daily loss, drawdown) act by ``drawdown_action``: stop_opening denies
-market opens and still lets pending orders be placed, close_only denies both, close_all also asks
-the router to close every open copy of the link (``Denial.close_all``).
+always get out. Each rule acts only when its own setting is on, and ``protection_on`` tells
+whether any is, so a link without protection skips them all. Risk stops (daily loss, drawdown)
+act by ``drawdown_action``: stop_opening denies market opens and still lets pending orders be
+placed, close_only denies both, close_all also asks the router to close every open copy of the
+link (``Denial.close_all``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 from copier.domain import MarginMode, MasterEvent, Side, SymbolSpec
 from copier.engine.config import DrawdownAction, LinkRules
@@ -298,6 +301,20 @@ RULES: tuple[Rule, ...] = (
     max_volume_per_symbol,
     max_deviation,
 )
+
+
+# The settings that turn the rules above on (0, empty or None: off). The drawdown action and
+# reference only shape a rule that one of these has turned on.
+_SWITCHES = attrgetter(
+    "max_daily_loss_money", "max_daily_loss_pct", "max_drawdown_pct", "equity_floor",
+    "min_margin_level_pct", "max_signal_age_ms", "trading_days", "max_orders_per_minute",
+    "max_lot_per_order", "max_open_positions", "max_volume_per_symbol", "max_deviation_points",
+)  # fmt: skip
+
+
+def protection_on(rules: LinkRules) -> bool:
+    """Whether any protection rule can act under ``rules``; when none can, every copy passes."""
+    return rules.trading_hours is not None or any(_SWITCHES(rules))
 
 
 def check_protection(ctx: OpenContext) -> Protected | Denial:
