@@ -281,6 +281,14 @@ class Command:
     created_ms: int = 0
     expires_ms: int = 0  # 0: never; past it the executor must refuse (max signal age)
     leg: int = 0
+    # The master ticket the copy's comment names (TC|<ticket>), when it is not ``master_ticket``:
+    # the original one after an MT4 partial close renumbered the master's remainder. 0: the same.
+    copy_ticket: int = 0
+
+    @property
+    def comment_ticket(self) -> int:
+        """The master ticket an executor finds this command's copy by (its TC|<ticket> comment)."""
+        return self.copy_ticket or self.master_ticket
 
 
 class Retcode(IntEnum):

@@ -77,7 +77,7 @@ def command_to_wire(command: Command) -> CommandMsg:
         id=command.id,
         kind=command.kind,
         link=command.link_id,
-        ticket=command.master_ticket,
+        ticket=command.comment_ticket,  # the ticket the copy's comment names (protocol §4)
         sym=command.symbol,
         type=command.order_type,
         vol=command.volume,
@@ -105,7 +105,7 @@ def encode_command(command: Command) -> str:
     c = command
     return (
         f'{{"t":"command","id":{_text(c.id)},"kind":"{c.kind.value}","link":{c.link_id:d},'
-        f'"ticket":{c.master_ticket:d},"sym":{_text(c.symbol)},"type":"{c.order_type.value}",'
+        f'"ticket":{c.comment_ticket:d},"sym":{_text(c.symbol)},"type":"{c.order_type.value}",'
         f'"vol":{_number(c.volume)},"price":{_number(c.price)},"sl":{_number(c.sl)},'
         f'"tp":{_number(c.tp)},"slave_ticket":{c.slave_ticket or 0:d},"magic":{c.magic:d},'
         f'"comment":{_text(c.comment)},"dev":{c.max_deviation_points:d},'

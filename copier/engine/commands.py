@@ -29,9 +29,15 @@ def make_command(
     symbol: str,
     order_type: OrderType,
     now_ms: int,
+    copy_ticket: int = 0,
     **fields: Any,
 ) -> Command:
-    """A command with its stable id: the same link, ticket, seq and leg give the same id."""
+    """A command with its stable id: the same link, ticket, seq and leg give the same id.
+
+    ``copy_ticket`` is the master ticket an existing copy's comment names when the link was
+    re-keyed away from it (0: ``master_ticket``): the comment is built from it, so the command
+    finds the copy, while the id and the trade log keep the master's current ticket."""
+    copied = copy_ticket or master_ticket
     return Command(
         id=command_id(link.id, master_ticket, seq, leg),
         link_id=link.id,
@@ -41,10 +47,11 @@ def make_command(
         symbol=symbol,
         order_type=order_type,
         magic=link.rules.slave_magic,
-        comment=comment_for(link.rules, master_ticket),
+        comment=comment_for(link.rules, copied),
         master_seq=seq,
         created_ms=now_ms,
         leg=leg,
+        copy_ticket=copied if copied != master_ticket else 0,
         **fields,
     )
 

@@ -8,7 +8,10 @@ by the difference between what was asked and what was done. So a burst of partia
 master position, routed before any result is back, still works from the slave's current volume.
 
 A command whose copy has no result yet carries ``slave_ticket=None``; it reaches the executor
-after the open it follows, and the executor finds the copy by its comment (TC|<master ticket>).
+after the open it follows, and the executor finds the copy by its comment, TC|<ticket> for the
+ticket the copy was opened for. A re-key (an MT4 master's renumbered remainder) moves the ticket
+link to the master's new ticket but not the copy's comment, so every command for an existing copy
+carries the leg's ``comment_ticket`` as its ``copy_ticket``.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def partial_close(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
     """
     event = ctx.event
     master_ticket = event.new_ticket or event.ticket
-    booked = {leg.leg: _rekeyed(leg, master_ticket, event.volume) for leg in live(legs)}
+    booked = {leg.leg: leg.rekeyed(master_ticket, event.volume) for leg in live(legs)}
     retired = _retired(ctx, legs) if master_ticket != event.ticket else ()
     held = positions(legs)
     if not held:
@@ -157,6 +160,7 @@ def modify_copies(
         command = ctx.command(
             CommandKind.MODIFY,
             master_ticket=leg.master_ticket,
+            copy_ticket=leg.comment_ticket,
             leg=leg.leg,
             symbol=leg.slave_symbol,
             order_type=OrderType.market(leg.side),
@@ -204,6 +208,7 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
         command = ctx.command(
             CommandKind.MODIFY_PENDING,
             master_ticket=leg.master_ticket,
+            copy_ticket=leg.comment_ticket,
             leg=leg.leg,
             symbol=leg.slave_symbol,
             order_type=plan.order_type,
@@ -237,6 +242,7 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
         command = ctx.command(
             CommandKind.FILL_PENDING,
             master_ticket=master_ticket,
+            copy_ticket=leg.comment_ticket,
             leg=leg.leg,
             symbol=leg.slave_symbol,
             order_type=OrderType.market(leg.side),
@@ -252,7 +258,7 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
             expires_ms=ctx.expires_ms,
         )
         commands.append(command)
-        rekeyed = _rekeyed(leg, master_ticket, event.volume)
+        rekeyed = leg.rekeyed(master_ticket, event.volume)
         tickets.append(replace(rekeyed, last_command_id=command.id))
     retired = _retired(ctx, pendings(legs)) if master_ticket != event.ticket else ()
     return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets), retired_keys=retired)
@@ -268,6 +274,7 @@ def _full_close(link: Link, slave: SlaveView, leg: TicketLink, seq: int, now_ms:
         link,
         kind,  # DELETE_PENDING also closes a pending copy that has just filled
         master_ticket=leg.master_ticket,
+        copy_ticket=leg.comment_ticket,
         seq=seq,
         leg=leg.leg,
         symbol=leg.slave_symbol,
@@ -282,6 +289,7 @@ def _close(ctx: RouteContext, leg: TicketLink, master_ticket: int, volume: float
     return ctx.command(
         CommandKind.CLOSE,
         master_ticket=master_ticket,
+        copy_ticket=leg.comment_ticket,
         leg=leg.leg,
         symbol=leg.slave_symbol,
         order_type=OrderType.market(leg.side),  # the side of what is closed
@@ -302,10 +310,6 @@ def _slave_ticket(slave: SlaveView, netting: bool, leg: TicketLink) -> int | Non
 
 def _closing(leg: TicketLink, command_id: str) -> TicketLink:
     return replace(leg, state=TicketState.CLOSING, slave_volume=0.0, last_command_id=command_id)
-
-
-def _rekeyed(leg: TicketLink, master_ticket: int, master_volume: float) -> TicketLink:
-    return replace(leg, master_ticket=master_ticket, master_volume=master_volume)
 
 
 def _retired(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> tuple[tuple[int, int, int], ...]:

@@ -16,12 +16,16 @@ need when several links copy to the same account. Pure: it reports, the service 
 Ticket links in flight (OPENING, CLOSING) are neither judged nor counted against: their results
 are still coming. A TC| position is attributed to the links whose ``slave_magic`` equals its
 magic; give links into one slave distinct magics for orphans to be attributed to exactly one.
+
+A copy's comment names the master ticket it was opened for. A ticket link re-keyed since (an MT4
+master's renumbered remainder) keeps that ticket as ``copy_ticket``, and a comment naming it is
+read as that link's current master ticket.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from copier.domain import (
     MarginMode,
@@ -101,6 +105,7 @@ class _Found:
     stale: list[TicketLink] = field(default_factory=list)
     _positions: dict[int, dict[int, Position]] = field(default_factory=dict)
     _orders: dict[int, dict[int, PendingOrder]] = field(default_factory=dict)
+    _rekeyed: dict[int, dict[int, int]] = field(default_factory=dict)
 
     def master_positions(self, side: LinkSide) -> dict[int, Position]:
         key = id(side.master)
@@ -113,6 +118,16 @@ class _Found:
         if key not in self._orders:
             self._orders[key] = {o.ticket: o for o in side.master.orders}
         return self._orders[key]
+
+    def master_ticket(self, side: LinkSide, comment_ticket: int) -> int:
+        """The master ticket a copy whose comment names ``comment_ticket`` copies for this link:
+        the new ticket of a ticket link re-keyed away from it, else that ticket itself."""
+        key = id(side)
+        if key not in self._rekeyed:
+            self._rekeyed[key] = {
+                t.copy_ticket: t.master_ticket for t in side.tickets if t.copy_ticket
+            }
+        return self._rekeyed[key].get(comment_ticket, comment_ticket)
 
 
 Known = Mapping[int, tuple[LinkSide | None, TicketLink]]
@@ -181,23 +196,26 @@ def _judge_copy(
                 _orphan((side.link.id,), t.master_ticket, item, volume, is_pending, why)
             )
         return
-    master_ticket = parse_copy_comment(item.comment)
-    if master_ticket is None:
+    comment_ticket = parse_copy_comment(item.comment)
+    if comment_ticket is None:
         return  # not a copy
-    candidates = [s for s in sides if s.link.rules.slave_magic == item.magic]
-    if not is_pending and any(_filled_ahead(s, master_ticket, found) for s in candidates):
+    candidates = [
+        (s, found.master_ticket(s, comment_ticket))
+        for s in sides
+        if s.link.rules.slave_magic == item.magic
+    ]
+    if not is_pending and any(_filled_ahead(s, ticket, found) for s, ticket in candidates):
         return  # a pending copy the slave's market filled first: the master's fill will follow
-    holders = [s for s in candidates if master_holds(s, master_ticket)]
+    holders = [(s, ticket) for s, ticket in candidates if master_holds(s, ticket)]
     if not holders:
         if candidates:
-            ids = tuple(s.link.id for s in candidates)
-            found.orphans.append(
-                _orphan(ids, master_ticket, item, volume, is_pending, "its master ticket is closed")
-            )
+            ids = tuple(s.link.id for s, _ in candidates)
+            why = "its master ticket is closed"
+            found.orphans.append(_orphan(ids, comment_ticket, item, volume, is_pending, why))
         return
     if len(holders) > 1:
         return  # the same ticket open on several masters: nothing exact to say
-    holder = holders[0]
+    holder, master_ticket = holders[0]
     legs = [t for t in holder.tickets if t.master_ticket == master_ticket]
     if any(t.state in _IN_FLIGHT for t in legs):
         return  # probably this copy, its result not applied yet
@@ -213,7 +231,10 @@ def _judge_copy(
             )
         )
         return
-    found.adoptable.append(_adopt(holder, master_ticket, item, volume, legs, found, is_pending))
+    adopted = _adopt(holder, master_ticket, item, volume, legs, found, is_pending)
+    if comment_ticket != master_ticket:
+        adopted = replace(adopted, copy_ticket=comment_ticket)
+    found.adoptable.append(adopted)
 
 
 def _filled_ahead(side: LinkSide, master_ticket: int, found: _Found) -> bool:
@@ -323,8 +344,12 @@ def _count(
         contributors.setdefault(t.slave_symbol, []).append((side, t))
 
 
-def _master_holds(sides: Sequence[LinkSide], master_ticket: int | None, found: _Found) -> bool:
-    return any(master_ticket in found.master_positions(side) for side in sides)
+def _master_holds(sides: Sequence[LinkSide], comment_ticket: int | None, found: _Found) -> bool:
+    if comment_ticket is None:
+        return False
+    return any(
+        found.master_ticket(side, comment_ticket) in found.master_positions(side) for side in sides
+    )
 
 
 def _check_symbol(
@@ -389,7 +414,7 @@ def _check_symbol(
 def _became_position(side: LinkSide, t: TicketLink, slave: TerminalSnapshot) -> bool:
     """A pending copy that the slave's market filled before the master's order filled."""
     magic = side.link.rules.slave_magic
-    return any(parse_copy_comment(p.comment) == t.master_ticket and p.magic == magic
+    return any(parse_copy_comment(p.comment) == t.comment_ticket and p.magic == magic
                for p in slave.positions)
 
 

@@ -12,7 +12,8 @@ ticket of this link to its ticket link, or to its legs (see ``copier.engine.book
   for the existing copy (``copier.engine.copies``), never refused by filters or protection
   (only a netting copy's SL/TP is not set while the link's net position on the symbol points
   the other way). MT4's renumbered remainder (``event.new_ticket``) re-keys the copy; the old
-  keys are in ``retired_keys``.
+  keys are in ``retired_keys``. The re-keyed ticket link keeps, as ``copy_ticket``, the ticket
+  the copy's comment names, and the commands that follow carry it for executors to find the copy.
 * PENDING_PLACED → PLACE_PENDING through the pipeline when ``copy_pendings`` is on; otherwise a
   "copy_pendings" denial, and the fill is copied as a market open.
 * PENDING_FILLED → FILL_PENDING for a pending copy (also in close-only mode: the copy exists);

@@ -7,7 +7,7 @@ outputs. The copy service owns the mutable copies and the store persists them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from copier.domain import (
@@ -36,6 +36,10 @@ class TicketLink:
 
     On netting slaves several ticket links share one ``slave_ticket`` (the symbol's position); each
     one's ``slave_volume`` is its own contribution, signed by ``side``.
+
+    ``copy_ticket`` is the master ticket the copy's comment names (TC|<ticket>) when a re-key
+    moved the link away from it (an MT4 partial close renumbers the master's remainder; the
+    copy's comment keeps the ticket it was opened for); 0 means ``master_ticket``.
     """
 
     link_id: int
@@ -52,10 +56,23 @@ class TicketLink:
     tp: float = 0.0
     opened_ms: int = 0
     last_command_id: str = ""
+    copy_ticket: int = 0
 
     @property
     def key(self) -> tuple[int, int, int]:
         return (self.link_id, self.master_ticket, self.leg)
+
+    @property
+    def comment_ticket(self) -> int:
+        """The master ticket in the copy's comment: the one executors find the copy by."""
+        return self.copy_ticket or self.master_ticket
+
+    def rekeyed(self, master_ticket: int, master_volume: float) -> TicketLink:
+        """This copy under the master's new ticket; its comment still names the old one."""
+        copy_ticket = self.comment_ticket if self.comment_ticket != master_ticket else 0
+        return replace(
+            self, master_ticket=master_ticket, master_volume=master_volume, copy_ticket=copy_ticket
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,7 @@ class ExecutorBase:
         return self._result(
             cmd,
             Retcode.DUPLICATE,
-            f"{cmd.symbol}: master #{cmd.master_ticket} is already copied as #{ticket} — "
+            f"{cmd.symbol}: master #{cmd.comment_ticket} is already copied as #{ticket} — "
             "not opened twice",
             ticket=ticket,
             volume=volume,
@@ -102,7 +102,7 @@ class ExecutorBase:
     def _is_copy(self, cmd: Command, comment: str, magic: int, ticket: int) -> bool:
         return (
             ticket not in self._made
-            and parse_copy_comment(comment) == cmd.master_ticket
+            and parse_copy_comment(comment) == cmd.comment_ticket
             and magic == cmd.magic
             and (not cmd.comment or comment == cmd.comment)
         )

@@ -258,7 +258,7 @@ class SimExecutor(ExecutorBase):
         # leg-th position, by ticket, that carries this master ticket's comment and magic.
         copies = sorted(
             (p for p in self._broker.positions(cmd.symbol)
-             if parse_copy_comment(p.comment) == cmd.master_ticket and p.magic == cmd.magic),
+             if parse_copy_comment(p.comment) == cmd.comment_ticket and p.magic == cmd.magic),
             key=lambda p: p.ticket,
         )  # fmt: skip
         if len(copies) > cmd.leg:
@@ -266,7 +266,7 @@ class SimExecutor(ExecutorBase):
         return self._result(
             cmd,
             Retcode.INVALID,
-            f"{cmd.symbol}: no slave ticket given and no copy of master #{cmd.master_ticket} "
+            f"{cmd.symbol}: no slave ticket given and no copy of master #{cmd.comment_ticket} "
             f"open, so no position to {cmd.kind.value}",
         )
 

@@ -33,7 +33,7 @@ def find_trace(
 ) -> Trace | None:
     """What ``command`` left on the account, if it ran. ``sent_ms`` is when it was first sent on
     this process's clock (0: unknown, then its ``created_ms`` on the copier's clock is used)."""
-    comment = (command.comment or copy_comment(command.master_ticket))[:31]
+    comment = (command.comment or copy_comment(command.comment_ticket))[:31]
     since = (sent_ms or command.created_ms) - SLACK_MS
     if command.kind in (CommandKind.OPEN, CommandKind.FILL_PENDING):
         return _opened(session, command, comment, since, claimed)
