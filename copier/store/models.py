@@ -1,4 +1,4 @@
-"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 2).
+"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 3).
 
 Times are epoch milliseconds (UTC) in INTEGER columns, as everywhere in the copier. Enumerations are
 stored by value (plain text) so the file stays readable with any SQLite tool.
@@ -108,6 +108,8 @@ class TicketLinkRow(Base):
     tp: Mapped[float]
     opened_ms: Mapped[int]
     last_command_id: Mapped[str]
+    # schema 3: the master ticket the copy's comment names after a re-key (0: master_ticket)
+    copy_ticket: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class EventSeenRow(Base):
@@ -147,6 +149,7 @@ class OutboxRow(Base):
     leg: Mapped[int]
     sent_ms: Mapped[int | None]
     attempts: Mapped[int]
+    copy_ticket: Mapped[int] = mapped_column(default=0, server_default="0")  # schema 3
 
 
 # --- trade log and audit ---

@@ -54,6 +54,7 @@ def outbox_row(command: Command, order_no: int) -> Row:
         "leg": command.leg,
         "sent_ms": None,
         "attempts": 0,
+        "copy_ticket": command.copy_ticket,
     }
 
 
@@ -81,6 +82,7 @@ def command_from_row(row: RowMapping) -> Command:
         created_ms=row["created_ms"],
         expires_ms=row["expires_ms"],
         leg=row["leg"],
+        copy_ticket=row["copy_ticket"],
     )
 
 
@@ -100,6 +102,7 @@ def ticket_row(ticket: TicketLink) -> Row:
         "tp": ticket.tp,
         "opened_ms": ticket.opened_ms,
         "last_command_id": ticket.last_command_id,
+        "copy_ticket": ticket.copy_ticket,
     }
 
 
@@ -119,6 +122,7 @@ def ticket_from_row(row: RowMapping) -> TicketLink:
         tp=row["tp"],
         opened_ms=row["opened_ms"],
         last_command_id=row["last_command_id"],
+        copy_ticket=row["copy_ticket"],
     )
 
 

@@ -36,7 +36,20 @@ def _add_key_replacement(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE api_keys ADD COLUMN replaced_by VARCHAR")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_create_initial_schema, _add_key_replacement)
+def _add_copy_ticket(conn: Connection) -> None:
+    """Version 3: a re-keyed copy (an MT4 master's renumbered remainder) keeps the master ticket
+    its comment names, in the ticket link and in every command not yet acknowledged."""
+    for table_name in ("ticket_links", "outbox"):
+        conn.exec_driver_sql(
+            f"ALTER TABLE {table_name} ADD COLUMN copy_ticket INTEGER NOT NULL DEFAULT 0"
+        )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _create_initial_schema,
+    _add_key_replacement,
+    _add_copy_ticket,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -17,7 +17,8 @@ ACCOUNT = AccountRecord.new(Platform.MT4, 1001, "Broker-Demo")
 
 
 def _make_version_1_file(path: Path) -> str:
-    """A file as schema version 1 left it: api_keys without the replacement columns."""
+    """A file as schema version 1 left it: api_keys without the replacement columns (and
+    ticket_links and outbox without version 3's copy_ticket)."""
     with Store.open(path=path, clock=FakeClock()) as store:
         store.save_account(ACCOUNT)
         key = store.create_api_key(ACCOUNT.id)
@@ -25,6 +26,8 @@ def _make_version_1_file(path: Path) -> str:
     try:
         db.execute("ALTER TABLE api_keys DROP COLUMN replaced_ms")
         db.execute("ALTER TABLE api_keys DROP COLUMN replaced_by")
+        db.execute("ALTER TABLE ticket_links DROP COLUMN copy_ticket")
+        db.execute("ALTER TABLE outbox DROP COLUMN copy_ticket")
         db.execute("UPDATE schema_version SET version = 1")
         db.commit()
     finally:
@@ -38,7 +41,7 @@ def _columns(store: Store) -> list[str]:
     )
 
 
-def test_a_version_1_file_upgrades_to_version_2_and_its_keys_still_work(tmp_path: Path) -> None:
+def test_a_version_1_file_upgrades_to_the_latest_and_its_keys_still_work(tmp_path: Path) -> None:
     path = tmp_path / "tradecopier.db"
     key = _make_version_1_file(path)
 
@@ -47,7 +50,7 @@ def test_a_version_1_file_upgrades_to_version_2_and_its_keys_still_work(tmp_path
         columns = _columns(store)
         check = store.check_api_key(key, ACCOUNT.id)
 
-    assert version == SCHEMA_VERSION == 2
+    assert version == SCHEMA_VERSION
     assert {"replaced_ms", "replaced_by"} <= set(columns)
     assert (check.status, check.replaced) == (KeyStatus.VALID, False)
 
