@@ -7,7 +7,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from copier.domain import Command, ExecutionResult, Retcode, Side, copy_comment, result_of
+from copier.domain import (
+    Command,
+    ExecutionResult,
+    Retcode,
+    Side,
+    copy_comment,
+    parse_copy_comment,
+    result_of,
+)
 from copier.terminals.mt5.messages import trade_message
 from copier.terminals.mt5.session import Session
 
@@ -61,14 +69,25 @@ class TradeSteps:
         self.clock = clock
 
     def _position(self, command: Command) -> Any:
-        if command.slave_ticket is not None:
+        if command.slave_ticket:
             found = self.session.call("positions_get", ticket=command.slave_ticket)
             if found:
                 return found[0]
+            if self.session.hedging:
+                return None  # closed (by its SL/TP, the trader or a stop-out)
         if not self.session.hedging:  # netting: the symbol's one position is the copy
             found = self.session.call("positions_get", symbol=command.symbol)
             return found[0] if found else None
-        return None
+        # Hedging, and the open's result had not reached the copier when this command was
+        # decided: the copy is the leg-th position, by ticket, whose comment names the master
+        # ticket (TC|<ticket>) with the command's magic (protocol §14, as the EAs find it).
+        ticket = command.comment_ticket
+        copies = sorted(
+            (p for p in self.session.call("positions_get", symbol=command.symbol) or ()
+             if p.magic == command.magic and parse_copy_comment(p.comment) == ticket),
+            key=lambda p: p.ticket,
+        )  # fmt: skip
+        return copies[command.leg] if command.leg < len(copies) else None
 
     def _pending(self, ticket: int | None) -> Any:
         if ticket is None:
@@ -88,7 +107,7 @@ class TradeSteps:
         return None
 
     def _comment(self, command: Command) -> str:
-        return (command.comment or copy_comment(command.master_ticket))[:31]
+        return (command.comment or copy_comment(command.comment_ticket))[:31]
 
     @staticmethod
     def _trade_text(symbol: str, sent: Any, done_text: str) -> str:

@@ -291,3 +291,34 @@ def test_deleting_a_filled_pending_copy_on_netting_closes_only_what_that_order_a
 
     assert result.retcode == Retcode.DONE and result.volume == pytest.approx(0.2)
     assert [p.volume for p in mt5.positions_get()] == [pytest.approx(0.3)]
+
+
+def test_a_close_decided_before_the_opens_result_finds_the_copy_by_its_comment_and_leg() -> None:
+    """Hedging, no slave ticket yet (the open's result had not reached the copier): the copy is
+    the leg-th position by ticket whose comment names the master ticket, with the magic —
+    not 'already closed', which would leave the copy open for good."""
+    _, executor, _ = connect()
+    leg0 = executor.execute(command(CommandKind.OPEN, volume=0.1, magic=7))
+    leg1 = executor.execute(command(CommandKind.OPEN, volume=0.2, magic=7, leg=1))
+    other_magic = executor.execute(command(CommandKind.OPEN, volume=0.3, magic=8))
+    lookalike = executor.execute(command(CommandKind.OPEN, volume=0.4, magic=7,
+                                         master_ticket=9_000_010))  # TC|9000010 ≠ TC|900001
+
+    closed = executor.execute(command(CommandKind.CLOSE, magic=7, leg=1, volume=0.0))
+    left = {p.ticket for p in mt5.positions_get()}
+
+    assert closed.retcode == Retcode.DONE, closed.message
+    assert closed.slave_ticket == leg1.slave_ticket
+    assert left == {leg0.slave_ticket, other_magic.slave_ticket, lookalike.slave_ticket}
+
+
+def test_a_close_of_a_re_keyed_copy_without_a_slave_ticket_looks_for_the_original_ticket() -> None:
+    _, executor, _ = connect()
+    opened = executor.execute(command(CommandKind.OPEN, volume=0.2, master_ticket=900_001))
+
+    closed = executor.execute(command(CommandKind.CLOSE, master_ticket=900_077,
+                                      copy_ticket=900_001, comment="", volume=0.0))
+
+    assert closed.retcode == Retcode.DONE, closed.message
+    assert closed.slave_ticket == opened.slave_ticket
+    assert mt5.positions_get() == ()
