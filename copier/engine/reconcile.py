@@ -321,13 +321,32 @@ def _check_netting(
     contributors: dict[str, list[tuple[LinkSide | None, TicketLink]]] = {}
     in_flight: set[str] = set()
     owned = [(side, t) for side in sides for t in side.tickets]
+    slave_orders = {o.ticket for o in slave.orders}
     for side, t in [*owned, *((None, t) for t in foreign)]:
         if not t.is_pending:
             _count(side, t, expected, contributors, in_flight)
+        elif side is not None and _netting_filled_ahead(side, t, slave_orders, found):
+            # The slave's market filled the pending copy before the master's own order filled:
+            # its volume is in the position and no link counts it until the master's fill comes
+            # (then the fill command adopts it). Judged then, not now.
+            in_flight.add(t.slave_symbol)
     for symbol in sorted(set(expected) | set(held)):
         if symbol not in in_flight:
             _check_symbol(sides, symbol, held.get(symbol, []), contributors.get(symbol, []),
                           expected.get(symbol, 0.0), found)  # fmt: skip
+
+
+def _netting_filled_ahead(
+    side: LinkSide, t: TicketLink, slave_orders: set[int], found: _Found
+) -> bool:
+    """A held pending copy whose order is gone from the slave while its master's order is still
+    pending: the slave's market filled it first."""
+    return (
+        t.state in _HELD
+        and t.slave_ticket is not None
+        and t.slave_ticket not in slave_orders
+        and t.master_ticket in found.master_orders(side)
+    )
 
 
 def _count(

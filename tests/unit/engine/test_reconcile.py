@@ -218,6 +218,25 @@ def test_netting_copy_missing_from_the_slave_is_missing() -> None:
     assert report.missing == (ticket,)
 
 
+def test_netting_pending_copy_the_slaves_market_filled_first_is_not_judged_yet() -> None:
+    """A reversed pending copy can fill on the slave before its master's order does (a master
+    buy limit is hit at the ask, its sell-stop copy at the bid first). Until the master's fill
+    comes, no link counts the position's volume: that is not a difference to report."""
+    master = terminal(orders=(PendingOrder(1001, "GER40", OrderType.BUY_LIMIT, 0.5, 18_000.0),))
+    pending = copy(1001, state=TicketState.PENDING, is_pending=True, slave_ticket=6001,
+                   volume=0.5, side=Side.SELL)  # fmt: skip
+    filled = terminal(position(6001, 0.5, side=Side.SELL, comment="TC|1001"), netting=True)
+    still_pending = terminal(orders=(
+        PendingOrder(6001, "EURUSD.m", OrderType.SELL_STOP, 0.5, 18_000.0, comment="TC|1001"),
+    ), netting=True)  # fmt: skip
+    master_gone = terminal()
+
+    assert reconcile(LINK, [pending], master, filled).consistent
+    assert reconcile(LINK, [pending], master, still_pending).consistent
+    # The master's order gone too (deleted, or filled and not yet copied): judged as before.
+    assert not reconcile(LINK, [pending], master_gone, filled).consistent
+
+
 # --- the whole slave's table at once, as the copy service holds it -------------------------------
 
 
