@@ -1,13 +1,14 @@
-"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 3).
+"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 4).
 
 Times are epoch milliseconds (UTC) in INTEGER columns, as everywhere in the copier. Enumerations are
 stored by value (plain text) so the file stays readable with any SQLite tool.
 
 API keys belong to their account by foreign key (deleting an account deletes its keys). Links
 name accounts without one: a link may be saved before its accounts are registered. Runtime
-tables (ticket_links, event_seen, outbox) have none either: they are written on the copy hot
-path and must never refuse a copy because a configuration row is missing. Log tables keep no
-foreign keys so history outlives the accounts and links it mentions.
+tables (ticket_links, event_seen, outbox, symbol_specs) have none either: they are written while
+copying and must never refuse a copy, or a terminal's report, because a configuration row is
+missing. Log tables keep no foreign keys so history outlives the accounts and links it
+mentions.
 
 Every page a decision dirties is written to the WAL at commit, on the copy hot path, so the
 trade log carries one secondary index: the decision time, which every filter and the export
@@ -150,6 +151,29 @@ class OutboxRow(Base):
     sent_ms: Mapped[int | None]
     attempts: Mapped[int]
     copy_ticket: Mapped[int] = mapped_column(default=0, server_default="0")  # schema 3
+
+
+class SymbolSpecRow(Base):
+    """A symbol's contract as its account's terminal last reported it (schema 4): statistics
+    price money with it after the terminal, or the whole app, has gone."""
+
+    __tablename__ = "symbol_specs"
+
+    account_id: Mapped[str] = mapped_column(String, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String, primary_key=True)
+    digits: Mapped[int]
+    point: Mapped[float]
+    contract_size: Mapped[float]
+    tick_size: Mapped[float]
+    tick_value: Mapped[float]
+    volume_min: Mapped[float]
+    volume_max: Mapped[float]
+    volume_step: Mapped[float]
+    stops_level: Mapped[int]
+    filling_mode: Mapped[int]
+    currency_profit: Mapped[str]
+    description: Mapped[str]
+    updated_ms: Mapped[int]
 
 
 # --- trade log and audit ---

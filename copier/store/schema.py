@@ -19,7 +19,7 @@ from sqlalchemy.pool import QueuePool
 
 from copier.store.checkpoints import WAL_SIZE_LIMIT_BYTES, WRITER_AUTOCHECKPOINT_PAGES
 from copier.store.errors import StoreError
-from copier.store.models import Base, SchemaVersion, table
+from copier.store.models import Base, SchemaVersion, SymbolSpecRow, table
 
 BUSY_TIMEOUT_MS = 5_000
 
@@ -45,10 +45,17 @@ def _add_copy_ticket(conn: Connection) -> None:
         )
 
 
+def _add_symbol_specs(conn: Connection) -> None:
+    """Version 4: the symbol specs each terminal last reported, so statistics can price money
+    when no terminal is connected (the command line, or after the app was closed)."""
+    table(SymbolSpecRow).create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_initial_schema,
     _add_key_replacement,
     _add_copy_ticket,
+    _add_symbol_specs,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from copier.domain import Command, ExecutionResult, MasterEvent
+from copier.domain import Command, ExecutionResult, MasterEvent, SymbolSpec
 from copier.engine.config import Link
 from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
-from copier.store import catalog, journal, keys, queries, schema
+from copier.store import catalog, journal, keys, queries, schema, specs
 from copier.store.catalog import AccountRecord
 from copier.store.checkpoints import Checkpointer
 from copier.store.journal import Journal
@@ -147,6 +147,18 @@ class Store:
         future.add_done_callback(_log_failure)
         return future
 
+    def save_symbol_specs(
+        self, account_id: str, symbol_specs: Mapping[str, SymbolSpec]
+    ) -> asyncio.Future[None]:
+        """Upsert the specs an account's terminal reported; fire and forget (a failure is
+        logged), or await it. Statistics price money with them (``load_symbol_specs``)."""
+        batch, now = dict(symbol_specs), self._clock()
+        future = self._writer.submit(
+            lambda conn: specs.save_symbol_specs(conn, account_id, batch, now)
+        )
+        future.add_done_callback(_log_failure)
+        return future
+
     def flush(self) -> asyncio.Future[None]:
         """Resolves when everything queued before it is committed."""
         return self._writer.submit(_nothing)
@@ -163,6 +175,10 @@ class Store:
     def last_seqs(self) -> dict[str, int]:
         """The last master event seq handled, per master account."""
         return self._read(journal.last_seqs)
+
+    def load_symbol_specs(self) -> dict[str, dict[str, SymbolSpec]]:
+        """The symbol specs each account's terminal last reported, by account and symbol."""
+        return self._read(specs.load_symbol_specs)
 
     # ----- accounts and links -------------------------------------------------------------
     def save_account(self, account: AccountRecord, *, actor: str = "user") -> AccountRecord:

@@ -18,7 +18,7 @@ ACCOUNT = AccountRecord.new(Platform.MT4, 1001, "Broker-Demo")
 
 def _make_version_1_file(path: Path) -> str:
     """A file as schema version 1 left it: api_keys without the replacement columns (and
-    ticket_links and outbox without version 3's copy_ticket)."""
+    ticket_links and outbox without version 3's copy_ticket, no version 4 symbol_specs)."""
     with Store.open(path=path, clock=FakeClock()) as store:
         store.save_account(ACCOUNT)
         key = store.create_api_key(ACCOUNT.id)
@@ -28,6 +28,7 @@ def _make_version_1_file(path: Path) -> str:
         db.execute("ALTER TABLE api_keys DROP COLUMN replaced_by")
         db.execute("ALTER TABLE ticket_links DROP COLUMN copy_ticket")
         db.execute("ALTER TABLE outbox DROP COLUMN copy_ticket")
+        db.execute("DROP TABLE symbol_specs")
         db.execute("UPDATE schema_version SET version = 1")
         db.commit()
     finally:
