@@ -76,7 +76,7 @@ class CopyService:
         self._handling = 0  # master events taken but not yet decided and sent
         self._detected_ms: dict[str, int] = {}  # command id → its master event's detection time
         self._last_seq: dict[str, int] = {}
-        self.views = AccountViews(self.terminals, clock)
+        self.views = AccountViews(self.terminals, clock, on_new_specs=store.save_symbol_specs)
         self._master_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task[None]] = set()
         self._refresher: asyncio.Task[None] | None = None

@@ -4,7 +4,9 @@ equity marks and recent order times — and the engine's views built from them.
 ``AccountViews`` is the copy service's memory of the terminals. It asks terminals for snapshots
 (all at once, so one slow terminal holds back no other), holds an event until every account it
 goes to has been seen once, and builds the plain ``MasterView``/``SlaveView`` values the pure
-engine rules decide on. Nothing here decides a copy.
+engine rules decide on. Nothing here decides a copy. When a snapshot brings symbol specs that
+differ from those last handed on for its account, they go to ``on_new_specs`` (the service
+saves them, so statistics can price money after the terminals are gone).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 
-from copier.domain import TerminalSnapshot
+from copier.domain import SymbolSpec, TerminalSnapshot
 from copier.engine.state import MasterView, SlaveView
 from copier.terminals.base import Terminal, TerminalStatus
 
@@ -30,6 +32,10 @@ FIRST_VIEW_WAIT_S = 10.0
 FIRST_VIEW_POLL_S = 0.02
 ORDER_RATE_WINDOW_MS = 60_000
 DAY_MS = 86_400_000
+
+# Called with an account id and its new or changed specs; what it returns is ignored (the
+# service's hook is the store's fire-and-forget write, which returns its future).
+SpecsHook = Callable[[str, Mapping[str, SymbolSpec]], object]
 
 
 class EquityMarks:
@@ -52,9 +58,16 @@ class EquityMarks:
 class AccountViews:
     """Snapshots, statuses, equity marks and order times per account id."""
 
-    def __init__(self, terminals: Mapping[str, Terminal], clock: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        terminals: Mapping[str, Terminal],
+        clock: Callable[[], int],
+        on_new_specs: SpecsHook | None = None,
+    ) -> None:
         self._terminals = terminals  # the service's live mapping: accounts come and go
         self._clock = clock
+        self._on_new_specs = on_new_specs
+        self._handed_specs: dict[str, dict[str, SymbolSpec]] = {}  # last given to on_new_specs
         self._snapshots: dict[str, TerminalSnapshot] = {}
         self._status: dict[str, TerminalStatus] = {}
         self._order_times: dict[str, deque[int]] = defaultdict(deque)
@@ -132,6 +145,25 @@ class AccountViews:
         self._equity_marks.setdefault(account_id, EquityMarks()).update(
             snap.account.equity, snap.time_ms or self._clock()
         )
+        if self._on_new_specs is not None:
+            self._hand_on_new_specs(account_id, snap.symbols, self._on_new_specs)
+
+    def _hand_on_new_specs(
+        self, account_id: str, symbols: Mapping[str, SymbolSpec], hook: SpecsHook
+    ) -> None:
+        """Give the hook the specs that appeared or changed since it last saw this account's."""
+        handed = self._handed_specs.setdefault(account_id, {})
+        if symbols == handed:
+            return  # the usual refresh: nothing new
+        changed = {name: spec for name, spec in symbols.items() if handed.get(name) != spec}
+        if not changed:
+            return  # symbols were only left out (a snapshot without specs): nothing to save
+        try:
+            hook(account_id, changed)
+        except Exception as exc:  # saving specs must never stop the views
+            log.warning("%s: symbol specs not saved: %s", account_id, exc)
+            return
+        handed.update(changed)
 
     async def first_views(self, account_ids: Iterable[str]) -> None:
         """Hold the event until every account it goes to has been seen once since the start.
