@@ -22,6 +22,7 @@ from copier.bridge.protocol import (
 from copier.domain import (
     AccountInfo,
     Command,
+    CommandKind,
     ExecutionResult,
     MasterEvent,
     PendingOrder,
@@ -101,27 +102,49 @@ def command_to_wire(command: Command) -> CommandMsg:
 def encode_command(command: Command) -> str:
     """The ``command`` frame for a domain Command, written directly: it is on every copy's path,
     and this is several times faster than building the message and serialising it generically
-    (tests hold both to the same output)."""
+    (tests hold both to the same output). The int fields are written as Python writes an int,
+    which is what JSON writes for one: the Command's types are the guard."""
     c = command
     return (
-        f'{{"t":"command","id":{_text(c.id)},"kind":"{c.kind.value}","link":{c.link_id:d},'
+        f'{{"t":"command","id":{_text(c.id)},"kind":"{_KIND_TEXT[c.kind]}","link":{c.link_id},'
         f'"ticket":{c.comment_ticket:d},"sym":{_text(c.symbol)},"type":"{c.order_type.value}",'
-        f'"vol":{_number(c.volume)},"price":{_number(c.price)},"sl":{_number(c.sl)},'
-        f'"tp":{_number(c.tp)},"slave_ticket":{c.slave_ticket or 0:d},"magic":{c.magic:d},'
-        f'"comment":{_text(c.comment)},"dev":{c.max_deviation_points:d},'
-        f'"sl_pts":{c.sl_distance_points:d},"tp_pts":{c.tp_distance_points:d},'
-        f'"two_step":{"true" if c.two_step_stops else "false"},"seq":{c.master_seq:d},'
-        f'"leg":{c.leg:d},"created":{c.created_ms:d},"expires":{c.expires_ms:d}}}'
+        f'{_prices(c.volume, c.price, c.sl, c.tp)},"slave_ticket":{c.slave_ticket or 0},'
+        f'"magic":{c.magic},"comment":{_text(c.comment)},"dev":{c.max_deviation_points},'
+        f'"sl_pts":{c.sl_distance_points},"tp_pts":{c.tp_distance_points},'
+        f'"two_step":{"true" if c.two_step_stops else "false"},"seq":{c.master_seq},'
+        f'"leg":{c.leg},"created":{c.created_ms},"expires":{c.expires_ms}}}'
     )
 
 
 _text = json.encoder.encode_basestring  # quotes and escapes as the codec's encoder does
+_KIND_TEXT = {kind: kind.value for kind in CommandKind}  # a dict lookup; ``.value`` is slower
 
 
-def _number(value: float) -> str:
-    text = float.__repr__(float(value))  # what the json module writes for a float
-    if text in ("nan", "inf", "-inf"):
+def _prices(volume: float, price: float, sl: float, tp: float) -> str:
+    """The four float fields, next to each other in the frame, as the json module writes them."""
+    v, p, s, t = float(volume), float(price), float(sl), float(tp)
+    known = _FLOAT_TEXT.get
+    return (
+        f'"vol":{known(v) or _float_text(v)},"price":{known(p) or _float_text(p)},'
+        f'"sl":{known(s) or _float_text(s)},"tp":{known(t) or _float_text(t)}'
+    )
+
+
+# Finite, non-zero floats → their JSON text. One master event becomes a command per slave, all
+# with the master's prices: each is written once, not once per slave (repr is the costliest part
+# of a frame). Zeros are not kept: 0.0 and -0.0 are one dict key but two texts.
+_FLOAT_TEXT: dict[float, str] = {}
+_FLOAT_TEXT_LIMIT = 4096
+
+
+def _float_text(value: float) -> str:
+    if value - value != 0.0:  # NaN for an infinity or a NaN
         raise ValueError(f"{value} cannot be sent: JSON has no such number")
+    text = float.__repr__(value)
+    if value:
+        if len(_FLOAT_TEXT) >= _FLOAT_TEXT_LIMIT:
+            _FLOAT_TEXT.clear()
+        _FLOAT_TEXT[value] = text
     return text
 
 

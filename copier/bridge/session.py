@@ -1,15 +1,17 @@
 """One welcomed EA connection: its reader loop, flow limits, heartbeats and writes.
 
 Writes are synchronous: a frame goes straight into the socket's transport buffer, so the copy
-service can write a command to every slave without a task switch per slave. An EA that stops
-reading is dropped once its buffer passes the configured limit (4503), rather than letting the
-bridge hold unbounded memory for it.
+service can write a command to every slave without a task switch per slave. The session frames
+text itself (the same bytes websockets would write) unless websockets must transform or log the
+frame. An EA that stops reading is dropped once its buffer passes the configured limit (4503),
+rather than letting the bridge hold unbounded memory for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +45,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SNAPSHOT_PARTS = 1000
+
+# The header websockets writes before a server's unfragmented text frame of under 65,536 bytes
+# (RFC 6455 §5.2: FIN and opcode 1, no mask, then a 7-bit length, or 126 and a 16-bit one).
+# Session.send puts it before the payload itself: one transport write, no Frame object per send.
+_SHORT_HEADERS = [bytes((0x81, size)) for size in range(126)]
+_pack_header16 = struct.Struct("!BBH").pack
+
+# Enum members read once: reading one from its class costs a descriptor call, on every frame.
+_OPEN = State.OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +114,29 @@ class Session:
         self._snapshot_parts: dict[int, list[Snapshot]] = {}
         self._close_task: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
+        self._protocol = ws.protocol
+        self._transport = ws.transport
+        self._buffer_limit = config.send_buffer_limit
+        # Frames are framed here (see _SHORT_HEADERS) unless websockets has to transform them
+        # (an extension such as permessage-deflate) or log them (debug).
+        self._plain_frames = not ws.protocol.extensions and not ws.protocol.debug
 
     # ----- writing --------------------------------------------------------------------------
     def send(self, frame: str) -> bool:
         """Write one text frame now; False when the session is closing or closed."""
-        ws = self.ws
-        if self.closing or ws.protocol.state is not State.OPEN:
+        protocol = self._protocol
+        if self.closing or protocol.state is not _OPEN:
             return False
-        ws.protocol.send_text(frame.encode())
-        ws.send_data()
-        if ws.transport.get_write_buffer_size() > self.config.send_buffer_limit:
+        payload = frame.encode()
+        transport = self._transport
+        size = len(payload)
+        if self._plain_frames and size < 65536 and not protocol.writes:
+            header = _SHORT_HEADERS[size] if size < 126 else _pack_header16(0x81, 126, size)
+            transport.write(header + payload)
+        else:
+            protocol.send_text(payload)
+            self.ws.send_data()
+        if transport.get_write_buffer_size() > self._buffer_limit:
             self.close_soon(CloseCode.SLOW_CONSUMER, "EA does not read its frames")
         return True
 

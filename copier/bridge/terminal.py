@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 RESULT_MEMORY = 10_000
 BACKLOG_LIMIT = 10_000  # events held (received, not yet handled) per account
 GAP_WAIT_S = 2.0  # how long an event above a missing seq waits before the monitor must resend
+_EXECUTOR = Role.EXECUTOR  # read once: an Enum member read from its class costs a descriptor call
 
 
 class TerminalUnavailable(ConnectionError):
@@ -85,7 +86,7 @@ class EaTerminal:
         self._gap_wait_s = gap_wait_s
         self._sessions: dict[Role, Session] = {}
         self._ready: set[Role] = set()
-        self._inflight: OrderedDict[str, str] = OrderedDict()  # command id → encoded frame
+        self._inflight: dict[str, str] = {}  # command id → encoded frame, in the order written
         self._results: OrderedDict[str, ExecutionResult] = OrderedDict()
         self._snapshot: TerminalSnapshot | None = None
         self._snapshot_at = 0  # clock ms when the cached snapshot arrived
@@ -144,7 +145,7 @@ class EaTerminal:
             return  # written already, and written again on every executor reconnect
         frame = encode_command(command)
         self._inflight[command.id] = frame
-        executor = self._sessions.get(Role.EXECUTOR)
+        executor = self._sessions.get(_EXECUTOR)
         if executor is not None:
             executor.send(frame)
 
