@@ -1,5 +1,7 @@
 """Pending orders on an MT5 account: place, modify, delete, and what to do when one filled.
 
+A command decided before the placement's result came back names no slave ticket: it acts on the
+copy found by its comment and leg (``TradeSteps._pending_copy``), then as if it had named it.
 DELETE_PENDING of a copy that already filled closes the position it became; FILL_PENDING deletes a
 still-pending copy and opens at market, or adopts the position the copy already became. On a
 netting account a copy that filled went into the symbol's one position, which later deals may
@@ -73,6 +75,14 @@ class PendingOrders(TradeSteps):
         )
 
     def modify_pending(self, command: Command) -> ExecutionResult:
+        command = replace(command, slave_ticket=self._pending_copy(command))
+        if command.slave_ticket is None:
+            return self.result(
+                command,
+                Retcode.INVALID_ORDER,
+                f"{command.symbol}: no slave ticket given and no pending copy of master "
+                f"#{command.comment_ticket} on this account",
+            )
         order = self._pending(command.slave_ticket)
         if order is None:
             if self._filled(command.slave_ticket) is not None:
@@ -124,6 +134,7 @@ class PendingOrders(TradeSteps):
         )
 
     def delete(self, command: Command) -> ExecutionResult:
+        command = replace(command, slave_ticket=self._pending_copy(command))
         order = self._pending(command.slave_ticket)
         if order is not None:
             sent = self.session.call(
@@ -153,14 +164,20 @@ class PendingOrders(TradeSteps):
         return self.market.close(with_ticket(undo, position.ticket))
 
     def _already_gone(self, command: Command) -> ExecutionResult:
+        what = (
+            f"order #{command.slave_ticket}"
+            if command.slave_ticket
+            else f"the pending copy of master #{command.comment_ticket}"
+        )
         return self.result(
             command,
             Retcode.DONE,
-            f"{command.symbol}: order #{command.slave_ticket} was already gone",
+            f"{command.symbol}: {what} was already gone",
             command.slave_ticket,
         )
 
     def fill(self, command: Command) -> ExecutionResult:
+        command = replace(command, slave_ticket=self._pending_copy(command))
         order = self._pending(command.slave_ticket)
         if order is not None:
             sent = self.session.call(

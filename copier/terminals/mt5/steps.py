@@ -3,7 +3,7 @@ bitmask, volume rounding, finding positions and orders, and results in a trader'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -79,15 +79,21 @@ class TradeSteps:
             found = self.session.call("positions_get", symbol=command.symbol)
             return found[0] if found else None
         # Hedging, and the open's result had not reached the copier when this command was
-        # decided: the copy is the leg-th position, by ticket, whose comment names the master
-        # ticket (TC|<ticket>) with the command's magic (protocol §14, as the EAs find it).
-        ticket = command.comment_ticket
-        copies = sorted(
-            (p for p in self.session.call("positions_get", symbol=command.symbol) or ()
-             if p.magic == command.magic and parse_copy_comment(p.comment) == ticket),
-            key=lambda p: p.ticket,
-        )  # fmt: skip
-        return copies[command.leg] if command.leg < len(copies) else None
+        # decided: the copy is found by its comment and leg (protocol §14, as the EAs find it).
+        return leg_copy(command, self.session.call("positions_get", symbol=command.symbol) or ())
+
+    def _pending_copy(self, command: Command) -> int | None:
+        """The order a pending command acts on: ``slave_ticket``, or when the placement's result
+        had not reached the copier, the copy found by its comment and leg among the symbol's
+        pending orders and, on hedging accounts, the positions such copies filled into (they keep
+        the order's ticket and comment). None: no such copy."""
+        if command.slave_ticket:
+            return command.slave_ticket
+        found = list(self.session.call("orders_get", symbol=command.symbol) or ())
+        if self.session.hedging:
+            found += self.session.call("positions_get", symbol=command.symbol) or ()
+        copy = leg_copy(command, found)
+        return copy.ticket if copy is not None else None
 
     def _pending(self, ticket: int | None) -> Any:
         if ticket is None:
@@ -129,6 +135,17 @@ class TradeSteps:
     ) -> ExecutionResult:
         return result_of(command, retcode, message, executed_ms=self.clock(), ticket=ticket,
                          volume=volume, price=price, sl=sl, tp=tp)
+
+
+def leg_copy(command: Command, held: Iterable[Any]) -> Any:
+    """The leg-th, by ticket, of the positions or orders in ``held`` whose comment names the
+    command's master ticket (TC|<ticket>, that ticket exactly) with its magic; None if fewer."""
+    ticket = command.comment_ticket
+    copies = sorted(
+        (h for h in held if h.magic == command.magic and parse_copy_comment(h.comment) == ticket),
+        key=lambda h: h.ticket,
+    )
+    return copies[command.leg] if command.leg < len(copies) else None
 
 
 def with_ticket(command: Command, ticket: int, volume: float = 0.0) -> Command:
