@@ -4,8 +4,9 @@ restart, retrying requotes with a fresh quote, and building results."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import TypeVar
 
 from copier.domain import (
     Command,
@@ -19,7 +20,7 @@ from copier.domain import (
     result_of,
 )
 from copier.sim.broker import SimBroker
-from copier.sim.records import TradeResult
+from copier.sim.records import SimOrder, SimPosition, TradeResult
 from copier.sim.stops import price_text
 from copier.sim.validation import points
 
@@ -28,6 +29,18 @@ DEFAULT_DEVIATION_POINTS = 20  # what the EA allows the dealer when the command 
 _EPS = 1e-9
 
 Send = Callable[[Quote], TradeResult]
+Held = TypeVar("Held", SimOrder, SimPosition, SimOrder | SimPosition)
+
+
+def leg_copy(cmd: Command, held: Iterable[Held]) -> Held | None:
+    """The leg-th, by ticket, of the positions or orders in ``held`` whose comment names the
+    command's master ticket (TC|<ticket>, that ticket exactly) with its magic; None if fewer."""
+    ticket = cmd.comment_ticket
+    copies = sorted(
+        (h for h in held if h.magic == cmd.magic and parse_copy_comment(h.comment) == ticket),
+        key=lambda h: h.ticket,
+    )
+    return copies[cmd.leg] if cmd.leg < len(copies) else None
 
 
 class ExecutorBase:
@@ -98,6 +111,19 @@ class ExecutorBase:
             sl=sl,
             tp=tp,
         )
+
+    def _pending_copy(self, cmd: Command) -> int | None:
+        """The order a pending command acts on: ``slave_ticket``, or when the placement's result
+        had not reached the copier, the copy found by its comment and leg among the symbol's
+        pending orders and, on hedging accounts, the positions such copies filled into (they keep
+        the order's ticket and comment). None: no such copy."""
+        if cmd.slave_ticket is not None:
+            return cmd.slave_ticket
+        held: list[SimOrder | SimPosition] = list(self._broker.orders(cmd.symbol))
+        if self._broker.margin_mode is MarginMode.HEDGING:
+            held += self._broker.positions(cmd.symbol)
+        copy = leg_copy(cmd, held)
+        return copy.ticket if copy is not None else None
 
     def _is_copy(self, cmd: Command, comment: str, magic: int, ticket: int) -> bool:
         return (

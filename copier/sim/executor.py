@@ -13,6 +13,8 @@ command with exactly one ``ExecutionResult``:
 * Netting accounts use the id memory only: there every master ticket on a symbol nets into one
   position, whose comment is that of the deal that first opened it, so the comment cannot say
   whether this particular command was executed.
+* A pending-order command decided before the placement's result came back names no slave
+  ticket: it acts on the copy found by its comment and leg (``_pending_copy``).
 * Requotes and price changes are retried with a fresh quote, up to ``max_retries`` times.
 """
 
@@ -31,10 +33,9 @@ from copier.domain import (
     Retcode,
     Side,
     SymbolSpec,
-    parse_copy_comment,
 )
 from copier.sim.broker import SimBroker
-from copier.sim.execution import DEFAULT_DEVIATION_POINTS, ExecutorBase
+from copier.sim.execution import DEFAULT_DEVIATION_POINTS, ExecutorBase, leg_copy
 from copier.sim.records import OrderState, SimPosition, TradeReason, TradeResult
 from copier.sim.stops import price_text, stops_from_distance
 from copier.sim.validation import default_filling, normalize_volume
@@ -256,13 +257,9 @@ class SimExecutor(ExecutorBase):
             )
         # Routed before the open's result came back (a burst after a reconnect): the copy is the
         # leg-th position, by ticket, that carries this master ticket's comment and magic.
-        copies = sorted(
-            (p for p in self._broker.positions(cmd.symbol)
-             if parse_copy_comment(p.comment) == cmd.comment_ticket and p.magic == cmd.magic),
-            key=lambda p: p.ticket,
-        )  # fmt: skip
-        if len(copies) > cmd.leg:
-            return copies[cmd.leg]
+        copy = leg_copy(cmd, self._broker.positions(cmd.symbol))
+        if copy is not None:
+            return copy
         return self._result(
             cmd,
             Retcode.INVALID,
@@ -322,7 +319,15 @@ class SimExecutor(ExecutorBase):
         )
 
     def _modify_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
-        order = self._broker.order(cmd.slave_ticket) if cmd.slave_ticket is not None else None
+        cmd = replace(cmd, slave_ticket=self._pending_copy(cmd))
+        if cmd.slave_ticket is None:
+            return self._result(
+                cmd,
+                Retcode.INVALID_ORDER,
+                f"{cmd.symbol}: no slave ticket given and no pending copy of master "
+                f"#{cmd.comment_ticket} on this account",
+            )
+        order = self._broker.order(cmd.slave_ticket)
         if order is None:
             return self._pending_gone(cmd)
         price = cmd.price or order.price_open
@@ -361,9 +366,13 @@ class SimExecutor(ExecutorBase):
         )
 
     def _delete_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
-        ticket = cmd.slave_ticket
+        ticket = self._pending_copy(cmd)
         if ticket is None:
-            return self._result(cmd, Retcode.INVALID, f"{cmd.symbol}: no slave order to delete")
+            return self._result(
+                cmd,
+                Retcode.DONE,
+                f"{cmd.symbol}: the pending copy of master #{cmd.comment_ticket} is already gone",
+            )
         if self._broker.order(ticket) is not None:
             done = self._broker.delete_pending(ticket)
             if not done.ok:
@@ -393,7 +402,7 @@ class SimExecutor(ExecutorBase):
     def _fill_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         """The master's order filled: delete the slave's copy and buy or sell at market, or
         adopt the position the copy already became."""
-        ticket = cmd.slave_ticket
+        ticket = self._pending_copy(cmd)
         order = self._broker.order(ticket) if ticket is not None else None
         market = replace(cmd, order_type=OrderType.market(cmd.order_type.side))
         if order is not None:
