@@ -15,9 +15,13 @@ What the figures mean:
   they are closed, on the day of the close.
 * ``slippage_points`` adds up each fill's slippage (positive: the slave got a worse price) and
   ``slippage_money`` prices it with the slave symbol's tick value.
-* Money needs a symbol's tick size and tick value, which the trade log does not keep: pass the
-  specs the terminals report (``specs``). A trade or fill whose spec is unknown is counted in
-  ``unpriced`` and left out of the money figures, never guessed.
+* Money needs a symbol's tick size and tick value, which the trade log does not keep. The
+  copier saves the specs each terminal last reported (table ``symbol_specs``) and
+  ``compute_stats`` prices with those; specs passed live (``specs``, as the running app does)
+  win per account and symbol. So ``copier stats`` run from a shell, with the app closed, prints
+  the figures the Statistics screen shows. A trade or fill whose spec is unknown (its terminal
+  never reported one) is counted in ``unpriced`` and left out of the money figures, never
+  guessed.
 * Totals over several links add up per link, so ``master_pnl`` of a slave (or of everything) is
   the master's result once per link that copied it.
 """
@@ -334,7 +338,17 @@ def build_stats(log: TradeLog, known_links: Iterable[Any], specs: SpecBook | Non
 
 def compute_stats(store: Store, specs: SpecBook | None = None,
                   now_ms: int | None = None) -> dict[str, Any]:
-    """Statistics of everything in ``store``, JSON-ready. Blocking (it reads the database):
-    call it from a worker thread or the command line, never from an event loop."""
+    """Statistics of everything in ``store``, JSON-ready, priced with the saved symbol specs
+    overlaid by ``specs`` (the live ones, when a terminal is running). Blocking (it reads the
+    database): call it from a worker thread or the command line, never from an event loop."""
     log = store.read(read_trade_log)
-    return build_stats(log, store.load_links(), specs, now_ms)
+    book = overlay_specs(store.load_symbol_specs(), specs or {})
+    return build_stats(log, store.load_links(), book, now_ms)
+
+
+def overlay_specs(saved: SpecBook, live: SpecBook) -> dict[str, dict[str, SymbolSpec]]:
+    """The saved specs with the live ones laid over them, account by account, symbol by symbol."""
+    book = {account_id: dict(symbols) for account_id, symbols in saved.items()}
+    for account_id, symbols in live.items():
+        book.setdefault(account_id, {}).update(symbols)
+    return book
