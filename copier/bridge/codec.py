@@ -38,7 +38,10 @@ def _reject_constant(name: str) -> Any:
 
 
 # One decoder for every frame: ``json.loads`` with options would build a new one per call.
-_parse = json.JSONDecoder(parse_constant=_reject_constant).decode
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+_parse = _decoder.decode
+# What ``_parse`` calls, without its two whitespace regex passes (untyped in the stubs).
+_scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
 
 
 def _check_int(value: Any, where: str) -> int:
@@ -135,10 +138,11 @@ def _slow(name: str, required: bool, default: Any, check: Check) -> Check:
     return slow
 
 
-def _builder(cls: type) -> Builder:
+def _builder(cls: type, *, values: bool = False) -> Builder:
     """Generate ``build(data, where) -> cls`` as straight-line code: well-formed values pass one
     type test each; anything else goes to the field's checker, which converts or refuses it with
-    the reason. Measured: about twice as fast as a loop over the fields."""
+    the reason. Measured: about twice as fast as a loop over the fields. With ``values`` it
+    returns the checked field values as a tuple, in the schema's order, instead of a ``cls``."""
     hints = typing.get_type_hints(cls)
     scope: dict[str, Any] = {"cls": cls}
     lines = ["def build(d, where):"]
@@ -173,7 +177,8 @@ def _builder(cls: type) -> Builder:
             raise TypeError(f"{cls.__name__}.{f.name}: unsupported wire type {hint}")
         scope[f"s{i}"] = _slow(f.name, required, default, check)
         names.append(v)
-    lines.append(f"    return cls({', '.join(names)})")
+    made = f"({', '.join(names)},)" if values else f"cls({', '.join(names)})"
+    lines.append(f"    return {made}")
     exec("\n".join(lines), scope)  # the code comes from our own schemas, never from a frame
     build: Builder = scope["build"]
     return build
@@ -200,6 +205,16 @@ def _ref(frame_type: str, data: dict[str, Any]) -> str:
 
 def parse_object(text: str | bytes) -> dict[str, Any]:
     """JSON text → object, refusing anything that is not one JSON object."""
+    if type(text) is str and text.startswith("{"):
+        # The usual frame: one object, nothing around it. Anything else (whitespace, an error)
+        # takes the full parse below, which gives the same object or the reason.
+        try:
+            data, end = _scan(text, 0)
+        except (StopIteration, ValueError, RecursionError):
+            pass
+        else:
+            if end == len(text):
+                return data
     try:
         data = _parse(text if isinstance(text, str) else text.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
@@ -222,6 +237,24 @@ def decode_object(data: dict[str, Any]) -> Message:
         exc.ref = _ref(frame_type, data)
         raise
     return message
+
+
+def field_reader(cls: type[Message]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """For a frame on a hot path that becomes a domain value at once (an executor's ``result``):
+    its object, checked exactly as ``decode_object`` checks it, as the tuple of its field values
+    in the schema's order — without building the wire message only to copy it out again."""
+    frame_type = cls.TYPE.value
+    build = _builder(cls, values=True)
+
+    def read(data: dict[str, Any]) -> tuple[Any, ...]:
+        try:
+            fields: tuple[Any, ...] = build(data, frame_type)
+        except FrameError as exc:
+            exc.ref = _ref(frame_type, data)
+            raise
+        return fields
+
+    return read
 
 
 def decode(text: str | bytes) -> Message:

@@ -4,7 +4,8 @@ Writes are synchronous: a frame goes straight into the socket's transport buffer
 service can write a command to every slave without a task switch per slave. The session frames
 text itself (the same bytes websockets would write) unless websockets must transform or log the
 frame. An EA that stops reading is dropped once its buffer passes the configured limit (4503),
-rather than letting the bridge hold unbounded memory for it.
+rather than letting the bridge hold unbounded memory for it. An executor's results are read
+straight into domain values, the hot path of the reader.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from copier.bridge.codec import FrameError, decode, encode
+from copier.bridge.codec import FrameError, decode_object, encode, parse_object
 from copier.bridge.config import BridgeConfig
+from copier.bridge.convert import result_from_frame
 from copier.bridge.protocol import (
     Account,
     CloseCode,
@@ -54,6 +56,7 @@ _pack_header16 = struct.Struct("!BBH").pack
 
 # Enum members read once: reading one from its class costs a descriptor call, on every frame.
 _OPEN = State.OPEN
+_EXECUTOR = Role.EXECUTOR
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +210,12 @@ class Session:
                     self.close_soon(CloseCode.BINARY_FRAME, "binary frames are not accepted")
                     continue
                 try:
-                    message = decode(raw)
+                    data = parse_object(raw)
+                    if data.get("t") == "result" and self.role is _EXECUTOR:
+                        # An answer to a command, the hot path: straight to its domain value.
+                        self.terminal.on_result(result_from_frame(data, self.account_id))
+                        continue
+                    message = decode_object(data)
                 except FrameError as exc:
                     await self.refuse(exc)
                     continue
@@ -234,13 +242,10 @@ class Session:
             self._on_pong(message)  # type: ignore[arg-type]
         elif kind is Ping:
             self.send_message(Pong(id=message.id))  # type: ignore[attr-defined]
-        elif kind is Result:
-            if self.role is not Role.EXECUTOR:
-                await self.refuse(
-                    FrameError(ErrorCode.WRONG_ROLE, "only an executor sends results", "result")
-                )
-                return
-            self.terminal.on_result(message)  # type: ignore[arg-type]
+        elif kind is Result:  # an executor's results never come here (see run)
+            await self.refuse(
+                FrameError(ErrorCode.WRONG_ROLE, "only an executor sends results", "result")
+            )
         elif kind is Account:
             self.terminal.on_account(message, self)  # type: ignore[arg-type]
         elif kind is Snapshot:

@@ -27,14 +27,12 @@ from copier.bridge.convert import (
     account_from_hello,
     encode_command,
     event_to_domain,
-    result_to_domain,
     snapshot_to_domain,
 )
 from copier.bridge.protocol import (
     Account,
     CloseCode,
     Event,
-    Result,
     Role,
     Snapshot,
     SnapshotRequest,
@@ -284,13 +282,14 @@ class EaTerminal:
         """Events received and not yet handled (waiting for the sink or for a missing seq)."""
         return len(self._held)
 
-    def on_result(self, message: Result) -> None:
-        if message.id in self._results:
+    def on_result(self, result: ExecutionResult) -> None:
+        """An executor's result for one of this account's commands (``slave_id`` is this one)."""
+        command_id = result.command_id
+        if command_id in self._results:
             return  # the same result again (a resent command answered twice)
-        self._inflight.pop(message.id, None)
+        self._inflight.pop(command_id, None)
         self._snapshot_at = 0  # the slave's positions changed: the next snapshot() asks the EA
-        result = result_to_domain(message, self._account_id)
-        self._results[message.id] = result
+        self._results[command_id] = result
         if len(self._results) > RESULT_MEMORY:
             self._results.popitem(last=False)
         sink = self._sink

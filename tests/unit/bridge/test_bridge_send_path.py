@@ -1,14 +1,18 @@
-"""The bridge's fast send path says exactly what the general one says: frames written by the
-session are the bytes websockets would write, and the command encoder's remembered prices never
-change a frame."""
+"""The bridge's fast paths say exactly what the general ones say: frames written by the session
+are the bytes websockets would write, results read straight into domain values equal what the
+generic decoder and converter make (or are refused alike), and the command encoder's remembered
+prices never change a frame."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from typing import Any, cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from websockets.asyncio.connection import Connection
 from websockets.asyncio.server import ServerConnection
 from websockets.extensions.permessage_deflate import PerMessageDeflate
@@ -20,8 +24,10 @@ from copier.bridge.config import BridgeConfig
 from copier.bridge.convert import (
     command_to_wire,
     encode_command,
+    result_from_frame,
+    result_to_domain,
 )
-from copier.bridge.protocol import Hello, Role
+from copier.bridge.protocol import Hello, Result, Role
 from copier.bridge.session import Session
 from copier.bridge.terminal import EaTerminal
 from copier.domain import Command, CommandKind, MarginMode, OrderType, Platform
@@ -53,9 +59,7 @@ class RecordingTransport(asyncio.Transport):
         return None
 
 
-def _open_connection(
-    deflate: bool = False,
-) -> tuple[ServerConnection, RecordingTransport]:
+def _open_connection(deflate: bool = False) -> tuple[ServerConnection, RecordingTransport]:
     protocol = ServerProtocol(state=State.OPEN)
     if deflate:
         protocol.extensions = [PerMessageDeflate(False, False, 15, 15)]
@@ -83,9 +87,7 @@ def _websockets_bytes(text: str, deflate: bool = False) -> bytes:
 
 
 @pytest.mark.parametrize("size", [0, 1, 125, 126, 127, 400, 65535, 65536, 70000])
-async def test_a_frame_the_session_writes_is_the_bytes_websockets_writes(
-    size: int,
-) -> None:
+async def test_a_frame_the_session_writes_is_the_bytes_websockets_writes(size: int) -> None:
     text = "é" * (size // 2) + "x" * (size % 2)  # multi-byte: the length counts bytes
     ws, transport = _open_connection()
 
@@ -116,6 +118,84 @@ async def test_a_session_writes_nothing_once_the_connection_is_closing() -> None
     assert len(transport.writes) == written
 
 
+_floats = st.floats(allow_nan=False, allow_infinity=False)
+_ints = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+_values = st.one_of(
+    st.none(), st.booleans(), _ints, _floats, st.text(max_size=12), st.just([]), st.just({})
+)
+_result_data = st.fixed_dictionaries(
+    {"t": st.just("result"), "id": st.text(max_size=30), "rc": _ints},
+    optional={
+        "msg": st.text(max_size=40),
+        "ticket": _ints,
+        "vol": _floats,
+        "price": _floats,
+        "time": _ints,
+        "sl": _floats,
+        "tp": _floats,
+    },
+)
+
+
+@given(data=_result_data)
+def test_a_result_read_straight_into_the_domain_equals_the_generic_path(
+    data: dict[str, Any],
+) -> None:
+    frame = json.dumps(data)
+    expected = result_to_domain(cast(Result, codec.decode(frame)), "mt5:7@S")
+
+    assert result_from_frame(codec.parse_object(frame), "mt5:7@S") == expected
+
+
+@given(data=_result_data, field=st.sampled_from(["id", "rc", "msg", "ticket", "vol", "time"]),
+       bad=_values)  # fmt: skip
+def test_a_bad_result_is_refused_as_the_generic_decoder_refuses_it(
+    data: dict[str, Any], field: str, bad: object
+) -> None:
+    frame = json.dumps({**data, field: bad})
+    try:
+        codec.decode(frame)
+    except codec.FrameError as generic:
+        with pytest.raises(codec.FrameError) as fast:
+            result_from_frame(codec.parse_object(frame), "mt5:7@S")
+        assert (fast.value.code, fast.value.reason, fast.value.ref) == (
+            generic.code,
+            generic.reason,
+            generic.ref,
+        )
+    else:
+        result_from_frame(codec.parse_object(frame), "mt5:7@S")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"t":"ack","seq":1}',
+        ' {"t":"ack","seq":1}\n',
+        '{"t":"ack","seq":1} x',
+        '{"t":"ack","seq":1}{}',
+        '{"t":"ack","seq":NaN}',
+        '{"t":"ack","seq":Infinity}',
+        '{"t":"ack",',
+        "{" * 100_000,
+        "[1]",
+        "{}",
+        "",
+    ],
+)
+def test_the_quick_json_parse_gives_the_full_parse_s_object_or_its_reason(text: str) -> None:
+    try:
+        expected: object = codec.parse_object(text.encode())  # bytes: the full parse
+    except codec.FrameError as exc:
+        expected = (exc.code, exc.reason)
+    try:
+        got: object = codec.parse_object(text)
+    except codec.FrameError as exc:
+        got = (exc.code, exc.reason)
+
+    assert got == expected
+
+
 def _command(**changes: Any) -> Command:
     base = Command("L1-T9-S3", 1, "s", CommandKind.OPEN, 9, "EURUSD", OrderType.BUY, 0.1, 1.08491)
     return replace(base, **changes)
@@ -127,15 +207,10 @@ def _command(**changes: Any) -> Command:
         [_command(sl=0.0), _command(sl=-0.0), _command(sl=0.0)],
         [_command(tp=-0.0, volume=0.1), _command(tp=0.0, volume=-0.1)],
         [_command(price=1e-7), _command(price=1e16), _command(price=-1.08491)],
-        [
-            _command(volume=1),
-            _command(volume=1.0),
-        ],  # an int volume is written as a float
+        [_command(volume=1), _command(volume=1.0)],  # an int volume is written as a float
     ],
 )
-def test_remembered_prices_never_change_a_command_frame(
-    commands: list[Command],
-) -> None:
+def test_remembered_prices_never_change_a_command_frame(commands: list[Command]) -> None:
     for command in commands:
         wire = command_to_wire(command)
         written = codec.encode(replace(wire, vol=float(wire.vol)))
