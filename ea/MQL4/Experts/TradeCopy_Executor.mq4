@@ -91,6 +91,21 @@ string SelectedResult(const TcCommand &c,const int rc,const string msg)
   }
 
 //--- own copies (§14 step 4) --------------------------------------------------------------------
+// Is the selected order on sym, with the command's magic, a copy of its master ticket?
+bool SelectedIsCopy(const TcCommand &c)
+  {
+   return(OrderSymbol()==c.sym && OrderMagicNumber()==c.magic && IsCopyOf(OrderComment(),c.ticket));
+  }
+
+// The leg-th, by ticket, of the n tickets in found, or 0 when there are not that many.
+long LegOf(const TcCommand &c,long &found[],const int n)
+  {
+   if(n<=c.leg)
+      return(0);
+   ArraySort(found);
+   return(found[(int)c.leg]);
+  }
+
 // The leg-th older copy of the command's master ticket on sym, or 0.
 long OwnCopy(const TcCommand &c,const bool orders)
   {
@@ -103,7 +118,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
       bool pending=(OrderType()>OP_SELL);
       if(pending && !orders)
          continue;
-      if(OrderSymbol()!=c.sym || OrderMagicNumber()!=c.magic || !IsCopyOf(OrderComment(),c.ticket))
+      if(!SelectedIsCopy(c))
          continue;
       if(OrderComment()!=c.comment && StringFind(c.comment,OrderComment())!=0)
          continue;   // MT4 may cut a long comment: a prefix of the command's comment still matches
@@ -112,10 +127,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
       ArrayResize(found,n+1);
       found[n++]=OrderTicket();
      }
-   if(n<=c.leg)
-      return(0);
-   ArraySort(found);
-   return(found[(int)c.leg]);
+   return(LegOf(c,found,n));
   }
 
 string DuplicateOf(const TcCommand &c,const long ticket)
@@ -333,6 +345,26 @@ long TargetOf(const TcCommand &c,string &refusal)
    return(t);
   }
 
+// The order a modify_pending, delete_pending or fill_pending acts on: slave_ticket, or when the
+// placement's result had not come back, the leg-th, by ticket, of the pending orders on sym with
+// the command's magic that are copies of its master ticket, and the market orders such copies
+// filled into (they keep the order's ticket and comment). 0: none.
+long PendingCopy(const TcCommand &c)
+  {
+   if(c.slave_ticket>0)
+      return(c.slave_ticket);
+   long found[];
+   int n=0;
+   for(int i=0;i<OrdersTotal();i++)
+     {
+      if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || !SelectedIsCopy(c))
+         continue;
+      ArrayResize(found,n+1);
+      found[n++]=OrderTicket();
+     }
+   return(LegOf(c,found,n));
+  }
+
 // The rest MT4 made of a partly closed ticket (comment "from #<ticket>"), or 0.
 long Remainder(const long ticket)
   {
@@ -477,10 +509,13 @@ string DoPlacePending(const TcCommand &c)
 
 string DoModifyPending(const TcCommand &c)
   {
-   long t=c.slave_ticket;
-   if(t<=0 || !OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()<=OP_SELL)
+   long t=PendingCopy(c);
+   if(t<=0)
+      return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": no slave ticket given and no pending copy of master #"+
+                         IntegerToString(c.ticket)+" on this account",0,0,0,0,0));
+   if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()<=OP_SELL)
      {
-      if(t>0 && OrderSelect((int)t,SELECT_BY_TICKET) && OrderType()<=OP_SELL)
+      if(OrderSelect((int)t,SELECT_BY_TICKET) && OrderType()<=OP_SELL)
          return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": order #"+IntegerToString(t)+
                             " has already filled on this account; the change is not applied",t,0,0,0,0));
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+" is no longer pending",t,0,0,0,0));
@@ -503,9 +538,10 @@ string DoModifyPending(const TcCommand &c)
 
 string DoDeletePending(const TcCommand &c)
   {
-   long t=c.slave_ticket;
+   long t=PendingCopy(c);
    if(t<=0)
-      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave order to delete",0,0,0,0,0));
+      return(ResultFrame(c.id,RC_DONE,c.sym+": the pending copy of master #"+IntegerToString(c.ticket)+
+                         " is already gone",0,0,0,0,0));
    if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0)
       return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" already gone",t,0,0,0,0));
    if(OrderType()<=OP_SELL)
@@ -528,7 +564,7 @@ string DoDeletePending(const TcCommand &c)
 
 string DoFillPending(const TcCommand &c)
   {
-   long t=c.slave_ticket;
+   long t=PendingCopy(c);
    int side=SideIsBuy(TcTypeCode(c.type)) ? OP_BUY : OP_SELL;
    double vol=c.vol,sl=c.sl,tp=c.tp;
    if(t>0 && OrderSelect((int)t,SELECT_BY_TICKET) && OrderCloseTime()==0)

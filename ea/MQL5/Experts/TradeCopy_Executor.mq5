@@ -264,9 +264,45 @@ string DoOpen(const TcCommand &c)
    return(DoMarket(c,type==ORDER_TYPE_BUY,c.vol,c.sl,c.tp));
   }
 
-// A close or modify sent before its open's result came back has no slave ticket (hedging): its
-// copy is the leg-th position, by ticket, on sym with the command's magic whose comment starts
-// TC|<master ticket>. An MT5 position keeps its ticket and comment through partial closes.
+//--- copies without a slave ticket (§14 step 6) -------------------------------------------------
+// A command sent before the result of the open or placement came back names no slave ticket: its
+// copy is found by its comment TC|<master ticket>, magic and leg. Adds to found the tickets of
+// the positions (with_positions) and pending orders (with_orders) on sym that are such copies.
+int CopiesOf(const TcCommand &c,const bool with_positions,const bool with_orders,long &found[])
+  {
+   int n=0;
+   for(int i=0;with_positions && i<PositionsTotal();i++)
+     {
+      ulong p=PositionGetTicket(i);
+      if(p==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic ||
+         !IsCopyOf(PositionGetString(POSITION_COMMENT),c.ticket))
+         continue;
+      ArrayResize(found,n+1);
+      found[n++]=(long)p;
+     }
+   for(int i=0;with_orders && i<OrdersTotal();i++)
+     {
+      ulong o=OrderGetTicket(i);
+      if(o==0 || !TcIsPendingType(OrderGetInteger(ORDER_TYPE)) || OrderGetString(ORDER_SYMBOL)!=c.sym ||
+         OrderGetInteger(ORDER_MAGIC)!=c.magic || !IsCopyOf(OrderGetString(ORDER_COMMENT),c.ticket))
+         continue;
+      ArrayResize(found,n+1);
+      found[n++]=(long)o;
+     }
+   return(n);
+  }
+
+// The leg-th, by ticket, of the n copies in found, or 0 when there are not that many.
+long LegOf(const TcCommand &c,long &found[],const int n)
+  {
+   if(n<=c.leg)
+      return(0);
+   ArraySort(found);
+   return(found[(int)c.leg]);
+  }
+
+// A close or modify without slave ticket (hedging) acts on the leg-th such position. An MT5
+// position keeps its ticket and comment through partial closes.
 // Returns it selected, or 0 when there is none (refusal then holds the result).
 long SelectTarget(const TcCommand &c,string &refusal)
   {
@@ -274,24 +310,14 @@ long SelectTarget(const TcCommand &c,string &refusal)
    if(t<=0)
      {
       long found[];
-      int n=0;
-      for(int i=0;i<PositionsTotal();i++)
-        {
-         ulong p=PositionGetTicket(i);
-         if(p==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic ||
-            !IsCopyOf(PositionGetString(POSITION_COMMENT),c.ticket))
-            continue;
-         ArrayResize(found,n+1);
-         found[n++]=(long)p;
-        }
-      if(n<=c.leg)
+      int n=CopiesOf(c,true,false,found);
+      t=LegOf(c,found,n);
+      if(t<=0)
         {
          refusal=ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given and no copy of master #"+
                              IntegerToString(c.ticket)+" open, so no position to "+c.kind,0,0,0,0,0);
          return(0);
         }
-      ArraySort(found);
-      t=found[(int)c.leg];
      }
    if(!PositionSelectByTicket((ulong)t))
      {
@@ -300,6 +326,18 @@ long SelectTarget(const TcCommand &c,string &refusal)
       return(0);
      }
    return(t);
+  }
+
+// The order a modify_pending, delete_pending or fill_pending acts on: slave_ticket, else the
+// leg-th such pending order, or on a hedging account the position such an order filled into (it
+// keeps the order's ticket and comment; a netting position is shared and cannot tell). 0: none.
+long PendingCopy(const TcCommand &c)
+  {
+   if(c.slave_ticket>0)
+      return(c.slave_ticket);
+   long found[];
+   int n=CopiesOf(c,!TcNetting(),true,found);
+   return(LegOf(c,found,n));
   }
 
 // Closes want (0: all) of the selected position.
@@ -430,10 +468,13 @@ bool OrderFilled(const long ticket)
 
 string DoModifyPending(const TcCommand &c)
   {
-   long t=c.slave_ticket;
-   if(t<=0 || !OrderSelect((ulong)t))
+   long t=PendingCopy(c);
+   if(t<=0)
+      return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": no slave ticket given and no pending copy of master #"+
+                         IntegerToString(c.ticket)+" on this account",0,0,0,0,0));
+   if(!OrderSelect((ulong)t))
      {
-      if(t>0 && OrderFilled(t))
+      if(OrderFilled(t))
          return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": order #"+IntegerToString(t)+
                             " has already filled on this account; the change is not applied",t,0,0,0,0));
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+
@@ -470,9 +511,10 @@ bool RemoveOrder(const long ticket,MqlTradeResult &res)
 
 string DoDeletePending(const TcCommand &c)
   {
-   long t=c.slave_ticket;
+   long t=PendingCopy(c);
    if(t<=0)
-      return(ResultFrame(c.id,RC_INVALID,c.sym+": no slave order to delete",0,0,0,0,0));
+      return(ResultFrame(c.id,RC_DONE,c.sym+": the pending copy of master #"+IntegerToString(c.ticket)+
+                         " is already gone",0,0,0,0,0));
    MqlTradeResult res;
    if(OrderSelect((ulong)t))
      {
@@ -502,7 +544,8 @@ string DoDeletePending(const TcCommand &c)
 
 string DoFillPending(const TcCommand &c)
   {
-   long t=c.slave_ticket;
+   long t=PendingCopy(c);
+   bool removed=false;
    bool buy=IsBuy(TcOrderTypeCode(c.type));
    double vol=c.vol,sl=c.sl,tp=c.tp;
    if(t>0 && OrderSelect((ulong)t))
@@ -520,7 +563,10 @@ string DoFillPending(const TcCommand &c)
             return(Failed(c,res,"order #"+IntegerToString(t)+" not deleted",t));
         }
       else
+        {
+         removed=true;
          t=0;
+        }
      }
    if(t>0 && OrderFilled(t))
      {
@@ -531,7 +577,7 @@ string DoFillPending(const TcCommand &c)
       return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" had filled here already (now flat)",
                          0,HistoryOrderGetDouble((ulong)t,ORDER_VOLUME_INITIAL),HistoryOrderGetDouble((ulong)t,ORDER_PRICE_OPEN),0,0));
      }
-   if(t>0 || c.slave_ticket<=0)
+   if(!removed)
      {
       long own=OwnCopy(c,false);
       if(own>0)
