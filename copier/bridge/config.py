@@ -60,6 +60,11 @@ def _allow_list_problems(entries: tuple[str, ...]) -> list[str]:
     return []
 
 
+# Passes over every live session (heartbeats, key re-checks) give way to other work — a copy —
+# after this many sessions: at 10,000 sessions one pass would otherwise hold the loop ~100 ms.
+SESSION_SLICE = 128
+
+
 @dataclass(frozen=True, slots=True)
 class BridgeConfig:
     host: str = "127.0.0.1"

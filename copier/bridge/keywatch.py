@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 from copier.bridge.audit import AuditTrail
 from copier.bridge.auth import AuthRefusal, KeyGrant, KeyLifecycle, KeyVerifier
+from copier.bridge.config import SESSION_SLICE
 from copier.bridge.session import Session
 from copier.events import ApiKeyExpiring
 
@@ -93,7 +94,9 @@ class KeyWatch:
             return 0
         verdicts = await asyncio.to_thread(self._verifier.recheck, {s.key_id for s in live})
         closed = 0
-        for session in live:
+        for n, session in enumerate(live, start=1):
+            if n % SESSION_SLICE == 0:
+                await asyncio.sleep(0)  # give way to a copy between slices of a long pass
             verdict = verdicts.get(session.key_id)
             if isinstance(verdict, AuthRefusal):
                 closed += self._end(session, verdict)
