@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import gc
 import logging
 import signal
 import sys
@@ -24,6 +23,7 @@ from copier.bridge import BridgeConfig, BridgeConfigError, BridgeServer, StoreKe
 from copier.bridge.config import RemoteListener
 from copier.engine.config import Link
 from copier.events import Bus
+from copier.heap import HeapKeeper, settle_start_up
 from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
 from copier.terminals.base import Terminal
@@ -70,6 +70,7 @@ class CopierApp:
             for terminal in terminals_for(self.store.load_accounts(), factory):
                 self.service.add_terminal(terminal)
         self._started = False
+        self._keepers: list[asyncio.Task[None]] = []
 
     def _build_bridge(self, clock: Clock) -> BridgeServer:
         return BridgeServer(
@@ -125,10 +126,21 @@ class CopierApp:
         self._started = True
         # Everything built so far lives as long as the app: moving it out of the collector's
         # reach keeps full collections (measured at 40–60 ms in a loaded process) off copies.
-        gc.collect()
-        gc.freeze()
+        settle_start_up()
+        if self.bridge is not None:
+            self.keep_heap_for(self.bridge)
+
+    def keep_heap_for(self, bridge: BridgeServer) -> None:
+        """Freeze each burst of EA sessions once it is over (copier.heap): with thousands
+        connected, a full collection would otherwise stall a copy for half a second."""
+        keeper = HeapKeeper(bridge.session_totals)
+        self._keepers.append(asyncio.create_task(keeper.run(), name="heap keeper"))
 
     async def stop(self) -> None:
+        for task in self._keepers:
+            task.cancel()
+        await asyncio.gather(*self._keepers, return_exceptions=True)
+        self._keepers.clear()
         if self._started:
             if self.bridge is not None:
                 await self.bridge.stop()

@@ -65,6 +65,8 @@ class BridgeServer:
         self._clock_ms = clock_ms
         self._terminals: dict[str, EaTerminal] = {}
         self._sessions: set[Session] = set()
+        self._opened = 0  # sessions admitted so far
+        self._closed = 0  # of them, sessions ended so far
         self._admission: defaultdict[tuple[str, Role], asyncio.Lock] = defaultdict(asyncio.Lock)
         trail = AuditTrail(audit)
         self._gate = Gate(verifier, self.config, trail)
@@ -189,6 +191,10 @@ class BridgeServer:
     def terminals(self) -> list[EaTerminal]:
         return list(self._terminals.values())
 
+    def session_totals(self) -> tuple[int, int]:
+        """Sessions admitted and sessions ended since the start (copier.heap watches them)."""
+        return self._opened, self._closed
+
     def sessions(self) -> list[SessionInfo]:
         return [s.info() for s in self._sessions]
 
@@ -233,6 +239,7 @@ class BridgeServer:
             if not session.send(encode(welcome)):
                 return
             self._sessions.add(session)
+            self._opened += 1
             terminal.attach(session)
         self._keys.note(grant)
         ready_timer = asyncio.get_running_loop().call_later(
@@ -243,6 +250,7 @@ class BridgeServer:
         finally:
             ready_timer.cancel()
             self._sessions.discard(session)
+            self._closed += 1
             terminal.detach(session)
 
     async def _read_hello(self, ws: ServerConnection) -> Hello | None:
