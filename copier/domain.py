@@ -7,8 +7,10 @@ milliseconds (UTC).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import Protocol, TypeVar
 
 
 class Platform(StrEnum):
@@ -255,6 +257,34 @@ def parse_copy_comment(comment: str) -> int | None:
         return None
     digits = comment[3:].split("|", 1)[0]
     return int(digits) if digits.isdigit() else None
+
+
+class CopyLike(Protocol):
+    """A position or order on a slave as the executors see it (any terminal's shape)."""
+
+    @property
+    def ticket(self) -> int: ...
+
+    @property
+    def magic(self) -> int: ...
+
+    @property
+    def comment(self) -> str: ...
+
+
+Held = TypeVar("Held", bound=CopyLike)
+
+
+def leg_copy(command: Command, held: Iterable[Held]) -> Held | None:
+    """The leg-th, by ticket, of the positions or orders in ``held`` whose comment names the
+    command's master ticket (TC|<ticket>, that ticket exactly) with its magic; None if fewer.
+    How every executor finds a copy it was given no slave ticket for (protocol §14)."""
+    ticket = command.comment_ticket
+    copies = sorted(
+        (h for h in held if h.magic == command.magic and parse_copy_comment(h.comment) == ticket),
+        key=lambda h: h.ticket,
+    )
+    return copies[command.leg] if command.leg < len(copies) else None
 
 
 @dataclass(frozen=True, slots=True)

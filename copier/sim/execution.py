@@ -4,9 +4,8 @@ restart, retrying requotes with a fresh quote, and building results."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
 
 from copier.domain import (
     Command,
@@ -16,6 +15,7 @@ from copier.domain import (
     Retcode,
     Side,
     SymbolSpec,
+    leg_copy,
     parse_copy_comment,
     result_of,
 )
@@ -29,18 +29,6 @@ DEFAULT_DEVIATION_POINTS = 20  # what the EA allows the dealer when the command 
 _EPS = 1e-9
 
 Send = Callable[[Quote], TradeResult]
-Held = TypeVar("Held", SimOrder, SimPosition, SimOrder | SimPosition)
-
-
-def leg_copy(cmd: Command, held: Iterable[Held]) -> Held | None:
-    """The leg-th, by ticket, of the positions or orders in ``held`` whose comment names the
-    command's master ticket (TC|<ticket>, that ticket exactly) with its magic; None if fewer."""
-    ticket = cmd.comment_ticket
-    copies = sorted(
-        (h for h in held if h.magic == cmd.magic and parse_copy_comment(h.comment) == ticket),
-        key=lambda h: h.ticket,
-    )
-    return copies[cmd.leg] if cmd.leg < len(copies) else None
 
 
 class ExecutorBase:

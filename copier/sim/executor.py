@@ -33,9 +33,10 @@ from copier.domain import (
     Retcode,
     Side,
     SymbolSpec,
+    leg_copy,
 )
 from copier.sim.broker import SimBroker
-from copier.sim.execution import DEFAULT_DEVIATION_POINTS, ExecutorBase, leg_copy
+from copier.sim.execution import DEFAULT_DEVIATION_POINTS, ExecutorBase
 from copier.sim.records import OrderState, SimPosition, TradeReason, TradeResult
 from copier.sim.stops import price_text, stops_from_distance
 from copier.sim.validation import default_filling, normalize_volume

@@ -3,7 +3,7 @@ bitmask, volume rounding, finding positions and orders, and results in a trader'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -13,7 +13,7 @@ from copier.domain import (
     Retcode,
     Side,
     copy_comment,
-    parse_copy_comment,
+    leg_copy,
     result_of,
 )
 from copier.terminals.mt5.messages import trade_message
@@ -135,17 +135,6 @@ class TradeSteps:
     ) -> ExecutionResult:
         return result_of(command, retcode, message, executed_ms=self.clock(), ticket=ticket,
                          volume=volume, price=price, sl=sl, tp=tp)
-
-
-def leg_copy(command: Command, held: Iterable[Any]) -> Any:
-    """The leg-th, by ticket, of the positions or orders in ``held`` whose comment names the
-    command's master ticket (TC|<ticket>, that ticket exactly) with its magic; None if fewer."""
-    ticket = command.comment_ticket
-    copies = sorted(
-        (h for h in held if h.magic == command.magic and parse_copy_comment(h.comment) == ticket),
-        key=lambda h: h.ticket,
-    )
-    return copies[command.leg] if command.leg < len(copies) else None
 
 
 def with_ticket(command: Command, ticket: int, volume: float = 0.0) -> Command:
