@@ -5,8 +5,9 @@ detected change and keeps it until acknowledged; as an executor it runs each com
 simulator's ``SimExecutor`` — the executor semantics every adapter shares (at most once per id,
 own copies recognised by comment after a restart). Both roles send a snapshot after welcome and
 on request, account figures when they change, answer pings, drop a silent connection and
-reconnect with exponential backoff and jitter. docs/protocol.md describes the same steps for
-the MQL EAs.
+reconnect with exponential backoff and jitter. A welcome's ``warn`` (the API key ends soon) is
+logged once per distinct text, as the MQL EAs ``Alert()`` it, and kept as ``notice``, the line
+their chart comment shows. docs/protocol.md describes the same steps for the MQL EAs.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ class ReferenceEa:
         self.close_codes: list[int] = []
         self.errors: list[p.Error] = []
         self.fatal: tuple[int, str] | None = None
+        self.notice = ""  # the welcome's warning, shown on the MQL EA's chart comment
         self.welcomed = asyncio.Event()
+        self._alerted = ""  # the last warning alerted: the same text again is not repeated
         self._rng = random.Random(settings.seed)
         self._ws: ClientConnection | None = None
         self._sent_seq = 0
@@ -192,6 +195,7 @@ class ReferenceEa:
     async def _serve(self, ws: ClientConnection, welcome: p.Welcome) -> None:
         self.account_id = welcome.account
         self.welcomes += 1
+        self._show_warning(welcome.warn)
         self.outbox.acked(welcome.ack)
         self._sent_seq = welcome.ack
         silence_s = welcome.timeout / 1000.0
@@ -234,6 +238,14 @@ class ReferenceEa:
         elif isinstance(message, p.Error):
             self.errors.append(message)
             log.warning("bridge refused a frame: %s %s", message.code, message.msg)
+
+    def _show_warning(self, warn: str) -> None:
+        """Keep the welcome's warning as the notice (cleared by a welcome without one); alert it
+        once per distinct text, not again at every reconnect."""
+        self.notice = warn
+        if warn and warn != self._alerted:
+            self._alerted = warn
+            log.warning("TradeCopy %s: %s", self.settings.role.value, warn)
 
     def _closed(self, exc: ConnectionClosed) -> None:
         frame = exc.rcvd

@@ -687,7 +687,7 @@ void OnDeinit(const int reason)
 void OnTimer()
   {
    TcSessionPoll();
-   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,
+   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),
            (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn AutoTrading on and tick 'Allow live trading'"));
   }
 

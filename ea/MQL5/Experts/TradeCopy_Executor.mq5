@@ -671,7 +671,7 @@ void OnDeinit(const int reason)
 void OnTimer()
   {
    TcSessionPoll();
-   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,
+   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),
            (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn Algo Trading on and allow it in the EA's settings"));
   }
 

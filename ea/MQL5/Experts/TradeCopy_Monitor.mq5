@@ -459,7 +459,7 @@ void Poll()
 
 void ShowStatus()
   {
-   Comment("TradeCopy Monitor ",TC_EA_VERSION,"\n",g_tc_status,"\nseq ",g_seq,", unacknowledged ",
+   Comment("TradeCopy Monitor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),"\nseq ",g_seq,", unacknowledged ",
            ArraySize(g_ev_seq));
   }
 

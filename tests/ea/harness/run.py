@@ -63,6 +63,14 @@ class EaProcess:
     async def positions(self) -> list[dict[str, Any]]:
         return (await self.state())["positions"]  # type: ignore[no-any-return]
 
+    async def chart_comment(self) -> str:
+        """What the EA last put on its chart with ``Comment()``."""
+        return (await self.control("comment")).replace("|", "\n")
+
+    def alerts(self) -> list[str]:
+        """Every ``Alert()`` the EA raised so far, in order."""
+        return [line.removeprefix("ALERT ") for line in self.lines if line.startswith("ALERT ")]
+
     async def wait_output(self, needle: str, timeout: float = 5.0) -> str:
         async with asyncio.timeout(timeout):
             while True:

@@ -30,8 +30,10 @@ class Copier:
 
 @contextlib.asynccontextmanager
 async def copier_world(binaries: dict[str, Path], tmp: Path, master: str, slave: str,
-                       slave_margin: str = "hedging") -> AsyncIterator[Copier]:
-    """Bridge + CopierApp on 127.0.0.1, a link master → slave (×2 lots, .m suffix), EAs live."""
+                       slave_margin: str = "hedging",
+                       key_days: float = 30) -> AsyncIterator[Copier]:
+    """Bridge + CopierApp on 127.0.0.1, a link master → slave (×2 lots, .m suffix), EAs live;
+    both EAs' keys expire in ``key_days``."""
     keys = MemoryKeyVerifier()
     platforms = {"4": Platform.MT4, "5": Platform.MT5}
     master_id = account_id_for(platforms[master[-1]], 1001, SERVER)
@@ -47,10 +49,12 @@ async def copier_world(binaries: dict[str, Path], tmp: Path, master: str, slave:
     rules = LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=2.0, add_suffix=".m")
     app.save_link(Link(0, master_id, slave_id, rules=rules, name="harness"))
     await app.start()
-    monitor = EaProcess(binaries[master], tmp / "master", key=keys.issue(master_id, 1001, SERVER),
-                        url=server.url, login=1001)
-    executor = EaProcess(binaries[slave], tmp / "slave", key=keys.issue(slave_id, 2002, SERVER),
-                         url=server.url, login=2002, margin=slave_margin, suffix=".m")
+    master_key = keys.issue(master_id, 1001, SERVER, key_days)
+    slave_key = keys.issue(slave_id, 2002, SERVER, key_days)
+    monitor = EaProcess(binaries[master], tmp / "master", key=master_key, url=server.url,
+                        login=1001)
+    executor = EaProcess(binaries[slave], tmp / "slave", key=slave_key, url=server.url, login=2002,
+                         margin=slave_margin, suffix=".m")
     world = Copier(server, app, await monitor.start(), await executor.start(), master_id, slave_id)
     try:
         await until(lambda: _both_connected(world), "both EAs welcomed")

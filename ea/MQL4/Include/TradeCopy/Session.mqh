@@ -1,8 +1,9 @@
 // Session.mqh — owns one EA's session with the copier: connect, hello, the 5 s wait for welcome,
 // pong to every ping, the 15 s silence rule, account frames at most once per second, close codes
 // and reconnecting with backoff (docs/protocol.md §3 Roles and sessions, §8 Heartbeats, §9 Close
-// codes, §11 Reconnecting and backoff, §12 Timings and limits). It mirrors copier/refea/client.py.
-// Shared by MT4 and MT5; the EA defines the TcOn* callbacks declared below.
+// codes, §11 Reconnecting and backoff, §12 Timings and limits), and the welcome's key warning: an
+// Alert() once per distinct text and a line of the chart comment (TcNoticeLine). It mirrors
+// copier/refea/client.py. Shared by MT4 and MT5; the EA defines the TcOn* callbacks declared below.
 #property strict
 
 // protocol §12 Timings and limits (copier/bridge/protocol.py constants)
@@ -42,6 +43,8 @@ long   g_tc_last_account_ms=0;
 string g_tc_account_sent="";
 string g_tc_account_id="";
 string g_tc_status="starting";  // shown in the chart comment
+string g_tc_notice="";          // the welcome's warning, in the chart comment until a welcome has none
+string g_tc_alerted="";         // the last warning alerted: the same text again is not repeated
 string g_tc_fatal="";
 long   g_tc_ping_id=0;
 int    g_tc_errors=0;
@@ -112,6 +115,22 @@ void TcSessionEnded(const int code,const string why)
    Print("TradeCopy ",g_tc_role,": session ended (",code,") ",why,"; next try in ",delay," ms");
   }
 
+// The welcome's warn (§4 welcome): kept for the chart comment, alerted once per distinct text.
+void TcShowWarning(const string warn)
+  {
+   g_tc_notice=warn;
+   if(warn=="" || warn==g_tc_alerted)
+      return;
+   g_tc_alerted=warn;
+   Alert("TradeCopy ",g_tc_role,": ",warn);
+  }
+
+// The warning's line for the EA's chart comment: "" when there is none.
+string TcNoticeLine()
+  {
+   return((g_tc_notice=="") ? "" : "\n"+g_tc_notice);
+  }
+
 bool TcSend(const string frame)
   {
    if(g_tc_state!=TC_S_LIVE && g_tc_state!=TC_S_HELLO)
@@ -150,6 +169,7 @@ void TcHandleWelcome(JsonObj &o)
    g_tc_errors=0;
    g_tc_status="connected as "+g_tc_account_id+" (session "+JsonStr(o,"session","")+")";
    Print("TradeCopy ",g_tc_role,": welcome, account ",g_tc_account_id,", ack ",JsonLong(o,"ack",0));
+   TcShowWarning(JsonStr(o,"warn",""));
    g_tc_account_sent=TcAccountFigures();   // the snapshot carries the figures
    g_tc_last_account_ms=TcMonoMs();
    TcOnWelcome(o);

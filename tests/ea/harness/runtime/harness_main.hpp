@@ -3,7 +3,8 @@
 // OnTradeTransaction (MQL5) for every trade, and executes control lines from stdin:
 //   open EURUSD buy 0.10 sl=1.0800 tp=1.0950 | modify 1001 sl=… tp=… | close 1001 [0.05]
 //   pending EURUSD buy_limit 0.10 1.0800 [sl=… tp=…] | delete 1002 | price EURUSD 1.0850 1.0852
-//   state (prints STATE {json}) | quit (OnDeinit, exit 0). Every line is answered OK … or ERR ….
+//   state (prints STATE {json}) | comment (OK and the chart comment, lines joined by |)
+//   quit (OnDeinit, exit 0). Every line is answered OK … or ERR …. Alert() prints ALERT ….
 #pragma once
 #include <poll.h>
 #include <unistd.h>
@@ -57,6 +58,7 @@ inline bool mql_control(const std::string &line, bool &traded) {
   if (cmd.empty()) return false;
   if (cmd == "quit") return true;
   if (cmd == "state") { mql_emit("STATE", t.state_json()); return false; }
+  if (cmd == "comment") { mql_reply(true, mql_comment()); return false; }
   if (cmd == "open" || cmd == "pending") {
     std::string sym, side; double vol = 0, price = 0;
     in >> sym >> side >> vol;
