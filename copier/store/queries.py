@@ -90,7 +90,8 @@ def _span(start: int | None, end: int | None) -> int | None:
     return None if not start or not end else end - start
 
 
-def _conditions(filters: CopyFilter) -> list[ColumnElement[bool]]:
+def copy_conditions(filters: CopyFilter) -> list[ColumnElement[bool]]:
+    """The WHERE terms of a copy filter (the export, the statistics and the Trade log screen)."""
     c = _copies.c
     found: list[ColumnElement[bool]] = []
     if filters.since_ms is not None:
@@ -109,7 +110,7 @@ def _conditions(filters: CopyFilter) -> list[ColumnElement[bool]]:
 
 
 def _select_copies(filters: CopyFilter) -> Select[Any]:
-    return select(_copies).where(and_(True, *_conditions(filters)))
+    return select(_copies).where(and_(True, *copy_conditions(filters)))
 
 
 def query_copies(
@@ -129,7 +130,7 @@ def count_copies(conn: Connection, filters: CopyFilter | None = None) -> int:
     query = (
         select(func.count())
         .select_from(_copies)
-        .where(and_(True, *_conditions(filters or CopyFilter())))
+        .where(and_(True, *copy_conditions(filters or CopyFilter())))
     )
     return int(conn.scalar(query) or 0)
 
@@ -151,7 +152,7 @@ def copies_by_status(conn: Connection, filters: CopyFilter | None = None) -> dic
     """How many copies ended in each status (the dashboard's success rate)."""
     query = (
         select(_copies.c.status, func.count())
-        .where(and_(True, *_conditions(filters or CopyFilter())))
+        .where(and_(True, *copy_conditions(filters or CopyFilter())))
         .group_by(_copies.c.status)
     )
     return {status: int(count) for status, count in conn.execute(query)}

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 from copier.store import CopyFilter, CopyRecord, Store
 from copier.store.export import COLUMNS, HEADER
 from copier.store.models import TradeLogCopyRow, table
+from copier.store.queries import copy_conditions
 
 _copies = table(TradeLogCopyRow)
 CHUNK = 1_000
@@ -63,20 +64,7 @@ def _escape_like(text: str) -> str:
 
 def conditions(query: LogQuery) -> list[ColumnElement[bool]]:
     c = _copies.c
-    f = query.filters
-    found: list[ColumnElement[bool]] = []
-    if f.since_ms is not None:
-        found.append(c.decided_ms >= f.since_ms)
-    if f.until_ms is not None:
-        found.append(c.decided_ms < f.until_ms)
-    if f.account:
-        found.append(or_(c.master_id == f.account, c.slave_id == f.account))
-    if f.symbol:
-        found.append(or_(c.symbol == f.symbol, c.slave_symbol == f.symbol))
-    if f.status:
-        found.append(c.status == f.status)
-    if f.link_id is not None:
-        found.append(c.link_id == f.link_id)
+    found = copy_conditions(query.filters)
     text = query.text.strip()
     if text:
         pattern = f"%{_escape_like(text)}%"
