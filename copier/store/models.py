@@ -234,8 +234,8 @@ class TradeLogCopyRow(Base):
     executed_ms: Mapped[int | None]
 
 
-class TradeLogDenialRow(Base):
-    __tablename__ = "trade_log_denials"
+class _RuleVerdict:
+    """The columns of a rule's verdict on one copy: which rule, why, for which copy, when."""
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     link_id: Mapped[int]
@@ -248,20 +248,16 @@ class TradeLogDenialRow(Base):
     time_ms: Mapped[int] = mapped_column(index=True)
 
 
-class TradeLogAdjustmentRow(Base):
+class TradeLogDenialRow(_RuleVerdict, Base):
+    """A copy a rule refused, with the reason."""
+
+    __tablename__ = "trade_log_denials"
+
+
+class TradeLogAdjustmentRow(_RuleVerdict, Base):
     """A copy that went out changed by a rule (e.g. its lot clamped), with the reason."""
 
     __tablename__ = "trade_log_adjustments"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    link_id: Mapped[int]
-    master_id: Mapped[str]
-    slave_id: Mapped[str]
-    master_ticket: Mapped[int]
-    master_seq: Mapped[int]
-    rule: Mapped[str]
-    reason: Mapped[str]
-    time_ms: Mapped[int] = mapped_column(index=True)
 
 
 class AuditRow(Base):
