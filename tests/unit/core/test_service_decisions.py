@@ -90,9 +90,8 @@ def event(seq: int, kind: EventKind, ticket: int, volume: float) -> MasterEvent:
     )
 
 
-async def test_an_open_result_arriving_while_its_close_is_stored_leaves_the_link_closing(
-    tmp_path: Path,
-) -> None:
+def linked_service(tmp_path: Path) -> tuple[Store, GatedStore, CopyService, BrokerTerminal]:
+    """A master "m" linked to a slave "s" on simulated brokers, the store behind a gate."""
     store = Store.open(path=tmp_path / "tc.db")
     for name, profile in (("m", "master-mt5"), ("s", "slave-mt5")):
         acct = build_broker(profile).account
@@ -103,6 +102,13 @@ async def test_an_open_result_arriving_while_its_close_is_stored_leaves_the_link
     slave = BrokerTerminal("s", build_broker("slave-mt5", seed=2))
     service.add_terminal(BrokerTerminal("m", build_broker("master-mt5", seed=1)))
     service.add_terminal(slave)
+    return store, gated, service, slave
+
+
+async def test_an_open_result_arriving_while_its_close_is_stored_leaves_the_link_closing(
+    tmp_path: Path,
+) -> None:
+    store, gated, service, slave = linked_service(tmp_path)
     await service.start()
     try:
         await service.on_event(event(1, EventKind.OPENED, 500, 0.1))
@@ -134,16 +140,7 @@ async def test_an_open_result_arriving_while_its_close_is_stored_leaves_the_link
 async def test_busy_counts_an_event_whose_decision_is_still_being_written(tmp_path: Path) -> None:
     """``inflight`` only counts sent commands; ``busy`` also counts an event taken and not yet
     decided, so a caller waiting for the copier to go quiet does not stop between the two."""
-    store = Store.open(path=tmp_path / "tc.db")
-    for name, profile in (("m", "master-mt5"), ("s", "slave-mt5")):
-        acct = build_broker(profile).account
-        store.save_account(AccountRecord(name, Platform(acct.platform), acct.login, acct.server))
-    store.save_link(Link(0, "m", "s"))
-    gated = GatedStore(store)
-    service = CopyService(cast(Store, gated), Bus())
-    slave = BrokerTerminal("s", build_broker("slave-mt5", seed=2))
-    service.add_terminal(BrokerTerminal("m", build_broker("master-mt5", seed=1)))
-    service.add_terminal(slave)
+    store, gated, service, slave = linked_service(tmp_path)
     await service.start()
     try:
         gated.gate.clear()
