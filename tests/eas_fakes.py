@@ -28,13 +28,15 @@ EA_FILES = {
 
 
 def make_ea_tree(folder: Path) -> Path:
-    """An ``ea/`` source folder under ``folder``, with a compiled MT4 Executor beside its source."""
+    """An ``ea/`` source folder under ``folder``, with the compiled MT4 EAs beside their sources
+    (the release ships them; the MT5 ones are left out here)."""
     root = folder / "ea"
     for relative, text in EA_FILES.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    (root / "MQL4" / "Experts" / "TradeCopy_Executor.ex4").write_bytes(EX4_BYTES)
+    for name in ("TradeCopy_Executor.ex4", "TradeCopy_Monitor.ex4"):
+        (root / "MQL4" / "Experts" / name).write_bytes(EX4_BYTES)
     return root
 
 

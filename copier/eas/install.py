@@ -52,8 +52,13 @@ class InstallReport:
                 "compile; delete that folder" for folder in self.leftovers]
         if self.ok:
             mql = MQL_FOLDER[self.terminal.platform]
-            out.append(f"  the EAs are in {mql}\\Experts: refresh the terminal's Navigator "
-                       "(right-click Expert Advisors → Refresh) or restart the terminal")
+            experts = [p for p in (*self.copied, *self.replaced) if p.parent.name == "Experts"]
+            compiled = {p.stem for p in experts if p.suffix.lower() in (".ex4", ".ex5")}
+            compiled_all = all(p.stem in compiled for p in experts)
+            then = ("refresh the terminal's Navigator (right-click Expert Advisors → Refresh) or "
+                    "restart the terminal" if compiled_all else
+                    "compile each TradeCopy EA in MetaEditor (F4 opens it, F7 compiles)")
+            out.append(f"  the EAs are in {mql}\\Experts: {then}")
         return out
 
     def describe(self) -> str:

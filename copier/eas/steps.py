@@ -27,7 +27,8 @@ def install_step(platform: Platform) -> str:
     ext = "mq4" if platform is Platform.MT4 else "mq5"
     return (f"Accounts → Install EAs (or, in the terminal's data folder — File → Open Data "
             f"Folder — copy TradeCopy_*.{ext} into {mql}\\Experts and the folder "
-            f"{INCLUDE_FOLDER} into {mql}\\Include).")
+            f"{INCLUDE_FOLDER} into {mql}\\Include), then compile each EA in MetaEditor (F4, "
+            "then F7).")
 
 
 def terminal_options(platform: Platform, url: str) -> list[str]:

@@ -34,6 +34,7 @@ def test_each_file_goes_where_the_eas_include_resolves(tmp_path: Path) -> None:
     assert _files(terminal.data_path) == [
         "MQL4/Experts/TradeCopy_Executor.ex4",
         "MQL4/Experts/TradeCopy_Executor.mq4",
+        "MQL4/Experts/TradeCopy_Monitor.ex4",
         "MQL4/Experts/TradeCopy_Monitor.mq4",
         "MQL4/Include/TradeCopy/Json.mqh",
         "MQL4/Include/TradeCopy/Sha1.mqh",
@@ -41,8 +42,9 @@ def test_each_file_goes_where_the_eas_include_resolves(tmp_path: Path) -> None:
     ]
     assert (terminal.data_path / "MQL4/Experts/TradeCopy_Executor.ex4").read_bytes() == EX4_BYTES
     assert unresolved_includes(terminal.data_path, Platform.MT4) == []
-    assert len(report.copied) == 6 and report.replaced == ()
+    assert len(report.copied) == 7 and report.replaced == ()
     assert "copied: Json.mqh" in report.describe()
+    assert "refresh the terminal's Navigator" in report.describe()  # a compiled EA came with it
 
 
 def test_installing_again_replaces_the_files_and_says_so(tmp_path: Path) -> None:
@@ -58,6 +60,7 @@ def test_installing_again_replaces_the_files_and_says_so(tmp_path: Path) -> None
         "Json.mqh", "Sha1.mqh", "TradeCopy_Executor.mq5", "TradeCopy_Monitor.mq5", "Ws.mqh"]
     assert (terminal.data_path / "MQL5/Include/TradeCopy/Json.mqh").read_text() == "// Json\n"
     assert "replaced:" in report.describe()
+    assert "compile each TradeCopy EA in MetaEditor" in report.describe()  # no .ex5 shipped
 
 
 def test_an_incomplete_set_of_ea_files_installs_nothing_and_says_why(tmp_path: Path) -> None:
