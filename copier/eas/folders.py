@@ -128,20 +128,22 @@ def default_install_roots() -> list[Path]:
 def discover_terminals(terminal_root: Path | None = None,
                        install_roots: Iterable[Path] | None = None) -> list[TerminalFolder]:
     """Every data folder found: under ``%APPDATA%\\MetaQuotes\\Terminal``, and the portable ones
-    (an install folder holding its own MQL folder) one level under the Program Files folders or
-    named by an ``origin.txt``. Defaults come from the environment; nothing relative is read."""
+    (an install folder holding its own MQL folder) one level under the Program Files folders.
+    An install folder an ``origin.txt`` names is not taken as portable: that terminal keeps its
+    data in %APPDATA% (an MT4 install folder keeps the MQL4 folder its installer put there,
+    which the terminal does not read). Defaults come from the environment; nothing relative is
+    read."""
     root = default_terminal_root() if terminal_root is None else terminal_root
     found = find_terminal_folders(root) if root is not None else []
-    candidates = [Path(t.install_path) for t in found if Path(t.install_path).is_absolute()]
+    named = {_key(Path(t.install_path)) for t in found if Path(t.install_path).is_absolute()}
     for install_root in default_install_roots() if install_roots is None else install_roots:
-        if install_root.is_absolute():
-            candidates += _children(install_root)
-    for folder in candidates:
-        terminal = data_folder_at(folder)
-        if terminal is not None and terminal.portable:
-            found.append(terminal)
-    unique = {_key(t.data_path): t for t in reversed(found)}
-    return sorted(unique.values(), key=lambda t: (t.install_path.lower(), t.id))
+        if not install_root.is_absolute():
+            continue
+        for folder in _children(install_root):
+            terminal = data_folder_at(folder)
+            if terminal is not None and terminal.portable and _key(folder) not in named:
+                found.append(terminal)
+    return sorted(found, key=lambda t: (t.install_path.lower(), t.id))
 
 
 def _key(path: Path) -> str:
@@ -165,6 +167,11 @@ def open_data_folder(folder: Path, *, ea_root: Path | None = None,
     if _inside(folder, sources):
         raise NotADataFolder(f"{folder} holds the EA files that come with TradeCopier, not a "
                              f"terminal's data folder: {OPEN_DATA_FOLDER}.")
+    if _has_terminal_exe(folder):  # started normally, a terminal reads %APPDATA%, not here
+        root = default_terminal_root() if terminal_root is None else terminal_root
+        for known in find_terminal_folders(root) if root is not None else []:
+            if known.install_path and _key(Path(known.install_path)) == _key(folder):
+                return known
     terminal = data_folder_at(folder)
     if terminal is not None:
         return terminal
@@ -176,10 +183,6 @@ def open_data_folder(folder: Path, *, ea_root: Path | None = None,
     if platform is not None:  # an MQL folder without the files MetaTrader writes beside it
         return TerminalFolder(folder, platform, "")
     if _has_terminal_exe(folder):
-        root = default_terminal_root() if terminal_root is None else terminal_root
-        for known in find_terminal_folders(root) if root is not None else []:
-            if known.install_path and _key(Path(known.install_path)) == _key(folder):
-                return known
         raise NotADataFolder(f"{folder} is where MetaTrader is installed; it keeps its data "
                              f"elsewhere: {OPEN_DATA_FOLDER}.")
     raise NotADataFolder(f"{folder} is not a MetaTrader data folder (it has no MQL4 or MQL5 "

@@ -112,6 +112,9 @@ def test_a_named_install_folder_leads_to_its_data_folder_through_origin_txt(
     terminal = open_data_folder(install, ea_root=tmp_path / "ea", terminal_root=root)
 
     assert terminal.data_path == data
+    (install / "MQL5").mkdir()  # as unpacked there by an earlier portable start: still not read
+    assert open_data_folder(install, ea_root=tmp_path / "ea", terminal_root=root) == terminal
+    (install / "MQL5").rmdir()
     with pytest.raises(NotADataFolder, match=r"where MetaTrader is installed.*Open Data Folder"):
         open_data_folder(install, ea_root=tmp_path / "ea", terminal_root=tmp_path / "none")
 
@@ -131,19 +134,19 @@ def test_a_named_folder_that_is_not_a_data_folder_is_refused_in_words(
     assert not folder.exists() or list(folder.iterdir()) == []
 
 
-def test_a_data_folder_found_twice_is_listed_once(
+def test_an_install_folder_whose_data_is_in_appdata_is_not_taken_for_a_portable_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a portable terminal that was once started normally too: its origin.txt names its folder
+    # MT4's installer leaves an MQL4 folder next to terminal.exe; started normally, the terminal
+    # reads its data folder in %APPDATA%, whose origin.txt names this install folder
     program_files = make_program_files(tmp_path)
-    portable = program_files / "Broker MT4 Portable"
+    install = program_files / "Broker MT4 Portable"
     appdata = tmp_path / "AppData"
-    make_data_folder(terminal_root(appdata), MT4_ID, origin_bytes(str(portable)), "MQL4")
+    make_data_folder(terminal_root(appdata), MT4_ID, origin_bytes(str(install)), "MQL4")
     windows_env(monkeypatch, appdata, program_files)
 
     found = discover_terminals()
 
-    assert sorted(str(t.data_path) for t in found) == sorted(
-        [str(portable), str(terminal_root(appdata) / MT4_ID)])
-    shutil.rmtree(program_files)
-    assert [t.data_path for t in discover_terminals()] == [terminal_root(appdata) / MT4_ID]
+    assert [(t.data_path, t.portable) for t in found] == [(terminal_root(appdata) / MT4_ID, False)]
+    shutil.rmtree(terminal_root(appdata))
+    assert [(t.data_path, t.portable) for t in discover_terminals()] == [(install, True)]
