@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from copier.domain import Platform
 from copier.ui.install_dialog import InstallDialog
+from copier.ui.main import Gui
 from copier.ui.session import CoreSession
 from tests.eas_fakes import (
     MT4_ID,
@@ -123,3 +124,24 @@ def test_a_picked_data_folder_is_added_and_a_wrong_one_refused_in_words(
     assert [r.ok for r in reports] == [True]
     assert "MQL4/Include/TradeCopy/Json.mqh" in _files(picked)
     assert "Allow DLL imports" in dialog.report.toPlainText()
+
+
+def test_accounts_install_eas_lists_the_terminals_found_when_it_opens(
+    make_gui: Callable[..., Gui], run: Run[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    appdata = make_appdata(tmp_path)
+    windows_env(monkeypatch, appdata, None)
+    monkeypatch.chdir(tmp_path)
+    gui = make_gui(trade=False)
+
+    async def scenario() -> InstallDialog:
+        await gui.start()
+        dialog = gui.window.accounts.open_install()
+        await until(lambda: dialog.found.count() == 2, what="the terminals to be listed")
+        return dialog
+
+    dialog = run(scenario())
+
+    assert [t.data_path.name for t in dialog.terminals] == [MT4_ID, MT5_ID]
+    assert dialog.install_button.isEnabled()
+    dialog.close()
