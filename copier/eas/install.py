@@ -57,7 +57,7 @@ class InstallReport:
             compiled_all = all(p.stem in compiled for p in experts)
             then = ("refresh the terminal's Navigator (right-click Expert Advisors → Refresh) or "
                     "restart the terminal" if compiled_all else
-                    "compile each TradeCopy EA in MetaEditor (F4 opens it, F7 compiles)")
+                    "open MetaEditor (F4) and compile each TradeCopy EA there (F7)")
             out.append(f"  the EAs are in {mql}\\Experts: {then}")
         return out
 

@@ -25,10 +25,10 @@ def install_step(platform: Platform) -> str:
     """Where the files go, for a trader who copies them by hand."""
     mql = MQL_FOLDER[platform]
     ext = "mq4" if platform is Platform.MT4 else "mq5"
-    return (f"Accounts → Install EAs (or, in the terminal's data folder — File → Open Data "
-            f"Folder — copy TradeCopy_*.{ext} into {mql}\\Experts and the folder "
-            f"{INCLUDE_FOLDER} into {mql}\\Include), then compile each EA in MetaEditor (F4, "
-            "then F7).")
+    return (f"Accounts → Install EAs (or by hand, from the ea folder that comes with TradeCopier "
+            f"into the terminal's data folder — File → Open Data Folder: {mql}\\Experts\\"
+            f"TradeCopy_*.{ext} into {mql}\\Experts and the folder Include\\{INCLUDE_FOLDER} "
+            f"into {mql}\\Include), then compile each EA in MetaEditor (F4, then F7).")
 
 
 def terminal_options(platform: Platform, url: str) -> list[str]:
@@ -56,10 +56,12 @@ def attach_options(platform: Platform) -> str:
 
 def setup_steps(platform: Platform, role: AccountRole, url: str) -> str:
     """The numbered steps shown with a new API key."""
-    eas = {AccountRole.MASTER: "TradeCopy_Monitor", AccountRole.SLAVE: "TradeCopy_Executor",
-           AccountRole.BOTH: "TradeCopy_Monitor and TradeCopy_Executor"}[role]
+    eas = {AccountRole.MASTER: "TradeCopy_Monitor to one chart",
+           AccountRole.SLAVE: "TradeCopy_Executor to one chart",
+           AccountRole.BOTH: "TradeCopy_Monitor to one chart and TradeCopy_Executor to "
+                             "another (one EA per chart)"}[role]
     steps = [install_step(platform), *terminal_options(platform, url),
-             f"Attach {eas} to one chart; in its window, {attach_options(platform)}; tab "
+             f"Attach {eas}; in the EA's window, {attach_options(platform)}; tab "
              f"Inputs: paste the key above into ApiKey and set BridgeUrl to {url}.",
              "The dashboard shows the account as connected within a few seconds."]
     lines = [f"Set up the {platform.value.upper()} terminal:"]

@@ -60,7 +60,7 @@ def test_installing_again_replaces_the_files_and_says_so(tmp_path: Path) -> None
         "Json.mqh", "Sha1.mqh", "TradeCopy_Executor.mq5", "TradeCopy_Monitor.mq5", "Ws.mqh"]
     assert (terminal.data_path / "MQL5/Include/TradeCopy/Json.mqh").read_text() == "// Json\n"
     assert "replaced:" in report.describe()
-    assert "compile each TradeCopy EA in MetaEditor" in report.describe()  # no .ex5 shipped
+    assert "compile each TradeCopy EA there (F7)" in report.describe()  # no .ex5 shipped
 
 
 def test_an_incomplete_set_of_ea_files_installs_nothing_and_says_why(tmp_path: Path) -> None:
