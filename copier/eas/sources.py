@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -27,8 +28,13 @@ EXPERT_SUFFIXES = {Platform.MT4: (".mq4", ".ex4"), Platform.MT5: (".mq5", ".ex5"
 EXPERT_PREFIX = "TradeCopy_"
 INCLUDE_FOLDER = "TradeCopy"  # <data>/MQLn/Include/TradeCopy: the folder the EAs' #include names
 
-# `#include <file>` and `#include "file"`, at the start of a line (comments are not includes).
-_INCLUDE = re.compile(r'^\s*#include\s*([<"])([^>"]+)[>"]', re.MULTILINE)
+# The preprocessor lines the include check follows: includes, and the conditional compilation
+# MQL has (#ifdef, #ifndef, #else, #endif, and #define for what they test).
+_DIRECTIVE = re.compile(r'^\s*#\s*(include|ifdef|ifndef|else|endif|define)\b\s*(.*)$')
+_INCLUDE = re.compile(r'^([<"])([^>"]+)[>"]')
+# The macro each platform's compiler defines: __MQL4__ for a .mq4, __MQL5__ for a .mq5
+# (https://docs.mql4.com/basis/preprosessor/conditional_compilation).
+PLATFORM_MACRO = {Platform.MT4: "__MQL4__", Platform.MT5: "__MQL5__"}
 
 
 class EaSource(NamedTuple):
@@ -89,9 +95,30 @@ def read_source(path: Path) -> str:
     return raw.decode("utf-8-sig", errors="replace")
 
 
-def includes_of(text: str) -> list[tuple[bool, str]]:
-    """The ``#include`` lines of an MQL file: (angle brackets?, file name as written)."""
-    return [(match.group(1) == "<", match.group(2).strip()) for match in _INCLUDE.finditer(text)]
+def includes_of(text: str, defined: set[str]) -> Iterator[tuple[bool, str]]:
+    """The ``#include`` lines the compiler reads in an MQL file, in order, given the macros
+    ``defined`` (updated with the file's ``#define``s as they come, so a caller that reads each
+    include when it is yielded sees its defines too): (angle brackets?, file name as written).
+    Lines in a branch of ``#ifdef``/``#ifndef``/``#else`` that does not compile are left out."""
+    branches: list[bool] = []  # whether each open conditional block compiles
+    for line in text.splitlines():
+        directive = _DIRECTIVE.match(line)
+        if directive is None:
+            continue
+        word, rest = directive.group(1), directive.group(2).strip()
+        name = rest.split()[0] if rest.split() else ""
+        if word in ("ifdef", "ifndef"):
+            branches.append((name in defined) == (word == "ifdef"))
+        elif word == "else" and branches:
+            branches[-1] = not branches[-1]
+        elif word == "endif" and branches:
+            branches.pop()
+        elif not all(branches):
+            continue
+        elif word == "define" and name:
+            defined.add(name)
+        elif word == "include" and (target := _INCLUDE.match(rest)):
+            yield target.group(1) == "<", target.group(2).strip()
 
 
 def unresolved_includes(data_path: Path, platform: Platform) -> list[str]:
@@ -103,24 +130,25 @@ def unresolved_includes(data_path: Path, platform: Platform) -> list[str]:
     ``<data>/MQLn/Include`` only; ``"name"`` next to the file that says it (as the standard
     library's own ``Include/Trade/Trade.mqh`` includes ``"OrderInfo.mqh"``)."""
     mql = data_path / MQL_FOLDER[platform]
-    include_root = mql / "Include"
-    pending = sorted(p for p in (mql / "Experts").glob(f"{EXPERT_PREFIX}*")
+    experts = sorted(p for p in (mql / "Experts").glob(f"{EXPERT_PREFIX}*")
                      if p.suffix.lower() == EXPERT_SUFFIXES[platform][0])
-    seen: set[Path] = set()
     problems: list[str] = []
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        text = read_source(current)
-        for angle, name in includes_of(text):
-            base = include_root if angle else current.parent
-            target = base / name.replace("\\", "/")
-            if target.is_file():
-                pending.append(target)
-            else:
-                written = f"<{name}>" if angle else f'"{name}"'
-                problems.append(f"{current.relative_to(data_path)}: #include {written} is not "
-                                f"in {base}")
+    for expert in experts:  # each EA compiles on its own, with its platform's macro only
+        _walk(expert, data_path, {PLATFORM_MACRO[platform]}, set(), problems)
     return problems
+
+
+def _walk(current: Path, data_path: Path, defined: set[str], seen: set[Path],
+          problems: list[str]) -> None:
+    """Read ``current`` as the preprocessor does, each include where it stands."""
+    seen.add(current)
+    include_root = data_path / current.relative_to(data_path).parts[0] / "Include"
+    for angle, name in includes_of(read_source(current), defined):
+        base = include_root if angle else current.parent
+        target = base / name.replace("\\", "/")
+        if not target.is_file():
+            written = f"<{name}>" if angle else f'"{name}"'
+            problems.append(f"{current.relative_to(data_path)}: #include {written} is not in "
+                            f"{base}")
+        elif target not in seen:
+            _walk(target, data_path, defined, seen, problems)

@@ -140,3 +140,36 @@ def test_sources_are_listed_per_platform_with_destinations(tmp_path: Path) -> No
     assert mt5 == {"MQL5/Include/TradeCopy/Json.mqh", "MQL5/Include/TradeCopy/Sha1.mqh",
                    "MQL5/Include/TradeCopy/Ws.mqh", "MQL5/Experts/TradeCopy_Monitor.mq5",
                    "MQL5/Experts/TradeCopy_Executor.mq5"}
+
+
+def test_only_the_includes_the_platforms_compiler_reads_must_resolve(tmp_path: Path) -> None:
+    # One shared include for both platforms, its differences under __MQL4__/__MQL5__
+    # (https://docs.mql4.com/basis/preprosessor/conditional_compilation)
+    ea_root = make_ea_tree(tmp_path)
+    (ea_root / "Include/TradeCopy/Net.mqh").write_text(
+        '#ifdef __MQL5__\n#include "Mt5Sockets.mqh"\n#else\n#include "Mt4Sockets.mqh"\n#endif\n',
+        encoding="utf-8")
+    (ea_root / "Include/TradeCopy/Mt4Sockets.mqh").write_text("// ws2_32\n", encoding="utf-8")
+    for expert in ea_root.glob("MQL?/Experts/TradeCopy_Monitor.mq?"):
+        expert.write_text("#include <TradeCopy/Net.mqh>\n", encoding="utf-8")
+
+    mt4 = install_eas(_terminal(tmp_path / "4", "MQL4"), ea_root)
+    mt5 = install_eas(_terminal(tmp_path / "5", "MQL5"), ea_root)
+
+    assert mt4.ok, mt4.describe()
+    assert not mt5.ok
+    assert mt5.problems == ('MQL5/Include/TradeCopy/Net.mqh: #include "Mt5Sockets.mqh" is not in '
+                            f"{tmp_path / '5' / 'D' / 'MQL5' / 'Include' / 'TradeCopy'} — the EA "
+                            "will not compile",)
+
+
+def test_a_define_from_an_include_counts_for_the_lines_after_it(tmp_path: Path) -> None:
+    data = tmp_path / "D"
+    (data / "MQL5" / "Include" / "TradeCopy").mkdir(parents=True)
+    (data / "MQL5" / "Experts").mkdir(parents=True)
+    (data / "MQL5/Include/TradeCopy/Json.mqh").write_text("#define TC_JSON\n", encoding="utf-8")
+    (data / "MQL5/Experts/TradeCopy_Monitor.mq5").write_text(
+        "#include <TradeCopy/Json.mqh>\n#ifndef TC_JSON\n#include <TradeCopy/Absent.mqh>\n#endif\n"
+        "#ifdef __MQL4__\n#include <TradeCopy/Absent.mqh>\n#endif\n", encoding="utf-8")
+
+    assert unresolved_includes(data, Platform.MT5) == []
