@@ -2,13 +2,12 @@
 a new key, Install EAs). One source for the wording; ea/README.md says the same with every click.
 
 MT4 and MT5 differ: MT4 has no socket functions, so the EAs call Windows' ``ws2_32.dll`` and need
-DLL imports; MT5 sockets need the host in the WebRequest list instead
-(https://www.mql5.com/en/docs/network/socketconnect). The switches are named as the terminals
-name them: MT4 "Allow automated trading", the AutoTrading button and the EA's "Allow live
+DLL imports; MT5 sockets need the host in the terminal's list of allowed addresses instead
+(https://www.mql5.com/en/docs/network/socketconnect). The switches are named as each terminal
+names them: MT4 "Allow automated trading", the AutoTrading button and the EA's "Allow live
 trading" (https://docs.mql4.com/runtime/tradepermission); MT5 "Allow algorithmic trading",
 "Allow WebRequest for listed URL" and the Algo Trading button
-(https://www.metatrader5.com/en/terminal/help/startworking/settings).
-"""
+(https://www.mql5.com/en/docs/runtime/tradepermission)."""
 
 from __future__ import annotations
 
