@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
                             help="a reference EA on a simulated account (copier sim-ea --help)")
     sim_ea.add_argument("ea_args", nargs=argparse.REMAINDER)
 
+    from copier.eas.command import add_parser as add_eas_parser
+
+    add_eas_parser(sub)
+
     export = sub.add_parser("export-log", help="write the trade log to CSV")
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--since", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
@@ -106,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             return _stats(args)
         if args.command == "keys":
             return _keys(args)
+        if args.command == "eas":
+            from copier.eas.command import run as run_eas
+
+            return run_eas(args)
         return _gui(demo=False)
     except KeyboardInterrupt:
         return 130

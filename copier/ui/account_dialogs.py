@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from copier.bridge.protocol import PATH as BRIDGE_PATH
 from copier.domain import Platform
+from copier.eas.steps import setup_steps
 from copier.store import AccountRecord, AccountRole
 from copier.ui.api_keys import AccessFields, KeyPanel
 from copier.ui.session import CoreSession
@@ -30,22 +31,6 @@ from copier.ui.widgets import launch
 
 EA = "ea"
 MT5_DIRECT = "mt5"
-
-
-def setup_steps(platform: Platform, role: AccountRole, url: str) -> str:
-    mql = "MQL4" if platform is Platform.MT4 else "MQL5"
-    eas = {AccountRole.MASTER: "TradeCopy_Monitor", AccountRole.SLAVE: "TradeCopy_Executor",
-           AccountRole.BOTH: "TradeCopy_Monitor and TradeCopy_Executor"}[role]
-    return (
-        "Set up the terminal:\n"
-        f"1. Accounts → Install EAs (or copy the EA files into {mql}\\Experts\\TradeCopier).\n"
-        "2. Tools → Options → Expert Advisors: tick “Allow algorithmic trading” and add\n"
-        f"    {url} to “Allow WebRequest for listed URL”.\n"
-        f"3. Attach {eas} to any chart, paste the key above into its ApiKey input\n"
-        f"    and set its address to {url}.\n"
-        "4. The dashboard shows the account as connected within a few seconds.\n"
-        "The key is shown only now; if it is lost, make a new one (Accounts → Rotate key)."
-    )
 
 
 def bridge_url(session: CoreSession) -> str:

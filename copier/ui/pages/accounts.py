@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.eas.steps import setup_steps
 from copier.store import AccountRecord
-from copier.ui.account_dialogs import EA, MT5_DIRECT, AccountDialog, bridge_url, setup_steps
+from copier.ui.account_dialogs import EA, MT5_DIRECT, AccountDialog, bridge_url
 from copier.ui.api_keys import KEY_COLUMNS, KeyDialog, KeyRow
 from copier.ui.bridge import UiBridge
 from copier.ui.install_dialog import InstallDialog
@@ -182,6 +183,7 @@ class AccountsPage(QWidget):
     def open_install(self) -> InstallDialog:
         dialog = InstallDialog(self.session, parent=self)
         self._open(dialog)
+        launch(dialog.scan(), on_error=self.message.setText)
         return dialog
 
     def _open(self, dialog: AccountDialog | KeyDialog | InstallDialog | QMessageBox) -> None:
