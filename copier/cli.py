@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir is not None:
         os.environ["TRADECOPIER_DATA_DIR"] = str(args.data_dir)
+    _start_logging(args, argv)
     try:
         if args.self_test:
             return _self_test()
@@ -109,6 +111,20 @@ def main(argv: list[str] | None = None) -> int:
         return _gui(demo=False)
     except KeyboardInterrupt:
         return 130
+
+
+def _start_logging(args: argparse.Namespace, argv: list[str]) -> None:
+    """The log file in the data folder for the commands that work on it; the self-test and the
+    demo keep the trader's folder untouched (unless there is no console: then the file is the
+    only place their output can go)."""
+    from copier.logfile import setup_logging
+
+    console = "INFO" if args.command == "run" else "WARNING"
+    to_file = not args.self_test and args.command != "demo"
+    path = setup_logging(args.data_dir, console_level=console, to_file=to_file)
+    if path is not None:
+        logging.getLogger("copier").info("TradeCopier %s started: %s (log file %s)",
+                                         __version__, " ".join(argv) or "window", path)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -161,7 +177,13 @@ def _run(args: argparse.Namespace) -> int:
     from copier.app import AppConfig, run_headless
     from copier.bridge import BridgeConfigError
     from copier.bridge.tls import TlsError
+    from copier.datalock import AlreadyRunning, DataFolderLock
 
+    try:  # before anything starts: a second copier on this folder would copy every trade twice
+        lock = DataFolderLock.claim(args.data_dir)
+    except AlreadyRunning as exc:
+        _stderr(str(exc))
+        return 2
     allow = tuple(a.strip() for entry in args.allow for a in entry.split(",") if a.strip())
     config = AppConfig(
         data_dir=args.data_dir, bridge_host=args.host or "127.0.0.1", bridge_port=args.port or 8080,
@@ -173,10 +195,19 @@ def _run(args: argparse.Namespace) -> int:
     except (BridgeConfigError, TlsError) as exc:
         _stderr(f"the copier cannot start: {exc}")
         return 2
+    finally:
+        lock.release()
 
 
 def _keys(args: argparse.Namespace) -> int:
+    from copier.logfile import has_console
     from copier.store import Store, StoreError, keyadmin
+
+    if args.action in ("create", "rotate") and not has_console("stdout"):
+        # The key is shown once and must not land in the log file instead of on a screen.
+        _stderr("TradeCopier.exe has no console to show a new key in: run the same command "
+                "with tradecopier-cli.exe from a Command Prompt")
+        return 2
 
     try:
         with Store.open(args.data_dir) as store:

@@ -1,0 +1,107 @@
+"""One copier per data folder: a lock file (``<data>/copier.lock``) held for the life of the
+process by the window and by ``copier run``, taken before any terminal or worker starts.
+
+Two copiers on one database would both serve the same accounts and copy each trade twice. The
+window's single-instance socket (``copier.ui.instance``) cannot prevent it alone: on Windows
+``QLocalServer.listen()`` does not fail when the name is taken (named pipes accept several
+servers), autostart and a Start-menu click can race, and ``copier run`` has no socket at all.
+
+The lock is the operating system's, so a crashed copier never leaves a stale one behind: it ends
+with the process. POSIX: ``fcntl.flock`` (https://man7.org/linux/man-pages/man2/flock.2.html).
+Windows: ``msvcrt.locking`` on the file's first byte, non-blocking ``LK_NBLCK`` — "If the file
+cannot be locked, OSError is raised" (https://docs.python.org/3/library/msvcrt.html#msvcrt.locking).
+Both primitives are what the ``filelock`` package uses underneath; a small module of our own
+keeps a dependency (and its hashes in requirements-win.txt) out of the release.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from copier.store.paths import default_data_dir
+
+LOCK_FILE = "copier.lock"
+
+
+class AlreadyRunning(Exception):
+    """Another copier holds the data folder; the message is a sentence for the trader."""
+
+
+class DataFolderLock:
+    """The lock on one data folder; ``release`` (or the process ending) gives it up."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    @classmethod
+    def claim(cls, data_dir: Path | None = None) -> DataFolderLock:
+        """Take the lock of ``data_dir`` (None: the default data folder), or raise
+        AlreadyRunning. Creates the folder when it does not exist yet."""
+        folder = data_dir if data_dir is not None else default_data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / LOCK_FILE
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _lock(fd)
+        except OSError:
+            os.close(fd)
+            raise AlreadyRunning(
+                f"TradeCopier is already running on the data folder {folder} (a window, perhaps "
+                "in the tray, or `copier run`): close it first, or choose another data folder "
+                "with --data-dir."
+            ) from None
+        _note_owner(fd)
+        return cls(path, fd)
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            _unlock(fd)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> DataFolderLock:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # OSError when another process holds it
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # OSError (EWOULDBLOCK) when held
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _note_owner(fd: int) -> None:
+    """The holder's process id after the locked first byte, for a person looking at the file
+    (Windows refuses reads of a locked byte, so nothing is written under the lock itself)."""
+    with contextlib.suppress(OSError):  # the note is a courtesy; the lock is what counts
+        os.ftruncate(fd, 1)
+        os.lseek(fd, 1, os.SEEK_SET)
+        os.write(fd, f"{os.getpid()}\n".encode())
