@@ -21,6 +21,7 @@ ManifestDPIAware true
 
 !define APP_NAME "TradeCopier"
 !define APP_EXE "TradeCopier.exe"
+!define CLI_EXE "tradecopier-cli.exe"  ; the console companion (build.spec): copier run, keys, ...
 !define UNINSTALLER "Uninstall.exe"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\TradeCopier"
 !define SETTINGS_KEY "Software\TradeCopier"
@@ -44,6 +45,14 @@ ManifestDPIAware true
 
 !include "running_app.nsh"
 !include "previous_choices.nsh"
+
+!ifdef SIGN_TOOL
+  ; Authenticode for the uninstaller and the setup as makensis writes them (NSIS 3.08+,
+  ; https://nsis.sourceforge.io/Docs/Chapter5.html#finalize): "%1" is the file. The release
+  ; passes -DSIGN_TOOL="pwsh -NoProfile -File scripts\sign_windows.ps1" (scripts/check_installer.py).
+  !uninstfinalize '${SIGN_TOOL} "%1"' = 0
+  !finalize '${SIGN_TOOL} "%1"' = 0
+!endif
 
 Name "${APP_NAME} ${VERSION}"
 OutFile "${OUTFILE}"
@@ -86,6 +95,7 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "© ${APP_NAME}"
 Section "${APP_NAME}" SecApp
   SectionIn RO
   !insertmacro WaitUntilAppClosed "$INSTDIR\${APP_EXE}"
+  !insertmacro WaitUntilAppClosed "$INSTDIR\${CLI_EXE}"
   SetOutPath "$INSTDIR"
   ; An upgrade replaces the whole runtime: modules an older version shipped must not linger.
   ; Only our own folder goes; whatever else is in $INSTDIR stays.
@@ -132,6 +142,7 @@ FunctionEnd
 Section "un.${APP_NAME}" UnSecApp
   SectionIn RO
   !insertmacro WaitUntilAppClosed "$INSTDIR\${APP_EXE}"
+  !insertmacro WaitUntilAppClosed "$INSTDIR\${CLI_EXE}"
   Delete "${START_MENU_LINK}"
   Delete "${DESKTOP_LINK}"
   DeleteRegValue HKCU "${RUN_KEY}" "${APP_NAME}"
@@ -143,10 +154,22 @@ Section "un.${APP_NAME}" UnSecApp
 SectionEnd
 
 Section /o "un.Also delete my data" UnSecData
-  ; Unticked by default (and in a silent uninstall): accounts, links, the trade log and settings
-  ; survive an uninstall, so reinstalling picks up where the trader left off.
+  ; Unticked by default (and in a silent uninstall unless /DELETEDATA is given): accounts, links,
+  ; the trade log and settings survive an uninstall, so reinstalling picks up where the trader
+  ; left off.
   RMDir /r "${DATA_DIR}"
 SectionEnd
+
+Function un.onInit
+  ; "Uninstall.exe /S /DELETEDATA": the silent form of ticking "Also delete my data" (the
+  ; Windows smoke test uses it; scripts/installer_smoke.ps1).
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/DELETEDATA" $R1
+  ${IfNot} ${Errors}
+    !insertmacro SelectSection ${UnSecData}
+  ${EndIf}
+FunctionEnd
 
 !insertmacro MUI_UNFUNCTION_DESCRIPTION_BEGIN
   !insertmacro MUI_DESCRIPTION_TEXT ${UnSecApp} "The app, its shortcuts and its start-with-Windows entry."

@@ -1,6 +1,7 @@
-"""Bundle smoke test: builds TradeCopier with ``build.spec``, starts the built executable headless
-with ``--self-test`` (the demo window offscreen copies one trade and closes), and checks the
-bundle stays under a recorded size. Prints how long the build took and the bundle's size.
+"""Bundle smoke test: builds TradeCopier with ``build.spec``, starts the built console executable
+(``tradecopier-cli``, beside the windowed ``TradeCopier``) headless with ``--self-test`` (the demo
+window offscreen copies one trade and closes), and checks the bundle stays under a recorded size.
+Prints how long the build took and the bundle's size.
 
     python scripts/build_smoke.py [--dist DIR] [--work DIR] [--skip-build] [--limit-mb N]
 
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_NAME = "TradeCopier"
+APP_NAME = "TradeCopier"  # windowed: what a trader double-clicks
+CLI_NAME = "tradecopier-cli"  # its console companion: output and exit codes reach the caller
 # Measured: 250.6 MB on Linux (PySide6 6.11, Python 3.11; Qt's ICU data alone is 31 MB there).
 # The limit leaves room for ordinary dependency updates; a jump past it means something
 # unwanted (another Qt module, a test tool, a data set) got into the bundle.
@@ -51,8 +53,8 @@ def build(dist: Path, work: Path) -> Step:
     return Step(done.returncode == 0, time.monotonic() - started, done.stdout + done.stderr)
 
 
-def executable(bundle: Path) -> Path:
-    return bundle / (f"{APP_NAME}.exe" if sys.platform == "win32" else APP_NAME)
+def executable(bundle: Path, name: str = APP_NAME) -> Path:
+    return bundle / (f"{name}.exe" if sys.platform == "win32" else name)
 
 
 def self_test(program: Path) -> Step:
@@ -99,10 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         if not built.ok:
             print(built.output[-4000:])
             return 2
-    program = executable(bundle)
-    if not program.is_file():
-        print(f"no executable at {program}")
+    programs = (executable(bundle), executable(bundle, CLI_NAME))
+    missing = [str(program) for program in programs if not program.is_file()]
+    if missing:
+        print(f"no executable at {', '.join(missing)}")
         return 2
+    program = executable(bundle, CLI_NAME)
 
     tested = self_test(program)
     print(f"self-test: {'ok' if tested.ok else 'FAILED'} in {tested.seconds:.1f} s")
