@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ("x86_64-pc-windows-msvc", "3.12")
 CHECKER_PLATFORM = "x86_64-unknown-linux-gnu"
+LOCK = ROOT / "requirements-win.txt"
 NOT_ON_TARGET = 'sys_platform != "win32" or python_version < "3.12"'
 HEADER = """\
 # Locked, hashed requirements of the Windows release build: Python 3.12 on win_amd64, the app's
@@ -46,6 +47,8 @@ CHECKER_NOTE = """
 def compile_lock(uv: str, platform: str, python: str) -> str:
     with tempfile.TemporaryDirectory(prefix="lock-") as folder:
         out = Path(folder) / "requirements.txt"
+        if LOCK.is_file():  # uv keeps the pins of an existing output file unless they must change
+            shutil.copyfile(LOCK, out)
         command = [uv, "pip", "compile", str(ROOT / "pyproject.toml"), "--extra", "dev",
                    "--extra", "build", "--python-platform", platform, "--python-version", python,
                    "--generate-hashes", "--no-header", "--quiet", "--output-file", str(out)]
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check-python", default="3.11",
                         help="the Python the check may run on besides 3.12 (CI's)")
-    parser.add_argument("--out", type=Path, default=ROOT / "requirements-win.txt")
+    parser.add_argument("--out", type=Path, default=LOCK)
     args = parser.parse_args(argv)
     uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
     if not Path(uv).exists() and shutil.which(uv) is None:
