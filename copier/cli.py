@@ -145,7 +145,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _export_log(args: argparse.Namespace) -> int:
     from copier.store import Store
-    from copier.store.export import export_copies_csv, parse_date
+    from copier.store.export import ExportError, export_copies_csv, parse_date
 
     since = parse_date(args.since) if args.since else None
     until = parse_date(args.until, end_of_day=True) if args.until else None
@@ -153,6 +153,9 @@ def _export_log(args: argparse.Namespace) -> int:
     try:
         rows = export_copies_csv(store, args.out, since=since, until=until,
                                  account=args.account, symbol=args.symbol)
+    except ExportError as exc:  # e.g. the file is open in Excel (Windows)
+        _stderr(str(exc))
+        return 2
     finally:
         store.close()
     _stderr(f"wrote {rows} copies to {args.out}")
