@@ -12,9 +12,9 @@ import json
 import logging
 import os
 import sys
-from pathlib import Path
 
 from copier import __version__
+from copier.userpath import user_path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"TradeCopier {__version__}")
     parser.add_argument(
-        "--data-dir", type=Path, default=None,
+        "--data-dir", type=user_path, default=None,
         help="folder for the database and settings (default: $TRADECOPIER_DATA_DIR or the "
              "user data folder)",
     )
@@ -54,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--remote-host", default=None,
                      help="also accept EAs from other machines on this address (TLS only)")
     run.add_argument("--remote-port", type=int, default=8443, help="remote listener port")
-    run.add_argument("--cert", type=Path, default=None, help="TLS certificate file (PEM)")
-    run.add_argument("--key", type=Path, default=None, help="TLS private key file (PEM)")
+    run.add_argument("--cert", type=user_path, default=None, help="TLS certificate file (PEM)")
+    run.add_argument("--key", type=user_path, default=None, help="TLS private key file (PEM)")
     run.add_argument("--self-signed", action="store_true",
                      help="use a self-signed certificate made in the data folder on first use")
     run.add_argument("--allow", action="append", default=[], metavar="ADDRESS[/BITS]",
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim_ea.add_argument("ea_args", nargs=argparse.REMAINDER)
 
     export = sub.add_parser("export-log", help="write the trade log to CSV")
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--out", type=user_path, required=True)
     export.add_argument("--since", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
     export.add_argument("--until", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
     export.add_argument("--account", default=None)
