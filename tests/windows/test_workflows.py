@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.packaging.conftest import ROOT
+from tests.packaging.conftest import ROOT, load_script
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 SCRIPTS = ROOT / "scripts"
@@ -45,3 +45,12 @@ def test_every_script_a_workflow_runs_exists() -> None:
         text = workflow.read_text(encoding="utf-8")
         for script in re.findall(r"scripts/[\w./-]+\.(?:py|ps1)", text.replace("\\", "/")):
             assert (ROOT / script).is_file(), f"{workflow.name} runs {script}, which is missing"
+
+
+def test_the_windows_dependency_check_targets_the_release_python() -> None:
+    release = (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
+    lock_header = (ROOT / "requirements-win.txt").read_text(encoding="utf-8")[:400]
+    python = load_script("check_windows_deps").RELEASE_PYTHON
+
+    assert f'python-version: "{python}"' in release
+    assert f"Python {python} on win_amd64" in lock_header
