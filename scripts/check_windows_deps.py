@@ -1,10 +1,10 @@
 """Checks the runtime dependencies in pyproject.toml resolve as Windows wheels (MetaTrader5 too).
 
-Runs ``pip download --only-binary=:all: --platform win_amd64 --python-version 3.12`` for every
+Runs ``pip download --only-binary=:all: --platform win_amd64 --python-version 3.13`` for every
 runtime requirement into a temporary folder and prints one line per requirement. Exit 0 when all
 resolve, 1 when any does not (with pip's reason), 2 when pyproject.toml cannot be read.
 
-    python scripts/check_windows_deps.py [--pyproject PATH] [--python-version 3.12]
+    python scripts/check_windows_deps.py [--pyproject PATH] [--python-version 3.13]
 
 The default is the Python the release is built with (``RELEASE_PYTHON``: the release workflow's
 and requirements-win.txt's; tests/windows holds them equal).
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM = "win_amd64"
-RELEASE_PYTHON = "3.12"  # .github/workflows/release.yml, requirements-win.txt
+RELEASE_PYTHON = "3.13"  # .github/workflows/release.yml, requirements-win.txt
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def test_windows_runs_on_every_push_and_pull_request_with_the_release_python() -
     release = (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
 
     assert "\non:\n  push:\n  pull_request:\n" in text
-    assert text.count('python-version: "3.12"') == 2 and 'python-version: "3.12"' in release
+    assert text.count('python-version: "3.13"') == 2 and 'python-version: "3.13"' in release
     assert "python -m pytest" in text and "python -m mypy --platform win32 copier" in text
     # makensis is on the runner before the tests that compile the installer script
     assert text.index("choco install nsis") < text.index("python -m pytest")
