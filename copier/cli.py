@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The program (``argv`` None: the process's arguments) or a call with ``argv``. Only the
+    program sets up the process's logging (copier.logfile): a caller keeps its own."""
+    as_program = argv is None
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sim-ea"]:  # its own parser, help included
         from copier.refea.run import main as sim_ea_main
@@ -94,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir is not None:
         os.environ["TRADECOPIER_DATA_DIR"] = str(args.data_dir)
-    _start_logging(args, argv)
+    if as_program:
+        _start_logging(args, argv)
     try:
         if args.self_test:
             return _self_test()
