@@ -45,6 +45,7 @@ ManifestDPIAware true
 
 !include "running_app.nsh"
 !include "previous_choices.nsh"
+!include "writable_folder.nsh"
 
 !ifdef SIGN_TOOL
   ; Authenticode for the uninstaller and the setup as makensis writes them (NSIS 3.08+,
@@ -79,6 +80,7 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "© ${APP_NAME}"
 !define MUI_FINISHPAGE_RUN_TEXT "Start ${APP_NAME} now"
 
 !insertmacro MUI_PAGE_WELCOME
+!define MUI_PAGE_CUSTOMFUNCTION_LEAVE CheckInstallFolder  ; a folder needing admin: choose again
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_COMPONENTS
 !insertmacro MUI_PAGE_INSTFILES
@@ -94,6 +96,7 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "© ${APP_NAME}"
 
 Section "${APP_NAME}" SecApp
   SectionIn RO
+  !insertmacro RequireWritableFolder "$INSTDIR"  ; a silent install given such a folder stops here
   !insertmacro WaitUntilAppClosed "$INSTDIR\${APP_EXE}"
   !insertmacro WaitUntilAppClosed "$INSTDIR\${CLI_EXE}"
   SetOutPath "$INSTDIR"
@@ -132,6 +135,10 @@ SectionEnd
   !insertmacro MUI_DESCRIPTION_TEXT ${SecDesktop} "A shortcut on your desktop."
   !insertmacro MUI_DESCRIPTION_TEXT ${SecAutostart} "Start ${APP_NAME} when you log in, so copying resumes after a restart."
 !insertmacro MUI_FUNCTION_DESCRIPTION_END
+
+Function CheckInstallFolder
+  !insertmacro RequireWritableFolder "$INSTDIR"
+FunctionEnd
 
 Function .onInit
   !insertmacro KeepPreviousChoices ${SecDesktop} ${SecAutostart}

@@ -1,4 +1,7 @@
 # The installer as a trader (or a deployment tool) runs it, silently, on the Windows runner:
+#   0. a folder this user may not write (as Program Files is for a non-admin) is refused and
+#      nothing is installed (the runner's user is an administrator, so the folder's ACL denies
+#      the write instead);
 #   1. silent install into a fresh folder: files, Start-menu shortcut and the per-user
 #      "Apps & features" entry (HKCU) are there; the installed console exe answers --version;
 #   2. upgrade over a running app: refused while TradeCopier runs (the silent answer to "quit it
@@ -48,6 +51,16 @@ function Uninstall-Silently([string[]]$Extra) {
     if (Test-Path "HKCU:\Software\TradeCopier") { throw "HKCU\Software\TradeCopier is still there" }
     if (Test-Path $startMenuLink) { throw "the Start-menu shortcut is still there" }
 }
+
+# 0. a folder that needs rights this user does not have
+$denied = Join-Path ([IO.Path]::GetTempPath()) ("TradeCopier-denied-" + [guid]::NewGuid())
+New-Item -ItemType Directory -Path $denied | Out-Null
+& icacls $denied /deny "${env:USERNAME}:(W,AD)" | Out-Null
+$code = Invoke-Quietly $setupExe @("/S", "/D=$denied\TradeCopier")
+if ($code -eq 0) { throw "the installer accepted a folder it cannot write" }
+if (Test-Path "$denied\TradeCopier\TradeCopier.exe") { throw "files were installed in the refused folder" }
+& icacls $denied /remove:d "${env:USERNAME}" | Out-Null
+Write-Host "a folder needing other rights was refused (exit $code)"
 
 # 1. install
 Install-Silently

@@ -47,3 +47,15 @@ def test_a_silent_uninstall_deletes_the_data_folder_only_with_deletedata() -> No
 
     assert '${GetOptions} $R0 "/DELETEDATA" $R1' in init
     assert "!insertmacro SelectSection ${UnSecData}" in init
+
+
+def test_a_folder_that_needs_administrator_rights_is_refused_on_the_page_and_when_silent() -> None:
+    directory_page = SCRIPT.split("!insertmacro MUI_PAGE_DIRECTORY", 1)[0].rsplit("\n", 2)[-2]
+    app_section = SCRIPT.split('Section "${APP_NAME}" SecApp', 1)[1].split("SectionEnd", 1)[0]
+    check_function = SCRIPT.split("Function CheckInstallFolder", 1)[1].split("FunctionEnd", 1)[0]
+    macro = (ROOT / "installer" / "writable_folder.nsh").read_text(encoding="utf-8")
+
+    assert "MUI_PAGE_CUSTOMFUNCTION_LEAVE CheckInstallFolder" in directory_page
+    assert '!insertmacro RequireWritableFolder "$INSTDIR"' in check_function
+    assert '!insertmacro RequireWritableFolder "$INSTDIR"' in app_section.split("SetOutPath")[0]
+    assert "needs administrator rights" in macro and "Abort" in macro
