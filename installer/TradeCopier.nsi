@@ -46,6 +46,7 @@ ManifestDPIAware true
 !include "running_app.nsh"
 !include "previous_choices.nsh"
 !include "writable_folder.nsh"
+!include "forget_passwords.nsh"
 
 !ifdef SIGN_TOOL
   ; Authenticode for the uninstaller and the setup as makensis writes them (NSIS 3.08+,
@@ -165,6 +166,7 @@ Section /o "un.Also delete my data" UnSecData
   ; the trade log and settings survive an uninstall, so reinstalling picks up where the trader
   ; left off.
   RMDir /r "${DATA_DIR}"
+  !insertmacro ForgetStoredPasswords  ; the MT5 passwords in Credential Manager go with the data
 SectionEnd
 
 Function un.onInit
@@ -180,5 +182,5 @@ FunctionEnd
 
 !insertmacro MUI_UNFUNCTION_DESCRIPTION_BEGIN
   !insertmacro MUI_DESCRIPTION_TEXT ${UnSecApp} "The app, its shortcuts and its start-with-Windows entry."
-  !insertmacro MUI_DESCRIPTION_TEXT ${UnSecData} "Also delete ${DATA_DIR}: your accounts, copy links, trade log and settings. Leave unticked to keep them."
+  !insertmacro MUI_DESCRIPTION_TEXT ${UnSecData} "Also delete ${DATA_DIR} and the MT5 passwords saved in Credential Manager: your accounts, copy links, trade log and settings. Leave unticked to keep them."
 !insertmacro MUI_UNFUNCTION_DESCRIPTION_END

@@ -6,8 +6,8 @@
 #      "Apps & features" entry (HKCU) are there; the installed console exe answers --version;
 #   2. upgrade over a running app: refused while TradeCopier runs (the silent answer to "quit it
 #      and retry" is Cancel) and nothing changed; done once it is closed;
-#   3. silent uninstall keeps the data folder; 4. reinstall, then "Uninstall.exe /S /DELETEDATA"
-#      removes it too. After each uninstall the registry entries and the program folder are gone.
+#   3. silent uninstall keeps the data folder and the MT5 passwords in Credential Manager;
+#   4. reinstall, then "Uninstall.exe /S /DELETEDATA" removes both. After each uninstall the registry entries and the program folder are gone.
 # It uses the real per-user data folder (%LOCALAPPDATA%\TradeCopier) of the runner's account.
 #
 #   pwsh scripts/installer_smoke.ps1 -Setup dist\TradeCopier-X.Y.Z-setup.exe
@@ -24,6 +24,18 @@ function Invoke-Quietly([string]$File, [string[]]$Arguments) {
     # NSIS: /S silent; /D= the folder, last and unquoted (https://nsis.sourceforge.io/Docs/Chapter3.html#installerusagecommon)
     $p = Start-Process -FilePath $File -ArgumentList $Arguments -Wait -PassThru
     return $p.ExitCode
+}
+
+function Set-TestPasswords {
+    # Two accounts' passwords, stored as the app stores them (keyring, service "TradeCopier"):
+    # the first ends under the target "TradeCopier", the second under "smoke-1@TradeCopier".
+    python -c "import keyring; keyring.set_password('TradeCopier', 'smoke-1', 'a'); keyring.set_password('TradeCopier', 'smoke-2', 'b')"
+    if ($LASTEXITCODE -ne 0) { throw "could not store the test passwords" }
+}
+
+function Get-TestPasswordCount {
+    $count = python -c "import keyring; print(sum(keyring.get_password('TradeCopier', u) is not None for u in ('smoke-1', 'smoke-2')))"
+    return [int]$count
 }
 
 function Install-Silently {
@@ -87,12 +99,16 @@ Install-Silently
 # 3. uninstall, keeping the data folder
 $marker = Join-Path $dataDir "smoke-marker.txt"
 Set-Content -Path $marker -Value "kept unless asked"
+Set-TestPasswords
 Uninstall-Silently @()
 if (-not (Test-Path $marker)) { throw "a plain uninstall deleted the data folder" }
-Write-Host "uninstalled; the data folder was kept"
+if ((Get-TestPasswordCount) -ne 2) { throw "a plain uninstall deleted stored passwords" }
+Write-Host "uninstalled; the data folder and the stored passwords were kept"
 
 # 4. reinstall, uninstall with /DELETEDATA
 Install-Silently
 Uninstall-Silently @("/DELETEDATA")
 if (Test-Path $dataDir) { throw "/DELETEDATA left $dataDir behind" }
+$left = Get-TestPasswordCount
+if ($left -ne 0) { throw "/DELETEDATA left $left stored passwords in Credential Manager" }
 Write-Host "ok: install, refused upgrade over a running app, upgrade, uninstall with and without the data folder"

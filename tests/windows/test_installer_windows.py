@@ -59,3 +59,14 @@ def test_a_folder_that_needs_administrator_rights_is_refused_on_the_page_and_whe
     assert '!insertmacro RequireWritableFolder "$INSTDIR"' in check_function
     assert '!insertmacro RequireWritableFolder "$INSTDIR"' in app_section.split("SetOutPath")[0]
     assert "needs administrator rights" in macro and "Abort" in macro
+
+
+def test_deleting_the_data_also_deletes_the_passwords_in_credential_manager() -> None:
+    data_section = SCRIPT.split('Section /o "un.Also delete my data" UnSecData', 1)[1]
+    data_section = data_section.split("SectionEnd", 1)[0]
+    macro = (ROOT / "installer" / "forget_passwords.nsh").read_text(encoding="utf-8")
+
+    assert 'RMDir /r "${DATA_DIR}"' in data_section
+    assert "!insertmacro ForgetStoredPasswords" in data_section
+    # keyring's Windows backend: the service as target, then "<user>@<service>" for the others
+    assert 'CredDeleteW(w "${APP_NAME}"' in macro and 'CredEnumerateW(w "*@${APP_NAME}"' in macro
