@@ -184,11 +184,11 @@ def _run(args: argparse.Namespace) -> int:
     from copier.app import AppConfig, run_headless
     from copier.bridge import BridgeConfigError
     from copier.bridge.tls import TlsError
-    from copier.datalock import AlreadyRunning, DataFolderLock
+    from copier.datalock import DataFolderLock, DataFolderRefused
 
     try:  # before anything starts: a second copier on this folder would copy every trade twice
         lock = DataFolderLock.claim(args.data_dir)
-    except AlreadyRunning as exc:
+    except DataFolderRefused as exc:  # another copier has it, or it cannot be written
         _stderr(str(exc))
         return 2
     allow = tuple(a.strip() for entry in args.allow for a in entry.split(",") if a.strip())

@@ -26,8 +26,12 @@ from copier.store.paths import default_data_dir
 LOCK_FILE = "copier.lock"
 
 
-class AlreadyRunning(Exception):
-    """Another copier holds the data folder; the message is a sentence for the trader."""
+class DataFolderRefused(Exception):
+    """The data folder cannot be claimed; the message is a sentence for the trader."""
+
+
+class AlreadyRunning(DataFolderRefused):
+    """Another copier holds the data folder."""
 
 
 class DataFolderLock:
@@ -40,11 +44,18 @@ class DataFolderLock:
     @classmethod
     def claim(cls, data_dir: Path | None = None) -> DataFolderLock:
         """Take the lock of ``data_dir`` (None: the default data folder), or raise
-        AlreadyRunning. Creates the folder when it does not exist yet."""
+        AlreadyRunning (another copier has it) or DataFolderRefused (the folder cannot be made
+        or written). Creates the folder when it does not exist yet."""
         folder = data_dir if data_dir is not None else default_data_dir()
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / LOCK_FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise DataFolderRefused(
+                f"the data folder {folder} cannot be used ({exc.strerror or exc}): choose "
+                "another one with --data-dir or in Settings"
+            ) from None
         try:
             _lock(fd)
         except OSError:

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from copier.app import AppConfig, CopierApp
-from copier.datalock import AlreadyRunning, DataFolderLock
+from copier.datalock import DataFolderLock, DataFolderRefused
 from copier.logfile import has_console, setup_logging
 from copier.ui.assets import Assets
 from copier.ui.bridge import UiBridge
@@ -66,7 +66,8 @@ def run_app(options: LaunchOptions) -> int:
         return 0
     try:
         lock = None if options.demo else DataFolderLock.claim(data_folder(options))
-    except AlreadyRunning as refused:  # another user, `copier run`, or a race the socket missed
+    except DataFolderRefused as refused:  # another user, `copier run`, a race the socket
+        # missed, or a folder that cannot be written
         instance.release()
         tell_already_running(str(refused))
         return 1

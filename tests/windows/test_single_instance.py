@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from copier.datalock import LOCK_FILE, AlreadyRunning, DataFolderLock
+from copier.datalock import LOCK_FILE, AlreadyRunning, DataFolderLock, DataFolderRefused
 from copier.store.paths import database_path
 from tests.packaging.conftest import ROOT
 
@@ -109,3 +109,13 @@ def test_the_window_is_refused_before_its_core_starts(held_elsewhere: Path) -> N
     assert done.returncode == 1, done.stderr
     assert "TradeCopier is already running on the data folder" in done.stderr
     assert not database_path(held_elsewhere).exists()
+
+
+def test_a_data_folder_that_cannot_be_made_is_refused_in_words(tmp_path: Path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be", encoding="utf-8")
+
+    with pytest.raises(DataFolderRefused) as refused:
+        DataFolderLock.claim(blocker / "inner")
+    assert "cannot be used" in str(refused.value) and "--data-dir" in str(refused.value)
+    assert not isinstance(refused.value, AlreadyRunning)
