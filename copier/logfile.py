@@ -15,8 +15,10 @@ None. It is usually the case for Windows GUI apps that aren't connected to a con
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -29,6 +31,7 @@ LOG_FOLDER = "logs"
 LOG_FILE = "copier.log"
 MAX_BYTES = 2 * 1024 * 1024  # per file; copier.log.1 … copier.log.5 keep the older lines
 BACKUPS = 5
+ROTATION_RETRY_S = 60.0  # when another process holds the file open (Windows)
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CRASH_MESSAGE = "TradeCopier stopped on an unexpected error"
 
@@ -105,7 +108,38 @@ class _Ours:
 
 
 class _OurFileHandler(RotatingFileHandler, _Ours):
-    pass
+    """RotatingFileHandler that tolerates another process having the file open. Windows cannot
+    rename a file another process holds (a ``copier keys`` next to a running copier, say), and
+    the standard rollover would then shift the older files on every record while failing to
+    rotate the current one, losing them. Here the current file is moved aside first; when that
+    fails, nothing is shifted and rotation waits ``ROTATION_RETRY_S`` while lines are appended."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rotate_after = 0.0
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:
+        if time.monotonic() < self._rotate_after:
+            return False
+        return super().shouldRollover(record)
+
+    def doRollover(self) -> None:
+        if self.stream:
+            self.stream.close()
+            self.stream = None
+        base = self.baseFilename
+        aside = f"{base}.rotating"
+        try:
+            os.replace(base, aside)
+        except OSError:  # held open elsewhere (Windows): keep appending, try again later
+            self._rotate_after = time.monotonic() + ROTATION_RETRY_S
+        else:
+            for n in range(self.backupCount - 1, 0, -1):
+                older = f"{base}.{n}"
+                if os.path.exists(older):
+                    os.replace(older, f"{base}.{n + 1}")
+            os.replace(aside, f"{base}.1")
+        self.stream = self._open()
 
 
 class _OurConsoleHandler(logging.StreamHandler, _Ours):

@@ -4,8 +4,10 @@ hooks that put tracebacks in the log."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -147,3 +149,38 @@ def test_run_logged_keeps_exit_codes(code: object, expected: int) -> None:
         raise SystemExit(code)
 
     assert logfile.run_logged(main) == expected
+
+
+def test_a_log_held_open_elsewhere_keeps_its_older_files_and_rotates_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Windows refuses to rename a file another process has open (a ``copier keys`` beside a
+    running copier): the current file cannot move, so the older ones must not move either."""
+    monkeypatch.setattr(logfile, "MAX_BYTES", 300)
+    path = logfile.setup_logging(tmp_path)
+    assert path is not None
+    logger = logging.getLogger("copier.test")
+    for n in range(40):
+        logger.warning("before %03d of the held-open test", n)
+    before = {p.name: p.read_text(encoding="utf-8") for p in path.parent.glob("copier.log.*")}
+    real_replace = os.replace
+
+    def held_open(src: str, dst: str) -> None:
+        if src == str(path):
+            raise PermissionError(32, "The process cannot access the file because it is being "
+                                      "used by another process", src)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", held_open)
+    for n in range(100):
+        logger.warning("while held %03d", n)
+
+    after = {p.name: p.read_text(encoding="utf-8") for p in path.parent.glob("copier.log.*")}
+    assert after == before  # nothing shifted, nothing lost
+    assert "while held 099" in path.read_text(encoding="utf-8")
+    assert "Logging error" not in capsys.readouterr().err
+
+    monkeypatch.setattr(os, "replace", real_replace)
+    monkeypatch.setattr(time, "monotonic", lambda: 1e12)  # the retry delay has passed
+    logger.warning("after the other process let go")
+    assert "while held 099" in (path.parent / "copier.log.1").read_text(encoding="utf-8")
