@@ -19,11 +19,18 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 from copier.store.paths import default_data_dir
 
 LOCK_FILE = "copier.lock"
+# How long a claim keeps trying: Windows releases a dead process's locks "depending upon
+# available system resources", not at once
+# (https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-lockfileex), so a
+# restart right after a crash would otherwise be refused.
+WAIT_S = 1.0
+RETRY_S = 0.05
 
 
 class DataFolderRefused(Exception):
@@ -42,10 +49,10 @@ class DataFolderLock:
         self._fd: int | None = fd
 
     @classmethod
-    def claim(cls, data_dir: Path | None = None) -> DataFolderLock:
-        """Take the lock of ``data_dir`` (None: the default data folder), or raise
-        AlreadyRunning (another copier has it) or DataFolderRefused (the folder cannot be made
-        or written). Creates the folder when it does not exist yet."""
+    def claim(cls, data_dir: Path | None = None, wait_s: float = WAIT_S) -> DataFolderLock:
+        """Take the lock of ``data_dir`` (None: the default data folder), trying for ``wait_s``,
+        or raise AlreadyRunning (another copier has it) or DataFolderRefused (the folder cannot
+        be made or written). Creates the folder when it does not exist yet."""
         folder = data_dir if data_dir is not None else default_data_dir()
         path = folder / LOCK_FILE
         try:
@@ -56,9 +63,7 @@ class DataFolderLock:
                 f"the data folder {folder} cannot be used ({exc.strerror or exc}): choose "
                 "another one with --data-dir or in Settings"
             ) from None
-        try:
-            _lock(fd)
-        except OSError:
+        if not _lock_within(fd, wait_s):
             os.close(fd)
             raise AlreadyRunning(
                 f"TradeCopier is already running on the data folder {folder} (a window, perhaps "
@@ -107,6 +112,18 @@ else:
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _lock_within(fd: int, wait_s: float) -> bool:
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            _lock(fd)
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(RETRY_S)
 
 
 def _note_owner(fd: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,3 +120,24 @@ def test_a_data_folder_that_cannot_be_made_is_refused_in_words(tmp_path: Path) -
         DataFolderLock.claim(blocker / "inner")
     assert "cannot be used" in str(refused.value) and "--data-dir" in str(refused.value)
     assert not isinstance(refused.value, AlreadyRunning)
+
+
+def test_a_claim_waits_a_moment_for_a_copier_that_is_ending(tmp_path: Path) -> None:
+    """A restart right after a crash or a quit: the old process's lock may outlive it briefly
+    on Windows; the claim keeps trying for WAIT_S instead of refusing at once."""
+    data = tmp_path / "data"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(data)], cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    assert holder.stdin is not None
+    with pytest.raises(AlreadyRunning):
+        DataFolderLock.claim(data, wait_s=0)
+    ending = threading.Timer(0.3, holder.stdin.close)  # the holder reads stdin to its end, exits
+    ending.start()
+    try:
+        with DataFolderLock.claim(data, wait_s=30) as lock:
+            assert lock.held
+    finally:
+        ending.join()
+        holder.wait(10)
