@@ -215,7 +215,8 @@ async def run_headless(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     if sys.platform == "win32":  # Ctrl+Break: the orderly stop a script or a service manager sends
-        signal.signal(signal.SIGBREAK, lambda *_: loop.call_soon_threadsafe(stop.set))
+        with contextlib.suppress(ValueError):  # only the main thread may set a handler
+            signal.signal(signal.SIGBREAK, lambda *_: loop.call_soon_threadsafe(stop.set))
     await app.start()
     where = app.bridge.url if app.bridge is not None else "no bridge"
     log.info("copier running headless (EAs: %s); Ctrl+C stops it", where)
