@@ -23,6 +23,7 @@ $env:TRADECOPIER_CONFIG_DIR = Join-Path $work "config"
 Remove-Item Env:QT_QPA_PLATFORM -ErrorAction SilentlyContinue
 
 $process = Start-Process -FilePath $exe -ArgumentList "--self-test" -WorkingDirectory $work -PassThru
+$null = $process.Handle  # held from the start, so ExitCode is still readable once it has ended
 if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
     Stop-Process -Id $process.Id -Force
     throw "TradeCopier.exe --self-test did not end within $TimeoutSeconds s"

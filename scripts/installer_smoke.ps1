@@ -46,7 +46,7 @@ function Install-Silently {
     }
     if (-not (Test-Path $startMenuLink)) { throw "no Start-menu shortcut at $startMenuLink" }
     $entry = Get-ItemProperty -Path $uninstallKey
-    if ($entry.InstallLocation -ne $target) { throw "Apps & features points at $($entry.InstallLocation)" }
+    if ($entry.InstallLocation.TrimEnd('\') -ine $target.TrimEnd('\')) { throw "Apps & features points at $($entry.InstallLocation)" }
     Write-Host "installed $($entry.DisplayVersion) into $target"
 }
 
