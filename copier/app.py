@@ -214,6 +214,9 @@ async def run_headless(
         # Windows has no signal handlers on the loop: Ctrl+C raises KeyboardInterrupt instead.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    if sys.platform == "win32":  # Ctrl+Break: the orderly stop a script or a service manager sends
+        with contextlib.suppress(ValueError):  # only the main thread may set a handler
+            signal.signal(signal.SIGBREAK, lambda *_: loop.call_soon_threadsafe(stop.set))
     await app.start()
     where = app.bridge.url if app.bridge is not None else "no bridge"
     log.info("copier running headless (EAs: %s); Ctrl+C stops it", where)

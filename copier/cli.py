@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
-from pathlib import Path
 
 from copier import __version__
+from copier.userpath import user_path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"TradeCopier {__version__}")
     parser.add_argument(
-        "--data-dir", type=Path, default=None,
+        "--data-dir", type=user_path, default=None,
         help="folder for the database and settings (default: $TRADECOPIER_DATA_DIR or the "
              "user data folder)",
     )
@@ -53,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--remote-host", default=None,
                      help="also accept EAs from other machines on this address (TLS only)")
     run.add_argument("--remote-port", type=int, default=8443, help="remote listener port")
-    run.add_argument("--cert", type=Path, default=None, help="TLS certificate file (PEM)")
-    run.add_argument("--key", type=Path, default=None, help="TLS private key file (PEM)")
+    run.add_argument("--cert", type=user_path, default=None, help="TLS certificate file (PEM)")
+    run.add_argument("--key", type=user_path, default=None, help="TLS private key file (PEM)")
     run.add_argument("--self-signed", action="store_true",
                      help="use a self-signed certificate made in the data folder on first use")
     run.add_argument("--allow", action="append", default=[], metavar="ADDRESS[/BITS]",
@@ -80,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eas_parser(sub)
 
     export = sub.add_parser("export-log", help="write the trade log to CSV")
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--out", type=user_path, required=True)
     export.add_argument("--since", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
     export.add_argument("--until", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
     export.add_argument("--account", default=None)
@@ -89,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The program (``argv`` None: the process's arguments) or a call with ``argv``. Only the
+    program sets up the process's logging (copier.logfile): a caller keeps its own."""
+    as_program = argv is None
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sim-ea"]:  # its own parser, help included
         from copier.refea.run import main as sim_ea_main
@@ -97,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir is not None:
         os.environ["TRADECOPIER_DATA_DIR"] = str(args.data_dir)
+    if as_program:
+        _start_logging(args, argv)
     try:
         if args.self_test:
             return _self_test()
@@ -119,6 +125,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _start_logging(args: argparse.Namespace, argv: list[str]) -> None:
+    """The log file in the data folder for the commands that work on it; the self-test and the
+    demo keep the trader's folder untouched (unless there is no console: then the file is the
+    only place their output can go)."""
+    from copier.logfile import setup_logging
+
+    console = "INFO" if args.command == "run" else "WARNING"
+    to_file = not args.self_test and args.command != "demo"
+    path = setup_logging(args.data_dir, console_level=console, to_file=to_file)
+    if path is not None:
+        logging.getLogger("copier").info("TradeCopier %s started: %s (log file %s)",
+                                         __version__, " ".join(argv) or "window", path)
+
+
 def _demo(args: argparse.Namespace) -> int:
     if not args.headless:
         return _gui(demo=True, seconds=args.seconds, seed=args.seed)
@@ -137,7 +157,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _export_log(args: argparse.Namespace) -> int:
     from copier.store import Store
-    from copier.store.export import export_copies_csv, parse_date
+    from copier.store.export import ExportError, export_copies_csv, parse_date
 
     since = parse_date(args.since) if args.since else None
     until = parse_date(args.until, end_of_day=True) if args.until else None
@@ -145,6 +165,9 @@ def _export_log(args: argparse.Namespace) -> int:
     try:
         rows = export_copies_csv(store, args.out, since=since, until=until,
                                  account=args.account, symbol=args.symbol)
+    except ExportError as exc:  # e.g. the file is open in Excel (Windows)
+        _stderr(str(exc))
+        return 2
     finally:
         store.close()
     _stderr(f"wrote {rows} copies to {args.out}")
@@ -169,7 +192,13 @@ def _run(args: argparse.Namespace) -> int:
     from copier.app import AppConfig, run_headless
     from copier.bridge import BridgeConfigError
     from copier.bridge.tls import TlsError
+    from copier.datalock import DataFolderLock, DataFolderRefused
 
+    try:  # before anything starts: a second copier on this folder would copy every trade twice
+        lock = DataFolderLock.claim(args.data_dir)
+    except DataFolderRefused as exc:  # another copier has it, or it cannot be written
+        _stderr(str(exc))
+        return 2
     allow = tuple(a.strip() for entry in args.allow for a in entry.split(",") if a.strip())
     config = AppConfig(
         data_dir=args.data_dir, bridge_host=args.host or "127.0.0.1", bridge_port=args.port or 8080,
@@ -181,10 +210,19 @@ def _run(args: argparse.Namespace) -> int:
     except (BridgeConfigError, TlsError) as exc:
         _stderr(f"the copier cannot start: {exc}")
         return 2
+    finally:
+        lock.release()
 
 
 def _keys(args: argparse.Namespace) -> int:
+    from copier.logfile import has_console
     from copier.store import Store, StoreError, keyadmin
+
+    if args.action in ("create", "rotate") and not has_console("stdout"):
+        # The key is shown once and must not land in the log file instead of on a screen.
+        _stderr("TradeCopier.exe has no console to show a new key in: run the same command "
+                "with tradecopier-cli.exe from a Command Prompt")
+        return 2
 
     try:
         with Store.open(args.data_dir) as store:

@@ -21,6 +21,7 @@ ManifestDPIAware true
 
 !define APP_NAME "TradeCopier"
 !define APP_EXE "TradeCopier.exe"
+!define CLI_EXE "tradecopier-cli.exe"  ; the console companion (build.spec): copier run, keys, ...
 !define UNINSTALLER "Uninstall.exe"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\TradeCopier"
 !define SETTINGS_KEY "Software\TradeCopier"
@@ -44,6 +45,16 @@ ManifestDPIAware true
 
 !include "running_app.nsh"
 !include "previous_choices.nsh"
+!include "writable_folder.nsh"
+!include "forget_passwords.nsh"
+
+!ifdef SIGN_TOOL
+  ; Authenticode for the uninstaller and the setup as makensis writes them (NSIS 3.08+,
+  ; https://nsis.sourceforge.io/Docs/Chapter5.html#finalize): "%1" is the file. The release
+  ; passes -DSIGN_TOOL="pwsh -NoProfile -File scripts\sign_windows.ps1" (scripts/check_installer.py).
+  !uninstfinalize '${SIGN_TOOL} "%1"' = 0
+  !finalize '${SIGN_TOOL} "%1"' = 0
+!endif
 
 Name "${APP_NAME} ${VERSION}"
 OutFile "${OUTFILE}"
@@ -70,6 +81,7 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "© ${APP_NAME}"
 !define MUI_FINISHPAGE_RUN_TEXT "Start ${APP_NAME} now"
 
 !insertmacro MUI_PAGE_WELCOME
+!define MUI_PAGE_CUSTOMFUNCTION_LEAVE CheckInstallFolder  ; a folder needing admin: choose again
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_COMPONENTS
 !insertmacro MUI_PAGE_INSTFILES
@@ -85,7 +97,9 @@ VIAddVersionKey /LANG=1033 "LegalCopyright" "© ${APP_NAME}"
 
 Section "${APP_NAME}" SecApp
   SectionIn RO
+  !insertmacro RequireWritableFolder "$INSTDIR"  ; a silent install given such a folder stops here
   !insertmacro WaitUntilAppClosed "$INSTDIR\${APP_EXE}"
+  !insertmacro WaitUntilAppClosed "$INSTDIR\${CLI_EXE}"
   SetOutPath "$INSTDIR"
   ; An upgrade replaces the whole runtime: modules an older version shipped must not linger.
   ; Only our own folder goes; whatever else is in $INSTDIR stays.
@@ -123,6 +137,10 @@ SectionEnd
   !insertmacro MUI_DESCRIPTION_TEXT ${SecAutostart} "Start ${APP_NAME} when you log in, so copying resumes after a restart."
 !insertmacro MUI_FUNCTION_DESCRIPTION_END
 
+Function CheckInstallFolder
+  !insertmacro RequireWritableFolder "$INSTDIR"
+FunctionEnd
+
 Function .onInit
   !insertmacro KeepPreviousChoices ${SecDesktop} ${SecAutostart}
 FunctionEnd
@@ -132,6 +150,7 @@ FunctionEnd
 Section "un.${APP_NAME}" UnSecApp
   SectionIn RO
   !insertmacro WaitUntilAppClosed "$INSTDIR\${APP_EXE}"
+  !insertmacro WaitUntilAppClosed "$INSTDIR\${CLI_EXE}"
   Delete "${START_MENU_LINK}"
   Delete "${DESKTOP_LINK}"
   DeleteRegValue HKCU "${RUN_KEY}" "${APP_NAME}"
@@ -143,12 +162,25 @@ Section "un.${APP_NAME}" UnSecApp
 SectionEnd
 
 Section /o "un.Also delete my data" UnSecData
-  ; Unticked by default (and in a silent uninstall): accounts, links, the trade log and settings
-  ; survive an uninstall, so reinstalling picks up where the trader left off.
+  ; Unticked by default (and in a silent uninstall unless /DELETEDATA is given): accounts, links,
+  ; the trade log and settings survive an uninstall, so reinstalling picks up where the trader
+  ; left off.
   RMDir /r "${DATA_DIR}"
+  !insertmacro ForgetStoredPasswords  ; the MT5 passwords in Credential Manager go with the data
 SectionEnd
+
+Function un.onInit
+  ; "Uninstall.exe /S /DELETEDATA": the silent form of ticking "Also delete my data" (the
+  ; Windows smoke test uses it; scripts/installer_smoke.ps1).
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/DELETEDATA" $R1
+  ${IfNot} ${Errors}
+    !insertmacro SelectSection ${UnSecData}
+  ${EndIf}
+FunctionEnd
 
 !insertmacro MUI_UNFUNCTION_DESCRIPTION_BEGIN
   !insertmacro MUI_DESCRIPTION_TEXT ${UnSecApp} "The app, its shortcuts and its start-with-Windows entry."
-  !insertmacro MUI_DESCRIPTION_TEXT ${UnSecData} "Also delete ${DATA_DIR}: your accounts, copy links, trade log and settings. Leave unticked to keep them."
+  !insertmacro MUI_DESCRIPTION_TEXT ${UnSecData} "Also delete ${DATA_DIR} and the MT5 passwords saved in Credential Manager: your accounts, copy links, trade log and settings. Leave unticked to keep them."
 !insertmacro MUI_UNFUNCTION_DESCRIPTION_END

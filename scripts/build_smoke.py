@@ -1,6 +1,8 @@
-"""Bundle smoke test: builds TradeCopier with ``build.spec``, starts the built executable headless
-with ``--self-test`` (the demo window offscreen copies one trade and closes), and checks the
-bundle stays under a recorded size. Prints how long the build took and the bundle's size.
+"""Bundle smoke test: builds TradeCopier with ``build.spec``, starts the built console executable
+(``tradecopier-cli``, beside the windowed ``TradeCopier``) headless with ``--self-test`` (the demo
+window offscreen copies one trade and closes), then (POSIX) the windowed one with no standard
+streams, its result read from the log file, and checks the bundle stays under a recorded size.
+Prints how long the build took and the bundle's size.
 
     python scripts/build_smoke.py [--dist DIR] [--work DIR] [--skip-build] [--limit-mb N]
 
@@ -21,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_NAME = "TradeCopier"
+APP_NAME = "TradeCopier"  # windowed: what a trader double-clicks
+CLI_NAME = "tradecopier-cli"  # its console companion: output and exit codes reach the caller
 # Measured: 250.6 MB on Linux (PySide6 6.11, Python 3.11; Qt's ICU data alone is 31 MB there).
 # The limit leaves room for ordinary dependency updates; a jump past it means something
 # unwanted (another Qt module, a test tool, a data set) got into the bundle.
@@ -51,8 +54,8 @@ def build(dist: Path, work: Path) -> Step:
     return Step(done.returncode == 0, time.monotonic() - started, done.stdout + done.stderr)
 
 
-def executable(bundle: Path) -> Path:
-    return bundle / (f"{APP_NAME}.exe" if sys.platform == "win32" else APP_NAME)
+def executable(bundle: Path, name: str = APP_NAME) -> Path:
+    return bundle / (f"{name}.exe" if sys.platform == "win32" else name)
 
 
 def self_test(program: Path) -> Step:
@@ -73,6 +76,36 @@ def self_test(program: Path) -> Step:
     if done.returncode != 0:
         output += f"\n(exit code {done.returncode})"
     return Step(done.returncode == 0, time.monotonic() - started, output)
+
+
+def _close_stdio() -> None:  # in the child, before the executable starts
+    for fd in (0, 1, 2):
+        os.close(fd)
+
+
+def no_stdio_self_test(program: Path) -> Step:
+    """The windowed executable's ``--self-test`` started with no standard streams at all, as a
+    double-click starts it on Windows: Python then sets ``sys.stdout``/``sys.stderr`` to None,
+    and the result must be in ``<data>/logs/copier.log``. POSIX only (closing the child's file
+    descriptors); on Windows scripts/exe_no_stdio.ps1 starts it through the shell instead."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="tradecopier-nostdio-") as folder:
+        data = Path(folder) / "data"
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+               "TRADECOPIER_CONFIG_DIR": str(Path(folder) / "config"),
+               "TRADECOPIER_DATA_DIR": str(data)}
+        env.pop("PYTHONPATH", None)
+        try:
+            code = subprocess.run([str(program), "--self-test"], cwd=folder, env=env,
+                                  preexec_fn=_close_stdio, timeout=SELF_TEST_TIMEOUT_S).returncode
+        except subprocess.TimeoutExpired:
+            return Step(False, time.monotonic() - started,
+                        f"--self-test without stdio did not end within {SELF_TEST_TIMEOUT_S} s")
+        log = data / "logs" / "copier.log"
+        text = log.read_text(encoding="utf-8") if log.is_file() else ""
+    ok = code == 0 and "self-test passed" in text and "Traceback" not in text
+    detail = f"exit code {code}; log file: " + (text.strip()[-1500:] or "none")
+    return Step(ok, time.monotonic() - started, detail)
 
 
 def folder_size(folder: Path) -> int:
@@ -99,14 +132,22 @@ def main(argv: list[str] | None = None) -> int:
         if not built.ok:
             print(built.output[-4000:])
             return 2
-    program = executable(bundle)
-    if not program.is_file():
-        print(f"no executable at {program}")
+    programs = (executable(bundle), executable(bundle, CLI_NAME))
+    missing = [str(program) for program in programs if not program.is_file()]
+    if missing:
+        print(f"no executable at {', '.join(missing)}")
         return 2
+    program = executable(bundle, CLI_NAME)
 
     tested = self_test(program)
     print(f"self-test: {'ok' if tested.ok else 'FAILED'} in {tested.seconds:.1f} s")
     print("  " + tested.output.replace("\n", "\n  "))
+    if sys.platform != "win32":
+        quiet = no_stdio_self_test(executable(bundle))
+        print(f"no-stdio self-test: {'ok' if quiet.ok else 'FAILED'} in {quiet.seconds:.1f} s")
+        if not quiet.ok:
+            print("  " + quiet.output.replace("\n", "\n  "))
+        tested = Step(tested.ok and quiet.ok, tested.seconds, tested.output)
 
     size_mb = folder_size(bundle) / 1e6
     fits = size_mb <= args.limit_mb

@@ -6,6 +6,7 @@ By default the installer wraps a small stand-in bundle (an executable placeholde
 real one (``dist/TradeCopier`` from ``pyinstaller build.spec``), as the release does.
 
     python scripts/check_installer.py [--bundle DIR] [--out FILE] [--makensis PATH]
+                                      [--sign-tool COMMAND]
 
 Exit codes: 0 compiled; 1 makensis failed or wrote no executable; 2 makensis is not installed
 (Debian/Ubuntu: ``apt-get install nsis``) or the bundle is missing.
@@ -51,11 +52,15 @@ def make_stand_in_bundle(folder: Path) -> Path:
     return bundle
 
 
-def compile_installer(makensis: str, bundle: Path, out: Path, version: str) -> tuple[bool, str]:
+def compile_installer(makensis: str, bundle: Path, out: Path, version: str,
+                      sign_tool: str | None = None) -> tuple[bool, str]:
     # "-" switches: makensis on Linux reads "/D..." as a file name; Windows accepts both.
     command = [makensis, "-V2", "-WX", f"-DVERSION={version}",
                f"-DVERSION_QUAD={version_quad(version)}", f"-DBUNDLE_DIR={bundle}",
-               f"-DOUTFILE={out}", str(SCRIPT)]
+               f"-DOUTFILE={out}"]
+    if sign_tool:  # run by makensis on the uninstaller and on the setup it writes
+        command.append(f"-DSIGN_TOOL={sign_tool}")
+    command.append(str(SCRIPT))
     try:
         done = subprocess.run(command, cwd=SCRIPT.parent, capture_output=True, text=True,
                               timeout=COMPILE_TIMEOUT_S)
@@ -85,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="the installer file, or a folder for TradeCopier-VERSION-setup.exe")
     parser.add_argument("--makensis", default=shutil.which("makensis"))
+    parser.add_argument("--sign-tool", default=None,
+                        help='command that signs a file given last, e.g. "pwsh -NoProfile -File '
+                             'scripts\\sign_windows.ps1" (the uninstaller and the setup)')
     args = parser.parse_args(argv)
     if not args.makensis:
         print("makensis not found: apt-get install nsis (Debian/Ubuntu) or install NSIS 3")
@@ -98,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         bundle = args.bundle.resolve() if args.bundle else make_stand_in_bundle(Path(folder))
         out = installer_path(args.out or Path(folder), version)
         started = time.monotonic()
-        ok, output = compile_installer(args.makensis, bundle, out, version)
+        ok, output = compile_installer(args.makensis, bundle, out, version, args.sign_tool)
         seconds = time.monotonic() - started
         if not ok:
             print(f"FAILED to compile {SCRIPT.relative_to(ROOT)} ({seconds:.1f} s):\n{output}")

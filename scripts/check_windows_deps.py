@@ -1,10 +1,13 @@
 """Checks the runtime dependencies in pyproject.toml resolve as Windows wheels (MetaTrader5 too).
 
-Runs ``pip download --only-binary=:all: --platform win_amd64 --python-version 3.11`` for every
+Runs ``pip download --only-binary=:all: --platform win_amd64 --python-version 3.13`` for every
 runtime requirement into a temporary folder and prints one line per requirement. Exit 0 when all
 resolve, 1 when any does not (with pip's reason), 2 when pyproject.toml cannot be read.
 
-    python scripts/check_windows_deps.py [--pyproject PATH] [--python-version 3.11]
+    python scripts/check_windows_deps.py [--pyproject PATH] [--python-version 3.13]
+
+The default is the Python the release is built with (``RELEASE_PYTHON``: the release workflow's
+and requirements-win.txt's; tests/windows holds them equal).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM = "win_amd64"
+RELEASE_PYTHON = "3.13"  # .github/workflows/release.yml, requirements-win.txt
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def _last_error_line(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--pyproject", type=Path, default=ROOT / "pyproject.toml")
-    parser.add_argument("--python-version", default="3.11")
+    parser.add_argument("--python-version", default=RELEASE_PYTHON)
     args = parser.parse_args(argv)
     try:
         requirements = runtime_requirements(args.pyproject)

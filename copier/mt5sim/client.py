@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from multiprocessing.connection import Client, Connection
+from multiprocessing.connection import Client
 from typing import TYPE_CHECKING, Any, Protocol
 
 from copier.mt5sim.constants import (
@@ -19,6 +19,7 @@ from copier.mt5sim.constants import (
     RES_S_OK,
 )
 from copier.mt5sim.errors import Error
+from copier.mt5sim.ipc import IpcConnection
 from copier.mt5sim.profiles import SimEndpoint
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class LocalClient:
 class RemoteClient:
     """A terminal served by a host in another process or thread."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: IpcConnection) -> None:
         self._connection = connection
         self._lock = threading.Lock()
 

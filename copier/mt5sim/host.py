@@ -10,10 +10,11 @@ from __future__ import annotations
 import secrets
 import sys
 import threading
-from multiprocessing.connection import Connection, Listener
+from multiprocessing.connection import Listener
 from typing import Any
 
 from copier.mt5sim.constants import RES_E_INTERNAL_FAIL_INIT
+from copier.mt5sim.ipc import IpcConnection
 from copier.mt5sim.profiles import SimEndpoint, TerminalProfile
 from copier.mt5sim.terminal import SimTerminal
 from copier.sim.clock import WallClock
@@ -30,7 +31,7 @@ class TerminalHost:
         self._authkey = secrets.token_bytes(16)
         family = "AF_PIPE" if sys.platform == "win32" else "AF_UNIX"
         self._listener = Listener(family=family, authkey=self._authkey)
-        self._connections: list[Connection] = []
+        self._connections: list[IpcConnection] = []
         self._lock = threading.Lock()
         self._closed = False
         self._thread = threading.Thread(target=self._accept, name="mt5sim-host", daemon=True)
@@ -86,7 +87,7 @@ class TerminalHost:
                 target=self._serve, args=(connection,), name="mt5sim-pipe", daemon=True
             ).start()
 
-    def _serve(self, connection: Connection) -> None:
+    def _serve(self, connection: IpcConnection) -> None:
         terminal: SimTerminal | None = None
         try:
             while True:

@@ -1,13 +1,20 @@
 """CSV export of the trade log (SPEC §7) and the date parsing the ``export-log`` command uses.
 
 One row per copy command, oldest first, streamed from the database so a year of copies needs no
-more memory than a thousand. UTF-8, a header row, times in ISO-8601 UTC with milliseconds
-(``2026-11-25T10:15:02.123Z``), and the latency of each stage in milliseconds.
+more memory than a thousand. UTF-8 with a byte-order mark, a header row, times in ISO-8601 UTC
+with milliseconds (``2026-11-25T10:15:02.123Z``), and the latency of each stage in milliseconds.
+
+The byte-order mark is what makes Excel read the file as UTF-8: without it Excel uses the
+Windows ANSI code page and garbles accents, "€" and the dashes in messages
+(https://learn.microsoft.com/en-us/office/troubleshoot/excel/open-csv-file-with-utf8). A file is
+written beside its target and moved over it when complete; a target Excel holds open cannot be
+replaced on Windows (``PermissionError``), which becomes a sentence saying so (``ExportError``).
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +27,7 @@ from copier.store.paths import database_path
 from copier.store.queries import CopyFilter, CopyRecord
 from copier.store.store import Store
 
+CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark (see above)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MS = timedelta(milliseconds=1)
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -139,10 +147,46 @@ def _opened(store_or_path: Store | Path | str) -> Iterator[Store]:
         store.close()
 
 
+class ExportError(StoreError):
+    """The CSV file cannot be written where the trader asked; the message says what to do."""
+
+
+def cannot_write(out: Path, exc: OSError) -> ExportError:
+    if isinstance(exc, PermissionError):  # Windows: the file is open in Excel (a sharing
+        # violation) or read-only; elsewhere: no permission
+        return ExportError(
+            f"{out.name} cannot be written: it is open in another program (Excel, say) or "
+            f"read-only — close it or choose another file name, then export again ({out.parent})"
+        )
+    return ExportError(f"{out} cannot be written ({exc.strerror or exc}) — choose another "
+                       "folder, then export again")
+
+
+@contextmanager
+def replacing(out: Path) -> Iterator[TextIO]:
+    """A CSV text stream that becomes ``out`` only when complete: written to ``out.part`` and
+    moved over ``out`` at the end, so a failed or cancelled export leaves nothing half-written
+    and an existing file is kept until the new one is whole."""
+    partial = out.with_name(out.name + ".part")
+    try:
+        try:
+            stream = open(partial, "w", encoding=CSV_ENCODING, newline="")  # noqa: SIM115 (with below)
+        except OSError as exc:
+            raise cannot_write(out, exc) from None
+        with stream:
+            yield stream
+        try:
+            os.replace(partial, out)
+        except OSError as exc:
+            raise cannot_write(out, exc) from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 @contextmanager
 def _text_out(out: Path | str | TextIO) -> Iterator[TextIO]:
     if isinstance(out, (str, Path)):
-        with open(out, "w", encoding="utf-8", newline="") as stream:
+        with replacing(Path(out)) as stream:
             yield stream
     else:
         yield out

@@ -13,10 +13,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QMessageLogContext,
+    QtMsgType,
+    qInstallMessageHandler,
+)
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from copier.app import AppConfig, CopierApp
+from copier.datalock import DataFolderLock, DataFolderRefused
+from copier.logfile import has_console, setup_logging
 from copier.ui.assets import Assets
 from copier.ui.bridge import UiBridge
 from copier.ui.collector import GuiThreadCollector
@@ -50,16 +58,55 @@ def run_app(options: LaunchOptions) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("TradeCopier")
     app.setQuitOnLastWindowClosed(False)  # the tray may outlive the window; we quit ourselves
+    qInstallMessageHandler(_qt_message)
     instance = SingleInstance(options.instance_name)
     if not instance.claim():
         print("TradeCopier is already running; its window was brought to the front.",
               file=sys.stderr)
         return 0
     try:
+        lock = None if options.demo else DataFolderLock.claim(data_folder(options))
+    except DataFolderRefused as refused:  # another user, `copier run`, a race the socket
+        # missed, or a folder that cannot be written
+        instance.release()
+        tell_already_running(str(refused))
+        return 1
+    try:
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
             return runner.run(run_window(app, options, instance))
     finally:
         instance.release()
+        if lock is not None:
+            lock.release()
+
+
+# Qt's warnings are diagnostics for developers (a plugin lacking a feature, say): kept in the log
+# at INFO, not shown on the console as the copier's own warnings are.
+_QT_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.INFO, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+
+def _qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Qt's messages go to the log like the copier's: a windowed exe has no console for them
+    (https://doc.qt.io/qt-6/qtlogging.html#qInstallMessageHandler)."""
+    logging.getLogger("qt").log(_QT_LEVELS.get(kind, logging.WARNING), message)
+
+
+def data_folder(options: LaunchOptions) -> Path | None:
+    """The data folder the settings name (None: the default one), with the log moved there:
+    the window's log file lives beside the database it serves."""
+    preferences = load_preferences(options.preferences_file or preferences_path())
+    setup_logging(preferences.data_path, level=preferences.log_level)
+    return preferences.data_path
+
+
+def tell_already_running(message: str) -> None:
+    """On the console that started the window, or in a message box when it was double-clicked
+    (no console: the sentence would otherwise go only to the log)."""
+    print(message, file=sys.stderr)
+    if not has_console():
+        QMessageBox.warning(None, "TradeCopier", message)
 
 
 def core_builder(options: LaunchOptions, preferences: Preferences) -> Callable[[], Core]:

@@ -17,6 +17,7 @@ from platformdirs import user_config_dir
 
 from copier.bridge.allowlist import AllowListError, parse_entry
 from copier.bridge.config import is_loopback_host
+from copier.userpath import user_path
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class Preferences:
 
     @property
     def data_path(self) -> Path | None:
-        return Path(self.data_dir).expanduser() if self.data_dir else None
+        return user_path(self.data_dir) if self.data_dir else None  # %VAR%, quotes, ~
 
     @property
     def restart_settings(self) -> tuple[Any, ...]:

@@ -10,7 +10,6 @@ read the same.
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from copier.store import CopyFilter, CopyRecord, Store
-from copier.store.export import COLUMNS, HEADER
+from copier.store.export import COLUMNS, HEADER, replacing
 from copier.store.models import TradeLogCopyRow, table
 from copier.store.queries import copy_conditions
 
@@ -128,20 +127,15 @@ def export_csv(store: Store, query: LogQuery, out: Path, progress: Progress | No
 
 def _write_csv(conn: Connection, query: LogQuery, out: Path, progress: Progress | None) -> int:
     total = count_rows(conn, query)
-    partial = out.with_name(out.name + ".part")
     written = 0
-    try:
-        with open(partial, "w", encoding="utf-8", newline="") as stream:
-            writer = csv.writer(stream, lineterminator="\r\n")
-            writer.writerow(HEADER)
-            for record in iter_rows(conn, query):
-                writer.writerow(["" if (v := value(record)) is None else v for _, value in COLUMNS])
-                written += 1
-                if progress is not None and written % CHUNK == 0 and not progress(written, total):
-                    raise ExportCancelled(f"export cancelled after {written} of {total} rows")
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
+    with replacing(out) as stream:  # UTF-8 with BOM; a file open in Excel: ExportError
+        writer = csv.writer(stream, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for record in iter_rows(conn, query):
+            writer.writerow(["" if (v := value(record)) is None else v for _, value in COLUMNS])
+            written += 1
+            if progress is not None and written % CHUNK == 0 and not progress(written, total):
+                raise ExportCancelled(f"export cancelled after {written} of {total} rows")
     if progress is not None:
         progress(written, total)
     return written

@@ -34,6 +34,12 @@ from copier.sim.profiles import build_broker
 from copier.store import AccountRecord, Store
 from copier.store.paths import database_path
 
+# Ctrl+Break reaches only a process group of its own (CREATE_NEW_PROCESS_GROUP), so the test
+# process is not stopped with it.
+if sys.platform == "win32":
+    OWN_PROCESS_GROUP, ORDERLY_STOP = subprocess.CREATE_NEW_PROCESS_GROUP, signal.CTRL_BREAK_EVENT
+else:
+    OWN_PROCESS_GROUP, ORDERLY_STOP = 0, signal.SIGTERM
 REPO = Path(__file__).resolve().parents[2]
 MASTER_ID = "master"
 SYMBOLS = ("EURUSD", "GBPUSD", "USDJPY")
@@ -74,6 +80,7 @@ class CopierProcess:
                 [sys.executable, "-m", "copier.cli", "--data-dir", str(self.data_dir), "run",
                  "--headless", "--port", str(self.port)],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                creationflags=OWN_PROCESS_GROUP,
             )  # fmt: skip
 
     async def wait_listening(self) -> None:
@@ -94,19 +101,23 @@ class CopierProcess:
             return
 
     def kill(self) -> None:
-        """SIGKILL: no clean-up of any kind, as a power cut or the OOM killer would do it."""
-        self._signal(signal.SIGKILL)
+        """No clean-up of any kind, as a power cut or the OOM killer would do it: SIGKILL on
+        POSIX, TerminateProcess on Windows (``Popen.kill``)."""
+        self._stop(lambda proc: proc.kill())
 
     def terminate(self) -> int:
-        """SIGTERM: the copier's own orderly stop (bridge closed with 1001, store flushed)."""
-        return self._signal(signal.SIGTERM)
+        """The copier's own orderly stop (bridge closed with 1001, store flushed): SIGTERM on
+        POSIX; on Windows Ctrl+Break to the copier's own process group, on which ``copier run``
+        stops as on SIGTERM (``Popen.send_signal``:
+        https://docs.python.org/3/library/subprocess.html#subprocess.Popen.send_signal)."""
+        return self._stop(lambda proc: proc.send_signal(ORDERLY_STOP))
 
-    def _signal(self, sig: signal.Signals) -> int:
+    def _stop(self, how: Callable[[subprocess.Popen[bytes]], None]) -> int:
         proc = self._proc
         if proc is None:
             return 0
         if proc.poll() is None:
-            proc.send_signal(sig)
+            how(proc)
         code = proc.wait(20)
         self._proc = None
         return code

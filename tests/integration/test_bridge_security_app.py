@@ -10,7 +10,7 @@ from test_bridge_security_support import ACCOUNT, RawEa, pinning_client_context
 
 from copier.app import AppConfig, CopierApp
 from copier.bridge import BridgeConfigError
-from copier.bridge.tls import CERT_FILE, KEY_FILE
+from copier.bridge.tls import CERT_FILE, KEY_FILE, self_signed_material
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -46,8 +46,16 @@ async def test_a_self_signed_remote_listener_serves_wss_with_a_stable_fingerprin
     await again.stop()
 
     assert pinned and outcome.welcome is not None
-    assert (tmp_path / CERT_FILE).exists() and (tmp_path / KEY_FILE).stat().st_mode & 0o077 == 0
+    assert (tmp_path / CERT_FILE).exists() and (tmp_path / KEY_FILE).exists()
     assert again.bridge is not None and again.bridge.tls_fingerprint == first_fingerprint
+
+
+@pytest.mark.posix_only(reason="POSIX mode bits: Windows reports 0o666 for every file whatever "
+                               "its ACL says")
+def test_the_self_signed_private_key_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    material = self_signed_material(tmp_path, "127.0.0.1")
+
+    assert material.key_file.stat().st_mode & 0o077 == 0
 
 
 def test_plain_ws_on_a_public_address_is_refused_at_start_up(tmp_path: Path) -> None:

@@ -6,12 +6,11 @@ Few tests, each spawning as few workers as it can (spawn costs about a second on
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import psutil
 import pytest
 
 from copier.domain import (
@@ -206,7 +205,7 @@ async def test_a_killed_worker_is_restarted_and_nothing_is_duplicated(host: Term
         first_pid = mt5.worker_pid
 
         assert first_pid is not None
-        os.kill(first_pid, signal.SIGKILL)
+        psutil.Process(first_pid).kill()  # SIGKILL on POSIX, TerminateProcess on Windows
         # While the worker is down: the command it may have run is resent, and it had run
         # (its position is there, result lost); the account also changes by hand.
         in_flight = open_command("in-flight", 920_002)

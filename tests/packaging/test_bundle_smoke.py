@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,5 +32,8 @@ def test_the_built_bundle_passes_its_self_test_within_its_size_limit(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "self-test passed" in out
+    if sys.platform != "win32":  # on Windows scripts/exe_no_stdio.ps1 does it
+        assert "no-stdio self-test: ok" in out  # the windowed executable without stdout/stderr
+    assert smoke.executable(tmp_path / "dist" / "TradeCopier", smoke.CLI_NAME).is_file()
     assert "bundle size:" in out
     assert (tmp_path / "dist" / "TradeCopier" / "_internal" / "ea" / "MQL5").is_dir()

@@ -1,5 +1,5 @@
 """``requirements-win.txt`` pins, with hashes, every runtime, test and build dependency for the
-Windows target, and resolves as win_amd64 wheels for Python 3.12 (the release's)."""
+Windows target, and resolves as win_amd64 wheels for Python 3.13 (the release's)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _name(requirement: str) -> str:
 
 
 def _pins_on_target() -> dict[str, str]:
-    """Pinned packages without a marker (a marker here means: not installed on Windows 3.12)."""
+    """Pinned packages without a marker (a marker here means: not installed on Windows 3.13)."""
     pins = {}
     for line in LOCK.read_text(encoding="utf-8").splitlines():
         found = re.match(r"^([A-Za-z0-9._-]+)==(\S+) \\$", line)
@@ -55,14 +55,14 @@ def test_every_locked_package_carries_a_hash() -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.skipif(os.environ.get("TRADECOPIER_OFFLINE") == "1", reason="offline by request")
-def test_the_lock_resolves_as_windows_wheels_for_python_312(tmp_path: Path) -> None:
+def test_the_lock_resolves_as_windows_wheels_for_python_313(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-         "--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.12",
+         "--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.13",
          "--require-hashes", "-r", str(LOCK), "--dest", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=580,
     )
 
     assert done.returncode == 0, done.stderr[-3000:]
-    assert list(tmp_path.glob("metatrader5-*-cp312-*win_amd64.whl"))
+    assert list(tmp_path.glob("metatrader5-*-cp313-*win_amd64.whl"))
     assert list(tmp_path.glob("pyinstaller-*win_amd64.whl"))

@@ -123,7 +123,7 @@ def test_export_writes_exactly_the_filtered_rows(seeded: Any, run: Run[Any],
 
     written = run(page.export_to(out))
 
-    with out.open(encoding="utf-8", newline="") as stream:
+    with out.open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.reader(stream))
     assert rows[0] == list(HEADER)
     assert written == len(rows) - 1 == 750

@@ -86,7 +86,10 @@ def run_worker(
             )
         )
         raise SystemExit(EXIT_NO_PACKAGE) from None
-    Worker(mt5, config, inbox, outbox, baseline, simulated=simulate).run()
+    try:
+        Worker(mt5, config, inbox, outbox, baseline, simulated=simulate).run()
+    except (EOFError, OSError):  # the parent is gone and its pipe with it (on Windows poll()
+        return  # and send() raise BrokenPipeError): nobody is left to report to
 
 
 class _History:

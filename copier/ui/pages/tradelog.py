@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from copier.store import CopyFilter, CopyRecord
+from copier.store.export import ExportError
 from copier.ui.bridge import UiBridge
 from copier.ui.session import CoreSession
 from copier.ui.tradelog_query import ExportCancelled, LogQuery
@@ -313,7 +314,7 @@ class TradeLogPage(QWidget):
 
         try:
             written = await self.session.export_log(query, path, progress)
-        except ExportCancelled as exc:
+        except (ExportCancelled, ExportError) as exc:  # cancelled; the file open in Excel
             self.notice.setText(str(exc))
             return 0
         finally:

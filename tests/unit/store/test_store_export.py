@@ -42,7 +42,7 @@ async def _copy(
 
 
 def _read(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as stream:
+    with open(path, encoding="utf-8-sig", newline="") as stream:
         return list(csv.DictReader(stream))
 
 
@@ -59,7 +59,7 @@ async def test_csv_has_a_header_and_one_row_per_copy_command(store: Store, tmp_p
     assert written == 3 == len(rows)
     assert tuple(rows[0]) == HEADER
     assert [r["command_id"] for r in rows] == ["L1-T500-S1", "L2-T500-S1", "L3-T500-S1"]
-    assert out.read_bytes().startswith(b"decided_at,command_id,")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfdecided_at,command_id,")  # BOM for Excel
 
 
 async def test_csv_times_are_iso_utc_with_milliseconds_and_latencies_are_broken_down(
