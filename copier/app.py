@@ -27,7 +27,7 @@ from copier.heap import HeapKeeper, settle_start_up
 from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
 from copier.terminals.base import Terminal
-from copier.terminals.registry import terminals_for
+from copier.terminals.registry import shared_terminal, terminals_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -99,6 +99,9 @@ class CopierApp:
         if not record.enabled:
             await self.service.detach_terminal(record.id)
             return
+        clash = shared_terminal(record, self.store.load_accounts())
+        if clash:
+            raise ValueError(clash)
         factory = self._ea_terminal if self.bridge is not None else None
         for terminal in terminals_for([record], factory):
             await self.service.attach_terminal(terminal)

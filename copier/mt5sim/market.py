@@ -133,7 +133,8 @@ def symbol_info(t: SimTerminal, symbol: str) -> SymbolInfo:
         custom=False, chart_mode=SYMBOL_CHART_MODE_BID, select=symbol in t.selected,
         visible=symbol in t.selected, session_deals=0, session_buy_orders=0,
         session_sell_orders=0, volume=0, volumehigh=0, volumelow=0,
-        time=quote.time_ms // 1000, digits=spec.digits, spread=listing.spread_points,
+        time=(quote.time_ms + t.offset_ms) // 1000, digits=spec.digits,
+        spread=listing.spread_points,
         spread_float=True, ticks_bookdepth=10, trade_calc_mode=SYMBOL_CALC_MODE_FOREX,
         trade_mode=SYMBOL_TRADE_MODE_FULL, start_time=0, expiration_time=0,
         trade_stops_level=spec.stops_level, trade_freeze_level=0,
@@ -169,13 +170,14 @@ def symbol_tick(t: SimTerminal, symbol: str) -> Tick:
     if symbol not in t.selected:
         raise CallError(RES_E_NOT_FOUND, "Terminal: Not found")
     quote = t.broker.quote(symbol)
+    server_ms = quote.time_ms + t.offset_ms  # the trade server's clock, see TerminalProfile
     return Tick(
-        time=quote.time_ms // 1000,
+        time=server_ms // 1000,
         bid=quote.bid,
         ask=quote.ask,
         last=0.0,
         volume=0,
-        time_msc=quote.time_ms,
+        time_msc=server_ms,
         flags=TICK_FLAG_BID | TICK_FLAG_ASK,
         volume_real=0.0,
     )
@@ -232,7 +234,7 @@ def _ticks(
     t.require_symbol(symbol)
     if flags not in (COPY_TICKS_ALL, 1, 2):
         raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
-    tape = [x for x in t.tape.ticks.get(symbol, ()) if x[0] >= start_ms]
+    tape = [x for x in _server_tape(t, symbol) if x[0] >= start_ms]
     if end_ms is not None:
         tape = [x for x in tape if x[0] <= end_ms]
     if count is not None:
@@ -257,7 +259,7 @@ def _rates(
     spec = t.broker.symbol_spec(symbol)
     assert spec is not None
     bars: dict[int, list[Any]] = {}
-    for ms, bid, ask in t.tape.ticks.get(symbol, ()):
+    for ms, bid, ask in _server_tape(t, symbol):
         start = ms // 1000 // length * length
         spread = round((ask - bid) / spec.point)
         bar = bars.get(start)
@@ -268,3 +270,8 @@ def _rates(
             bar[5] += 1
     ordered = [tuple(bars[k]) for k in sorted(bars)]
     return np.array(list(pick(ordered)), dtype=RATE_DTYPE)
+
+
+def _server_tape(t: SimTerminal, symbol: str) -> list[tuple[int, float, float]]:
+    """The symbol's ticks with their times on the trade server's clock."""
+    return [(ms + t.offset_ms, bid, ask) for ms, bid, ask in t.tape.ticks.get(symbol, ())]

@@ -12,6 +12,15 @@ class TerminalProfile:
     ``broker`` names a symbol catalogue of the simulated broker (``copier.sim``); ``seed`` drives
     its quotes. ``trader_every_ms`` > 0 lets a seeded random trader act on the account, which is
     how a demo master trades without anyone at the keyboard.
+
+    ``server_offset_s`` is the trade server's time zone: every time the terminal reports (ticks,
+    positions, orders, deals, history periods, expirations) is the trade server's clock written
+    as seconds since 1970 (https://www.mql5.com/en/docs/dateandtime/timetradeserver; the package
+    pages, e.g. https://www.mql5.com/en/docs/python_metatrader5/mt5copyticksfrom_py, say these
+    times are "without the shift" to the PC's local zone — they are not UTC on a broker east or
+    west of it). +2 h by default, a common broker zone. ``sync_ms`` is how long the terminal shows
+    ``connected`` false, with empty books, after it starts or logs in to an account
+    (https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py, ``connected``).
     """
 
     path: str
@@ -29,6 +38,8 @@ class TerminalProfile:
     trader_every_ms: int = 0
     build: int = 5120
     trade_allowed: bool = True
+    server_offset_s: int = 2 * 3600
+    sync_ms: int = 300
 
 
 @dataclass(frozen=True, slots=True)

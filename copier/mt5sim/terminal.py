@@ -4,6 +4,14 @@
 call first lets simulated time pass (quotes move, pendings fill, stops hit). Thread-safe: a host
 serves several pipes while a test trades on the same terminal. Faults for tests: ``fail_next``
 makes the next calls fail with an IPC error, ``go_down``/``come_up`` close and restart it.
+
+One terminal knows several accounts (``add_account``) and is logged in to one at a time:
+``initialize(login=other)`` and ``login(other)`` switch it, as the real terminal does — "the
+terminal ... connects to the trade account specified"
+(https://www.mql5.com/en/docs/python_metatrader5/mt5initialize_py,
+https://www.mql5.com/en/docs/python_metatrader5/mt5login_py). After a start or a switch it shows
+``terminal_info().connected`` false and empty books for ``sync_ms`` while it synchronises with the
+trade server (https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py).
 """
 
 from __future__ import annotations
@@ -48,6 +56,10 @@ class SimTerminal:
         self.profile = profile
         self.broker = broker
         self.broker.trade_allowed = profile.trade_allowed
+        self.accounts: dict[int, tuple[TerminalProfile, SimBroker]] = {
+            profile.login: (profile, broker)
+        }
+        self._synced_from_ms = 0  # a terminal built here was started and synchronised earlier
         self.selected: set[str] = set(broker.catalogue.symbols[:4])  # default Market Watch
         self.books: set[str] = set()
         self.tape = market.TickTape()
@@ -65,9 +77,9 @@ class SimTerminal:
             "version": lambda: (500, self.profile.build, BUILD_DATE),
             "terminal_info": self._terminal_info,
             "account_info": self._account_info,
-            "orders_total": lambda: len(self.broker.orders()),
+            "orders_total": lambda: len(self._orders_get()),
             "orders_get": self._orders_get,
-            "positions_total": lambda: len(self.broker.positions()),
+            "positions_total": lambda: len(self._positions_get()),
             "positions_get": self._positions_get,
             "history_orders_total": self._history_orders_total,
             "history_orders_get": self._history_orders_get,
@@ -91,20 +103,8 @@ class SimTerminal:
         as accounts at different brokers on one machine do.
         """
         clock = clock or WallClock()
-        listings = catalogue(profile.broker)
-        account = SimAccount(
-            login=profile.login,
-            server=profile.server,
-            company=profile.company or listings.company,
-            currency=profile.currency,
-            platform=Platform.MT5,
-            margin_mode=MarginMode.HEDGING if profile.hedging else MarginMode.NETTING,
-            leverage=profile.leverage,
-            balance=profile.balance,
-            name=profile.name,
-        )
         market_ = market or Market(seed=profile.seed, start_ms=clock.now_ms())
-        broker = SimBroker(account, listings, market_, clock=clock, seed=profile.seed)
+        broker = _broker(profile, clock, market_)
         terminal = cls(profile, broker, lock)
         if profile.trader_every_ms > 0:
             terminal.attach_trader(_paced(RandomTrader(broker, seed=profile.seed), profile))
@@ -149,6 +149,39 @@ class SimTerminal:
         """Let something act on the account each time simulated time passes (demo masters)."""
         self._trader = step
 
+    def add_account(self, profile: TerminalProfile) -> None:
+        """Another account this terminal may log in to (same market and clock)."""
+        with self._lock:
+            broker = _broker(profile, self.broker.clock, self.broker.market)
+            broker.trade_allowed = profile.trade_allowed
+            self.accounts[profile.login] = (profile, broker)
+
+    def switch_to(self, login: int) -> None:
+        """Log the terminal in to another known account, as the trader does in its window."""
+        with self._lock:
+            self._switch(login)
+
+    @property
+    def synced(self) -> bool:
+        """Connected to the trade server and its books loaded (``terminal_info().connected``)."""
+        return self.broker.now_ms() >= self._synced_from_ms
+
+    @property
+    def offset_ms(self) -> int:
+        """The logged-in account's trade server zone (see ``TerminalProfile.server_offset_s``)."""
+        return self.profile.server_offset_s * 1000
+
+    def _switch(self, login: int) -> None:
+        self.profile, self.broker = self.accounts[login]
+        known = set(self.broker.catalogue.symbols)
+        self.selected = {s for s in self.selected if s in known} | set(
+            self.broker.catalogue.symbols[:4]
+        )
+        self._start_sync()
+
+    def _start_sync(self) -> None:
+        self._synced_from_ms = self.broker.now_ms() + self.profile.sync_ms
+
     # -- faults -------------------------------------------------------------------------------
 
     def fail_next(self, count: int, code: int = RES_E_INTERNAL_FAIL_CONNECT) -> None:
@@ -180,8 +213,10 @@ class SimTerminal:
             self._running = False
 
     def come_up(self) -> None:
+        """The terminal starts again: not connected to its trade server for ``sync_ms``."""
         with self._lock:
             self._running = True
+            self._start_sync()
 
     @property
     def running(self) -> bool:
@@ -189,10 +224,11 @@ class SimTerminal:
 
     # -- session ------------------------------------------------------------------------------
 
-    def _credentials_ok(self, login: int | None, password: str | None, server: str | None) -> bool:
-        p = self.profile
-        if login is not None and login != p.login:
+    def _credentials_ok(self, login: int, password: str | None, server: str | None) -> bool:
+        known = self.accounts.get(login)
+        if known is None:
             return False
+        p = known[0]
         if server is not None and server != p.server:
             return False
         return password is None or not p.password or password == p.password
@@ -204,8 +240,14 @@ class SimTerminal:
         server: str | None = None,
         timeout: int | None = None,
     ) -> bool:
+        """Without ``login`` the terminal stays on its account; with another one it logs in to
+        it (its saved password serves when none is given), or fails with -6."""
+        if login is None:
+            return True
         if not self._credentials_ok(login, password, server):
             raise CallError(RES_E_AUTH_FAILED, "Terminal: Authorization failed")
+        if login != self.profile.login:
+            self._switch(login)
         return True
 
     def _login(
@@ -222,7 +264,7 @@ class SimTerminal:
         return TerminalInfo(
             community_account=False,
             community_connection=False,
-            connected=True,
+            connected=self.synced,
             dlls_allowed=False,
             trade_allowed=self.broker.trade_allowed,
             tradeapi_disabled=False,
@@ -287,8 +329,10 @@ class SimTerminal:
     def _orders_get(
         self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
     ) -> tuple[Any, ...]:
+        if not self.synced:
+            return ()  # the books arrive from the trade server once connected
         return select(
-            (order_record(o) for o in self.broker.orders()),
+            (order_record(o, self.offset_ms) for o in self.broker.orders()),
             symbol=symbol,
             group=group,
             ticket=ticket,
@@ -297,8 +341,10 @@ class SimTerminal:
     def _positions_get(
         self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
     ) -> tuple[Any, ...]:
+        if not self.synced:
+            return ()
         return select(
-            (position_record(p) for p in self.broker.positions()),
+            (position_record(p, self.offset_ms) for p in self.broker.positions()),
             symbol=symbol,
             group=group,
             ticket=ticket,
@@ -307,7 +353,9 @@ class SimTerminal:
     def _history_orders_get(
         self, date_from: Any = None, date_to: Any = None, **filters: Any
     ) -> tuple[Any, ...]:
-        records = [order_record(o) for o in self.broker.history_orders()]
+        if not self.synced:
+            return ()
+        records = [order_record(o, self.offset_ms) for o in self.broker.history_orders()]
         found = history_select(records, date_from, date_to, "time_done_msc", **filters)
         if found is None:
             raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
@@ -316,8 +364,12 @@ class SimTerminal:
     def _history_deals_get(
         self, date_from: Any = None, date_to: Any = None, **filters: Any
     ) -> tuple[Any, ...]:
-        records = [deal_record(d) for d in self.broker.history_deals()]
-        found = history_select(records, date_from, date_to, "time_msc", **filters)
+        if not self.synced:
+            return ()
+        records = [deal_record(d, self.offset_ms) for d in self.broker.history_deals()]
+        found = history_select(
+            records, date_from, date_to, "time_msc", ticket_of="order", **filters
+        )
         if found is None:
             raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
         return found
@@ -331,6 +383,23 @@ class SimTerminal:
     def require_symbol(self, symbol: str) -> None:
         if self.broker.listing(symbol) is None:
             raise CallError(RES_E_NOT_FOUND, "Terminal: Not found")
+
+
+def _broker(profile: TerminalProfile, clock: Clock, market: Market) -> SimBroker:
+    listings = catalogue(profile.broker)
+    account = SimAccount(
+        login=profile.login,
+        server=profile.server,
+        company=profile.company or listings.company,
+        currency=profile.currency,
+        platform=Platform.MT5,
+        margin_mode=MarginMode.HEDGING if profile.hedging else MarginMode.NETTING,
+        leverage=profile.leverage,
+        balance=profile.balance,
+        name=profile.name,
+        reversal_takes_order_ticket=True,
+    )
+    return SimBroker(account, listings, market, clock=clock, seed=profile.seed)
 
 
 def _paced(trader: RandomTrader, profile: TerminalProfile) -> Callable[[int], None]:

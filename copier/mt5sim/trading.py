@@ -59,7 +59,11 @@ def read_request(request: Any) -> TradeRequest:
 def order_send(t: SimTerminal, request: Any) -> OrderSendResult:
     req = read_request(request)
     t.request_id += 1
-    if req.action == TRADE_ACTION_DEAL and t.requotes_pending > 0:
+    if not t.synced:
+        # Still connecting to the trade server: TRADE_RETCODE_CONNECTION "No connection with the
+        # trade server" (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes).
+        outcome = TradeResult(Retcode.CONNECTION, "No connection with the trade server")
+    elif req.action == TRADE_ACTION_DEAL and t.requotes_pending > 0:
         t.requotes_pending -= 1
         quote = t.broker.quote(req.symbol)
         outcome = TradeResult(Retcode.REQUOTE, "Requote", bid=quote.bid, ask=quote.ask)
@@ -91,7 +95,7 @@ def _carry_out(t: SimTerminal, req: TradeRequest) -> TradeResult:
         return b.modify_position(req.position, req.sl, req.tp)
     if req.action == TRADE_ACTION_MODIFY:
         return b.modify_pending(
-            req.order, price=req.price, sl=req.sl, tp=req.tp, expiration_ms=_expiration(req)
+            req.order, price=req.price, sl=req.sl, tp=req.tp, expiration_ms=_expiration(t, req)
         )
     if req.action == TRADE_ACTION_REMOVE:
         return b.delete_pending(req.order)
@@ -163,13 +167,14 @@ def _pending(t: SimTerminal, req: TradeRequest) -> TradeResult:
         tp=req.tp,
         magic=req.magic,
         comment=req.comment,
-        expiration_ms=_expiration(req) or 0,
+        expiration_ms=_expiration(t, req) or 0,
     )
 
 
-def _expiration(req: TradeRequest) -> int | None:
+def _expiration(t: SimTerminal, req: TradeRequest) -> int | None:
+    """The request's expiration (the trade server's clock) on the broker's UTC clock."""
     if req.type_time in (ORDER_TIME_SPECIFIED, ORDER_TIME_SPECIFIED_DAY) and req.expiration:
-        return int(req.expiration) * 1000
+        return int(req.expiration) * 1000 - t.offset_ms
     return None
 
 

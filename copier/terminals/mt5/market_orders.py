@@ -245,9 +245,26 @@ class MarketOrders(TradeSteps):
         )
 
     def _position_of_deal(self, sent: Any, symbol: str) -> int | None:
-        deals = self.session.call("history_deals_get", ticket=sent.deal) if sent.deal else ()
-        position_id = deals[0].position_id if deals else sent.order
-        for position in self.session.call("positions_get", symbol=symbol):
+        """The ticket of the position a market deal went into.
+
+        ``history_deals_get(ticket=)`` selects by the ORDER's ticket (DEAL_ORDER), not the
+        deal's (https://www.mql5.com/en/docs/python_metatrader5/mt5historydealsget_py): the
+        order's deals are read and the one with the deal's ticket names the position. Positions
+        are matched by identifier, which a netting reversal keeps while the ticket changes
+        (https://www.mql5.com/en/docs/constants/tradingconstants/positionproperties). Before the
+        deal reaches the history, a hedging position's identifier is its opening order's ticket
+        and a netting account's position is the symbol's one position.
+        """
+        position_id = 0
+        if sent.order:
+            for deal in self.session.call("history_deals_get", ticket=sent.order):
+                if deal.ticket == sent.deal or not position_id:
+                    position_id = int(deal.position_id)
+        positions = self.session.call("positions_get", symbol=symbol)
+        if not position_id and not self.session.hedging:
+            return int(positions[0].ticket) if positions else None
+        position_id = position_id or int(sent.order)
+        for position in positions:
             if position.identifier == position_id:
                 return int(position.ticket)
-        return int(position_id) if position_id else None
+        return position_id or None

@@ -26,6 +26,7 @@ from copier.terminals.mt5.messages import CONNECTION_LOST_CODES, last_error_text
 from copier.terminals.mt5.protocol import DealRow, OrderRow, PositionRow
 
 ACCOUNT_MARGIN_MODE_RETAIL_HEDGING = 2
+OFFSET_STEP_S = 900  # trade server zones are whole quarter hours from UTC
 
 # MT5 order type numbers of the pending types the copier copies (stop-limit orders are not).
 ORDER_TYPES: dict[int, OrderType] = {
@@ -62,6 +63,8 @@ class Session:
         self.config = config
         self.hedging = True
         self.account: AccountInfo | None = None
+        self.offset_ms = 0  # the trade server's clock minus UTC, measured at connect
+        self.catalogue: dict[str, Any] = {}  # the terminal's symbols (symbols_get), by name
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         result = getattr(self.mt5, name)(*args, **kwargs)
@@ -96,20 +99,58 @@ class Session:
                 raise TerminalLost(reason)
             raise CallFailed(code, reason)
         info = self.call("account_info")
-        if info.login != cfg.login or info.server != cfg.server:
+        foreign = self.foreign_account(info)
+        if foreign:
             self.mt5.shutdown()
-            raise CallFailed(
-                -6,
-                f"MT5 terminal at {cfg.path} is logged in to {info.login} on {info.server}, "
-                f"not {cfg.login} on {cfg.server} as configured",
-            )
+            raise CallFailed(-6, foreign)
         self.hedging = info.margin_mode == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING
         self.account = self.account_from(info)
-        return [
+        problems = [
             f"{symbol}: not offered by {cfg.server} (symbol_select failed) — it cannot be copied"
             for symbol in cfg.symbols
             if not self.mt5.symbol_select(symbol, True)
         ]
+        self.read_catalogue()  # read again once the terminal is connected to its server
+        return problems
+
+    def foreign_account(self, info: Any) -> str:
+        """Why the terminal's account is not this one ("" when it is). The terminal's account
+        can change under a running worker: ``initialize(login=…)`` and ``login()`` from any
+        program, or the trader in its window, log it in to another one
+        (https://www.mql5.com/en/docs/python_metatrader5/mt5login_py)."""
+        cfg = self.config
+        if info.login == cfg.login and info.server == cfg.server:
+            return ""
+        return (
+            f"MT5 terminal at {cfg.path} is now logged in to account {info.login} on "
+            f"{info.server}, not {cfg.login} on {cfg.server}: copying for {cfg.login} is paused "
+            f"until the terminal is logged in to {cfg.login} again"
+        )
+
+    def read_catalogue(self) -> str:
+        """Read the terminal's symbols (``symbols_get``,
+        https://www.mql5.com/en/docs/python_metatrader5/mt5symbolsget_py) and measure the trade
+        server's clock from the newest quote among them: MT5 times are the server's clock written
+        as seconds since 1970 (https://www.mql5.com/en/docs/dateandtime/timetradeserver), so
+        every comparison with this machine's clock needs the difference. Returns a problem for
+        the trader, or ""."""
+        symbols = self.mt5.symbols_get()
+        self.catalogue = {s.name: s for s in symbols or ()}
+        newest = max((s.time for s in self.catalogue.values() if s.select and s.time), default=0)
+        if not newest:
+            self.offset_ms = 0
+            return "no quote yet to read the trade server's clock from: its times are taken as UTC"
+        steps = round((newest - time.time()) / OFFSET_STEP_S)
+        self.offset_ms = steps * OFFSET_STEP_S * 1000
+        return ""
+
+    def server_ms(self, utc_ms: int) -> int:
+        """A time on this machine's (UTC) clock as the trade server writes it."""
+        return utc_ms + self.offset_ms
+
+    def utc_ms(self, server_ms: int) -> int:
+        """A time the terminal reported, on the UTC clock (0 stays 0: "no time")."""
+        return server_ms - self.offset_ms if server_ms else 0
 
     def account_from(self, info: Any) -> AccountInfo:
         return AccountInfo(
@@ -145,8 +186,8 @@ class Session:
         return tuple(deal_row(d) for d in self.call("history_deals_get", position=position_id))
 
     def mt5_time_horizon(self) -> int:
-        """A history ``date_to`` safely after now (trade servers run a few hours off UTC)."""
-        return int(time.time()) + 2 * 86_400
+        """A history ``date_to`` safely after now on the trade server's clock."""
+        return self.server_ms(now_ms()) // 1000 + 86_400
 
     def spec(self, symbol: str) -> Any:
         info = self.mt5.symbol_info(symbol)
@@ -229,7 +270,8 @@ def symbol_spec(info: Any) -> SymbolSpec:
     )
 
 
-def to_position(row: PositionRow, profit: float = 0.0) -> Position:
+def to_position(row: PositionRow, profit: float = 0.0, offset_ms: int = 0) -> Position:
+    """``offset_ms``: the trade server's clock minus UTC; the copier's times are UTC."""
     return Position(
         ticket=row.ticket,
         symbol=row.symbol,
@@ -240,12 +282,12 @@ def to_position(row: PositionRow, profit: float = 0.0) -> Position:
         tp=row.tp,
         magic=row.magic,
         comment=row.comment,
-        open_time_ms=row.time_msc,
+        open_time_ms=row.time_msc - offset_ms,
         profit=profit,
     )
 
 
-def to_pending(row: OrderRow) -> PendingOrder:
+def to_pending(row: OrderRow, offset_ms: int = 0) -> PendingOrder:
     return PendingOrder(
         ticket=row.ticket,
         symbol=row.symbol,
@@ -256,10 +298,10 @@ def to_pending(row: OrderRow) -> PendingOrder:
         tp=row.tp,
         magic=row.magic,
         comment=row.comment,
-        time_ms=row.time_setup_msc,
-        expiration_ms=row.expiration_ms,
+        time_ms=row.time_setup_msc - offset_ms,
+        expiration_ms=row.expiration_ms - offset_ms if row.expiration_ms else 0,
     )
 
 
-def to_quote(symbol: str, tick: Any) -> Quote:
-    return Quote(symbol=symbol, bid=tick.bid, ask=tick.ask, time_ms=tick.time_msc)
+def to_quote(symbol: str, tick: Any, offset_ms: int = 0) -> Quote:
+    return Quote(symbol=symbol, bid=tick.bid, ask=tick.ask, time_ms=tick.time_msc - offset_ms)

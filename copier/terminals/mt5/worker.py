@@ -14,10 +14,11 @@ from multiprocessing.connection import Connection
 from operator import itemgetter
 from typing import Any
 
-from copier.domain import TerminalSnapshot
+from copier.domain import Retcode, TerminalSnapshot
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.detect import OrderOutcome, diff
 from copier.terminals.mt5.execute import Executor
+from copier.terminals.mt5.proof import Proof
 from copier.terminals.mt5.protocol import (
     Baseline,
     Changes,
@@ -51,6 +52,7 @@ _POSITION_KEY = itemgetter(0, 4, 5, 9, 11, 12)
 _ORDER_KEY = itemgetter(0, 5, 6, 15, 16, 17, 18)
 _TICKET = itemgetter(0)
 _CONSISTENT_READS = 5
+_CONNECTION_RETRIES = 20  # a command answered 10031 waits for the trade server this many times
 
 
 def load_module(config: Mt5Config, simulate: bool) -> Any:
@@ -134,6 +136,11 @@ class Worker:
         self.polls = 0
         self.rtt_ms = 0.0
         self._last_key: tuple[Any, ...] = ()
+        self.announced = False  # connected to the trade server and said so to the parent
+        self.waiting = False  # "waiting for the trade server" was said
+        self.paused = ""  # why the terminal's account is not ours ("" while it is)
+        self.problems: list[str] = []
+        self.proof = Proof(self.session)
 
     def run(self) -> None:
         period = self.config.poll_ms / 1000.0
@@ -144,11 +151,16 @@ class Worker:
                 self._try_connect()
                 next_poll = time.monotonic() + period
                 continue
-            self._guarded(self._execute_queue)
+            if not self.announced:
+                self._guarded(self._announce)
+                next_poll = time.monotonic() + period
+                continue
+            if not self.paused:
+                self._guarded(self._execute_queue)
             if time.monotonic() >= next_poll:
                 next_poll = max(next_poll + period, time.monotonic())
                 self._guarded(self._poll)
-                if time.monotonic() >= self.next_health:
+                if time.monotonic() >= self.next_health and not self.paused:
                     self._guarded(self._health)
         self.session.mt5.shutdown()
 
@@ -176,27 +188,54 @@ class Worker:
         if time.monotonic() < self.next_connect:
             return
         try:
-            problems = self.session.connect()
+            self.problems = self.session.connect()
             self.connected = True
+            self.announced = False
+            self.paused = ""
             self.backoff_ms = self.config.reconnect_min_ms
-            account = self.session.read_account()
-            info = self.session.call("terminal_info")
-            build = str(info.build)
-            if self.simulated:  # said out loud: nobody should mistake it for a real terminal
-                build += " (simulated)"
-                problems.insert(0, "simulated MT5 terminal (copier.mt5sim), not MetaTrader5")
-            # Resynchronise before saying "connected": changes made while away become events,
-            # and anything done after the announcement is measured against this baseline.
-            self._poll()
-            self.outbox.send(
-                Connected(account, build, bool(info.trade_allowed), "; ".join(problems))
-            )
+            self._guarded(self._announce)
         except (TerminalLost, CallFailed) as failure:
             self._lost(str(failure))
+
+    def _announce(self) -> None:
+        """Say "connected" once the terminal is connected to its trade server. Until then its
+        books may be empty or partial (``terminal_info().connected`` false after a start or a
+        login: https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py), so nothing
+        is read, diffed or sent."""
+        info = self.session.call("terminal_info")
+        if not info.connected:
+            if not self.waiting:
+                self.waiting = True
+                self.outbox.send(
+                    Disconnected(
+                        f"MT5 terminal at {self.config.path} is not connected to its trade "
+                        "server yet; waiting for it before reading or trading"
+                    )
+                )
+            return
+        self.waiting = False
+        problems = list(self.problems)
+        clock_problem = self.session.read_catalogue()
+        if clock_problem:
+            problems.append(clock_problem)
+        account = self.session.read_account()
+        build = str(info.build)
+        if self.simulated:  # said out loud: nobody should mistake it for a real terminal
+            build += " (simulated)"
+            problems.insert(0, "simulated MT5 terminal (copier.mt5sim), not MetaTrader5")
+        # Resynchronise before saying "connected": changes made while away become events,
+        # and anything done after the announcement is measured against this baseline.
+        self._poll()
+        if self.paused:
+            return  # logged in to another account: said so, and nothing was read
+        self.announced = True
+        self.outbox.send(Connected(account, build, bool(info.trade_allowed), "; ".join(problems)))
 
     def _lost(self, reason: str) -> None:
         was = self.connected
         self.connected = False
+        self.announced = False
+        self.waiting = False
         self.session.mt5.shutdown()
         self.next_connect = time.monotonic() + self.backoff_ms / 1000.0
         self.outbox.send(Disconnected(f"{reason}; retrying in {self.backoff_ms} ms"))
@@ -214,7 +253,9 @@ class Worker:
     # -- work ---------------------------------------------------------------------------------
 
     def _execute_queue(self) -> None:
-        while self.queue and self.connected:
+        if self.queue and not self._same_account():
+            return  # never trade on someone else's account
+        while self.queue and self.connected and self.announced:
             item = self.queue[0]
             item.attempts += 1
             recover = item.command.recover or item.attempts > 1
@@ -223,10 +264,30 @@ class Worker:
             result = self.executor.execute(
                 item.command.command, recover=recover, sent_ms=item.command.sent_ms
             )
+            if result.retcode == Retcode.CONNECTION and item.attempts <= _CONNECTION_RETRIES:
+                # The terminal lost its trade server (10031): keep the command and wait.
+                self.executor.forget_one(item.command.command.id)
+                self.announced = False
+                return
             self.queue.popleft()
             self.outbox.send(Executed(result))
 
+    def _same_account(self) -> bool:
+        """Is the terminal still logged in to this account? Checked before every poll and every
+        batch of commands: a worker that went on would diff, and trade on, another account.
+        Once it is back, the diff continues from the baseline of before."""
+        problem = self.session.foreign_account(self.session.call("account_info"))
+        back = bool(self.paused) and not problem
+        if problem and problem != self.paused:
+            self.outbox.send(Disconnected(problem))
+        if back:
+            self.announced = False  # announced again once its trade server is connected
+        self.paused = problem
+        return not problem and not back
+
     def _poll(self) -> None:
+        if not self._same_account():
+            return
         started_cpu = time.process_time()
         raw_positions, raw_orders = self._read_books()
         # Most polls see nothing new: compare the fields that matter, at C speed, first.
@@ -243,9 +304,13 @@ class Worker:
             self.baseline = current
             self.outbox.send(Changes((), current))
         elif current != self.baseline:
-            events = diff(self.baseline, current, self.history, self.config.key, now_ms())
-            self.baseline = current
-            self.outbox.send(Changes(tuple(events), current))
+            current, holding = self.proof.settle(self.baseline, current)
+            if holding:
+                self._last_key = ()  # look again next poll, whatever the read shows
+            if current != self.baseline:
+                events = diff(self.baseline, current, self.history, self.config.key, now_ms())
+                self.baseline = current
+                self.outbox.send(Changes(tuple(events), current))
         self._count_poll(started_cpu)
 
     def _read_books(self) -> tuple[Any, Any]:
@@ -280,8 +345,9 @@ class Worker:
         )
 
     def _reply_snapshot(self, request_id: int) -> None:
-        if not self.connected:
-            self.outbox.send(SnapshotReply(request_id, None, "the MT5 terminal is not connected"))
+        if not self.connected or not self.announced or self.paused:
+            reason = self.paused or "the MT5 terminal is not connected"
+            self.outbox.send(SnapshotReply(request_id, None, reason))
             return
         try:
             snapshot = self._snapshot()
@@ -292,12 +358,17 @@ class Worker:
 
     def _snapshot(self) -> TerminalSnapshot:
         s = self.session
+        offset = s.offset_ms
         raw_positions = s.call("positions_get")
-        positions = tuple(to_position(position_row(p), p.profit) for p in raw_positions)
-        orders = tuple(to_pending(o) for o in s.order_rows())
+        positions = tuple(to_position(position_row(p), p.profit, offset) for p in raw_positions)
+        orders = tuple(to_pending(o, offset) for o in s.order_rows())
         names = set(self.config.symbols) | {p.symbol for p in positions}
         names |= {o.symbol for o in orders}
-        symbols, quotes = {}, {}
+        # Every symbol the terminal offers, from its catalogue (symbols_get at connect), so a
+        # slave that holds nothing yet can still be mapped to; live specs and quotes for the
+        # symbols in use.
+        symbols = {name: symbol_spec(info) for name, info in s.catalogue.items()}
+        quotes = {}
         for name in sorted(names):
             info = s.mt5.symbol_info(name)
             if info is None:
@@ -305,7 +376,7 @@ class Worker:
             symbols[name] = symbol_spec(info)
             tick = s.mt5.symbol_info_tick(name)
             if tick is not None:
-                quotes[name] = to_quote(name, tick)
+                quotes[name] = to_quote(name, tick, offset)
         return TerminalSnapshot(
             account=s.read_account(),
             positions=positions,

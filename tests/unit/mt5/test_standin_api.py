@@ -76,13 +76,18 @@ def test_history_is_found_by_position_by_ticket_and_by_period(terminal: SimTermi
     assert closed is not None and closed.retcode == mt5.TRADE_RETCODE_DONE
 
     deals = mt5.history_deals_get(position=opened.order) or ()
-    one = mt5.history_deals_get(ticket=closed.deal) or ()
+    # ``ticket`` is the ORDER's ticket (DEAL_ORDER), not the deal's:
+    # https://www.mql5.com/en/docs/python_metatrader5/mt5historydealsget_py
+    one = mt5.history_deals_get(ticket=closed.order) or ()
+    by_deal_ticket = mt5.history_deals_get(ticket=closed.deal) or ()
     period = mt5.history_deals_get(datetime(2020, 1, 1, tzinfo=UTC), datetime(2100, 1, 1))
     unbounded = mt5.history_deals_get()
 
     assert [(d.entry, d.volume) for d in deals] == [(mt5.DEAL_ENTRY_IN, 0.3),
                                                    (mt5.DEAL_ENTRY_OUT, 0.1)]  # fmt: skip
-    assert [d.price for d in one] == [closed.price]
+    assert [(d.ticket, d.order, d.price) for d in one] == [(closed.deal, closed.order,
+                                                             closed.price)]  # fmt: skip
+    assert by_deal_ticket == ()
     assert period is not None and len(period) == 3  # the deposit and two trades
     assert unbounded is None and mt5.last_error()[0] == mt5.RES_E_INVALID_PARAMS
 

@@ -1,0 +1,222 @@
+"""The worker against a terminal that changes account under it or is not yet connected to its
+trade server: it never diffs another account's books, never trades on them, and never reports a
+close it has no proof of.
+
+The stand-in switches accounts as the real package does (initialize(login=…) / login():
+https://www.mql5.com/en/docs/python_metatrader5/mt5login_py) and shows ``connected`` false with
+empty books while it synchronises (https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import copier.mt5sim as mt5
+from copier.domain import CommandKind
+from copier.mt5sim import registry
+from copier.mt5sim.profiles import TerminalProfile
+from copier.mt5sim.terminal import SimTerminal
+from copier.terminals.mt5.config import Mt5Config
+from copier.terminals.mt5.protocol import Changes, Connected, Disconnected, Execute, Executed
+from copier.terminals.mt5.worker import Worker
+from tests.unit.mt5.test_executor import command
+
+pytestmark = pytest.mark.timeout(20)
+PATH = "C:/shared/terminal64.exe"
+OURS = TerminalProfile(path=PATH, login=7201, server="Sim-Demo", balance=100_000.0, sync_ms=150)
+OTHER = TerminalProfile(path=PATH, login=7202, server="Sim-Demo", balance=100_000.0, sync_ms=150)
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry() -> Iterator[None]:
+    registry.clear()
+    yield
+    mt5.shutdown()
+    registry.clear()
+
+
+def buy(terminal: SimTerminal, volume: float = 0.1) -> Any:
+    request = {"action": mt5.TRADE_ACTION_DEAL, "symbol": "EURUSD", "volume": volume,
+               "type": mt5.ORDER_TYPE_BUY}  # fmt: skip
+    result = terminal.call("order_send", request)
+    assert result.retcode == mt5.TRADE_RETCODE_DONE, result.comment
+    return result
+
+
+def started(module: Any = mt5) -> tuple[Worker, Any, Any]:
+    config = Mt5Config(path=PATH, login=OURS.login, server=OURS.server, symbols=("EURUSD",))
+    parent_end, worker_end = multiprocessing.Pipe()
+    worker = Worker(module, config, worker_end, worker_end, None, simulated=True)
+    worker._try_connect()
+    assert worker.announced
+    return worker, parent_end, worker_end
+
+
+def drain(connection: Any) -> list[Any]:
+    messages = []
+    while connection.poll(0.05):
+        messages.append(connection.recv())
+    return messages
+
+
+def events(messages: list[Any]) -> list[Any]:
+    return [e for m in messages if isinstance(m, Changes) for e in m.events]
+
+
+def polls_for(worker: Worker, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:  # what Worker.run does, without its pipe waits
+        if not worker.announced and worker.connected:
+            worker._announce()
+        elif not worker.paused:
+            worker._execute_queue()
+        worker._poll()
+        time.sleep(0.01)
+
+
+def test_the_stand_in_switches_account_on_initialize_with_another_login() -> None:
+    terminal = registry.ensure(OURS)
+    terminal.add_account(OTHER)
+    assert mt5.initialize(PATH, login=OURS.login)
+    assert mt5.account_info().login == OURS.login  # type: ignore[union-attr]
+
+    assert mt5.initialize(PATH, login=OTHER.login, server=OTHER.server)
+    assert mt5.account_info().login == OTHER.login  # type: ignore[union-attr]
+    assert mt5.terminal_info().connected is False  # type: ignore[union-attr]
+    assert mt5.positions_get() == ()  # still synchronising: nothing loaded yet
+
+    assert mt5.login(OURS.login)
+    assert mt5.account_info().login == OURS.login  # type: ignore[union-attr]
+    assert not mt5.initialize(PATH, login=9999)
+    assert mt5.last_error()[0] == mt5.RES_E_AUTH_FAILED
+
+
+def test_an_account_switch_under_the_worker_stops_the_diff_and_says_so_then_carries_on() -> None:
+    terminal = registry.ensure(OURS)
+    terminal.add_account(OTHER)
+    mine = buy(terminal)
+    worker, parent_end, worker_end = started()
+    try:
+        drain(parent_end)
+        terminal.switch_to(OTHER.login)
+        polls_for(worker, 0.3)  # past the other account's synchronisation
+        buy(terminal, 0.3)  # the other account trades
+        polls_for(worker, 0.1)
+        worker.queue.append(_queued(Execute(command(CommandKind.OPEN, slave_id="mt5-7201"))))
+        worker._execute_queue()
+        while_away = drain(parent_end)
+
+        terminal.switch_to(OURS.login)
+        polls_for(worker, 0.4)
+        back = drain(parent_end)
+    finally:
+        parent_end.close()
+        worker_end.close()
+
+    assert events(while_away) == []  # neither our close nor the other account's open
+    paused = [m for m in while_away if isinstance(m, Disconnected)]
+    assert len(paused) == 1
+    assert f"logged in to account {OTHER.login}" in paused[0].reason
+    assert "paused" in paused[0].reason
+    assert not [m for m in while_away if isinstance(m, Executed)]  # nothing traded on it
+    other_positions = terminal.accounts[OTHER.login][1].positions()
+    assert [p.volume for p in other_positions] == [0.3]
+
+    assert any(isinstance(m, Connected) for m in back)
+    executed = [m for m in back if isinstance(m, Executed)]
+    assert len(executed) == 1 and executed[0].result.retcode == mt5.TRADE_RETCODE_DONE
+    # Our first position was there all along: the one event is the order the worker held back
+    # while the other account was logged in, and then sent on ours.
+    assert [(e.kind, e.ticket) for e in events(back)] == [
+        ("opened", executed[0].result.slave_ticket)
+    ]
+    ours = terminal.accounts[OURS.login][1].positions()
+    assert mine.order in [p.ticket for p in ours] and len(ours) == 2
+
+
+def test_a_terminal_not_connected_to_its_server_with_empty_books_closes_nothing() -> None:
+    terminal = registry.ensure(OURS)
+    buy(terminal)
+    buy(terminal, 0.2)
+    worker, parent_end, worker_end = started()
+    try:
+        drain(parent_end)
+        terminal.go_down()
+        terminal.come_up()  # restarted: connected false, empty books, for sync_ms
+        assert terminal.call("positions_get") == ()
+        assert terminal.call("terminal_info").connected is False
+        polls_for(worker, 0.4)
+        messages = drain(parent_end)
+    finally:
+        parent_end.close()
+        worker_end.close()
+
+    assert events(messages) == []
+    assert worker.baseline is not None and len(worker.baseline.positions) == 2
+
+
+class NeverConnected:
+    """A MetaTrader5 double written from its documentation: the terminal says it is not connected
+    and lists no positions (what a terminal still synchronising answers)."""
+
+    def __init__(self) -> None:
+        self.syncing = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(mt5, name)
+
+    def terminal_info(self) -> Any:
+        info = mt5.terminal_info()
+        return info._replace(connected=False) if self.syncing and info else info
+
+    def positions_get(self, **kwargs: Any) -> Any:
+        return () if self.syncing else mt5.positions_get(**kwargs)
+
+
+def test_empty_reads_while_the_terminal_says_it_is_not_connected_are_never_closes() -> None:
+    terminal = registry.ensure(OURS)
+    buy(terminal)
+    module = NeverConnected()
+    worker, parent_end, worker_end = started(module)
+    try:
+        drain(parent_end)
+        module.syncing = True
+        polls_for(worker, 0.3)
+        module.syncing = False
+        polls_for(worker, 0.05)
+        messages = drain(parent_end)
+    finally:
+        parent_end.close()
+        worker_end.close()
+
+    assert events(messages) == []
+
+
+def test_a_position_gone_from_a_connected_read_is_closed_once_its_deals_prove_it() -> None:
+    terminal = registry.ensure(OURS)
+    opened = buy(terminal)
+    worker, parent_end, worker_end = started()
+    try:
+        drain(parent_end)
+        closed = terminal.call("order_send", {"action": mt5.TRADE_ACTION_DEAL, "symbol": "EURUSD",
+                                              "volume": 0.1, "type": mt5.ORDER_TYPE_SELL,
+                                              "position": opened.order})  # fmt: skip
+        assert closed.retcode == mt5.TRADE_RETCODE_DONE
+        worker._poll()
+        messages = drain(parent_end)
+    finally:
+        parent_end.close()
+        worker_end.close()
+
+    assert [(e.kind, e.ticket) for e in events(messages)] == [("closed", opened.order)]
+
+
+def _queued(execute: Execute) -> Any:
+    from copier.terminals.mt5.worker import _Pending
+
+    return _Pending(execute)
