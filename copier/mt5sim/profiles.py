@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+
+# The stand-in's trade server zone unless a profile says otherwise; the environment variable lets
+# the whole suite run again with a server behind UTC (e.g. -18000).
+DEFAULT_SERVER_OFFSET_S = int(os.environ.get("TRADECOPIER_MT5SIM_SERVER_OFFSET_S", 2 * 3600))
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +23,9 @@ class TerminalProfile:
     as seconds since 1970 (https://www.mql5.com/en/docs/dateandtime/timetradeserver; the package
     pages, e.g. https://www.mql5.com/en/docs/python_metatrader5/mt5copyticksfrom_py, say these
     times are "without the shift" to the PC's local zone — they are not UTC on a broker east or
-    west of it). +2 h by default, a common broker zone. ``sync_ms`` is how long the terminal shows
-    ``connected`` false, with empty books, after it starts or logs in to an account
+    west of it). +2 h by default, a common broker zone (``TRADECOPIER_MT5SIM_SERVER_OFFSET_S``).
+    ``sync_ms`` is how long the terminal shows ``connected`` false, with empty books, after it
+    starts or logs in to an account
     (https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py, ``connected``).
     """
 
@@ -38,7 +44,7 @@ class TerminalProfile:
     trader_every_ms: int = 0
     build: int = 5120
     trade_allowed: bool = True
-    server_offset_s: int = 2 * 3600
+    server_offset_s: int = DEFAULT_SERVER_OFFSET_S
     sync_ms: int = 300
 
 
