@@ -364,9 +364,10 @@ class Worker:
         orders = tuple(to_pending(o, offset) for o in s.order_rows())
         names = set(self.config.symbols) | {p.symbol for p in positions}
         names |= {o.symbol for o in orders}
+        names |= {name for name, info in s.catalogue.items() if info.select}  # Market Watch
         # Every symbol the terminal offers, from its catalogue (symbols_get at connect), so a
         # slave that holds nothing yet can still be mapped to; live specs and quotes for the
-        # symbols in use.
+        # symbols in use and those in Market Watch.
         symbols = {name: symbol_spec(info) for name, info in s.catalogue.items()}
         quotes = {}
         for name in sorted(names):
