@@ -67,7 +67,8 @@ class CopierApp:
                 raise
         if self.config.load_accounts:
             factory = self._ea_terminal if self.bridge is not None else None
-            for terminal in terminals_for(self.store.load_accounts(), factory):
+            accounts = self.store.load_accounts()
+            for terminal in terminals_for(accounts, factory, self.store.path.parent):
                 self.service.add_terminal(terminal)
         self._started = False
         self._keepers: list[asyncio.Task[None]] = []
@@ -103,7 +104,7 @@ class CopierApp:
         if clash:
             raise ValueError(clash)
         factory = self._ea_terminal if self.bridge is not None else None
-        for terminal in terminals_for([record], factory):
+        for terminal in terminals_for([record], factory, self.store.path.parent):
             await self.service.attach_terminal(terminal)
 
     async def remove_account(self, account_id: str) -> None:

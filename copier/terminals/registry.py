@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import posixpath
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from copier.store import AccountRecord
@@ -34,10 +35,12 @@ def stored_password(account_id: str) -> str | None:
         return None
 
 
-def mt5_terminal(account: AccountRecord) -> Terminal:
+def mt5_terminal(account: AccountRecord, state_dir: Path | None = None) -> Terminal:
+    """``state_dir``: where the account's last known books are kept between runs."""
     from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 
     settings: dict[str, Any] = account.settings
+    state = str(state_dir / "mt5-state" / f"{account.id}.json") if state_dir else ""
     config = Mt5Config(
         path=str(settings.get("terminal_path", "")),
         login=account.login,
@@ -45,6 +48,7 @@ def mt5_terminal(account: AccountRecord) -> Terminal:
         password=stored_password(account.id),
         poll_ms=int(settings.get("poll_ms", 10)),
         account_id=account.id,
+        state_path=state,
     )
     return Mt5Terminal(config)
 
@@ -78,7 +82,9 @@ def shared_terminal(account: AccountRecord, others: list[AccountRecord]) -> str:
     return ""
 
 
-def terminals_for(accounts: list[AccountRecord], ea_terminal: Factory | None) -> list[Terminal]:
+def terminals_for(
+    accounts: list[AccountRecord], ea_terminal: Factory | None, state_dir: Path | None = None
+) -> list[Terminal]:
     """One terminal per enabled account. EA accounts need the bridge (``ea_terminal``); without
     it they are skipped with a warning, never silently served by something else. An MT5-direct
     account whose terminal an earlier one already uses is refused with a warning."""
@@ -94,7 +100,7 @@ def terminals_for(accounts: list[AccountRecord], ea_terminal: Factory | None) ->
                 log.warning("%s", clash)
                 continue
             served.append(account)
-            made.append(mt5_terminal(account))
+            made.append(mt5_terminal(account, state_dir))
         elif kind == EA and ea_terminal is not None:
             made.append(ea_terminal(account))
         else:

@@ -5,6 +5,7 @@ copier's event loop and never blocks it: a reader thread hands worker messages t
 writer thread sends commands. This side owns what must survive a worker crash — the event seq,
 the baseline the diff continues from, the results of executed command ids and the commands in
 flight — so a restarted worker resynchronises from the terminal without duplicating anything.
+With ``state_path`` the baseline also survives the copier (see ``laststate``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from copier.domain import Command, ExecutionResult, TerminalSnapshot
 from copier.terminals.base import TerminalSink, TerminalStatus
+from copier.terminals.mt5 import laststate
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import (
     Baseline,
@@ -102,6 +104,13 @@ class Mt5Terminal:
         self._loop = asyncio.get_running_loop()
         self._stopping = False
         self._reached = False
+        # Go on numbering from what the copier already handled for this account (a copy service
+        # says so), and diff the first read against the books as they were then.
+        handled = getattr(sink, "last_seq", None)
+        if callable(handled):
+            self.seq = max(self.seq, int(handled(self.account_id)))
+        if self.baseline is None and self.config.state_path:
+            self.baseline = laststate.load(self.config.state_path, self.seq)
         self._pump = asyncio.create_task(self._run_pump(), name=f"mt5-{self.account_id}")
         self._delivery = asyncio.create_task(
             self._run_delivery(), name=f"mt5-{self.account_id}-events"
@@ -275,6 +284,8 @@ class Mt5Terminal:
                     await self._sink.on_event(replace(event, seq=self.seq, received_ms=now_ms()))
                 finally:
                     self._undelivered -= 1
+            if self.config.state_path:  # the books the copier has now taken in full
+                laststate.save(self.config.state_path, self.seq, changes.baseline)
 
     def _executed(self, result: ExecutionResult) -> None:
         if result.command_id in self.results:
