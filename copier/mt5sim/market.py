@@ -53,6 +53,7 @@ RATE_DTYPE = [
     ("real_volume", "<u8"),
 ]
 TAPE_LENGTH = 100_000
+SYMBOL_EXPIRATION_DAY = 2
 
 
 def timeframe_seconds(timeframe: int) -> int:
@@ -139,7 +140,8 @@ def symbol_info(t: SimTerminal, symbol: str) -> SymbolInfo:
         trade_mode=SYMBOL_TRADE_MODE_FULL, start_time=0, expiration_time=0,
         trade_stops_level=spec.stops_level, trade_freeze_level=0,
         trade_exemode=SYMBOL_TRADE_EXECUTION_MARKET, swap_mode=1, swap_rollover3days=3,
-        margin_hedged_use_leg=False, expiration_mode=15, filling_mode=spec.filling_mode,
+        margin_hedged_use_leg=False,
+        expiration_mode=_expiration_mode(t, symbol), filling_mode=spec.filling_mode,
         order_mode=127, order_gtc_mode=0, option_mode=0, option_right=0,
         bid=quote.bid, bidhigh=quote.bid, bidlow=quote.bid, ask=quote.ask, askhigh=quote.ask,
         asklow=quote.ask, last=0.0, lasthigh=0.0, lastlow=0.0, volume_real=0.0,
@@ -275,3 +277,9 @@ def _rates(
 def _server_tape(t: SimTerminal, symbol: str) -> list[tuple[int, float, float]]:
     """The symbol's ticks with their times on the trade server's clock."""
     return [(ms + t.offset_ms, bid, ask) for ms, bid, ask in t.tape.ticks.get(symbol, ())]
+
+
+def _expiration_mode(t: SimTerminal, symbol: str) -> int:
+    """SYMBOL_EXPIRATION_GTC | DAY | SPECIFIED | SPECIFIED_DAY, or DAY alone where the profile
+    says so."""
+    return SYMBOL_EXPIRATION_DAY if symbol in t.profile.day_only_symbols else 15

@@ -46,6 +46,9 @@ class TerminalProfile:
     trade_allowed: bool = True
     server_offset_s: int = DEFAULT_SERVER_OFFSET_S
     sync_ms: int = 300
+    # Symbols whose pending orders may only be good for the day (SYMBOL_EXPIRATION_MODE = DAY):
+    # https://www.mql5.com/en/docs/constants/environment_state/marketinfoconstants#symbol_expiration_mode
+    day_only_symbols: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from copier.domain import MarginMode, Platform
@@ -42,7 +43,7 @@ from copier.sim.account import SimAccount
 from copier.sim.broker import SimBroker
 from copier.sim.clock import Clock, WallClock
 from copier.sim.quotes import Market
-from copier.sim.symbols import catalogue
+from copier.sim.symbols import Catalogue, catalogue
 from copier.sim.trader import RandomTrader
 
 NO_IPC: Error = (RES_E_INTERNAL_FAIL_CONNECT, "No IPC connection")
@@ -385,8 +386,27 @@ class SimTerminal:
             raise CallError(RES_E_NOT_FOUND, "Terminal: Not found")
 
 
+# Index CFDs move in steps of several points at most brokers: SYMBOL_TRADE_TICK_SIZE above
+# SYMBOL_POINT (https://www.mql5.com/en/docs/constants/environment_state/marketinfoconstants).
+INDEX_TICK_POINTS = 5
+_INDICES = frozenset({"GER40", "US30"})
+
+
+def _with_index_ticks(listings: Catalogue) -> Catalogue:
+    return replace(
+        listings,
+        listings=tuple(
+            replace(entry, spec=replace(entry.spec, tick_size=entry.spec.point * INDEX_TICK_POINTS,
+                                        tick_value=entry.spec.tick_value * INDEX_TICK_POINTS))
+            if entry.underlying in _INDICES
+            else entry
+            for entry in listings.listings
+        ),
+    )  # fmt: skip
+
+
 def _broker(profile: TerminalProfile, clock: Clock, market: Market) -> SimBroker:
-    listings = catalogue(profile.broker)
+    listings = _with_index_ticks(catalogue(profile.broker))
     account = SimAccount(
         login=profile.login,
         server=profile.server,

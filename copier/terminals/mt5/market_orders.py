@@ -26,6 +26,7 @@ from copier.terminals.mt5.steps import (
     TradeSteps,
     filling_type,
     normalise_volume,
+    snap,
     stops_from,
 )
 
@@ -52,8 +53,8 @@ class MarketOrders(TradeSteps):
             "symbol": command.symbol,
             "volume": volume,
             "type": ORDER_TYPE_NUMBERS[OrderType.market(side)],
-            "sl": 0.0 if later_stops else command.sl,
-            "tp": 0.0 if later_stops else command.tp,
+            "sl": 0.0 if later_stops else snap(command.sl, info),
+            "tp": 0.0 if later_stops else snap(command.tp, info),
             "magic": command.magic,
             "comment": self._comment(command),
         }
@@ -215,8 +216,8 @@ class MarketOrders(TradeSteps):
         return 0.0, 0.0, f"opened, but stops were refused: {retcode_text(outcome.retcode)}"
 
     def _send_stops(self, command: Command, position: Any, sl: float, tp: float) -> ExecutionResult:
-        digits = self.session.spec(position.symbol).digits
-        sl, tp = round(sl, digits), round(tp, digits)
+        info = self.session.spec(position.symbol)
+        sl, tp = snap(sl, info), snap(tp, info)
         if (position.sl, position.tp) == (sl, tp):
             return self.result(
                 command,
