@@ -49,6 +49,9 @@ class TerminalProfile:
     # Symbols whose pending orders may only be good for the day (SYMBOL_EXPIRATION_MODE = DAY):
     # https://www.mql5.com/en/docs/constants/environment_state/marketinfoconstants#symbol_expiration_mode
     day_only_symbols: tuple[str, ...] = ()
+    # The terminal's "Disable automatic trading via external Python API" option
+    # (terminal_info().tradeapi_disabled: https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py).
+    tradeapi_disabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -268,7 +268,7 @@ class SimTerminal:
             connected=self.synced,
             dlls_allowed=False,
             trade_allowed=self.broker.trade_allowed,
-            tradeapi_disabled=False,
+            tradeapi_disabled=self.profile.tradeapi_disabled,
             email_enabled=False,
             ftp_enabled=False,
             notifications_enabled=False,

@@ -60,7 +60,12 @@ def read_request(request: Any) -> TradeRequest:
 def order_send(t: SimTerminal, request: Any) -> OrderSendResult:
     req = read_request(request)
     t.request_id += 1
-    if not t.synced:
+    if t.profile.tradeapi_disabled:
+        # Trading through the Python API is switched off in the terminal: refused as
+        # "Autotrading disabled by client terminal" (10027). Which answer a real terminal gives
+        # here is not documented; only a real one can show it.
+        outcome = TradeResult(Retcode.CLIENT_DISABLES_AT, "AutoTrading disabled by client")
+    elif not t.synced:
         # Still connecting to the trade server: TRADE_RETCODE_CONNECTION "No connection with the
         # trade server" (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes).
         outcome = TradeResult(Retcode.CONNECTION, "No connection with the trade server")

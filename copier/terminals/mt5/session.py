@@ -26,6 +26,7 @@ from copier.terminals.mt5.messages import CONNECTION_LOST_CODES, last_error_text
 from copier.terminals.mt5.protocol import DealRow, OrderRow, PositionRow
 
 ACCOUNT_MARGIN_MODE_RETAIL_HEDGING = 2
+RES_E_AUTH_FAILED = -6
 OFFSET_STEP_S = 900  # trade server zones are whole quarter hours from UTC
 
 # MT5 order type numbers of the pending types the copier copies (stop-limit orders are not).
@@ -102,7 +103,7 @@ class Session:
         foreign = self.foreign_account(info)
         if foreign:
             self.mt5.shutdown()
-            raise CallFailed(-6, foreign)
+            raise CallFailed(-1, foreign)  # logged in meanwhile elsewhere: a retry may do
         self.hedging = info.margin_mode == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING
         self.account = self.account_from(info)
         problems = [

@@ -33,6 +33,7 @@ from copier.terminals.mt5.protocol import (
     StopWorker,
 )
 from copier.terminals.mt5.session import (
+    RES_E_AUTH_FAILED,
     CallFailed,
     Session,
     TerminalLost,
@@ -53,6 +54,19 @@ _ORDER_KEY = itemgetter(0, 5, 6, 15, 16, 17, 18)
 _TICKET = itemgetter(0)
 _CONSISTENT_READS = 5
 _CONNECTION_RETRIES = 20  # a command answered 10031 waits for the trade server this many times
+
+
+TRADEAPI_DISABLED = (
+    "trading through the MetaTrader5 package is switched off in this terminal: untick "
+    "\"Disable automatic trading via external Python API\" in Tools → Options → Expert Advisors"
+)
+
+
+def may_trade(info: Any) -> bool:
+    """AutoTrading on, and trading through the Python API not switched off
+    (``trade_allowed`` and ``tradeapi_disabled``:
+    https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py)."""
+    return bool(info.trade_allowed) and not info.tradeapi_disabled
 
 
 def load_module(config: Mt5Config, simulate: bool) -> Any:
@@ -194,8 +208,28 @@ class Worker:
             self.paused = ""
             self.backoff_ms = self.config.reconnect_min_ms
             self._guarded(self._announce)
-        except (TerminalLost, CallFailed) as failure:
+        except CallFailed as failure:
+            if failure.code == RES_E_AUTH_FAILED:
+                self._login_refused(failure.reason)
+            else:
+                self._lost(str(failure))
+        except TerminalLost as failure:
             self._lost(str(failure))
+
+    def _login_refused(self, reason: str) -> None:
+        """The broker refused the login (-6): trying again with the same password would only
+        be refused again — and brokers count failed logins — so the worker stops and waits for
+        the trader to correct the account (saving it starts a new worker)."""
+        cfg = self.config
+        self.outbox.send(
+            Disconnected(
+                f"{reason} (account {cfg.login} on {cfg.server}); not retried on its own, as "
+                "every attempt is a login at the broker: correct the account's number, password "
+                "or server and save it to try again",
+                fatal=True,
+            )
+        )
+        self.running = False
 
     def _announce(self) -> None:
         """Say "connected" once the terminal is connected to its trade server. Until then its
@@ -229,7 +263,9 @@ class Worker:
         if self.paused:
             return  # logged in to another account: said so, and nothing was read
         self.announced = True
-        self.outbox.send(Connected(account, build, bool(info.trade_allowed), "; ".join(problems)))
+        if info.tradeapi_disabled:
+            problems.append(TRADEAPI_DISABLED)
+        self.outbox.send(Connected(account, build, may_trade(info), "; ".join(problems)))
 
     def _lost(self, reason: str) -> None:
         was = self.connected
@@ -341,7 +377,7 @@ class Worker:
         self.poll_cpu, self.polls = 0.0, 0
         positions = len(self.baseline.positions) if self.baseline else 0
         self.outbox.send(
-            Health(account, positions, self.rtt_ms, bool(info.trade_allowed), per_poll)
+            Health(account, positions, self.rtt_ms, may_trade(info), per_poll)
         )
 
     def _reply_snapshot(self, request_id: int) -> None:

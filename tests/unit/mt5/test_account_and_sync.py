@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -220,3 +221,56 @@ def _queued(execute: Execute) -> Any:
     from copier.terminals.mt5.worker import _Pending
 
     return _Pending(execute)
+
+
+class CountingLogins:
+    """The stand-in module, counting initialize() calls (each one a login at the broker)."""
+
+    def __init__(self) -> None:
+        self.initializes = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(mt5, name)
+
+    def initialize(self, *args: Any, **kwargs: Any) -> bool:
+        self.initializes += 1
+        return bool(mt5.initialize(*args, **kwargs))
+
+
+def test_a_refused_login_waits_for_the_trader_instead_of_logging_in_again_and_again() -> None:
+    registry.ensure(replace(OURS, password="right"))
+    module = CountingLogins()
+    config = Mt5Config(path=PATH, login=OURS.login, server=OURS.server, password="wrong",
+                       reconnect_min_ms=1, reconnect_max_ms=1)  # fmt: skip
+    parent_end, worker_end = multiprocessing.Pipe()
+    worker = Worker(module, config, worker_end, worker_end, None, simulated=True)
+    try:
+        for _ in range(20):  # what Worker.run would do for a while
+            if not worker.running:
+                break
+            worker._try_connect()
+            time.sleep(0.005)
+        messages = drain(parent_end)
+    finally:
+        parent_end.close()
+        worker_end.close()
+
+    assert module.initializes == 1
+    assert not worker.running
+    (refused,) = [m for m in messages if isinstance(m, Disconnected)]
+    assert refused.fatal
+    assert "check the account number, password and server" in refused.reason
+    assert "save it to try again" in refused.reason
+
+
+def test_a_terminal_with_the_python_trading_api_switched_off_says_so_and_may_not_trade() -> None:
+    registry.ensure(replace(OURS, tradeapi_disabled=True))
+    worker, parent_end, worker_end = started()
+    try:
+        (connected,) = [m for m in drain(parent_end) if isinstance(m, Connected)]
+    finally:
+        parent_end.close()
+        worker_end.close()
+
+    assert connected.trade_allowed is False
+    assert "Disable automatic trading via external Python API" in connected.detail
