@@ -265,7 +265,7 @@ def test_a_refused_login_waits_for_the_trader_instead_of_logging_in_again_and_ag
 
 def test_a_terminal_with_the_python_trading_api_switched_off_says_so_and_may_not_trade() -> None:
     registry.ensure(replace(OURS, tradeapi_disabled=True))
-    worker, parent_end, worker_end = started()
+    _, parent_end, worker_end = started()
     try:
         (connected,) = [m for m in drain(parent_end) if isinstance(m, Connected)]
     finally:
