@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 # The stand-in's trade server zone unless a profile says otherwise; the environment variable lets
 # the whole suite run again with a server behind UTC (e.g. -18000).
+APPLY_LAG_MS = 20
 DEFAULT_SERVER_OFFSET_S = int(os.environ.get("TRADECOPIER_MT5SIM_SERVER_OFFSET_S", 2 * 3600))
 
 
@@ -52,6 +53,9 @@ class TerminalProfile:
     # The terminal's "Disable automatic trading via external Python API" option
     # (terminal_info().tradeapi_disabled: https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py).
     tradeapi_disabled: bool = False
+    # How long after order_send returns its trade stays out of the books read here (see
+    # SimTerminal.hold_view): about one poll of a worker.
+    apply_lag_ms: int = APPLY_LAG_MS
 
 
 @dataclass(frozen=True, slots=True)

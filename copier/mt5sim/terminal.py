@@ -23,7 +23,6 @@ from typing import Any
 
 from copier.domain import MarginMode, Platform
 from copier.mt5sim import market, trading
-from copier.mt5sim.books import deal_record, history_select, order_record, position_record, select
 from copier.mt5sim.client import OK, Error
 from copier.mt5sim.constants import (
     ACCOUNT_MARGIN_MODE_RETAIL_HEDGING,
@@ -38,6 +37,7 @@ from copier.mt5sim.constants import (
 )
 from copier.mt5sim.errors import CallError
 from copier.mt5sim.profiles import TerminalProfile
+from copier.mt5sim.reader import BookReader
 from copier.mt5sim.records import AccountInfo, TerminalInfo
 from copier.sim.account import SimAccount
 from copier.sim.broker import SimBroker
@@ -61,6 +61,7 @@ class SimTerminal:
             profile.login: (profile, broker)
         }
         self._synced_from_ms = 0  # a terminal built here was started and synchronised earlier
+        self.reader = BookReader(self)
         self.selected: set[str] = set(broker.catalogue.symbols[:4])  # default Market Watch
         self.books: set[str] = set()
         self.tape = market.TickTape()
@@ -78,14 +79,14 @@ class SimTerminal:
             "version": lambda: (500, self.profile.build, BUILD_DATE),
             "terminal_info": self._terminal_info,
             "account_info": self._account_info,
-            "orders_total": lambda: len(self._orders_get()),
-            "orders_get": self._orders_get,
-            "positions_total": lambda: len(self._positions_get()),
-            "positions_get": self._positions_get,
-            "history_orders_total": self._history_orders_total,
-            "history_orders_get": self._history_orders_get,
-            "history_deals_total": self._history_deals_total,
-            "history_deals_get": self._history_deals_get,
+            "orders_total": lambda: len(self.reader.orders_get()),
+            "orders_get": self.reader.orders_get,
+            "positions_total": lambda: len(self.reader.positions_get()),
+            "positions_get": self.reader.positions_get,
+            "history_orders_total": self.reader.history_orders_total,
+            "history_orders_get": self.reader.history_orders_get,
+            "history_deals_total": self.reader.history_deals_total,
+            "history_deals_get": self.reader.history_deals_get,
             **market.handlers(self),
             **trading.handlers(self),
         }
@@ -324,62 +325,6 @@ class SimTerminal:
             currency=a.currency,
             company=a.company,
         )
-
-    # -- books --------------------------------------------------------------------------------
-
-    def _orders_get(
-        self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
-    ) -> tuple[Any, ...]:
-        if not self.synced:
-            return ()  # the books arrive from the trade server once connected
-        return select(
-            (order_record(o, self.offset_ms) for o in self.broker.orders()),
-            symbol=symbol,
-            group=group,
-            ticket=ticket,
-        )
-
-    def _positions_get(
-        self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
-    ) -> tuple[Any, ...]:
-        if not self.synced:
-            return ()
-        return select(
-            (position_record(p, self.offset_ms) for p in self.broker.positions()),
-            symbol=symbol,
-            group=group,
-            ticket=ticket,
-        )
-
-    def _history_orders_get(
-        self, date_from: Any = None, date_to: Any = None, **filters: Any
-    ) -> tuple[Any, ...]:
-        if not self.synced:
-            return ()
-        records = [order_record(o, self.offset_ms) for o in self.broker.history_orders()]
-        found = history_select(records, date_from, date_to, "time_done_msc", **filters)
-        if found is None:
-            raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
-        return found
-
-    def _history_deals_get(
-        self, date_from: Any = None, date_to: Any = None, **filters: Any
-    ) -> tuple[Any, ...]:
-        if not self.synced:
-            return ()
-        records = [deal_record(d, self.offset_ms) for d in self.broker.history_deals()]
-        found = history_select(
-            records, date_from, date_to, "time_msc", ticket_of="order", **filters
-        )
-        if found is None:
-            raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
-        return found
-
-    def _history_orders_total(self, date_from: Any, date_to: Any) -> int:
-        return len(self._history_orders_get(date_from, date_to))
-
-    def _history_deals_total(self, date_from: Any, date_to: Any) -> int:
-        return len(self._history_deals_get(date_from, date_to))
 
     def require_symbol(self, symbol: str) -> None:
         if self.broker.listing(symbol) is None:

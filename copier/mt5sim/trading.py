@@ -60,6 +60,7 @@ def read_request(request: Any) -> TradeRequest:
 def order_send(t: SimTerminal, request: Any) -> OrderSendResult:
     req = read_request(request)
     t.request_id += 1
+    t.reader.hold_view()
     if t.profile.tradeapi_disabled:
         # Trading through the Python API is switched off in the terminal: refused as
         # "Autotrading disabled by client terminal" (10027). Which answer a real terminal gives

@@ -27,7 +27,13 @@ from copier.terminals.mt5.protocol import DealRow, OrderRow, PositionRow
 
 ACCOUNT_MARGIN_MODE_RETAIL_HEDGING = 2
 RES_E_AUTH_FAILED = -6
-OFFSET_STEP_S = 900  # trade server zones are whole quarter hours from UTC
+OFFSET_STEP_S = 900
+ORDER_VISIBLE_WAIT_S = 1.0  # how long a sent order may take to show in the terminal's books
+ORDER_VISIBLE_STEP_S = 0.005
+_ACCEPTED = frozenset({10008, 10009, 10010})  # placed, done, done partially
+TRADE_ACTION_SLTP = 6
+TRADE_ACTION_MODIFY = 7
+TRADE_ACTION_REMOVE = 8  # trade server zones are whole quarter hours from UTC
 
 # MT5 order type numbers of the pending types the copier copies (stop-limit orders are not).
 ORDER_TYPES: dict[int, OrderType] = {
@@ -75,7 +81,39 @@ class Session:
             if code in CONNECTION_LOST_CODES:
                 raise TerminalLost(f"{name}: {reason}")
             raise CallFailed(code, reason)
+        if name == "order_send" and result.retcode in _ACCEPTED:
+            self._await_books(args[0], result)
         return result
+
+    def _await_books(self, request: dict[str, Any], sent: Any) -> None:
+        """Wait (bounded) until the terminal's books show the trade just done: order_send
+        returns the trade server's answer, and the terminal's positions, orders and history
+        follow a moment later (https://www.mql5.com/en/docs/python_metatrader5/mt5ordersend_py,
+        https://www.mql5.com/en/docs/event_handlers/ontradetransaction). Whatever is read next
+        — the fill's position, the placed order, a copy found by its comment — is then there."""
+        deadline = time.monotonic() + ORDER_VISIBLE_WAIT_S
+        while not self._shows(request, sent):
+            if time.monotonic() >= deadline:
+                return  # the books will catch up; the reads after this cope with absence
+            time.sleep(ORDER_VISIBLE_STEP_S)
+
+    def _shows(self, request: dict[str, Any], sent: Any) -> bool:
+        action = request.get("action")
+        if action == TRADE_ACTION_REMOVE:
+            return not self.mt5.orders_get(ticket=request.get("order", 0))
+        if action == TRADE_ACTION_MODIFY:
+            found = self.mt5.orders_get(ticket=request.get("order", 0))
+            wanted = (request.get("price", 0.0), request.get("sl", 0.0), request.get("tp", 0.0))
+            return not found or _same(wanted, (found[0].price_open, found[0].sl, found[0].tp))
+        if action == TRADE_ACTION_SLTP:
+            found = self.mt5.positions_get(ticket=request.get("position", 0))
+            stops = (request.get("sl", 0.0), request.get("tp", 0.0))
+            return not found or _same(stops, (found[0].sl, found[0].tp))
+        if not sent.order:
+            return True
+        return bool(
+            self.mt5.orders_get(ticket=sent.order) or self.mt5.history_orders_get(ticket=sent.order)
+        )
 
     def connect(self) -> list[str]:
         """Initialize, check the account is the configured one, select symbols.
@@ -198,6 +236,10 @@ class Session:
         elif not info.visible:
             self.mt5.symbol_select(symbol, True)
         return info
+
+
+def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return all(abs(x - y) < 1e-9 for x, y in zip(a, b, strict=True))
 
 
 def side_of(position_type: int) -> Side:

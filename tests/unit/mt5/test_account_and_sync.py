@@ -20,7 +20,7 @@ import pytest
 import copier.mt5sim as mt5
 from copier.domain import CommandKind
 from copier.mt5sim import registry
-from copier.mt5sim.profiles import TerminalProfile
+from copier.mt5sim.profiles import APPLY_LAG_MS, TerminalProfile
 from copier.mt5sim.terminal import SimTerminal
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import Changes, Connected, Disconnected, Execute, Executed
@@ -46,7 +46,13 @@ def buy(terminal: SimTerminal, volume: float = 0.1) -> Any:
                "type": mt5.ORDER_TYPE_BUY}  # fmt: skip
     result = terminal.call("order_send", request)
     assert result.retcode == mt5.TRADE_RETCODE_DONE, result.comment
+    applied()
     return result
+
+
+def applied() -> None:
+    """Wait until the terminal shows the trades just sent (they follow order_send's answer)."""
+    time.sleep(APPLY_LAG_MS / 1000 + 0.01)
 
 
 def started(module: Any = mt5) -> tuple[Worker, Any, Any]:
@@ -208,6 +214,7 @@ def test_a_position_gone_from_a_connected_read_is_closed_once_its_deals_prove_it
                                               "volume": 0.1, "type": mt5.ORDER_TYPE_SELL,
                                               "position": opened.order})  # fmt: skip
         assert closed.retcode == mt5.TRADE_RETCODE_DONE
+        applied()
         worker._poll()
         messages = drain(parent_end)
     finally:

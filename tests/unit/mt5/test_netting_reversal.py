@@ -14,7 +14,7 @@ import copier.mt5sim as mt5
 from copier.domain import EventKind, OrderType
 from copier.mt5sim import registry
 from copier.mt5sim.profiles import TerminalProfile
-from tests.unit.mt5.test_account_and_sync import drain, started
+from tests.unit.mt5.test_account_and_sync import applied, drain, started
 
 pytestmark = pytest.mark.timeout(20)
 PROFILE = TerminalProfile(path="C:/shared/terminal64.exe", login=7201, server="Sim-Demo",
@@ -35,6 +35,7 @@ def deal(side: int, volume: float) -> mt5.OrderSendResult:
     result = terminal.call("order_send", {"action": mt5.TRADE_ACTION_DEAL, "symbol": "EURUSD",
                                           "volume": volume, "type": side})  # fmt: skip
     assert result.retcode == mt5.TRADE_RETCODE_DONE, result.comment
+    applied()
     return result
 
 

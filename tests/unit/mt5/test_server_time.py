@@ -43,7 +43,8 @@ def restarted(path: str) -> Executor:
 def test_a_restart_neither_loses_nor_duplicates_a_netting_leg(offset_h: int) -> None:
     path = f"C:/netting-{offset_h}"
     profile = TerminalProfile(path=path, login=7301, server="Sim-Demo", hedging=False,
-                              balance=100_000.0, server_offset_s=offset_h * 3600)  # fmt: skip
+                              balance=100_000.0, server_offset_s=offset_h * 3600,
+                              apply_lag_ms=0)  # a manual clock: trades show at once  # fmt: skip
     clock = ManualClock(now_ms() - LEG_GAP_MS)  # leg 1 fills 6 s before leg 2 is decided
     terminal = registry.register(SimTerminal.from_profile(profile, clock=clock))
     executor = restarted(path)
