@@ -169,7 +169,7 @@ def symbol_info(t: SimTerminal, symbol: str) -> SymbolInfo:
 def symbol_tick(t: SimTerminal, symbol: str) -> Tick:
     """The last tick; like MetaTrader, only for symbols selected in Market Watch."""
     t.require_symbol(symbol)
-    if symbol not in t.selected:
+    if symbol not in t.selected or t.broker.now_ms() < t.first_tick_ms.get(symbol, 0):
         raise CallError(RES_E_NOT_FOUND, "Terminal: Not found")
     quote = t.broker.quote(symbol)
     server_ms = quote.time_ms + t.offset_ms  # the trade server's clock, see TerminalProfile
@@ -189,6 +189,8 @@ def symbol_select(t: SimTerminal, symbol: str, enable: bool) -> bool:
     if t.broker.listing(symbol) is None:
         return False
     if enable:
+        if symbol not in t.selected:  # subscribed now: its first tick is on its way
+            t.first_tick_ms[symbol] = t.broker.now_ms() + t.profile.first_tick_ms
         t.selected.add(symbol)
         return True
     if t.broker.positions(symbol) or t.broker.orders(symbol):

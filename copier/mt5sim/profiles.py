@@ -56,6 +56,10 @@ class TerminalProfile:
     # How long after order_send returns its trade stays out of the books read here (see
     # SimTerminal.hold_view): about one poll of a worker.
     apply_lag_ms: int = APPLY_LAG_MS
+    # How long after symbol_select a symbol has no tick yet: the terminal subscribes to its quotes
+    # then (https://www.mql5.com/en/docs/python_metatrader5/mt5symbolselect_py), and
+    # symbol_info_tick answers None until the first one arrives.
+    first_tick_ms: int = 50
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ class SimTerminal:
         self._synced_from_ms = 0  # a terminal built here was started and synchronised earlier
         self.reader = BookReader(self)
         self.selected: set[str] = set(broker.catalogue.symbols[:4])  # default Market Watch
+        self.first_tick_ms: dict[str, int] = {}  # symbols selected lately: no tick before then
         self.books: set[str] = set()
         self.tape = market.TickTape()
         self.request_id = 0

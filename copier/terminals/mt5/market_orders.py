@@ -1,8 +1,8 @@
 """Market orders on an MT5 account: open, close (by position on hedging accounts), SL/TP.
 
 A market deal is sent with the filling mode the symbol allows and the command's deviation, and
-sent again with a fresh tick after a requote, a price change or "price off". Stops given as a
-distance, or two-step stops, are set once the fill price is known.
+sent again after a requote, a price change or "price off" once a newer tick has come. Stops
+given as a distance, or two-step stops, are set once the fill price is known.
 
 On a netting account a copy is a contribution to the symbol's one position, which other copies
 may have reduced, closed out or turned the other way since: closing a copy is a deal against the
@@ -170,8 +170,10 @@ class MarketOrders(TradeSteps):
         request["type_filling"] = filling_type(info.filling_mode)
         request["deviation"] = command.max_deviation_points or cfg.deviation_points
         sent: Any = None
+        seen_ms = 0  # after a requote, a retry waits for a tick newer than this
         for _ in range(cfg.max_retries + 1):
-            tick = self.session.call("symbol_info_tick", request["symbol"])
+            tick = self.session.tick(request["symbol"], seen_ms)
+            seen_ms = tick.time_msc
             price = tick.ask if side is Side.BUY else tick.bid
             refusal = self._deviation(command, info, price)
             if refusal is not None:

@@ -30,6 +30,9 @@ RES_E_AUTH_FAILED = -6
 OFFSET_STEP_S = 900
 ORDER_VISIBLE_WAIT_S = 1.0  # how long a sent order may take to show in the terminal's books
 ORDER_VISIBLE_STEP_S = 0.005
+TICK_WAIT_S = 2.0  # for a symbol's first tick after it was selected
+NEWER_TICK_WAIT_S = 0.5  # for a price newer than the one a requote refused
+TICK_STEP_S = 0.005
 _ACCEPTED = frozenset({10008, 10009, 10010})  # placed, done, done partially
 TRADE_ACTION_SLTP = 6
 TRADE_ACTION_MODIFY = 7
@@ -227,6 +230,31 @@ class Session:
     def mt5_time_horizon(self) -> int:
         """A history ``date_to`` safely after now on the trade server's clock."""
         return self.server_ms(now_ms()) // 1000 + 86_400
+
+    def tick(self, symbol: str, newer_than_ms: int = 0) -> Any:
+        """The symbol's last tick, newer than ``newer_than_ms`` when that is given (a retry after
+        a requote waits for a new price rather than sending the refused one again). A symbol not
+        in Market Watch is selected first, and its first tick waited for (bounded): right after
+        symbol_select the terminal has none yet
+        (https://www.mql5.com/en/docs/python_metatrader5/mt5symbolinfotick_py,
+        https://www.mql5.com/en/docs/python_metatrader5/mt5symbolselect_py)."""
+        deadline = time.monotonic() + (NEWER_TICK_WAIT_S if newer_than_ms else TICK_WAIT_S)
+        selected = False
+        while True:
+            tick = self.mt5.symbol_info_tick(symbol)
+            if tick is not None and tick.bid > 0 and tick.time_msc > newer_than_ms:
+                return tick
+            if tick is None:
+                code, description = self.mt5.last_error()
+                if code in CONNECTION_LOST_CODES:
+                    raise TerminalLost(f"symbol_info_tick: {last_error_text(code, description)}")
+                if not selected:
+                    selected = bool(self.mt5.symbol_select(symbol, True))
+            if time.monotonic() >= deadline:
+                if tick is not None and tick.bid > 0:
+                    return tick  # a quiet market: no newer price came
+                raise CallFailed(-4, f"no price for {symbol} from the terminal yet — not traded")
+            time.sleep(TICK_STEP_S)
 
     def spec(self, symbol: str) -> Any:
         info = self.mt5.symbol_info(symbol)

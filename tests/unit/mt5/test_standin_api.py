@@ -122,9 +122,12 @@ def test_ticks_need_the_symbol_in_market_watch(terminal: SimTerminal) -> None:
 
     before = mt5.symbol_info_tick("US30")
     selected = mt5.symbol_select("US30", True)
+    right_after = mt5.symbol_info_tick("US30")  # subscribed: the first tick is on its way
+    time.sleep(0.06)
     after = mt5.symbol_info_tick("US30")
 
     assert before is None and selected
+    assert right_after is None
     assert after is not None and after.ask > after.bid > 0
     assert mt5.symbol_info("US30").visible  # type: ignore[union-attr]
 
