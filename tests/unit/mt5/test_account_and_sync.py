@@ -281,3 +281,46 @@ def test_a_terminal_with_the_python_trading_api_switched_off_says_so_and_may_not
 
     assert connected.trade_allowed is False
     assert "Disable automatic trading via external Python API" in connected.detail
+
+
+class HistoryBehind:
+    """The stand-in module whose order history lags: an order that left the order list is not
+    in the history for the first ``reads`` looks (a terminal still receiving the transaction)."""
+
+    def __init__(self, reads: int) -> None:
+        self.reads = reads
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(mt5, name)
+
+    def history_orders_get(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("ticket") and self.reads > 0:
+            self.reads -= 1
+            return ()
+        return mt5.history_orders_get(*args, **kwargs)
+
+
+def test_a_pending_order_gone_from_the_list_but_not_yet_in_history_is_not_reported_deleted() -> (
+    None
+):
+    terminal = registry.ensure(OURS)
+    ask = terminal.call("symbol_info_tick", "EURUSD").ask
+    placed = terminal.call("order_send", {
+        "action": mt5.TRADE_ACTION_PENDING, "symbol": "EURUSD", "volume": 0.1,
+        "type": mt5.ORDER_TYPE_BUY_STOP, "price": round(ask + 0.002, 5),
+    })  # fmt: skip
+    applied()
+    module = HistoryBehind(reads=3)
+    worker, parent_end, worker_end = started(module)
+    try:
+        drain(parent_end)
+        terminal.move_market("EURUSD", ask + 0.003)  # the order fills
+        for _ in range(6):
+            worker._poll()
+        kinds = [e.kind for e in events(drain(parent_end))]
+    finally:
+        parent_end.close()
+        worker_end.close()
+
+    assert kinds == ["pending_filled"], kinds
+    assert placed.order in [p.identifier for p in worker.baseline.positions]  # type: ignore[union-attr]
