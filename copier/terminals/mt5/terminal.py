@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from copier.domain import Command, ExecutionResult, TerminalSnapshot
+from copier.domain import Command, ExecutionResult, SymbolSpec, TerminalSnapshot
 from copier.terminals.base import TerminalSink, TerminalStatus
 from copier.terminals.mt5 import laststate
 from copier.terminals.mt5.config import Mt5Config
@@ -80,6 +80,7 @@ class Mt5Terminal:
         self._fatal = ""
         self._generation = 0
         self._build = ""
+        self._catalogue: dict[str, SymbolSpec] = {}  # the terminal's symbols, sent at connect
 
     # -- Terminal protocol --------------------------------------------------------------------
 
@@ -248,6 +249,7 @@ class Mt5Terminal:
         elif isinstance(message, Connected):
             self._reached = True
             self._build = message.build
+            self._catalogue = {spec.name: spec for spec in message.catalogue}
             self._set_connected(True, message.detail, message)
         elif isinstance(message, Disconnected):
             if message.fatal:
@@ -303,7 +305,10 @@ class Mt5Terminal:
         if reply.snapshot is None:
             future.set_exception(ConnectionError(f"{self.account_id}: {reply.error}"))
         else:
-            future.set_result(reply.snapshot)
+            # Every symbol the terminal offers, so a slave that holds nothing yet can be mapped
+            # to (symbols_get: https://www.mql5.com/en/docs/python_metatrader5/mt5symbolsget_py).
+            symbols = {**self._catalogue, **reply.snapshot.symbols}
+            future.set_result(replace(reply.snapshot, symbols=symbols))
 
     async def _worker_gone(self) -> None:
         for future in self._snapshots.values():  # their requests died with the worker

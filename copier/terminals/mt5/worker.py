@@ -265,7 +265,10 @@ class Worker:
         self.announced = True
         if info.tradeapi_disabled:
             problems.append(TRADEAPI_DISABLED)
-        self.outbox.send(Connected(account, build, may_trade(info), "; ".join(problems)))
+        catalogue = tuple(symbol_spec(i) for i in self.session.catalogue.values())
+        self.outbox.send(
+            Connected(account, build, may_trade(info), "; ".join(problems), catalogue)
+        )
 
     def _lost(self, reason: str) -> None:
         was = self.connected
@@ -401,10 +404,9 @@ class Worker:
         names = set(self.config.symbols) | {p.symbol for p in positions}
         names |= {o.symbol for o in orders}
         names |= {name for name, info in s.catalogue.items() if info.select}  # Market Watch
-        # Every symbol the terminal offers, from its catalogue (symbols_get at connect), so a
-        # slave that holds nothing yet can still be mapped to; live specs and quotes for the
-        # symbols in use and those in Market Watch.
-        symbols = {name: symbol_spec(info) for name, info in s.catalogue.items()}
+        # Live specs and quotes for the symbols in use and those in Market Watch; the parent adds
+        # the rest of the catalogue it was sent at connect.
+        symbols = {}
         quotes = {}
         for name in sorted(names):
             info = s.mt5.symbol_info(name)
