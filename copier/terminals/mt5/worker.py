@@ -165,7 +165,7 @@ class Worker:
                 self._try_connect()
                 next_poll = time.monotonic() + period
                 continue
-            if not self.announced:
+            if not self.announced and not self.paused:
                 self._guarded(self._announce)
                 next_poll = time.monotonic() + period
                 continue
@@ -248,6 +248,8 @@ class Worker:
                 )
             return
         self.waiting = False
+        if not self._same_account():
+            return  # logged in to another account: said so; its books are not ours to read
         problems = list(self.problems)
         clock_problem = self.session.read_catalogue()
         if clock_problem:
