@@ -248,7 +248,8 @@ class Ledger:
             magic=trade.magic,
             comment=trade.comment,
         )
-        del self.positions[pos.ticket]
+        if ticket != pos.ticket:
+            del self.positions[pos.ticket]
         self.positions[ticket] = flipped
         closed = position_change(
             EventKind.CLOSED,
