@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from copier.domain import Side
-from copier.terminals.mt5.protocol import Baseline
+from copier.terminals.mt5.protocol import Baseline, OrderRow, PositionRow
 from copier.terminals.mt5.session import Session
 
 CONSISTENT_READS = 5
@@ -75,12 +75,29 @@ class Proof:
         ]
         if not held_positions and not held_orders:
             return current, False
-        held_order_tickets = {o.ticket for o in held_orders}
-        positions = tuple(
-            p for p in current.positions if p.identifier not in held_order_tickets
-        ) + tuple(held_positions)
+        positions = self._without_unproven_fills(previous, current, held_orders)
         orders = current.orders + tuple(held_orders)
-        return replace(current, positions=positions, orders=orders), True
+        return replace(current, positions=positions + tuple(held_positions), orders=orders), True
+
+    def _without_unproven_fills(
+        self, previous: Baseline, current: Baseline, held_orders: list[OrderRow]
+    ) -> tuple[PositionRow, ...]:
+        """The positions an order still held may have filled into, as they were before: on a
+        hedging account the order's own position (its identifier is the order's ticket), on a
+        netting one the symbol's position. The fill is then reported once, when proved."""
+        tickets = {o.ticket for o in held_orders}
+        symbols = {o.symbol for o in held_orders} if not self.session.hedging else set()
+        before = {p.identifier: p for p in previous.positions}
+        kept: list[PositionRow] = []
+        for p in current.positions:
+            if p.identifier in tickets:
+                continue
+            if p.symbol in symbols:
+                if p.identifier in before:
+                    kept.append(before[p.identifier])
+                continue
+            kept.append(p)
+        return tuple(kept)
 
     def _proved(
         self, misses: dict[int, _Miss], key: int, connected: bool, proof: Callable[[int], bool]

@@ -324,3 +324,26 @@ def test_a_pending_order_gone_from_the_list_but_not_yet_in_history_is_not_report
 
     assert kinds == ["pending_filled"], kinds
     assert placed.order in [p.identifier for p in worker.baseline.positions]  # type: ignore[union-attr]
+
+
+def test_on_netting_a_fill_into_the_position_waits_for_its_order_in_history_too() -> None:
+    terminal = registry.ensure(replace(OURS, hedging=False))
+    buy(terminal)
+    ask = terminal.call("symbol_info_tick", "EURUSD").ask
+    terminal.call("order_send", {
+        "action": mt5.TRADE_ACTION_PENDING, "symbol": "EURUSD", "volume": 0.1,
+        "type": mt5.ORDER_TYPE_BUY_STOP, "price": round(ask + 0.002, 5),
+    })  # fmt: skip
+    applied()
+    worker, parent_end, worker_end = started(HistoryBehind(reads=3))
+    try:
+        drain(parent_end)
+        terminal.move_market("EURUSD", ask + 0.003)  # fills into the one position
+        for _ in range(6):
+            worker._poll()
+        kinds = [e.kind for e in events(drain(parent_end))]
+    finally:
+        parent_end.close()
+        worker_end.close()
+
+    assert kinds == ["pending_filled"], kinds  # not "increased" first, then a fill
