@@ -30,6 +30,12 @@ from copier.terminals.mt5.steps import (
     stops_from,
 )
 
+# Answers to an SLTP request that another try may cure (busy, throttled, no price, no link).
+STOPS_RETRY_RETCODES = frozenset(
+    {Retcode.REQUOTE, Retcode.PRICE_CHANGED, Retcode.PRICE_OFF, Retcode.TOO_MANY_REQUESTS,
+     Retcode.CONNECTION, Retcode.LOCKED, Retcode.TIMEOUT}
+)  # fmt: skip
+
 
 class MarketOrders(TradeSteps):
     def open(
@@ -206,16 +212,32 @@ class MarketOrders(TradeSteps):
     def _set_stops_after_fill(
         self, command: Command, info: Any, side: Side, ticket: int | None, fill: float
     ) -> tuple[float, float, str]:
+        """An SLTP request straight to the new position (``position=`` its ticket), without
+        reading it first: the terminal may not show it yet, the trade server knows it
+        (https://www.mql5.com/en/docs/constants/tradingconstants/enum_trade_request_actions,
+        TRADE_ACTION_SLTP). Sent again, a few times, while the server answers with a retcode a
+        retry can cure."""
         sl, tp = stops_from(command, info, side, fill)
         if ticket is None or (sl == 0 and tp == 0):
             return 0.0, 0.0, "opened"
-        positions = self.session.call("positions_get", ticket=ticket)
-        if not positions:
-            return 0.0, 0.0, "opened (closed again before its stops could be set)"
-        outcome = self._send_stops(command, positions[0], sl, tp)
-        if outcome.retcode in SUCCESS:
+        request = {
+            "action": TRADE_ACTION_SLTP,
+            "symbol": command.symbol,
+            "position": ticket,
+            "sl": sl,
+            "tp": tp,
+            "magic": command.magic,
+        }
+        sent: Any = None
+        for _ in range(self.session.config.max_retries + 1):
+            sent = self.session.call("order_send", dict(request))
+            if sent.retcode not in STOPS_RETRY_RETCODES:
+                break
+        if sent.retcode in SUCCESS:
             return sl, tp, "opened, then stops set"
-        return 0.0, 0.0, f"opened, but stops were refused: {retcode_text(outcome.retcode)}"
+        if sent.retcode == Retcode.POSITION_CLOSED:
+            return 0.0, 0.0, "opened (closed again before its stops could be set)"
+        return 0.0, 0.0, f"opened, but stops were refused: {retcode_text(sent.retcode)}"
 
     def _send_stops(self, command: Command, position: Any, sl: float, tp: float) -> ExecutionResult:
         info = self.session.spec(position.symbol)

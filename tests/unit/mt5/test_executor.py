@@ -362,3 +362,20 @@ def test_the_first_trade_on_a_symbol_not_in_market_watch_waits_for_its_first_tic
 
     assert result.retcode == Retcode.DONE, result.message
     assert "US30" in terminal.selected
+
+
+def test_stops_after_a_fill_are_set_on_the_new_position_even_before_the_terminal_shows_it() -> None:
+    path = "C:/slow-books"
+    profile = TerminalProfile(path=path, login=7001, server="Sim-Demo", balance=100_000.0,
+                              apply_lag_ms=1_500)  # the books follow the trade slowly  # fmt: skip
+    terminal = registry.ensure(profile)
+    session = Session(mt5, Mt5Config(path=path, login=7001, server="Sim-Demo"))
+    session.connect()
+
+    opened = Executor(session).execute(command(CommandKind.OPEN, sl_distance_points=200,
+                                               tp_distance_points=300))  # fmt: skip
+
+    assert opened.retcode == Retcode.DONE and "stops set" in opened.message, opened.message
+    position = terminal.broker.position(opened.slave_ticket or 0)
+    assert position is not None and (position.sl, position.tp) == (opened.sl, opened.tp)
+    assert position.sl > 0 and position.tp > 0
