@@ -27,7 +27,7 @@ from copier.heap import HeapKeeper, settle_start_up
 from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
 from copier.terminals.base import Terminal
-from copier.terminals.registry import terminals_for
+from copier.terminals.registry import shared_terminal, terminals_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,7 +67,8 @@ class CopierApp:
                 raise
         if self.config.load_accounts:
             factory = self._ea_terminal if self.bridge is not None else None
-            for terminal in terminals_for(self.store.load_accounts(), factory):
+            accounts = self.store.load_accounts()
+            for terminal in terminals_for(accounts, factory, self.store.path.parent):
                 self.service.add_terminal(terminal)
         self._started = False
         self._keepers: list[asyncio.Task[None]] = []
@@ -99,8 +100,11 @@ class CopierApp:
         if not record.enabled:
             await self.service.detach_terminal(record.id)
             return
+        clash = shared_terminal(record, self.store.load_accounts())
+        if clash:
+            raise ValueError(clash)
         factory = self._ea_terminal if self.bridge is not None else None
-        for terminal in terminals_for([record], factory):
+        for terminal in terminals_for([record], factory, self.store.path.parent):
             await self.service.attach_terminal(terminal)
 
     async def remove_account(self, account_id: str) -> None:

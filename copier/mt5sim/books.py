@@ -74,13 +74,14 @@ def seconds(value: datetime | int | float) -> float:
     return float(value)
 
 
-def position_record(p: SimPosition) -> TradePosition:
+def position_record(p: SimPosition, offset_ms: int = 0) -> TradePosition:
+    """``offset_ms``: the trade server's zone; every time is shown on the server's clock."""
     return TradePosition(
         ticket=p.ticket,
-        time=p.time_msc // 1000,
-        time_msc=p.time_msc,
-        time_update=p.time_update_msc // 1000,
-        time_update_msc=p.time_update_msc,
+        time=(p.time_msc + offset_ms) // 1000,
+        time_msc=p.time_msc + offset_ms,
+        time_update=(p.time_update_msc + offset_ms) // 1000,
+        time_update_msc=p.time_update_msc + offset_ms,
         type=side_number(p.side),
         magic=p.magic,
         identifier=p.identifier,
@@ -98,14 +99,15 @@ def position_record(p: SimPosition) -> TradePosition:
     )
 
 
-def order_record(o: SimOrder) -> TradeOrder:
+def order_record(o: SimOrder, offset_ms: int = 0) -> TradeOrder:
+    done = o.time_done_msc + offset_ms if o.time_done_msc else 0
     return TradeOrder(
         ticket=o.ticket,
-        time_setup=o.time_setup_msc // 1000,
-        time_setup_msc=o.time_setup_msc,
-        time_done=o.time_done_msc // 1000,
-        time_done_msc=o.time_done_msc,
-        time_expiration=o.time_expiration_ms // 1000,
+        time_setup=(o.time_setup_msc + offset_ms) // 1000,
+        time_setup_msc=o.time_setup_msc + offset_ms,
+        time_done=done // 1000,
+        time_done_msc=done,
+        time_expiration=(o.time_expiration_ms + offset_ms) // 1000 if o.time_expiration_ms else 0,
         type=ORDER_TYPE_NUMBER[o.order_type],
         type_time=ORDER_TIME_SPECIFIED if o.time_expiration_ms else ORDER_TIME_GTC,
         type_filling=int(o.filling),
@@ -127,12 +129,12 @@ def order_record(o: SimOrder) -> TradeOrder:
     )
 
 
-def deal_record(d: SimDeal) -> TradeDeal:
+def deal_record(d: SimDeal, offset_ms: int = 0) -> TradeDeal:
     return TradeDeal(
         ticket=d.ticket,
         order=d.order,
-        time=d.time_msc // 1000,
-        time_msc=d.time_msc,
+        time=(d.time_msc + offset_ms) // 1000,
+        time_msc=d.time_msc + offset_ms,
         type=int(d.deal_type),
         entry=int(d.entry),
         magic=d.magic,
@@ -159,13 +161,20 @@ def history_select(
     group: str | None = None,
     ticket: int | None = None,
     position: int | None = None,
+    ticket_of: str = "ticket",
 ) -> tuple[T, ...] | None:
     """History as ``history_*_get`` returns it: by ticket, by position, or by period and group.
 
+    ``ticket_of`` names the field ``ticket=`` selects on: an order's own ticket for
+    ``history_orders_get``, but the ORDER's ticket (``DEAL_ORDER``, the field ``order``) for
+    ``history_deals_get`` — "ticket: Order ticket (stored in DEAL_ORDER). All deals having the
+    specified order ticket ... are returned"
+    (https://www.mql5.com/en/docs/python_metatrader5/mt5historydealsget_py). Periods are on the
+    trade server's clock, as the records' times are.
     None when the call names neither a period nor a ticket nor a position (the package fails so).
     """
     if ticket is not None:
-        return tuple(i for i in items if getattr(i, "ticket") == ticket)  # noqa: B009
+        return tuple(i for i in items if getattr(i, ticket_of) == ticket)
     if position is not None:
         return tuple(i for i in items if getattr(i, "position_id") == position)  # noqa: B009
     if date_from is None or date_to is None:

@@ -42,6 +42,12 @@ class TerminalHost:
         return SimEndpoint(address=self._listener.address, authkey=self._authkey)
 
     def add(self, profile: TerminalProfile) -> SimTerminal:
+        """A terminal at ``profile.path``; a second profile at one path is another account that
+        terminal may log in to (it stays on the account it has)."""
+        found = self._terminals.get(profile.path)
+        if found is not None:
+            found.add_account(profile)
+            return found
         terminal = SimTerminal.from_profile(profile, market=self._market, lock=self._market_lock)
         self._terminals[profile.path] = terminal
         return terminal

@@ -53,6 +53,7 @@ RATE_DTYPE = [
     ("real_volume", "<u8"),
 ]
 TAPE_LENGTH = 100_000
+SYMBOL_EXPIRATION_DAY = 2
 
 
 def timeframe_seconds(timeframe: int) -> int:
@@ -133,12 +134,14 @@ def symbol_info(t: SimTerminal, symbol: str) -> SymbolInfo:
         custom=False, chart_mode=SYMBOL_CHART_MODE_BID, select=symbol in t.selected,
         visible=symbol in t.selected, session_deals=0, session_buy_orders=0,
         session_sell_orders=0, volume=0, volumehigh=0, volumelow=0,
-        time=quote.time_ms // 1000, digits=spec.digits, spread=listing.spread_points,
+        time=(quote.time_ms + t.offset_ms) // 1000, digits=spec.digits,
+        spread=listing.spread_points,
         spread_float=True, ticks_bookdepth=10, trade_calc_mode=SYMBOL_CALC_MODE_FOREX,
         trade_mode=SYMBOL_TRADE_MODE_FULL, start_time=0, expiration_time=0,
         trade_stops_level=spec.stops_level, trade_freeze_level=0,
         trade_exemode=SYMBOL_TRADE_EXECUTION_MARKET, swap_mode=1, swap_rollover3days=3,
-        margin_hedged_use_leg=False, expiration_mode=15, filling_mode=spec.filling_mode,
+        margin_hedged_use_leg=False,
+        expiration_mode=_expiration_mode(t, symbol), filling_mode=spec.filling_mode,
         order_mode=127, order_gtc_mode=0, option_mode=0, option_right=0,
         bid=quote.bid, bidhigh=quote.bid, bidlow=quote.bid, ask=quote.ask, askhigh=quote.ask,
         asklow=quote.ask, last=0.0, lasthigh=0.0, lastlow=0.0, volume_real=0.0,
@@ -166,16 +169,17 @@ def symbol_info(t: SimTerminal, symbol: str) -> SymbolInfo:
 def symbol_tick(t: SimTerminal, symbol: str) -> Tick:
     """The last tick; like MetaTrader, only for symbols selected in Market Watch."""
     t.require_symbol(symbol)
-    if symbol not in t.selected:
+    if symbol not in t.selected or t.broker.now_ms() < t.first_tick_ms.get(symbol, 0):
         raise CallError(RES_E_NOT_FOUND, "Terminal: Not found")
     quote = t.broker.quote(symbol)
+    server_ms = quote.time_ms + t.offset_ms  # the trade server's clock, see TerminalProfile
     return Tick(
-        time=quote.time_ms // 1000,
+        time=server_ms // 1000,
         bid=quote.bid,
         ask=quote.ask,
         last=0.0,
         volume=0,
-        time_msc=quote.time_ms,
+        time_msc=server_ms,
         flags=TICK_FLAG_BID | TICK_FLAG_ASK,
         volume_real=0.0,
     )
@@ -185,6 +189,8 @@ def symbol_select(t: SimTerminal, symbol: str, enable: bool) -> bool:
     if t.broker.listing(symbol) is None:
         return False
     if enable:
+        if symbol not in t.selected:  # subscribed now: its first tick is on its way
+            t.first_tick_ms[symbol] = t.broker.now_ms() + t.profile.first_tick_ms
         t.selected.add(symbol)
         return True
     if t.broker.positions(symbol) or t.broker.orders(symbol):
@@ -232,7 +238,7 @@ def _ticks(
     t.require_symbol(symbol)
     if flags not in (COPY_TICKS_ALL, 1, 2):
         raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
-    tape = [x for x in t.tape.ticks.get(symbol, ()) if x[0] >= start_ms]
+    tape = [x for x in _server_tape(t, symbol) if x[0] >= start_ms]
     if end_ms is not None:
         tape = [x for x in tape if x[0] <= end_ms]
     if count is not None:
@@ -257,7 +263,7 @@ def _rates(
     spec = t.broker.symbol_spec(symbol)
     assert spec is not None
     bars: dict[int, list[Any]] = {}
-    for ms, bid, ask in t.tape.ticks.get(symbol, ()):
+    for ms, bid, ask in _server_tape(t, symbol):
         start = ms // 1000 // length * length
         spread = round((ask - bid) / spec.point)
         bar = bars.get(start)
@@ -268,3 +274,14 @@ def _rates(
             bar[5] += 1
     ordered = [tuple(bars[k]) for k in sorted(bars)]
     return np.array(list(pick(ordered)), dtype=RATE_DTYPE)
+
+
+def _server_tape(t: SimTerminal, symbol: str) -> list[tuple[int, float, float]]:
+    """The symbol's ticks with their times on the trade server's clock."""
+    return [(ms + t.offset_ms, bid, ask) for ms, bid, ask in t.tape.ticks.get(symbol, ())]
+
+
+def _expiration_mode(t: SimTerminal, symbol: str) -> int:
+    """SYMBOL_EXPIRATION_GTC | DAY | SPECIFIED | SPECIFIED_DAY, or DAY alone where the profile
+    says so."""
+    return SYMBOL_EXPIRATION_DAY if symbol in t.profile.day_only_symbols else 15

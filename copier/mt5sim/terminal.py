@@ -4,17 +4,25 @@
 call first lets simulated time pass (quotes move, pendings fill, stops hit). Thread-safe: a host
 serves several pipes while a test trades on the same terminal. Faults for tests: ``fail_next``
 makes the next calls fail with an IPC error, ``go_down``/``come_up`` close and restart it.
+
+One terminal knows several accounts (``add_account``) and is logged in to one at a time:
+``initialize(login=other)`` and ``login(other)`` switch it, as the real terminal does — "the
+terminal ... connects to the trade account specified"
+(https://www.mql5.com/en/docs/python_metatrader5/mt5initialize_py,
+https://www.mql5.com/en/docs/python_metatrader5/mt5login_py). After a start or a switch it shows
+``terminal_info().connected`` false and empty books for ``sync_ms`` while it synchronises with the
+trade server (https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from copier.domain import MarginMode, Platform
 from copier.mt5sim import market, trading
-from copier.mt5sim.books import deal_record, history_select, order_record, position_record, select
 from copier.mt5sim.client import OK, Error
 from copier.mt5sim.constants import (
     ACCOUNT_MARGIN_MODE_RETAIL_HEDGING,
@@ -29,12 +37,13 @@ from copier.mt5sim.constants import (
 )
 from copier.mt5sim.errors import CallError
 from copier.mt5sim.profiles import TerminalProfile
+from copier.mt5sim.reader import BookReader
 from copier.mt5sim.records import AccountInfo, TerminalInfo
 from copier.sim.account import SimAccount
 from copier.sim.broker import SimBroker
 from copier.sim.clock import Clock, WallClock
 from copier.sim.quotes import Market
-from copier.sim.symbols import catalogue
+from copier.sim.symbols import Catalogue, catalogue
 from copier.sim.trader import RandomTrader
 
 NO_IPC: Error = (RES_E_INTERNAL_FAIL_CONNECT, "No IPC connection")
@@ -48,7 +57,13 @@ class SimTerminal:
         self.profile = profile
         self.broker = broker
         self.broker.trade_allowed = profile.trade_allowed
+        self.accounts: dict[int, tuple[TerminalProfile, SimBroker]] = {
+            profile.login: (profile, broker)
+        }
+        self._synced_from_ms = 0  # a terminal built here was started and synchronised earlier
+        self.reader = BookReader(self)
         self.selected: set[str] = set(broker.catalogue.symbols[:4])  # default Market Watch
+        self.first_tick_ms: dict[str, int] = {}  # symbols selected lately: no tick before then
         self.books: set[str] = set()
         self.tape = market.TickTape()
         self.request_id = 0
@@ -65,14 +80,14 @@ class SimTerminal:
             "version": lambda: (500, self.profile.build, BUILD_DATE),
             "terminal_info": self._terminal_info,
             "account_info": self._account_info,
-            "orders_total": lambda: len(self.broker.orders()),
-            "orders_get": self._orders_get,
-            "positions_total": lambda: len(self.broker.positions()),
-            "positions_get": self._positions_get,
-            "history_orders_total": self._history_orders_total,
-            "history_orders_get": self._history_orders_get,
-            "history_deals_total": self._history_deals_total,
-            "history_deals_get": self._history_deals_get,
+            "orders_total": lambda: len(self.reader.orders_get()),
+            "orders_get": self.reader.orders_get,
+            "positions_total": lambda: len(self.reader.positions_get()),
+            "positions_get": self.reader.positions_get,
+            "history_orders_total": self.reader.history_orders_total,
+            "history_orders_get": self.reader.history_orders_get,
+            "history_deals_total": self.reader.history_deals_total,
+            "history_deals_get": self.reader.history_deals_get,
             **market.handlers(self),
             **trading.handlers(self),
         }
@@ -91,20 +106,8 @@ class SimTerminal:
         as accounts at different brokers on one machine do.
         """
         clock = clock or WallClock()
-        listings = catalogue(profile.broker)
-        account = SimAccount(
-            login=profile.login,
-            server=profile.server,
-            company=profile.company or listings.company,
-            currency=profile.currency,
-            platform=Platform.MT5,
-            margin_mode=MarginMode.HEDGING if profile.hedging else MarginMode.NETTING,
-            leverage=profile.leverage,
-            balance=profile.balance,
-            name=profile.name,
-        )
         market_ = market or Market(seed=profile.seed, start_ms=clock.now_ms())
-        broker = SimBroker(account, listings, market_, clock=clock, seed=profile.seed)
+        broker = _broker(profile, clock, market_)
         terminal = cls(profile, broker, lock)
         if profile.trader_every_ms > 0:
             terminal.attach_trader(_paced(RandomTrader(broker, seed=profile.seed), profile))
@@ -149,6 +152,39 @@ class SimTerminal:
         """Let something act on the account each time simulated time passes (demo masters)."""
         self._trader = step
 
+    def add_account(self, profile: TerminalProfile) -> None:
+        """Another account this terminal may log in to (same market and clock)."""
+        with self._lock:
+            broker = _broker(profile, self.broker.clock, self.broker.market)
+            broker.trade_allowed = profile.trade_allowed
+            self.accounts[profile.login] = (profile, broker)
+
+    def switch_to(self, login: int) -> None:
+        """Log the terminal in to another known account, as the trader does in its window."""
+        with self._lock:
+            self._switch(login)
+
+    @property
+    def synced(self) -> bool:
+        """Connected to the trade server and its books loaded (``terminal_info().connected``)."""
+        return self.broker.now_ms() >= self._synced_from_ms
+
+    @property
+    def offset_ms(self) -> int:
+        """The logged-in account's trade server zone (see ``TerminalProfile.server_offset_s``)."""
+        return self.profile.server_offset_s * 1000
+
+    def _switch(self, login: int) -> None:
+        self.profile, self.broker = self.accounts[login]
+        known = set(self.broker.catalogue.symbols)
+        self.selected = {s for s in self.selected if s in known} | set(
+            self.broker.catalogue.symbols[:4]
+        )
+        self._start_sync()
+
+    def _start_sync(self) -> None:
+        self._synced_from_ms = self.broker.now_ms() + self.profile.sync_ms
+
     # -- faults -------------------------------------------------------------------------------
 
     def fail_next(self, count: int, code: int = RES_E_INTERNAL_FAIL_CONNECT) -> None:
@@ -180,8 +216,10 @@ class SimTerminal:
             self._running = False
 
     def come_up(self) -> None:
+        """The terminal starts again: not connected to its trade server for ``sync_ms``."""
         with self._lock:
             self._running = True
+            self._start_sync()
 
     @property
     def running(self) -> bool:
@@ -189,10 +227,11 @@ class SimTerminal:
 
     # -- session ------------------------------------------------------------------------------
 
-    def _credentials_ok(self, login: int | None, password: str | None, server: str | None) -> bool:
-        p = self.profile
-        if login is not None and login != p.login:
+    def _credentials_ok(self, login: int, password: str | None, server: str | None) -> bool:
+        known = self.accounts.get(login)
+        if known is None:
             return False
+        p = known[0]
         if server is not None and server != p.server:
             return False
         return password is None or not p.password or password == p.password
@@ -204,8 +243,14 @@ class SimTerminal:
         server: str | None = None,
         timeout: int | None = None,
     ) -> bool:
+        """Without ``login`` the terminal stays on its account; with another one it logs in to
+        it (its saved password serves when none is given), or fails with -6."""
+        if login is None:
+            return True
         if not self._credentials_ok(login, password, server):
             raise CallError(RES_E_AUTH_FAILED, "Terminal: Authorization failed")
+        if login != self.profile.login:
+            self._switch(login)
         return True
 
     def _login(
@@ -222,10 +267,10 @@ class SimTerminal:
         return TerminalInfo(
             community_account=False,
             community_connection=False,
-            connected=True,
+            connected=self.synced,
             dlls_allowed=False,
             trade_allowed=self.broker.trade_allowed,
-            tradeapi_disabled=False,
+            tradeapi_disabled=self.profile.tradeapi_disabled,
             email_enabled=False,
             ftp_enabled=False,
             notifications_enabled=False,
@@ -282,55 +327,45 @@ class SimTerminal:
             company=a.company,
         )
 
-    # -- books --------------------------------------------------------------------------------
-
-    def _orders_get(
-        self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
-    ) -> tuple[Any, ...]:
-        return select(
-            (order_record(o) for o in self.broker.orders()),
-            symbol=symbol,
-            group=group,
-            ticket=ticket,
-        )
-
-    def _positions_get(
-        self, symbol: str | None = None, group: str | None = None, ticket: int | None = None
-    ) -> tuple[Any, ...]:
-        return select(
-            (position_record(p) for p in self.broker.positions()),
-            symbol=symbol,
-            group=group,
-            ticket=ticket,
-        )
-
-    def _history_orders_get(
-        self, date_from: Any = None, date_to: Any = None, **filters: Any
-    ) -> tuple[Any, ...]:
-        records = [order_record(o) for o in self.broker.history_orders()]
-        found = history_select(records, date_from, date_to, "time_done_msc", **filters)
-        if found is None:
-            raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
-        return found
-
-    def _history_deals_get(
-        self, date_from: Any = None, date_to: Any = None, **filters: Any
-    ) -> tuple[Any, ...]:
-        records = [deal_record(d) for d in self.broker.history_deals()]
-        found = history_select(records, date_from, date_to, "time_msc", **filters)
-        if found is None:
-            raise CallError(RES_E_INVALID_PARAMS, "Terminal: Invalid params")
-        return found
-
-    def _history_orders_total(self, date_from: Any, date_to: Any) -> int:
-        return len(self._history_orders_get(date_from, date_to))
-
-    def _history_deals_total(self, date_from: Any, date_to: Any) -> int:
-        return len(self._history_deals_get(date_from, date_to))
-
     def require_symbol(self, symbol: str) -> None:
         if self.broker.listing(symbol) is None:
             raise CallError(RES_E_NOT_FOUND, "Terminal: Not found")
+
+
+# Index CFDs move in steps of several points at most brokers: SYMBOL_TRADE_TICK_SIZE above
+# SYMBOL_POINT (https://www.mql5.com/en/docs/constants/environment_state/marketinfoconstants).
+INDEX_TICK_POINTS = 5
+_INDICES = frozenset({"GER40", "US30"})
+
+
+def _with_index_ticks(listings: Catalogue) -> Catalogue:
+    return replace(
+        listings,
+        listings=tuple(
+            replace(entry, spec=replace(entry.spec, tick_size=entry.spec.point * INDEX_TICK_POINTS,
+                                        tick_value=entry.spec.tick_value * INDEX_TICK_POINTS))
+            if entry.underlying in _INDICES
+            else entry
+            for entry in listings.listings
+        ),
+    )  # fmt: skip
+
+
+def _broker(profile: TerminalProfile, clock: Clock, market: Market) -> SimBroker:
+    listings = _with_index_ticks(catalogue(profile.broker))
+    account = SimAccount(
+        login=profile.login,
+        server=profile.server,
+        company=profile.company or listings.company,
+        currency=profile.currency,
+        platform=Platform.MT5,
+        margin_mode=MarginMode.HEDGING if profile.hedging else MarginMode.NETTING,
+        leverage=profile.leverage,
+        balance=profile.balance,
+        name=profile.name,
+        reversal_takes_order_ticket=True,
+    )
+    return SimBroker(account, listings, market, clock=clock, seed=profile.seed)
 
 
 def _paced(trader: RandomTrader, profile: TerminalProfile) -> Callable[[int], None]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from copier.domain import FillingFlag, OrderType, Retcode, Side, SymbolSpec
 from copier.mt5sim.books import ORDER_TYPE_OF
 from copier.mt5sim.constants import (
+    ORDER_TIME_DAY,
     ORDER_TIME_SPECIFIED,
     ORDER_TIME_SPECIFIED_DAY,
     RES_E_INVALID_PARAMS,
@@ -59,7 +60,17 @@ def read_request(request: Any) -> TradeRequest:
 def order_send(t: SimTerminal, request: Any) -> OrderSendResult:
     req = read_request(request)
     t.request_id += 1
-    if req.action == TRADE_ACTION_DEAL and t.requotes_pending > 0:
+    t.reader.hold_view()
+    if t.profile.tradeapi_disabled:
+        # Trading through the Python API is switched off in the terminal: refused as
+        # "Autotrading disabled by client terminal" (10027). Which answer a real terminal gives
+        # here is not documented; only a real one can show it.
+        outcome = TradeResult(Retcode.CLIENT_DISABLES_AT, "AutoTrading disabled by client")
+    elif not t.synced:
+        # Still connecting to the trade server: TRADE_RETCODE_CONNECTION "No connection with the
+        # trade server" (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes).
+        outcome = TradeResult(Retcode.CONNECTION, "No connection with the trade server")
+    elif req.action == TRADE_ACTION_DEAL and t.requotes_pending > 0:
         t.requotes_pending -= 1
         quote = t.broker.quote(req.symbol)
         outcome = TradeResult(Retcode.REQUOTE, "Requote", bid=quote.bid, ask=quote.ask)
@@ -81,8 +92,34 @@ def order_send(t: SimTerminal, request: Any) -> OrderSendResult:
     )
 
 
+def _off_tick(t: SimTerminal, req: TradeRequest) -> TradeResult | None:
+    """Prices and stops must be whole multiples of the symbol's SYMBOL_TRADE_TICK_SIZE, the
+    "minimal price change" (https://www.mql5.com/en/docs/constants/environment_state/
+    marketinfoconstants#enum_symbol_info_double), which on index and futures symbols is larger
+    than the point; the server refuses others with TRADE_RETCODE_INVALID_PRICE (10015) or
+    TRADE_RETCODE_INVALID_STOPS (10016)
+    (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes)."""
+    spec = t.broker.symbol_spec(req.symbol)
+    if spec is None or spec.tick_size <= 0:
+        return None
+    priced = req.action in (TRADE_ACTION_PENDING, TRADE_ACTION_MODIFY)
+    if priced and not on_tick(req.price, spec.tick_size):
+        return TradeResult(Retcode.INVALID_PRICE, "Invalid price")
+    if not (on_tick(req.sl, spec.tick_size) and on_tick(req.tp, spec.tick_size)):
+        return TradeResult(Retcode.INVALID_STOPS, "Invalid stops")
+    return None
+
+
+def on_tick(price: float, tick_size: float) -> bool:
+    steps = price / tick_size
+    return abs(steps - round(steps)) < 1e-6
+
+
 def _carry_out(t: SimTerminal, req: TradeRequest) -> TradeResult:
     b = t.broker
+    refused = _off_tick(t, req) if req.action != TRADE_ACTION_REMOVE else None
+    if refused is not None:
+        return refused
     if req.action == TRADE_ACTION_DEAL:
         return _deal(t, req)
     if req.action == TRADE_ACTION_PENDING:
@@ -91,7 +128,7 @@ def _carry_out(t: SimTerminal, req: TradeRequest) -> TradeResult:
         return b.modify_position(req.position, req.sl, req.tp)
     if req.action == TRADE_ACTION_MODIFY:
         return b.modify_pending(
-            req.order, price=req.price, sl=req.sl, tp=req.tp, expiration_ms=_expiration(req)
+            req.order, price=req.price, sl=req.sl, tp=req.tp, expiration_ms=_expiration(t, req)
         )
     if req.action == TRADE_ACTION_REMOVE:
         return b.delete_pending(req.order)
@@ -150,6 +187,10 @@ def _pending(t: SimTerminal, req: TradeRequest) -> TradeResult:
     spec = t.broker.symbol_spec(req.symbol)
     if spec is None:
         return TradeResult(Retcode.INVALID, f"{req.symbol}: unknown symbol")
+    if req.symbol in t.profile.day_only_symbols and req.type_time != ORDER_TIME_DAY:
+        # Only the lifetimes the symbol's SYMBOL_EXPIRATION_MODE allows: 10022 otherwise
+        # (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes).
+        return TradeResult(Retcode.INVALID_EXPIRATION, "Invalid expiration")
     # Pending orders take RETURN always, FOK/IOC only where the symbol's bitmask allows them.
     bit = {0: FillingFlag.FOK, 1: FillingFlag.IOC}.get(req.type_filling)
     if req.type_filling not in (0, 1, 2) or (bit is not None and not spec.filling_mode & bit):
@@ -163,13 +204,14 @@ def _pending(t: SimTerminal, req: TradeRequest) -> TradeResult:
         tp=req.tp,
         magic=req.magic,
         comment=req.comment,
-        expiration_ms=_expiration(req) or 0,
+        expiration_ms=_expiration(t, req) or 0,
     )
 
 
-def _expiration(req: TradeRequest) -> int | None:
+def _expiration(t: SimTerminal, req: TradeRequest) -> int | None:
+    """The request's expiration (the trade server's clock) on the broker's UTC clock."""
     if req.type_time in (ORDER_TIME_SPECIFIED, ORDER_TIME_SPECIFIED_DAY) and req.expiration:
-        return int(req.expiration) * 1000
+        return int(req.expiration) * 1000 - t.offset_ms
     return None
 
 

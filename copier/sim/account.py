@@ -20,6 +20,11 @@ class SimAccount:
     balance: float = 10_000.0  # the opening deposit
     stop_out_level: float = 50.0  # margin level in % at which the broker starts closing positions
     name: str = "Simulated Trader"
+    # MT5 gives a netting position reversed by a deal the ticket of the order that reversed it
+    # (its identifier stays): https://www.mql5.com/en/docs/constants/tradingconstants/positionproperties
+    # (POSITION_TICKET, POSITION_IDENTIFIER). The MetaTrader5 stand-in turns this on; the other
+    # simulated terminals keep the ticket.
+    reversal_takes_order_ticket: bool = False
 
     def __post_init__(self) -> None:
         if self.platform is Platform.MT4 and self.margin_mode is MarginMode.NETTING:

@@ -226,15 +226,18 @@ class Ledger:
 
     def _reverse(self, pos: SimPosition, trade: Trade, order: int) -> FillOutcome:
         """More volume against the position than it holds: it closes and reopens the other way,
-        keeping its ticket and identifier (as MT5 does)."""
+        keeping its identifier; its ticket too, or on accounts that say so (MT5) taking the
+        reversing order's ticket."""
         profit = self._value(pos.symbol, pos.side, pos.volume, pos.price_open, trade.price)
         self.balance += profit
         deal = self.history.deal(
             trade, order, DealEntry.INOUT, trade.volume, profit, pos.identifier
         )
         remaining = _vol(trade.volume - pos.volume)
+        ticket = order if self._account.reversal_takes_order_ticket else pos.ticket
         flipped = replace(
             pos,
+            ticket=ticket,
             side=trade.side,
             volume=remaining,
             price_open=trade.price,
@@ -245,7 +248,9 @@ class Ledger:
             magic=trade.magic,
             comment=trade.comment,
         )
-        self.positions[pos.ticket] = flipped
+        if ticket != pos.ticket:
+            del self.positions[pos.ticket]
+        self.positions[ticket] = flipped
         closed = position_change(
             EventKind.CLOSED,
             pos,
@@ -255,7 +260,7 @@ class Ledger:
             closed_volume=pos.volume,
         )
         opened = position_change(EventKind.OPENED, flipped, trade.price, trade.time_msc)
-        return FillOutcome(order, deal, pos.ticket, trade.volume, trade.price, (closed, opened))
+        return FillOutcome(order, deal, ticket, trade.volume, trade.price, (closed, opened))
 
     def _close_part(
         self, pos: SimPosition, trade: Trade, order: int, entry: DealEntry

@@ -8,7 +8,9 @@ process per terminal). Adding a platform means one adapter and one entry here.
 from __future__ import annotations
 
 import logging
+import posixpath
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from copier.store import AccountRecord
@@ -33,10 +35,12 @@ def stored_password(account_id: str) -> str | None:
         return None
 
 
-def mt5_terminal(account: AccountRecord) -> Terminal:
+def mt5_terminal(account: AccountRecord, state_dir: Path | None = None) -> Terminal:
+    """``state_dir``: where the account's last known books are kept between runs."""
     from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 
     settings: dict[str, Any] = account.settings
+    state = str(state_dir / "mt5-state" / f"{account.id}.json") if state_dir else ""
     config = Mt5Config(
         path=str(settings.get("terminal_path", "")),
         login=account.login,
@@ -44,20 +48,59 @@ def mt5_terminal(account: AccountRecord) -> Terminal:
         password=stored_password(account.id),
         poll_ms=int(settings.get("poll_ms", 10)),
         account_id=account.id,
+        state_path=state,
     )
     return Mt5Terminal(config)
 
 
-def terminals_for(accounts: list[AccountRecord], ea_terminal: Factory | None) -> list[Terminal]:
+def _path_key(account: AccountRecord) -> str:
+    """Windows paths: one terminal whatever the slashes and letter case."""
+    path = str(account.settings.get("terminal_path", "")).replace("\\", "/")
+    return posixpath.normpath(path).casefold()
+
+
+def shared_terminal(account: AccountRecord, others: list[AccountRecord]) -> str:
+    """Why an MT5-direct account cannot be served ("" when it can): another enabled one uses
+    the same terminal. One terminal is logged in to one account at a time, and connecting
+    with another login switches it (https://www.mql5.com/en/docs/python_metatrader5/mt5login_py):
+    the two would take the terminal from each other, and a master could copy its own copies."""
+    if str(account.settings.get("connection", EA)) != MT5:
+        return ""
+    for other in others:
+        if (
+            other.id != account.id
+            and other.enabled
+            and str(other.settings.get("connection", EA)) == MT5
+            and _path_key(other) == _path_key(account)
+        ):
+            return (
+                f"{account.id} cannot use the MT5 terminal at "
+                f"{account.settings.get('terminal_path', '')}: account {other.id} already uses "
+                "it, and one terminal is logged in to one account at a time — install a second "
+                "terminal (a copy of its folder) for this account and choose that one"
+            )
+    return ""
+
+
+def terminals_for(
+    accounts: list[AccountRecord], ea_terminal: Factory | None, state_dir: Path | None = None
+) -> list[Terminal]:
     """One terminal per enabled account. EA accounts need the bridge (``ea_terminal``); without
-    it they are skipped with a warning, never silently served by something else."""
+    it they are skipped with a warning, never silently served by something else. An MT5-direct
+    account whose terminal an earlier one already uses is refused with a warning."""
     made: list[Terminal] = []
+    served: list[AccountRecord] = []
     for account in accounts:
         if not account.enabled:
             continue
         kind = str(account.settings.get("connection", EA))
         if kind == MT5:
-            made.append(mt5_terminal(account))
+            clash = shared_terminal(account, served)
+            if clash:
+                log.warning("%s", clash)
+                continue
+            served.append(account)
+            made.append(mt5_terminal(account, state_dir))
         elif kind == EA and ea_terminal is not None:
             made.append(ea_terminal(account))
         else:

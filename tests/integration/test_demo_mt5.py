@@ -3,6 +3,7 @@ against stand-in terminals, its invariants, its clean exit, and the CLI entry sp
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 from copier.demo import DemoOptions, DemoReport, DemoSession, _check, _settle, build_demo, run_demo
 from copier.demo_mt5 import Mt5World
+from copier.mt5sim.profiles import APPLY_LAG_MS
 from copier.terminals.mt5 import Mt5Terminal
 
 pytestmark = pytest.mark.timeout(90)
@@ -70,6 +72,7 @@ async def _duplicate_one_copy(session: DemoSession) -> int:
     repeat = {"action": 1, "symbol": copy.symbol, "volume": copy.volume, "type": copy.type,
               "magic": copy.magic, "comment": copy.comment}
     assert suffix.sim.call("order_send", repeat).retcode == 10009
+    await asyncio.sleep(APPLY_LAG_MS / 1000 + 0.01)  # the terminal shows it a moment later
     return await world.duplicated()
 
 

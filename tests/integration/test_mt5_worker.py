@@ -132,13 +132,20 @@ async def test_every_event_kind_is_detected_on_hedging_and_netting_masters_at_on
         assert (e.volume, e.price) == (0.5, added[0].price)
         (e,) = await step(n_sink, lambda: deal(n, 1, 0.1), [EventKind.PARTIALLY_CLOSED])
         assert (e.volume, e.closed_volume) == (0.4, 0.1)
+        # The reversal keeps the identifier and takes the reversing order's ticket
+        # (https://www.mql5.com/en/docs/constants/tradingconstants/positionproperties): one
+        # CLOSED of the old ticket, then one OPENED of the new.
+        reversing: list[Any] = []
         closed, reopened = await step(
-            n_sink, lambda: deal(n, 1, 1.0), [EventKind.CLOSED, EventKind.OPENED]
+            n_sink, lambda: reversing.append(deal(n, 1, 1.0)), [EventKind.CLOSED, EventKind.OPENED]
         )
-        assert (closed.order_type, closed.closed_volume) == (OrderType.BUY, 0.4)
-        assert (reopened.order_type, reopened.volume, reopened.ticket) == (
-            OrderType.SELL, 0.6, position,
+        assert (closed.order_type, closed.closed_volume, closed.ticket) == (
+            OrderType.BUY, 0.4, position,
         )  # fmt: skip
+        assert (reopened.order_type, reopened.volume, reopened.ticket) == (
+            OrderType.SELL, 0.6, reversing[0].order,
+        )  # fmt: skip
+        assert reopened.ticket != position
         await step(n_sink, lambda: deal(n, 0, 0.6), [EventKind.CLOSED])
         assert first.order == position
 

@@ -34,6 +34,7 @@ class Mt5Config:
     reconnect_max_ms: int = 5_000
     health_every_ms: int = 1_000
     last_seq: int = 0
+    state_path: str = ""  # where the account's last known books are kept between runs (laststate)
     sim_profile: TerminalProfile | None = None
     sim_endpoint: SimEndpoint | None = None
 

@@ -1,6 +1,10 @@
 """Turns two observations of a master MT5 account into MasterEvents (MT5 gives no trade events).
 
-Positions are matched by ticket and pending orders by ticket; a position whose ``time_update_msc``,
+Positions are matched by identifier and pending orders by ticket. A position's identifier never
+changes, while its ticket does when a netting position is reversed (it becomes the reversing
+order's ticket: https://www.mql5.com/en/docs/constants/tradingconstants/positionproperties,
+POSITION_TICKET and POSITION_IDENTIFIER), so a reversal is one CLOSED of the old ticket followed by
+one OPENED of the new, never an open seen before the close. A position whose ``time_update_msc``,
 volume, side and stops are unchanged is skipped without looking further. Exact close prices and
 volumes come from the deal history, because a position that is gone no longer shows them.
 Everything here is plain data in, events out: the history is read through :class:`History`.
@@ -148,21 +152,20 @@ def _diff_positions(
     after: Sequence[PositionRow],
     filled: dict[int, tuple[OrderRow, int]],
 ) -> None:
-    old = {p.ticket: p for p in before}
-    new = {p.ticket: p for p in after}
-    by_identifier = {p.identifier: p for p in after}
+    old = {p.identifier: p for p in before}
+    new = {p.identifier: p for p in after}
     for order, position_id in filled.values():
-        _pending_filled(state, order, by_identifier.get(position_id), old)
+        _pending_filled(state, order, new.get(position_id), old)
     filled_into = {pid: order for order, pid in filled.values()}
-    for ticket, position in new.items():
-        if ticket not in old and position.identifier not in filled_into:
+    for identifier, position in new.items():
+        if identifier not in old and identifier not in filled_into:
             state.emit(EventKind.OPENED, position)
-    for ticket, position in new.items():
-        if ticket in old:
-            absorbed = filled_into.get(position.identifier)
-            _position_changed(state, old[ticket], position, absorbed)
-    for ticket, position in old.items():
-        if ticket not in new:
+    for identifier, position in new.items():
+        if identifier in old:
+            absorbed = filled_into.get(identifier)
+            _position_changed(state, old[identifier], position, absorbed)
+    for identifier, position in old.items():
+        if identifier not in new:
             _position_closed(state, position)
 
 
@@ -185,7 +188,7 @@ def _pending_filled(
         )
         return
     new_ticket = position.ticket if position.ticket != order.ticket else None
-    if position.ticket in old:  # netting: the fill was a deal into the symbol's position
+    if position.identifier in old:  # netting: the fill was a deal into the symbol's position
         price = state.recent_deals(position.identifier, (DEAL_ENTRY_IN,), order.volume)
         state.emit(
             EventKind.PENDING_FILLED,

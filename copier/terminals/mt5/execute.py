@@ -68,6 +68,10 @@ class Executor:
         self._done[command.id] = result
         return result
 
+    def forget_one(self, command_id: str) -> None:
+        """Let a command run again (its answer was no connection to the trade server)."""
+        self._done.pop(command_id, None)
+
     def forget(self) -> None:
         """Drop the command memory (the parent keeps the authoritative one)."""
         self._done.clear()

@@ -1,8 +1,8 @@
 """Market orders on an MT5 account: open, close (by position on hedging accounts), SL/TP.
 
 A market deal is sent with the filling mode the symbol allows and the command's deviation, and
-sent again with a fresh tick after a requote, a price change or "price off". Stops given as a
-distance, or two-step stops, are set once the fill price is known.
+sent again after a requote, a price change or "price off" once a newer tick has come. Stops
+given as a distance, or two-step stops, are set once the fill price is known.
 
 On a netting account a copy is a contribution to the symbol's one position, which other copies
 may have reduced, closed out or turned the other way since: closing a copy is a deal against the
@@ -26,8 +26,15 @@ from copier.terminals.mt5.steps import (
     TradeSteps,
     filling_type,
     normalise_volume,
+    snap,
     stops_from,
 )
+
+# Answers to an SLTP request that another try may cure (busy, throttled, no price, no link).
+STOPS_RETRY_RETCODES = frozenset(
+    {Retcode.REQUOTE, Retcode.PRICE_CHANGED, Retcode.PRICE_OFF, Retcode.TOO_MANY_REQUESTS,
+     Retcode.CONNECTION, Retcode.LOCKED, Retcode.TIMEOUT}
+)  # fmt: skip
 
 
 class MarketOrders(TradeSteps):
@@ -52,8 +59,8 @@ class MarketOrders(TradeSteps):
             "symbol": command.symbol,
             "volume": volume,
             "type": ORDER_TYPE_NUMBERS[OrderType.market(side)],
-            "sl": 0.0 if later_stops else command.sl,
-            "tp": 0.0 if later_stops else command.tp,
+            "sl": 0.0 if later_stops else snap(command.sl, info),
+            "tp": 0.0 if later_stops else snap(command.tp, info),
             "magic": command.magic,
             "comment": self._comment(command),
         }
@@ -169,8 +176,10 @@ class MarketOrders(TradeSteps):
         request["type_filling"] = filling_type(info.filling_mode)
         request["deviation"] = command.max_deviation_points or cfg.deviation_points
         sent: Any = None
+        seen_ms = 0  # after a requote, a retry waits for a tick newer than this
         for _ in range(cfg.max_retries + 1):
-            tick = self.session.call("symbol_info_tick", request["symbol"])
+            tick = self.session.tick(request["symbol"], seen_ms)
+            seen_ms = tick.time_msc
             price = tick.ask if side is Side.BUY else tick.bid
             refusal = self._deviation(command, info, price)
             if refusal is not None:
@@ -203,20 +212,36 @@ class MarketOrders(TradeSteps):
     def _set_stops_after_fill(
         self, command: Command, info: Any, side: Side, ticket: int | None, fill: float
     ) -> tuple[float, float, str]:
+        """An SLTP request straight to the new position (``position=`` its ticket), without
+        reading it first: the terminal may not show it yet, the trade server knows it
+        (https://www.mql5.com/en/docs/constants/tradingconstants/enum_trade_request_actions,
+        TRADE_ACTION_SLTP). Sent again, a few times, while the server answers with a retcode a
+        retry can cure."""
         sl, tp = stops_from(command, info, side, fill)
         if ticket is None or (sl == 0 and tp == 0):
             return 0.0, 0.0, "opened"
-        positions = self.session.call("positions_get", ticket=ticket)
-        if not positions:
-            return 0.0, 0.0, "opened (closed again before its stops could be set)"
-        outcome = self._send_stops(command, positions[0], sl, tp)
-        if outcome.retcode in SUCCESS:
+        request = {
+            "action": TRADE_ACTION_SLTP,
+            "symbol": command.symbol,
+            "position": ticket,
+            "sl": sl,
+            "tp": tp,
+            "magic": command.magic,
+        }
+        sent: Any = None
+        for _ in range(self.session.config.max_retries + 1):
+            sent = self.session.call("order_send", dict(request))
+            if sent.retcode not in STOPS_RETRY_RETCODES:
+                break
+        if sent.retcode in SUCCESS:
             return sl, tp, "opened, then stops set"
-        return 0.0, 0.0, f"opened, but stops were refused: {retcode_text(outcome.retcode)}"
+        if sent.retcode == Retcode.POSITION_CLOSED:
+            return 0.0, 0.0, "opened (closed again before its stops could be set)"
+        return 0.0, 0.0, f"opened, but stops were refused: {retcode_text(sent.retcode)}"
 
     def _send_stops(self, command: Command, position: Any, sl: float, tp: float) -> ExecutionResult:
-        digits = self.session.spec(position.symbol).digits
-        sl, tp = round(sl, digits), round(tp, digits)
+        info = self.session.spec(position.symbol)
+        sl, tp = snap(sl, info), snap(tp, info)
         if (position.sl, position.tp) == (sl, tp):
             return self.result(
                 command,
@@ -245,9 +270,26 @@ class MarketOrders(TradeSteps):
         )
 
     def _position_of_deal(self, sent: Any, symbol: str) -> int | None:
-        deals = self.session.call("history_deals_get", ticket=sent.deal) if sent.deal else ()
-        position_id = deals[0].position_id if deals else sent.order
-        for position in self.session.call("positions_get", symbol=symbol):
+        """The ticket of the position a market deal went into.
+
+        ``history_deals_get(ticket=)`` selects by the ORDER's ticket (DEAL_ORDER), not the
+        deal's (https://www.mql5.com/en/docs/python_metatrader5/mt5historydealsget_py): the
+        order's deals are read and the one with the deal's ticket names the position. Positions
+        are matched by identifier, which a netting reversal keeps while the ticket changes
+        (https://www.mql5.com/en/docs/constants/tradingconstants/positionproperties). Before the
+        deal reaches the history, a hedging position's identifier is its opening order's ticket
+        and a netting account's position is the symbol's one position.
+        """
+        position_id = 0
+        if sent.order:
+            for deal in self.session.call("history_deals_get", ticket=sent.order):
+                if deal.ticket == sent.deal or not position_id:
+                    position_id = int(deal.position_id)
+        positions = self.session.call("positions_get", symbol=symbol)
+        if not position_id and not self.session.hedging:
+            return int(positions[0].ticket) if positions else None
+        position_id = position_id or int(sent.order)
+        for position in positions:
             if position.identifier == position_id:
                 return int(position.ticket)
-        return int(position_id) if position_id else None
+        return position_id or None

@@ -21,7 +21,6 @@ from copier.terminals.mt5.session import ORDER_TYPE_NUMBERS, Session
 from copier.terminals.mt5.steps import (
     ORDER_STATE_FILLED,
     ORDER_STATE_PARTIAL,
-    ORDER_TIME_GTC,
     SUCCESS,
     TRADE_ACTION_MODIFY,
     TRADE_ACTION_PENDING,
@@ -29,6 +28,8 @@ from copier.terminals.mt5.steps import (
     TradeSteps,
     filling_type,
     normalise_volume,
+    snap,
+    type_time,
     with_ticket,
     with_volume,
 )
@@ -49,15 +50,15 @@ class PendingOrders(TradeSteps):
                 f"{command.symbol}: lot {command.volume:g} below broker minimum "
                 f"{info.volume_min:g} — copy skipped",
             )
-        request = {
+        request: dict[str, Any] = {
             "action": TRADE_ACTION_PENDING,
             "symbol": command.symbol,
             "volume": volume,
             "type": ORDER_TYPE_NUMBERS[command.order_type],
-            "price": round(command.price, info.digits),
-            "sl": round(command.sl, info.digits),
-            "tp": round(command.tp, info.digits),
-            "type_time": ORDER_TIME_GTC,
+            "price": snap(command.price, info),
+            "sl": snap(command.sl, info),
+            "tp": snap(command.tp, info),
+            "type_time": type_time(info),
             "type_filling": filling_type(info.filling_mode),
             "magic": command.magic,
             "comment": self._comment(command),
@@ -102,14 +103,14 @@ class PendingOrders(TradeSteps):
                 "(deleted or expired)",
                 command.slave_ticket,
             )
-        digits = self.session.spec(order.symbol).digits
+        info = self.session.spec(order.symbol)
         request = {
             "action": TRADE_ACTION_MODIFY,
             "order": order.ticket,
             "symbol": order.symbol,
-            "price": round(command.price or order.price_open, digits),
-            "sl": round(command.sl, digits),
-            "tp": round(command.tp, digits),
+            "price": snap(command.price or order.price_open, info),
+            "sl": snap(command.sl, info),
+            "tp": snap(command.tp, info),
             "type_time": order.type_time,
             "expiration": order.time_expiration,
         }

@@ -17,6 +17,7 @@ from copier.domain import (
     MasterEvent,
     OrderType,
     Side,
+    SymbolSpec,
     TerminalSnapshot,
 )
 
@@ -105,6 +106,9 @@ class Connected:
     build: str
     trade_allowed: bool
     detail: str = ""
+    # The terminal's whole symbol catalogue (symbols_get), sent once per connection: snapshots
+    # carry live specs only for the symbols in use, the parent adds the rest from here.
+    catalogue: tuple[SymbolSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@
 After a worker crash, a lost link mid-order_send or a copier restart, nobody remembers whether a
 command ran. The account does: every copy carries its comment (``TC|<master ticket>``) and the
 link's magic number, and the terminal keeps positions, orders and deal history. Only traces
-younger than the command count, and a ticket already claimed by another command is not reused,
-so two legs of one master ticket are not mistaken for each other.
+younger than the command count — on the trade server's clock, which runs hours off UTC — and a
+ticket already claimed by another command is not reused, so two legs of one master ticket are not
+mistaken for each other.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def find_trace(
     """What ``command`` left on the account, if it ran. ``sent_ms`` is when it was first sent on
     this process's clock (0: unknown, then its ``created_ms`` on the copier's clock is used)."""
     comment = (command.comment or copy_comment(command.comment_ticket))[:31]
-    since = (sent_ms or command.created_ms) - SLACK_MS
+    # MT5 writes every time on the trade server's clock: the command's time is moved onto it
+    # before any comparison (Session.offset_ms, measured at connect).
+    since = session.server_ms((sent_ms or command.created_ms) - SLACK_MS)
     if command.kind in (CommandKind.OPEN, CommandKind.FILL_PENDING):
         return _opened(session, command, comment, since, claimed)
     if command.kind is CommandKind.PLACE_PENDING:

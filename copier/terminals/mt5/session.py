@@ -26,6 +26,17 @@ from copier.terminals.mt5.messages import CONNECTION_LOST_CODES, last_error_text
 from copier.terminals.mt5.protocol import DealRow, OrderRow, PositionRow
 
 ACCOUNT_MARGIN_MODE_RETAIL_HEDGING = 2
+RES_E_AUTH_FAILED = -6
+OFFSET_STEP_S = 900
+ORDER_VISIBLE_WAIT_S = 1.0  # how long a sent order may take to show in the terminal's books
+ORDER_VISIBLE_STEP_S = 0.005
+TICK_WAIT_S = 2.0  # for a symbol's first tick after it was selected
+NEWER_TICK_WAIT_S = 0.5  # for a price newer than the one a requote refused
+TICK_STEP_S = 0.005
+_ACCEPTED = frozenset({10008, 10009, 10010})  # placed, done, done partially
+TRADE_ACTION_SLTP = 6
+TRADE_ACTION_MODIFY = 7
+TRADE_ACTION_REMOVE = 8  # trade server zones are whole quarter hours from UTC
 
 # MT5 order type numbers of the pending types the copier copies (stop-limit orders are not).
 ORDER_TYPES: dict[int, OrderType] = {
@@ -62,6 +73,8 @@ class Session:
         self.config = config
         self.hedging = True
         self.account: AccountInfo | None = None
+        self.offset_ms = 0  # the trade server's clock minus UTC, measured at connect
+        self.catalogue: dict[str, Any] = {}  # the terminal's symbols (symbols_get), by name
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         result = getattr(self.mt5, name)(*args, **kwargs)
@@ -71,7 +84,39 @@ class Session:
             if code in CONNECTION_LOST_CODES:
                 raise TerminalLost(f"{name}: {reason}")
             raise CallFailed(code, reason)
+        if name == "order_send" and result.retcode in _ACCEPTED:
+            self._await_books(args[0], result)
         return result
+
+    def _await_books(self, request: dict[str, Any], sent: Any) -> None:
+        """Wait (bounded) until the terminal's books show the trade just done: order_send
+        returns the trade server's answer, and the terminal's positions, orders and history
+        follow a moment later (https://www.mql5.com/en/docs/python_metatrader5/mt5ordersend_py,
+        https://www.mql5.com/en/docs/event_handlers/ontradetransaction). Whatever is read next
+        — the fill's position, the placed order, a copy found by its comment — is then there."""
+        deadline = time.monotonic() + ORDER_VISIBLE_WAIT_S
+        while not self._shows(request, sent):
+            if time.monotonic() >= deadline:
+                return  # the books will catch up; the reads after this cope with absence
+            time.sleep(ORDER_VISIBLE_STEP_S)
+
+    def _shows(self, request: dict[str, Any], sent: Any) -> bool:
+        action = request.get("action")
+        if action == TRADE_ACTION_REMOVE:
+            return not self.mt5.orders_get(ticket=request.get("order", 0))
+        if action == TRADE_ACTION_MODIFY:
+            found = self.mt5.orders_get(ticket=request.get("order", 0))
+            wanted = (request.get("price", 0.0), request.get("sl", 0.0), request.get("tp", 0.0))
+            return not found or _same(wanted, (found[0].price_open, found[0].sl, found[0].tp))
+        if action == TRADE_ACTION_SLTP:
+            found = self.mt5.positions_get(ticket=request.get("position", 0))
+            stops = (request.get("sl", 0.0), request.get("tp", 0.0))
+            return not found or _same(stops, (found[0].sl, found[0].tp))
+        if not sent.order:
+            return True
+        return bool(
+            self.mt5.orders_get(ticket=sent.order) or self.mt5.history_orders_get(ticket=sent.order)
+        )
 
     def connect(self) -> list[str]:
         """Initialize, check the account is the configured one, select symbols.
@@ -96,20 +141,58 @@ class Session:
                 raise TerminalLost(reason)
             raise CallFailed(code, reason)
         info = self.call("account_info")
-        if info.login != cfg.login or info.server != cfg.server:
+        foreign = self.foreign_account(info)
+        if foreign:
             self.mt5.shutdown()
-            raise CallFailed(
-                -6,
-                f"MT5 terminal at {cfg.path} is logged in to {info.login} on {info.server}, "
-                f"not {cfg.login} on {cfg.server} as configured",
-            )
+            raise CallFailed(-1, foreign)  # logged in meanwhile elsewhere: a retry may do
         self.hedging = info.margin_mode == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING
         self.account = self.account_from(info)
-        return [
+        problems = [
             f"{symbol}: not offered by {cfg.server} (symbol_select failed) — it cannot be copied"
             for symbol in cfg.symbols
             if not self.mt5.symbol_select(symbol, True)
         ]
+        self.read_catalogue()  # read again once the terminal is connected to its server
+        return problems
+
+    def foreign_account(self, info: Any) -> str:
+        """Why the terminal's account is not this one ("" when it is). The terminal's account
+        can change under a running worker: ``initialize(login=…)`` and ``login()`` from any
+        program, or the trader in its window, log it in to another one
+        (https://www.mql5.com/en/docs/python_metatrader5/mt5login_py)."""
+        cfg = self.config
+        if info.login == cfg.login and info.server == cfg.server:
+            return ""
+        return (
+            f"MT5 terminal at {cfg.path} is now logged in to account {info.login} on "
+            f"{info.server}, not {cfg.login} on {cfg.server}: copying for {cfg.login} is paused "
+            f"until the terminal is logged in to {cfg.login} again"
+        )
+
+    def read_catalogue(self) -> str:
+        """Read the terminal's symbols (``symbols_get``,
+        https://www.mql5.com/en/docs/python_metatrader5/mt5symbolsget_py) and measure the trade
+        server's clock from the newest quote among them: MT5 times are the server's clock written
+        as seconds since 1970 (https://www.mql5.com/en/docs/dateandtime/timetradeserver), so
+        every comparison with this machine's clock needs the difference. Returns a problem for
+        the trader, or ""."""
+        symbols = self.mt5.symbols_get()
+        self.catalogue = {s.name: s for s in symbols or ()}
+        newest = max((s.time for s in self.catalogue.values() if s.select and s.time), default=0)
+        if not newest:
+            self.offset_ms = 0
+            return "no quote yet to read the trade server's clock from: its times are taken as UTC"
+        steps = round((newest - time.time()) / OFFSET_STEP_S)
+        self.offset_ms = steps * OFFSET_STEP_S * 1000
+        return ""
+
+    def server_ms(self, utc_ms: int) -> int:
+        """A time on this machine's (UTC) clock as the trade server writes it."""
+        return utc_ms + self.offset_ms
+
+    def utc_ms(self, server_ms: int) -> int:
+        """A time the terminal reported, on the UTC clock (0 stays 0: "no time")."""
+        return server_ms - self.offset_ms if server_ms else 0
 
     def account_from(self, info: Any) -> AccountInfo:
         return AccountInfo(
@@ -145,8 +228,33 @@ class Session:
         return tuple(deal_row(d) for d in self.call("history_deals_get", position=position_id))
 
     def mt5_time_horizon(self) -> int:
-        """A history ``date_to`` safely after now (trade servers run a few hours off UTC)."""
-        return int(time.time()) + 2 * 86_400
+        """A history ``date_to`` safely after now on the trade server's clock."""
+        return self.server_ms(now_ms()) // 1000 + 86_400
+
+    def tick(self, symbol: str, newer_than_ms: int = 0) -> Any:
+        """The symbol's last tick, newer than ``newer_than_ms`` when that is given (a retry after
+        a requote waits for a new price rather than sending the refused one again). A symbol not
+        in Market Watch is selected first, and its first tick waited for (bounded): right after
+        symbol_select the terminal has none yet
+        (https://www.mql5.com/en/docs/python_metatrader5/mt5symbolinfotick_py,
+        https://www.mql5.com/en/docs/python_metatrader5/mt5symbolselect_py)."""
+        deadline = time.monotonic() + (NEWER_TICK_WAIT_S if newer_than_ms else TICK_WAIT_S)
+        selected = False
+        while True:
+            tick = self.mt5.symbol_info_tick(symbol)
+            if tick is not None and tick.bid > 0 and tick.time_msc > newer_than_ms:
+                return tick
+            if tick is None:
+                code, description = self.mt5.last_error()
+                if code in CONNECTION_LOST_CODES:
+                    raise TerminalLost(f"symbol_info_tick: {last_error_text(code, description)}")
+                if not selected:
+                    selected = bool(self.mt5.symbol_select(symbol, True))
+            if time.monotonic() >= deadline:
+                if tick is not None and tick.bid > 0:
+                    return tick  # a quiet market: no newer price came
+                raise CallFailed(-4, f"no price for {symbol} from the terminal yet — not traded")
+            time.sleep(TICK_STEP_S)
 
     def spec(self, symbol: str) -> Any:
         info = self.mt5.symbol_info(symbol)
@@ -156,6 +264,10 @@ class Session:
         elif not info.visible:
             self.mt5.symbol_select(symbol, True)
         return info
+
+
+def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return all(abs(x - y) < 1e-9 for x, y in zip(a, b, strict=True))
 
 
 def side_of(position_type: int) -> Side:
@@ -229,7 +341,8 @@ def symbol_spec(info: Any) -> SymbolSpec:
     )
 
 
-def to_position(row: PositionRow, profit: float = 0.0) -> Position:
+def to_position(row: PositionRow, profit: float = 0.0, offset_ms: int = 0) -> Position:
+    """``offset_ms``: the trade server's clock minus UTC; the copier's times are UTC."""
     return Position(
         ticket=row.ticket,
         symbol=row.symbol,
@@ -240,12 +353,12 @@ def to_position(row: PositionRow, profit: float = 0.0) -> Position:
         tp=row.tp,
         magic=row.magic,
         comment=row.comment,
-        open_time_ms=row.time_msc,
+        open_time_ms=row.time_msc - offset_ms,
         profit=profit,
     )
 
 
-def to_pending(row: OrderRow) -> PendingOrder:
+def to_pending(row: OrderRow, offset_ms: int = 0) -> PendingOrder:
     return PendingOrder(
         ticket=row.ticket,
         symbol=row.symbol,
@@ -256,10 +369,10 @@ def to_pending(row: OrderRow) -> PendingOrder:
         tp=row.tp,
         magic=row.magic,
         comment=row.comment,
-        time_ms=row.time_setup_msc,
-        expiration_ms=row.expiration_ms,
+        time_ms=row.time_setup_msc - offset_ms,
+        expiration_ms=row.expiration_ms - offset_ms if row.expiration_ms else 0,
     )
 
 
-def to_quote(symbol: str, tick: Any) -> Quote:
-    return Quote(symbol=symbol, bid=tick.bid, ask=tick.ask, time_ms=tick.time_msc)
+def to_quote(symbol: str, tick: Any, offset_ms: int = 0) -> Quote:
+    return Quote(symbol=symbol, bid=tick.bid, ask=tick.ask, time_ms=tick.time_msc - offset_ms)

@@ -28,6 +28,9 @@ ORDER_FILLING_FOK = 0
 ORDER_FILLING_IOC = 1
 ORDER_FILLING_RETURN = 2
 ORDER_TIME_GTC = 0
+ORDER_TIME_DAY = 1
+SYMBOL_EXPIRATION_GTC = 1
+SYMBOL_EXPIRATION_DAY = 2
 ORDER_TIME_SPECIFIED = 2
 ORDER_STATE_PARTIAL = 3
 ORDER_STATE_FILLED = 4
@@ -52,6 +55,29 @@ def normalise_volume(volume: float, info: Any) -> float:
     return round(min(steps * step, info.volume_max), decimals)
 
 
+def type_time(info: Any) -> int:
+    """Good till cancelled where the symbol allows it, else good for the day: a symbol's
+    SYMBOL_EXPIRATION_MODE flags say which lifetimes its pending orders may have, and any other
+    is refused with 10022 (https://www.mql5.com/en/docs/constants/environment_state/
+    marketinfoconstants#symbol_expiration_mode). A day order ends with the trading day; the
+    master's order, if still there, is not placed again."""
+    mode = info.expiration_mode
+    if mode & SYMBOL_EXPIRATION_GTC or not mode & SYMBOL_EXPIRATION_DAY:
+        return ORDER_TIME_GTC
+    return ORDER_TIME_DAY
+
+
+def snap(price: float, info: Any) -> float:
+    """A price on the symbol's grid: a whole number of SYMBOL_TRADE_TICK_SIZE, written with its
+    digits. Index and futures symbols move in ticks of several points and refuse other prices
+    with 10015/10016 (https://www.mql5.com/en/docs/constants/environment_state/
+    marketinfoconstants#enum_symbol_info_double); 0 stays 0 (no price, no stop)."""
+    if not price:
+        return 0.0
+    tick = info.trade_tick_size or info.point
+    return round(round(price / tick) * tick, info.digits)
+
+
 def stops_from(command: Command, info: Any, side: Side, base: float) -> tuple[float, float]:
     """SL/TP as the command's prices, or as its distances in points from ``base`` (the fill,
     the position's open price or the order's price) where it gives them."""
@@ -60,7 +86,7 @@ def stops_from(command: Command, info: Any, side: Side, base: float) -> tuple[fl
         sl = base - side.sign * command.sl_distance_points * info.point
     if command.tp_distance_points:
         tp = base + side.sign * command.tp_distance_points * info.point
-    return round(sl, info.digits), round(tp, info.digits)
+    return snap(sl, info), snap(tp, info)
 
 
 class TradeSteps:

@@ -5,6 +5,7 @@ copier's event loop and never blocks it: a reader thread hands worker messages t
 writer thread sends commands. This side owns what must survive a worker crash — the event seq,
 the baseline the diff continues from, the results of executed command ids and the commands in
 flight — so a restarted worker resynchronises from the terminal without duplicating anything.
+With ``state_path`` the baseline also survives the copier (see ``laststate``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from copier.domain import Command, ExecutionResult, TerminalSnapshot
+from copier.domain import Command, ExecutionResult, SymbolSpec, TerminalSnapshot
 from copier.terminals.base import TerminalSink, TerminalStatus
+from copier.terminals.mt5 import laststate
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import (
     Baseline,
@@ -78,6 +80,7 @@ class Mt5Terminal:
         self._fatal = ""
         self._generation = 0
         self._build = ""
+        self._catalogue: dict[str, SymbolSpec] = {}  # the terminal's symbols, sent at connect
 
     # -- Terminal protocol --------------------------------------------------------------------
 
@@ -102,6 +105,13 @@ class Mt5Terminal:
         self._loop = asyncio.get_running_loop()
         self._stopping = False
         self._reached = False
+        # Go on numbering from what the copier already handled for this account (a copy service
+        # says so), and diff the first read against the books as they were then.
+        handled = getattr(sink, "last_seq", None)
+        if callable(handled):
+            self.seq = max(self.seq, int(handled(self.account_id)))
+        if self.baseline is None and self.config.state_path:
+            self.baseline = laststate.load(self.config.state_path, self.seq)
         self._pump = asyncio.create_task(self._run_pump(), name=f"mt5-{self.account_id}")
         self._delivery = asyncio.create_task(
             self._run_delivery(), name=f"mt5-{self.account_id}-events"
@@ -239,6 +249,7 @@ class Mt5Terminal:
         elif isinstance(message, Connected):
             self._reached = True
             self._build = message.build
+            self._catalogue = {spec.name: spec for spec in message.catalogue}
             self._set_connected(True, message.detail, message)
         elif isinstance(message, Disconnected):
             if message.fatal:
@@ -275,6 +286,8 @@ class Mt5Terminal:
                     await self._sink.on_event(replace(event, seq=self.seq, received_ms=now_ms()))
                 finally:
                     self._undelivered -= 1
+            if self.config.state_path:  # the books the copier has now taken in full
+                laststate.save(self.config.state_path, self.seq, changes.baseline)
 
     def _executed(self, result: ExecutionResult) -> None:
         if result.command_id in self.results:
@@ -292,7 +305,10 @@ class Mt5Terminal:
         if reply.snapshot is None:
             future.set_exception(ConnectionError(f"{self.account_id}: {reply.error}"))
         else:
-            future.set_result(reply.snapshot)
+            # Every symbol the terminal offers, so a slave that holds nothing yet can be mapped
+            # to (symbols_get: https://www.mql5.com/en/docs/python_metatrader5/mt5symbolsget_py).
+            symbols = {**self._catalogue, **reply.snapshot.symbols}
+            future.set_result(replace(reply.snapshot, symbols=symbols))
 
     async def _worker_gone(self) -> None:
         for future in self._snapshots.values():  # their requests died with the worker

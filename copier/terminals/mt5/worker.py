@@ -14,10 +14,11 @@ from multiprocessing.connection import Connection
 from operator import itemgetter
 from typing import Any
 
-from copier.domain import TerminalSnapshot
+from copier.domain import Retcode, TerminalSnapshot
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.detect import OrderOutcome, diff
 from copier.terminals.mt5.execute import Executor
+from copier.terminals.mt5.proof import Proof
 from copier.terminals.mt5.protocol import (
     Baseline,
     Changes,
@@ -32,6 +33,7 @@ from copier.terminals.mt5.protocol import (
     StopWorker,
 )
 from copier.terminals.mt5.session import (
+    RES_E_AUTH_FAILED,
     CallFailed,
     Session,
     TerminalLost,
@@ -51,6 +53,20 @@ _POSITION_KEY = itemgetter(0, 4, 5, 9, 11, 12)
 _ORDER_KEY = itemgetter(0, 5, 6, 15, 16, 17, 18)
 _TICKET = itemgetter(0)
 _CONSISTENT_READS = 5
+_CONNECTION_RETRIES = 20  # a command answered 10031 waits for the trade server this many times
+
+
+TRADEAPI_DISABLED = (
+    "trading through the MetaTrader5 package is switched off in this terminal: untick "
+    "\"Disable automatic trading via external Python API\" in Tools → Options → Expert Advisors"
+)
+
+
+def may_trade(info: Any) -> bool:
+    """AutoTrading on, and trading through the Python API not switched off
+    (``trade_allowed`` and ``tradeapi_disabled``:
+    https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py)."""
+    return bool(info.trade_allowed) and not info.tradeapi_disabled
 
 
 def load_module(config: Mt5Config, simulate: bool) -> Any:
@@ -137,6 +153,11 @@ class Worker:
         self.polls = 0
         self.rtt_ms = 0.0
         self._last_key: tuple[Any, ...] = ()
+        self.announced = False  # connected to the trade server and said so to the parent
+        self.waiting = False  # "waiting for the trade server" was said
+        self.paused = ""  # why the terminal's account is not ours ("" while it is)
+        self.problems: list[str] = []
+        self.proof = Proof(self.session)
 
     def run(self) -> None:
         period = self.config.poll_ms / 1000.0
@@ -147,11 +168,16 @@ class Worker:
                 self._try_connect()
                 next_poll = time.monotonic() + period
                 continue
-            self._guarded(self._execute_queue)
+            if not self.announced and not self.paused:
+                self._guarded(self._announce)
+                next_poll = time.monotonic() + period
+                continue
+            if not self.paused:
+                self._guarded(self._execute_queue)
             if time.monotonic() >= next_poll:
                 next_poll = max(next_poll + period, time.monotonic())
                 self._guarded(self._poll)
-                if time.monotonic() >= self.next_health:
+                if time.monotonic() >= self.next_health and not self.paused:
                     self._guarded(self._health)
         self.session.mt5.shutdown()
 
@@ -179,27 +205,81 @@ class Worker:
         if time.monotonic() < self.next_connect:
             return
         try:
-            problems = self.session.connect()
+            self.problems = self.session.connect()
             self.connected = True
+            self.announced = False
+            self.paused = ""
             self.backoff_ms = self.config.reconnect_min_ms
-            account = self.session.read_account()
-            info = self.session.call("terminal_info")
-            build = str(info.build)
-            if self.simulated:  # said out loud: nobody should mistake it for a real terminal
-                build += " (simulated)"
-                problems.insert(0, "simulated MT5 terminal (copier.mt5sim), not MetaTrader5")
-            # Resynchronise before saying "connected": changes made while away become events,
-            # and anything done after the announcement is measured against this baseline.
-            self._poll()
-            self.outbox.send(
-                Connected(account, build, bool(info.trade_allowed), "; ".join(problems))
-            )
-        except (TerminalLost, CallFailed) as failure:
+            self._guarded(self._announce)
+        except CallFailed as failure:
+            if failure.code == RES_E_AUTH_FAILED:
+                self._login_refused(failure.reason)
+            else:
+                self._lost(str(failure))
+        except TerminalLost as failure:
             self._lost(str(failure))
+
+    def _login_refused(self, reason: str) -> None:
+        """The broker refused the login (-6): trying again with the same password would only
+        be refused again — and brokers count failed logins — so the worker stops and waits for
+        the trader to correct the account (saving it starts a new worker)."""
+        cfg = self.config
+        self.outbox.send(
+            Disconnected(
+                f"{reason} (account {cfg.login} on {cfg.server}); not retried on its own, as "
+                "every attempt is a login at the broker: correct the account's number, password "
+                "or server and save it to try again",
+                fatal=True,
+            )
+        )
+        self.running = False
+
+    def _announce(self) -> None:
+        """Say "connected" once the terminal is connected to its trade server. Until then its
+        books may be empty or partial (``terminal_info().connected`` false after a start or a
+        login: https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py), so nothing
+        is read, diffed or sent."""
+        info = self.session.call("terminal_info")
+        if not info.connected:
+            if not self.waiting:
+                self.waiting = True
+                self.outbox.send(
+                    Disconnected(
+                        f"MT5 terminal at {self.config.path} is not connected to its trade "
+                        "server yet; waiting for it before reading or trading"
+                    )
+                )
+            return
+        self.waiting = False
+        if not self._same_account():
+            return  # logged in to another account: said so; its books are not ours to read
+        problems = list(self.problems)
+        clock_problem = self.session.read_catalogue()
+        if clock_problem:
+            problems.append(clock_problem)
+        account = self.session.read_account()
+        build = str(info.build)
+        if self.simulated:  # said out loud: nobody should mistake it for a real terminal
+            build += " (simulated)"
+            problems.insert(0, "simulated MT5 terminal (copier.mt5sim), not MetaTrader5")
+        # Resynchronise before saying "connected": changes made while away become events,
+        # and anything done after the announcement is measured against this baseline.
+        self._poll()
+        if self.paused:
+            return  # logged in to another account: said so, and nothing was read
+        self.announced = True
+        if info.tradeapi_disabled:
+            problems.append(TRADEAPI_DISABLED)
+        catalogue = tuple(symbol_spec(i) for i in self.session.catalogue.values())
+        self.outbox.send(
+            Connected(account, build, may_trade(info), "; ".join(problems), catalogue)
+        )
 
     def _lost(self, reason: str) -> None:
         was = self.connected
         self.connected = False
+        self.announced = False
+        self.waiting = False
         self.session.mt5.shutdown()
         self.next_connect = time.monotonic() + self.backoff_ms / 1000.0
         self.outbox.send(Disconnected(f"{reason}; retrying in {self.backoff_ms} ms"))
@@ -217,7 +297,9 @@ class Worker:
     # -- work ---------------------------------------------------------------------------------
 
     def _execute_queue(self) -> None:
-        while self.queue and self.connected:
+        if self.queue and not self._same_account():
+            return  # never trade on someone else's account
+        while self.queue and self.connected and self.announced:
             item = self.queue[0]
             item.attempts += 1
             recover = item.command.recover or item.attempts > 1
@@ -226,10 +308,30 @@ class Worker:
             result = self.executor.execute(
                 item.command.command, recover=recover, sent_ms=item.command.sent_ms
             )
+            if result.retcode == Retcode.CONNECTION and item.attempts <= _CONNECTION_RETRIES:
+                # The terminal lost its trade server (10031): keep the command and wait.
+                self.executor.forget_one(item.command.command.id)
+                self.announced = False
+                return
             self.queue.popleft()
             self.outbox.send(Executed(result))
 
+    def _same_account(self) -> bool:
+        """Is the terminal still logged in to this account? Checked before every poll and every
+        batch of commands: a worker that went on would diff, and trade on, another account.
+        Once it is back, the diff continues from the baseline of before."""
+        problem = self.session.foreign_account(self.session.call("account_info"))
+        back = bool(self.paused) and not problem
+        if problem and problem != self.paused:
+            self.outbox.send(Disconnected(problem))
+        if back:
+            self.announced = False  # announced again once its trade server is connected
+        self.paused = problem
+        return not problem and not back
+
     def _poll(self) -> None:
+        if not self._same_account():
+            return
         started_cpu = time.process_time()
         raw_positions, raw_orders = self._read_books()
         # Most polls see nothing new: compare the fields that matter, at C speed, first.
@@ -246,9 +348,13 @@ class Worker:
             self.baseline = current
             self.outbox.send(Changes((), current))
         elif current != self.baseline:
-            events = diff(self.baseline, current, self.history, self.config.key, now_ms())
-            self.baseline = current
-            self.outbox.send(Changes(tuple(events), current))
+            current, holding = self.proof.settle(self.baseline, current)
+            if holding:
+                self._last_key = ()  # look again next poll, whatever the read shows
+            if current != self.baseline:
+                events = diff(self.baseline, current, self.history, self.config.key, now_ms())
+                self.baseline = current
+                self.outbox.send(Changes(tuple(events), current))
         self._count_poll(started_cpu)
 
     def _read_books(self) -> tuple[Any, Any]:
@@ -279,12 +385,13 @@ class Worker:
         self.poll_cpu, self.polls = 0.0, 0
         positions = len(self.baseline.positions) if self.baseline else 0
         self.outbox.send(
-            Health(account, positions, self.rtt_ms, bool(info.trade_allowed), per_poll)
+            Health(account, positions, self.rtt_ms, may_trade(info), per_poll)
         )
 
     def _reply_snapshot(self, request_id: int) -> None:
-        if not self.connected:
-            self.outbox.send(SnapshotReply(request_id, None, "the MT5 terminal is not connected"))
+        if not self.connected or not self.announced or self.paused:
+            reason = self.paused or "the MT5 terminal is not connected"
+            self.outbox.send(SnapshotReply(request_id, None, reason))
             return
         try:
             snapshot = self._snapshot()
@@ -295,12 +402,17 @@ class Worker:
 
     def _snapshot(self) -> TerminalSnapshot:
         s = self.session
+        offset = s.offset_ms
         raw_positions = s.call("positions_get")
-        positions = tuple(to_position(position_row(p), p.profit) for p in raw_positions)
-        orders = tuple(to_pending(o) for o in s.order_rows())
+        positions = tuple(to_position(position_row(p), p.profit, offset) for p in raw_positions)
+        orders = tuple(to_pending(o, offset) for o in s.order_rows())
         names = set(self.config.symbols) | {p.symbol for p in positions}
         names |= {o.symbol for o in orders}
-        symbols, quotes = {}, {}
+        names |= {name for name, info in s.catalogue.items() if info.select}  # Market Watch
+        # Live specs and quotes for the symbols in use and those in Market Watch; the parent adds
+        # the rest of the catalogue it was sent at connect.
+        symbols = {}
+        quotes = {}
         for name in sorted(names):
             info = s.mt5.symbol_info(name)
             if info is None:
@@ -308,7 +420,7 @@ class Worker:
             symbols[name] = symbol_spec(info)
             tick = s.mt5.symbol_info_tick(name)
             if tick is not None:
-                quotes[name] = to_quote(name, tick)
+                quotes[name] = to_quote(name, tick, offset)
         return TerminalSnapshot(
             account=s.read_account(),
             positions=positions,

@@ -322,3 +322,60 @@ def test_a_close_of_a_re_keyed_copy_without_a_slave_ticket_looks_for_the_origina
     assert closed.retcode == Retcode.DONE, closed.message
     assert closed.slave_ticket == opened.slave_ticket
     assert mt5.positions_get() == ()
+
+
+class RecordingTicks(RecordingModule):
+    """Also writes down the time of every tick read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tick_times: list[int] = []
+
+    def symbol_info_tick(self, symbol: str) -> Any:
+        tick = mt5.symbol_info_tick(symbol)
+        if tick is not None:
+            self.tick_times.append(tick.time_msc)
+        return tick
+
+
+def test_a_requote_is_retried_on_a_newer_tick_not_the_refused_price_again() -> None:
+    terminal, executor, _ = connect()
+    module = RecordingTicks()
+    executor.session.mt5 = module
+    terminal.requote_next(2)
+
+    result = executor.execute(command(CommandKind.OPEN))
+
+    assert result.retcode == Retcode.DONE
+    assert len(module.requests) == 3
+    used = sorted(set(module.tick_times))
+    assert len(used) >= 3  # each send on a tick of its own
+
+
+def test_the_first_trade_on_a_symbol_not_in_market_watch_waits_for_its_first_tick() -> None:
+    # After symbol_select the terminal has no tick for the symbol until the first one arrives
+    # (https://www.mql5.com/en/docs/python_metatrader5/mt5symbolselect_py).
+    terminal, executor, _ = connect()
+    assert "US30" not in terminal.selected
+
+    result = executor.execute(command(CommandKind.OPEN, symbol="US30"))
+
+    assert result.retcode == Retcode.DONE, result.message
+    assert "US30" in terminal.selected
+
+
+def test_stops_after_a_fill_are_set_on_the_new_position_even_before_the_terminal_shows_it() -> None:
+    path = "C:/slow-books"
+    profile = TerminalProfile(path=path, login=7001, server="Sim-Demo", balance=100_000.0,
+                              apply_lag_ms=1_500)  # the books follow the trade slowly  # fmt: skip
+    terminal = registry.ensure(profile)
+    session = Session(mt5, Mt5Config(path=path, login=7001, server="Sim-Demo"))
+    session.connect()
+
+    opened = Executor(session).execute(command(CommandKind.OPEN, sl_distance_points=200,
+                                               tp_distance_points=300))  # fmt: skip
+
+    assert opened.retcode == Retcode.DONE and "stops set" in opened.message, opened.message
+    position = terminal.broker.position(opened.slave_ticket or 0)
+    assert position is not None and (position.sl, position.tp) == (opened.sl, opened.tp)
+    assert position.sl > 0 and position.tp > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -10,7 +11,7 @@ import pytest
 import copier.mt5sim as mt5
 from copier.domain import Retcode
 from copier.mt5sim import registry
-from copier.mt5sim.profiles import TerminalProfile
+from copier.mt5sim.profiles import APPLY_LAG_MS, TerminalProfile
 from copier.mt5sim.terminal import SimTerminal
 from copier.terminals.mt5.messages import LAST_ERROR_TEXT, RETCODE_TEXT
 
@@ -28,12 +29,34 @@ def terminal() -> Iterator[SimTerminal]:
     registry.clear()
 
 
+def applied() -> None:
+    """Wait until the terminal shows the trades just sent (they follow order_send's answer)."""
+    time.sleep(APPLY_LAG_MS / 1000 + 0.01)
+
+
 def buy(volume: float = 0.1, symbol: str = "EURUSD", **extra: object) -> mt5.OrderSendResult:
     request = {"action": mt5.TRADE_ACTION_DEAL, "symbol": symbol, "volume": volume,
                "type": mt5.ORDER_TYPE_BUY, **extra}  # fmt: skip
     result = mt5.order_send(request)
     assert result is not None
     return result
+
+
+def test_a_trade_shows_in_the_books_a_moment_after_order_send_answers(
+    terminal: SimTerminal,
+) -> None:
+    # order_send returns the trade server's answer; the terminal's positions and history follow
+    # as trade transactions (https://www.mql5.com/en/docs/event_handlers/ontradetransaction).
+    mt5.initialize(PATH)
+    opened = buy()
+    right_after = (mt5.positions_get(), mt5.history_orders_get(ticket=opened.order))
+    applied()
+    later = (mt5.positions_get(), mt5.history_orders_get(ticket=opened.order))
+
+    assert opened.retcode == mt5.TRADE_RETCODE_DONE
+    assert right_after == ((), ())
+    assert [p.ticket for p in later[0]] == [opened.order]
+    assert [o.ticket for o in later[1]] == [opened.order]
 
 
 def test_calls_before_initialize_fail_with_no_ipc_connection(terminal: SimTerminal) -> None:
@@ -57,6 +80,7 @@ def test_positions_are_filtered_by_ticket_symbol_or_group(terminal: SimTerminal)
     euro = buy(symbol="EURUSD")
     buy(symbol="GBPUSD")
     buy(symbol="XAUUSD", volume=0.01)
+    applied()
 
     by_ticket = mt5.positions_get(ticket=euro.order)
     by_symbol = mt5.positions_get(symbol="GBPUSD")
@@ -74,15 +98,21 @@ def test_history_is_found_by_position_by_ticket_and_by_period(terminal: SimTermi
     closed = mt5.order_send({"action": 1, "symbol": "EURUSD", "volume": 0.1, "type": 1,
                              "position": opened.order})  # fmt: skip
     assert closed is not None and closed.retcode == mt5.TRADE_RETCODE_DONE
+    applied()
 
     deals = mt5.history_deals_get(position=opened.order) or ()
-    one = mt5.history_deals_get(ticket=closed.deal) or ()
+    # ``ticket`` is the ORDER's ticket (DEAL_ORDER), not the deal's:
+    # https://www.mql5.com/en/docs/python_metatrader5/mt5historydealsget_py
+    one = mt5.history_deals_get(ticket=closed.order) or ()
+    by_deal_ticket = mt5.history_deals_get(ticket=closed.deal) or ()
     period = mt5.history_deals_get(datetime(2020, 1, 1, tzinfo=UTC), datetime(2100, 1, 1))
     unbounded = mt5.history_deals_get()
 
     assert [(d.entry, d.volume) for d in deals] == [(mt5.DEAL_ENTRY_IN, 0.3),
                                                    (mt5.DEAL_ENTRY_OUT, 0.1)]  # fmt: skip
-    assert [d.price for d in one] == [closed.price]
+    assert [(d.ticket, d.order, d.price) for d in one] == [(closed.deal, closed.order,
+                                                             closed.price)]  # fmt: skip
+    assert by_deal_ticket == ()
     assert period is not None and len(period) == 3  # the deposit and two trades
     assert unbounded is None and mt5.last_error()[0] == mt5.RES_E_INVALID_PARAMS
 
@@ -92,9 +122,12 @@ def test_ticks_need_the_symbol_in_market_watch(terminal: SimTerminal) -> None:
 
     before = mt5.symbol_info_tick("US30")
     selected = mt5.symbol_select("US30", True)
+    right_after = mt5.symbol_info_tick("US30")  # subscribed: the first tick is on its way
+    time.sleep(0.06)
     after = mt5.symbol_info_tick("US30")
 
     assert before is None and selected
+    assert right_after is None
     assert after is not None and after.ask > after.bid > 0
     assert mt5.symbol_info("US30").visible  # type: ignore[union-attr]
 
@@ -194,7 +227,9 @@ def test_the_packages_own_buy_and_close_helpers_work_on_the_standin(
     mt5.symbol_select("EURUSD", True)
 
     bought = mt5.Buy("EURUSD", 0.1)
+    applied()
     closed = mt5.Close("EURUSD")
+    applied()
 
     assert bought is not None and bought.retcode == mt5.TRADE_RETCODE_DONE
     assert closed is True and mt5.positions_total() == 0

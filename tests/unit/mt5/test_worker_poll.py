@@ -4,6 +4,7 @@ between the two calls that read them."""
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import copier.mt5sim as mt5
 from copier.domain import EventKind
 from copier.mt5sim import registry
-from copier.mt5sim.profiles import TerminalProfile
+from copier.mt5sim.profiles import APPLY_LAG_MS, TerminalProfile
 from copier.mt5sim.terminal import SimTerminal
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import Changes
@@ -66,6 +67,7 @@ def test_a_pending_order_filling_between_the_two_reads_is_one_fill_not_a_fill_cl
             "action": mt5.TRADE_ACTION_PENDING, "symbol": "EURUSD", "volume": 0.1,
             "type": mt5.ORDER_TYPE_BUY_STOP, "price": round(ask + 0.002, 5),
         })  # fmt: skip
+        time.sleep(APPLY_LAG_MS / 1000 + 0.01)  # the terminal shows the order a moment later
         worker._poll()
         module.armed = True
         worker._poll()
