@@ -9,13 +9,16 @@ import statistics
 import time
 from pathlib import Path
 
+import pytest
 from store_samples import T0, command, event, table_rows, ticket
 
 from copier.store import Store
+from tests.perf import PerfFigures
 
 
+@pytest.mark.perf
 async def test_loop_keeps_ticking_every_millisecond_while_10000_rows_are_written(
-    store: Store,
+    store: Store, perf: PerfFigures
 ) -> None:
     gaps: list[float] = []
     writing = True
@@ -49,10 +52,15 @@ async def test_loop_keeps_ticking_every_millisecond_while_10000_rows_are_written
 
     assert len(table_rows(store, "outbox")) == 10_000
     assert len(table_rows(store, "trade_log_copies")) == 10_000
-    assert statistics.median(gaps) < 0.005
-    # Done on the loop, a burst stalls it ~100 ms or more; a busy shared machine alone (the
-    # writer thread holding the interpreter lock for a switch interval or two) stays well below.
-    assert max(gaps) < 0.090
+    # The loop only queued the bursts: written on the loop, all 1,000 decisions would be inline
+    # (and each burst would stall it ~100 ms). A busy machine may let the thread drain a burst
+    # before the loop queues the next decision, so a few more than one per burst are inline.
+    assert store.writer_stats.inline < 100, store.writer_stats
+    perf.bound("loop tick while bursts are written, median", statistics.median(gaps) * 1000,
+               5.0, "ms")
+    # A busy shared machine alone (the writer thread holding the interpreter lock for a switch
+    # interval or two) stays well below a burst written on the loop.
+    perf.bound("loop tick while bursts are written, longest", max(gaps) * 1000, 90.0, "ms")
 
 
 async def test_work_queued_together_is_committed_in_few_transactions(store: Store) -> None:
@@ -78,7 +86,10 @@ async def test_results_arrive_in_the_order_the_work_was_queued(store: Store) -> 
     assert finished == list(range(50))
 
 
-async def test_a_decision_of_ten_commands_is_durable_in_about_a_millisecond(store: Store) -> None:
+@pytest.mark.perf
+async def test_a_decision_of_ten_commands_is_durable_in_about_a_millisecond(
+    store: Store, perf: PerfFigures
+) -> None:
     latencies: list[float] = []
     for seq in range(1, 301):
         master = event(seq=seq, ticket=seq)
@@ -89,8 +100,10 @@ async def test_a_decision_of_ten_commands_is_durable_in_about_a_millisecond(stor
         latencies.append(time.perf_counter() - started)
 
     # Measured ~0.55 ms at p50 on the 2-core build machines; the bound leaves room for a
-    # busy machine while still failing if a write ever takes the slow path (ORM, fsync).
-    assert statistics.median(latencies[50:]) < 0.002
+    # busy machine while still showing a write that takes the slow path (ORM, fsync).
+    assert len(table_rows(store, "outbox")) == 3000
+    perf.bound("decision of 10 commands durable, median", statistics.median(latencies[50:]) * 1000,
+               2.0, "ms")
 
 
 async def test_a_decision_finding_the_file_locked_by_another_writer_waits_in_the_thread(
