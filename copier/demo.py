@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from copier.app import AppConfig, CopierApp
+from copier.clock import now_ms as wall_ms
 from copier.domain import Retcode
 from copier.engine.config import Link, LinkRules, LotMode, StopsMode
 from copier.events import CopyExecuted, CopyFailed, CopySent, CopyWasDenied, MasterEventReceived
@@ -165,7 +166,7 @@ class DemoClock:
         self.shift_ms = shift_ms
 
     def now_ms(self) -> int:
-        return time.time_ns() // 1_000_000 + self.shift_ms
+        return wall_ms() + self.shift_ms
 
     def __call__(self) -> int:
         return self.now_ms()
