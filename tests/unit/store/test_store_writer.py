@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from store_samples import T0, command, event, table_rows, ticket
+from store_samples import T0, FakeClock, command, event, filled, table_rows, ticket
 
-from copier.store import Store
+from copier.domain import Retcode
+from copier.store import Store, schema, writer
 from tests.perf import PerfFigures
 
 
@@ -130,3 +131,35 @@ async def test_a_decision_finding_the_file_locked_by_another_writer_waits_in_the
     assert (waiting, still_waiting) == (True, True)
     assert store.writer_stats.inline == 0
     assert [r["seq"] for r in table_rows(store, "trade_log_events")] == [1]
+
+
+async def test_a_result_written_while_another_program_holds_the_lock_is_saved_once_it_lets_go(
+    db_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Past the busy timeout the write used to fail, and nothing writes a result again: the
+    command stayed in the outbox (a copy shown unsettled) until the app restarted."""
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT_MS", 50)  # the lock outlasts it several times
+    monkeypatch.setattr(writer, "BUSY_TIMEOUT_MS", 50)
+    store = Store.open(path=db_path, clock=clock)
+    try:
+        master = event(seq=1, ticket=500)
+        sent = command(master)
+        await store.persist_decision(master, [sent], [], [ticket(500)], T0)
+        other = sqlite3.connect(db_path, timeout=1)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            result = store.persist_result(filled(sent), ticket(500))
+            await asyncio.sleep(0.4)
+            waited = not result.done()
+        finally:
+            other.rollback()
+            other.close()
+        await asyncio.wait_for(result, 10)
+
+        assert waited
+        assert table_rows(store, "outbox") == []
+        assert [r["retcode"] for r in table_rows(store, "trade_log_copies")] == [Retcode.DONE]
+        assert "the database is locked by another program" in caplog.text
+    finally:
+        store.close()
