@@ -6,7 +6,8 @@ queued (up to ``max_batch`` units) and runs it in ONE transaction, so a burst of
 one commit. If that transaction fails, each unit is retried in a transaction of its own: the
 failing unit leaves nothing behind and the others still commit. A batch that finds the file's
 write lock held by another program past the busy timeout is not failed but tried again until the
-lock is released (or the store closes): results and sent stamps are written by no one else.
+lock is released (or the store closes): results and sent stamps are written by no one else (a
+caller blocked in ``call`` is still told at once, as it can try again).
 Futures are settled with one ``call_soon_threadsafe`` per batch, in the order the units were
 queued.
 
@@ -225,9 +226,16 @@ class Writer:
                 if not _locked_elsewhere(exc) or self._closing:
                     self._failed(conn, batch, exc)
                     return
-                # Another program holds the file's write lock past the busy timeout: wait
-                # (each try waits the busy timeout again) rather than fail work nobody would redo
-                # — a result, a sent stamp — and keep every unit in its queued order.
+                # Another program holds the file's write lock past the busy timeout. A caller
+                # blocked in ``call`` (a user's save) is told now and may try again; the loop's
+                # work — a decision, a result, a sent stamp, which nobody would redo — waits
+                # (each try waits the busy timeout again), every unit in its queued order.
+                blocking = [unit for unit in batch if unit.loop is None]
+                if blocking:
+                    _settle(blocking, [None] * len(blocking), _as_store_error(exc))
+                    batch = [unit for unit in batch if unit.loop is not None]
+                    if not batch:
+                        return
                 if not locked_since:
                     locked_since = time.monotonic()
                     log.warning("the database is locked by another program; %d writes wait "

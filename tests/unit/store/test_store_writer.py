@@ -13,7 +13,7 @@ import pytest
 from store_samples import T0, FakeClock, command, event, filled, table_rows, ticket
 
 from copier.domain import Retcode
-from copier.store import Store, schema, writer
+from copier.store import Store, StoreError, schema, writer
 from tests.perf import PerfFigures
 
 
@@ -162,4 +162,23 @@ async def test_a_result_written_while_another_program_holds_the_lock_is_saved_on
         assert [r["retcode"] for r in table_rows(store, "trade_log_copies")] == [Retcode.DONE]
         assert "the database is locked by another program" in caplog.text
     finally:
+        store.close()
+
+
+def test_a_save_waiting_in_call_while_another_program_holds_the_lock_is_told_so(
+    db_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The blocked caller (a trader's save) hears of the lock and can try again; it is not held
+    for as long as the other program keeps the file."""
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(writer, "BUSY_TIMEOUT_MS", 50)
+    store = Store.open(path=db_path, clock=clock)
+    other = sqlite3.connect(db_path, timeout=1)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match="could not save to the database: database is locked"):
+            store.write(lambda conn, now: None)
+    finally:
+        other.rollback()
+        other.close()
         store.close()
