@@ -58,6 +58,7 @@ from copier.domain import (
     Platform,
     command_id,
 )
+from copier.percentiles import percentile
 from copier.terminals.base import TerminalSink, TerminalStatus
 
 MASTER_LOGIN = 1000
@@ -358,10 +359,8 @@ def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000.0
+    """Nearest-rank percentile in ms of values in seconds."""
+    return percentile(sorted(values), q) * 1000.0 if values else float("nan")
 
 
 def triple(values: list[float]) -> tuple[float, float, float]:

@@ -57,6 +57,7 @@ from copier.domain import (
     Platform,
     command_id,
 )
+from copier.percentiles import percentile
 from copier.terminals.base import TerminalStatus
 
 CONFIG = BridgeConfig(port=0, rate_per_s=1e9, rate_burst=1_000_000_000)
@@ -168,7 +169,7 @@ def result_frame(command: Command) -> bytes:
 def summary(samples_ns: list[int], per: int) -> str:
     """p50 / mean / p99 in µs per item, for batches of ``per`` items."""
     per_item = sorted(s / per / 1000 for s in samples_ns[WARMUP:])
-    p99 = per_item[min(len(per_item) - 1, int(len(per_item) * 0.99))]
+    p99 = percentile(per_item, 0.99)
     return (
         f"p50 {statistics.median(per_item):6.2f}  mean {statistics.fmean(per_item):6.2f}  "
         f"p99 {p99:6.2f} µs"

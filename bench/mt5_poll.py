@@ -25,6 +25,7 @@ import psutil
 from copier.domain import EventKind, ExecutionResult, MasterEvent
 from copier.mt5sim.host import TerminalHost
 from copier.mt5sim.profiles import TerminalProfile
+from copier.percentiles import percentile
 from copier.terminals.base import TerminalStatus
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 
@@ -60,11 +61,6 @@ def open_positions(terminal: Any, count: int) -> list[int]:
         request = {"action": 1, "symbol": symbol, "volume": 0.01, "type": i % 2}
         tickets.append(terminal.call("order_send", request).order)
     return tickets
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def run(poll_ms: int, positions: int, changes: int, idle_s: float) -> None:
@@ -132,8 +128,8 @@ async def measure_latency(
 
 def describe(values: list[float]) -> str:
     return (
-        f"p50 {statistics.median(values):.2f} ms, p95 {percentile(values, 95):.2f} ms, "
-        f"p99 {percentile(values, 99):.2f} ms, max {max(values):.2f} ms"
+        f"p50 {statistics.median(values):.2f} ms, p95 {percentile(sorted(values), 0.95):.2f} ms, "
+        f"p99 {percentile(sorted(values), 0.99):.2f} ms, max {max(values):.2f} ms"
     )
 
 

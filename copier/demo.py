@@ -25,7 +25,6 @@ terminal's real positions with the ticket links (``mismatches``), read from the 
 from __future__ import annotations
 
 import asyncio
-import math
 import statistics
 import time
 from collections import Counter
@@ -35,9 +34,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from copier.app import AppConfig, CopierApp
+from copier.clock import now_ms as wall_ms
 from copier.domain import Retcode
 from copier.engine.config import Link, LinkRules, LotMode, StopsMode
 from copier.events import CopyExecuted, CopyFailed, CopySent, CopyWasDenied, MasterEventReceived
+from copier.percentiles import percentile
 from copier.sim.broker import SimBroker
 from copier.sim.quotes import Market
 from copier.sim.trader import RandomTrader
@@ -89,7 +90,7 @@ class DemoReport:
         ordered = sorted(self.latencies)
         return {
             "p50": round(statistics.median(ordered), 3),
-            "p99": round(ordered[min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1)], 3),
+            "p99": round(percentile(ordered, 0.99), 3),
             "max": round(ordered[-1], 3),
         }
 
@@ -165,7 +166,7 @@ class DemoClock:
         self.shift_ms = shift_ms
 
     def now_ms(self) -> int:
-        return time.time_ns() // 1_000_000 + self.shift_ms
+        return wall_ms() + self.shift_ms
 
     def __call__(self) -> int:
         return self.now_ms()

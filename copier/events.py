@@ -1,8 +1,8 @@
 """The core's outward events and the tiny Qt-free bus that carries them to subscribers.
 
-The copy service publishes; the UI bridge (``copier.ui.bridge``), the headless logger and tests
-subscribe. Handlers run synchronously on the core loop's thread, so they must be quick: the UI
-bridge only queues a Qt signal, the logger only formats a line.
+The copy service publishes; the UI bridge (``copier.ui.bridge``), the self-test, the demo's
+report collector and tests subscribe. Handlers run synchronously on the core loop's thread, so
+they must be quick: the UI bridge only queues a Qt signal.
 """
 
 from __future__ import annotations

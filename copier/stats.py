@@ -28,7 +28,6 @@ What the figures mean:
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from copier import clock
 from copier.domain import SymbolSpec
 from copier.store import Store
 from copier.store.models import TradeLogCopyRow, TradeLogDenialRow, TradeLogEventRow, table
@@ -322,7 +322,7 @@ def build_stats(log: TradeLog, known_links: Iterable[Any], specs: SpecBook | Non
         everything.merge(facts.ledger)
         slaves[facts.slave_id].merge(facts.ledger)
     return {
-        "generated_ms": now_ms if now_ms is not None else time.time_ns() // 1_000_000,
+        "generated_ms": now_ms if now_ms is not None else clock.now_ms(),
         **everything.to_dict(),  # "total" and "days": every link together
         "links": [
             {"link_id": link_id, "name": f.name, "master_id": f.master_id,

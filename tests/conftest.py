@@ -17,6 +17,9 @@ os.environ["TRADECOPIER_DATA_DIR"] = tempfile.mkdtemp(prefix="tradecopier-tests-
 import pytest
 from hypothesis import settings
 
+# Timing figures are reported, not failed: see tests/perf.py.
+pytest_plugins = ["tests.perf"]
+
 settings.register_profile("ci", max_examples=200, deadline=None)
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -234,6 +234,10 @@ class EaTerminal:
                 await self._arrived.wait()
                 continue
             self._delivering = event.seq
+            # The event reports a change a cached snapshot may predate however young it is (on
+            # a busy machine the welcome's snapshot and this event are read in one millisecond):
+            # a snapshot the sink asks for while handling it is asked of the EA.
+            self._snapshot_at = 0
             try:
                 await sink.on_event(event)
             except Exception:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Protocol
+
+from copier.clock import now_ms as wall_ms
 
 
 class Clock(Protocol):
@@ -14,7 +15,7 @@ class WallClock:
     """Epoch milliseconds from the system clock (UTC)."""
 
     def now_ms(self) -> int:
-        return time.time_ns() // 1_000_000
+        return wall_ms()
 
 
 class ManualClock:

@@ -40,10 +40,6 @@ class Market:
     def time_ms(self) -> int:
         return self._time_ms
 
-    @property
-    def underlyings(self) -> tuple[str, ...]:
-        return tuple(self._mids)
-
     def mid(self, underlying: str) -> float:
         return self._mids[underlying]
 

@@ -7,8 +7,7 @@ rules exist for, so each catalogue here reproduces one kind of broker faithfully
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from copier.domain import FillingFlag, SymbolSpec
 
@@ -214,8 +213,3 @@ def catalogue(name: str) -> Catalogue:
     except KeyError:
         known = ", ".join(sorted(CATALOGUES))
         raise ValueError(f"unknown broker catalogue '{name}' (known: {known})") from None
-
-
-def with_spec(listing: Listing, **changes: Any) -> Listing:
-    """A copy of ``listing`` with spec fields changed (tests use it for one-off brokers)."""
-    return replace(listing, spec=replace(listing.spec, **changes))

@@ -1,8 +1,9 @@
-"""Read queries over the trade log: filters, pages for the UI, a stream for export, statistics.
+"""Read queries over the trade log and the audit log: filters, pages for the UI, a stream for
+export.
 
-Query functions take a Connection and return plain frozen values. Add statistics here (one
-function per figure: per link, per slave, per day), next to the ones below, so the UI and the
-CLI share them.
+Query functions take a Connection and return plain frozen values. Statistics aggregated in SQL
+belong here too (one function per figure: per link, per slave, per day), so the UI and the CLI
+share them.
 
 Dates filter on ``decided_ms``, the copier's own clock when it decided the copy (terminal clocks
 may drift); ``since`` is inclusive and ``until`` exclusive.
@@ -16,10 +17,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
-from copier.store.models import AuditRow, TradeLogCopyRow, TradeLogDenialRow, table
+from copier.store.models import AuditRow, TradeLogCopyRow, table
 
 _copies = table(TradeLogCopyRow)
-_denials = table(TradeLogDenialRow)
 _audit = table(AuditRow)
 STREAM_CHUNK = 1_000
 
@@ -143,31 +143,6 @@ def iter_copies(conn: Connection, filters: CopyFilter | None = None) -> Iterator
     result = conn.execution_options(yield_per=STREAM_CHUNK).execute(query).mappings()
     for row in result:
         yield CopyRecord(**row)
-
-
-# --- statistics ---
-
-
-def copies_by_status(conn: Connection, filters: CopyFilter | None = None) -> dict[str, int]:
-    """How many copies ended in each status (the dashboard's success rate)."""
-    query = (
-        select(_copies.c.status, func.count())
-        .where(and_(True, *copy_conditions(filters or CopyFilter())))
-        .group_by(_copies.c.status)
-    )
-    return {status: int(count) for status, count in conn.execute(query)}
-
-
-def denials_by_rule(
-    conn: Connection, since_ms: int | None = None, until_ms: int | None = None
-) -> dict[str, int]:
-    """How many copies each rule refused (Statistics: denials by reason)."""
-    query = select(_denials.c.rule, func.count()).group_by(_denials.c.rule)
-    if since_ms is not None:
-        query = query.where(_denials.c.time_ms >= since_ms)
-    if until_ms is not None:
-        query = query.where(_denials.c.time_ms < until_ms)
-    return {rule: int(count) for rule, count in conn.execute(query)}
 
 
 # --- audit ---

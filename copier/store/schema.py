@@ -9,7 +9,6 @@ same way, and the latest version follows from the length of the list.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.pool import QueuePool
 
+from copier.clock import now_ms
 from copier.store.checkpoints import WAL_SIZE_LIMIT_BYTES, WRITER_AUTOCHECKPOINT_PAGES
 from copier.store.errors import StoreError
 from copier.store.models import Base, SchemaVersion, SymbolSpecRow, table
@@ -130,12 +130,13 @@ def upgrade(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> i
 
 def _stamp(conn: Connection, version: int, *, first: bool) -> None:
     versions = table(SchemaVersion)
-    now_ms = time.time_ns() // 1_000_000
+    stamped_ms = now_ms()
     if first:
-        conn.execute(versions.insert().values(id=1, version=version, updated_ms=now_ms))
+        conn.execute(versions.insert().values(id=1, version=version, updated_ms=stamped_ms))
     else:
         conn.execute(
-            versions.update().where(versions.c.id == 1).values(version=version, updated_ms=now_ms)
+            versions.update().where(versions.c.id == 1).values(version=version,
+                                                               updated_ms=stamped_ms)
         )
 
 

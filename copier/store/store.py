@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from copier.clock import now_ms
 from copier.domain import Command, ExecutionResult, MasterEvent, SymbolSpec
 from copier.engine.config import Link
 from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
@@ -36,10 +36,6 @@ T = TypeVar("T")
 Clock = Callable[[], int]
 
 
-def wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 class Store:
     def __init__(self, path: Path, write_engine: Engine, read_engine: Engine, clock: Clock) -> None:
         self.path = path
@@ -55,7 +51,7 @@ class Store:
 
     @classmethod
     def open(
-        cls, data_dir: Path | None = None, *, path: Path | None = None, clock: Clock = wall_clock_ms
+        cls, data_dir: Path | None = None, *, path: Path | None = None, clock: Clock = now_ms
     ) -> Store:
         """Open (creating and migrating as needed) the database in ``data_dir`` — by default
         ``$TRADECOPIER_DATA_DIR`` or the user data folder — or the file ``path``."""

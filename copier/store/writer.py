@@ -4,8 +4,12 @@ Callers on the event loop hand over a unit of work (a function of a Connection) 
 asyncio future back at once; the loop never waits on the disk. The thread takes whatever is
 queued (up to ``max_batch`` units) and runs it in ONE transaction, so a burst of decisions costs
 one commit. If that transaction fails, each unit is retried in a transaction of its own: the
-failing unit leaves nothing behind and the others still commit. Futures are settled with one
-``call_soon_threadsafe`` per batch, in the order the units were queued.
+failing unit leaves nothing behind and the others still commit. A batch that finds the file's
+write lock held by another program past the busy timeout is not failed but tried again until the
+lock is released (or the store closes): results and sent stamps are written by no one else (a
+caller blocked in ``call`` is still told at once, as it can try again).
+Futures are settled with one ``call_soon_threadsafe`` per batch, in the order the units were
+queued.
 
 ``submit_now`` is the copy hot path's way in: when nothing is queued or being written, the
 caller's thread runs the unit itself on the writer's connection (under the connection's lock)
@@ -212,23 +216,48 @@ class Writer:
         return batch, False
 
     def _run_batch(self, conn: Connection, batch: list[_Unit]) -> None:
-        try:
-            with _transaction(conn):
-                results = [unit.work(conn) for unit in batch]
-        except Exception as exc:
-            if len(batch) == 1:
-                log.warning("store write failed: %s", exc)
-                _settle(batch, [None], _as_store_error(exc))
-                return
-            self.stats.isolated_retries += 1
-            for unit in batch:
-                self._run_batch(conn, [unit])
-            return
+        locked_since = 0.0
+        while True:
+            try:
+                with _transaction(conn):
+                    results = [unit.work(conn) for unit in batch]
+                break
+            except Exception as exc:
+                if not _locked_elsewhere(exc) or self._closing:
+                    self._failed(conn, batch, exc)
+                    return
+                # Another program holds the file's write lock past the busy timeout. A caller
+                # blocked in ``call`` (a user's save) is told now and may try again; the loop's
+                # work — a decision, a result, a sent stamp, which nobody would redo — waits
+                # (each try waits the busy timeout again), every unit in its queued order.
+                blocking = [unit for unit in batch if unit.loop is None]
+                if blocking:
+                    _settle(blocking, [None] * len(blocking), _as_store_error(exc))
+                    batch = [unit for unit in batch if unit.loop is not None]
+                    if not batch:
+                        return
+                if not locked_since:
+                    locked_since = time.monotonic()
+                    log.warning("the database is locked by another program; %d writes wait "
+                                "for it", len(batch))
+        if locked_since:
+            log.warning("the database is writable again after %.1f s",
+                        time.monotonic() - locked_since)
         self.stats.transactions += 1
         self.stats.units += len(batch)
         _settle(batch, results, None)
         if self._after_commit is not None:
             self._after_commit()
+
+    def _failed(self, conn: Connection, batch: list[_Unit], exc: Exception) -> None:
+        """A unit failed: alone, it fails its caller; in a batch, each runs on its own."""
+        if len(batch) == 1:
+            log.warning("store write failed: %s", exc)
+            _settle(batch, [None], _as_store_error(exc))
+            return
+        self.stats.isolated_retries += 1
+        for unit in batch:
+            self._run_batch(conn, [unit])
 
 
 class _Locked(Exception):
@@ -267,6 +296,14 @@ def _transaction(conn: Connection, *, wait: bool = True) -> Iterator[None]:
         conn.commit()
     if driver.in_transaction:
         driver.commit()
+
+
+def _locked_elsewhere(exc: BaseException) -> bool:
+    """SQLITE_BUSY: another connection holds the write lock (https://sqlite.org/rescode.html#busy)."""
+    cause = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's error
+    return isinstance(cause, sqlite3.OperationalError) and (
+        getattr(cause, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+    )
 
 
 def _as_store_error(exc: Exception) -> StoreError:

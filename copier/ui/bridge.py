@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from copier.clock import now_ms
 from copier.domain import Retcode
 from copier.events import (
     ApiKeyExpiring,
@@ -225,7 +226,7 @@ class UiBridge(QObject):
         reason = result.message or _retcode_name(result.retcode)
         text = (f"{command.symbol}: {command.kind.value} of master #{command.master_ticket} "
                 f"failed on {command.slave_id} — {reason}")
-        problem = Problem(result.executed_ms or _now_ms(), "failed", command.slave_id, text,
+        problem = Problem(result.executed_ms or now_ms(), "failed", command.slave_id, text,
                           rule=_retcode_name(result.retcode), link_id=command.link_id)
         with self._guard:
             self._batch.failed += 1
@@ -233,14 +234,14 @@ class UiBridge(QObject):
 
     def _on_denied(self, event: CopyWasDenied) -> None:
         d = event.denial
-        problem = Problem(_now_ms(), "denied", d.slave_id, d.reason, rule=d.rule,
+        problem = Problem(now_ms(), "denied", d.slave_id, d.reason, rule=d.rule,
                           link_id=d.link_id)
         with self._guard:
             self._batch.denied += 1
             self._batch.problems.append(problem)
 
     def _on_reconciliation(self, event: ReconciliationReported) -> None:
-        now = _now_ms()
+        now = now_ms()
         with self._guard:
             for text in event.problems:
                 self._batch.problems.append(
@@ -249,7 +250,7 @@ class UiBridge(QObject):
 
     def _on_key_expiring(self, event: ApiKeyExpiring) -> None:
         rule = "api_key_replaced" if event.replaced else "api_key_expiring"
-        problem = Problem(_now_ms(), "key", event.account_id, event.reason, rule=rule)
+        problem = Problem(now_ms(), "key", event.account_id, event.reason, rule=rule)
         with self._guard:
             self._batch.problems.append(problem)
 
@@ -285,7 +286,3 @@ def _retcode_name(code: int) -> str:
         return Retcode(code).name
     except ValueError:
         return f"retcode {code}"
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000

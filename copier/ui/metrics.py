@@ -3,7 +3,6 @@ minute, and the app's own CPU and memory."""
 
 from __future__ import annotations
 
-import math
 import random
 from collections import deque
 from collections.abc import Iterable
@@ -11,13 +10,9 @@ from dataclasses import dataclass
 
 import psutil
 
+from copier.percentiles import percentile
+
 SAMPLES_PER_BUCKET = 200  # a stable p99 per second without keeping every sample of a burst
-
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of an already sorted, non-empty list."""
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,18 @@ import ipaddress
 import json
 import logging
 import os
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from platformdirs import user_config_dir
 
 from copier.bridge.allowlist import AllowListError, parse_entry
 from copier.bridge.config import is_loopback_host
 from copier.userpath import user_path
+from copier.plain import convert_each
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +114,15 @@ class Preferences:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Preferences:
-        """Known keys of the right type are taken; anything else keeps its default (an old or
-        hand-edited file must never stop the app from starting)."""
-        defaults = cls()
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            value, default = data.get(f.name), getattr(defaults, f.name)
-            if isinstance(default, tuple) and isinstance(value, list):
-                value = tuple(value) if all(isinstance(v, str) for v in value) else None
-            if f.name in data and type(value) is type(default):
-                values[f.name] = value
+        """Known settings of the right type (every element checked) are taken; a refused one keeps
+        its default and is logged in words (an old or hand-edited file must never stop the app
+        from starting). Unknown settings are left out."""
+        try:
+            return msgspec.convert(data, cls)
+        except msgspec.ValidationError:
+            values, problems = convert_each(data, _TYPES)
+        for problem in problems:
+            log.warning("settings file: %s; the default is used", problem)
         return cls(**values)
 
     @property
@@ -135,6 +137,9 @@ class Preferences:
                 self.remote_host, self.remote_port, self.self_signed, self.cert_file,
                 self.key_file, self.remote_allow)
 
+
+# Each setting's type, read once: what ``from_dict`` checks a value against.
+_TYPES: dict[str, Any] = typing.get_type_hints(Preferences)
 
 PLAIN_WS_REFUSED = (
     "the EA bridge on {host} would accept plain ws (unencrypted) from other machines, so "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +13,8 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractItemModel, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QGroupBox, QLabel, QTableView, QVBoxLayout, QWidget
+
+from copier import clock
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -76,7 +77,8 @@ def fmt_datetime(epoch_ms: int | None) -> str:
 def fmt_ago(epoch_ms: int | None, now_ms: int | None = None) -> str:
     if not epoch_ms:
         return ""
-    seconds = max(0, ((now_ms or time.time_ns() // 1_000_000) - epoch_ms) // 1000)
+    now = now_ms if now_ms is not None else clock.now_ms()
+    seconds = max(0, (now - epoch_ms) // 1000)
     if seconds < 60:
         return f"{seconds} s ago"
     if seconds < 3600:

@@ -10,6 +10,7 @@ from test_bridge_support import FAST, MirrorSink, World, bridge_world
 from copier.bridge import Role
 from copier.domain import EventKind, OrderType, Platform, Retcode, Side
 from copier.refea import ReferenceEa
+from tests.perf import PerfFigures
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -106,7 +107,10 @@ async def test_pending_orders_are_copied_placed_modified_filled_and_deleted() ->
     assert world.slave.broker.orders() == ()
 
 
-async def test_the_account_status_shows_connection_round_trip_build_and_figures() -> None:
+@pytest.mark.perf
+async def test_the_account_status_shows_connection_round_trip_build_and_figures(
+    perf: PerfFigures,
+) -> None:
     async with bridge_world() as world:
         sink = world.sink
         await sink.wait_for(
@@ -119,7 +123,8 @@ async def test_the_account_status_shows_connection_round_trip_build_and_figures(
         sessions = {(s.account_id, s.role) for s in world.server.sessions()}
 
     assert status.connected and status.detail == "executor connected"
-    assert status.rtt_ms is not None and 0 < status.rtt_ms < 100
+    assert status.rtt_ms is not None and status.rtt_ms > 0
+    perf.bound("executor ping round trip over loopback", status.rtt_ms, 100, "ms")
     assert status.build == "EA ref-1.0 / build 4000"
     assert status.account is not None and status.account.balance == 10_000.0
     assert sessions == {

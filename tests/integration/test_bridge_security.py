@@ -215,7 +215,9 @@ async def test_bad_keys_are_delayed_then_blocked_while_a_good_ea_elsewhere_is_no
     assert answer_times[0] < 0.3
     assert answer_times[1] >= 0.4 and answer_times[2] >= 0.8 and answer_times[3] >= 1.6
     assert blocked.code == 4430 and "retry in" in blocked.reason
-    assert max(good_times) < 0.3 and guesses_still_waiting
+    # Good EAs are not queued behind throttled guesses: all were welcomed while every guess still
+    # sat in its delay (a condition, not a clock reading: a busy machine slows both alike).
+    assert guesses_still_waiting, f"good EAs welcomed in {good_times} s"
     assert [g.code for g in guesses] == [4401, 4401, 4401]
     assert "bridge.auth_throttled" in audit.actions()
     assert audit.actions().count("bridge.hello_refused") >= 4

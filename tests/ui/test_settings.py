@@ -86,6 +86,24 @@ def test_a_damaged_or_old_settings_file_falls_back_to_defaults(tmp_path: Path) -
     assert load_preferences(old) == Preferences(theme="dark")
 
 
+def test_a_hand_edited_setting_of_the_wrong_type_is_named_in_the_log_and_keeps_its_default(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps({"theme": "dark", "bind_port": "8080", "remote_allow":
+                                  ["10.0.0.1", 7], "minimise_to_tray": 0}), encoding="utf-8")
+
+    with caplog.at_level(logging.WARNING, logger="copier.ui.preferences"):
+        loaded = load_preferences(edited)
+
+    assert loaded == Preferences(theme="dark")
+    assert [r.getMessage() for r in caplog.records] == [
+        "settings file: bind_port: '8080' is not a whole number; the default is used",
+        "settings file: remote_allow: 7 is not text; the default is used",
+        "settings file: minimise_to_tray: 0 is not true or false; the default is used",
+    ]
+
+
 def test_plain_ws_on_a_non_loopback_address_cannot_be_chosen(
     make_gui: Callable[..., Gui], run: Run[Any], tmp_path: Path
 ) -> None:

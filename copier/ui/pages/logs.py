@@ -69,6 +69,3 @@ class LogsPage(QWidget):
         if not paused and self.held:
             held, self.held = self.held, []
             self.add_lines(held)
-
-    def line_count(self) -> int:
-        return self.text.blockCount() if self.text.toPlainText() else 0

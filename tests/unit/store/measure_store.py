@@ -14,6 +14,7 @@ from pathlib import Path
 
 from store_samples import T0, command, event, filled, ticket
 
+from copier.percentiles import percentile
 from copier.store import Store
 
 DECISIONS = 2_000
@@ -23,7 +24,7 @@ LINKS = 10
 
 def _percentiles(samples: list[float]) -> str:
     ordered = sorted(samples[WARM_UP:])
-    pick = lambda q: ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000  # noqa: E731
+    pick = lambda q: percentile(ordered, q) * 1000  # noqa: E731
     return f"p50 {pick(0.5):.3f}  p90 {pick(0.9):.3f}  p99 {pick(0.99):.3f}  max {pick(1.0):.3f} ms"
 
 

@@ -9,13 +9,17 @@ import statistics
 import time
 from pathlib import Path
 
-from store_samples import T0, command, event, table_rows, ticket
+import pytest
+from store_samples import T0, FakeClock, command, event, filled, table_rows, ticket
 
-from copier.store import Store
+from copier.domain import Retcode
+from copier.store import Store, StoreError, schema, writer
+from tests.perf import PerfFigures
 
 
+@pytest.mark.perf
 async def test_loop_keeps_ticking_every_millisecond_while_10000_rows_are_written(
-    store: Store,
+    store: Store, perf: PerfFigures
 ) -> None:
     gaps: list[float] = []
     writing = True
@@ -49,10 +53,15 @@ async def test_loop_keeps_ticking_every_millisecond_while_10000_rows_are_written
 
     assert len(table_rows(store, "outbox")) == 10_000
     assert len(table_rows(store, "trade_log_copies")) == 10_000
-    assert statistics.median(gaps) < 0.005
-    # Done on the loop, a burst stalls it ~100 ms or more; a busy shared machine alone (the
-    # writer thread holding the interpreter lock for a switch interval or two) stays well below.
-    assert max(gaps) < 0.090
+    # The loop only queued the bursts: written on the loop, all 1,000 decisions would be inline
+    # (and each burst would stall it ~100 ms). A busy machine may let the thread drain a burst
+    # before the loop queues the next decision, so a few more than one per burst are inline.
+    assert store.writer_stats.inline < 100, store.writer_stats
+    perf.bound("loop tick while bursts are written, median", statistics.median(gaps) * 1000,
+               5.0, "ms")
+    # A busy shared machine alone (the writer thread holding the interpreter lock for a switch
+    # interval or two) stays well below a burst written on the loop.
+    perf.bound("loop tick while bursts are written, longest", max(gaps) * 1000, 90.0, "ms")
 
 
 async def test_work_queued_together_is_committed_in_few_transactions(store: Store) -> None:
@@ -78,7 +87,10 @@ async def test_results_arrive_in_the_order_the_work_was_queued(store: Store) -> 
     assert finished == list(range(50))
 
 
-async def test_a_decision_of_ten_commands_is_durable_in_about_a_millisecond(store: Store) -> None:
+@pytest.mark.perf
+async def test_a_decision_of_ten_commands_is_durable_in_about_a_millisecond(
+    store: Store, perf: PerfFigures
+) -> None:
     latencies: list[float] = []
     for seq in range(1, 301):
         master = event(seq=seq, ticket=seq)
@@ -89,8 +101,10 @@ async def test_a_decision_of_ten_commands_is_durable_in_about_a_millisecond(stor
         latencies.append(time.perf_counter() - started)
 
     # Measured ~0.55 ms at p50 on the 2-core build machines; the bound leaves room for a
-    # busy machine while still failing if a write ever takes the slow path (ORM, fsync).
-    assert statistics.median(latencies[50:]) < 0.002
+    # busy machine while still showing a write that takes the slow path (ORM, fsync).
+    assert len(table_rows(store, "outbox")) == 3000
+    perf.bound("decision of 10 commands durable, median", statistics.median(latencies[50:]) * 1000,
+               2.0, "ms")
 
 
 async def test_a_decision_finding_the_file_locked_by_another_writer_waits_in_the_thread(
@@ -117,3 +131,54 @@ async def test_a_decision_finding_the_file_locked_by_another_writer_waits_in_the
     assert (waiting, still_waiting) == (True, True)
     assert store.writer_stats.inline == 0
     assert [r["seq"] for r in table_rows(store, "trade_log_events")] == [1]
+
+
+async def test_a_result_written_while_another_program_holds_the_lock_is_saved_once_it_lets_go(
+    db_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Past the busy timeout the write used to fail, and nothing writes a result again: the
+    command stayed in the outbox (a copy shown unsettled) until the app restarted."""
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT_MS", 50)  # the lock outlasts it several times
+    monkeypatch.setattr(writer, "BUSY_TIMEOUT_MS", 50)
+    store = Store.open(path=db_path, clock=clock)
+    try:
+        master = event(seq=1, ticket=500)
+        sent = command(master)
+        await store.persist_decision(master, [sent], [], [ticket(500)], T0)
+        other = sqlite3.connect(db_path, timeout=1)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            result = store.persist_result(filled(sent), ticket(500))
+            await asyncio.sleep(0.4)
+            waited = not result.done()
+        finally:
+            other.rollback()
+            other.close()
+        await asyncio.wait_for(result, 10)
+
+        assert waited
+        assert table_rows(store, "outbox") == []
+        assert [r["retcode"] for r in table_rows(store, "trade_log_copies")] == [Retcode.DONE]
+        assert "the database is locked by another program" in caplog.text
+    finally:
+        store.close()
+
+
+def test_a_save_waiting_in_call_while_another_program_holds_the_lock_is_told_so(
+    db_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The blocked caller (a trader's save) hears of the lock and can try again; it is not held
+    for as long as the other program keeps the file."""
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(writer, "BUSY_TIMEOUT_MS", 50)
+    store = Store.open(path=db_path, clock=clock)
+    other = sqlite3.connect(db_path, timeout=1)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match="could not save to the database: database is locked"):
+            store.write(lambda conn, now: None)
+    finally:
+        other.rollback()
+        other.close()
+        store.close()
