@@ -19,8 +19,8 @@ from platformdirs import user_config_dir
 
 from copier.bridge.allowlist import AllowListError, parse_entry
 from copier.bridge.config import is_loopback_host
-from copier.userpath import user_path
 from copier.plain import convert_each
+from copier.userpath import user_path
 
 log = logging.getLogger(__name__)
 
