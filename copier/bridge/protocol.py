@@ -270,6 +270,13 @@ class CommandMsg(Message):
     leg: int = 0
     created: int = 0
     expires: int = 0  # epoch ms (0: never)
+    # The copy before the command (§14): 0 volume means not said. An executor that finds the
+    # copy already as the command leaves it answers 19003 instead of acting again.
+    was_vol: float = 0.0
+    was_price: float = 0.0
+    was_sl: float = 0.0
+    was_tp: float = 0.0
+    was_exp: int = 0
 
 
 @dataclass(frozen=True, slots=True)

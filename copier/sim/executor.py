@@ -15,6 +15,10 @@ command with exactly one ``ExecutionResult``:
   whether this particular command was executed.
 * A pending-order command decided before the placement's result came back names no slave
   ticket: it acts on the copy found by its comment and leg (``_pending_copy``).
+* CLOSE, MODIFY, MODIFY_PENDING and DELETE_PENDING that say what their copy looked like before
+  them (``Command.before``) answer DUPLICATE when the copy is already as they leave it, whether
+  or not the id is remembered: a close resent after the terminal died between the trade and
+  writing the id down closes nothing more (protocol §14 step 5).
 * Requotes and price changes are retried with a fresh quote, up to ``max_retries`` times.
 """
 
@@ -158,6 +162,11 @@ class SimExecutor(ExecutorBase):
         if self._broker.margin_mode is MarginMode.NETTING:
             return self._netting_close(cmd, spec)
         pos = self._target(cmd)
+        if isinstance(pos, ExecutionResult) and cmd.before is not None and cmd.slave_ticket:
+            pos = self._rest_of(cmd.slave_ticket) or pos  # MT4 renumbered what was left
+        already = self._closed_already(cmd, pos)
+        if already is not None:
+            return already
         if isinstance(pos, ExecutionResult):
             return pos
         volume = pos.volume
@@ -227,6 +236,10 @@ class SimExecutor(ExecutorBase):
                 ticket=pos.ticket,
             )
         sl, tp = stops_from_distance(cmd, spec, pos.side, pos.price_open)
+        if cmd.before is not None and _same(spec, (pos.sl, pos.tp), (sl, tp)):
+            stops = f"SL {price_text(spec, sl)} TP {price_text(spec, tp)}"
+            return self._already_done(cmd, f"#{pos.ticket} already has {stops}",
+                                      ticket=pos.ticket, sl=sl, tp=tp)  # fmt: skip
         done = self._broker.modify_position(pos.ticket, sl, tp)
         if not done.ok and done.retcode != Retcode.NO_CHANGES:
             return self._failed(cmd, done, ticket=pos.ticket)
@@ -333,6 +346,13 @@ class SimExecutor(ExecutorBase):
             return self._pending_gone(cmd)
         price = cmd.price or order.price_open
         sl, tp = stops_from_distance(cmd, spec, order.order_type.side, price)
+        if cmd.before is not None and _same(
+            spec, (order.price_open, order.sl, order.tp), (price, sl, tp)
+        ):
+            return self._already_done(
+                cmd, f"order #{order.ticket} is already at {price_text(spec, price)}",
+                ticket=order.ticket, volume=order.volume_current, price=price, sl=sl, tp=tp,
+            )  # fmt: skip
         done = self._broker.modify_pending(order.ticket, price=price, sl=sl, tp=tp)
         if not done.ok and done.retcode != Retcode.NO_CHANGES:
             return self._failed(cmd, done, ticket=order.ticket)
@@ -369,10 +389,8 @@ class SimExecutor(ExecutorBase):
     def _delete_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         ticket = self._pending_copy(cmd)
         if ticket is None:
-            return self._result(
-                cmd,
-                Retcode.DONE,
-                f"{cmd.symbol}: the pending copy of master #{cmd.comment_ticket} is already gone",
+            return self._gone(
+                cmd, None, f"the pending copy of master #{cmd.comment_ticket} is already gone"
             )
         if self._broker.order(ticket) is not None:
             done = self._broker.delete_pending(ticket)
@@ -388,9 +406,7 @@ class SimExecutor(ExecutorBase):
             )
         became = self._broker.position_from_order(ticket)
         if became is None:
-            return self._result(
-                cmd, Retcode.DONE, f"{cmd.symbol}: order #{ticket} is already gone", ticket=ticket
-            )
+            return self._gone(cmd, ticket, f"order #{ticket} is already gone")
         # The copy filled before the master's order was deleted: undo what it became.
         record = self._broker.history_order(ticket)
         filled = record.volume_initial if record else became.volume
@@ -399,6 +415,13 @@ class SimExecutor(ExecutorBase):
         return replace(
             closed, message=f"order #{ticket} had filled as #{became.ticket}; " + closed.message
         )
+
+    def _gone(self, cmd: Command, ticket: int | None, what: str) -> ExecutionResult:
+        """A DELETE_PENDING with nothing left to delete: done before if it said the order was
+        there (DUPLICATE), else nothing to do (DONE)."""
+        if cmd.before is not None:
+            return self._already_done(cmd, what, ticket=ticket)
+        return self._result(cmd, Retcode.DONE, f"{cmd.symbol}: {what}", ticket=ticket)
 
     def _fill_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         """The master's order filled: delete the slave's copy and buy or sell at market, or
@@ -434,3 +457,8 @@ class SimExecutor(ExecutorBase):
                 tp=became.tp,
             )
         return self._already_held(cmd, orders=False) or self._market_open(market, spec)
+
+
+def _same(spec: SymbolSpec, have: tuple[float, ...], want: tuple[float, ...]) -> bool:
+    """Prices equal to within half a point (what the trade server would round them to)."""
+    return all(abs(h - w) < spec.point / 2 for h, w in zip(have, want, strict=True))
