@@ -12,6 +12,12 @@ after the open it follows, and the executor finds the copy by its comment, TC|<t
 ticket the copy was opened for. A re-key (an MT4 master's renumbered remainder) moves the ticket
 link to the master's new ticket but not the copy's comment, so every command for an existing copy
 carries the leg's ``comment_ticket`` as its ``copy_ticket``.
+
+Every command for an existing copy also says what the copy looks like before it (``before``,
+protocol §14 step 5): the leg's booked volume and stops (a pending copy's order price and expiry
+from the slave's last snapshot), read before this decision books its own effect. An executor
+that finds the copy already as the command leaves it then answers DUPLICATE instead of acting
+again. A CLOSE on a netting slave says nothing: its copy is a share of the symbol's one position.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from copier.domain import Command, CommandKind, MarginMode, OrderType
+from copier.domain import Command, CommandKind, CopyState, MarginMode, OrderType
 from copier.engine.book import TicketBook, all_legs, live, pendings, positions
 from copier.engine.commands import RouteContext, make_command
 from copier.engine.config import Link, StopsMode
@@ -171,6 +177,7 @@ def modify_copies(
             sl_distance_points=stops.sl_distance_points,
             tp_distance_points=stops.tp_distance_points,
             slave_ticket=_slave_ticket(ctx.slave, ctx.netting, leg),
+            before=_before(ctx.slave, leg),
         )
         commands.append(command)
         tickets.append(replace(leg, last_command_id=command.id))
@@ -217,6 +224,7 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
             sl=plan.stops.sl,
             tp=plan.stops.tp,
             slave_ticket=leg.slave_ticket,
+            before=_before(ctx.slave, leg),
         )
         commands.append(command)
         tickets.append(replace(leg, last_command_id=command.id))
@@ -282,6 +290,7 @@ def _full_close(link: Link, slave: SlaveView, leg: TicketLink, seq: int, now_ms:
         now_ms=now_ms,
         volume=leg.slave_volume,
         slave_ticket=leg.slave_ticket if leg.is_pending else _slave_ticket(slave, netting, leg),
+        before=None if netting and not leg.is_pending else _before(slave, leg),
     )
 
 
@@ -296,7 +305,20 @@ def _close(ctx: RouteContext, leg: TicketLink, master_ticket: int, volume: float
         volume=volume,
         price=ctx.event.price,
         slave_ticket=_slave_ticket(ctx.slave, ctx.netting, leg),
+        before=None if ctx.netting else _before(ctx.slave, leg),
     )
+
+
+def _before(slave: SlaveView, leg: TicketLink) -> CopyState | None:
+    """The copy as the copier knows it before the command (None: no volume to say it by)."""
+    if leg.slave_volume <= 0:
+        return None
+    if leg.is_pending:
+        order = next((o for o in slave.orders if o.ticket == leg.slave_ticket), None)
+        if order is not None and leg.slave_ticket is not None:
+            return CopyState(leg.slave_volume, order.price, order.sl, order.tp,
+                             order.expiration_ms)  # fmt: skip
+    return CopyState(leg.slave_volume, sl=leg.sl, tp=leg.tp)
 
 
 def _slave_ticket(slave: SlaveView, netting: bool, leg: TicketLink) -> int | None:
