@@ -294,9 +294,11 @@ class CopyState:
     DUPLICATE instead of acting again, whether or not it remembers the command's id — a resend
     after a terminal died between the trade and writing the id down.
 
-    ``volume`` is the position's or pending order's volume (never 0: a copy that exists has
-    one); the prices are the order price, SL and TP; ``expiration_ms`` the order's expiry (0:
-    good till cancelled)."""
+    ``volume`` is the position's or pending order's volume. For a deal on a netting account
+    (OPEN, CLOSE, FILL_PENDING), where a copy is a share of the symbol's one position, it is the
+    net volume of the deals carrying the copy's comment and magic, counted on the command's side
+    (positive with it, negative against it). The prices are the order price, SL and TP;
+    ``expiration_ms`` the order's expiry (0: good till cancelled)."""
 
     volume: float
     price: float = 0.0
@@ -332,8 +334,7 @@ class Command:
     # The master ticket the copy's comment names (TC|<ticket>), when it is not ``master_ticket``:
     # the original one after an MT4 partial close renumbered the master's remainder. 0: the same.
     copy_ticket: int = 0
-    # CLOSE, MODIFY, MODIFY_PENDING, DELETE_PENDING of a known copy: the copy before the command
-    # (None: not said, e.g. a netting deal; the executor then relies on the id alone).
+    # The copy before the command (None: not said; the executor then relies on the id alone).
     before: CopyState | None = None
 
     @property

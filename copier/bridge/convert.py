@@ -106,8 +106,12 @@ def command_to_wire(command: Command) -> CommandMsg:
 def _was_fields(before: CopyState | None) -> dict[str, Any]:
     """The ``was_*`` fields of a command frame: all 0 when the command says no before-state."""
     if before is None:
-        return {"was_vol": 0.0, "was_price": 0.0, "was_sl": 0.0, "was_tp": 0.0, "was_exp": 0}
+        return {
+            "was": False, "was_vol": 0.0, "was_price": 0.0, "was_sl": 0.0, "was_tp": 0.0,
+            "was_exp": 0,
+        }  # fmt: skip
     return {
+        "was": True,
         "was_vol": before.volume,
         "was_price": before.price,
         "was_sl": before.sl,
@@ -117,8 +121,8 @@ def _was_fields(before: CopyState | None) -> dict[str, Any]:
 
 
 def _was_state(msg: CommandMsg) -> CopyState | None:
-    """A frame's before-state; None when ``was_vol`` is 0 (an old copier, or nothing said)."""
-    if msg.was_vol <= 0:
+    """A frame's before-state; None without ``was`` (an older copier, or nothing said)."""
+    if not msg.was:
         return None
     return CopyState(msg.was_vol, msg.was_price, msg.was_sl, msg.was_tp, msg.was_exp)
 
@@ -141,7 +145,7 @@ def encode_command(command: Command) -> str:
     )
 
 
-_NO_WAS = '"was_vol":0.0,"was_price":0.0,"was_sl":0.0,"was_tp":0.0,"was_exp":0'
+_NO_WAS = '"was":false,"was_vol":0.0,"was_price":0.0,"was_sl":0.0,"was_tp":0.0,"was_exp":0'
 
 
 def _was_text(before: CopyState | None) -> str:
@@ -149,7 +153,8 @@ def _was_text(before: CopyState | None) -> str:
         return _NO_WAS
     b = before
     return (
-        f'"was_vol":{_float_text(float(b.volume))},"was_price":{_float_text(float(b.price))},'
+        f'"was":true,"was_vol":{_float_text(float(b.volume))},'
+        f'"was_price":{_float_text(float(b.price))},'
         f'"was_sl":{_float_text(float(b.sl))},"was_tp":{_float_text(float(b.tp))},'
         f'"was_exp":{b.expiration_ms}'
     )

@@ -10,15 +10,14 @@ command with exactly one ``ExecutionResult``:
   Positions and orders the executor made since its last restart are left out of that search,
   so a new leg for the same master ticket is not mistaken for a resend; among older ones, leg
   ``n`` is the ``n``-th match by ticket.
-* Netting accounts use the id memory only: there every master ticket on a symbol nets into one
-  position, whose comment is that of the deal that first opened it, so the comment cannot say
-  whether this particular command was executed.
 * A pending-order command decided before the placement's result came back names no slave
   ticket: it acts on the copy found by its comment and leg (``_pending_copy``).
-* CLOSE, MODIFY, MODIFY_PENDING and DELETE_PENDING that say what their copy looked like before
-  them (``Command.before``) answer DUPLICATE when the copy is already as they leave it, whether
-  or not the id is remembered: a close resent after the terminal died between the trade and
-  writing the id down closes nothing more (protocol §14 step 5).
+* Commands that say what their copy looked like before them (``Command.before``) answer
+  DUPLICATE when the copy is already as they leave it, whether or not the id is remembered: a
+  close resent after the terminal died between the trade and writing the id down closes nothing
+  more (protocol §14 step 5). On netting accounts, where every master ticket on a symbol nets
+  into one position whose comment cannot say which copies it holds, a copy's open, close or
+  fill is measured by the deals that carry its comment and magic (``copier.sim.recognise``).
 * Requotes and price changes are retried with a fresh quote, up to ``max_retries`` times.
 """
 
@@ -40,7 +39,8 @@ from copier.domain import (
     leg_copy,
 )
 from copier.sim.broker import SimBroker
-from copier.sim.execution import DEFAULT_DEVIATION_POINTS, ExecutorBase
+from copier.sim.execution import DEFAULT_DEVIATION_POINTS
+from copier.sim.recognise import Recognition, same_prices
 from copier.sim.records import OrderState, SimPosition, TradeReason, TradeResult
 from copier.sim.stops import price_text, stops_from_distance
 from copier.sim.validation import default_filling, normalize_volume
@@ -49,7 +49,7 @@ _EPS = 1e-9
 _TRADED = frozenset({Retcode.DONE, Retcode.PLACED, Retcode.DONE_PARTIAL})
 
 
-class SimExecutor(ExecutorBase):
+class SimExecutor(Recognition):
     """Executes commands on one broker; see the module docstring for its guarantees."""
 
     def __init__(
@@ -104,7 +104,11 @@ class SimExecutor(ExecutorBase):
     # --- positions -----------------------------------------------------------------------------
 
     def _open(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
-        return self._already_held(cmd, orders=False) or self._market_open(cmd, spec)
+        return (
+            self._already_held(cmd, orders=False)
+            or self._dealt_already(cmd, spec)
+            or self._market_open(cmd, spec)
+        )
 
     def _market_open(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         side = cmd.order_type.side
@@ -208,6 +212,9 @@ class SimExecutor(ExecutorBase):
         """On a netting account a copy is a contribution to the symbol's one position, so closing
         it is a deal against the copy's side — whatever the position's ticket or direction is
         now (another copy may have reversed or re-opened it)."""
+        already = self._dealt_already(cmd, spec)
+        if already is not None:
+            return already
         deal = replace(
             cmd,
             kind=CommandKind.OPEN,
@@ -236,7 +243,7 @@ class SimExecutor(ExecutorBase):
                 ticket=pos.ticket,
             )
         sl, tp = stops_from_distance(cmd, spec, pos.side, pos.price_open)
-        if cmd.before is not None and _same(spec, (pos.sl, pos.tp), (sl, tp)):
+        if cmd.before is not None and same_prices(spec, (pos.sl, pos.tp), (sl, tp)):
             stops = f"SL {price_text(spec, sl)} TP {price_text(spec, tp)}"
             return self._already_done(cmd, f"#{pos.ticket} already has {stops}",
                                       ticket=pos.ticket, sl=sl, tp=tp)  # fmt: skip
@@ -279,24 +286,6 @@ class SimExecutor(ExecutorBase):
             Retcode.INVALID,
             f"{cmd.symbol}: no slave ticket given and no copy of master #{cmd.comment_ticket} "
             f"open, so no position to {cmd.kind.value}",
-        )
-
-    def _netting_fill(self, cmd: Command, ticket: int) -> ExecutionResult | None:
-        """On a netting account a filled copy went into the symbol's one position, which later
-        deals may have reduced, reversed or closed: the fill is this copy's contribution either
-        way, so it is adopted as done — opening again would double it."""
-        record = self._broker.history_order(ticket)
-        if record is None or record.state is not OrderState.FILLED:
-            return None
-        held = self._broker.positions(cmd.symbol)
-        now = f"now #{held[0].ticket}" if held else "now flat"
-        return self._result(
-            cmd,
-            Retcode.DONE,
-            f"{cmd.symbol}: order #{ticket} had filled into the netting position ({now})",
-            ticket=held[0].ticket if held else None,
-            volume=record.volume_initial,
-            price=record.price_open,
         )
 
     # --- pending orders ------------------------------------------------------------------------
@@ -346,7 +335,7 @@ class SimExecutor(ExecutorBase):
             return self._pending_gone(cmd)
         price = cmd.price or order.price_open
         sl, tp = stops_from_distance(cmd, spec, order.order_type.side, price)
-        if cmd.before is not None and _same(
+        if cmd.before is not None and same_prices(
             spec, (order.price_open, order.sl, order.tp), (price, sl, tp)
         ):
             return self._already_done(
@@ -416,13 +405,6 @@ class SimExecutor(ExecutorBase):
             closed, message=f"order #{ticket} had filled as #{became.ticket}; " + closed.message
         )
 
-    def _gone(self, cmd: Command, ticket: int | None, what: str) -> ExecutionResult:
-        """A DELETE_PENDING with nothing left to delete: done before if it said the order was
-        there (DUPLICATE), else nothing to do (DONE)."""
-        if cmd.before is not None:
-            return self._already_done(cmd, what, ticket=ticket)
-        return self._result(cmd, Retcode.DONE, f"{cmd.symbol}: {what}", ticket=ticket)
-
     def _fill_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         """The master's order filled: delete the slave's copy and buy or sell at market, or
         adopt the position the copy already became."""
@@ -456,9 +438,8 @@ class SimExecutor(ExecutorBase):
                 sl=became.sl,
                 tp=became.tp,
             )
-        return self._already_held(cmd, orders=False) or self._market_open(market, spec)
-
-
-def _same(spec: SymbolSpec, have: tuple[float, ...], want: tuple[float, ...]) -> bool:
-    """Prices equal to within half a point (what the trade server would round them to)."""
-    return all(abs(h - w) < spec.point / 2 for h, w in zip(have, want, strict=True))
+        return (
+            self._already_held(cmd, orders=False)
+            or self._dealt_already(market, spec)
+            or self._market_open(market, spec)
+        )

@@ -13,6 +13,7 @@ from copier.domain import (
     OrderType,
     PendingOrder,
     Retcode,
+    Side,
 )
 from copier.engine.results import apply_result
 from copier.engine.router import route
@@ -36,13 +37,44 @@ def test_a_burst_of_partial_closes_says_the_volume_before_each_one() -> None:
     assert befores == [CopyState(1.0, sl=1.09, tp=1.12), CopyState(0.5, sl=1.09, tp=1.12)]
 
 
-def test_a_full_close_says_the_whole_copy_and_a_netting_close_says_nothing() -> None:
+def test_a_full_close_says_the_whole_copy() -> None:
     ev = event(E.CLOSED, seq=2, volume=0.0, closed_volume=1.0)
     hedging = route(ev, link(), {1001: copy(volume=0.4)}, master_view(), slave_view(), NOW)
-    netting = route(ev, link(), {1001: copy(volume=0.4)}, master_view(), netting_slave(), NOW)
 
     assert [c.before for c in hedging.commands] == [CopyState(0.4)]
-    assert [c.before for c in netting.commands] == [None]
+
+
+def test_netting_deals_say_what_the_copy_s_deals_come_to_before_each_one() -> None:
+    """The copy's opens, increases and closes as the deals carrying its comment add up."""
+    slave = netting_slave()
+    opened = route(event(E.OPENED, seq=1, volume=0.4), link(), {}, master_view(), slave, NOW)
+    [leg0] = opened.tickets
+    increased = route(event(E.INCREASED, seq=2, volume=0.6), link(), {1001: leg0},
+                      master_view(), slave, NOW)  # fmt: skip
+    legs = {1001: (leg0, increased.tickets[-1])}
+    closed = route(event(E.CLOSED, seq=3, volume=0.0, closed_volume=0.6), link(), legs,
+                   master_view(), slave, NOW)  # fmt: skip
+
+    said = [(c.kind.value, c.volume, c.before) for c in
+            opened.commands + increased.commands + closed.commands]  # fmt: skip
+    assert said == [
+        ("open", 0.4, CopyState(0.0)),
+        ("open", 0.2, CopyState(0.4)),
+        ("close", 0.4, CopyState(0.6)),  # leg 0 first, then leg 1: each its own before
+        ("close", 0.2, CopyState(0.2)),
+    ]
+
+
+def test_a_netting_sell_copy_counts_its_deals_on_the_sell_side() -> None:
+    sold = copy(volume=0.3, side=Side.SELL)
+    ev = event(E.PARTIALLY_CLOSED, seq=2, order_type=OrderType.SELL, volume=0.5,
+               closed_volume=0.5)  # fmt: skip
+
+    [command] = route(ev, link(), {1001: sold}, master_view(), netting_slave(), NOW).commands
+
+    assert (command.order_type, command.volume, command.before) == (
+        OrderType.SELL, 0.15, CopyState(0.3),
+    )  # fmt: skip
 
 
 def test_an_sl_change_says_the_stops_the_copy_had() -> None:
