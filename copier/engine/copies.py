@@ -278,7 +278,7 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
         )
         commands.append(command)
         rekeyed = leg.rekeyed(master_ticket, event.volume)
-        tickets.append(replace(rekeyed, last_command_id=command.id))
+        tickets.append(_filling(rekeyed, command.id))
     retired = _retired(ctx, pendings(legs)) if master_ticket != event.ticket else ()
     return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets), retired_keys=retired)
 
@@ -349,6 +349,17 @@ def _slave_ticket(slave: SlaveView, netting: bool, leg: TicketLink) -> int | Non
             if position.symbol == leg.slave_symbol:
                 return position.ticket
     return leg.slave_ticket
+
+
+def _filling(leg: TicketLink, command_id: str) -> TicketLink:
+    """A pending copy told to follow its master's fill is booked as the position it becomes, so
+    a close or partial close decided before the fill's result acts on it. Until that result
+    names it, its ticket is unknown (a copy replaced at market has another one): the executor
+    finds it by its comment and leg."""
+    return replace(
+        leg, state=TicketState.OPENING, is_pending=False, slave_ticket=None,
+        last_command_id=command_id,
+    )  # fmt: skip
 
 
 def _closing(leg: TicketLink, command_id: str) -> TicketLink:

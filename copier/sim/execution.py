@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from copier.domain import (
     Command,
+    CommandKind,
     ExecutionResult,
     Quote,
     Retcode,
@@ -22,6 +23,7 @@ from copier.sim.stops import price_text
 from copier.sim.validation import points
 
 RETRYABLE = frozenset({Retcode.REQUOTE, Retcode.PRICE_CHANGED, Retcode.PRICE_OFF})
+_CREATING = frozenset({CommandKind.OPEN, CommandKind.PLACE_PENDING, CommandKind.FILL_PENDING})
 DEFAULT_DEVIATION_POINTS = 20  # what the EA allows the dealer when the command sets no limit
 _EPS = 1e-9
 
@@ -56,11 +58,14 @@ class ExecutorBase:
     def _recall(self, command_id: str) -> ExecutionResult | None:
         return self._results.get(command_id)
 
-    def _remember(self, command_id: str, result: ExecutionResult) -> None:
-        self._results[command_id] = result
+    def _remember(self, command: Command, result: ExecutionResult) -> None:
+        self._results[command.id] = result
         if len(self._results) > self._memory:
             self._results.popitem(last=False)  # the oldest ids go first, as in the EA's ring
-        if result.slave_ticket is not None and result.retcode != Retcode.DUPLICATE:
+        # Only what this command created: a ticket it merely changed (a modify, a partial close)
+        # is an older copy, which a resend of the command that made it must still find.
+        creates = command.kind in _CREATING
+        if creates and result.slave_ticket is not None and result.retcode != Retcode.DUPLICATE:
             self._made.add(result.slave_ticket)
 
     # --- retries, results ---------------------------------------------------------------------

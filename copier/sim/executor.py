@@ -66,10 +66,14 @@ class SimExecutor(Recognition):
         if first is not None:
             return first
         result = self._run(command)
-        self._remember(command.id, result)
-        if result.retcode in _TRADED:
-            self._traded[command.id] += 1
+        self._count(command.id, result)
+        self._remember(command, result)
         return result
+
+    def _count(self, command_id: str, result: ExecutionResult) -> None:
+        """Note a trade the account really made (kept across restarts, unlike the id memory)."""
+        if result.retcode in _TRADED:
+            self._traded[command_id] += 1
 
     def executed_counts(self) -> Counter[str]:
         """How many times each command id really traded, across restarts: a count above one is
@@ -428,10 +432,17 @@ class SimExecutor(Recognition):
                 return filled
         became = self._broker.position_from_order(ticket) if ticket is not None else None
         if became is not None:
+            code, text = Retcode.DONE, f"order #{ticket} had filled as #{became.ticket}"
+            record = self._broker.history_order(became.ticket)
+            if record is not None and not record.order_type.is_pending:
+                # Found by its comment, a position a market order made is this fill's own
+                # replacement of the copy: the command is resent after its id was lost.
+                code = Retcode.DUPLICATE
+                text = f"the pending copy was already replaced at market by #{became.ticket}"
             return self._result(
                 cmd,
-                Retcode.DONE,
-                f"{cmd.symbol}: order #{ticket} had filled as #{became.ticket}",
+                code,
+                f"{cmd.symbol}: {text}",
                 ticket=became.ticket,
                 volume=became.volume,
                 price=became.price_open,

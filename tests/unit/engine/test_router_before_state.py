@@ -117,3 +117,38 @@ def test_a_partial_close_answered_as_already_done_keeps_the_booked_remainder() -
     after = apply_result(outcome.tickets[0], command, duplicate)
 
     assert (after.state, after.slave_volume, after.slave_ticket) == (TicketState.OPEN, 0.2, 5001)
+
+
+def test_a_partial_close_right_after_a_pending_fill_closes_the_copy_it_became() -> None:
+    """The master's order fills and is partly closed before the fill's result comes back: the
+    copy is booked as the position it becomes, so the close is sent — by comment and leg, as the
+    executor may have replaced the order at market under another ticket."""
+    pending = copy(volume=0.4, master_volume=0.4, slave_ticket=8001, is_pending=True,
+                   state=TicketState.PENDING)  # fmt: skip
+    filled = event(E.PENDING_FILLED, seq=2, order_type=OrderType.BUY_LIMIT, volume=0.4)
+    fill = route(filled, link(), {1001: pending}, master_view(), slave_view(), NOW)
+    [booked] = fill.tickets
+    partly = event(E.PARTIALLY_CLOSED, seq=3, volume=0.2, closed_volume=0.2)
+
+    close = route(partly, link(), {1001: booked}, master_view(), slave_view(), NOW)
+
+    assert (booked.state, booked.is_pending, booked.slave_ticket) == (
+        TicketState.OPENING, False, None,
+    )  # fmt: skip
+    assert [(c.kind, c.volume, c.slave_ticket, c.before) for c in close.commands] == [
+        (CommandKind.CLOSE, 0.2, None, CopyState(0.4)),
+    ]
+
+
+def test_a_fill_that_failed_leaves_the_pending_copy_under_its_order_ticket() -> None:
+    pending = copy(volume=0.4, slave_ticket=8001, is_pending=True, state=TicketState.PENDING)
+    filled = event(E.PENDING_FILLED, seq=2, order_type=OrderType.BUY_LIMIT, volume=0.4)
+    fill = route(filled, link(), {1001: pending}, master_view(), slave_view(), NOW)
+    [command], [booked] = fill.commands, fill.tickets
+    refused = ExecutionResult(command.id, "slave", Retcode.INVALID_STOPS)
+
+    after = apply_result(booked, command, refused)
+
+    assert (after.state, after.is_pending, after.slave_ticket) == (
+        TicketState.PENDING, True, 8001,
+    )  # fmt: skip

@@ -179,3 +179,35 @@ def test_a_pending_delete_resent_after_the_order_was_deleted_answers_duplicate(
     assert (again.retcode, again.slave_ticket) == (Retcode.DUPLICATE, placed.slave_ticket)
     assert old_style.retcode == Retcode.DONE  # no before-state: "already gone", as before
     assert broker.orders() == () and broker.positions() == ()
+
+
+def test_a_fill_resent_after_the_copy_was_replaced_at_market_answers_duplicate(
+    broker: SimBroker,
+) -> None:
+    placed = _place(broker)
+    fill = command(C.FILL_PENDING, 200, 2, order_type=OrderType.BUY, volume=0.1)  # no ticket yet
+    first = SimExecutor(broker, "slave").execute(fill)  # the order deleted, bought at market
+
+    again = _restarted(broker).execute(fill)
+
+    assert first.retcode == Retcode.DONE and first.slave_ticket != placed.slave_ticket
+    assert (again.retcode, again.slave_ticket) == (Retcode.DUPLICATE, first.slave_ticket)
+    assert [round(p.volume, 2) for p in broker.positions()] == [0.1] and broker.orders() == ()
+
+
+def test_a_placement_resent_after_a_restart_and_a_later_move_is_still_recognised(
+    broker: SimBroker,
+) -> None:
+    """The terminal died after placing; restarted, it moved the order (a command decided before
+    the placement's result); then the placement comes again. Moving a copy does not make it one
+    this executor created, so the placement still finds it."""
+    placed = _place(broker)
+    restarted = _restarted(broker)
+    restarted.execute(command(C.MODIFY_PENDING, 200, 2, order_type=OrderType.BUY_LIMIT,
+                              volume=0.1, price=1.08900))  # fmt: skip
+
+    again = restarted.execute(command(C.PLACE_PENDING, 200, 1, order_type=OrderType.BUY_LIMIT,
+                                      volume=0.1, price=1.09000))  # fmt: skip
+
+    assert (again.retcode, again.slave_ticket) == (Retcode.DUPLICATE, placed.slave_ticket)
+    assert len(broker.orders()) == 1
