@@ -19,7 +19,7 @@ in its socket are not executed (a dead terminal reads nothing more).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -48,11 +48,21 @@ class Crash(StrEnum):
 class CrashingExecutor(SimExecutor):
     """A SimExecutor whose terminal fails after chosen trades (see the module docstring)."""
 
-    def __init__(self, broker: SimBroker, slave_id: str, *, seed: int, chance: float) -> None:
+    def __init__(
+        self,
+        broker: SimBroker,
+        slave_id: str,
+        *,
+        seed: int = 0,
+        chance: float = 1.0,
+        crashes: Iterable[tuple[CommandKind, Crash]] | None = None,
+    ) -> None:
+        """``crashes``: the (kind, failure) pairs to try, each once (default: all of them)."""
         super().__init__(broker, slave_id)
         self._rng = random.Random(f"{seed}:{slave_id}")
         self._chance = chance
-        self.untried = {(kind, crash) for kind in CommandKind for crash in Crash}
+        every = {(kind, crash) for kind in CommandKind for crash in Crash}
+        self.untried = set(every if crashes is None else crashes)
         self.tried: list[tuple[CommandKind, Crash, str]] = []
         self.ea: ReferenceEa | None = None  # the EA this executor serves (set once it runs)
         self._down_since = -1  # the EA's welcome count when its terminal failed
