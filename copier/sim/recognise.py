@@ -6,17 +6,19 @@ deals already come to the volume after it."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from copier.domain import (
     Command,
     CommandKind,
     ExecutionResult,
     MarginMode,
     Retcode,
-    Side,
     SymbolSpec,
     leg_copy,
     parse_copy_comment,
 )
+from copier.sim.broker import SimBroker
 from copier.sim.execution import ExecutorBase
 from copier.sim.records import DealType, OrderState, SimOrder, SimPosition
 from copier.sim.validation import normalize_volume
@@ -27,6 +29,15 @@ _MAX_RENUMBERS = 1000  # partial closes of one position followed, at most
 
 class Recognition(ExecutorBase):
     """Finding copies and commands already carried out, for ``SimExecutor``'s handlers."""
+
+    def __init__(
+        self, broker: SimBroker, slave_id: str, *, max_retries: int = 3, memory: int = 100_000
+    ) -> None:
+        super().__init__(broker, slave_id, max_retries=max_retries, memory=memory)
+        # The account's deal history summed per (symbol, comment, magic), buys positive, read
+        # as it grows: what the terminal's history says, so a restart keeps it.
+        self._deal_net: defaultdict[tuple[str, str, int], float] = defaultdict(float)
+        self._deals_read = 0
 
     def _already_held(self, cmd: Command, *, orders: bool) -> ExecutionResult | None:
         """DUPLICATE if the account already holds this command's copy from before a restart."""
@@ -154,16 +165,21 @@ class Recognition(ExecutorBase):
     def _dealt(self, cmd: Command) -> float:
         """The net volume of the deals on the command's symbol carrying its copy's comment and
         magic, counted on the command's side: what the copy adds to a netting position."""
-        side = cmd.order_type.side
-        total = 0.0
-        for deal in self._broker.history_deals(0):
-            if deal.deal_type not in (DealType.BUY, DealType.SELL) or deal.symbol != cmd.symbol:
-                continue
-            if not _names_copy(cmd, deal.comment, deal.magic):
-                continue
-            with_it = (deal.deal_type is DealType.BUY) == (side is Side.BUY)
-            total += deal.volume if with_it else -deal.volume
-        return total
+        fresh = self._broker.history_deals_from(self._deals_read)
+        self._deals_read += len(fresh)
+        for deal in fresh:
+            if deal.deal_type in (DealType.BUY, DealType.SELL):
+                sign = 1.0 if deal.deal_type is DealType.BUY else -1.0
+                self._deal_net[(deal.symbol, deal.comment, deal.magic)] += sign * deal.volume
+        if cmd.comment:
+            net = self._deal_net.get((cmd.symbol, cmd.comment, cmd.magic), 0.0)
+        else:
+            net = sum(
+                volume
+                for (symbol, comment, magic), volume in self._deal_net.items()
+                if symbol == cmd.symbol and _names_copy(cmd, comment, magic)
+            )
+        return net * cmd.order_type.side.sign
 
     def _rest_of(self, ticket: int) -> SimPosition | None:
         """The open remainder of position ``ticket`` after MT4 partial closes renumbered it: each
