@@ -15,10 +15,13 @@ carries the leg's ``comment_ticket`` as its ``copy_ticket``.
 
 Every command for an existing copy also says what the copy looks like before it (``before``,
 protocol §14 step 5): the leg's booked volume and stops (a pending copy's order price and expiry
-from the slave's last snapshot), read before this decision books its own effect; a CLOSE on a
-netting slave, whose copy is a share of the symbol's one position, says what the copy's deals
-come to (``copier.engine.dealt``). An executor that finds the copy already as the command leaves
-it then answers DUPLICATE instead of acting again.
+from the slave's last snapshot), read before this decision books its own effect; a deal on a
+netting slave (CLOSE, FILL_PENDING), whose copy is a share of the symbol's one position, says
+what the copy's deals come to (``copier.engine.dealt``). An executor that finds the copy already
+as the command leaves it then answers DUPLICATE instead of acting again.
+
+A FILL_PENDING books the copy as the position it becomes, ticket unknown until the result: a
+close decided before that result then reaches the copy by its comment and leg.
 """
 
 from __future__ import annotations

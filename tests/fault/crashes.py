@@ -19,6 +19,7 @@ in its socket are not executed (a dead terminal reads nothing more).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -56,13 +57,14 @@ class CrashingExecutor(SimExecutor):
         seed: int = 0,
         chance: float = 1.0,
         crashes: Iterable[tuple[CommandKind, Crash]] | None = None,
+        repeat: int = 1,
     ) -> None:
-        """``crashes``: the (kind, failure) pairs to try, each once (default: all of them)."""
+        """``crashes``: the (kind, failure) pairs to try, each ``repeat`` times (default: all)."""
         super().__init__(broker, slave_id)
         self._rng = random.Random(f"{seed}:{slave_id}")
         self._chance = chance
-        every = {(kind, crash) for kind in CommandKind for crash in Crash}
-        self.untried = set(every if crashes is None else crashes)
+        every = [(kind, crash) for kind in CommandKind for crash in Crash]
+        self.untried = Counter({pair: repeat for pair in (every if crashes is None else crashes)})
         self.tried: list[tuple[CommandKind, Crash, str]] = []
         self.ea: ReferenceEa | None = None  # the EA this executor serves (set once it runs)
         self._down_since = -1  # the EA's welcome count when its terminal failed
@@ -103,18 +105,19 @@ class CrashingExecutor(SimExecutor):
     def _crash_after(self, command: Command, result: ExecutionResult) -> Crash | None:
         if result.retcode not in SUCCESS_RETCODES:
             return None  # nothing traded: not a crash point "after the trade"
-        due = sorted(crash for kind, crash in self.untried if kind is command.kind)
+        due = sorted(crash for (kind, crash), left in self.untried.items()
+                     if kind is command.kind and left > 0)  # fmt: skip
         if not due or self._rng.random() >= self._chance:
             return None
         crash = self._rng.choice(due)
-        self.untried.discard((command.kind, crash))
+        self.untried[(command.kind, crash)] -= 1
         self.tried.append((command.kind, crash, command.id))
         return crash
 
 
-def crashing(seed: int, chance: float) -> Callable[[SimBroker, str], SimExecutor]:
+def crashing(seed: int, chance: float, repeat: int = 1) -> Callable[[SimBroker, str], SimExecutor]:
     def make(broker: SimBroker, slave_id: str) -> SimExecutor:
-        return CrashingExecutor(broker, slave_id, seed=seed, chance=chance)
+        return CrashingExecutor(broker, slave_id, seed=seed, chance=chance, repeat=repeat)
 
     return make
 

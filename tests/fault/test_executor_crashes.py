@@ -4,7 +4,8 @@ with partial closes, SL moves and pending orders placed, moved, deleted and fill
 netting slaves: nothing is lost, nothing is traded twice, and every slave holds exactly what the
 link's rules make of the master's book, read from the slave terminals.
 
-``TC_CRASH_EVENTS`` sets the stream's length (default 300; with ``TC_HEAVY=1``, 3000).
+``TC_CRASH_EVENTS`` sets the stream's length (default 300; with ``TC_HEAVY=1``, 3000, on four
+slaves, each failure tried ten times per command kind and slave).
 """
 
 from __future__ import annotations
@@ -29,14 +30,16 @@ HEAVY = os.environ.get("TC_HEAVY") == "1"
 EVENTS = int(os.environ.get("TC_CRASH_EVENTS", "3000" if HEAVY else "300"))
 PROFILES = ("slave-mt5", "slave-netting")  # hedging and netting, alternately
 SLAVES = 4 if HEAVY else 2
+REPEAT = 10 if HEAVY else 1  # times each (kind, failure) is tried per slave
 CHANCE = 0.35  # of a crash at a traded command whose kind has failures still to try
 
 
 async def test_executors_failing_after_a_trade_lose_nothing_and_trade_nothing_twice(
     tmp_path: Path,
 ) -> None:
+    executor = crashing(SEED, CHANCE, REPEAT)
     world = FaultWorld(tmp_path, seed=SEED, slaves=SLAVES, profiles=PROFILES,
-                       market=Market(seed=SEED), executor=crashing(SEED, CHANCE))  # fmt: skip
+                       market=Market(seed=SEED), executor=executor)  # fmt: skip
     stream = RichStream(world, seed=SEED)
     world.copier.start()
     await world.copier.wait_listening()
