@@ -4,8 +4,8 @@ with partial closes, SL moves and pending orders placed, moved, deleted and fill
 netting slaves: nothing is lost, nothing is traded twice, and every slave holds exactly what the
 link's rules make of the master's book, read from the slave terminals.
 
-``TC_CRASH_EVENTS`` sets the stream's length (default 300; with ``TC_HEAVY=1``, 3000, on four
-slaves, each failure tried ten times per command kind and slave).
+``TC_CRASH_SEED`` picks another seeded stream; ``TC_CRASH_EVENTS`` sets its length (default 300;
+with ``TC_HEAVY=1``, 3000, on four slaves, each failure tried ten times per kind and slave).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from tests.fault.world import FaultWorld, wait_until
 
 pytestmark = pytest.mark.timeout(600 if os.environ.get("TC_HEAVY") == "1" else 120)
 
-SEED = 20261207
+SEED = int(os.environ.get("TC_CRASH_SEED", "20261207"))
 HEAVY = os.environ.get("TC_HEAVY") == "1"
 EVENTS = int(os.environ.get("TC_CRASH_EVENTS", "3000" if HEAVY else "300"))
 PROFILES = ("slave-mt5", "slave-netting")  # hedging and netting, alternately
