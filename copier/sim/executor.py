@@ -41,7 +41,7 @@ from copier.domain import (
 from copier.sim.broker import SimBroker
 from copier.sim.execution import DEFAULT_DEVIATION_POINTS
 from copier.sim.recognise import Recognition, same_prices
-from copier.sim.records import OrderState, SimPosition, TradeReason, TradeResult
+from copier.sim.records import SimPosition, TradeReason, TradeResult
 from copier.sim.stops import price_text, stops_from_distance
 from copier.sim.validation import default_filling, normalize_volume
 
@@ -233,6 +233,10 @@ class SimExecutor(Recognition):
 
     def _modify(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         pos = self._target(cmd)
+        if isinstance(pos, ExecutionResult) and cmd.slave_ticket:
+            # Setting stops twice does no harm, so the copy MT4 renumbered is followed always
+            # (a modify decided before a partial close's result named the remainder).
+            pos = self._rest_of(cmd.slave_ticket) or pos
         if isinstance(pos, ExecutionResult):
             return pos
         netting = self._broker.margin_mode is MarginMode.NETTING
@@ -358,25 +362,6 @@ class SimExecutor(Recognition):
             price=price,
             sl=sl,
             tp=tp,
-        )
-
-    def _pending_gone(self, cmd: Command) -> ExecutionResult:
-        """A change to a copy that is no longer pending. If the slave's market filled it first,
-        there is nothing to change: the master's own fill (or deletion) will follow it."""
-        record = self._broker.history_order(cmd.slave_ticket) if cmd.slave_ticket else None
-        if record is not None and record.state is OrderState.FILLED:
-            return self._result(
-                cmd,
-                Retcode.NO_CHANGES,
-                f"{cmd.symbol}: order #{cmd.slave_ticket} has already filled on this account; "
-                "the change of the master's pending order is not applied",
-                ticket=cmd.slave_ticket,
-            )
-        return self._result(
-            cmd,
-            Retcode.INVALID_ORDER,
-            f"{cmd.symbol}: order #{cmd.slave_ticket} is no longer pending (deleted or expired)",
-            ticket=cmd.slave_ticket,
         )
 
     def _delete_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:

@@ -219,6 +219,25 @@ class Recognition(ExecutorBase):
             price=record.price_open,
         )
 
+    def _pending_gone(self, cmd: Command) -> ExecutionResult:
+        """A change to a copy that is no longer pending. If the slave's market filled it first,
+        there is nothing to change: the master's own fill (or deletion) will follow it."""
+        record = self._broker.history_order(cmd.slave_ticket) if cmd.slave_ticket else None
+        if record is not None and record.state is OrderState.FILLED:
+            return self._result(
+                cmd,
+                Retcode.NO_CHANGES,
+                f"{cmd.symbol}: order #{cmd.slave_ticket} has already filled on this account; "
+                "the change of the master's pending order is not applied",
+                ticket=cmd.slave_ticket,
+            )
+        return self._result(
+            cmd,
+            Retcode.INVALID_ORDER,
+            f"{cmd.symbol}: order #{cmd.slave_ticket} is no longer pending (deleted or expired)",
+            ticket=cmd.slave_ticket,
+        )
+
     def _gone(self, cmd: Command, ticket: int | None, what: str) -> ExecutionResult:
         """A DELETE_PENDING with nothing left to delete: done before if it said the order was
         there (DUPLICATE), else nothing to do (DONE)."""

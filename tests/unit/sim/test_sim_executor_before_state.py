@@ -211,3 +211,19 @@ def test_a_placement_resent_after_a_restart_and_a_later_move_is_still_recognised
 
     assert (again.retcode, again.slave_ticket) == (Retcode.DUPLICATE, placed.slave_ticket)
     assert len(broker.orders()) == 1
+
+
+def test_an_sl_move_naming_the_ticket_before_a_partial_close_sets_the_stops_of_what_is_left(
+    broker: SimBroker,
+) -> None:
+    """Decided before the partial close's result came back, it names the copy's first ticket,
+    which MT4 has renumbered."""
+    ticket = _copy(broker, 0.3)
+    executor = SimExecutor(broker, "slave")
+    executor.execute(_close(ticket, 2, 0.1, was=0.3))
+
+    moved = executor.execute(command(C.MODIFY, 100, 3, volume=0.2, sl=1.09500,
+                                     slave_ticket=ticket))  # fmt: skip
+
+    assert moved.retcode == Retcode.DONE
+    assert [(round(p.volume, 2), p.sl) for p in broker.positions()] == [(0.2, 1.09500)]
