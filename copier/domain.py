@@ -288,6 +288,26 @@ def leg_copy(command: Command, held: Iterable[Held]) -> Held | None:
 
 
 @dataclass(frozen=True, slots=True)
+class CopyState:
+    """What an existing copy looks like just before a command changes it (protocol §14, the
+    ``was_*`` fields). An executor that finds the copy already as the command leaves it answers
+    DUPLICATE instead of acting again, whether or not it remembers the command's id — a resend
+    after a terminal died between the trade and writing the id down.
+
+    ``volume`` is the position's or pending order's volume. For a deal on a netting account
+    (OPEN, CLOSE, FILL_PENDING), where a copy is a share of the symbol's one position, it is the
+    net volume of the deals carrying the copy's comment and magic, counted on the command's side
+    (positive with it, negative against it). The prices are the order price, SL and TP;
+    ``expiration_ms`` the order's expiry (0: good till cancelled)."""
+
+    volume: float
+    price: float = 0.0
+    sl: float = 0.0
+    tp: float = 0.0
+    expiration_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
     id: str
     link_id: int
@@ -314,11 +334,21 @@ class Command:
     # The master ticket the copy's comment names (TC|<ticket>), when it is not ``master_ticket``:
     # the original one after an MT4 partial close renumbered the master's remainder. 0: the same.
     copy_ticket: int = 0
+    # The copy before the command (None: not said; the executor then relies on the id alone).
+    before: CopyState | None = None
 
     @property
     def comment_ticket(self) -> int:
         """The master ticket an executor finds this command's copy by (its TC|<ticket> comment)."""
         return self.copy_ticket or self.master_ticket
+
+    @property
+    def volume_after(self) -> float:
+        """A CLOSE with a before-state: the copy's volume once it is done (0: closed)."""
+        was = self.before.volume if self.before is not None else 0.0
+        if self.volume <= 0 or self.volume >= was - 1e-9:
+            return 0.0
+        return was - self.volume
 
 
 class Retcode(IntEnum):

@@ -25,6 +25,7 @@ from copier.domain import (
     AccountInfo,
     Command,
     CommandKind,
+    CopyState,
     ExecutionResult,
     MasterEvent,
     PendingOrder,
@@ -98,7 +99,32 @@ def command_to_wire(command: Command) -> CommandMsg:
         leg=command.leg,
         created=command.created_ms,
         expires=command.expires_ms,
+        **_was_fields(command.before),
     )
+
+
+def _was_fields(before: CopyState | None) -> dict[str, Any]:
+    """The ``was_*`` fields of a command frame: all 0 when the command says no before-state."""
+    if before is None:
+        return {
+            "was": False, "was_vol": 0.0, "was_price": 0.0, "was_sl": 0.0, "was_tp": 0.0,
+            "was_exp": 0,
+        }  # fmt: skip
+    return {
+        "was": True,
+        "was_vol": before.volume,
+        "was_price": before.price,
+        "was_sl": before.sl,
+        "was_tp": before.tp,
+        "was_exp": before.expiration_ms,
+    }
+
+
+def _was_state(msg: CommandMsg) -> CopyState | None:
+    """A frame's before-state; None without ``was`` (an older copier, or nothing said)."""
+    if not msg.was:
+        return None
+    return CopyState(msg.was_vol, msg.was_price, msg.was_sl, msg.was_tp, msg.was_exp)
 
 
 def encode_command(command: Command) -> str:
@@ -114,7 +140,23 @@ def encode_command(command: Command) -> str:
         f'"magic":{c.magic},"comment":{_text(c.comment)},"dev":{c.max_deviation_points},'
         f'"sl_pts":{c.sl_distance_points},"tp_pts":{c.tp_distance_points},'
         f'"two_step":{"true" if c.two_step_stops else "false"},"seq":{c.master_seq},'
-        f'"leg":{c.leg},"created":{c.created_ms},"expires":{c.expires_ms}}}'
+        f'"leg":{c.leg},"created":{c.created_ms},"expires":{c.expires_ms},'
+        f"{_was_text(c.before)}}}"
+    )
+
+
+_NO_WAS = '"was":false,"was_vol":0.0,"was_price":0.0,"was_sl":0.0,"was_tp":0.0,"was_exp":0'
+
+
+def _was_text(before: CopyState | None) -> str:
+    if before is None:
+        return _NO_WAS
+    b = before
+    return (
+        f'"was":true,"was_vol":{_float_text(float(b.volume))},'
+        f'"was_price":{_float_text(float(b.price))},'
+        f'"was_sl":{_float_text(float(b.sl))},"was_tp":{_float_text(float(b.tp))},'
+        f'"was_exp":{b.expiration_ms}'
     )
 
 
@@ -174,6 +216,7 @@ def command_from_wire(msg: CommandMsg, slave_id: str) -> Command:
         created_ms=msg.created,
         expires_ms=msg.expires,
         leg=msg.leg,
+        before=_was_state(msg),
     )
 
 

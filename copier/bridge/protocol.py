@@ -270,6 +270,14 @@ class CommandMsg(Message):
     leg: int = 0
     created: int = 0
     expires: int = 0  # epoch ms (0: never)
+    # The copy before the command (§14 step 5), when ``was``. An executor that finds the copy
+    # already as the command leaves it answers 19003 instead of acting again.
+    was: bool = False
+    was_vol: float = 0.0
+    was_price: float = 0.0
+    was_sl: float = 0.0
+    was_tp: float = 0.0
+    was_exp: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -295,7 +295,7 @@ class BridgeServer:
             text = f"a {role.value} EA is already connected for this account"
             await _close(ws, CloseCode.DUPLICATE_SESSION, text)
             return False
-        await existing.close(CloseCode.HEARTBEAT_TIMEOUT, "no answer; replaced by a new session")
+        existing.abort(CloseCode.HEARTBEAT_TIMEOUT, "no answer; replaced by a new session")
         terminal.detach(existing)
         return True
 

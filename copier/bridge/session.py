@@ -189,6 +189,18 @@ class Session:
             self.closing = True
             self._close_task = asyncio.ensure_future(self._close_now(code, reason))
 
+    def abort(self, code: CloseCode, reason: str) -> None:
+        """End a session that stopped answering at once (a newer one replaces it): its close
+        frame goes out if the socket still takes it, but the closing handshake is not awaited
+        — a half-open or unread socket would hold it for websockets' close timeout, past the
+        newcomer's wait for its welcome — the connection is cut with ``transport.abort()``."""
+        self.closing = True
+        log.info("%s %s: cutting off %d %s", self.account_id, self.role, code, reason)
+        if self._protocol.state is _OPEN:
+            self._protocol.send_close(int(code), reason[:120])
+            self.ws.send_data()
+        self._transport.abort()
+
     async def _close_now(self, code: CloseCode, reason: str) -> None:
         log.info("%s %s: closing %d %s", self.account_id, self.role, code, reason)
         await self.ws.close(int(code), reason[:120])

@@ -12,6 +12,16 @@ after the open it follows, and the executor finds the copy by its comment, TC|<t
 ticket the copy was opened for. A re-key (an MT4 master's renumbered remainder) moves the ticket
 link to the master's new ticket but not the copy's comment, so every command for an existing copy
 carries the leg's ``comment_ticket`` as its ``copy_ticket``.
+
+Every command for an existing copy also says what the copy looks like before it (``before``,
+protocol §14 step 5): the leg's booked volume and stops (a pending copy's order price and expiry
+from the slave's last snapshot), read before this decision books its own effect; a deal on a
+netting slave (CLOSE, FILL_PENDING), whose copy is a share of the symbol's one position, says
+what the copy's deals come to (``copier.engine.dealt``). An executor that finds the copy already
+as the command leaves it then answers DUPLICATE instead of acting again.
+
+A FILL_PENDING books the copy as the position it becomes, ticket unknown until the result: a
+close decided before that result then reaches the copy by its comment and leg.
 """
 
 from __future__ import annotations
@@ -19,10 +29,11 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from copier.domain import Command, CommandKind, MarginMode, OrderType
+from copier.domain import Command, CommandKind, CopyState, MarginMode, OrderType
 from copier.engine.book import TicketBook, all_legs, live, pendings, positions
 from copier.engine.commands import RouteContext, make_command
 from copier.engine.config import Link, StopsMode
+from copier.engine.dealt import NettingDeals
 from copier.engine.sizing import ceil_to_step, dec, floor_to_step
 from copier.engine.state import RouteOutcome, SlaveView, TicketLink, TicketState
 from copier.engine.stops import market_stops, pending_plan
@@ -33,8 +44,10 @@ _DEFAULT_STEP = Decimal("0.01")  # when the slave's symbol spec is unknown (Meta
 
 def close_copies(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
     """The master closed the position: close each leg's whole contribution."""
+    dealt = NettingDeals(ctx.netting, legs)
     commands = [
-        _full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms) for leg in live(legs)
+        _full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms, dealt)
+        for leg in live(legs)
     ]
     tickets = [_closing(leg, command.id) for leg, command in zip(live(legs), commands, strict=True)]
     return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
@@ -49,7 +62,8 @@ def close_all_copies(
     used for a sweep before (e.g. ``now_ms``) when it sweeps on an equity update.
     """
     legs = live(all_legs(tickets))
-    commands = [_full_close(link, slave, leg, seq, now_ms) for leg in legs]
+    dealt = NettingDeals(slave.account.margin_mode is MarginMode.NETTING, legs)
+    commands = [_full_close(link, slave, leg, seq, now_ms, dealt) for leg in legs]
     booked = [_closing(leg, command.id) for leg, command in zip(legs, commands, strict=True)]
     return RouteOutcome(commands=tuple(commands), tickets=tuple(booked))
 
@@ -113,6 +127,7 @@ def _take_newest_first(
 ) -> list[Command]:
     """Spread ``to_close`` over the legs, newest first, never leaving a leg below the minimum."""
     commands: list[Command] = []
+    dealt = NettingDeals(ctx.netting, held)
     for leg in sorted(held, key=lambda held_leg: held_leg.leg, reverse=True):
         if to_close <= 0:
             break
@@ -123,7 +138,7 @@ def _take_newest_first(
             if take <= 0:
                 continue
         to_close -= take
-        command = _close(ctx, leg, master_ticket, float(take))
+        command = _close(ctx, leg, master_ticket, float(take), dealt)
         rest = volume - take
         if rest <= 0:
             booked[leg.leg] = _closing(booked[leg.leg], command.id)
@@ -171,6 +186,7 @@ def modify_copies(
             sl_distance_points=stops.sl_distance_points,
             tp_distance_points=stops.tp_distance_points,
             slave_ticket=_slave_ticket(ctx.slave, ctx.netting, leg),
+            before=_before(ctx.slave, leg),
         )
         commands.append(command)
         tickets.append(replace(leg, last_command_id=command.id))
@@ -217,6 +233,7 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
             sl=plan.stops.sl,
             tp=plan.stops.tp,
             slave_ticket=leg.slave_ticket,
+            before=_before(ctx.slave, leg),
         )
         commands.append(command)
         tickets.append(replace(leg, last_command_id=command.id))
@@ -224,8 +241,10 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
 
 
 def delete_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
+    dealt = NettingDeals(ctx.netting, ())
     commands = [
-        _full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms) for leg in pendings(legs)
+        _full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms, dealt)
+        for leg in pendings(legs)
     ]
     tickets = [_closing(leg, c.id) for leg, c in zip(pendings(legs), commands, strict=True)]
     return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
@@ -237,8 +256,10 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
     rules, event = ctx.rules, ctx.event
     master_ticket = event.new_ticket or event.ticket
     commands, tickets = [], []
+    dealt = NettingDeals(ctx.netting, legs)  # the position legs: a pending copy has no deal yet
     for leg in pendings(legs):
         stops = market_stops(rules, ctx.point(leg.slave_symbol), event.price, event.sl, event.tp)
+        before = dealt.before(leg.slave_symbol, leg.comment_ticket, leg.side, leg.slave_volume)
         command = ctx.command(
             CommandKind.FILL_PENDING,
             master_ticket=master_ticket,
@@ -256,10 +277,11 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
             max_deviation_points=rules.max_deviation_points,
             two_step_stops=rules.two_step_stops,
             expires_ms=ctx.expires_ms,
+            before=before,
         )
         commands.append(command)
         rekeyed = leg.rekeyed(master_ticket, event.volume)
-        tickets.append(replace(rekeyed, last_command_id=command.id))
+        tickets.append(_filling(rekeyed, command.id))
     retired = _retired(ctx, pendings(legs)) if master_ticket != event.ticket else ()
     return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets), retired_keys=retired)
 
@@ -267,9 +289,14 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _full_close(link: Link, slave: SlaveView, leg: TicketLink, seq: int, now_ms: int) -> Command:
+def _full_close(
+    link: Link, slave: SlaveView, leg: TicketLink, seq: int, now_ms: int, dealt: NettingDeals
+) -> Command:
     netting = slave.account.margin_mode is MarginMode.NETTING
     kind = CommandKind.DELETE_PENDING if leg.is_pending else CommandKind.CLOSE
+    before = _before(slave, leg)
+    if netting and not leg.is_pending:
+        before = dealt.before(leg.slave_symbol, leg.comment_ticket, leg.side, -leg.slave_volume)
     return make_command(
         link,
         kind,  # DELETE_PENDING also closes a pending copy that has just filled
@@ -282,10 +309,16 @@ def _full_close(link: Link, slave: SlaveView, leg: TicketLink, seq: int, now_ms:
         now_ms=now_ms,
         volume=leg.slave_volume,
         slave_ticket=leg.slave_ticket if leg.is_pending else _slave_ticket(slave, netting, leg),
+        before=before,
     )
 
 
-def _close(ctx: RouteContext, leg: TicketLink, master_ticket: int, volume: float) -> Command:
+def _close(
+    ctx: RouteContext, leg: TicketLink, master_ticket: int, volume: float, dealt: NettingDeals
+) -> Command:
+    before = _before(ctx.slave, leg)
+    if ctx.netting:
+        before = dealt.before(leg.slave_symbol, leg.comment_ticket, leg.side, -volume)
     return ctx.command(
         CommandKind.CLOSE,
         master_ticket=master_ticket,
@@ -296,7 +329,20 @@ def _close(ctx: RouteContext, leg: TicketLink, master_ticket: int, volume: float
         volume=volume,
         price=ctx.event.price,
         slave_ticket=_slave_ticket(ctx.slave, ctx.netting, leg),
+        before=before,
     )
+
+
+def _before(slave: SlaveView, leg: TicketLink) -> CopyState | None:
+    """The copy as the copier knows it before the command (None: no volume to say it by)."""
+    if leg.slave_volume <= 0:
+        return None
+    if leg.is_pending:
+        order = next((o for o in slave.orders if o.ticket == leg.slave_ticket), None)
+        if order is not None and leg.slave_ticket is not None:
+            return CopyState(leg.slave_volume, order.price, order.sl, order.tp,
+                             order.expiration_ms)  # fmt: skip
+    return CopyState(leg.slave_volume, sl=leg.sl, tp=leg.tp)
 
 
 def _slave_ticket(slave: SlaveView, netting: bool, leg: TicketLink) -> int | None:
@@ -306,6 +352,17 @@ def _slave_ticket(slave: SlaveView, netting: bool, leg: TicketLink) -> int | Non
             if position.symbol == leg.slave_symbol:
                 return position.ticket
     return leg.slave_ticket
+
+
+def _filling(leg: TicketLink, command_id: str) -> TicketLink:
+    """A pending copy told to follow its master's fill is booked as the position it becomes, so
+    a close or partial close decided before the fill's result acts on it. Until that result
+    names it, its ticket is unknown (a copy replaced at market has another one): the executor
+    finds it by its comment and leg."""
+    return replace(
+        leg, state=TicketState.OPENING, is_pending=False, slave_ticket=None,
+        last_command_id=command_id,
+    )  # fmt: skip
 
 
 def _closing(leg: TicketLink, command_id: str) -> TicketLink:

@@ -8,8 +8,9 @@ the outbox drops a repeated result for a command already settled.
 
 * OPEN / PLACE_PENDING: success → OPEN / PENDING with the slave ticket and filled volume;
   failure → FAILED (nothing on the slave).
-* FILL_PENDING: success → OPEN, no longer pending, with the position's ticket; failure leaves
-  the pending copy as it is, for reconciliation to report.
+* FILL_PENDING: the router booked the copy as the position it becomes (OPENING, no ticket yet);
+  success → OPEN with the position's ticket and volume; failure → the pending copy again, under
+  the order's ticket, for reconciliation to report.
 * CLOSE: success → CLOSED when nothing is left, else OPEN with the remainder under the ticket the
   result reports (MT4 gives a partial-close remainder a new ticket); failure → OPEN with the
   volume restored, except "position already closed", which is CLOSED. While a full close is in
@@ -37,7 +38,7 @@ def apply_result(ticket: TicketLink, command: Command, result: ExecutionResult) 
     if kind in (CommandKind.OPEN, CommandKind.PLACE_PENDING):
         return _opened(ticket, command, result)
     if kind is CommandKind.FILL_PENDING:
-        return _filled(ticket, result)
+        return _filled(ticket, command, result)
     if kind is CommandKind.CLOSE:
         return _closed(ticket, command, result)
     if kind is CommandKind.DELETE_PENDING:
@@ -74,9 +75,14 @@ def _opened(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
     )
 
 
-def _filled(ticket: TicketLink, result: ExecutionResult) -> TicketLink:
-    if not result.ok or ticket.state in SETTLED_STATES:
+def _filled(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
+    if ticket.state in SETTLED_STATES:
         return ticket
+    if not result.ok:
+        if ticket.state is not TicketState.OPENING:
+            return ticket
+        return replace(ticket, state=TicketState.PENDING, is_pending=True,
+                       slave_ticket=command.slave_ticket)  # fmt: skip
     return replace(
         ticket,
         state=TicketState.CLOSING if ticket.state is TicketState.CLOSING else TicketState.OPEN,

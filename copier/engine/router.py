@@ -43,6 +43,7 @@ from copier.engine.copies import (
     modify_pendings,
     partial_close,
 )
+from copier.engine.dealt import NettingDeals
 from copier.engine.pipeline import PAUSED, OpenPlan, OpenRequest, plan_open
 from copier.engine.sizing import dec
 from copier.engine.state import MasterView, RouteOutcome, SlaveView, TicketLink, TicketState
@@ -171,11 +172,13 @@ def _open_copy(
     plan = plan_open(request)
     if isinstance(plan, Denial):
         return _refused(ctx, book, master_ticket, plan)
-    command = (
-        _pending_command(ctx, plan, master_ticket, leg)
-        if is_pending
-        else _market_command(ctx, plan, master_ticket, leg, side)
-    )
+    if is_pending:
+        command = _pending_command(ctx, plan, master_ticket, leg)
+    else:
+        # On a netting slave the open says what this copy's deals come to before it.
+        dealt = NettingDeals(ctx.netting, legs_of(book, master_ticket))
+        before = dealt.before(plan.symbol, master_ticket, side, plan.volume)
+        command = replace(_market_command(ctx, plan, master_ticket, leg, side), before=before)
     ticket = TicketLink(
         link_id=ctx.link.id,
         master_ticket=master_ticket,

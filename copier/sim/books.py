@@ -128,6 +128,10 @@ class AccountBooks:
             if from_ms <= d.time_msc and (to_ms is None or d.time_msc <= to_ms)
         )
 
+    def history_deals_from(self, index: int) -> tuple[SimDeal, ...]:
+        """The deals in the order they were made, from the ``index``-th on (0: all of them)."""
+        return tuple(self._ledger.history.deals[index:])
+
     def position_from_order(self, order_ticket: int) -> SimPosition | None:
         """The open position a filled pending (or market) order went into, if it is still open."""
         record = self._ledger.history.orders.get(order_ticket)

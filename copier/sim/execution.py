@@ -1,5 +1,5 @@
-"""The executor's groundwork: command-id memory, recognising its own copies by comment after a
-restart, retrying requotes with a fresh quote, and building results."""
+"""The executor's groundwork: command-id memory, retrying requotes with a fresh quote, and
+building results (``copier.sim.recognise`` adds what finds a command already carried out)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,21 @@ from dataclasses import replace
 
 from copier.domain import (
     Command,
+    CommandKind,
     ExecutionResult,
-    MarginMode,
     Quote,
     Retcode,
     Side,
     SymbolSpec,
-    leg_copy,
-    parse_copy_comment,
     result_of,
 )
 from copier.sim.broker import SimBroker
-from copier.sim.records import SimOrder, SimPosition, TradeResult
+from copier.sim.records import TradeResult
 from copier.sim.stops import price_text
 from copier.sim.validation import points
 
 RETRYABLE = frozenset({Retcode.REQUOTE, Retcode.PRICE_CHANGED, Retcode.PRICE_OFF})
+_CREATING = frozenset({CommandKind.OPEN, CommandKind.PLACE_PENDING, CommandKind.FILL_PENDING})
 DEFAULT_DEVIATION_POINTS = 20  # what the EA allows the dealer when the command sets no limit
 _EPS = 1e-9
 
@@ -59,67 +58,17 @@ class ExecutorBase:
     def _recall(self, command_id: str) -> ExecutionResult | None:
         return self._results.get(command_id)
 
-    def _remember(self, command_id: str, result: ExecutionResult) -> None:
-        self._results[command_id] = result
+    def _remember(self, command: Command, result: ExecutionResult) -> None:
+        self._results[command.id] = result
         if len(self._results) > self._memory:
             self._results.popitem(last=False)  # the oldest ids go first, as in the EA's ring
-        if result.slave_ticket is not None and result.retcode != Retcode.DUPLICATE:
+        # Only what this command created: a ticket it merely changed (a modify, a partial close)
+        # is an older copy, which a resend of the command that made it must still find.
+        creates = command.kind in _CREATING
+        if creates and result.slave_ticket is not None and result.retcode != Retcode.DUPLICATE:
             self._made.add(result.slave_ticket)
 
-    # --- recognition, retries, results ---------------------------------------------------------
-
-    def _already_held(self, cmd: Command, *, orders: bool) -> ExecutionResult | None:
-        """DUPLICATE if the account already holds this command's copy from before a restart."""
-        hedging = self._broker.margin_mode is MarginMode.HEDGING
-        found: list[tuple[int, float, float, float, float]] = []
-        if hedging:
-            found += [
-                (p.ticket, p.volume, p.price_open, p.sl, p.tp)
-                for p in self._broker.positions(cmd.symbol)
-                if self._is_copy(cmd, p.comment, p.magic, p.ticket)
-            ]
-        if orders:
-            found += [
-                (o.ticket, o.volume_current, o.price_open, o.sl, o.tp)
-                for o in self._broker.orders(cmd.symbol)
-                if self._is_copy(cmd, o.comment, o.magic, o.ticket)
-            ]
-        found.sort()
-        if len(found) <= cmd.leg:
-            return None
-        ticket, volume, price, sl, tp = found[cmd.leg]
-        return self._result(
-            cmd,
-            Retcode.DUPLICATE,
-            f"{cmd.symbol}: master #{cmd.comment_ticket} is already copied as #{ticket} — "
-            "not opened twice",
-            ticket=ticket,
-            volume=volume,
-            price=price,
-            sl=sl,
-            tp=tp,
-        )
-
-    def _pending_copy(self, cmd: Command) -> int | None:
-        """The order a pending command acts on: ``slave_ticket``, or when the placement's result
-        had not reached the copier, the copy found by its comment and leg among the symbol's
-        pending orders and, on hedging accounts, the positions such copies filled into (they keep
-        the order's ticket and comment). None: no such copy."""
-        if cmd.slave_ticket is not None:
-            return cmd.slave_ticket
-        held: list[SimOrder | SimPosition] = list(self._broker.orders(cmd.symbol))
-        if self._broker.margin_mode is MarginMode.HEDGING:
-            held += self._broker.positions(cmd.symbol)
-        copy = leg_copy(cmd, held)
-        return copy.ticket if copy is not None else None
-
-    def _is_copy(self, cmd: Command, comment: str, magic: int, ticket: int) -> bool:
-        return (
-            ticket not in self._made
-            and parse_copy_comment(comment) == cmd.comment_ticket
-            and magic == cmd.magic
-            and (not cmd.comment or comment == cmd.comment)
-        )
+    # --- retries, results ---------------------------------------------------------------------
 
     def _attempt(self, cmd: Command, spec: SymbolSpec, side: Side, send: Send) -> TradeResult:
         """Send with a fresh quote each time; retry requotes; refuse a price too far from the

@@ -10,11 +10,14 @@ command with exactly one ``ExecutionResult``:
   Positions and orders the executor made since its last restart are left out of that search,
   so a new leg for the same master ticket is not mistaken for a resend; among older ones, leg
   ``n`` is the ``n``-th match by ticket.
-* Netting accounts use the id memory only: there every master ticket on a symbol nets into one
-  position, whose comment is that of the deal that first opened it, so the comment cannot say
-  whether this particular command was executed.
 * A pending-order command decided before the placement's result came back names no slave
   ticket: it acts on the copy found by its comment and leg (``_pending_copy``).
+* Commands that say what their copy looked like before them (``Command.before``) answer
+  DUPLICATE when the copy is already as they leave it, whether or not the id is remembered: a
+  close resent after the terminal died between the trade and writing the id down closes nothing
+  more (protocol §14 step 5). On netting accounts, where every master ticket on a symbol nets
+  into one position whose comment cannot say which copies it holds, a copy's open, close or
+  fill is measured by the deals that carry its comment and magic (``copier.sim.recognise``).
 * Requotes and price changes are retried with a fresh quote, up to ``max_retries`` times.
 """
 
@@ -36,8 +39,9 @@ from copier.domain import (
     leg_copy,
 )
 from copier.sim.broker import SimBroker
-from copier.sim.execution import DEFAULT_DEVIATION_POINTS, ExecutorBase
-from copier.sim.records import OrderState, SimPosition, TradeReason, TradeResult
+from copier.sim.execution import DEFAULT_DEVIATION_POINTS
+from copier.sim.recognise import Recognition, same_prices
+from copier.sim.records import SimPosition, TradeReason, TradeResult
 from copier.sim.stops import price_text, stops_from_distance
 from copier.sim.validation import default_filling, normalize_volume
 
@@ -45,7 +49,7 @@ _EPS = 1e-9
 _TRADED = frozenset({Retcode.DONE, Retcode.PLACED, Retcode.DONE_PARTIAL})
 
 
-class SimExecutor(ExecutorBase):
+class SimExecutor(Recognition):
     """Executes commands on one broker; see the module docstring for its guarantees."""
 
     def __init__(
@@ -62,10 +66,14 @@ class SimExecutor(ExecutorBase):
         if first is not None:
             return first
         result = self._run(command)
-        self._remember(command.id, result)
-        if result.retcode in _TRADED:
-            self._traded[command.id] += 1
+        self._count(command.id, result)
+        self._remember(command, result)
         return result
+
+    def _count(self, command_id: str, result: ExecutionResult) -> None:
+        """Note a trade the account really made (kept across restarts, unlike the id memory)."""
+        if result.retcode in _TRADED:
+            self._traded[command_id] += 1
 
     def executed_counts(self) -> Counter[str]:
         """How many times each command id really traded, across restarts: a count above one is
@@ -100,7 +108,11 @@ class SimExecutor(ExecutorBase):
     # --- positions -----------------------------------------------------------------------------
 
     def _open(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
-        return self._already_held(cmd, orders=False) or self._market_open(cmd, spec)
+        return (
+            self._already_held(cmd, orders=False)
+            or self._dealt_already(cmd, spec)
+            or self._market_open(cmd, spec)
+        )
 
     def _market_open(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         side = cmd.order_type.side
@@ -158,6 +170,11 @@ class SimExecutor(ExecutorBase):
         if self._broker.margin_mode is MarginMode.NETTING:
             return self._netting_close(cmd, spec)
         pos = self._target(cmd)
+        if isinstance(pos, ExecutionResult) and cmd.before is not None and cmd.slave_ticket:
+            pos = self._rest_of(cmd.slave_ticket) or pos  # MT4 renumbered what was left
+        already = self._closed_already(cmd, pos)
+        if already is not None:
+            return already
         if isinstance(pos, ExecutionResult):
             return pos
         volume = pos.volume
@@ -199,6 +216,9 @@ class SimExecutor(ExecutorBase):
         """On a netting account a copy is a contribution to the symbol's one position, so closing
         it is a deal against the copy's side — whatever the position's ticket or direction is
         now (another copy may have reversed or re-opened it)."""
+        already = self._dealt_already(cmd, spec)
+        if already is not None:
+            return already
         deal = replace(
             cmd,
             kind=CommandKind.OPEN,
@@ -213,6 +233,10 @@ class SimExecutor(ExecutorBase):
 
     def _modify(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         pos = self._target(cmd)
+        if isinstance(pos, ExecutionResult) and cmd.slave_ticket:
+            # Setting stops twice does no harm, so the copy MT4 renumbered is followed always
+            # (a modify decided before a partial close's result named the remainder).
+            pos = self._rest_of(cmd.slave_ticket) or pos
         if isinstance(pos, ExecutionResult):
             return pos
         netting = self._broker.margin_mode is MarginMode.NETTING
@@ -227,6 +251,10 @@ class SimExecutor(ExecutorBase):
                 ticket=pos.ticket,
             )
         sl, tp = stops_from_distance(cmd, spec, pos.side, pos.price_open)
+        if cmd.before is not None and same_prices(spec, (pos.sl, pos.tp), (sl, tp)):
+            stops = f"SL {price_text(spec, sl)} TP {price_text(spec, tp)}"
+            return self._already_done(cmd, f"#{pos.ticket} already has {stops}",
+                                      ticket=pos.ticket, sl=sl, tp=tp)  # fmt: skip
         done = self._broker.modify_position(pos.ticket, sl, tp)
         if not done.ok and done.retcode != Retcode.NO_CHANGES:
             return self._failed(cmd, done, ticket=pos.ticket)
@@ -266,24 +294,6 @@ class SimExecutor(ExecutorBase):
             Retcode.INVALID,
             f"{cmd.symbol}: no slave ticket given and no copy of master #{cmd.comment_ticket} "
             f"open, so no position to {cmd.kind.value}",
-        )
-
-    def _netting_fill(self, cmd: Command, ticket: int) -> ExecutionResult | None:
-        """On a netting account a filled copy went into the symbol's one position, which later
-        deals may have reduced, reversed or closed: the fill is this copy's contribution either
-        way, so it is adopted as done — opening again would double it."""
-        record = self._broker.history_order(ticket)
-        if record is None or record.state is not OrderState.FILLED:
-            return None
-        held = self._broker.positions(cmd.symbol)
-        now = f"now #{held[0].ticket}" if held else "now flat"
-        return self._result(
-            cmd,
-            Retcode.DONE,
-            f"{cmd.symbol}: order #{ticket} had filled into the netting position ({now})",
-            ticket=held[0].ticket if held else None,
-            volume=record.volume_initial,
-            price=record.price_open,
         )
 
     # --- pending orders ------------------------------------------------------------------------
@@ -333,6 +343,13 @@ class SimExecutor(ExecutorBase):
             return self._pending_gone(cmd)
         price = cmd.price or order.price_open
         sl, tp = stops_from_distance(cmd, spec, order.order_type.side, price)
+        if cmd.before is not None and same_prices(
+            spec, (order.price_open, order.sl, order.tp), (price, sl, tp)
+        ):
+            return self._already_done(
+                cmd, f"order #{order.ticket} is already at {price_text(spec, price)}",
+                ticket=order.ticket, volume=order.volume_current, price=price, sl=sl, tp=tp,
+            )  # fmt: skip
         done = self._broker.modify_pending(order.ticket, price=price, sl=sl, tp=tp)
         if not done.ok and done.retcode != Retcode.NO_CHANGES:
             return self._failed(cmd, done, ticket=order.ticket)
@@ -347,32 +364,11 @@ class SimExecutor(ExecutorBase):
             tp=tp,
         )
 
-    def _pending_gone(self, cmd: Command) -> ExecutionResult:
-        """A change to a copy that is no longer pending. If the slave's market filled it first,
-        there is nothing to change: the master's own fill (or deletion) will follow it."""
-        record = self._broker.history_order(cmd.slave_ticket) if cmd.slave_ticket else None
-        if record is not None and record.state is OrderState.FILLED:
-            return self._result(
-                cmd,
-                Retcode.NO_CHANGES,
-                f"{cmd.symbol}: order #{cmd.slave_ticket} has already filled on this account; "
-                "the change of the master's pending order is not applied",
-                ticket=cmd.slave_ticket,
-            )
-        return self._result(
-            cmd,
-            Retcode.INVALID_ORDER,
-            f"{cmd.symbol}: order #{cmd.slave_ticket} is no longer pending (deleted or expired)",
-            ticket=cmd.slave_ticket,
-        )
-
     def _delete_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         ticket = self._pending_copy(cmd)
         if ticket is None:
-            return self._result(
-                cmd,
-                Retcode.DONE,
-                f"{cmd.symbol}: the pending copy of master #{cmd.comment_ticket} is already gone",
+            return self._gone(
+                cmd, None, f"the pending copy of master #{cmd.comment_ticket} is already gone"
             )
         if self._broker.order(ticket) is not None:
             done = self._broker.delete_pending(ticket)
@@ -388,9 +384,7 @@ class SimExecutor(ExecutorBase):
             )
         became = self._broker.position_from_order(ticket)
         if became is None:
-            return self._result(
-                cmd, Retcode.DONE, f"{cmd.symbol}: order #{ticket} is already gone", ticket=ticket
-            )
+            return self._gone(cmd, ticket, f"order #{ticket} is already gone")
         # The copy filled before the master's order was deleted: undo what it became.
         record = self._broker.history_order(ticket)
         filled = record.volume_initial if record else became.volume
@@ -423,14 +417,25 @@ class SimExecutor(ExecutorBase):
                 return filled
         became = self._broker.position_from_order(ticket) if ticket is not None else None
         if became is not None:
+            code, text = Retcode.DONE, f"order #{ticket} had filled as #{became.ticket}"
+            record = self._broker.history_order(became.ticket)
+            if record is not None and not record.order_type.is_pending:
+                # Found by its comment, a position a market order made is this fill's own
+                # replacement of the copy: the command is resent after its id was lost.
+                code = Retcode.DUPLICATE
+                text = f"the pending copy was already replaced at market by #{became.ticket}"
             return self._result(
                 cmd,
-                Retcode.DONE,
-                f"{cmd.symbol}: order #{ticket} had filled as #{became.ticket}",
+                code,
+                f"{cmd.symbol}: {text}",
                 ticket=became.ticket,
                 volume=became.volume,
                 price=became.price_open,
                 sl=became.sl,
                 tp=became.tp,
             )
-        return self._already_held(cmd, orders=False) or self._market_open(market, spec)
+        return (
+            self._already_held(cmd, orders=False)
+            or self._dealt_already(market, spec)
+            or self._market_open(market, spec)
+        )

@@ -151,6 +151,13 @@ class OutboxRow(Base):
     sent_ms: Mapped[int | None]
     attempts: Mapped[int]
     copy_ticket: Mapped[int] = mapped_column(default=0, server_default="0")  # schema 3
+    # schema 5: the copy before the command (protocol §14 step 5), when ``was_state``
+    was_state: Mapped[bool] = mapped_column(default=False, server_default="0")
+    was_volume: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    was_price: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    was_sl: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    was_tp: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    was_expiration_ms: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class SymbolSpecRow(Base):

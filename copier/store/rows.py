@@ -13,6 +13,7 @@ from sqlalchemy import RowMapping
 from copier.domain import (
     Command,
     CommandKind,
+    CopyState,
     ExecutionResult,
     MasterEvent,
     OrderType,
@@ -55,7 +56,24 @@ def outbox_row(command: Command, order_no: int) -> Row:
         "sent_ms": None,
         "attempts": 0,
         "copy_ticket": command.copy_ticket,
+        **_before_row(command.before),
     }
+
+
+def _before_row(before: CopyState | None) -> Row:
+    if before is None:
+        return {"was_state": False, "was_volume": 0.0, "was_price": 0.0, "was_sl": 0.0,
+                "was_tp": 0.0, "was_expiration_ms": 0}  # fmt: skip
+    b = before
+    return {"was_state": True, "was_volume": b.volume, "was_price": b.price, "was_sl": b.sl,
+            "was_tp": b.tp, "was_expiration_ms": b.expiration_ms}  # fmt: skip
+
+
+def _before_of(row: RowMapping) -> CopyState | None:
+    if not row["was_state"]:
+        return None
+    return CopyState(row["was_volume"], row["was_price"], row["was_sl"], row["was_tp"],
+                     row["was_expiration_ms"])  # fmt: skip
 
 
 def command_from_row(row: RowMapping) -> Command:
@@ -83,6 +101,7 @@ def command_from_row(row: RowMapping) -> Command:
         expires_ms=row["expires_ms"],
         leg=row["leg"],
         copy_ticket=row["copy_ticket"],
+        before=_before_of(row),
     )
 
 

@@ -51,11 +51,32 @@ def _add_symbol_specs(conn: Connection) -> None:
     table(SymbolSpecRow).create(conn)
 
 
+_BEFORE_STATE_COLUMNS = {
+    "was_state": "BOOLEAN",
+    "was_volume": "FLOAT",
+    "was_price": "FLOAT",
+    "was_sl": "FLOAT",
+    "was_tp": "FLOAT",
+    "was_expiration_ms": "INTEGER",
+}
+
+
+def _add_before_state(conn: Connection) -> None:
+    """Version 5: a command not yet acknowledged keeps what its copy looked like before it, so a
+    resend after a restart still lets the executor see it was already carried out. Adds the
+    columns the outbox lacks."""
+    have = {column["name"] for column in inspect(conn).get_columns("outbox")}
+    for name, kind in _BEFORE_STATE_COLUMNS.items():
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE outbox ADD COLUMN {name} {kind} NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_initial_schema,
     _add_key_replacement,
     _add_copy_ticket,
     _add_symbol_specs,
+    _add_before_state,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

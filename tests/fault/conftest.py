@@ -16,3 +16,5 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if TALLY.events or TALLY.kill_points:
         terminalreporter.write_sep("=", TALLY.fault_line())
+        for line in TALLY.crash_lines():
+            terminalreporter.write_line(line)

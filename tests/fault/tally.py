@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -14,6 +15,8 @@ class Tally:
     lost: int = 0
     duplicated: int = 0
     frames_fuzzed: int = 0  # frames the live bridge read from the fuzzing clients
+    # slave terminal failures right after a trade: (margin mode, command kind, failure) → count
+    executor_crashes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
     def add_stream(self, events: int, copies: int, lost: int, duplicated: int) -> None:
         self.events += events
@@ -23,10 +26,23 @@ class Tally:
 
     def fault_line(self) -> str:
         return (
-            f"fault suite: {self.kill_points} kill points tried, {self.restarts} other "
-            f"restarts, {self.events} events, {self.copies_checked} copies checked, "
-            f"{self.lost} lost / {self.duplicated} duplicated"
+            f"fault suite: {self.kill_points} kill points tried, "
+            f"{sum(self.executor_crashes.values())} executor crash points tried, "
+            f"{self.restarts} other restarts, {self.events} events, {self.copies_checked} copies "
+            f"checked, {self.lost} lost / {self.duplicated} duplicated"
         )
+
+    def crash_lines(self) -> list[str]:
+        """The executor crash points tried, one line per slave margin mode and failure."""
+        lines = []
+        for mode, failure in sorted({(m, f) for m, _, f in self.executor_crashes}):
+            kinds = ", ".join(
+                f"{kind} ×{n}" if n > 1 else kind
+                for (m, kind, f), n in sorted(self.executor_crashes.items())
+                if (m, f) == (mode, failure)
+            )
+            lines.append(f"  executor crash points, {mode} slaves, {failure}: {kinds}")
+        return lines
 
     def fuzz_line(self) -> str:
         return f"fuzz suite: {self.frames_fuzzed} frames fuzzed"

@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from copier.refea.client import EaSettings, EventOutbox, ReferenceEa
 from copier.sim.broker import SimBroker
 from copier.sim.executor import SimExecutor
 from copier.sim.profiles import build_broker
+from copier.sim.quotes import Market
 from copier.store import AccountRecord, Store
 from copier.store.paths import database_path
 
@@ -140,15 +141,34 @@ class Slave:
     ea: ReferenceEa | None = None
 
 
-class FaultWorld:
-    """One master and N slaves saved in a fresh data folder, and their reference EAs."""
+ExecutorFactory = Callable[[SimBroker, str], SimExecutor]
 
-    def __init__(self, data_dir: Path, seed: int, slaves: int = 10) -> None:
+
+class FaultWorld:
+    """One master and N slaves saved in a fresh data folder, and their reference EAs.
+
+    Slave ``i`` has profile ``profiles[i % len(profiles)]``. With ``market`` every broker trades
+    the same prices (pending copies then sit where the master's orders do)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        seed: int,
+        slaves: int = 10,
+        *,
+        profiles: Sequence[str] = ("slave-mt5",),
+        market: Market | None = None,
+        executor: ExecutorFactory = SimExecutor,
+    ) -> None:
         self.data_dir = data_dir
         self.seed = seed
-        self.master = build_broker("master-mt5", seed=seed)
+        self._executor = executor
+        self.master = build_broker("master-mt5", seed=seed, market=market)
         self.slaves = [
-            self._slave(f"slave{i}", build_broker("slave-mt5", seed=seed * 100 + i + 1))
+            self._slave(
+                f"slave{i}",
+                build_broker(profiles[i % len(profiles)], seed=seed * 100 + i + 1, market=market),
+            )
             for i in range(slaves)
         ]
         self.port = free_port()
@@ -160,7 +180,7 @@ class FaultWorld:
         self._save()
 
     def _slave(self, account_id: str, broker: SimBroker) -> Slave:
-        return Slave(account_id, broker, SimExecutor(broker, account_id), key="")
+        return Slave(account_id, broker, self._executor(broker, account_id), key="")
 
     def _save(self) -> None:
         with Store.open(self.data_dir) as store:

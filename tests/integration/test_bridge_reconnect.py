@@ -4,6 +4,9 @@ failing — every event reaches the copier once and every command is executed ex
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
+import struct
 from collections import Counter
 from dataclasses import replace
 
@@ -11,7 +14,7 @@ import pytest
 from test_bridge_support import FAST, World, bridge_world
 from websockets.asyncio.client import connect
 
-from copier.bridge import BridgeServer, Role
+from copier.bridge import BridgeConfig, BridgeServer, Role
 from copier.bridge.codec import encode
 from copier.bridge.protocol import Hello
 from copier.domain import Retcode, Side
@@ -176,3 +179,72 @@ async def test_a_half_open_session_gives_way_to_a_reconnecting_ea() -> None:
     assert stale.close_code == 4410
     assert refusals == []
     assert fresh.welcomes == 1
+
+
+# --- a raw client: upgraded and welcomed, then it never reads again ------------------------------
+
+
+async def _raw_upgrade(port: int, path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """The opening handshake of RFC 6455 §4.1 by hand (https://www.rfc-editor.org/rfc/rfc6455)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    writer.write(request.encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
+def _masked_text_frame(text: str) -> bytes:
+    """A client's text frame: FIN + opcode 1, the mask bit and key, the payload XORed (§5.3)."""
+    payload = text.encode()
+    size = len(payload)
+    head = bytes((0x81, 0x80 | size)) if size < 126 else struct.pack("!BBH", 0x81, 0x80 | 126, size)
+    mask = os.urandom(4)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+async def _read_text_frame(reader: asyncio.StreamReader) -> str:
+    """One unmasked server text frame (§5.2), small enough for a 16-bit length."""
+    first, second = await reader.readexactly(2)
+    assert first == 0x81, first
+    size = second & 0x7F
+    if size == 126:
+        (size,) = struct.unpack("!H", await reader.readexactly(2))
+    return (await reader.readexactly(size)).decode()
+
+
+async def test_a_hello_replacing_an_unread_silent_session_is_welcomed_within_1_5_s() -> None:
+    """The old socket completed its upgrade and hello, then stopped reading: it never answers
+    the probe nor the close frame. Waiting for its closing handshake held the newcomer's welcome
+    for the close timeout (~11 s, past the EA's 5 s wait); it is cut off instead."""
+    promise = replace(FAST, duplicate_probe_s=BridgeConfig().duplicate_probe_s,
+                      silence_timeout_s=30.0)  # fmt: skip
+    async with bridge_world(config=promise, with_eas=False) as world:
+        slave = world.slave
+        account = slave.broker.account
+        hello = Hello(v=1, key=slave.key, role=Role.EXECUTOR, platform=account.platform,
+                      login=account.login, server=account.server, currency="USD",
+                      margin=account.margin_mode, ea="old", build=1, trade=True)  # fmt: skip
+        reader, writer = await _raw_upgrade(world.server.port, promise.path)
+        try:
+            writer.write(_masked_text_frame(encode(hello)))
+            assert '"t":"welcome"' in await _read_text_frame(reader)
+            # From here on the old socket is neither read nor closed: a hung terminal.
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            fresh = world.start_ea(ReferenceEa(slave.broker, world.settings(slave, Role.EXECUTOR)))
+            async with asyncio.timeout(5):
+                await fresh.welcomed.wait()
+            waited = loop.time() - started
+            refusals = list(fresh.close_codes)
+            cut = await asyncio.wait_for(reader.read(), 2)  # everything left, then its end
+        finally:
+            writer.transport.abort()
+
+    assert waited < 1.5, f"the new session was welcomed after {waited:.2f} s"
+    assert fresh.welcomes == 1 and refusals == []
+    assert isinstance(cut, bytes)  # the old connection ended (EOF or reset), not left hanging

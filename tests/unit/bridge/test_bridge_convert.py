@@ -23,6 +23,7 @@ from copier.domain import (
     AccountInfo,
     Command,
     CommandKind,
+    CopyState,
     EventKind,
     ExecutionResult,
     MarginMode,
@@ -293,3 +294,45 @@ def test_a_command_with_a_price_json_cannot_carry_is_not_encoded() -> None:
 
     with pytest.raises(ValueError, match="JSON"):
         encode_command(command)
+
+
+def test_a_command_with_the_copy_s_state_before_it_crosses_the_wire_unchanged() -> None:
+    before = CopyState(volume=0.2, price=1.0842, sl=1.08, tp=1.095, expiration_ms=1767229200000)
+    command = Command(
+        "L3-T7003-S43", 3, "mt5:1@X", CommandKind.MODIFY_PENDING, 7003, "EURUSD.m",
+        OrderType.BUY_LIMIT, volume=0.2, price=1.0835, sl=1.079, tp=1.096, slave_ticket=880022,
+        before=before,
+    )  # fmt: skip
+
+    frame = encode_command(command)
+    wire = codec.decode(frame)
+
+    assert '"was_vol":0.2,"was_price":1.0842,"was_sl":1.08,"was_tp":1.095' in frame
+    assert command_from_wire(wire, "mt5:1@X") == command  # type: ignore[arg-type]
+
+
+def test_a_frame_without_was_fields_gives_a_command_without_a_before_state() -> None:
+    """What an older copier sends, and what a command about no existing copy carries."""
+    frame = (
+        '{"t":"command","id":"L1-T5-S9","kind":"close","link":1,"ticket":5,"sym":"EURUSD",'
+        '"type":"buy","vol":0.1,"slave_ticket":880021}'
+    )
+
+    command = command_from_wire(codec.decode(frame), "s")  # type: ignore[arg-type]
+
+    assert command.before is None
+
+
+_volumes = st.floats(min_value=1e-6, max_value=1e6)
+_states = st.builds(CopyState, _volumes, _floats, _floats, _floats, _ints)
+
+
+@given(before=st.one_of(st.none(), _states))
+def test_the_fast_encoder_writes_the_before_state_as_the_generic_encoder_does(
+    before: CopyState | None,
+) -> None:
+    command = Command(
+        "L1-T1-S1", 1, "s", CommandKind.CLOSE, 1, "EURUSD", OrderType.BUY, 0.1, before=before
+    )
+
+    assert encode_command(command) == codec.encode(command_to_wire(command))

@@ -67,6 +67,6 @@ async def test_a_version_2_file_upgrades_and_its_copies_name_their_own_master_ti
         [link] = upgraded.load_tickets()
         [close] = upgraded.load_outbox()
 
-    assert version == SCHEMA_VERSION == 4
+    assert version == SCHEMA_VERSION == 5
     assert (link.copy_ticket, link.comment_ticket) == (0, REST)
     assert (close.copy_ticket, close.comment_ticket) == (0, REST)
