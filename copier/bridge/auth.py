@@ -163,25 +163,25 @@ class StoreKeyVerifier:
         self._store = store
 
     def verify(self, key: str, login: int, server: str) -> KeyGrant | AuthRefusal:
+        """Only a caller holding a real key learns more than "not valid": an unknown account
+        and a wrong key get the same answer after the same work (one lookup, one hash)."""
         accounts = self._store.load_accounts()
         account = next((a for a in accounts if a.login == login and a.server == server), None)
-        if account is None:
-            return AuthRefusal(
-                CloseCode.BAD_KEY, f"account {login}@{server} is not set up in the copier"
-            )
-        if not account.enabled:
-            return AuthRefusal(CloseCode.BAD_KEY, f"account {login}@{server} is disabled")
-        check = self._store.check_api_key(key, account.id)
-        if check.ok:
-            return KeyGrant(
-                account.id, check.key_id or key_id_of(key), check.expires_ms, check.replaced
-            )
+        check = self._store.check_api_key(key, account.id if account is not None else "")
         if check.status == "wrong_account":
             other = next((a for a in accounts if a.id == check.account_id), None)
             owner = f"{other.login}@{other.server}" if other else "another account"
             return AuthRefusal(
                 CloseCode.ACCOUNT_MISMATCH,
                 f"API key belongs to {owner}, not {login}@{server}",
+            )
+        if account is None or check.status == "unknown":
+            return _bad_key(login, server)
+        if not account.enabled:
+            return AuthRefusal(CloseCode.BAD_KEY, f"account {login}@{server} is disabled")
+        if check.ok:
+            return KeyGrant(
+                account.id, check.key_id or key_id_of(key), check.expires_ms, check.replaced
             )
         return AuthRefusal(CloseCode.BAD_KEY, check.reason)
 
@@ -200,7 +200,7 @@ class StoreKeyVerifier:
         accounts = self._store.load_accounts()
         account = next((a for a in accounts if a.login == login and a.server == server), None)
         if account is None or account_allow_list(account.settings).allows(address):
-            return None  # an unknown account is refused by its key check, with its reason
+            return None
         return address_refused(f"{login}@{server}", address)
 
 

@@ -78,10 +78,14 @@ class BridgeConfig:
     rate_per_s: float = p.RATE_PER_S
     rate_burst: int = p.RATE_BURST
     bad_frame_limit: int = p.BAD_FRAME_LIMIT
+    # Failed hellos within auth_fail_window_s after which further failures get 4430 at once:
+    # per claimed account (from any address), per source (all loopback addresses are one
+    # source) and per key id. A hello whose key verifies is never refused for them.
     auth_fail_per_account: int = 5
     auth_fail_per_address: int = 20
+    auth_fail_per_key: int = 5
     auth_fail_window_s: float = 60.0
-    auth_delay_base_s: float = 0.5  # a failing address waits base × 2^(failures − 1) per hello
+    auth_delay_base_s: float = 0.5  # the 2nd failure's answer waits this, doubling after it
     auth_delay_cap_s: float = 8.0
     key_recheck_s: float = 2.0  # live sessions' keys re-checked (revoked, expired) this often
     key_warn_days: int = 7  # EAs and the app are told this many days before a key expires

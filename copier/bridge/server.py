@@ -26,6 +26,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from copier import logsafe
 from copier.bridge.admission import Gate, Listener
 from copier.bridge.allowlist import AllowList
 from copier.bridge.audit import AuditSink, AuditTrail
@@ -68,9 +69,12 @@ class BridgeServer:
         self._opened = 0  # sessions admitted so far
         self._closed = 0  # of them, sessions ended so far
         self._admission: defaultdict[tuple[str, Role], asyncio.Lock] = defaultdict(asyncio.Lock)
-        trail = AuditTrail(audit)
-        self._gate = Gate(verifier, self.config, trail)
-        self._keys = KeyWatch(verifier, self.config.key_warn_days, clock_ms, trail, on_key_expiring)
+        logsafe.install()  # EAs' text reaches log lines: no newline in it may forge one
+        self._trail = AuditTrail(audit, clock_ms=clock_ms)
+        self._gate = Gate(verifier, self.config, self._trail)
+        self._keys = KeyWatch(
+            verifier, self.config.key_warn_days, clock_ms, self._trail, on_key_expiring
+        )
         self._server: Server | None = None
         self._remote: Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -123,6 +127,7 @@ class BridgeServer:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        self._trail.flush(everything=True)
         for session in list(self._sessions):
             session.closing = True  # no more writes; the server closes with 1001
         await self._close_servers()
@@ -345,6 +350,7 @@ class BridgeServer:
     async def _key_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.key_recheck_s)
+            self._trail.flush()  # folded refusals of the windows that have ended
             try:
                 await self._keys.recheck(list(self._sessions))
             except Exception:  # a failing key book must not stop the loop; next tick retries

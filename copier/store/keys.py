@@ -36,6 +36,7 @@ DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 DEFAULT_KEY_DAYS = 30
 DEFAULT_GRACE_HOURS = 24.0
+_DUMMY_SALT = bytes(16)
 _STATE_BATCH = 500  # key ids per query: far below SQLite's bound-parameter limit
 
 _keys = table(ApiKeyRow)
@@ -205,11 +206,16 @@ def revoke_api_keys(conn: Connection, account_id: str, actor: str, now_ms: int) 
 
 
 def check_api_key(conn: Connection, key: str, account_id: str, now_ms: int) -> KeyCheck:
+    """Why ``key`` does or does not open ``account_id``. A key that is not even well formed, or
+    names no stored key, costs the same hash as a wrong secret, so the answer's timing does not
+    tell a stranger which key ids exist."""
     parts = key.split(".")
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
-        return KeyCheck(KeyStatus.UNKNOWN)
-    row = conn.execute(select(_keys).where(_keys.c.key_id == parts[1])).first()
+    key_id = parts[1] if len(parts) == 3 and parts[0] == KEY_PREFIX else None
+    row = None
+    if key_id is not None:
+        row = conn.execute(select(_keys).where(_keys.c.key_id == key_id)).first()
     if row is None or row.scheme != SCHEME:
+        _hash(key, _DUMMY_SALT, ITERATIONS)  # the same work as a wrong secret
         return KeyCheck(KeyStatus.UNKNOWN)
     if not hmac.compare_digest(_hash(key, row.salt, row.iterations), row.hash):
         return KeyCheck(KeyStatus.UNKNOWN)
