@@ -34,6 +34,7 @@ from copier.bridge.auth import AuthRefusal, KeyGrant, KeyVerifier
 from copier.bridge.codec import FrameError, decode, encode
 from copier.bridge.config import SESSION_SLICE, BridgeConfig
 from copier.bridge.keywatch import KeyNotice, KeyWatch
+from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import PROTOCOL_VERSION, CloseCode, Hello, Role, Welcome
 from copier.bridge.session import Session, SessionInfo
 from copier.bridge.terminal import EaTerminal
@@ -120,6 +121,7 @@ class BridgeServer:
             compression="deflate" if cfg.compression else None,
             ssl=ssl_context,
             max_queue=64,
+            create_connection=MeteredConnection,  # frames charged as they arrive
         )
 
     async def stop(self) -> None:

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import struct
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from websockets.protocol import State
 from copier.bridge.codec import FrameError, decode_object, encode, parse_object
 from copier.bridge.config import BridgeConfig
 from copier.bridge.convert import result_from_frame
+from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import (
     Account,
     CloseCode,
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SNAPSHOT_PARTS = 1000
+CUT_OFF_GRACE_S = 1.0  # a flooder cut off with 4429 may stay this long, then is reset
+READ_SLICE = 32  # frames a session reads before giving way (a ping costs ~30 µs to answer)
 
 # The header websockets writes before a server's unfragmented text frame of under 65,536 bytes
 # (RFC 6455 §5.2: FIN and opcode 1, no mask, then a 7-bit length, or 126 and a 16-bit one).
@@ -57,6 +61,7 @@ _pack_header16 = struct.Struct("!BBH").pack
 # Enum members read once: reading one from its class costs a descriptor call, on every frame.
 _OPEN = State.OPEN
 _EXECUTOR = Role.EXECUTOR
+_CUT_OFF = frozenset({CloseCode.RATE_LIMITED, CloseCode.SLOW_CONSUMER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +112,9 @@ class Session:
         self.last_ping = now
         self.rtt_ms: float | None = None
         self.closing = False
-        self._bucket = TokenBucket(config.rate_per_s, config.rate_burst, now)
+        self._bucket = _bucket_of(terminal, self.role, config, now)
+        # Charged as frames arrive when the connection can (see metered.py), else when read.
+        self._metered = isinstance(ws, MeteredConnection)
         self._bad_frames = 0
         self._ack_seq = 0
         self._ack_pending = False
@@ -191,20 +198,54 @@ class Session:
 
     async def _close_now(self, code: CloseCode, reason: str) -> None:
         log.info("%s %s: closing %d %s", self.account_id, self.role, code, reason)
+        if code in _CUT_OFF:
+            self._cut_off(code, reason)
+            return
         await self.ws.close(int(code), reason[:120])
 
+    def _cut_off(self, code: CloseCode, reason: str) -> None:
+        """End a session that floods or does not read without waiting for its close frame
+        (RFC 6455 §7.1.7 lets an endpoint fail a connection so): a flooder's close frame sits
+        behind everything it sent, and one that does not read never gets ours. A flooder gets
+        the close frame and then the socket closes; a non-reader's socket is aborted at once."""
+        protocol = self._protocol
+        transport = self._transport
+        if protocol.state is not _OPEN or code is CloseCode.SLOW_CONSUMER:
+            transport.abort()
+            return
+        protocol.send_close(int(code), reason[:120])
+        self.ws.send_data()
+        if transport.can_write_eof():
+            transport.write_eof()  # the close frame, then our end: the EA reads both and leaves
+            self._loop.call_later(CUT_OFF_GRACE_S, transport.abort)  # or is made to
+        else:
+            transport.close()
+
     # ----- reading --------------------------------------------------------------------------
+    def _overdrawn(self) -> None:
+        self.close_soon(CloseCode.RATE_LIMITED, "too many frames: slow down")
+
     async def run(self) -> None:
-        """Read frames until the connection ends."""
+        """Read frames until the connection ends, giving way to other sessions after every
+        READ_SLICE frames: a session with many frames queued (a flood, a backlog) cannot hold
+        the loop while another account's copy waits."""
+        metered = self._metered
+        if isinstance(self.ws, MeteredConnection):  # from the welcome on
+            self.ws.meter(self._bucket, self._overdrawn)
+        in_slice = 0
         try:
             async for raw in self.ws:
+                in_slice += 1
+                if in_slice >= READ_SLICE:
+                    in_slice = 0
+                    await asyncio.sleep(0)
                 if self.closing:
                     continue  # drained, so the EA's close frame is read and the close completes
                 now = time.perf_counter()
                 self.last_rx = now
                 self._heard.set()
-                if not self._bucket.take(now):
-                    self.close_soon(CloseCode.RATE_LIMITED, "too many frames: slow down")
+                if not metered and not self._bucket.take(now):
+                    self._overdrawn()
                     continue
                 if type(raw) is not str:
                     self.close_soon(CloseCode.BINARY_FRAME, "binary frames are not accepted")
@@ -304,6 +345,21 @@ class Session:
             key_id=self.key_id,
             key_expires_ms=self.key_expires_ms,
         )
+
+
+# The token bucket of each terminal's role outlives its sessions, so an EA that floods, is cut
+# off and reconnects at once does not start with a full bucket every time.
+_BUCKETS: weakref.WeakKeyDictionary[EaTerminal, dict[Role, TokenBucket]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _bucket_of(terminal: EaTerminal, role: Role, config: BridgeConfig, now: float) -> TokenBucket:
+    buckets = _BUCKETS.setdefault(terminal, {})
+    bucket = buckets.get(role)
+    if bucket is None or (bucket.rate, bucket.capacity) != (config.rate_per_s, config.rate_burst):
+        bucket = buckets[role] = TokenBucket(config.rate_per_s, config.rate_burst, now)
+    return bucket
 
 
 def _address(ws: ServerConnection) -> str:
