@@ -29,6 +29,7 @@ from copier.bridge.auth import (
     KeyVerifier,
     grant_of,
     key_id_of,
+    role_refusal,
 )
 from copier.bridge.config import BridgeConfig
 from copier.bridge.protocol import CloseCode, Hello
@@ -96,7 +97,12 @@ class Gate:
             return AuthRefusal(CloseCode.INTERNAL_ERROR, "the copier could not check the key")
         if not isinstance(outcome, AuthRefusal):
             self.throttle.succeeded(key_id_of(hello.key))
-            return grant_of(outcome, hello.key)
+            grant = grant_of(outcome, hello.key)
+            refusal = role_refusal(grant, hello.role)
+            if refusal is None:
+                return grant
+            self._refused(hello, address, source, refusal)  # a real key: not throttled
+            return refusal
         now = time.monotonic()
         blocked = self.throttle.retry_after(buckets, now)  # already past a limit before this one
         self.throttle.failed(buckets, now)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from copier.bridge.audit import AuditTrail
-from copier.bridge.auth import AuthRefusal, KeyGrant, KeyLifecycle, KeyVerifier
+from copier.bridge.auth import AuthRefusal, KeyGrant, KeyLifecycle, KeyVerifier, role_refusal
 from copier.bridge.config import SESSION_SLICE
 from copier.bridge.session import Session
 from copier.events import ApiKeyExpiring
@@ -98,6 +98,8 @@ class KeyWatch:
             if n % SESSION_SLICE == 0:
                 await asyncio.sleep(0)  # give way to a copy between slices of a long pass
             verdict = verdicts.get(session.key_id)
+            if isinstance(verdict, KeyGrant):  # the account may have lost this role since
+                verdict = role_refusal(verdict, session.role) or verdict
             if isinstance(verdict, AuthRefusal):
                 closed += self._end(session, verdict)
             elif isinstance(verdict, KeyGrant):

@@ -51,6 +51,7 @@ class CloseCode(IntEnum):
     MALFORMED = 4400  # a bad first frame, or too many bad frames in one session
     BAD_KEY = 4401  # API key unknown, expired or revoked
     ACCOUNT_MISMATCH = 4403  # the key belongs to another account (login + server)
+    ROLE_REFUSED = 4405  # the key does not open this role (a slave's key for a monitor)
     ADDRESS_REFUSED = 4406  # the EA's address is not in the listener's or the account's allow list
     HELLO_TIMEOUT = 4408  # no hello within HELLO_TIMEOUT_S
     DUPLICATE_SESSION = 4409  # a live session already serves this account and role
@@ -64,7 +65,12 @@ class CloseCode(IntEnum):
 
 # Close codes after which an EA must not reconnect on its own: the user has to fix the inputs.
 FATAL_CLOSE_CODES = frozenset(
-    {CloseCode.BAD_KEY, CloseCode.ACCOUNT_MISMATCH, CloseCode.UNSUPPORTED_VERSION}
+    {
+        CloseCode.BAD_KEY,
+        CloseCode.ACCOUNT_MISMATCH,
+        CloseCode.ROLE_REFUSED,
+        CloseCode.UNSUPPORTED_VERSION,
+    }
 )
 
 

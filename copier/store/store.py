@@ -232,12 +232,18 @@ class Store:
 
     # ----- API keys -----------------------------------------------------------------------
     def create_api_key(
-        self, account_id: str, days: int | None = None, *, actor: str = "user"
+        self,
+        account_id: str,
+        days: int | None = None,
+        *,
+        actor: str = "user",
+        roles: Collection[str] | None = None,
     ) -> str:
         """Issue a key for the account and return it — the only time it exists in clear.
-        ``days`` None: the account's ``key_days`` setting (default 30)."""
+        ``days`` None: the account's ``key_days`` setting (default 30). ``roles`` (monitor,
+        executor) None: every EA role the account has."""
         return self._write(
-            lambda conn, now: keys.create_api_key(conn, account_id, days, actor, now)
+            lambda conn, now: keys.create_api_key(conn, account_id, days, actor, now, roles)
         )
 
     def rotate_api_key(
@@ -247,11 +253,14 @@ class Store:
         *,
         grace_ms: int | None = None,
         actor: str = "user",
+        roles: Collection[str] | None = None,
     ) -> str:
         """Issue a new key; the old ones keep working for the grace period (``grace_ms`` None:
         the account's ``key_grace_hours``, default 24 h; 0: they stop at once)."""
         return self._write(
-            lambda conn, now: keys.rotate_api_key(conn, account_id, days, actor, now, grace_ms)
+            lambda conn, now: keys.rotate_api_key(
+                conn, account_id, days, actor, now, grace_ms, roles
+            )
         )
 
     def revoke_api_keys(self, account_id: str, *, actor: str = "user") -> int:

@@ -31,7 +31,7 @@ from copier.refea.client import EaSettings, EventOutbox, ReferenceEa
 from copier.sim.broker import SimBroker
 from copier.sim.executor import SimExecutor
 from copier.sim.profiles import build_broker
-from copier.store import AccountRecord, Store
+from copier.store import AccountRecord, AccountRole, Store
 from copier.store.paths import database_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -159,7 +159,9 @@ class FaultWorld:
                 account = broker.account
                 store.save_account(
                     AccountRecord(account_id, Platform(account.platform), account.login,
-                                  account.server, company=account.company),
+                                  account.server, company=account.company,
+                                  role=AccountRole.MASTER if account_id == MASTER_ID
+                                  else AccountRole.SLAVE),
                     actor="fault-suite",
                 )  # fmt: skip
             self.master_key = store.create_api_key(MASTER_ID, days=1)
