@@ -93,6 +93,9 @@ class BridgeConfig:
     snapshot_max_age_ms: int = 1000  # a snapshot this fresh is reused if nothing happened since
     duplicate_probe_s: float = 1.0  # how long a live session has to answer before a newcomer wins
     send_buffer_limit: int = 4 * 1024 * 1024  # bytes queued to one EA before it is dropped
+    # A master's event whose price is further than this fraction from the symbol's last known
+    # quote is refused, not copied (a fat-finger collar; 0: none). See values.py.
+    price_band: float = 0.2
     compression: bool = False  # permessage-deflate; off by measurement (docs/performance.md)
     ssl_context: ssl.SSLContext | None = None  # required when listening beyond loopback
     allow_ips: tuple[str, ...] = ()  # addresses and CIDR ranges allowed (empty: any)
@@ -121,6 +124,8 @@ class BridgeConfig:
         problems.extend(_allow_list_problems(self.allow_ips))
         if self.auth_delay_base_s < 0 or self.auth_delay_cap_s < self.auth_delay_base_s:
             problems.append("the failed-hello delay must be positive and below its cap")
+        if not 0 <= self.price_band < 1:
+            problems.append("the price band must be a fraction from 0 (off) to below 1")
         if self.key_recheck_s <= 0:
             problems.append("the key re-check interval must be positive")
         if self.remote is not None:

@@ -17,13 +17,13 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from copier.bridge.codec import FrameError, decode_object, encode, parse_object
+from copier.bridge.codec import INT64_MAX, FrameError, decode_object, encode, parse_object
 from copier.bridge.config import BridgeConfig
 from copier.bridge.convert import result_from_frame
 from copier.bridge.metered import MeteredConnection
@@ -42,6 +42,7 @@ from copier.bridge.protocol import (
     Snapshot,
 )
 from copier.bridge.ratelimit import TokenBucket
+from copier.bridge.values import event_problem
 
 if TYPE_CHECKING:
     from copier.bridge.terminal import EaTerminal
@@ -61,6 +62,7 @@ _pack_header16 = struct.Struct("!BBH").pack
 # Enum members read once: reading one from its class costs a descriptor call, on every frame.
 _OPEN = State.OPEN
 _EXECUTOR = Role.EXECUTOR
+_BAD_VALUE = ErrorCode.BAD_VALUE
 _CUT_OFF = frozenset({CloseCode.RATE_LIMITED, CloseCode.SLOW_CONSUMER})
 
 
@@ -250,6 +252,7 @@ class Session:
                 if type(raw) is not str:
                     self.close_soon(CloseCode.BINARY_FRAME, "binary frames are not accepted")
                     continue
+                data = None
                 try:
                     data = parse_object(raw)
                     if data.get("t") == "result" and self.role is _EXECUTOR:
@@ -258,7 +261,11 @@ class Session:
                         continue
                     message = decode_object(data)
                 except FrameError as exc:
-                    await self.refuse(exc)
+                    seq = _event_seq(data) if exc.code is _BAD_VALUE else None
+                    if seq is not None and self.role is Role.MONITOR:
+                        self._refuse_values(seq, f"event {seq}: {exc.reason}")
+                    else:
+                        await self.refuse(exc)
                     continue
                 if type(message) is Event:
                     await self._on_event(message)
@@ -275,7 +282,20 @@ class Session:
                 )
             )
             return
+        quote = self.terminal.last_quote(message.sym)
+        problem = event_problem(message, quote, self.config.price_band)
+        if problem is not None:
+            self._refuse_values(message.seq, problem)
+            return
         await self.terminal.deliver_event(message, self)
+
+    def _refuse_values(self, seq: int, reason: str) -> None:
+        """Refuse an event that cannot be a real trade: the EA is told why (bad_value), and the
+        event is acknowledged without being copied, so the events after it go on. This is the
+        master's data, not an EA fault, so it does not count toward the bad-frame limit."""
+        log.warning("%s: event refused, not copied: %s", self.account_id, reason)
+        self.send_message(Error(code=ErrorCode.BAD_VALUE, msg=reason[:200], ref=f"event:{seq}"))
+        self.terminal.skip_event(seq, self)
 
     async def _dispatch(self, message: Message) -> None:
         kind = type(message)
@@ -360,6 +380,15 @@ def _bucket_of(terminal: EaTerminal, role: Role, config: BridgeConfig, now: floa
     if bucket is None or (bucket.rate, bucket.capacity) != (config.rate_per_s, config.rate_burst):
         bucket = buckets[role] = TokenBucket(config.rate_per_s, config.rate_burst, now)
     return bucket
+
+
+def _event_seq(data: dict[str, Any] | None) -> int | None:
+    """The seq of an event frame refused for a bad value (a 2^64 ticket), when it has a usable
+    one: the event can then be acknowledged as refused instead of blocking the ones after it."""
+    if data is None or data.get("t") != "event":
+        return None
+    seq = data.get("seq")
+    return seq if type(seq) is int and 0 < seq <= INT64_MAX else None
 
 
 def _address(ws: ServerConnection) -> str:
