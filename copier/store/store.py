@@ -26,7 +26,7 @@ from copier.store.catalog import AccountRecord
 from copier.store.checkpoints import Checkpointer
 from copier.store.journal import Journal
 from copier.store.keys import ApiKeyInfo, KeyCheck
-from copier.store.paths import database_path, default_data_dir
+from copier.store.paths import database_path, default_data_dir, prepare_database_file
 from copier.store.queries import AuditEntry, CopyFilter, CopyRecord
 from copier.store.retention import AuditRetention
 from copier.store.writer import Writer, WriterStats
@@ -79,7 +79,7 @@ class Store:
         ``$TRADECOPIER_DATA_DIR`` or the user data folder — or the file ``path``. The audit
         log is kept within ``audit_retention`` (default ``AuditRetention()``)."""
         file = path if path is not None else database_path(data_dir or default_data_dir())
-        file.parent.mkdir(parents=True, exist_ok=True)
+        prepare_database_file(file, own_folder=path is None)
         write_engine = schema.make_engine(file, writer=True)
         read_engine = schema.make_engine(file, writer=False)
         try:
