@@ -34,6 +34,7 @@ from copier.bridge.auth import (
 from copier.bridge.config import BridgeConfig
 from copier.bridge.protocol import CloseCode, Hello
 from copier.bridge.ratelimit import AuthThrottle, hello_buckets
+from copier.bridge.waiting import WaitingRoom
 from copier.logsafe import outside_text
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,17 @@ class Gate:
         # Key checks of hellos whose buckets hold failures take turns here, so a guesser's
         # flood cannot take every worker thread; a check is ~1 ms, so turns come quickly.
         self._suspect_turns = asyncio.Semaphore(SUSPECT_CHECKS)
+        self.room = WaitingRoom(config.pending_per_source, config.pending_total, self._evicted)
+
+    def waiting(
+        self, ws: ServerConnection, address: str
+    ) -> contextlib.AbstractContextManager[None]:
+        """Count the connection as waiting (capped, see waiting.py) until its hello is answered."""
+        return self.room.waiting(ws, source_of(address))
+
+    def _evicted(self, ws: ServerConnection, source: str) -> None:
+        detail = {"address": _peer(ws), "waiting_per_source": self.room.per_source}
+        self._audit.refusal("bridge.connection_dropped", source, 0, detail)
 
     def before_hello(self, listener: Listener, address: str) -> AuthRefusal | None:
         """Refuse an address outside the listener's allow list before any frame is read.
@@ -142,6 +154,11 @@ class Gate:
                 outside_text(hello.server),
                 outside_text(refusal.reason, 200),
             )
+
+
+def _peer(ws: ServerConnection) -> str:
+    remote = ws.remote_address
+    return str(remote[0]) if remote else ""
 
 
 def _throttled(wait: float) -> str:

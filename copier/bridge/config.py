@@ -87,6 +87,9 @@ class BridgeConfig:
     auth_fail_window_s: float = 60.0
     auth_delay_base_s: float = 0.5  # the 2nd failure's answer waits this, doubling after it
     auth_delay_cap_s: float = 8.0
+    # Connections whose hello is not answered yet: past these the oldest one is dropped.
+    pending_per_source: int = 128
+    pending_total: int = 512
     key_recheck_s: float = 2.0  # live sessions' keys re-checked (revoked, expired) this often
     key_warn_days: int = 7  # EAs and the app are told this many days before a key expires
     snapshot_timeout_s: float = 5.0
@@ -126,6 +129,8 @@ class BridgeConfig:
             problems.append("the failed-hello delay must be positive and below its cap")
         if not 0 <= self.price_band < 1:
             problems.append("the price band must be a fraction from 0 (off) to below 1")
+        if self.pending_per_source < 1 or self.pending_total < self.pending_per_source:
+            problems.append("the waiting-connection caps must be positive, the total the larger")
         if self.key_recheck_s <= 0:
             problems.append("the key re-check interval must be positive")
         if self.remote is not None:

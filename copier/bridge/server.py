@@ -121,6 +121,7 @@ class BridgeServer:
             compression="deflate" if cfg.compression else None,
             ssl=ssl_context,
             max_queue=64,
+            open_timeout=cfg.hello_timeout_s,  # an upgrade that never comes holds no socket long
             create_connection=MeteredConnection,  # frames charged as they arrive
         )
 
@@ -221,11 +222,10 @@ class BridgeServer:
         if refusal is not None:
             await _close(ws, refusal.code, refusal.reason)
             return
-        hello = await self._read_hello(ws)
-        if hello is None:
-            return
-        grant = await self._authenticate(ws, hello)
-        if grant is None:
+        with self._gate.waiting(ws, _address(ws)):  # capped until the hello is answered
+            hello = await self._read_hello(ws)
+            grant = None if hello is None else await self._authenticate(ws, hello)
+        if hello is None or grant is None:
             return
         terminal = self.terminal(grant.account_id)
         async with self._admission[(grant.account_id, hello.role)]:

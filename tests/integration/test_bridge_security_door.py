@@ -75,7 +75,10 @@ async def test_300_loopback_addresses_count_as_one_source_and_a_good_key_still_g
 
     assert len(set(sources)) == 300
     codes = [g.code for g in guesses]
-    assert codes.count(4430) >= 300 - config.auth_fail_per_address  # one bucket, not 300
+    # one bucket, not 300: at most 20 were checked and refused as bad keys; the others were
+    # blocked (4430) or, over the cap of waiting connections per source, dropped (1006)
+    assert codes.count(4401) <= config.auth_fail_per_address
+    assert set(codes) <= {4401, 4430, 1006}
     assert welcomed.welcome is not None and took < 1.0
 
 
