@@ -55,10 +55,16 @@ def create_key(
     return KeyAnswer((f"new key {info.key_id} for {account.id}, {_until(info)}",), key)
 
 
-def rotate_key(store: Store, name: str, days: int | None, grace_hours: float | None) -> KeyAnswer:
+def rotate_key(
+    store: Store,
+    name: str,
+    days: int | None,
+    grace_hours: float | None,
+    roles: Collection[str] | None = None,
+) -> KeyAnswer:
     account = find_account(store, name)
     grace_ms = None if grace_hours is None else int(grace_hours * HOUR_MS)
-    key = store.rotate_api_key(account.id, days, grace_ms=grace_ms, actor=ACTOR)
+    key = store.rotate_api_key(account.id, days, grace_ms=grace_ms, actor=ACTOR, roles=roles)
     info = _info(store, account.id, key)
     replaced = [k for k in store.list_api_keys(account.id) if k.replaced_by == info.key_id]
     lines = [f"new key {info.key_id} for {account.id}, {_until(info)}"]
