@@ -67,3 +67,13 @@ def test_an_integer_beyond_64_bits_is_a_bad_value_not_a_crash() -> None:
 
     assert refused.value.code is ErrorCode.BAD_VALUE and "64 bits" in refused.value.reason
     assert accepted.seq == 2**63 - 1  # type: ignore[attr-defined]
+
+
+def test_a_close_is_never_refused_for_its_price_and_a_far_pending_order_is_fine() -> None:
+    close = replace(OPENED, kind=EventKind.CLOSED, vol=0.0, closed=0.1, price=0.0, sl=-1.0)
+    far_stop = replace(OPENED, kind=EventKind.PENDING_PLACED, type=OrderType.SELL_STOP, price=1.0)
+    far_stop = replace(far_stop, sl=0.0, tp=0.0)
+
+    assert event_problem(close, QUOTE, 0.2) is None  # refusing it would leave the copies open
+    assert event_problem(far_stop, QUOTE, 0.2) is None  # pending orders may sit far away
+    assert event_problem(replace(close, closed=-0.1), QUOTE, 0.2) is not None
