@@ -31,7 +31,7 @@ class MeteredConnection(ServerConnection):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._unparsed: deque[bytes] = deque()
+        self._unparsed: deque[memoryview] = deque()  # views: a long read is not copied per slice
         self._holding = False  # reading paused here until the unparsed bytes are parsed
         self._early = 0  # data frames that arrived before the session's bucket was set
 
@@ -39,11 +39,11 @@ class MeteredConnection(ServerConnection):
         if self.overdrawn:
             return  # cut off (the session closes the socket): nothing more is parsed
         if self._unparsed:  # still working through an earlier read: keep the order
-            self._unparsed.append(data)
+            self._unparsed.append(memoryview(data))
             return
-        self._parse(data)
+        self._parse(memoryview(data))
 
-    def _parse(self, data: bytes) -> None:
+    def _parse(self, data: memoryview) -> None:
         if len(data) > READ_CHUNK:
             self._unparsed.appendleft(data[READ_CHUNK:])
             data = data[:READ_CHUNK]
@@ -51,7 +51,7 @@ class MeteredConnection(ServerConnection):
                 self._holding = True
                 self.transport.pause_reading()
             self.loop.call_soon(self._parse_next)
-        super().data_received(data)
+        super().data_received(data.tobytes())
 
     def _parse_next(self) -> None:
         if self.overdrawn:
@@ -66,7 +66,7 @@ class MeteredConnection(ServerConnection):
 
     def eof_received(self) -> None:
         while self._unparsed:  # the peer is gone: what it sent before comes first
-            super().data_received(self._unparsed.popleft())
+            super().data_received(self._unparsed.popleft().tobytes())
         super().eof_received()
 
     def meter(self, bucket: TokenBucket, on_overdraw: Callable[[], None]) -> None:
