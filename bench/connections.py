@@ -245,11 +245,11 @@ async def sample_rss(peak: list[int], me: psutil.Process) -> None:
 async def run_copier(args: argparse.Namespace) -> dict[str, Any]:
     from copier.app import AppConfig, CopierApp
     from copier.engine.config import Link
-    from copier.store.catalog import AccountRecord
+    from copier.store.catalog import AccountRecord, AccountRole
 
     folder = tempfile.mkdtemp(prefix="copier-bench-", dir=args.db_dir)
     app = CopierApp(AppConfig(database=Path(folder) / "bench.db", bridge=False))
-    accounts = [AccountRecord.new(Platform.MT5, MASTER_LOGIN, SERVER)]
+    accounts = [AccountRecord.new(Platform.MT5, MASTER_LOGIN, SERVER, role=AccountRole.MASTER)]
     accounts += [AccountRecord.new(Platform.MT5, 2000 + i, SERVER) for i in range(args.slaves)]
     for account in accounts:
         app.store.save_account(account)

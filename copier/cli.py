@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="lifetime of a new key (default: the account's, 30 days)")
     keys.add_argument("--grace-hours", type=float, default=None,
                       help="rotate: how long old keys keep working (default: the account's, 24)")
+    keys.add_argument("--role", choices=("monitor", "executor"), default=None,
+                      help="create/rotate: the one EA the key is for (default: every EA role "
+                           "the account has)")
 
     stats = sub.add_parser("stats", help="copy statistics per link and per slave")
     stats.add_argument("--json", action="store_true", help="print them as JSON")
@@ -229,9 +232,13 @@ def _keys(args: argparse.Namespace) -> int:
             if args.action == "list":
                 answer = keyadmin.list_keys(store, args.account)
             elif args.action == "create":
-                answer = keyadmin.create_key(store, args.account, args.days)
+                roles = None if args.role is None else [args.role]
+                answer = keyadmin.create_key(store, args.account, args.days, roles)
             elif args.action == "rotate":
-                answer = keyadmin.rotate_key(store, args.account, args.days, args.grace_hours)
+                roles = None if args.role is None else [args.role]
+                answer = keyadmin.rotate_key(
+                    store, args.account, args.days, args.grace_hours, roles
+                )
             else:
                 answer = keyadmin.revoke_keys(store, args.account)
     except StoreError as exc:

@@ -1,9 +1,12 @@
-"""The bridge's door: listener allow lists, failed-hello throttling, the account's own allow
-list, then the key — in that order, so a stranger learns nothing about keys.
+"""The bridge's door: the listener's allow list, then each hello's key, then the account's own
+allow list, with failed hellos throttled.
 
-A waiting hello (the throttle's delay) sleeps in its own connection's task and holds no worker
-thread; hellos from an address that failed recently are checked one at a time. A correctly
-authenticated EA from another address therefore never queues behind a guesser.
+Throttling slows and blocks *failures* only: every hello's key is checked, and a hello whose key
+verifies is welcomed however many failures came before it — from its address, for its account
+or with its key id — so no local process can lock a trader's EAs out by failing on purpose. A
+failed hello waits (in its own task, holding no worker thread) before it is answered. Unknown
+accounts, wrong keys and addresses outside an account's list get one answer, so a stranger
+cannot list accounts.
 """
 
 from __future__ import annotations
@@ -12,20 +15,31 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from websockets.asyncio.server import ServerConnection
 from websockets.protocol import State
 
-from copier.bridge.allowlist import AllowList
+from copier.bridge.allowlist import AllowList, source_of
 from copier.bridge.audit import AuditTrail
-from copier.bridge.auth import AddressPolicy, AuthRefusal, KeyGrant, KeyVerifier, grant_of
+from copier.bridge.auth import (
+    AddressPolicy,
+    AuthRefusal,
+    KeyGrant,
+    KeyVerifier,
+    grant_of,
+    key_id_of,
+    role_refusal,
+)
 from copier.bridge.config import BridgeConfig
 from copier.bridge.protocol import CloseCode, Hello
-from copier.bridge.ratelimit import AuthThrottle
+from copier.bridge.ratelimit import AuthThrottle, hello_buckets
+from copier.bridge.waiting import WaitingRoom
+from copier.logsafe import outside_text
 
 log = logging.getLogger(__name__)
+
+SUSPECT_CHECKS = 2  # key checks at once for hellos whose buckets hold recent failures
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,78 +60,83 @@ class Gate:
             config.auth_fail_window_s,
             config.auth_delay_base_s,
             config.auth_delay_cap_s,
+            config.auth_fail_per_key,
         )
-        self._suspects: dict[str, _Turns] = {}
+        # Key checks of hellos whose buckets hold failures take turns here, so a guesser's
+        # flood cannot take every worker thread; a check is ~1 ms, so turns come quickly.
+        self._suspect_turns = asyncio.Semaphore(SUSPECT_CHECKS)
+        self.room = WaitingRoom(config.pending_per_source, config.pending_total, self._evicted)
+
+    def waiting(
+        self, ws: ServerConnection, address: str
+    ) -> contextlib.AbstractContextManager[None]:
+        """Count the connection as waiting (capped, see waiting.py) until its hello is answered."""
+        return self.room.waiting(ws, source_of(address))
+
+    def _evicted(self, ws: ServerConnection, source: str) -> None:
+        detail = {"address": _peer(ws), "waiting_per_source": self.room.per_source}
+        self._audit.refusal("bridge.connection_dropped", source, 0, detail)
 
     def before_hello(self, listener: Listener, address: str) -> AuthRefusal | None:
-        """Refuse an address outside the listener's allow list, or blocked, before any frame."""
+        """Refuse an address outside the listener's allow list before any frame is read.
+        Failures never close the door before the hello: a good key must still get in."""
         if not listener.allow.allows(address):
-            self._audit.refusal("bridge.address_refused", address, {"listener": listener.name})
-            return AuthRefusal(CloseCode.ADDRESS_REFUSED, "address not in the allow list")
-        wait = self.throttle.address_retry_after(address, time.monotonic())
-        if wait > 0:
-            self._audit.refusal("bridge.auth_throttled", address, {"retry_after_s": round(wait)})
-            return AuthRefusal(CloseCode.AUTH_THROTTLED, _throttled(wait))
+            detail = {"address": address, "listener": listener.name}
+            code = CloseCode.ADDRESS_REFUSED
+            self._audit.refusal("bridge.address_refused", source_of(address), code, detail)
+            return AuthRefusal(code, "address not in the allow list")
         return None
 
     async def admit(
         self, ws: ServerConnection, hello: Hello, address: str
     ) -> KeyGrant | AuthRefusal | None:
-        """The grant for this hello, why it is refused, or None when the EA left meanwhile."""
-        now = time.monotonic()
-        wait = self.throttle.retry_after(address, hello.login, hello.server, now)
-        if wait > 0:
-            detail = {"login": hello.login, "server": hello.server, "retry_after_s": round(wait)}
-            self._audit.refusal("bridge.auth_throttled", address, detail)
-            return AuthRefusal(CloseCode.AUTH_THROTTLED, _throttled(wait))
-        delay = self.throttle.delay(address, now)
-        if delay > 0:
-            await asyncio.sleep(delay)
-            if ws.state is not State.OPEN:
-                return None
-        suspect = self.throttle.recent_failures(address, time.monotonic()) > 0
-        turn = self._one_at_a_time(address) if suspect else contextlib.nullcontext()
+        """The grant for this hello, why it is refused, or None when the EA left meanwhile.
+
+        Every hello's key is checked: one that verifies is admitted at once, whatever the
+        failures before it. A failed one is answered after the throttle's delay, or at once
+        with 4430 when one of its buckets is past its limit.
+        """
+        source = source_of(address)
+        buckets = hello_buckets(source, hello.login, hello.server, key_id_of(hello.key))
+        suspect = self.throttle.failures(buckets, time.monotonic()) > 0
         try:
-            async with turn:
+            async with self._suspect_turns if suspect else contextlib.nullcontext():
                 outcome = await asyncio.to_thread(self._check, hello, address)
         except Exception:  # the key book failing must not look like a bad key to the EA
-            log.exception("checking the API key of %s@%s failed", hello.login, hello.server)
+            log.exception(
+                "checking the API key of %s@%s failed", hello.login, outside_text(hello.server)
+            )
             return AuthRefusal(CloseCode.INTERNAL_ERROR, "the copier could not check the key")
-        if isinstance(outcome, AuthRefusal):
-            self._refused(hello, address, outcome)
-            return outcome
-        self.throttle.succeeded(address, hello.login, hello.server)
-        return grant_of(outcome, hello.key)
-
-    @contextlib.asynccontextmanager
-    async def _one_at_a_time(self, address: str) -> AsyncIterator[None]:
-        """Serialise key checks from an address that failed recently (bounded thread use)."""
-        entry = self._suspects.setdefault(address, _Turns())
-        entry.users += 1
-        try:
-            async with entry.lock:
-                yield
-        finally:
-            entry.users -= 1
-            if entry.users == 0:
-                del self._suspects[address]
+        if not isinstance(outcome, AuthRefusal):
+            self.throttle.succeeded(key_id_of(hello.key))
+            grant = grant_of(outcome, hello.key)
+            refusal = role_refusal(grant, hello.role)
+            if refusal is None:
+                return grant
+            self._refused(hello, address, source, refusal)  # a real key: not throttled
+            return refusal
+        now = time.monotonic()
+        blocked = self.throttle.retry_after(buckets, now)  # already past a limit before this one
+        self.throttle.failed(buckets, now)
+        if blocked > 0:
+            outcome = AuthRefusal(CloseCode.AUTH_THROTTLED, _throttled(blocked))
+        else:
+            delay = self.throttle.delay(buckets, now)
+            if delay > 0:
+                await asyncio.sleep(delay)
+        self._refused(hello, address, source, outcome)
+        return outcome if ws.state is State.OPEN else None
 
     def _check(self, hello: Hello, address: str) -> str | KeyGrant | AuthRefusal:
-        if isinstance(self._verifier, AddressPolicy):
-            refusal = self._verifier.address_refusal(hello.login, hello.server, address)
-            if refusal is not None:
-                return refusal
-        return self._verifier.verify(hello.key, hello.login, hello.server)
+        """The key first, then the account's own allow list: a stranger without the key gets
+        the same answer for every account, known or not, allowed from here or not."""
+        outcome = self._verifier.verify(hello.key, hello.login, hello.server)
+        if isinstance(outcome, AuthRefusal) or not isinstance(self._verifier, AddressPolicy):
+            return outcome
+        refusal = self._verifier.address_refusal(hello.login, hello.server, address)
+        return outcome if refusal is None else refusal
 
-    def _refused(self, hello: Hello, address: str, refusal: AuthRefusal) -> None:
-        self.throttle.failed(address, hello.login, hello.server, time.monotonic())
-        log.warning(
-            "EA hello from %s refused for %s@%s: %s",
-            address,
-            hello.login,
-            hello.server,
-            refusal.reason,
-        )
+    def _refused(self, hello: Hello, address: str, source: str, refusal: AuthRefusal) -> None:
         detail = {
             "address": address,
             "login": hello.login,
@@ -126,15 +145,20 @@ class Gate:
             "code": int(refusal.code),
             "reason": refusal.reason,
         }
-        self._audit.record("bridge.hello_refused", detail)
+        if self._audit.refusal("bridge.hello_refused", source, int(refusal.code), detail):
+            log.warning(
+                "EA hello from %s refused for %s@%s: %s (repeats within a minute are counted "
+                "in the audit log, not logged)",
+                address,
+                hello.login,
+                outside_text(hello.server),
+                outside_text(refusal.reason, 200),
+            )
 
 
-class _Turns:
-    __slots__ = ("lock", "users")
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.users = 0
+def _peer(ws: ServerConnection) -> str:
+    remote = ws.remote_address
+    return str(remote[0]) if remote else ""
 
 
 def _throttled(wait: float) -> str:

@@ -53,3 +53,20 @@ def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped  # a dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d
     return ip
+
+
+LOOPBACK_SOURCE = "loopback"
+
+
+def source_of(address: str) -> str:
+    """The source an address counts as when failures are throttled: every loopback address
+    (127.0.0.0/8, ::1) is one source, as is every IPv6 /64 (one host's share); any other
+    address is its own. A local process cannot dodge the count by binding 127.x.y.z."""
+    ip = _ip(address)
+    if ip is None:
+        return address
+    if ip.is_loopback:
+        return LOOPBACK_SOURCE
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 from copier.bridge.allowlist import AllowList, AllowListError
-from copier.bridge.protocol import CloseCode
+from copier.bridge.protocol import CloseCode, Role
 from copier.domain import Platform
 
 
@@ -41,6 +41,7 @@ class KeyGrant:
     key_id: str
     expires_ms: int | None = None  # when the key stops working (a replaced key: grace end)
     replaced: bool = False  # a newer key exists; this one works only until ``expires_ms``
+    roles: frozenset[str] | None = None  # EA roles it opens ("monitor", "executor"); None: any
 
 
 class KeyVerifier(Protocol):
@@ -74,6 +75,18 @@ def grant_of(outcome: str | KeyGrant, key: str) -> KeyGrant:
     if isinstance(outcome, KeyGrant):
         return outcome
     return KeyGrant(outcome, key_id_of(key))
+
+
+def role_refusal(grant: KeyGrant, role: Role) -> AuthRefusal | None:
+    """Why this key may not open a session of ``role``, or None when it may."""
+    if grant.roles is None or role.value in grant.roles:
+        return None
+    if not grant.roles:
+        text = "API key opens no EA role this account has now — generate a new one"
+    else:
+        opens = " and ".join(sorted(grant.roles))
+        text = f"API key is for the {opens} EA, not the {role.value} — use that EA's key"
+    return AuthRefusal(CloseCode.ROLE_REFUSED, text)
 
 
 def address_refused(account: str, address: str) -> AuthRefusal:
@@ -143,6 +156,9 @@ class KeyStateLike(KeyCheckLike, Protocol):
     @property
     def replaced(self) -> bool: ...
 
+    @property
+    def roles(self) -> frozenset[str]: ...
+
 
 class KeyStore(Protocol):
     """What ``copier.store.Store`` offers for checking keys."""
@@ -163,19 +179,11 @@ class StoreKeyVerifier:
         self._store = store
 
     def verify(self, key: str, login: int, server: str) -> KeyGrant | AuthRefusal:
+        """Only a caller holding a real key learns more than "not valid": an unknown account
+        and a wrong key get the same answer after the same work (one lookup, one hash)."""
         accounts = self._store.load_accounts()
         account = next((a for a in accounts if a.login == login and a.server == server), None)
-        if account is None:
-            return AuthRefusal(
-                CloseCode.BAD_KEY, f"account {login}@{server} is not set up in the copier"
-            )
-        if not account.enabled:
-            return AuthRefusal(CloseCode.BAD_KEY, f"account {login}@{server} is disabled")
-        check = self._store.check_api_key(key, account.id)
-        if check.ok:
-            return KeyGrant(
-                account.id, check.key_id or key_id_of(key), check.expires_ms, check.replaced
-            )
+        check = self._store.check_api_key(key, account.id if account is not None else "")
         if check.status == "wrong_account":
             other = next((a for a in accounts if a.id == check.account_id), None)
             owner = f"{other.login}@{other.server}" if other else "another account"
@@ -183,6 +191,13 @@ class StoreKeyVerifier:
                 CloseCode.ACCOUNT_MISMATCH,
                 f"API key belongs to {owner}, not {login}@{server}",
             )
+        if account is None or check.status == "unknown":
+            return _bad_key(login, server)
+        if not account.enabled:
+            return AuthRefusal(CloseCode.BAD_KEY, f"account {login}@{server} is disabled")
+        if check.ok:
+            key_id = check.key_id or key_id_of(key)
+            return KeyGrant(account.id, key_id, check.expires_ms, check.replaced, check.roles)
         return AuthRefusal(CloseCode.BAD_KEY, check.reason)
 
     def recheck(self, key_ids: Collection[str]) -> dict[str, KeyGrant | AuthRefusal]:
@@ -190,7 +205,7 @@ class StoreKeyVerifier:
         for key_id, check in self._store.api_key_states(key_ids).items():
             if check.ok and check.account_id is not None:
                 verdicts[key_id] = KeyGrant(
-                    check.account_id, key_id, check.expires_ms, check.replaced
+                    check.account_id, key_id, check.expires_ms, check.replaced, check.roles
                 )
             else:
                 verdicts[key_id] = AuthRefusal(CloseCode.BAD_KEY, check.reason)
@@ -200,7 +215,7 @@ class StoreKeyVerifier:
         accounts = self._store.load_accounts()
         account = next((a for a in accounts if a.login == login and a.server == server), None)
         if account is None or account_allow_list(account.settings).allows(address):
-            return None  # an unknown account is refused by its key check, with its reason
+            return None
         return address_refused(f"{login}@{server}", address)
 
 
@@ -214,6 +229,7 @@ class _KeyRecord:
     expires_ms: int
     revoked: bool = False
     replaced: bool = False
+    roles: frozenset[str] | None = None  # None: any role
 
 
 KEY_PREFIX = "tc1"
@@ -232,8 +248,16 @@ class MemoryKeyVerifier:
         self._allow: dict[tuple[int, str], AllowList] = {}
         self._clock_ms = clock_ms or (lambda: int(time.time() * 1000))
 
-    def issue(self, account_id: str, login: int, server: str, days: float = 30) -> str:
-        """A new key for the account, shown once: only its salted hash is kept."""
+    def issue(
+        self,
+        account_id: str,
+        login: int,
+        server: str,
+        days: float = 30,
+        roles: Collection[str] | None = None,
+    ) -> str:
+        """A new key for the account, shown once: only its salted hash is kept. It opens
+        ``roles`` ("monitor", "executor"; None: any)."""
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_bytes(16)
@@ -244,6 +268,7 @@ class MemoryKeyVerifier:
             salt=salt,
             digest=self._digest(salt, secret),
             expires_ms=self._clock_ms() + int(days * 86_400_000),
+            roles=None if roles is None else frozenset(roles),
         )
         return f"{KEY_PREFIX}.{key_id}.{secret}"
 
@@ -283,7 +308,7 @@ class MemoryKeyVerifier:
                 CloseCode.ACCOUNT_MISMATCH,
                 f"API key belongs to account {record.login}@{record.server}, not {login}@{server}",
             )
-        return KeyGrant(record.account_id, key_id, record.expires_ms, record.replaced)
+        return KeyGrant(record.account_id, key_id, record.expires_ms, record.replaced, record.roles)
 
     def recheck(self, key_ids: Collection[str]) -> dict[str, KeyGrant | AuthRefusal]:
         verdicts: dict[str, KeyGrant | AuthRefusal] = {}
@@ -294,7 +319,7 @@ class MemoryKeyVerifier:
                 continue
             refusal = self._refusal(record)
             verdicts[key_id] = refusal or KeyGrant(
-                record.account_id, key_id, record.expires_ms, record.replaced
+                record.account_id, key_id, record.expires_ms, record.replaced, record.roles
             )
         return verdicts
 

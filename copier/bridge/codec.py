@@ -1,9 +1,10 @@
 """Frames ↔ typed messages: strict validation with human reasons, compact JSON out.
 
 Each schema in ``copier.bridge.protocol`` is compiled once into a list of field checks taken
-from its annotations: ints must be JSON integers, floats any finite JSON number, booleans
-``true``/``false``, enumerations one of their documented strings. Unknown fields are ignored so
-a newer EA may add fields without breaking an older bridge. Fields with a default may be omitted.
+from its annotations: ints must be JSON integers within 64 bits, floats any finite JSON number,
+booleans ``true``/``false``, enumerations one of their documented strings. Unknown fields are
+ignored so a newer EA may add fields without breaking an older bridge. Fields with a default may
+be omitted.
 """
 
 from __future__ import annotations
@@ -44,10 +45,15 @@ _parse = _decoder.decode
 _scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # MQL's long, and what SQLite stores
+
+
 def _check_int(value: Any, where: str) -> int:
     if type(value) is not int:
         text = f"{where} must be a whole number, got {_show(value)}"
         raise FrameError(ErrorCode.WRONG_TYPE, text)
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise FrameError(ErrorCode.BAD_VALUE, f"{where} does not fit in 64 bits")
     return value
 
 
@@ -116,7 +122,7 @@ _SCALAR_CHECKS: dict[Any, Check] = {
 # The value kinds the generated code accepts without calling the checker (bools are not ints:
 # ``type(v) is int`` is false for True). ``v - v == 0.0`` is false for infinities and NaN.
 _FAST_GUARDS = {
-    int: "type({v}) is int",
+    int: f"type({{v}}) is int and {INT64_MIN} <= {{v}} <= {INT64_MAX}",
     float: "type({v}) is float and {v} - {v} == 0.0",
     str: "type({v}) is str",
     bool: "type({v}) is bool",

@@ -78,17 +78,27 @@ class BridgeConfig:
     rate_per_s: float = p.RATE_PER_S
     rate_burst: int = p.RATE_BURST
     bad_frame_limit: int = p.BAD_FRAME_LIMIT
+    # Failed hellos within auth_fail_window_s after which further failures get 4430 at once:
+    # per claimed account (from any address), per source (all loopback addresses are one
+    # source) and per key id. A hello whose key verifies is never refused for them.
     auth_fail_per_account: int = 5
     auth_fail_per_address: int = 20
+    auth_fail_per_key: int = 5
     auth_fail_window_s: float = 60.0
-    auth_delay_base_s: float = 0.5  # a failing address waits base × 2^(failures − 1) per hello
+    auth_delay_base_s: float = 0.5  # the 2nd failure's answer waits this, doubling after it
     auth_delay_cap_s: float = 8.0
+    # Connections whose hello is not answered yet: past these the oldest one is dropped.
+    pending_per_source: int = 128
+    pending_total: int = 512
     key_recheck_s: float = 2.0  # live sessions' keys re-checked (revoked, expired) this often
     key_warn_days: int = 7  # EAs and the app are told this many days before a key expires
     snapshot_timeout_s: float = 5.0
     snapshot_max_age_ms: int = 1000  # a snapshot this fresh is reused if nothing happened since
     duplicate_probe_s: float = 1.0  # how long a live session has to answer before a newcomer wins
     send_buffer_limit: int = 4 * 1024 * 1024  # bytes queued to one EA before it is dropped
+    # A master's event whose price is further than this fraction from the symbol's last known
+    # quote is refused, not copied (a fat-finger collar; 0: none). See values.py.
+    price_band: float = 0.2
     compression: bool = False  # permessage-deflate; off by measurement (docs/performance.md)
     ssl_context: ssl.SSLContext | None = None  # required when listening beyond loopback
     allow_ips: tuple[str, ...] = ()  # addresses and CIDR ranges allowed (empty: any)
@@ -117,6 +127,10 @@ class BridgeConfig:
         problems.extend(_allow_list_problems(self.allow_ips))
         if self.auth_delay_base_s < 0 or self.auth_delay_cap_s < self.auth_delay_base_s:
             problems.append("the failed-hello delay must be positive and below its cap")
+        if not 0 <= self.price_band < 1:
+            problems.append("the price band must be a fraction from 0 (off) to below 1")
+        if self.pending_per_source < 1 or self.pending_total < self.pending_per_source:
+            problems.append("the waiting-connection caps must be positive, the total the larger")
         if self.key_recheck_s <= 0:
             problems.append("the key re-check interval must be positive")
         if self.remote is not None:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from copier.bridge.audit import AuditTrail
-from copier.bridge.auth import AuthRefusal, KeyGrant, KeyLifecycle, KeyVerifier
+from copier.bridge.auth import AuthRefusal, KeyGrant, KeyLifecycle, KeyVerifier, role_refusal
 from copier.bridge.config import SESSION_SLICE
 from copier.bridge.session import Session
 from copier.events import ApiKeyExpiring
@@ -24,6 +24,16 @@ log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 KeyNotice = Callable[[ApiKeyExpiring], None]
+
+
+def duration_text(ms: int) -> str:
+    """A time left as a trader reads it, rounded up so it never says 0: "2 s", "5 min", "24 h",
+    "3 days" (a grace of ~2 s used to read "1 h")."""
+    for unit_ms, unit, below in ((1000, "s", 60), (60_000, "min", 60), (HOUR_MS, "h", 49)):
+        count = max(1, -(-ms // unit_ms))
+        if count < below:
+            return f"{count} {unit}"
+    return f"{max(1, -(-ms // DAY_MS))} days"
 
 
 class KeyWatch:
@@ -49,8 +59,8 @@ class KeyWatch:
         left_ms = max(0, grant.expires_ms - self._clock_ms())
         days = left_ms // DAY_MS
         if grant.replaced:
-            hours = max(1, -(-left_ms // HOUR_MS))
-            text = f"API key replaced: it stops working in {hours} h — put the newest key in inputs"
+            left = duration_text(left_ms)
+            text = f"API key replaced: it stops working in {left} — put the newest key in inputs"
             return days, text
         if left_ms <= self._warn_ms:
             when = "within a day" if days == 0 else f"in {days} days"
@@ -98,6 +108,8 @@ class KeyWatch:
             if n % SESSION_SLICE == 0:
                 await asyncio.sleep(0)  # give way to a copy between slices of a long pass
             verdict = verdicts.get(session.key_id)
+            if isinstance(verdict, KeyGrant):  # the account may have lost this role since
+                verdict = role_refusal(verdict, session.role) or verdict
             if isinstance(verdict, AuthRefusal):
                 closed += self._end(session, verdict)
             elif isinstance(verdict, KeyGrant):

@@ -51,6 +51,7 @@ class CloseCode(IntEnum):
     MALFORMED = 4400  # a bad first frame, or too many bad frames in one session
     BAD_KEY = 4401  # API key unknown, expired or revoked
     ACCOUNT_MISMATCH = 4403  # the key belongs to another account (login + server)
+    ROLE_REFUSED = 4405  # the key does not open this role (a slave's key for a monitor)
     ADDRESS_REFUSED = 4406  # the EA's address is not in the listener's or the account's allow list
     HELLO_TIMEOUT = 4408  # no hello within HELLO_TIMEOUT_S
     DUPLICATE_SESSION = 4409  # a live session already serves this account and role
@@ -64,7 +65,12 @@ class CloseCode(IntEnum):
 
 # Close codes after which an EA must not reconnect on its own: the user has to fix the inputs.
 FATAL_CLOSE_CODES = frozenset(
-    {CloseCode.BAD_KEY, CloseCode.ACCOUNT_MISMATCH, CloseCode.UNSUPPORTED_VERSION}
+    {
+        CloseCode.BAD_KEY,
+        CloseCode.ACCOUNT_MISMATCH,
+        CloseCode.ROLE_REFUSED,
+        CloseCode.UNSUPPORTED_VERSION,
+    }
 )
 
 
@@ -88,7 +94,7 @@ SILENCE_TIMEOUT_S = 15.0
 SNAPSHOT_PART_ITEMS = 100  # at most this many positions+orders+symbols per snapshot part
 ACCOUNT_MIN_INTERVAL_S = 1.0
 RATE_PER_S = 5000.0  # token bucket refill per connection
-RATE_BURST = 10000
+RATE_BURST = 500
 BAD_FRAME_LIMIT = 10  # error frames a session may provoke before it is closed with 4400
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0

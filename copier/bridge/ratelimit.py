@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 
 
@@ -41,14 +42,28 @@ class _Window:
             self.times.popleft()
 
 
-class AuthThrottle:
-    """Failed hellos counted per address and per (address, login, server) in a sliding window.
+Bucket = tuple[str, str]  # (kind, what): ("source", ...), ("account", ...), ("key", ...)
+_MAX_BUCKETS = 10_000
 
-    Counting per claimed account too means one misconfigured EA on 127.0.0.1 locks out only its
-    own account, while an address guessing keys for many accounts is locked out as a whole.
-    Before the limit, each further hello from a failing address waits ``delay()`` — doubling
-    with every recent failure — before its key is checked. Only that connection waits: other
-    addresses are never delayed, and a waiting hello holds no worker thread.
+
+def hello_buckets(source: str, login: int, server: str, key_id: str) -> tuple[Bucket, ...]:
+    """What a failed hello is counted against: its source (see ``allowlist.source_of``), the
+    account it claims and the key id it names. An attacker can rotate neither the account it
+    is after nor the id of the key it tries, so changing address does not reset those counts.
+    The account is kept as a digest: a hello's ``server`` may be 64 KiB of anything."""
+    account = hashlib.blake2b(f"{login}@{server}".encode(), digest_size=16).hexdigest()
+    buckets: tuple[Bucket, ...] = (("source", source), ("account", account))
+    return (*buckets, ("key", key_id)) if key_id else buckets
+
+
+class AuthThrottle:
+    """Failed hellos counted per bucket (``hello_buckets``) in a sliding window.
+
+    Only failures are throttled: a hello is always checked, and one whose key verifies is
+    admitted however many failures its buckets hold. A failed hello is answered after
+    ``delay()`` — doubling with every recent failure in its buckets — and once a bucket passes
+    its limit, failed hellos in it are answered at once with 4430 until the oldest failure
+    leaves the window. The wait is spent in the failing connection's own task.
     """
 
     def __init__(
@@ -58,70 +73,61 @@ class AuthThrottle:
         window_s: float = 60.0,
         delay_base_s: float = 0.5,
         delay_cap_s: float = 8.0,
+        per_key: int = 5,
     ) -> None:
-        self.per_account = per_account
-        self.per_address = per_address
+        self.limits = {"source": per_address, "account": per_account, "key": per_key}
         self.window_s = window_s
         self.delay_base_s = delay_base_s
         self.delay_cap_s = delay_cap_s
-        self._windows: dict[tuple[str, ...], _Window] = {}
+        self._windows: dict[Bucket, _Window] = {}
 
-    def recent_failures(self, address: str, now: float) -> int:
-        window = self._windows.get((address,))
-        if window is None:
-            return 0
-        window.prune(now, self.window_s)
-        return len(window.times)
+    def failures(self, buckets: tuple[Bucket, ...], now: float) -> int:
+        """The most recent failures held by any of ``buckets``."""
+        most = 0
+        for bucket in buckets:
+            window = self._windows.get(bucket)
+            if window is not None:
+                window.prune(now, self.window_s)
+                most = max(most, len(window.times))
+        return most
 
-    def delay(self, address: str, now: float) -> float:
-        """Seconds the next hello from ``address`` waits before its key is checked."""
-        failures = self.recent_failures(address, now)
-        if failures == 0:
+    def delay(self, buckets: tuple[Bucket, ...], now: float) -> float:
+        """Seconds a failed hello waits before it is answered: nothing for the first failure,
+        then ``delay_base_s`` doubled with every further one, at most ``delay_cap_s``."""
+        failures = self.failures(buckets, now)
+        if failures < 2:
             return 0.0
-        return float(min(self.delay_cap_s, self.delay_base_s * 2 ** (failures - 1)))
+        return float(min(self.delay_cap_s, self.delay_base_s * 2 ** (failures - 2)))
 
-    def address_retry_after(self, address: str, now: float) -> float:
-        """Seconds until ``address`` as a whole may try again (checked before its hello)."""
-        window = self._windows.get((address,))
-        if window is None:
-            return 0.0
-        window.prune(now, self.window_s)
-        if len(window.times) < self.per_address:
-            return 0.0
-        return window.times[0] + self.window_s - now
-
-    def retry_after(self, address: str, login: int, server: str, now: float) -> float:
-        """Seconds until this hello may be tried again; 0 when it may be tried now."""
+    def retry_after(self, buckets: tuple[Bucket, ...], now: float) -> float:
+        """Seconds until none of ``buckets`` is past its limit; 0 when none is now."""
         wait = 0.0
-        for key, limit in (
-            ((address,), self.per_address),
-            (self._key(address, login, server), self.per_account),
-        ):
-            window = self._windows.get(key)
+        for bucket in buckets:
+            window = self._windows.get(bucket)
             if window is None:
                 continue
             window.prune(now, self.window_s)
-            if len(window.times) >= limit:
+            if len(window.times) >= self.limits[bucket[0]]:
                 wait = max(wait, window.times[0] + self.window_s - now)
         return wait
 
-    def failed(self, address: str, login: int, server: str, now: float) -> None:
-        for key in ((address,), self._key(address, login, server)):
-            window = self._windows.setdefault(key, _Window())
+    def failed(self, buckets: tuple[Bucket, ...], now: float) -> None:
+        if len(self._windows) >= _MAX_BUCKETS:
+            self._forget_idle(now)
+        for bucket in buckets:
+            full = len(self._windows) >= _MAX_BUCKETS
+            if full and bucket[0] != "source" and bucket not in self._windows:
+                continue  # full of live buckets: the source still counts this failure
+            window = self._windows.setdefault(bucket, _Window())
             window.prune(now, self.window_s)
             window.times.append(now)
-        if len(self._windows) > 10000:
-            self._forget_idle(now)
 
-    def succeeded(self, address: str, login: int, server: str) -> None:
-        self._windows.pop(self._key(address, login, server), None)
+    def succeeded(self, key_id: str) -> None:
+        """A key verified: failures counted against its id were someone else's guesses."""
+        self._windows.pop(("key", key_id), None)
 
     def _forget_idle(self, now: float) -> None:
         for key in [
             k for k, w in self._windows.items() if not w.times or w.times[-1] <= now - self.window_s
         ]:
             del self._windows[key]
-
-    @staticmethod
-    def _key(address: str, login: int, server: str) -> tuple[str, ...]:
-        return (address, str(login), server)

@@ -26,6 +26,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from copier import logsafe
 from copier.bridge.admission import Gate, Listener
 from copier.bridge.allowlist import AllowList
 from copier.bridge.audit import AuditSink, AuditTrail
@@ -33,6 +34,7 @@ from copier.bridge.auth import AuthRefusal, KeyGrant, KeyVerifier
 from copier.bridge.codec import FrameError, decode, encode
 from copier.bridge.config import SESSION_SLICE, BridgeConfig
 from copier.bridge.keywatch import KeyNotice, KeyWatch
+from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import PROTOCOL_VERSION, CloseCode, Hello, Role, Welcome
 from copier.bridge.session import Session, SessionInfo
 from copier.bridge.terminal import EaTerminal
@@ -68,9 +70,12 @@ class BridgeServer:
         self._opened = 0  # sessions admitted so far
         self._closed = 0  # of them, sessions ended so far
         self._admission: defaultdict[tuple[str, Role], asyncio.Lock] = defaultdict(asyncio.Lock)
-        trail = AuditTrail(audit)
-        self._gate = Gate(verifier, self.config, trail)
-        self._keys = KeyWatch(verifier, self.config.key_warn_days, clock_ms, trail, on_key_expiring)
+        logsafe.install()  # EAs' text reaches log lines: no newline in it may forge one
+        self._trail = AuditTrail(audit, clock_ms=clock_ms)
+        self._gate = Gate(verifier, self.config, self._trail)
+        self._keys = KeyWatch(
+            verifier, self.config.key_warn_days, clock_ms, self._trail, on_key_expiring
+        )
         self._server: Server | None = None
         self._remote: Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -116,6 +121,8 @@ class BridgeServer:
             compression="deflate" if cfg.compression else None,
             ssl=ssl_context,
             max_queue=64,
+            open_timeout=cfg.hello_timeout_s,  # an upgrade that never comes holds no socket long
+            create_connection=MeteredConnection,  # frames charged as they arrive
         )
 
     async def stop(self) -> None:
@@ -123,6 +130,7 @@ class BridgeServer:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        self._trail.flush(everything=True)
         for session in list(self._sessions):
             session.closing = True  # no more writes; the server closes with 1001
         await self._close_servers()
@@ -214,11 +222,10 @@ class BridgeServer:
         if refusal is not None:
             await _close(ws, refusal.code, refusal.reason)
             return
-        hello = await self._read_hello(ws)
-        if hello is None:
-            return
-        grant = await self._authenticate(ws, hello)
-        if grant is None:
+        with self._gate.waiting(ws, _address(ws)):  # capped until the hello is answered
+            hello = await self._read_hello(ws)
+            grant = None if hello is None else await self._authenticate(ws, hello)
+        if hello is None or grant is None:
             return
         terminal = self.terminal(grant.account_id)
         async with self._admission[(grant.account_id, hello.role)]:
@@ -345,6 +352,7 @@ class BridgeServer:
     async def _key_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.key_recheck_s)
+            self._trail.flush()  # folded refusals of the windows that have ended
             try:
                 await self._keys.recheck(list(self._sessions))
             except Exception:  # a failing key book must not stop the loop; next tick retries

@@ -14,17 +14,19 @@ import asyncio
 import logging
 import struct
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from copier.bridge.codec import FrameError, decode_object, encode, parse_object
+from copier.bridge.codec import INT64_MAX, FrameError, decode_object, encode, parse_object
 from copier.bridge.config import BridgeConfig
 from copier.bridge.convert import result_from_frame
+from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import (
     Account,
     CloseCode,
@@ -40,6 +42,7 @@ from copier.bridge.protocol import (
     Snapshot,
 )
 from copier.bridge.ratelimit import TokenBucket
+from copier.bridge.values import event_problem
 
 if TYPE_CHECKING:
     from copier.bridge.terminal import EaTerminal
@@ -47,6 +50,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SNAPSHOT_PARTS = 1000
+CUT_OFF_GRACE_S = 1.0  # a flooder cut off with 4429 may stay this long, then is reset
+READ_SLICE = 32  # frames a session reads before giving way (a ping costs ~30 µs to answer)
 
 # The header websockets writes before a server's unfragmented text frame of under 65,536 bytes
 # (RFC 6455 §5.2: FIN and opcode 1, no mask, then a 7-bit length, or 126 and a 16-bit one).
@@ -57,6 +62,8 @@ _pack_header16 = struct.Struct("!BBH").pack
 # Enum members read once: reading one from its class costs a descriptor call, on every frame.
 _OPEN = State.OPEN
 _EXECUTOR = Role.EXECUTOR
+_BAD_VALUE = ErrorCode.BAD_VALUE
+_CUT_OFF = frozenset({CloseCode.RATE_LIMITED, CloseCode.SLOW_CONSUMER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +114,9 @@ class Session:
         self.last_ping = now
         self.rtt_ms: float | None = None
         self.closing = False
-        self._bucket = TokenBucket(config.rate_per_s, config.rate_burst, now)
+        self._bucket = _bucket_of(terminal, self.role, config, now)
+        # Charged as frames arrive when the connection can (see metered.py), else when read.
+        self._metered = isinstance(ws, MeteredConnection)
         self._bad_frames = 0
         self._ack_seq = 0
         self._ack_pending = False
@@ -203,24 +212,59 @@ class Session:
 
     async def _close_now(self, code: CloseCode, reason: str) -> None:
         log.info("%s %s: closing %d %s", self.account_id, self.role, code, reason)
+        if code in _CUT_OFF:
+            self._cut_off(code, reason)
+            return
         await self.ws.close(int(code), reason[:120])
 
+    def _cut_off(self, code: CloseCode, reason: str) -> None:
+        """End a session that floods or does not read without waiting for its close frame
+        (RFC 6455 §7.1.7 lets an endpoint fail a connection so): a flooder's close frame sits
+        behind everything it sent, and one that does not read never gets ours. A flooder gets
+        the close frame and then the socket closes; a non-reader's socket is aborted at once."""
+        protocol = self._protocol
+        transport = self._transport
+        if protocol.state is not _OPEN or code is CloseCode.SLOW_CONSUMER:
+            transport.abort()
+            return
+        protocol.send_close(int(code), reason[:120])
+        self.ws.send_data()
+        if transport.can_write_eof():
+            transport.write_eof()  # the close frame, then our end: the EA reads both and leaves
+            self._loop.call_later(CUT_OFF_GRACE_S, transport.abort)  # or is made to
+        else:
+            transport.close()
+
     # ----- reading --------------------------------------------------------------------------
+    def _overdrawn(self) -> None:
+        self.close_soon(CloseCode.RATE_LIMITED, "too many frames: slow down")
+
     async def run(self) -> None:
-        """Read frames until the connection ends."""
+        """Read frames until the connection ends, giving way to other sessions after every
+        READ_SLICE frames: a session with many frames queued (a flood, a backlog) cannot hold
+        the loop while another account's copy waits."""
+        metered = self._metered
+        if isinstance(self.ws, MeteredConnection):  # from the welcome on
+            self.ws.meter(self._bucket, self._overdrawn)
+        in_slice = 0
         try:
             async for raw in self.ws:
+                in_slice += 1
+                if in_slice >= READ_SLICE:
+                    in_slice = 0
+                    await asyncio.sleep(0)
                 if self.closing:
                     continue  # drained, so the EA's close frame is read and the close completes
                 now = time.perf_counter()
                 self.last_rx = now
                 self._heard.set()
-                if not self._bucket.take(now):
-                    self.close_soon(CloseCode.RATE_LIMITED, "too many frames: slow down")
+                if not metered and not self._bucket.take(now):
+                    self._overdrawn()
                     continue
                 if type(raw) is not str:
                     self.close_soon(CloseCode.BINARY_FRAME, "binary frames are not accepted")
                     continue
+                data = None
                 try:
                     data = parse_object(raw)
                     if data.get("t") == "result" and self.role is _EXECUTOR:
@@ -229,7 +273,11 @@ class Session:
                         continue
                     message = decode_object(data)
                 except FrameError as exc:
-                    await self.refuse(exc)
+                    seq = _event_seq(data) if exc.code is _BAD_VALUE else None
+                    if seq is not None and self.role is Role.MONITOR:
+                        self._refuse_values(seq, f"event {seq}: {exc.reason}")
+                    else:
+                        await self.refuse(exc)
                     continue
                 if type(message) is Event:
                     await self._on_event(message)
@@ -246,7 +294,20 @@ class Session:
                 )
             )
             return
+        quote = self.terminal.last_quote(message.sym)
+        problem = event_problem(message, quote, self.config.price_band)
+        if problem is not None:
+            self._refuse_values(message.seq, problem)
+            return
         await self.terminal.deliver_event(message, self)
+
+    def _refuse_values(self, seq: int, reason: str) -> None:
+        """Refuse an event that cannot be a real trade: the EA is told why (bad_value), and the
+        event is acknowledged without being copied, so the events after it go on. This is the
+        master's data, not an EA fault, so it does not count toward the bad-frame limit."""
+        log.warning("%s: event refused, not copied: %s", self.account_id, reason)
+        self.send_message(Error(code=ErrorCode.BAD_VALUE, msg=reason[:200], ref=f"event:{seq}"))
+        self.terminal.skip_event(seq, self)
 
     async def _dispatch(self, message: Message) -> None:
         kind = type(message)
@@ -316,6 +377,30 @@ class Session:
             key_id=self.key_id,
             key_expires_ms=self.key_expires_ms,
         )
+
+
+# The token bucket of each terminal's role outlives its sessions, so an EA that floods, is cut
+# off and reconnects at once does not start with a full bucket every time.
+_BUCKETS: weakref.WeakKeyDictionary[EaTerminal, dict[Role, TokenBucket]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _bucket_of(terminal: EaTerminal, role: Role, config: BridgeConfig, now: float) -> TokenBucket:
+    buckets = _BUCKETS.setdefault(terminal, {})
+    bucket = buckets.get(role)
+    if bucket is None or (bucket.rate, bucket.capacity) != (config.rate_per_s, config.rate_burst):
+        bucket = buckets[role] = TokenBucket(config.rate_per_s, config.rate_burst, now)
+    return bucket
+
+
+def _event_seq(data: dict[str, Any] | None) -> int | None:
+    """The seq of an event frame refused for a bad value (a 2^64 ticket), when it has a usable
+    one: the event can then be acknowledged as refused instead of blocking the ones after it."""
+    if data is None or data.get("t") != "event":
+        return None
+    seq = data.get("seq")
+    return seq if type(seq) is int and 0 < seq <= INT64_MAX else None
 
 
 def _address(ws: ServerConnection) -> str:

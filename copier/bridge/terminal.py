@@ -37,7 +37,7 @@ from copier.bridge.protocol import (
     Snapshot,
     SnapshotRequest,
 )
-from copier.domain import Command, ExecutionResult, MasterEvent, TerminalSnapshot
+from copier.domain import Command, ExecutionResult, MasterEvent, Quote, TerminalSnapshot
 from copier.terminals.base import TerminalSink, TerminalStatus
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ class EaTerminal:
         self._sink: TerminalSink | None = None
         self._last_seq = last_seq
         self._held: dict[int, MasterEvent] = {}  # received, not yet handled, by seq
+        self._skipped: set[int] = set()  # seqs refused for their values: handled, not delivered
         self._arrived = asyncio.Event()
         self._delivering = 0  # the seq the sink is handling now (0: none)
         self._pump: asyncio.Task[None] | None = None
@@ -222,9 +223,36 @@ class EaTerminal:
         self._arrived.set()
         self._watch_gap()
 
+    def skip_event(self, seq: int, session: Session) -> None:
+        """An event the bridge refused for its values (``values.py``): its place in the
+        sequence counts as handled — acknowledged, never delivered — so the events after it
+        go on instead of waiting behind it for a resend that would be refused again."""
+        if seq <= self._last_seq or seq == self._delivering:
+            session.ack_later(self._last_seq)
+            return
+        if len(self._skipped) < BACKLOG_LIMIT:
+            self._skipped.add(seq)
+        self._arrived.set()
+        self._watch_gap()
+
+    def last_quote(self, symbol: str) -> Quote | None:
+        """The symbol's quote in the last snapshot the EA sent, if any."""
+        snap = self._snapshot
+        return None if snap is None else snap.quotes.get(symbol)
+
     async def _deliver_loop(self) -> None:
         """Hand held events to the sink strictly in seq order, one at a time."""
         while True:
+            skipped = self._last_seq + 1
+            if skipped in self._skipped:
+                self._skipped.discard(skipped)
+                self._held.pop(skipped, None)
+                self._last_seq = skipped
+                monitor = self._sessions.get(Role.MONITOR)
+                if monitor is not None:
+                    monitor.ack_later(skipped)
+                self._watch_gap()
+                continue
             event = self._held.pop(self._last_seq + 1, None)
             sink = self._sink
             if event is None or sink is None:
@@ -255,7 +283,11 @@ class EaTerminal:
 
     def _watch_gap(self) -> None:
         """Start the gap timer while held events wait above a seq that has not arrived."""
-        gap = bool(self._held) and (self._last_seq + 1) not in self._held and not self._delivering
+        nxt = self._last_seq + 1
+        waiting = bool(self._held) or bool(self._skipped)
+        gap = (
+            waiting and nxt not in self._held and nxt not in self._skipped and not self._delivering
+        )
         if not gap:
             self._cancel_gap_timer()
         elif self._gap_timer is None:
@@ -271,6 +303,7 @@ class EaTerminal:
     def _resend_from_ack(self, reason: str) -> None:
         """Forget what is held and make the monitor reconnect and resend every unacked event."""
         self._held.clear()
+        self._skipped.clear()
         self._cancel_gap_timer()
         monitor = self._sessions.get(Role.MONITOR)
         if monitor is not None:

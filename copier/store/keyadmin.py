@@ -8,6 +8,7 @@ alone when that is unambiguous. Every step is audited by the store with the acto
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from copier.store.catalog import AccountRecord
@@ -44,17 +45,26 @@ def list_keys(store: Store, name: str) -> KeyAnswer:
     return KeyAnswer(tuple(rows) or (f"{account.id} has no API keys",))
 
 
-def create_key(store: Store, name: str, days: int | None) -> KeyAnswer:
+def create_key(
+    store: Store, name: str, days: int | None, roles: Collection[str] | None = None
+) -> KeyAnswer:
+    """A new key for the account's EA ``roles`` (None: every role the account has)."""
     account = find_account(store, name)
-    key = store.create_api_key(account.id, days, actor=ACTOR)
+    key = store.create_api_key(account.id, days, actor=ACTOR, roles=roles)
     info = _info(store, account.id, key)
     return KeyAnswer((f"new key {info.key_id} for {account.id}, {_until(info)}",), key)
 
 
-def rotate_key(store: Store, name: str, days: int | None, grace_hours: float | None) -> KeyAnswer:
+def rotate_key(
+    store: Store,
+    name: str,
+    days: int | None,
+    grace_hours: float | None,
+    roles: Collection[str] | None = None,
+) -> KeyAnswer:
     account = find_account(store, name)
     grace_ms = None if grace_hours is None else int(grace_hours * HOUR_MS)
-    key = store.rotate_api_key(account.id, days, grace_ms=grace_ms, actor=ACTOR)
+    key = store.rotate_api_key(account.id, days, grace_ms=grace_ms, actor=ACTOR, roles=roles)
     info = _info(store, account.id, key)
     replaced = [k for k in store.list_api_keys(account.id) if k.replaced_by == info.key_id]
     lines = [f"new key {info.key_id} for {account.id}, {_until(info)}"]
@@ -83,14 +93,18 @@ def _info(store: Store, account_id: str, key: str) -> ApiKeyInfo:
 def _describe(info: ApiKeyInfo, now_ms: int) -> str:
     status = info.status(now_ms).value
     text = f"{info.key_id}  {status:<8}  created {_iso(info.created_ms)}  "
-    text += f"until {_iso(info.expires_ms)}"
+    text += f"until {_iso(info.expires_ms)}  {_roles(info)}"
     if info.replaced_by:
         text += f"  replaced by {info.replaced_by}"
     return text
 
 
 def _until(info: ApiKeyInfo) -> str:
-    return f"valid until {_iso(info.expires_ms)}"
+    return f"{_roles(info)}, valid until {_iso(info.expires_ms)}"
+
+
+def _roles(info: ApiKeyInfo) -> str:
+    return f"for the {' and '.join(info.roles) or 'no'} EA" + ("s" if len(info.roles) > 1 else "")
 
 
 def _iso(ms: int) -> str:

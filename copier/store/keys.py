@@ -7,6 +7,11 @@ brute force can reach it, so the hash only has to make a leaked database useless
 guessing. PBKDF2-SHA256 at 1,000 iterations (about 0.5 ms) keeps a burst of thousands of EA
 hellos cheap; the scheme and count are stored per key so they can be raised later.
 
+A key opens only the EA roles it was issued for (``monitor``, ``executor``), by default those
+of its account (a master: monitor; a slave: executor; both: both), and only while its account
+still has them: a slave's key cannot open a monitor session whose events would be stored as the
+account's trades.
+
 Rotation issues a new key and lets the old one work until its grace period ends (its
 ``expires_ms`` is brought forward to then), so a trader can update the EA inputs without a gap in
 copying. Revocation is immediate. An account's ``settings`` may set ``key_days`` (lifetime of new
@@ -28,6 +33,7 @@ from sqlalchemy import Connection, func, select, update
 from copier.store.errors import StoreError
 from copier.store.journal import Journal
 from copier.store.models import AccountRow, ApiKeyRow, table
+from copier.store.schema import EXECUTOR, MONITOR
 
 KEY_PREFIX = "tc1"
 SCHEME = "pbkdf2_sha256"
@@ -36,9 +42,24 @@ DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 DEFAULT_KEY_DAYS = 30
 DEFAULT_GRACE_HOURS = 24.0
+_DUMMY_SALT = bytes(16)
 _STATE_BATCH = 500  # key ids per query: far below SQLite's bound-parameter limit
 
 _keys = table(ApiKeyRow)
+_ROLES_OF_ACCOUNT = {
+    "master": frozenset({MONITOR}),
+    "slave": frozenset({EXECUTOR}),
+    "both": frozenset({MONITOR, EXECUTOR}),
+}
+
+
+def account_roles(account_role: str | None) -> frozenset[str]:
+    """The EA roles an account of this role (master, slave, both) runs."""
+    return _ROLES_OF_ACCOUNT.get(account_role or "", frozenset())
+
+
+def roles_text(roles: Collection[str]) -> str:
+    return ",".join(sorted(roles))
 
 
 class KeyStatus(StrEnum):
@@ -57,6 +78,7 @@ class KeyCheck:
     key_id: str | None = None  # the key's public id, when the key is real
     expires_ms: int | None = None  # when it stops working (a replaced key: its grace end)
     replaced: bool = False  # a newer key exists; this one works only until ``expires_ms``
+    roles: frozenset[str] = frozenset()  # EA roles it opens now: its own, that its account has
 
     @property
     def ok(self) -> bool:
@@ -86,6 +108,7 @@ class ApiKeyInfo:
     revoked_ms: int | None
     replaced_ms: int | None = None
     replaced_by: str | None = None
+    roles: tuple[str, ...] = ()  # the EA roles it was issued for
 
     def status(self, now_ms: int) -> KeyStatus:
         return _status(self.revoked_ms, self.replaced_ms, self.expires_ms, now_ms)
@@ -117,14 +140,29 @@ def policy_from_settings(settings: dict[str, Any]) -> KeyPolicy:
 
 
 def create_api_key(
-    conn: Connection, account_id: str, days: int | None, actor: str, now_ms: int
+    conn: Connection,
+    account_id: str,
+    days: int | None,
+    actor: str,
+    now_ms: int,
+    roles: Collection[str] | None = None,
 ) -> str:
-    """A new key for the account, valid ``days`` (None: the account's ``key_days``)."""
+    """A new key for the account, valid ``days`` (None: the account's ``key_days``), opening
+    ``roles`` (None: every role the account has; else some of them)."""
     if days is not None and days <= 0:
         raise StoreError("an API key must be valid for at least one day")
     lifetime = days if days is not None else key_policy(conn, account_id).days
     if not _account_exists(conn, account_id):
         raise StoreError(f"{account_id} is not a known account — add the account first")
+    has = account_roles(conn.scalar(select(AccountRow.role).where(AccountRow.id == account_id)))
+    opens = has if roles is None else frozenset(roles)
+    if not opens or not opens <= has:
+        wanted = " and ".join(sorted(opens)) or "no"
+        runs = " and ".join(sorted(has)) or "no EA"
+        raise StoreError(
+            f"{account_id} runs the {runs} role(s), so its key cannot open {wanted} — "
+            "change the account's role first"
+        )
     key_id = secrets.token_hex(8)
     key = f"{KEY_PREFIX}.{key_id}.{secrets.token_urlsafe(32)}"
     salt = secrets.token_bytes(16)
@@ -142,9 +180,15 @@ def create_api_key(
             revoked_ms=None,
             replaced_ms=None,
             replaced_by=None,
+            roles=roles_text(opens),
         )
     )
-    detail = {"account": account_id, "key_id": key_id, "expires_ms": expires_ms}
+    detail = {
+        "account": account_id,
+        "key_id": key_id,
+        "expires_ms": expires_ms,
+        "roles": sorted(opens),
+    }
     Journal.audit(conn, now_ms, actor, "api_key.created", detail)
     return key
 
@@ -156,13 +200,15 @@ def rotate_api_key(
     actor: str,
     now_ms: int,
     grace_ms: int | None = None,
+    roles: Collection[str] | None = None,
 ) -> str:
-    """Issue a new key; the account's working keys keep working for ``grace_ms`` (None: the
-    account's ``key_grace_hours``; 0: revoked at once). One transaction."""
+    """Issue a new key (for ``roles``, as ``create_api_key``); the account's working keys keep
+    working for ``grace_ms`` (None: the account's ``key_grace_hours``; 0: revoked at once).
+    One transaction."""
     grace = grace_ms if grace_ms is not None else key_policy(conn, account_id).grace_ms
     if grace < 0:
         raise StoreError("the grace period cannot be negative")
-    key = create_api_key(conn, account_id, days, actor, now_ms)
+    key = create_api_key(conn, account_id, days, actor, now_ms, roles)
     key_id = key.split(".")[1]
     old = _working_key_ids(conn, account_id, now_ms, exclude=key_id)
     grace_until = now_ms + grace
@@ -205,17 +251,23 @@ def revoke_api_keys(conn: Connection, account_id: str, actor: str, now_ms: int) 
 
 
 def check_api_key(conn: Connection, key: str, account_id: str, now_ms: int) -> KeyCheck:
+    """Why ``key`` does or does not open ``account_id``. A key that is not even well formed, or
+    names no stored key, costs the same hash as a wrong secret, so the answer's timing does not
+    tell a stranger which key ids exist."""
     parts = key.split(".")
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
-        return KeyCheck(KeyStatus.UNKNOWN)
-    row = conn.execute(select(_keys).where(_keys.c.key_id == parts[1])).first()
+    key_id = parts[1] if len(parts) == 3 and parts[0] == KEY_PREFIX else None
+    row = None
+    if key_id is not None:
+        row = conn.execute(select(_keys).where(_keys.c.key_id == key_id)).first()
     if row is None or row.scheme != SCHEME:
+        _hash(key, _DUMMY_SALT, ITERATIONS)  # the same work as a wrong secret
         return KeyCheck(KeyStatus.UNKNOWN)
     if not hmac.compare_digest(_hash(key, row.salt, row.iterations), row.hash):
         return KeyCheck(KeyStatus.UNKNOWN)
     if row.account_id != account_id:
         return KeyCheck(KeyStatus.WRONG_ACCOUNT, row.account_id)
-    return _check_of(row, now_ms)
+    role = conn.scalar(select(AccountRow.role).where(AccountRow.id == row.account_id))
+    return _check_of(row, now_ms, role)
 
 
 def key_states(conn: Connection, key_ids: Collection[str], now_ms: int) -> dict[str, KeyCheck]:
@@ -225,8 +277,13 @@ def key_states(conn: Connection, key_ids: Collection[str], now_ms: int) -> dict[
     ids = list(dict.fromkeys(key_ids))
     for start in range(0, len(ids), _STATE_BATCH):
         batch = ids[start : start + _STATE_BATCH]
-        for row in conn.execute(select(_keys).where(_keys.c.key_id.in_(batch))):
-            found[row.key_id] = _check_of(row, now_ms)
+        query = (
+            select(_keys, AccountRow.role.label("account_role"))
+            .join(AccountRow, AccountRow.id == _keys.c.account_id, isouter=True)
+            .where(_keys.c.key_id.in_(batch))
+        )
+        for row in conn.execute(query):
+            found[row.key_id] = _check_of(row, now_ms, row.account_role)
     return {key_id: found.get(key_id, KeyCheck(KeyStatus.UNKNOWN)) for key_id in ids}
 
 
@@ -241,14 +298,17 @@ def list_api_keys(conn: Connection, account_id: str) -> list[ApiKeyInfo]:
             r.revoked_ms,
             r.replaced_ms,
             r.replaced_by,
+            tuple(x for x in r.roles.split(",") if x),
         )
         for r in conn.execute(query)
     ]
 
 
-def _check_of(row: Any, now_ms: int) -> KeyCheck:
+def _check_of(row: Any, now_ms: int, account_role: str | None) -> KeyCheck:
     status = _status(row.revoked_ms, row.replaced_ms, row.expires_ms, now_ms)
-    return KeyCheck(status, row.account_id, row.key_id, row.expires_ms, row.replaced_ms is not None)
+    roles = frozenset(r for r in row.roles.split(",") if r) & account_roles(account_role)
+    replaced = row.replaced_ms is not None
+    return KeyCheck(status, row.account_id, row.key_id, row.expires_ms, replaced, roles)
 
 
 def _status(

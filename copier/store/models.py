@@ -75,6 +75,8 @@ class ApiKeyRow(Base):
     revoked_ms: Mapped[int | None]
     replaced_ms: Mapped[int | None]  # schema 2: when a rotation issued the key's successor
     replaced_by: Mapped[str | None]  # schema 2: the successor's key id
+    # schema 5: the EA roles the key opens, "monitor", "executor" or "executor,monitor"
+    roles: Mapped[str] = mapped_column(String, default="", server_default="")
 
 
 class LinkRow(Base):

@@ -9,6 +9,7 @@ same way, and the latest version follows from the length of the list.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,10 @@ from copier.store.checkpoints import WAL_SIZE_LIMIT_BYTES, WRITER_AUTOCHECKPOINT
 from copier.store.errors import StoreError
 from copier.store.models import Base, SchemaVersion, SymbolSpecRow, table
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 5_000
+MONITOR, EXECUTOR = "monitor", "executor"  # the EA roles (copier.bridge.protocol.Role values)
 
 Migration = Callable[[Connection], None]
 
@@ -71,12 +75,37 @@ def _add_before_state(conn: Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE outbox ADD COLUMN {name} {kind} NOT NULL DEFAULT 0")
 
 
+def _add_key_roles(conn: Connection) -> None:
+    """Version 6: an API key opens only the EA roles it was issued for. Existing keys keep
+    working for the roles their account has (a master's: monitor; a slave's: executor; both:
+    both), and the log says so."""
+    if "roles" in {column["name"] for column in inspect(conn).get_columns("api_keys")}:
+        return
+    conn.exec_driver_sql("ALTER TABLE api_keys ADD COLUMN roles VARCHAR NOT NULL DEFAULT ''")
+    conn.exec_driver_sql(
+        "UPDATE api_keys SET roles = CASE (SELECT role FROM accounts "
+        "WHERE accounts.id = api_keys.account_id) "
+        f"WHEN 'master' THEN '{MONITOR}' WHEN 'slave' THEN '{EXECUTOR}' "
+        f"ELSE '{EXECUTOR},{MONITOR}' END"
+    )
+    counts = conn.exec_driver_sql("SELECT roles, count(*) FROM api_keys GROUP BY roles").all()
+    if counts:
+        what = ", ".join(f"{n} for {roles.replace(',', ' and ')}" for roles, n in counts)
+        log.warning(
+            "API keys now open only the EA roles their account has (%s): an account that is "
+            "a master takes its monitor EA only, a slave its executor EA only; give an account "
+            "both roles, then a new key, for both EAs",
+            what,
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_initial_schema,
     _add_key_replacement,
     _add_copy_ticket,
     _add_symbol_specs,
     _add_before_state,
+    _add_key_roles,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -21,13 +21,14 @@ from copier.clock import now_ms
 from copier.domain import Command, ExecutionResult, MasterEvent, SymbolSpec
 from copier.engine.config import Link
 from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
-from copier.store import catalog, journal, keys, queries, schema, specs
+from copier.store import catalog, journal, keys, queries, retention, schema, specs
 from copier.store.catalog import AccountRecord
 from copier.store.checkpoints import Checkpointer
 from copier.store.journal import Journal
 from copier.store.keys import ApiKeyInfo, KeyCheck
-from copier.store.paths import database_path, default_data_dir
+from copier.store.paths import database_path, default_data_dir, prepare_database_file
 from copier.store.queries import AuditEntry, CopyFilter, CopyRecord
+from copier.store.retention import AuditRetention
 from copier.store.writer import Writer, WriterStats
 
 log = logging.getLogger(__name__)
@@ -37,30 +38,48 @@ Clock = Callable[[], int]
 
 
 class Store:
-    def __init__(self, path: Path, write_engine: Engine, read_engine: Engine, clock: Clock) -> None:
+    def __init__(
+        self,
+        path: Path,
+        write_engine: Engine,
+        read_engine: Engine,
+        clock: Clock,
+        audit_retention: AuditRetention | None = None,
+    ) -> None:
         self.path = path
         self._write_engine = write_engine
         self._read_engine = read_engine
         self._clock = clock
+        self.audit_retention = audit_retention or AuditRetention()
+        self._audits_since_prune = 0
         with write_engine.begin() as conn:
             schema.upgrade(conn)
             self._journal = Journal(journal.next_order_no(conn))
+            pruned = retention.prune_audit(conn, clock(), self.audit_retention)
+        if pruned:
+            log.info("audit log: %d entries past the retention limits removed", pruned)
         self._checkpointer = Checkpointer(read_engine)
         self._writer = Writer(write_engine, after_commit=self._checkpointer.nudge)
         self._closed = False
 
     @classmethod
     def open(
-        cls, data_dir: Path | None = None, *, path: Path | None = None, clock: Clock = now_ms
+        cls,
+        data_dir: Path | None = None,
+        *,
+        path: Path | None = None,
+        clock: Clock = now_ms,
+        audit_retention: AuditRetention | None = None,
     ) -> Store:
         """Open (creating and migrating as needed) the database in ``data_dir`` — by default
-        ``$TRADECOPIER_DATA_DIR`` or the user data folder — or the file ``path``."""
+        ``$TRADECOPIER_DATA_DIR`` or the user data folder — or the file ``path``. The audit
+        log is kept within ``audit_retention`` (default ``AuditRetention()``)."""
         file = path if path is not None else database_path(data_dir or default_data_dir())
-        file.parent.mkdir(parents=True, exist_ok=True)
+        prepare_database_file(file, own_folder=path is None)
         write_engine = schema.make_engine(file, writer=True)
         read_engine = schema.make_engine(file, writer=False)
         try:
-            return cls(file, write_engine, read_engine, clock)
+            return cls(file, write_engine, read_engine, clock, audit_retention)
         except Exception:
             write_engine.dispose()
             read_engine.dispose()
@@ -139,6 +158,12 @@ class Store:
         Fire and forget (a failure is logged), or await it."""
         stamp = time_ms if time_ms is not None else self._clock()
         body = dict(detail or {})
+        self._audits_since_prune += 1
+        if self._audits_since_prune >= retention.PRUNE_EVERY:
+            self._audits_since_prune = 0
+            policy = self.audit_retention
+            pruning = self._writer.submit(lambda conn: retention.prune_audit(conn, stamp, policy))
+            pruning.add_done_callback(_log_failure)
         future = self._writer.submit(lambda conn: Journal.audit(conn, stamp, actor, action, body))
         future.add_done_callback(_log_failure)
         return future
@@ -203,12 +228,18 @@ class Store:
 
     # ----- API keys -----------------------------------------------------------------------
     def create_api_key(
-        self, account_id: str, days: int | None = None, *, actor: str = "user"
+        self,
+        account_id: str,
+        days: int | None = None,
+        *,
+        actor: str = "user",
+        roles: Collection[str] | None = None,
     ) -> str:
         """Issue a key for the account and return it — the only time it exists in clear.
-        ``days`` None: the account's ``key_days`` setting (default 30)."""
+        ``days`` None: the account's ``key_days`` setting (default 30). ``roles`` (monitor,
+        executor) None: every EA role the account has."""
         return self._write(
-            lambda conn, now: keys.create_api_key(conn, account_id, days, actor, now)
+            lambda conn, now: keys.create_api_key(conn, account_id, days, actor, now, roles)
         )
 
     def rotate_api_key(
@@ -218,11 +249,14 @@ class Store:
         *,
         grace_ms: int | None = None,
         actor: str = "user",
+        roles: Collection[str] | None = None,
     ) -> str:
         """Issue a new key; the old ones keep working for the grace period (``grace_ms`` None:
         the account's ``key_grace_hours``, default 24 h; 0: they stop at once)."""
         return self._write(
-            lambda conn, now: keys.rotate_api_key(conn, account_id, days, actor, now, grace_ms)
+            lambda conn, now: keys.rotate_api_key(
+                conn, account_id, days, actor, now, grace_ms, roles
+            )
         )
 
     def revoke_api_keys(self, account_id: str, *, actor: str = "user") -> int:
@@ -288,6 +322,6 @@ def _nothing(_conn: Connection) -> None:
     return None
 
 
-def _log_failure(future: asyncio.Future[None]) -> None:
+def _log_failure(future: asyncio.Future[Any]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.error("store write failed: %s", future.exception())

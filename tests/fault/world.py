@@ -32,7 +32,7 @@ from copier.sim.broker import SimBroker
 from copier.sim.executor import SimExecutor
 from copier.sim.profiles import build_broker
 from copier.sim.quotes import Market
-from copier.store import AccountRecord, Store
+from copier.store import AccountRecord, AccountRole, Store
 from copier.store.paths import database_path
 
 # Ctrl+Break reaches only a process group of its own (CREATE_NEW_PROCESS_GROUP), so the test
@@ -190,7 +190,9 @@ class FaultWorld:
                 account = broker.account
                 store.save_account(
                     AccountRecord(account_id, Platform(account.platform), account.login,
-                                  account.server, company=account.company),
+                                  account.server, company=account.company,
+                                  role=AccountRole.MASTER if account_id == MASTER_ID
+                                  else AccountRole.SLAVE),
                     actor="fault-suite",
                 )  # fmt: skip
             self.master_key = store.create_api_key(MASTER_ID, days=1)

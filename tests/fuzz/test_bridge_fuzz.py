@@ -19,7 +19,7 @@ from copier.domain import Platform, Side, command_id
 from copier.engine.config import Link
 from copier.refea.client import EaSettings, ReferenceEa
 from copier.sim.profiles import build_broker
-from copier.store import AccountRecord, Store
+from copier.store import AccountRecord, AccountRole, Store
 from tests.fault.tally import TALLY
 from tests.fuzz.frames import BadText, Frame, generate
 
@@ -76,7 +76,9 @@ async def test_fuzzed_frames_crash_nothing_and_a_healthy_link_loses_nothing(
     with Store.open(path=tmp_path / "tc.db") as store:
         for name, broker in (("m", master), ("s", slave), ("f", fuzz)):
             acct = broker.account
-            record = AccountRecord(name, Platform(acct.platform), acct.login, acct.server)
+            role = {"m": AccountRole.MASTER, "s": AccountRole.SLAVE}.get(name, AccountRole.BOTH)
+            platform = Platform(acct.platform)
+            record = AccountRecord(name, platform, acct.login, acct.server, role=role)
             store.save_account(record)
         keys = {name: store.create_api_key(name) for name in ("m", "s", "f")}
         link = store.save_link(Link(0, "m", "s"))

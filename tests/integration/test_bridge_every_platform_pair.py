@@ -16,7 +16,7 @@ from copier.domain import OrderType, Platform, Side
 from copier.engine.config import Link, LinkRules
 from copier.refea.client import EaSettings, ReferenceEa
 from copier.sim import Market, SimAccount, SimBroker, catalogue
-from copier.store import AccountRecord
+from copier.store import AccountRecord, AccountRole
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -55,8 +55,9 @@ async def test_every_kind_of_master_change_reaches_the_slave(
     app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge_port=0, load_accounts=False))
     keys = {}
     for name, b in (("master", master), ("slave", slave)):
+        role = AccountRole.MASTER if name == "master" else AccountRole.SLAVE
         app.store.save_account(AccountRecord(name, b.account.platform, b.account.login,
-                                             b.account.server))
+                                             b.account.server, role=role))
         keys[name] = app.store.create_api_key(name)
         assert app.bridge is not None
         app.add_terminal(app.bridge.terminal(name))

@@ -174,7 +174,7 @@ async def test_a_rotated_key_works_through_the_grace_period_and_stops_after_it(
     assert renewed.welcome is not None and renewed.welcome.warn == ""
 
 
-async def test_bad_keys_are_delayed_then_blocked_while_a_good_ea_elsewhere_is_not() -> None:
+async def test_bad_keys_are_delayed_then_blocked_while_a_good_key_beside_them_is_not() -> None:
     keys, key = _keys()
     audit = KeptAudit()
     config = replace(
@@ -192,13 +192,13 @@ async def test_bad_keys_are_delayed_then_blocked_while_a_good_ea_elsewhere_is_no
             refused = await guesser.hello(f"tc1.{attempt:012x}.guess")
             answer_times.append(time.perf_counter() - started)
             assert refused.code == 4401
-        pending = await RawEa.open(server.url, source="127.0.0.2")
-        blocked = await pending.wait_closed()  # closed before any hello
+        pending = await RawEa.open(server.url, source="127.0.0.3")  # the same loopback source
+        started = time.perf_counter()
+        blocked = await pending.hello("tc1.000000000000.guess")
+        blocked_s = time.perf_counter() - started
 
-        first = await RawEa.open(server.url, source="127.0.0.5")
-        assert (await first.hello("tc1.000000000000.guess")).code == 4401
         waiting = []
-        for _ in range(3):  # guesses left waiting in their delay while good EAs connect
+        for _ in range(3):  # guesses in flight while good EAs connect from the same source
             guesser = await RawEa.open(server.url, source="127.0.0.5")
             waiting.append(asyncio.create_task(guesser.hello("tc1.000000000000.guess")))
         good_times = []
@@ -209,15 +209,14 @@ async def test_bad_keys_are_delayed_then_blocked_while_a_good_ea_elsewhere_is_no
             good_times.append(time.perf_counter() - started)
             assert welcomed.welcome is not None
             await good.close()
-        guesses_still_waiting = not any(task.done() for task in waiting)
         guesses = await asyncio.gather(*waiting)
 
     assert answer_times[0] < 0.3
     assert answer_times[1] >= 0.4 and answer_times[2] >= 0.8 and answer_times[3] >= 1.6
-    assert blocked.code == 4430 and "retry in" in blocked.reason
-    # Good EAs are not queued behind throttled guesses: all were welcomed while every guess still
-    # sat in its delay (a condition, not a clock reading: a busy machine slows both alike).
-    assert guesses_still_waiting, f"good EAs welcomed in {good_times} s"
-    assert [g.code for g in guesses] == [4401, 4401, 4401]
-    assert "bridge.auth_throttled" in audit.actions()
-    assert audit.actions().count("bridge.hello_refused") >= 4
+    assert blocked.code == 4430 and "retry in" in blocked.reason and blocked_s < 1.0
+    # a good key is never delayed behind throttled guesses (the bound: within 1 s)
+    assert max(good_times) < 1.0, good_times
+    assert [g.code for g in guesses] == [4430, 4430, 4430]
+    # the first refusal of each kind is written at once; its repeats become one counted row
+    refused = [(d["code"], d["count"], "folded" in d) for _, d in audit.entries]
+    assert refused == [(4401, 1, False), (4430, 1, False), (4401, 3, True), (4430, 3, True)]

@@ -21,11 +21,11 @@ from copier.bridge.protocol import Hello, MarginMode, Ping, Pong, Role, Welcome
 from copier.bridge.tls import fingerprint_of_der
 from copier.domain import Platform
 from copier.events import ApiKeyExpiring
-from copier.store import AccountRecord, Store
+from copier.store import AccountRecord, AccountRole, Store
 
 T0 = 1_795_000_000_000
 DAY_MS = 86_400_000
-ACCOUNT = AccountRecord.new(Platform.MT5, 1001, "Sec-Demo")
+ACCOUNT = AccountRecord.new(Platform.MT5, 1001, "Sec-Demo", role=AccountRole.BOTH)
 
 QUICK = BridgeConfig(
     port=0,

@@ -18,7 +18,7 @@ from copier.engine.config import Link
 from copier.refea.client import EaSettings, ReferenceEa
 from copier.sim.broker import SimBroker
 from copier.sim.profiles import build_broker
-from copier.store import AccountRecord, Store
+from copier.store import AccountRecord, AccountRole, Store
 from copier.terminals.base import TerminalStatus
 
 pytestmark = pytest.mark.timeout(30)
@@ -29,8 +29,9 @@ def saved_accounts(path: Path, brokers: dict[str, SimBroker]) -> dict[str, str]:
     with Store.open(path=path) as store:
         for name, broker in brokers.items():
             acct = broker.account
+            role = AccountRole.MASTER if name == "m" else AccountRole.SLAVE
             store.save_account(AccountRecord(name, Platform(acct.platform), acct.login,
-                                             acct.server))  # fmt: skip
+                                             acct.server, role=role))  # fmt: skip
         if {"m", "s"} <= set(brokers):
             store.save_link(Link(0, "m", "s"))
         return {name: store.create_api_key(name) for name in brokers}

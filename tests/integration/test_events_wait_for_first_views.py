@@ -14,7 +14,7 @@ from copier.domain import Platform, Side
 from copier.engine.config import Link
 from copier.refea.client import EaSettings, ReferenceEa
 from copier.sim.profiles import build_broker
-from copier.store import AccountRecord, Store
+from copier.store import AccountRecord, AccountRole, Store
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -26,7 +26,9 @@ async def test_an_event_sent_before_the_slave_connected_is_copied_once_it_connec
     with Store.open(path=tmp_path / "tc.db") as store:
         for name, broker in (("m", master), ("s", slave)):
             acct = broker.account
-            record = AccountRecord(name, Platform(acct.platform), acct.login, acct.server)
+            role = AccountRole.MASTER if name == "m" else AccountRole.SLAVE
+            platform = Platform(acct.platform)
+            record = AccountRecord(name, platform, acct.login, acct.server, role=role)
             store.save_account(record)
         keys = {name: store.create_api_key(name) for name in ("m", "s")}
         store.save_link(Link(0, "m", "s"))

@@ -121,13 +121,19 @@ def test_the_store_verifier_gives_the_stores_reason_for_a_revoked_key(tmp_path: 
     assert "revoked" in outcome.reason
 
 
-def test_the_store_verifier_refuses_an_account_the_copier_does_not_know(tmp_path: Path) -> None:
+def test_an_unknown_account_and_a_wrong_key_get_the_same_answer(tmp_path: Path) -> None:
+    guess = "tc1.0123456789abcdef.guess"
     with _store(tmp_path) as store:
-        key = store.create_api_key(ACCOUNT_ID)
+        store.create_api_key(ACCOUNT_ID)
+        verifier = StoreKeyVerifier(store)
 
-        outcome = StoreKeyVerifier(store).verify(key, 9999, "Demo-A")
+        unknown_account = verifier.verify(guess, 9999, "Demo-A")
+        known_account = verifier.verify(guess, 1001, "Demo-A")
 
-    assert isinstance(outcome, AuthRefusal) and "not set up" in outcome.reason
+    assert isinstance(unknown_account, AuthRefusal) and isinstance(known_account, AuthRefusal)
+    assert unknown_account.code is known_account.code is CloseCode.BAD_KEY
+    # the same sentence but for the login the hello named: nothing says which account exists
+    assert unknown_account.reason.replace("9999", "1001") == known_account.reason
 
 
 ACCOUNT_ID = "mt4:1001@Demo-A"

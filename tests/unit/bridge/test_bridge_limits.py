@@ -6,8 +6,9 @@ import ssl
 
 import pytest
 
+from copier.bridge.allowlist import source_of
 from copier.bridge.config import BridgeConfig, BridgeConfigError
-from copier.bridge.ratelimit import AuthThrottle, TokenBucket
+from copier.bridge.ratelimit import AuthThrottle, Bucket, TokenBucket, hello_buckets
 
 
 def test_a_bucket_lets_a_burst_through_then_refuses_until_it_refills() -> None:
@@ -29,58 +30,71 @@ def test_a_bucket_never_holds_more_than_its_capacity() -> None:
     assert taken == [True, True, True, False]
 
 
-def test_failed_hellos_for_one_account_lock_out_that_account_only() -> None:
+def _buckets(source: str, login: int, key_id: str = "") -> tuple[Bucket, ...]:
+    return hello_buckets(source, login, "Demo", key_id)
+
+
+def test_failures_for_one_account_block_its_failures_from_every_address() -> None:
     throttle = AuthThrottle(per_account=3, per_address=10, window_s=60.0)
 
-    for t in range(3):
-        throttle.failed("127.0.0.1", 1001, "Demo", now=float(t))
+    for t, source in enumerate(("10.0.0.1", "10.0.0.2", "10.0.0.3")):
+        throttle.failed(_buckets(source, 1001), now=float(t))
 
-    assert throttle.retry_after("127.0.0.1", 1001, "Demo", now=3.0) == pytest.approx(57.0)
-    assert throttle.retry_after("127.0.0.1", 2002, "Demo", now=3.0) == 0.0
-    assert throttle.retry_after("127.0.0.1", 1001, "Demo", now=60.5) == 0.0
+    assert throttle.retry_after(_buckets("10.0.0.4", 1001), now=3.0) == pytest.approx(57.0)
+    assert throttle.retry_after(_buckets("10.0.0.4", 2002), now=3.0) == 0.0
+    assert throttle.retry_after(_buckets("10.0.0.4", 1001), now=60.5) == 0.0
 
 
-def test_an_address_guessing_for_many_accounts_is_locked_out_as_a_whole() -> None:
+def test_failures_naming_one_key_id_block_it_whatever_account_they_claim() -> None:
+    throttle = AuthThrottle(per_account=50, per_address=50, per_key=2)
+
+    throttle.failed(_buckets("10.0.0.1", 1, "k1"), now=0.0)
+    throttle.failed(_buckets("10.0.0.2", 2, "k1"), now=0.0)
+
+    assert throttle.retry_after(_buckets("10.0.0.3", 3, "k1"), now=1.0) > 0
+    throttle.succeeded("k1")  # the key verified: those were someone else's guesses
+    assert throttle.retry_after(_buckets("10.0.0.3", 3, "k1"), now=1.0) == 0.0
+
+
+def test_a_source_guessing_for_many_accounts_is_blocked_as_a_whole() -> None:
     throttle = AuthThrottle(per_account=3, per_address=4, window_s=60.0)
 
     for login in range(4):
-        throttle.failed("10.0.0.9", login, "Demo", now=1.0)
+        throttle.failed(_buckets("10.0.0.9", login), now=1.0)
 
-    assert throttle.retry_after("10.0.0.9", 999, "Demo", now=2.0) > 0
-    assert throttle.retry_after("10.0.0.8", 999, "Demo", now=2.0) == 0.0
-
-
-def test_a_successful_hello_clears_the_accounts_failures() -> None:
-    throttle = AuthThrottle(per_account=2, per_address=10, window_s=60.0)
-    throttle.failed("127.0.0.1", 1, "S", now=0.0)
-
-    throttle.succeeded("127.0.0.1", 1, "S")
-    throttle.failed("127.0.0.1", 1, "S", now=1.0)
-
-    assert throttle.retry_after("127.0.0.1", 1, "S", now=1.0) == 0.0
+    assert throttle.retry_after(_buckets("10.0.0.9", 999), now=2.0) > 0
+    assert throttle.retry_after(_buckets("10.0.0.8", 999), now=2.0) == 0.0
 
 
-def test_each_failure_from_an_address_doubles_the_wait_before_its_next_hello() -> None:
+def test_every_loopback_address_is_one_source_and_an_ipv6_host_is_its_slash_64() -> None:
+    assert {source_of(a) for a in ("127.0.0.1", "127.0.3.7", "::1", "::ffff:127.9.9.9")} == {
+        "loopback"
+    }
+    assert source_of("2001:db8::1") == source_of("2001:db8::ffff:1") == "2001:db8::/64"
+    assert source_of("10.0.0.9") == "10.0.0.9"
+
+
+def test_each_failure_doubles_the_wait_before_the_next_failure_is_answered() -> None:
     throttle = AuthThrottle(per_account=50, per_address=50, delay_base_s=0.5, delay_cap_s=4.0)
 
     waits = []
     for login in range(6):
-        waits.append(throttle.delay("10.0.0.9", now=1.0))
-        throttle.failed("10.0.0.9", login, "Demo", now=1.0)
+        throttle.failed(_buckets("10.0.0.9", login), now=1.0)
+        waits.append(throttle.delay(_buckets("10.0.0.9", login), now=1.0))
 
     assert waits == [0.0, 0.5, 1.0, 2.0, 4.0, 4.0]
-    assert throttle.delay("10.0.0.8", now=1.0) == 0.0
-    assert throttle.delay("10.0.0.9", now=61.0) == 0.0
+    assert throttle.delay(_buckets("10.0.0.8", 99), now=1.0) == 0.0
+    assert throttle.delay(_buckets("10.0.0.9", 99), now=61.0) == 0.0
 
 
-def test_an_address_past_its_limit_is_blocked_before_its_hello_is_read() -> None:
-    throttle = AuthThrottle(per_account=50, per_address=3, window_s=60.0)
-    for login in range(3):
-        throttle.failed("10.0.0.9", login, "Demo", now=float(login))
+def test_the_buckets_stay_bounded_when_every_failure_names_a_new_key_id() -> None:
+    throttle = AuthThrottle(per_account=5, per_address=10**6)
 
-    assert throttle.address_retry_after("10.0.0.9", now=3.0) == pytest.approx(57.0)
-    assert throttle.address_retry_after("10.0.0.8", now=3.0) == 0.0
-    assert throttle.address_retry_after("10.0.0.9", now=60.5) == 0.0
+    for n in range(30_000):
+        throttle.failed(_buckets("10.0.0.9", n % 7, f"id{n}"), now=1.0)
+
+    assert len(throttle._windows) <= 10_000
+    assert throttle.failures(_buckets("10.0.0.9", 0), now=1.0) == 30_000
 
 
 def test_the_default_settings_are_valid_and_listen_on_loopback_8080() -> None:

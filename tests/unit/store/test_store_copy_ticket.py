@@ -50,6 +50,7 @@ def _make_version_2_file(path: Path) -> None:
         db.execute("ALTER TABLE ticket_links DROP COLUMN copy_ticket")
         db.execute("ALTER TABLE outbox DROP COLUMN copy_ticket")
         db.execute("DROP TABLE symbol_specs")
+        db.execute("ALTER TABLE api_keys DROP COLUMN roles")  # version 5
         db.execute("UPDATE schema_version SET version = 2")
         db.commit()
     finally:
@@ -67,6 +68,6 @@ async def test_a_version_2_file_upgrades_and_its_copies_name_their_own_master_ti
         [link] = upgraded.load_tickets()
         [close] = upgraded.load_outbox()
 
-    assert version == SCHEMA_VERSION == 5
+    assert version == SCHEMA_VERSION == 6
     assert (link.copy_ticket, link.comment_ticket) == (0, REST)
     assert (close.copy_ticket, close.comment_ticket) == (0, REST)

@@ -9,7 +9,7 @@ import pytest
 
 from copier.cli import main
 from copier.domain import Platform
-from copier.store import DATA_DIR_ENV, AccountRecord, KeyStatus, Store
+from copier.store import DATA_DIR_ENV, AccountRecord, AccountRole, KeyStatus, Store
 
 ACCOUNT = AccountRecord.new(Platform.MT4, 1001, "Broker-Demo")
 
@@ -84,3 +84,22 @@ def test_an_unknown_account_is_named_in_the_answer(
 
     assert code == 1
     assert "no account '9999@Nowhere'" in capsys.readouterr().err
+
+
+def test_create_for_one_role_of_a_both_account_and_refuse_a_role_it_does_not_run(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    both = AccountRecord.new(Platform.MT5, 3003, "Broker-Demo", role=AccountRole.BOTH)
+    with Store.open(data_dir) as store:
+        store.save_account(both)
+
+    made = _keys(data_dir, "create", "3003@Broker-Demo", "--role", "executor")
+    key = capsys.readouterr().out.strip()
+    refused = _keys(data_dir, "create", "1001@Broker-Demo", "--role", "monitor")  # a slave
+    err = capsys.readouterr().err
+    with Store.open(data_dir) as store:
+        roles = store.check_api_key(key, both.id).roles
+
+    assert (made, refused) == (0, 1)
+    assert roles == {"executor"}
+    assert "cannot open monitor" in err

@@ -35,8 +35,8 @@ def test_new_database_is_at_the_latest_version_and_reopening_keeps_it(db_path: P
     finally:
         second.close()
 
-    assert version == SCHEMA_VERSION == 5
-    assert reopened == 5
+    assert version == SCHEMA_VERSION == 6
+    assert reopened == 6
     assert rows == 1
 
 

@@ -19,7 +19,7 @@
 #define TC_S_CONNECT   1   // TCP + upgrade in progress
 #define TC_S_HELLO     2   // hello sent, waiting for welcome
 #define TC_S_LIVE      3   // welcomed
-#define TC_S_STOPPED   4   // refused for good (4401, 4403, 4426): waits for new inputs
+#define TC_S_STOPPED   4   // refused for good (4401, 4403, 4405, 4426): waits for new inputs
 
 // Callbacks each EA defines.
 string TcBuildHello();                          // the hello frame of this role and terminal
@@ -76,7 +76,7 @@ long TcBackoffMs(const int attempt)
 
 bool TcFatalCode(const int code)
   {
-   return(code==4401 || code==4403 || code==4426);
+   return(code==4401 || code==4403 || code==4405 || code==4426);
   }
 
 string TcFatalText(const int code,const string reason)
@@ -85,6 +85,8 @@ string TcFatalText(const int code,const string reason)
       return("API key not valid: enter the key shown in the copier's Accounts page ("+reason+")");
    if(code==4403)
       return("API key belongs to another account: use this account's key ("+reason+")");
+   if(code==4405)
+      return("API key is for the account's other EA: use the key made for this EA ("+reason+")");
    return("update the EA: the copier speaks another protocol version ("+reason+")");
   }
 
