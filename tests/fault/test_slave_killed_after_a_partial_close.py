@@ -22,7 +22,7 @@ from copier.engine.config import Link, LinkRules
 from copier.events import CopyExecuted
 from copier.refea.client import EaSettings, ReferenceEa
 from copier.sim import Market, SimAccount, SimBroker, catalogue
-from copier.store import AccountRecord
+from copier.store import AccountRecord, AccountRole
 from tests.fault.crashes import Crash, CrashingExecutor
 
 pytestmark = pytest.mark.timeout(60)
@@ -58,8 +58,9 @@ async def copying(
     keys = {}
     for name, broker in (("master", master), ("slave", slave)):
         account = broker.account
+        role = AccountRole.MASTER if name == "master" else AccountRole.SLAVE
         app.store.save_account(AccountRecord(name, account.platform, account.login,
-                                             account.server))  # fmt: skip
+                                             account.server, role=role))  # fmt: skip
         keys[name] = app.store.create_api_key(name)
         app.add_terminal(app.bridge.terminal(name))
     app.save_link(Link(0, "master", "slave", rules=LinkRules(lot_value=2.0)))
