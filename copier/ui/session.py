@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from copier import actions
 from copier.app import CopierApp, CoreThread
 from copier.domain import SymbolSpec, TerminalSnapshot
 from copier.engine.config import Link, LinkMode
@@ -205,8 +206,8 @@ class CoreSession:
     async def save_link(self, link: Link) -> Link:
         """Validate, save (audited) and apply live from the next master event. Raises RulesError
         with every problem when the rules cannot work."""
-        saved = await self.io(self.app.store.save_link, link)
-        await self.in_core(self.app.service.set_link, saved)
+        saved = await self.io(actions.save_link, self.app.store, link)
+        await self.in_core(self.app.apply_link, saved)
         log.info("link #%d (%s → %s) saved and applied: %s, %s", saved.id, saved.master_id,
                  saved.slave_id, "enabled" if saved.enabled else "disabled", saved.mode.value)
         self._changed("links")
@@ -219,8 +220,8 @@ class CoreSession:
         return await self.save_link(changed)
 
     async def delete_link(self, link_id: int) -> None:
-        await self.io(self.app.store.delete_link, link_id)
-        await self.in_core(self.app.service.remove_link, link_id)
+        await self.io(actions.remove_link, self.app.store, link_id)
+        await self.in_core(self.app.drop_link, link_id)
         log.info("link #%d deleted", link_id)
         self._changed("links")
 
@@ -255,25 +256,17 @@ class CoreSession:
     async def delete_account(self, account_id: str) -> None:
         """Remove an account, its keys, its stored password and every link that uses it."""
 
-        def delete() -> None:
-            self.app.store.delete_account(account_id)
-            if self.vault.has(account_id):
-                self.vault.forget(account_id)
-
-        await self.io(delete)
-
-        def drop_links() -> None:
-            service = self.app.service
-            for link in list(service.links.values()):
-                if account_id in (link.master_id, link.slave_id):
-                    service.remove_link(link.id)
-
-        await self.in_core(drop_links)
+        await self.io(functools.partial(actions.remove_account, self.app.store, account_id,
+                                        forget_password=self._forget_password))
         await self.on_core(self.app.remove_account(account_id))
         self._records.pop(account_id, None)
         log.info("account %s removed with its keys and links", account_id)
         self._changed("accounts")
         self._changed("links")
+
+    def _forget_password(self, account_id: str) -> None:
+        if self.vault.has(account_id):
+            self.vault.forget(account_id)
 
     async def create_api_key(self, account_id: str, days: int | None = None) -> str:
         """A new key (``days`` None: the account's ``key_days``, default 30)."""
