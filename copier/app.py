@@ -27,6 +27,7 @@ from copier.heap import HeapKeeper, settle_start_up
 from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
 from copier.store.purge import DEMO_PREFIX, purge_accounts
+from copier.store.running import FolderLock
 from copier.terminals.base import Terminal
 from copier.terminals.registry import terminals_for
 
@@ -73,6 +74,8 @@ class CopierApp:
                 self.service.add_terminal(terminal)
         self._started = False
         self._keepers: list[asyncio.Task[None]] = []
+        # Held while running: a restore into this folder is refused meanwhile.
+        self._folder_lock = FolderLock(self.store.path.parent)
 
     def _build_bridge(self, clock: Clock) -> BridgeServer:
         return BridgeServer(
@@ -135,6 +138,7 @@ class CopierApp:
         return revoked
 
     async def start(self) -> None:
+        self._folder_lock.hold()
         await self.service.start()
         if self.bridge is not None:
             try:
@@ -166,6 +170,7 @@ class CopierApp:
             await self.service.stop()
             self._started = False
         self.store.close()
+        self._folder_lock.release()
 
 
 def forget_demo(store: Store) -> None:

@@ -78,13 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
                             help="a reference EA on a simulated account (copier sim-ea --help)")
     sim_ea.add_argument("ea_args", nargs=argparse.REMAINDER)
 
-    from copier.commands import accounts, config_file, links
+    from copier.commands import accounts, backup, config_file, links
     from copier.eas.command import add_parser as add_eas_parser
 
     add_eas_parser(sub)
     accounts.add_parser(sub)
     links.add_parser(sub)
     config_file.add_parser(sub)
+    backup.add_parsers(sub)
 
     export = sub.add_parser("export-log", help="write the trade log to CSV")
     export.add_argument("--out", type=Path, required=True)
@@ -156,10 +157,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from copier.eas.command import run as run_eas
 
         return run_eas(args)
-    if args.command in ("accounts", "links", "config"):
-        from copier.commands import accounts, config_file, links
+    if args.command in ("accounts", "links", "config", "backup", "restore"):
+        from copier.commands import accounts, backup, config_file, links
 
-        return {"accounts": accounts, "links": links, "config": config_file}[args.command].run(args)
+        groups = {"accounts": accounts, "links": links, "config": config_file, "backup": backup,
+                  "restore": backup}
+        return groups[args.command].run(args)
     return _gui(demo=False)
 
 
