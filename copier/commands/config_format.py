@@ -146,9 +146,33 @@ def parse(text: str) -> SetupFile:
              for i, item in enumerate(_tables(data, "links", problems), start=1)]
     _check_unique(accounts, links, problems)
     if problems:
-        raise SetupFileError(problems)
+        lines = text.splitlines()
+        raise SetupFileError([_at_line(lines, problem) for problem in problems])
     setup = Setup(tuple(a for a in accounts if a), tuple(x for x in links if x))
     return SetupFile(setup, settings)
+
+
+_PLACE = re.compile(r"^(accounts|links)\[(\d+)\](?:\.rules)?(?:\.(\w+))?|^(settings)\.(\w+)")
+
+
+def _at_line(lines: list[str], problem: str) -> str:
+    """``line N: problem`` when the place the problem names is found in the file."""
+    found = _PLACE.match(problem)
+    if found is None:
+        return problem
+    table, index, key, settings, setting = found.groups()
+    if settings:
+        table, index, key = "settings", "1", setting
+    headers = [i for i, line in enumerate(lines)
+               if line.strip().startswith((f"[[{table}]]", f"[{table}]"))]
+    if int(index) > len(headers):
+        return problem
+    start = headers[int(index) - 1]
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[[")),
+               len(lines))
+    pattern = re.compile(rf"\s*{re.escape(key)}\s*=") if key else None
+    row = next((i for i in range(start, end) if pattern and pattern.match(lines[i])), start)
+    return f"line {row + 1}: {problem}"
 
 
 def _tables(data: dict[str, Any], name: str, problems: list[str]) -> list[dict[str, Any]]:

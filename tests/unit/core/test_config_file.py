@@ -94,8 +94,13 @@ def test_every_problem_is_named_by_its_place_and_nothing_is_applied(
     code = main(["config", "import", str(source), "--data-dir", str(tmp_path / "d")])
 
     err = capsys.readouterr().err
+    lines = bad.splitlines()
     assert code == 2
-    assert "accounts[3].login: 'x' is not a whole number" in err
+    at = re.search(r"line (\d+): accounts\[3\]\.login: 'x' is not a whole number", err)
+    assert at is not None and lines[int(at.group(1)) - 1] == 'login = "x"'
+    at = re.search(r"line (\d+): links\[1\]\.rules\.lot_value", err)
+    assert at is not None and lines[int(at.group(1)) - 1] == 'lot_value = "abc"'
+
     assert "links[1].rules.lot_value: 'abc' is not a number" in err
     assert "links[1].rules.symbols_deny: 'XAUUSD' is not a list" in err
     assert "links[1].mode: 'weird' is not one of normal, close_only, paused" in err
