@@ -123,15 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir is not None:
         os.environ["TRADECOPIER_DATA_DIR"] = str(args.data_dir)
-    from copier.commands.common import USAGE_ERROR, USER_ERRORS, CommandError, describe_os_error
+    from copier.commands.common import USAGE_ERROR, USER_ERRORS, describe_os_error
 
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130
-    except CommandError as exc:
-        _stderr(str(exc))
-        return USAGE_ERROR
     except USER_ERRORS as exc:
         _stderr(str(exc))
         return USAGE_ERROR
@@ -174,8 +171,8 @@ def _demo(args: argparse.Namespace) -> int:
         folder = demo_folder(args.data_dir)
     except OSError as exc:
         raise CommandError(
-            f"the demo's folder cannot be emptied ({exc.strerror or exc}) — is another demo "
-            "running? Close it, or give the demo a folder with --data-dir"
+            f"the demo's folder cannot be emptied ({exc.strerror or exc}) — close whatever uses "
+            "it, or give the demo a folder with --data-dir"
         ) from None
     if not args.headless:
         return _gui(demo=True, seconds=args.seconds, seed=args.seed, data_dir=folder)

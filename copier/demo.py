@@ -43,8 +43,10 @@ from copier.events import CopyExecuted, CopyFailed, CopySent, CopyWasDenied, Mas
 from copier.sim.broker import SimBroker
 from copier.sim.quotes import Market
 from copier.sim.trader import RandomTrader
+from copier.store.errors import StoreError
 from copier.store.paths import default_data_dir
 from copier.store.purge import DEMO_PREFIX, purge_accounts
+from copier.store.running import copier_running
 from copier.terminals.simulated import SimulatedTerminal
 
 Progress = Callable[[str], None]
@@ -341,10 +343,14 @@ DEMO_FOLDER = "demo"
 def demo_folder(data_dir: Path | None) -> Path:
     """Where a demo runs: ``data_dir`` when the user names one, else ``demo/`` inside the data
     folder, emptied first so every run starts clean and the trader's own database is never
-    opened. Raises OSError when the folder cannot be emptied (a demo still running there)."""
+    opened. Raises StoreError while another demo runs there, OSError when the folder cannot be
+    emptied."""
     if data_dir is not None:
         return data_dir
     folder = default_data_dir() / DEMO_FOLDER
+    if copier_running(folder):
+        raise StoreError(f"a demo is already running in {folder} — close it first, or give "
+                         "this one a folder of its own with --data-dir")
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)

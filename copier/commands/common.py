@@ -14,12 +14,15 @@ from copier.link_fields import FieldError
 from copier.store import StoreError
 
 USAGE_ERROR = 2  # argparse's own exit code for a command it cannot run
-# Refusals a user can act on: the message is the whole answer, never a traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (ActionError, FieldError, RulesError, StoreError)
 
 
 class CommandError(Exception):
     """A command that cannot run as asked; the message says why and what to do."""
+
+
+# Refusals a user can act on: the message is the whole answer, never a traceback.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    CommandError, ActionError, FieldError, RulesError, StoreError)
 
 
 def say(message: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from copier.cli import main
 from copier.store import DATA_DIR_ENV
+from copier.store.running import FolderLock
 from copier.ui.main import LaunchOptions, core_builder
 from copier.ui.preferences import Preferences
 
@@ -39,3 +40,23 @@ def test_the_demo_core_opens_the_folder_it_is_given(tmp_path: Path) -> None:
         assert core.app.store.path.parent == tmp_path / "demo"
     finally:
         core.app.store.close()
+
+
+def test_a_second_demo_leaves_the_running_one_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    running = FolderLock(tmp_path / "demo")
+    assert running.hold()  # as the first demo's copier does while it runs
+    kept = tmp_path / "demo" / "tradecopier.db"
+    kept.write_text("the running demo's")
+    monkeypatch.setattr("copier.ui.main.run_gui", lambda **kw: 0)
+    try:
+        code = main(["demo", "--headless", "--seconds", "1"])
+    finally:
+        running.release()
+
+    assert code == 2 and kept.exists()
+    assert capsys.readouterr().err.strip() == (
+        f"a demo is already running in {tmp_path / 'demo'} — close it first, or give this one "
+        "a folder of its own with --data-dir")
