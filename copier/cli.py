@@ -307,6 +307,10 @@ def missing_display() -> str | None:
 
 
 def _self_test() -> int:
+    if missing_display():
+        _stderr("self-test failed: no display to open the window on (neither DISPLAY nor "
+                "WAYLAND_DISPLAY is set) — run it with QT_QPA_PLATFORM=offscreen")
+        return 2
     try:
         from copier.ui.selftest import run_self_test
     except ImportError as exc:

@@ -83,6 +83,17 @@ def test_no_display_says_how_to_run_without_a_window_before_qt_starts(tmp_path: 
 
 
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="X11/Wayland displays only")
+def test_the_self_test_without_a_display_says_how_to_run_it_offscreen(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+
+    assert main(["--self-test"]) == 2
+    assert "run it with QT_QPA_PLATFORM=offscreen" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="X11/Wayland displays only")
 def test_a_display_or_a_chosen_qt_platform_lets_the_window_try(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
