@@ -41,7 +41,7 @@ class LaunchOptions:
     demo: bool = False
     seconds: float | None = None  # the demo master trades this long (None: until closed)
     seed: int | None = None
-    preferences_file: Path | None = None  # None: the user's config folder
+    preferences_file: Path | None = None  # None: settings.json in the data folder
     instance_name: str | None = None  # None: one per user
     data_dir: Path | None = None  # the demo's own folder (None: the settings' data folder)
 
