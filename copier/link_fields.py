@@ -108,11 +108,15 @@ def _parse(kind: Any, text: str) -> Any:
 
 
 def _minutes(text: str) -> int:
+    """``HH:MM`` (UTC) as a minute of the day; 24:00 is the end of the day."""
     hours, sep, minutes = text.strip().partition(":")
     try:
-        return int(hours) * 60 + int(minutes) if sep else int(hours)
+        h, m = int(hours), int(minutes)
     except ValueError:
-        raise ValueError(f"'{text}' is not a time like 08:00 or a minute of the day") from None
+        raise ValueError(f"'{text}' is not a time like 08:00") from None
+    if not sep or not (0 <= h <= 24 and 0 <= m < 60) or h * 60 + m > 1440:
+        raise ValueError(f"'{text}' is not a time like 08:00")
+    return h * 60 + m
 
 
 def _check(kind: Any, value: Any) -> Any:
