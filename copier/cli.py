@@ -1,4 +1,5 @@
-"""The ``copier`` command line: the window, the demo, headless running, log export, tools.
+"""The ``copier`` command line: the window, the demo, headless running, the set-up (accounts, links,
+set-up files: ``copier.commands``), backups, log export, tools. Parsing and dispatch live here.
 
 Each sub-command imports what it needs when it runs, so ``copier export-log`` never loads Qt and
 the headless commands run on a machine without a display.
