@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="a reference EA on a simulated account (copier sim-ea --help)")
     sim_ea.add_argument("ea_args", nargs=argparse.REMAINDER)
 
-    from copier.commands import accounts, backup, config_file, links
+    from copier.commands import accounts, audit, backup, config_file, links
     from copier.eas.command import add_parser as add_eas_parser
 
     add_eas_parser(sub)
@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_parser(sub)
     config_file.add_parser(sub)
     backup.add_parsers(sub)
+    audit.add_parser(sub)
 
     export = sub.add_parser("export-log", help="write the trade log to CSV")
     export.add_argument("--out", type=Path, required=True)
@@ -155,11 +156,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from copier.eas.command import run as run_eas
 
         return run_eas(args)
-    if args.command in ("accounts", "links", "config", "backup", "restore"):
-        from copier.commands import accounts, backup, config_file, links
+    if args.command in ("accounts", "links", "config", "backup", "restore", "audit"):
+        from copier.commands import accounts, audit, backup, config_file, links
 
         groups = {"accounts": accounts, "links": links, "config": config_file, "backup": backup,
-                  "restore": backup}
+                  "restore": backup, "audit": audit}
         return groups[args.command].run(args)
     return _gui(demo=False)
 
