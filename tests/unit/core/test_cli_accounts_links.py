@@ -213,3 +213,16 @@ def test_a_removed_link_is_gone(data_dir: Path, capsys: pytest.CaptureFixture[st
     assert cli(data_dir, "links", "remove", "1") == 2
 
     assert "no link '1' (known links: none yet)" in capsys.readouterr().err
+
+
+def test_keys_on_a_new_folder_say_how_to_add_the_account_first(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(data_dir, "keys", "create", "12345@Broker-Demo") == 1
+
+    assert capsys.readouterr().err.strip() == (
+        "no account '12345@Broker-Demo' (known accounts: none yet — add one with: copier "
+        "accounts add --platform mt4|mt5 --login N --server S)")
+    assert cli(data_dir, "accounts", "add", "--platform", "mt4", "--login", "12345",
+               "--server", "Broker-Demo") == 0
+    assert cli(data_dir, "keys", "create", "12345@Broker-Demo") == 0
