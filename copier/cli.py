@@ -125,13 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir is not None:
         os.environ["TRADECOPIER_DATA_DIR"] = str(args.data_dir)
-    from copier.commands.common import USAGE_ERROR, USER_ERRORS, describe_os_error
+    from copier.commands.common import USAGE_ERROR, describe_os_error, user_errors
 
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130
-    except USER_ERRORS as exc:
+    except user_errors() as exc:
         _stderr(str(exc))
         return USAGE_ERROR
     except OSError as exc:  # a file that cannot be read or written: one sentence, no traceback

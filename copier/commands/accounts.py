@@ -7,14 +7,16 @@ An account is named as ``copier keys`` names it: its id (``mt4:12345@Broker-Demo
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from copier import actions
 from copier.commands.common import confirm, format_table, out, out_json, say
 from copier.domain import Platform
-from copier.store import AccountRecord, AccountRole, Store
+
+if TYPE_CHECKING:  # the store is imported when a command runs: building the parser stays light
+    from copier.store import AccountRecord, Store
 
 ACTOR = "cli"
+ROLES = ("master", "slave", "both")  # AccountRole's values
 NOT_LIVE = "a copier already running on this folder serves the change after its next start"
 
 
@@ -26,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add.add_argument("--login", type=int, required=True, help="the account number")
     add.add_argument("--server", required=True, help="the trade server as the terminal shows it")
     add.add_argument("--name", default="", help="a label shown instead of the id")
-    add.add_argument("--role", choices=[r.value for r in AccountRole], default="slave")
+    add.add_argument("--role", choices=ROLES, default="slave")
     add.add_argument("--mt5-path", default=None, metavar="PATH",
                      help="MT5 only: drive this terminal (terminal64.exe) directly, no EA")
     listing = verbs.add_parser("list", help="the saved accounts")
@@ -37,6 +39,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from copier.store import Store
+
     with Store.open(args.data_dir) as store:
         if args.accounts_action == "add":
             return _add(store, args)
@@ -46,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _add(store: Store, args: argparse.Namespace) -> int:
+    from copier import actions
+    from copier.store import AccountRole
+
     new = actions.NewAccount(Platform(args.platform), args.login, args.server, name=args.name,
                              role=AccountRole(args.role), mt5_path=args.mt5_path)
     added = actions.add_account(store, new, actor=ACTOR)
@@ -59,10 +66,12 @@ def _add(store: Store, args: argparse.Namespace) -> int:
 
 
 def account_dict(record: AccountRecord, keys: int) -> dict[str, Any]:
+    from copier.actions import connection_of
+
     return {
         "id": record.id, "platform": record.platform.value, "login": record.login,
         "server": record.server, "name": record.label, "role": record.role.value,
-        "enabled": record.enabled, "connection": actions.connection_of(record),
+        "enabled": record.enabled, "connection": connection_of(record),
         "mt5_path": record.settings.get("terminal_path"), "api_keys": keys,
     }  # fmt: skip
 
@@ -89,6 +98,8 @@ def _list(store: Store, as_json: bool) -> int:
 
 
 def _remove(store: Store, name: str, yes: bool) -> int:
+    from copier import actions
+
     removal = actions.account_removal(store, name)
     say(removal.describe())
     if not confirm(f"remove {removal.account.id}?", yes=yes):

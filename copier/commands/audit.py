@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from copier.commands.common import CommandError, out, out_json, say
-from copier.store import AuditEntry, Store
-from copier.store.export import parse_date
+
+if TYPE_CHECKING:  # the store is imported when a command runs: building the parser stays light
+    from copier.store import AuditEntry
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +22,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from copier.store import Store
+    from copier.store.export import parse_date
+
     try:
         since = parse_date(args.since) if args.since else None
     except ValueError as exc:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from copier.commands.common import confirm, say
-from copier.store import database_path, default_data_dir
-from copier.store.backup import BEFORE_RESTORE, Snapshot, backup, describe, restore
+
+if TYPE_CHECKING:  # the store is imported when a command runs: building the parser stays light
+    from copier.store.backup import Snapshot
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +23,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
+    from copier.store import database_path, default_data_dir
+    from copier.store.backup import BEFORE_RESTORE, backup, describe, restore
+
     folder = args.data_dir or default_data_dir()
     if args.command == "backup":
         snapshot = backup(folder, args.out)

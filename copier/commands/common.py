@@ -8,11 +8,6 @@ import json
 import sys
 from typing import Any
 
-from copier.actions import ActionError
-from copier.engine.config import RulesError
-from copier.link_fields import FieldError
-from copier.store import StoreError
-
 USAGE_ERROR = 2  # argparse's own exit code for a command it cannot run
 
 
@@ -20,9 +15,15 @@ class CommandError(Exception):
     """A command that cannot run as asked; the message says why and what to do."""
 
 
-# Refusals a user can act on: the message is the whole answer, never a traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (
-    CommandError, ActionError, FieldError, RulesError, StoreError)
+def user_errors() -> tuple[type[Exception], ...]:
+    """Refusals a user can act on: the message is the whole answer, never a traceback.
+    (Imported when one is raised, so building the parser stays light.)"""
+    from copier.actions import ActionError
+    from copier.engine.config import RulesError
+    from copier.link_fields import FieldError
+    from copier.store import StoreError
+
+    return (CommandError, ActionError, FieldError, RulesError, StoreError)
 
 
 def say(message: str) -> None:

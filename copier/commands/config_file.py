@@ -7,12 +7,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from copier.commands.common import CommandError, out, say
-from copier.commands.config_format import SetupFile, SetupFileError, parse, render
-from copier.setup_import import Setup, apply_plan, plan_setup
-from copier.store import Store
-from copier.ui.preferences import load_preferences, preferences_path, save_preferences
+
+if TYPE_CHECKING:  # imported when a command runs: building the parser stays light
+    from copier.commands.config_format import SetupFile
+    from copier.setup_import import Setup
+    from copier.store import Store
 
 ACTOR = "import"
 
@@ -37,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def export_text(data_dir: Path | None) -> str:
+    from copier.commands.config_format import render
+    from copier.setup_import import Setup
+    from copier.store import Store
+    from copier.ui.preferences import load_preferences, preferences_path
+
     with Store.open(data_dir) as store:
         setup = Setup(tuple(store.load_accounts()), tuple(store.load_links()))
     return render(setup, load_preferences(preferences_path(data_dir)))
@@ -50,6 +57,8 @@ def _export(data_dir: Path | None, target: Path) -> int:
 
 
 def read_setup(path: Path) -> SetupFile:
+    from copier.commands.config_format import SetupFileError, parse
+
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -61,6 +70,10 @@ def read_setup(path: Path) -> SetupFile:
 
 
 def _import(data_dir: Path | None, path: Path, *, dry_run: bool, replace: bool) -> int:
+    from copier.setup_import import apply_plan, plan_setup
+    from copier.store import Store
+    from copier.ui.preferences import load_preferences, preferences_path, save_preferences
+
     loaded = read_setup(path)
     settings_path = preferences_path(data_dir)
     current = load_preferences(settings_path)

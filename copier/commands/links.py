@@ -7,13 +7,15 @@ from __future__ import annotations
 import argparse
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from copier import actions
 from copier.commands.common import CommandError, format_table, out, out_json, say
 from copier.engine.config import Link, LinkMode, LinkRules, RulesError
 from copier.link_fields import FieldError, checked, from_text
-from copier.store import Store
+
+if TYPE_CHECKING:  # the store is imported when a command runs: building the parser stays light
+    from copier.actions import LinkChange
+    from copier.store import Store
 
 ACTOR = "cli"
 NOT_LIVE = "a copier already running on this folder applies it after its next start"
@@ -47,6 +49,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from copier import actions
+    from copier.store import Store
+
     with Store.open(args.data_dir) as store:
         action = args.links_action
         if action == "add":
@@ -68,14 +73,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
-def parse_assignments(values: list[str]) -> actions.LinkChange:
+def parse_assignments(values: list[str]) -> LinkChange:
+    from copier.actions import LinkChange
+
     parsed: dict[str, Any] = {}
     for item in values:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise CommandError(f"'{item}' is not KEY=VALUE (e.g. lot_value=0.5)")
         parsed[key.strip()] = from_text(key.strip(), text)
-    return actions.LinkChange(parsed)
+    return LinkChange(parsed)
 
 
 def _add(store: Store, args: argparse.Namespace) -> int:
@@ -88,7 +95,9 @@ def _add(store: Store, args: argparse.Namespace) -> int:
         rules = LinkRules.from_dict(data)
     except RulesError as exc:
         raise CommandError(f"the link's rules cannot work: {exc}") from None
-    link = actions.new_link(store, args.master, args.slave, name=args.name, rules=rules,
+    from copier.actions import new_link
+
+    link = new_link(store, args.master, args.slave, name=args.name, rules=rules,
                             actor=ACTOR)
     out(str(link.id))
     say(f"added link #{link.id}: {describe(link)}; {NOT_LIVE}")

@@ -226,3 +226,22 @@ def test_keys_on_a_new_folder_say_how_to_add_the_account_first(
     assert cli(data_dir, "accounts", "add", "--platform", "mt4", "--login", "12345",
                "--server", "Broker-Demo") == 0
     assert cli(data_dir, "keys", "create", "12345@Broker-Demo") == 0
+
+
+def test_the_role_choices_are_the_store_roles() -> None:
+    from copier.commands.accounts import ROLES
+    from copier.store import AccountRole
+
+    assert tuple(role.value for role in AccountRole) == ROLES
+
+
+def test_building_the_parser_loads_neither_the_store_nor_qt() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys, copier.cli as c; c.build_parser(); print(sorted(m for m in "
+             "('sqlalchemy', 'PySide6', 'copier.store') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)
+
+    assert done.stdout.strip() == "[]"
