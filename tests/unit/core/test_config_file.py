@@ -11,9 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from copier.cli import main
-from copier.commands.config_format import parse
+from copier.commands.config_format import parse, render
+from copier.engine.config import Link, LinkRules
+from copier.setup_import import Setup
 from copier.store import DATA_DIR_ENV, Store
 from copier.ui.preferences import CONFIG_DIR_ENV, Preferences, load_preferences
 
@@ -197,3 +201,19 @@ def test_the_example_parses_to_what_the_page_says() -> None:
                      "mt5:88001@Broker-Live": "slave"}
     assert [link.name for link in loaded.setup.links] == ["majors", "reverse-small"]
     assert loaded.setup.links[0].rules.trading_hours == (420, 1200)
+
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@given(name=text, mapping=st.dictionaries(text.filter(bool), text, max_size=3),
+       lot=st.floats(min_value=1e-6, max_value=1e6), magic=st.lists(st.integers(0, 2**31)))
+def test_any_name_symbol_map_lot_and_magic_survive_the_file(
+    name: str, mapping: dict[str, str], lot: float, magic: list[int]
+) -> None:
+    rules = LinkRules(lot_value=lot, symbol_map=mapping, magic_allow=tuple(magic))
+    link = Link(0, "mt4:1@A", "mt4:2@A", rules, name=name)
+
+    loaded = parse(render(Setup((), (link,)), Preferences()))
+
+    assert loaded.setup.links == (link,)
