@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     folder = args.data_dir or default_data_dir()
     if args.command == "backup":
-        snapshot = backup(folder, args.out)
+        snapshot = backup(database_path(folder), args.out)
         say(f"backed up {folder} to {args.out}: {_holds(snapshot)}")
         return 0
     incoming = describe(args.file)

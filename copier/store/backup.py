@@ -38,11 +38,11 @@ class Snapshot:
     links: int
 
 
-def backup(folder: Path, out: Path) -> Snapshot:
-    """Copy the folder's database to ``out`` while a copier may be running on it."""
-    source = database_path(folder)
+def backup(source: Path, out: Path) -> Snapshot:
+    """Copy the database file ``source`` (``database_path(folder)``) to ``out`` while a copier
+    may be running on it."""
     if not source.exists():
-        raise StoreError(f"there is no database in {folder} to back up")
+        raise StoreError(f"there is no database in {source.parent} to back up")
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
     _copy(source, partial)

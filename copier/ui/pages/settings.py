@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from copier.bridge.config import is_loopback_host
 from copier.ui.autostart import is_autostart_enabled, set_autostart
+from copier.ui.pages.backup_section import BackupSection
 from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.preferences import (
     LOG_LEVELS,
@@ -102,6 +103,8 @@ class SettingsPage(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.remote)
         layout.addWidget(note)
+        self.backup = BackupSection(session)
+        layout.addWidget(self.backup)
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
         layout.addStretch(1)
