@@ -60,7 +60,8 @@ async def capture(out: Path, theme: str, seconds: float, seed: int) -> list[Path
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     assets.apply_theme(app, theme)
-    gui = Gui(demo_core_builder(None, seed, rate=8.0), preferences, settings, assets,
+    gui = Gui(demo_core_builder(None, seed, rate=8.0, data_dir=scratch / "data"), preferences,
+              settings, assets,
               title="TradeCopier — demo (simulated terminals)")
     window = gui.window
     window.resize(1440, 900)
