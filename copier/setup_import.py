@@ -59,6 +59,20 @@ class SetupPlan:
                 + [f"remove {w}" for w in self.removed]) or ["nothing to change"]
 
 
+def unknown_accounts(store: Store, setup: Setup, *, replace: bool) -> list[str]:
+    """The links whose master or slave is neither in the set-up nor (without ``replace``) saved
+    already, each as a problem naming its place."""
+    named = {a.id for a in setup.accounts}
+    known = named if replace else named | {a.id for a in store.load_accounts()}
+    where = "in the file" if replace else "in the file or in this folder"
+    return [
+        f"links[{i}].{end}: no account {account_id} {where}"
+        for i, link in enumerate(setup.links, start=1)
+        for end, account_id in (("master", link.master_id), ("slave", link.slave_id))
+        if account_id not in known
+    ]
+
+
 def plan_setup(store: Store, setup: Setup, *, replace: bool) -> SetupPlan:
     """Compare the set-up with what the store holds; nothing is written."""
     plan = SetupPlan()

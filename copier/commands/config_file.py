@@ -13,8 +13,6 @@ from copier.commands.common import CommandError, out, say
 
 if TYPE_CHECKING:  # imported when a command runs: building the parser stays light
     from copier.commands.config_format import SetupFile
-    from copier.setup_import import Setup
-    from copier.store import Store
 
 ACTOR = "import"
 
@@ -70,7 +68,7 @@ def read_setup(path: Path) -> SetupFile:
 
 
 def _import(data_dir: Path | None, path: Path, *, dry_run: bool, replace: bool) -> int:
-    from copier.setup_import import apply_plan, plan_setup
+    from copier.setup_import import apply_plan, plan_setup, unknown_accounts
     from copier.store import Store
     from copier.ui.preferences import load_preferences, preferences_path, save_preferences
 
@@ -80,7 +78,9 @@ def _import(data_dir: Path | None, path: Path, *, dry_run: bool, replace: bool) 
     wanted = None if loaded.settings is None else dataclasses.replace(
         loaded.settings, data_dir=current.data_dir)  # this machine's folder stays
     with Store.open(data_dir) as store:
-        _check_accounts_known(store, loaded.setup, path, replace=replace)
+        unknown = unknown_accounts(store, loaded.setup, replace=replace)
+        if unknown:
+            raise CommandError(f"{path} cannot be imported:\n  " + "\n  ".join(unknown))
         plan = plan_setup(store, loaded.setup, replace=replace)
         for line in plan.lines():
             out(line)
@@ -95,17 +95,3 @@ def _import(data_dir: Path | None, path: Path, *, dry_run: bool, replace: bool) 
     say(f"imported {path}; a copier already running on this folder applies it after its next "
         "start; EA accounts need a key: copier keys create ACCOUNT")
     return 0
-
-
-def _check_accounts_known(store: Store, setup: Setup, path: Path, *, replace: bool) -> None:
-    named = {a.id for a in setup.accounts}
-    saved = set() if replace else {a.id for a in store.load_accounts()}
-    problems = [
-        f"links[{i}].{end}: no account {account_id} in the file"
-        + ("" if replace else " or in this folder")
-        for i, link in enumerate(setup.links, start=1)
-        for end, account_id in (("master", link.master_id), ("slave", link.slave_id))
-        if account_id not in named | saved
-    ]
-    if problems:
-        raise CommandError(f"{path} cannot be imported:\n  " + "\n  ".join(problems))
