@@ -39,6 +39,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from copier.app import AppConfig, CopierApp  # noqa: E402
 from copier.engine.config import BelowMinimum, Link, LinkRules, LotMode  # noqa: E402
 from copier.events import MasterEventReceived  # noqa: E402
+from copier.preferences import Preferences  # noqa: E402
 from copier.sim.quotes import Market  # noqa: E402
 from copier.sim.trader import RandomTrader  # noqa: E402
 from copier.terminals.simulated import SimulatedTerminal  # noqa: E402
@@ -46,7 +47,6 @@ from copier.ui.assets import Assets  # noqa: E402
 from copier.ui.bridge import UiBridge  # noqa: E402
 from copier.ui.main import Gui  # noqa: E402
 from copier.ui.metrics import Percentiles  # noqa: E402
-from copier.ui.preferences import Preferences  # noqa: E402
 
 PROBE_S = 0.005
 DRIVE_TICK_S = 0.01

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from copier import actions
 from copier.bridge import BridgeConfig, BridgeConfigError, BridgeServer, StoreKeyVerifier, tls
 from copier.bridge.config import RemoteListener
 from copier.engine.config import Link
@@ -26,6 +27,8 @@ from copier.events import Bus
 from copier.heap import HeapKeeper, settle_start_up
 from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
+from copier.store.purge import DEMO_PREFIX, purge_accounts
+from copier.store.running import FolderLock
 from copier.terminals.base import Terminal
 from copier.terminals.registry import shared_terminal, terminals_for
 
@@ -66,12 +69,15 @@ class CopierApp:
                 self.store.close()
                 raise
         if self.config.load_accounts:
+            forget_demo(self.store)
             factory = self._ea_terminal if self.bridge is not None else None
             accounts = self.store.load_accounts()
             for terminal in terminals_for(accounts, factory, self.store.path.parent):
                 self.service.add_terminal(terminal)
         self._started = False
         self._keepers: list[asyncio.Task[None]] = []
+        # Held while running: a restore into this folder is refused meanwhile.
+        self._folder_lock = FolderLock(self.store.path.parent)
 
     def _build_bridge(self, clock: Clock) -> BridgeServer:
         return BridgeServer(
@@ -108,13 +114,26 @@ class CopierApp:
             await self.service.attach_terminal(terminal)
 
     async def remove_account(self, account_id: str) -> None:
+        """Stop serving an account removed from the store (``actions.remove_account``): its
+        links stop at once and its terminal is stopped."""
+        for link in list(self.service.links.values()):
+            if account_id in (link.master_id, link.slave_id):
+                self.service.remove_link(link.id)
         await self.service.detach_terminal(account_id)
 
     def save_link(self, link: Link) -> Link:
-        """Persist a link (assigning its id) and apply it live."""
-        saved = self.store.save_link(link)
-        self.service.set_link(saved)
+        """Persist a link (assigning its id) and apply it live (blocking: the database)."""
+        saved = actions.save_link(self.store, link)
+        self.apply_link(saved)
         return saved
+
+    def apply_link(self, link: Link) -> None:
+        """Copy with a saved link from the next master event (call on the core loop)."""
+        self.service.set_link(link)
+
+    def drop_link(self, link_id: int) -> None:
+        """Stop copying with a link removed from the store (call on the core loop)."""
+        self.service.remove_link(link_id)
 
     async def revoke_api_keys(self, account_id: str) -> int:
         """Revoke the account's keys and end their EA sessions at once (4401)."""
@@ -124,9 +143,14 @@ class CopierApp:
         return revoked
 
     async def start(self) -> None:
+        self._folder_lock.hold()
         await self.service.start()
         if self.bridge is not None:
-            await self.bridge.start()
+            try:
+                await self.bridge.start()
+            except BaseException:  # a port in use, say: nothing is left running
+                await self.service.stop()
+                raise
         self._started = True
         # Everything built so far lives as long as the app: moving it out of the collector's
         # reach keeps full collections (measured at 40–60 ms in a loaded process) off copies.
@@ -151,6 +175,19 @@ class CopierApp:
             await self.service.stop()
             self._started = False
         self.store.close()
+        self._folder_lock.release()
+
+
+def forget_demo(store: Store) -> None:
+    """The real app never shows the demo: a demo run into this folder (older copiers ran it in
+    the trader's own one) leaves accounts, links and copies that are removed here."""
+    accounts = [a.id for a in store.load_accounts() if a.id.startswith(DEMO_PREFIX)]
+    links = [link.id for link in store.load_links()
+             if link.master_id.startswith(DEMO_PREFIX) or link.slave_id.startswith(DEMO_PREFIX)]
+    if accounts or links:
+        purge_accounts(store, DEMO_PREFIX)
+        log.info("removed what a demo run left in %s: %d account(s), %d link(s) and their "
+                 "copies", store.path.parent, len(accounts), len(links))
 
 
 class CoreThread:
@@ -209,8 +246,13 @@ def remote_listener(config: AppConfig, data_dir: Path) -> RemoteListener | None:
 async def run_headless(
     host: str | None = None, port: int | None = None, *, config: AppConfig | None = None
 ) -> int:
-    """``copier run --headless``: the saved accounts and links, no window, until Ctrl+C."""
-    config = config or AppConfig(bridge_host=host or "127.0.0.1", bridge_port=port or 8080)
+    """``copier run``: the saved accounts and links, no window, until Ctrl+C or SIGTERM. Prints
+    the start-up summary (``copier.run_summary``) on stdout once it listens. A listener that
+    cannot start raises OSError after everything is closed again."""
+    from copier.run_summary import startup_summary
+
+    config = config or AppConfig(bridge_host=host or "127.0.0.1",
+                                 bridge_port=8080 if port is None else port)
     app = CopierApp(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -221,17 +263,17 @@ async def run_headless(
     if sys.platform == "win32":  # Ctrl+Break: the orderly stop a script or a service manager sends
         with contextlib.suppress(ValueError):  # only the main thread may set a handler
             signal.signal(signal.SIGBREAK, lambda *_: loop.call_soon_threadsafe(stop.set))
-    await app.start()
-    where = app.bridge.url if app.bridge is not None else "no bridge"
-    log.info("copier running headless (EAs: %s); Ctrl+C stops it", where)
-    if app.bridge is not None and app.bridge.remote_url is not None:
-        print(  # printed, not only logged: the user copies it into the remote EAs' inputs
-            f"remote EAs: {app.bridge.remote_url}\n"
-            f"TLS certificate SHA-256 (pin it in the EA): {app.bridge.tls_fingerprint}",
-            file=sys.stderr,
-            flush=True,
-        )
     try:
+        await app.start()
+    except BaseException:
+        await app.stop()
+        raise
+    try:
+        summary = await asyncio.to_thread(startup_summary, app)
+        # Printed, not only logged: the trader copies the address and fingerprint from here.
+        print("\n".join(summary), flush=True)
+        log.info("copier running headless (EAs: %s)",
+                 app.bridge.url if app.bridge is not None else "no bridge")
         await stop.wait()
     finally:
         await app.stop()

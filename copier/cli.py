@@ -1,4 +1,5 @@
-"""The ``copier`` command line: the window, the demo, headless running, log export, tools.
+"""The ``copier`` command line: the window, the demo, headless running, the set-up (accounts, links,
+set-up files: ``copier.commands``), backups, log export, tools. Parsing and dispatch live here.
 
 Each sub-command imports what it needs when it runs, so ``copier export-log`` never loads Qt and
 the headless commands run on a machine without a display.
@@ -12,6 +13,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 
 from copier import __version__
 from copier.userpath import user_path
@@ -47,10 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --transport mt5: use the MetaTrader5 stand-in (no real terminal)")
     demo.add_argument("--rate", type=float, default=5.0, help="master actions per second")
 
-    run = sub.add_parser("run", help="run the copier with the saved accounts and links")
-    run.add_argument("--headless", action="store_true", help="no window (for a VPS)")
+    run = sub.add_parser("run", help="run the copier with the saved accounts and links, no window")
+    run.add_argument("--headless", action="store_true",
+                     help="accepted for older scripts and ignored: copier run never opens a window")
     run.add_argument("--host", default=None, help="bridge address (default 127.0.0.1)")
-    run.add_argument("--port", type=int, default=None, help="bridge port (default 8080)")
+    run.add_argument("--port", type=int, default=None,
+                     help="bridge port (default 8080; 0: any free port, printed at start)")
     run.add_argument("--remote-host", default=None,
                      help="also accept EAs from other machines on this address (TLS only)")
     run.add_argument("--remote-port", type=int, default=8443, help="remote listener port")
@@ -73,15 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
                            "the account has)")
 
     stats = sub.add_parser("stats", help="copy statistics per link and per slave")
-    stats.add_argument("--json", action="store_true", help="print them as JSON")
+    stats.add_argument("--json", action="store_true",
+                       help="print every figure (per day too) as JSON instead of tables")
 
     sim_ea = sub.add_parser("sim-ea", add_help=False,
                             help="a reference EA on a simulated account (copier sim-ea --help)")
     sim_ea.add_argument("ea_args", nargs=argparse.REMAINDER)
 
+    from copier.commands import accounts, audit, backup, config_file, links
     from copier.eas.command import add_parser as add_eas_parser
 
     add_eas_parser(sub)
+    accounts.add_parser(sub)
+    links.add_parser(sub)
+    config_file.add_parser(sub)
+    backup.add_parsers(sub)
+    audit.add_parser(sub)
 
     export = sub.add_parser("export-log", help="write the trade log to CSV")
     export.add_argument("--out", type=user_path, required=True)
@@ -89,7 +100,25 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--until", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
     export.add_argument("--account", default=None)
     export.add_argument("--symbol", default=None)
+    accept_everywhere(parser, "--data-dir")
     return parser
+
+
+def accept_everywhere(parser: argparse.ArgumentParser, flag: str,
+                      top: argparse.Action | None = None) -> None:
+    """Let every sub-command (and theirs) take the top-level option ``flag`` after its name too
+    (``copier export-log --data-dir D``). A sub-command leaves the value alone unless it is given
+    there (SUPPRESS), so the top-level one still counts."""
+    top = top or next(a for a in parser._actions if flag in a.option_strings)
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for name, child in action.choices.items():
+            if name == "sim-ea":  # its own parser reads the rest of the line
+                continue
+            child.add_argument(flag, dest=top.dest, type=top.type, default=argparse.SUPPRESS,
+                               help=top.help, metavar=top.metavar)
+            accept_everywhere(child, flag, top)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,26 +135,44 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["TRADECOPIER_DATA_DIR"] = str(args.data_dir)
     if as_program:
         _start_logging(args, argv)
-    try:
-        if args.self_test:
-            return _self_test()
-        if args.command == "demo":
-            return _demo(args)
-        if args.command == "export-log":
-            return _export_log(args)
-        if args.command == "run":
-            return _run(args)
-        if args.command == "stats":
-            return _stats(args)
-        if args.command == "keys":
-            return _keys(args)
-        if args.command == "eas":
-            from copier.eas.command import run as run_eas
+    from copier.commands.common import USAGE_ERROR, describe_os_error, user_errors
 
-            return run_eas(args)
-        return _gui(demo=False)
+    try:
+        return _dispatch(args)
     except KeyboardInterrupt:
         return 130
+    except user_errors() as exc:
+        _stderr(str(exc))
+        return USAGE_ERROR
+    except OSError as exc:  # a file that cannot be read or written: one sentence, no traceback
+        _stderr(describe_os_error(exc))
+        return USAGE_ERROR
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.self_test:
+        return _self_test()
+    if args.command == "demo":
+        return _demo(args)
+    if args.command == "export-log":
+        return _export_log(args)
+    if args.command == "run":
+        return _run(args)
+    if args.command == "stats":
+        return _stats(args)
+    if args.command == "keys":
+        return _keys(args)
+    if args.command == "eas":
+        from copier.eas.command import run as run_eas
+
+        return run_eas(args)
+    if args.command in ("accounts", "links", "config", "backup", "restore", "audit"):
+        from copier.commands import accounts, audit, backup, config_file, links
+
+        groups = {"accounts": accounts, "links": links, "config": config_file, "backup": backup,
+                  "restore": backup, "audit": audit}
+        return groups[args.command].run(args)
+    return _gui(demo=False)
 
 
 def _start_logging(args: argparse.Namespace, argv: list[str]) -> None:
@@ -143,13 +190,23 @@ def _start_logging(args: argparse.Namespace, argv: list[str]) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from copier.commands.common import CommandError
+    from copier.demo import demo_folder
+
+    try:
+        folder = demo_folder(args.data_dir)
+    except OSError as exc:
+        raise CommandError(
+            f"the demo's folder cannot be emptied ({exc.strerror or exc}) — close whatever uses "
+            "it, or give the demo a folder with --data-dir"
+        ) from None
     if not args.headless:
-        return _gui(demo=True, seconds=args.seconds, seed=args.seed)
+        return _gui(demo=True, seconds=args.seconds, seed=args.seed, data_dir=folder)
     from copier.demo import DemoOptions, run_demo
 
     seconds = args.seconds if args.seconds is not None else 20.0
     options = DemoOptions(seconds=seconds, seed=args.seed, transport=args.transport,
-                          simulate=args.simulate, rate=args.rate, data_dir=args.data_dir)
+                          simulate=args.simulate, rate=args.rate, data_dir=folder)
     report = asyncio.run(run_demo(options, progress=_stderr))
     if args.json:
         print(json.dumps(report.to_dict(), sort_keys=True))
@@ -159,11 +216,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _export_log(args: argparse.Namespace) -> int:
+    from copier.commands.common import CommandError
     from copier.store import Store
     from copier.store.export import ExportError, export_copies_csv, parse_date
 
-    since = parse_date(args.since) if args.since else None
-    until = parse_date(args.until, end_of_day=True) if args.until else None
+    try:
+        since = parse_date(args.since) if args.since else None
+        until = parse_date(args.until, end_of_day=True) if args.until else None
+    except ValueError as exc:
+        raise CommandError(f"export-log: {exc}") from None
     store = Store.open(args.data_dir)
     try:
         rows = export_copies_csv(store, args.out, since=since, until=until,
@@ -186,8 +247,9 @@ def _stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(figures, sort_keys=True))
         return 0
-    for link in figures.get("links", []):
-        print(json.dumps(link, sort_keys=True))
+    from copier.commands.stats_table import render
+
+    print(render(figures), flush=True)
     return 0
 
 
@@ -196,6 +258,7 @@ def _run(args: argparse.Namespace) -> int:
     from copier.bridge import BridgeConfigError
     from copier.bridge.tls import TlsError
     from copier.datalock import DataFolderLock, DataFolderRefused
+    from copier.run_summary import address_in_use
 
     try:  # before anything starts: a second copier on this folder would copy every trade twice
         lock = DataFolderLock.claim(args.data_dir)
@@ -203,8 +266,10 @@ def _run(args: argparse.Namespace) -> int:
         _stderr(str(exc))
         return 2
     allow = tuple(a.strip() for entry in args.allow for a in entry.split(",") if a.strip())
+    host = args.host or "127.0.0.1"
+    port = 8080 if args.port is None else args.port  # 0: any free port, printed at start
     config = AppConfig(
-        data_dir=args.data_dir, bridge_host=args.host or "127.0.0.1", bridge_port=args.port or 8080,
+        data_dir=args.data_dir, bridge_host=host, bridge_port=port,
         remote_host=args.remote_host, remote_port=args.remote_port, cert_file=args.cert,
         key_file=args.key, self_signed=args.self_signed, remote_allow=allow,
     )  # fmt: skip
@@ -212,6 +277,14 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(run_headless(config=config))
     except (BridgeConfigError, TlsError) as exc:
         _stderr(f"the copier cannot start: {exc}")
+        return 2
+    except OSError as exc:
+        remote = args.remote_host is not None and f", {args.remote_port})" in str(exc)
+        option = "--remote-port" if remote else "--port"
+        busy = address_in_use(exc, host, port, option)
+        if busy is None:
+            raise
+        _stderr(busy)
         return 2
     finally:
         lock.release()
@@ -252,16 +325,40 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gui(demo: bool, seconds: float | None = None, seed: int | None = None) -> int:
+def _gui(demo: bool, seconds: float | None = None, seed: int | None = None,
+         data_dir: Path | None = None) -> int:
+    from copier.commands.common import USAGE_ERROR
+
+    missing = missing_display()
+    if missing:
+        _stderr(missing)
+        return USAGE_ERROR
     try:
         from copier.ui.main import run_gui
     except ImportError as exc:
         _stderr(f"the window cannot start here ({exc}); try: copier demo --headless")
-        return 2
-    return run_gui(demo=demo, seconds=seconds, seed=seed)
+        return USAGE_ERROR
+    return run_gui(demo=demo, seconds=seconds, seed=seed, data_dir=data_dir)
+
+
+def missing_display() -> str | None:
+    """Why no window can open here, before Qt tries (and aborts with "reinstalling the
+    application may fix this problem"): on Linux and the BSDs a window needs an X11 or Wayland
+    display, unless ``QT_QPA_PLATFORM`` picks another platform plugin (offscreen, vnc…)."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set): "
+            "run the copier without a window with `copier run`, or the demo with "
+            "`copier demo --headless`")
 
 
 def _self_test() -> int:
+    if missing_display():
+        _stderr("self-test failed: no display to open the window on (neither DISPLAY nor "
+                "WAYLAND_DISPLAY is set) — run it with QT_QPA_PLATFORM=offscreen")
+        return 2
     try:
         from copier.ui.selftest import run_self_test
     except ImportError as exc:

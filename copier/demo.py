@@ -10,9 +10,10 @@ The scenario (what a new user sees working in one command):
 * ``demo-capped`` — a max lot per order and trading hours that close mid-run, so some copies
   are denied with reasons.
 
-It runs in the ordinary database (``--data-dir`` or the user data folder), so ``copier
-export-log`` afterwards exports its copies; each run first removes the previous run's ``demo-…``
-accounts and everything that refers to them.
+It never runs in the trader's own data: without ``--data-dir`` it uses ``demo/`` inside the data
+folder, emptied at each start (``demo_folder``), so ``copier export-log --data-dir
+<data>/demo`` exports its copies afterwards. With ``--data-dir`` it runs there and first removes
+the previous run's ``demo-…`` accounts and everything that refers to them.
 
 The demo clock is the wall clock shifted (by at most 30 s) so that a minute boundary, where
 ``demo-capped``'s trading hours end, falls in the middle of the run. Latencies are differences
@@ -25,6 +26,7 @@ terminal's real positions with the ticket links (``mismatches``), read from the 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import statistics
 import time
 from collections import Counter
@@ -42,11 +44,13 @@ from copier.percentiles import percentile
 from copier.sim.broker import SimBroker
 from copier.sim.quotes import Market
 from copier.sim.trader import RandomTrader
-from copier.store.purge import purge_accounts
+from copier.store.errors import StoreError
+from copier.store.paths import default_data_dir
+from copier.store.purge import DEMO_PREFIX, purge_accounts
+from copier.store.running import copier_running
 from copier.terminals.simulated import SimulatedTerminal
 
 Progress = Callable[[str], None]
-DEMO_PREFIX = "demo-"
 DEMO_MASTER = "demo-master"
 SETTLE_TIMEOUT_S = 10.0
 MARKET_DT_MS = 50  # virtual market time per driver tick
@@ -332,6 +336,26 @@ class DemoSession:
             await self.app.stop()
         finally:
             await self.transport_world.close()
+
+
+DEMO_FOLDER = "demo"
+
+
+def demo_folder(data_dir: Path | None) -> Path:
+    """Where a demo runs: ``data_dir`` when the user names one, else ``demo/`` inside the data
+    folder, emptied first so every run starts clean and the trader's own database is never
+    opened. Raises StoreError while another demo runs there, OSError when the folder cannot be
+    emptied."""
+    if data_dir is not None:
+        return data_dir
+    folder = default_data_dir() / DEMO_FOLDER
+    if copier_running(folder):
+        raise StoreError(f"a demo is already running in {folder} — close it first, or give "
+                         "this one a folder of its own with --data-dir")
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSession:

@@ -27,11 +27,11 @@ if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
 import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from copier.preferences import Preferences  # noqa: E402
 from copier.store.paths import DATA_DIR_ENV  # noqa: E402
 from copier.ui.assets import Assets  # noqa: E402
 from copier.ui.demo_core import demo_core_builder  # noqa: E402
 from copier.ui.main import Gui  # noqa: E402
-from copier.ui.preferences import Preferences  # noqa: E402
 from copier.ui.window import SCREENS  # noqa: E402
 
 log = logging.getLogger("screenshots")
@@ -60,7 +60,8 @@ async def capture(out: Path, theme: str, seconds: float, seed: int) -> list[Path
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     assets.apply_theme(app, theme)
-    gui = Gui(demo_core_builder(None, seed, rate=8.0), preferences, settings, assets,
+    gui = Gui(demo_core_builder(None, seed, rate=8.0, data_dir=scratch / "data"), preferences,
+              settings, assets,
               title="TradeCopier — demo (simulated terminals)")
     window = gui.window
     window.resize(1440, 900)

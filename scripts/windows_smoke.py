@@ -68,7 +68,7 @@ def frozen_worker(program: list[str]) -> tuple[bool, str]:
 def keyring_round_trip(_: list[str]) -> tuple[bool, str]:
     import keyring
 
-    from copier.ui.vault import PasswordVault, VaultError
+    from copier.vault import PasswordVault, VaultError
 
     vault = PasswordVault(service=f"TradeCopier-smoke-{uuid.uuid4().hex[:8]}")
     account, secret = "smoke-account", f"pässwörd-{uuid.uuid4().hex}"

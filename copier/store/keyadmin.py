@@ -33,7 +33,8 @@ def find_account(store: Store, name: str) -> AccountRecord:
     if len(hits) == 1:
         return hits[0]
     if not hits:
-        known = ", ".join(a.id for a in accounts) or "none yet"
+        known = ", ".join(a.id for a in accounts) or (
+            "none yet — add one with: copier accounts add --platform mt4|mt5 --login N --server S")
         raise StoreError(f"no account {name!r} (known accounts: {known})")
     raise StoreError(f"{name!r} names {len(hits)} accounts — use the account id")
 

@@ -23,6 +23,8 @@ from copier.store.models import (
 )
 from copier.store.store import Store
 
+DEMO_PREFIX = "demo-"  # the demo's accounts; real account ids start with their platform ("mt4:")
+
 
 def purge_accounts(store: Store, prefix: str) -> int:
     """Delete the accounts whose id starts with ``prefix`` and everything that refers to them;

@@ -156,14 +156,18 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
-def load_audit(conn: Connection, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
-    """The audit log, newest first."""
+def load_audit(
+    conn: Connection, limit: int = 200, offset: int = 0, since_ms: int | None = None
+) -> list[AuditEntry]:
+    """The audit log, newest first (only entries at or after ``since_ms`` when given)."""
     query = (
         select(_audit.c.time_ms, _audit.c.actor, _audit.c.action, _audit.c.detail)
         .order_by(_audit.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
+    if since_ms is not None:
+        query = query.where(_audit.c.time_ms >= since_ms)
     return [
         AuditEntry(r.time_ms, r.actor, r.action, dict(r.detail or {})) for r in conn.execute(query)
     ]

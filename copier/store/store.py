@@ -296,8 +296,10 @@ class Store:
         with self._read_engine.connect() as conn:
             yield from queries.iter_copies(conn, filters)
 
-    def load_audit(self, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
-        return self._read(lambda conn: queries.load_audit(conn, limit, offset))
+    def load_audit(
+        self, limit: int = 200, offset: int = 0, *, since_ms: int | None = None
+    ) -> list[AuditEntry]:
+        return self._read(lambda conn: queries.load_audit(conn, limit, offset, since_ms))
 
     def read(self, query: Callable[[Connection], T]) -> T:
         """Run a function of ``copier.store.queries`` (or any read) on a read connection."""

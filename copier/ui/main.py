@@ -5,6 +5,7 @@ closed, workers ended, the database flushed — before the process exits."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import sys
@@ -25,12 +26,17 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from copier.app import AppConfig, CopierApp
 from copier.datalock import DataFolderLock, DataFolderRefused
 from copier.logfile import has_console, setup_logging
+from copier.preferences import (
+    Preferences,
+    legacy_preferences_path,
+    load_preferences,
+    preferences_path,
+)
 from copier.ui.assets import Assets
 from copier.ui.bridge import UiBridge
 from copier.ui.collector import GuiThreadCollector
 from copier.ui.event_log import EventLog
 from copier.ui.instance import SingleInstance
-from copier.ui.preferences import Preferences, load_preferences, preferences_path
 from copier.ui.session import AppCore, Core, CoreSession
 from copier.ui.widgets import cancel_pending, settle
 from copier.ui.window import MainWindow
@@ -43,14 +49,16 @@ class LaunchOptions:
     demo: bool = False
     seconds: float | None = None  # the demo master trades this long (None: until closed)
     seed: int | None = None
-    preferences_file: Path | None = None  # None: the user's config folder
+    preferences_file: Path | None = None  # None: settings.json in the data folder
     instance_name: str | None = None  # None: one per user
+    data_dir: Path | None = None  # the demo's own folder (None: the settings' data folder)
 
 
-def run_gui(demo: bool, seconds: float | None = None, seed: int | None = None) -> int:
+def run_gui(demo: bool, seconds: float | None = None, seed: int | None = None,
+            data_dir: Path | None = None) -> int:
     """``copier`` (demo False) and ``copier demo`` (demo True): open the window; return the exit
     code once it is closed and the core has stopped."""
-    return run_app(LaunchOptions(demo=demo, seconds=seconds, seed=seed))
+    return run_app(LaunchOptions(demo=demo, seconds=seconds, seed=seed, data_dir=data_dir))
 
 
 def run_app(options: LaunchOptions) -> int:
@@ -115,7 +123,7 @@ def core_builder(options: LaunchOptions, preferences: Preferences) -> Callable[[
         from copier.ui.demo_core import demo_core_builder
 
         return demo_core_builder(options.seconds, options.seed,
-                                 data_dir=preferences.data_path)
+                                 data_dir=options.data_dir or preferences.data_path)
     config = app_config(preferences)
     return lambda: AppCore(CopierApp(config))
 
@@ -213,7 +221,9 @@ async def run_window(app: QApplication, options: LaunchOptions,
     """Everything between the loop starting and the window closing."""
     loop = asyncio.get_running_loop()
     path = options.preferences_file or preferences_path()
-    preferences = await loop.run_in_executor(None, load_preferences, path)
+    fallback = None if options.preferences_file else legacy_preferences_path()
+    preferences = await loop.run_in_executor(
+        None, functools.partial(load_preferences, path, fallback=fallback))
     assets = await loop.run_in_executor(None, Assets.load)
     assets.apply_theme(app, preferences.theme)
     app.setWindowIcon(assets.icon("app"))

@@ -18,17 +18,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from copier import actions
 from copier.app import CopierApp, CoreThread
 from copier.domain import SymbolSpec, TerminalSnapshot
 from copier.engine.config import Link, LinkMode
 from copier.stats import compute_stats
 from copier.store import AccountRecord, CopyRecord
+from copier.store.backup import Snapshot, backup
 from copier.store.keys import HOUR_MS, KeyStatus, policy_from_settings
 from copier.terminals.base import TerminalStatus
 from copier.ui import tradelog_query
 from copier.ui.api_keys import KeyRotation, KeyRow
 from copier.ui.tradelog_query import LogQuery, Progress
-from copier.ui.vault import PasswordVault
+from copier.vault import PasswordVault
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -205,8 +207,8 @@ class CoreSession:
     async def save_link(self, link: Link) -> Link:
         """Validate, save (audited) and apply live from the next master event. Raises RulesError
         with every problem when the rules cannot work."""
-        saved = await self.io(self.app.store.save_link, link)
-        await self.in_core(self.app.service.set_link, saved)
+        saved = await self.io(actions.save_link, self.app.store, link)
+        await self.in_core(self.app.apply_link, saved)
         log.info("link #%d (%s → %s) saved and applied: %s, %s", saved.id, saved.master_id,
                  saved.slave_id, "enabled" if saved.enabled else "disabled", saved.mode.value)
         self._changed("links")
@@ -219,8 +221,8 @@ class CoreSession:
         return await self.save_link(changed)
 
     async def delete_link(self, link_id: int) -> None:
-        await self.io(self.app.store.delete_link, link_id)
-        await self.in_core(self.app.service.remove_link, link_id)
+        await self.io(actions.remove_link, self.app.store, link_id)
+        await self.in_core(self.app.drop_link, link_id)
         log.info("link #%d deleted", link_id)
         self._changed("links")
 
@@ -255,25 +257,17 @@ class CoreSession:
     async def delete_account(self, account_id: str) -> None:
         """Remove an account, its keys, its stored password and every link that uses it."""
 
-        def delete() -> None:
-            self.app.store.delete_account(account_id)
-            if self.vault.has(account_id):
-                self.vault.forget(account_id)
-
-        await self.io(delete)
-
-        def drop_links() -> None:
-            service = self.app.service
-            for link in list(service.links.values()):
-                if account_id in (link.master_id, link.slave_id):
-                    service.remove_link(link.id)
-
-        await self.in_core(drop_links)
+        await self.io(functools.partial(actions.remove_account, self.app.store, account_id,
+                                        forget_password=self._forget_password))
         await self.on_core(self.app.remove_account(account_id))
         self._records.pop(account_id, None)
         log.info("account %s removed with its keys and links", account_id)
         self._changed("accounts")
         self._changed("links")
+
+    def _forget_password(self, account_id: str) -> None:
+        if self.vault.has(account_id):
+            self.vault.forget(account_id)
 
     async def create_api_key(self, account_id: str, days: int | None = None) -> str:
         """A new key (``days`` None: the account's ``key_days``, default 30)."""
@@ -367,6 +361,10 @@ class CoreSession:
     async def export_log(self, query: LogQuery, out: Path, progress: Progress | None = None
                          ) -> int:
         return await self.io(tradelog_query.export_csv, self.app.store, query, out, progress)
+
+    async def back_up(self, out: Path) -> Snapshot:
+        """A copy of the database, taken while copying goes on (SQLite's online backup)."""
+        return await self.io(backup, self.app.store.path, out)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Any other blocking job a screen needs (EA install, autostart, settings file)."""

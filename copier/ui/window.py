@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.preferences import Preferences
 from copier.ui.assets import Assets
 from copier.ui.bridge import UiBridge
 from copier.ui.pages.accounts import AccountsPage
@@ -28,7 +29,6 @@ from copier.ui.pages.logs import LogsPage
 from copier.ui.pages.settings import SettingsPage
 from copier.ui.pages.statistics import StatisticsPage
 from copier.ui.pages.tradelog import TradeLogPage
-from copier.ui.preferences import Preferences
 from copier.ui.session import CoreSession
 from copier.ui.tray import TrayController
 from copier.ui.widgets import launch

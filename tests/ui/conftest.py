@@ -19,13 +19,13 @@ from PySide6.QtWidgets import QApplication
 
 from copier.app import AppConfig, CopierApp
 from copier.engine.config import Link
+from copier.preferences import Preferences
 from copier.sim.quotes import Market
 from copier.terminals.simulated import SimulatedTerminal
 from copier.ui.assets import Assets
 from copier.ui.main import Gui
-from copier.ui.preferences import Preferences
 from copier.ui.session import CoreSession
-from copier.ui.vault import PasswordVault
+from copier.vault import PasswordVault
 
 T = TypeVar("T")
 Run = Callable[[Coroutine[Any, Any, T]], T]

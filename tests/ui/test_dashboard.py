@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from copier.domain import TerminalSnapshot
+from copier.preferences import Preferences
 from copier.store.models import TradeLogCopyRow, TradeLogEventRow, table
 from copier.terminals.simulated import SimulatedTerminal
 from copier.ui.assets import Assets
 from copier.ui.main import Gui
-from copier.ui.preferences import Preferences
 from tests.ui.conftest import Run, SimCore, until
 
 

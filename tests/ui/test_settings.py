@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QApplication
 
 from copier.app import AppConfig, CopierApp
 from copier.bridge import tls
+from copier.preferences import Preferences, load_preferences
 from copier.ui.assets import Assets
 from copier.ui.autostart import is_autostart_enabled, set_autostart
 from copier.ui.main import Gui, app_config
-from copier.ui.preferences import Preferences, load_preferences
 from copier.ui.session import AppCore
 from copier.ui.widgets import settle
 from tests.ui.conftest import Run, until
@@ -93,7 +93,7 @@ def test_a_hand_edited_setting_of_the_wrong_type_is_named_in_the_log_and_keeps_i
     edited.write_text(json.dumps({"theme": "dark", "bind_port": "8080", "remote_allow":
                                   ["10.0.0.1", 7], "minimise_to_tray": 0}), encoding="utf-8")
 
-    with caplog.at_level(logging.WARNING, logger="copier.ui.preferences"):
+    with caplog.at_level(logging.WARNING, logger="copier.preferences"):
         loaded = load_preferences(edited)
 
     assert loaded == Preferences(theme="dark")

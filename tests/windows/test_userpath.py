@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from copier.cli import build_parser
-from copier.ui.preferences import Preferences
+from copier.preferences import Preferences
 from copier.userpath import expand_percent_vars, user_path
 
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from copier.bridge import tls
+from copier.preferences import Preferences
 from copier.ui.api_keys import parse_allow_list
-from copier.ui.preferences import Preferences
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 

@@ -25,15 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from copier.bridge.config import is_loopback_host
-from copier.ui.autostart import is_autostart_enabled, set_autostart
-from copier.ui.pages.remote_settings import RemoteSection
-from copier.ui.preferences import (
+from copier.preferences import (
     LOG_LEVELS,
     PLAIN_WS_REFUSED,
     THEMES,
     Preferences,
     save_preferences,
 )
+from copier.ui.autostart import is_autostart_enabled, set_autostart
+from copier.ui.pages.backup_section import BackupSection
+from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
@@ -102,6 +103,8 @@ class SettingsPage(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.remote)
         layout.addWidget(note)
+        self.backup = BackupSection(session)
+        layout.addWidget(self.backup)
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
         layout.addStretch(1)

@@ -1,6 +1,6 @@
 """The desktop app's own settings (bind address and port, remote EAs over TLS, theme, start with
-Windows, data folder, log level, tray behaviour), kept as a small JSON file in the user's config
-folder. Qt-free."""
+Windows, data folder, log level, tray behaviour), kept as a small JSON file in the data folder they
+configure. Qt-free."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ from platformdirs import user_config_dir
 from copier.bridge.allowlist import AllowListError, parse_entry
 from copier.bridge.config import is_loopback_host
 from copier.plain import convert_each
+from copier.store.paths import default_data_dir
 from copier.userpath import user_path
 
 log = logging.getLogger(__name__)
 
 CONFIG_DIR_ENV = "TRADECOPIER_CONFIG_DIR"
+SETTINGS_FILE = "settings.json"
 THEMES = ("light", "dark")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -148,16 +150,29 @@ PLAIN_WS_REFUSED = (
 )
 
 
-def preferences_path() -> Path:
+def preferences_path(data_dir: Path | None = None) -> Path:
+    """The settings file: ``settings.json`` in the data folder it configures (``data_dir``, else
+    ``$TRADECOPIER_DATA_DIR`` — which ``--data-dir`` sets — else the user data folder), so
+    ``copier --data-dir D`` reads D's settings. ``$TRADECOPIER_CONFIG_DIR`` overrides it."""
     override = os.environ.get(CONFIG_DIR_ENV, "").strip()
-    folder = Path(override) if override else Path(user_config_dir("TradeCopier", appauthor=False))
-    return folder / "settings.json"
+    if override:
+        return Path(override) / SETTINGS_FILE
+    return (data_dir or default_data_dir()) / SETTINGS_FILE
 
 
-def load_preferences(path: Path) -> Preferences:
+def legacy_preferences_path() -> Path:
+    """Where settings lived before they moved into the data folder (read when that has none)."""
+    return Path(user_config_dir("TradeCopier", appauthor=False)) / SETTINGS_FILE
+
+
+def load_preferences(path: Path, *, fallback: Path | None = None) -> Preferences:
+    """The settings in ``path``; when it does not exist, those in ``fallback`` (an older
+    location), else the defaults."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if fallback is not None and fallback != path:
+            return load_preferences(fallback)
         return Preferences()
     except (OSError, ValueError) as exc:
         log.warning("settings file %s unreadable (%s); using defaults", path, exc)
