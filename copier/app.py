@@ -24,6 +24,7 @@ from copier.bridge.config import RemoteListener
 from copier.engine.config import Link
 from copier.events import Bus
 from copier.heap import HeapKeeper, settle_start_up
+from copier.notify import Notifier, ServiceBook
 from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
 from copier.terminals.base import Terminal
@@ -48,6 +49,7 @@ class AppConfig:
     key_file: Path | None = None
     self_signed: bool = False  # ... or a self-signed pair made in the data folder on first use
     remote_allow: tuple[str, ...] = ()  # addresses / CIDR ranges the remote listener admits
+    notify: bool = True  # send the data folder's notifications (copier.notify); the demo's not
 
 
 class CopierApp:
@@ -70,6 +72,10 @@ class CopierApp:
             accounts = self.store.load_accounts()
             for terminal in terminals_for(accounts, factory, self.store.path.parent):
                 self.service.add_terminal(terminal)
+        self.notifier: Notifier | None = None
+        if self.config.notify:  # subscribed here, in the core: `copier run` notifies too
+            self.notifier = Notifier(ServiceBook(self.store.path.parent))
+            self.notifier.attach(self.bus)
         self._started = False
         self._keepers: list[asyncio.Task[None]] = []
 
@@ -128,6 +134,8 @@ class CopierApp:
         if self.bridge is not None:
             await self.bridge.start()
         self._started = True
+        if self.notifier is not None:
+            self.notifier.start()
         # Everything built so far lives as long as the app: moving it out of the collector's
         # reach keeps full collections (measured at 40–60 ms in a loaded process) off copies.
         settle_start_up()
@@ -145,6 +153,8 @@ class CopierApp:
             task.cancel()
         await asyncio.gather(*self._keepers, return_exceptions=True)
         self._keepers.clear()
+        if self.notifier is not None:
+            self.notifier.stop()
         if self._started:
             if self.bridge is not None:
                 await self.bridge.stop()

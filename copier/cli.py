@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eas_parser(sub)
 
+    from copier.notify.command import add_parser as add_notify_parser
+
+    add_notify_parser(sub)
+
     export = sub.add_parser("export-log", help="write the trade log to CSV")
     export.add_argument("--out", type=user_path, required=True)
     export.add_argument("--since", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
@@ -120,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             from copier.eas.command import run as run_eas
 
             return run_eas(args)
+        if args.command == "notify":
+            from copier.notify.command import run as run_notify
+
+            return run_notify(args)
         return _gui(demo=False)
     except KeyboardInterrupt:
         return 130

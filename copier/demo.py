@@ -344,7 +344,7 @@ def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSessio
     hours_end = midpoint_minute % 1440  # demo-capped stops opening copies at the midpoint
     interval_s = 1.0 / max(options.rate, 0.1)
     config = AppConfig(data_dir=options.data_dir, database=database, bridge_port=0,
-                       bridge=options.transport == "ea", load_accounts=False)
+                       bridge=options.transport == "ea", load_accounts=False, notify=False)
     app = CopierApp(config, clock=clock)
     # A new run starts clean: the previous demo's links, tickets, outbox and log rows go;
     # a trader's own accounts in the same database are not touched.
