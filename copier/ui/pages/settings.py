@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from copier.bridge.config import is_loopback_host
+from copier.notify import ServiceBook
 from copier.ui.autostart import is_autostart_enabled, set_autostart
+from copier.ui.notify_settings import NotifySection
 from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.preferences import (
     LOG_LEVELS,
@@ -57,6 +59,7 @@ class SettingsPage(QWidget):
         self.bind_port = QSpinBox()
         self.bind_port.setRange(0, 65535)
         self.remote = RemoteSection(session)
+        self.notify = NotifySection(session, lambda: ServiceBook(self.preferences.data_path))
         self.bind_port.valueChanged.connect(self._on_bind_port)
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
@@ -101,6 +104,7 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.remote)
+        layout.addWidget(self.notify)
         layout.addWidget(note)
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
@@ -123,6 +127,7 @@ class SettingsPage(QWidget):
         whether the app really starts with Windows."""
         launch(self.remote.load_running(), on_error=self._show)
         launch(self.load_autostart(), on_error=self._show)
+        launch(self.notify.refresh(), on_error=self.notify.show_message)
 
     async def load_autostart(self) -> bool:
         """The real start-with-Windows state (the Run key, or the autostart entry elsewhere):
