@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from copier.backup import apply_pending_restore
 from copier.bridge import BridgeConfig, BridgeConfigError, BridgeServer, StoreKeyVerifier, tls
 from copier.bridge.config import RemoteListener
 from copier.engine.config import Link
@@ -58,6 +59,9 @@ class CopierApp:
     def __init__(self, config: AppConfig | None = None, *, clock: Clock = wall_clock_ms) -> None:
         self.config = config or AppConfig()
         self.bus = Bus()
+        # A restore the window staged goes in before the folder's own database is opened.
+        if self.config.database is None and apply_pending_restore(self.config.data_dir):
+            log.warning("the database was restored from the backup chosen in Settings")
         self.store = Store.open(self.config.data_dir, path=self.config.database)
         self.service = CopyService(self.store, self.bus, clock)
         self.bridge: BridgeServer | None = None

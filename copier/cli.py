@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_notify_parser(sub)
 
+    from copier.backup.command import add_parsers as add_backup_parsers
+
+    add_backup_parsers(sub)
+
     export = sub.add_parser("export-log", help="write the trade log to CSV")
     export.add_argument("--out", type=user_path, required=True)
     export.add_argument("--since", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
@@ -128,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             from copier.notify.command import run as run_notify
 
             return run_notify(args)
+        if args.command in ("backup", "restore"):
+            from copier.backup.command import run as run_backup
+
+            return run_backup(args)
         return _gui(demo=False)
     except KeyboardInterrupt:
         return 130
