@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from copier.bridge.config import is_loopback_host
 from copier.notify import ServiceBook
 from copier.ui.autostart import is_autostart_enabled, set_autostart
+from copier.ui.backup_settings import BackupSection
 from copier.ui.notify_settings import NotifySection
 from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.preferences import (
@@ -60,6 +61,7 @@ class SettingsPage(QWidget):
         self.bind_port.setRange(0, 65535)
         self.remote = RemoteSection(session)
         self.notify = NotifySection(session, lambda: ServiceBook(self.preferences.data_path))
+        self.backup = BackupSection(session, lambda: self.preferences.data_path)
         self.bind_port.valueChanged.connect(self._on_bind_port)
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
@@ -105,6 +107,7 @@ class SettingsPage(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.remote)
         layout.addWidget(self.notify)
+        layout.addWidget(self.backup)
         layout.addWidget(note)
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
