@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -39,13 +38,10 @@ class BackupSection(QGroupBox):
         self.message = QLabel("Accounts, links and the trade log; safe while copying runs. "
                               "A restore takes effect when TradeCopier next starts.")
         self.message.setWordWrap(True)
-        row = QHBoxLayout()
-        row.addWidget(self.backup_button)
-        row.addWidget(self.restore_button)
-        row.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addLayout(row)
-        layout.addWidget(self.message)
+        layout.addWidget(self.backup_button)
+        layout.addWidget(self.restore_button)
+        layout.addWidget(self.message, 1)
 
     async def backup_to(self, out: Path) -> bool:
         try:

@@ -34,7 +34,7 @@ class NotifySection(QGroupBox):
         self.session = session
         self.book = book
         self.services = QListWidget()
-        self.services.setMaximumHeight(90)
+        self.services.setMaximumHeight(56)
         self.url = QLineEdit()
         self.url.setPlaceholderText("paste a service address, e.g. tgram://BOT_TOKEN/CHAT_ID")
         self.url.setToolTip(f"Addresses look like {EXAMPLES}; they are kept in the key store.")
@@ -45,14 +45,12 @@ class NotifySection(QGroupBox):
             lambda: launch(self.remove(), on_error=self.show_message))
         self.test_button = QPushButton("Send test")
         self.test_button.clicked.connect(lambda: launch(self.test(), on_error=self.show_message))
-        self.message = QLabel("")
+        self.message = QLabel("Disconnects, failed copies, risk stops and key warnings, "
+                              "folded: at most one message a minute of each kind.")
         self.message.setWordWrap(True)
-        note = QLabel("Disconnects that last, failed copies, risk stops and API keys about to "
-                      "stop working are sent here — a burst as one message, at most one a "
-                      "minute of each kind. The window need not be open: copier run sends them "
-                      "too.")
-        note.setObjectName("notice")
-        note.setWordWrap(True)
+        self.setToolTip("Disconnects that last, failed copies, risk stops and API keys about "
+                        "to stop working are sent to these services — a burst as one message, "
+                        "at most one a minute of each kind. copier run sends them too.")
         row = QHBoxLayout()
         row.addWidget(self.url, 1)
         row.addWidget(self.add_button)
@@ -64,7 +62,6 @@ class NotifySection(QGroupBox):
         layout.addWidget(self.services)
         layout.addLayout(row)
         layout.addLayout(buttons)
-        layout.addWidget(note)
         layout.addWidget(self.message)
 
     async def refresh(self) -> list[Service]:

@@ -106,8 +106,10 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.remote)
-        layout.addWidget(self.notify)
-        layout.addWidget(self.backup)
+        extras = QHBoxLayout()  # side by side: the page fits the window's height
+        extras.addWidget(self.notify, 3)
+        extras.addWidget(self.backup, 1)
+        layout.addLayout(extras)
         layout.addWidget(note)
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
