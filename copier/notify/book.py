@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +61,8 @@ def check_url(url: str) -> str:
         raise NotifyError(f"No address was given: paste one such as {EXAMPLES}.")
     import apprise  # here, not at the top: a second's import the copy path never pays
 
-    service = apprise.Apprise.instantiate(text)
+    with _quiet_here(logging.getLogger("apprise")):  # the refusal below says it in words
+        service = apprise.Apprise.instantiate(text)
     if service is None:
         raise NotifyError(
             f"{_kind(text)} is not a notification address TradeCopier can send to. "
@@ -191,6 +195,21 @@ def _write(path: Path, text: str, *, mode: int) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
     os.replace(temporary, path)
+
+
+@contextlib.contextmanager
+def _quiet_here(logger: logging.Logger) -> Iterator[None]:
+    """Drop ``logger``'s records made on this thread meanwhile (other threads keep theirs)."""
+    thread = threading.get_ident()
+
+    def elsewhere(record: logging.LogRecord) -> bool:
+        return record.thread != thread
+
+    logger.addFilter(elsewhere)
+    try:
+        yield
+    finally:
+        logger.removeFilter(elsewhere)
 
 
 def _kind(text: str) -> str:

@@ -68,11 +68,15 @@ def sys_is_windows() -> bool:
     return sys.platform == "win32"
 
 
-@pytest.mark.parametrize("bad", ["not a url", "nosuchservice://token", "https://", ""])
+@pytest.mark.parametrize("bad", ["not a url", "nosuchservice://token", "https://", "",
+                                 "tgramm://123456:SECRETTOKEN/999"])
 def test_a_bad_address_is_refused_with_a_sentence(
-    tmp_path: Path, key_store: MemoryKeyring, capsys: pytest.CaptureFixture[str], bad: str
+    tmp_path: Path, key_store: MemoryKeyring, capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture, bad: str
 ) -> None:
     assert notify(tmp_path, "add", bad) == 2
+
+    assert [r for r in caplog.records if r.name.startswith("apprise")] == []  # one sentence
 
     said = capsys.readouterr().err.strip()
     assert said.endswith(".") and "Traceback" not in said
