@@ -157,8 +157,8 @@ class CopierApp:
             task.cancel()
         await asyncio.gather(*self._keepers, return_exceptions=True)
         self._keepers.clear()
-        if self.notifier is not None:
-            self.notifier.stop()
+        if self.notifier is not None:  # its last messages go out off the loop
+            await asyncio.to_thread(self.notifier.stop)
         if self._started:
             if self.bridge is not None:
                 await self.bridge.stop()

@@ -86,6 +86,7 @@ class Notifier:
         self._thread.start()
 
     def stop(self) -> None:
+        """Unsubscribe, send what is waiting (for at most STOP_WAIT_S) and end the thread."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -96,12 +97,13 @@ class Notifier:
             self._thread.join(STOP_WAIT_S)
             self._thread = None
 
-    def check(self) -> list[Message]:
-        """One round of the worker: reload the services if their list changed, send what is due.
-        Returns the messages sent (the worker calls this; tests may too)."""
+    def check(self, *, flush: bool = False) -> list[Message]:
+        """One round of the worker: reload the services if their list changed, send what is due
+        (with ``flush``: everything waiting). Returns the messages sent (the worker calls this;
+        tests may too)."""
         self._reload()
         with self._guard:
-            messages = self.policy.due(self.clock())
+            messages = self.policy.due(self.clock(), flush=flush)
         if not messages or not self._urls:
             return []
         for message in messages:
@@ -123,9 +125,11 @@ class Notifier:
             self._urls = []
 
     def _run(self) -> None:
-        while not self._stop.wait(self.tick_s):
-            try:
-                self.check()
+        stopping = False
+        while not stopping:
+            stopping = self._stop.wait(self.tick_s)
+            try:  # the last round sends what is still waiting: a failure just before a stop
+                self.check(flush=stopping)
             except Exception:  # a bug here must never take the copier down
                 log.exception("sending notifications failed")
 

@@ -131,13 +131,14 @@ class NoticePolicy:
                 self._keys.add(key)
                 self._folds["key"].add(event.reason, now)
 
-    def due(self, now: float) -> list[Message]:
-        """The messages to send now (each kind at most once per ``every_s``)."""
+    def due(self, now: float, *, flush: bool = False) -> list[Message]:
+        """The messages to send now (each kind at most once per ``every_s``); with ``flush``
+        (the copier is stopping) everything waiting, whatever its time."""
         self._check_disconnects(now)
         messages = []
         for kind, fold in self._folds.items():
             at = fold.due_at(self.gather_s, self.every_s)
-            if at is not None and now >= at:
+            if at is not None and (flush or now >= at):
                 messages.append(self._message(kind, fold, now))
                 fold.texts.clear()
                 fold.count = 0

@@ -69,6 +69,20 @@ def test_a_lasting_disconnect_is_sent_without_any_window(tmp_path: Path) -> None
     assert message["message"].startswith("7001@Broker has been disconnected for")
 
 
+def test_what_is_waiting_when_the_copier_stops_is_still_sent(tmp_path: Path) -> None:
+    with endpoint() as hook:
+        book = ServiceBook(tmp_path, backend=MemoryKeyring())
+        book.add(hook.url)
+        notifier = Notifier(book, policy=NoticePolicy(gather_s=60), tick_s=0.05)
+        notifier.start()
+        notifier.handle(failed(1))
+        notifier.handle(failed(2))
+        notifier.stop()
+        received = hook.wait_for(1, timeout_s=2)
+
+    assert [m["message"][:34] for m in received] == ["2 copies failed in the last minute"]
+
+
 def test_a_service_that_refuses_is_logged_and_the_notifier_goes_on(tmp_path: Path) -> None:
     with endpoint() as hook:
         hook.status = 500
