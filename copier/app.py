@@ -108,7 +108,7 @@ class CopierApp:
         """Serve an account added or edited while running (call on the core loop); a disabled
         account's terminal is stopped."""
         if not record.enabled:
-            await self.service.detach_terminal(record.id)
+            await self.remove_account(record.id)
             return
         clash = shared_terminal(record, self.store.load_accounts())
         if clash:
@@ -119,6 +119,8 @@ class CopierApp:
 
     async def remove_account(self, account_id: str) -> None:
         await self.service.detach_terminal(account_id)
+        if self.notifier is not None:  # an account let go is not "disconnected"
+            self.notifier.forget(account_id)
 
     def save_link(self, link: Link) -> Link:
         """Persist a link (assigning its id) and apply it live."""

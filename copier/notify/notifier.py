@@ -78,6 +78,11 @@ class Notifier:
             with self._guard:
                 self.policy.offer(event, now)
 
+    def forget(self, account_id: str) -> None:
+        """The account is no longer served (removed or disabled): its disconnect is not news."""
+        with self._guard:
+            self.policy.forget(account_id)
+
     def start(self) -> None:
         if self._thread is not None:
             return

@@ -145,6 +145,11 @@ class NoticePolicy:
                 fold.last_sent_s = now
         return messages
 
+    def forget(self, account_id: str) -> None:
+        """Stop watching an account's connection (it was removed or disabled)."""
+        self._down.pop(account_id, None)
+        self._reported_down.pop(account_id, None)
+
     def next_due(self) -> float | None:
         """When ``due`` may next have something (None: nothing is waiting)."""
         times = [t for f in self._folds.values() if (t := f.due_at(self.gather_s, self.every_s))]

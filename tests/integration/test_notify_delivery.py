@@ -4,6 +4,7 @@ a lasting disconnect is sent by the core alone (no window), so `copier run` noti
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -67,6 +68,26 @@ def test_a_lasting_disconnect_is_sent_without_any_window(tmp_path: Path) -> None
 
     assert message["title"] == "Account disconnected"
     assert message["message"].startswith("7001@Broker has been disconnected for")
+
+
+async def test_an_account_the_trader_removes_is_not_reported_disconnected(
+    tmp_path: Path,
+) -> None:
+    with endpoint() as hook:
+        book = ServiceBook(tmp_path, backend=MemoryKeyring())
+        book.add(hook.url)
+        app = CopierApp(AppConfig(data_dir=tmp_path, bridge=False, load_accounts=False))
+        assert app.notifier is not None
+        app.notifier.book = book
+        app.notifier.policy = NoticePolicy(grace_s=0.1, gather_s=0)
+        app.bus.publish(TerminalStatusChanged(TerminalStatus("7001@Broker", False)))
+        app.bus.publish(TerminalStatusChanged(TerminalStatus("7002@Broker", False)))
+        await app.remove_account("7001@Broker")
+        await asyncio.sleep(0.2)
+        sent = app.notifier.check()
+        await app.stop()
+
+    assert [m.body[:30] for m in sent] == ["7002@Broker has been disconnec"]
 
 
 def test_what_is_waiting_when_the_copier_stops_is_still_sent(tmp_path: Path) -> None:

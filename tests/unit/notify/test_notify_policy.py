@@ -93,6 +93,14 @@ def test_a_lasting_disconnect_is_reported_once_and_so_is_the_reconnect() -> None
     assert back.body == "7001@Broker is connected again after 5 minutes."
 
 
+def test_an_account_removed_while_disconnected_is_not_reported() -> None:
+    policy = NoticePolicy(grace_s=30, gather_s=0)
+    policy.offer(status(False), 0.0)
+    policy.forget("7001@Broker")
+
+    assert policy.due(100.0) == []
+
+
 def test_the_same_risk_stop_is_not_repeated_but_another_link_s_is() -> None:
     policy = NoticePolicy(gather_s=0, every_s=60, repeat_stop_s=1800)
     for second in range(10):
