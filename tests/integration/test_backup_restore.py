@@ -6,6 +6,7 @@ next start."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from pathlib import Path
 
@@ -23,8 +24,15 @@ from copier.backup import (
 from copier.cli import main
 from copier.datalock import DataFolderLock
 from copier.demo import DemoOptions, run_demo
-from copier.store.paths import database_path
+from copier.store.paths import DATA_DIR_ENV, database_path
 from copier.store.schema import SCHEMA_VERSION
+
+
+@pytest.fixture(autouse=True)
+def data_dir_variable_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``main(["--data-dir", ...])`` sets the data-folder variable for the process: put it back
+    after each test."""
+    monkeypatch.setenv(DATA_DIR_ENV, os.environ.get(DATA_DIR_ENV, ""))
 
 
 def copies_in(database: Path) -> int:
@@ -43,10 +51,12 @@ async def test_a_backup_taken_while_the_demo_copies_restores_with_the_same_trade
         if database.exists() and copies_in(database) > 5:
             break
         await asyncio.sleep(0.1)
-    taken = await asyncio.to_thread(backup, live, out)
+    backed_up = await asyncio.to_thread(
+        main, ["--data-dir", str(live), "backup", "--out", str(out)])
+    taken = inspect(out)
     report = await demo
 
-    assert report.healthy
+    assert backed_up == 0 and report.healthy
     assert taken.counts["copies"] > 5
     assert copies_in(database) > taken.counts["copies"]  # the demo went on copying after it
     assert main(["--data-dir", str(restored), "restore", str(out)]) == 0

@@ -5,6 +5,7 @@ and a test message delivered to a webhook on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -14,10 +15,18 @@ from keyring.backends.fail import Keyring as NoKeyring
 
 from copier.cli import main
 from copier.notify.book import ServiceBook
+from copier.store.paths import DATA_DIR_ENV
 from tests.keystore import MemoryKeyring
 from tests.notify_endpoint import endpoint
 
 SECRET_URL = "tgram://123456789:AAH-sEcReT-tOkEn-0123456789abcdef/987654321/"
+
+
+@pytest.fixture(autouse=True)
+def data_dir_variable_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``main(["--data-dir", ...])`` sets the data-folder variable for the process: put it back
+    after each test."""
+    monkeypatch.setenv(DATA_DIR_ENV, os.environ.get(DATA_DIR_ENV, ""))
 
 
 @pytest.fixture
