@@ -89,15 +89,15 @@ class ServiceBook:
         """The services in the order they were added; reads no secret."""
         try:
             data = json.loads(self.index_path.read_text(encoding="utf-8"))
+            return [Service(str(s["id"]), str(s["label"]), str(s["where"]))
+                    for s in data.get("services", [])]
         except FileNotFoundError:
             return []
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise NotifyError(
                 f"The list of notification services ({self.index_path}) cannot be read "
-                f"({exc}); remove the file and add the services again."
+                f"({exc!r}); remove the file and add the services again."
             ) from None
-        return [Service(str(s["id"]), str(s["label"]), str(s["where"]))
-                for s in data.get("services", [])]
 
     def stamp(self) -> int:
         """Changes whenever the list changes (0: no list)."""

@@ -148,3 +148,13 @@ def test_notify_test_without_a_service_says_how_to_add_one(
 ) -> None:
     assert notify(tmp_path, "test") == 2
     assert "copier notify add URL" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damaged", ["{not json", '{"services": [{"id": 1}]}', "[1, 2]"])
+def test_a_damaged_list_of_services_is_a_sentence(
+    tmp_path: Path, key_store: MemoryKeyring, capsys: pytest.CaptureFixture[str], damaged: str
+) -> None:
+    (tmp_path / "notify.json").write_text(damaged)
+
+    assert notify(tmp_path, "list") == 2
+    assert "remove the file and add the services again" in capsys.readouterr().err
