@@ -34,6 +34,8 @@ def apprise_send(urls: list[str], message: Message) -> list[str]:
     Each address gets its own attempt, so one dead service does not hide the others."""
     import apprise  # lazily: see the module's docstring
 
+    # Its INFO lines ("Notifying 1 service(s)") repeat ours; its warnings say why one failed.
+    logging.getLogger("apprise").setLevel(logging.WARNING)
     asset = apprise.AppriseAsset(app_id=APP_NAME, app_desc="TradeCopier — MT4/MT5 trade copier")
     problems: list[str] = []
     for url in urls:
