@@ -20,15 +20,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from copier import actions
+from copier.backup import apply_pending_restore
 from copier.bridge import BridgeConfig, BridgeConfigError, BridgeServer, StoreKeyVerifier, tls
 from copier.bridge.config import RemoteListener
 from copier.engine.config import Link
 from copier.events import Bus
 from copier.heap import HeapKeeper, settle_start_up
+from copier.notify import Notifier, ServiceBook
 from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
 from copier.store.purge import DEMO_PREFIX, purge_accounts
-from copier.store.running import FolderLock
 from copier.terminals.base import Terminal
 from copier.terminals.registry import shared_terminal, terminals_for
 
@@ -51,6 +52,7 @@ class AppConfig:
     key_file: Path | None = None
     self_signed: bool = False  # ... or a self-signed pair made in the data folder on first use
     remote_allow: tuple[str, ...] = ()  # addresses / CIDR ranges the remote listener admits
+    notify: bool = True  # send the data folder's notifications (copier.notify); the demo's not
 
 
 class CopierApp:
@@ -59,6 +61,9 @@ class CopierApp:
     def __init__(self, config: AppConfig | None = None, *, clock: Clock = wall_clock_ms) -> None:
         self.config = config or AppConfig()
         self.bus = Bus()
+        # A restore the window staged goes in before the folder's own database is opened.
+        if self.config.database is None and apply_pending_restore(self.config.data_dir):
+            log.warning("the database was restored from the backup chosen in Settings")
         self.store = Store.open(self.config.data_dir, path=self.config.database)
         self.service = CopyService(self.store, self.bus, clock)
         self.bridge: BridgeServer | None = None
@@ -74,10 +79,12 @@ class CopierApp:
             accounts = self.store.load_accounts()
             for terminal in terminals_for(accounts, factory, self.store.path.parent):
                 self.service.add_terminal(terminal)
+        self.notifier: Notifier | None = None
+        if self.config.notify:  # subscribed here, in the core: `copier run` notifies too
+            self.notifier = Notifier(ServiceBook(self.store.path.parent))
+            self.notifier.attach(self.bus)
         self._started = False
         self._keepers: list[asyncio.Task[None]] = []
-        # Held while running: a restore into this folder is refused meanwhile.
-        self._folder_lock = FolderLock(self.store.path.parent)
 
     def _build_bridge(self, clock: Clock) -> BridgeServer:
         return BridgeServer(
@@ -104,7 +111,7 @@ class CopierApp:
         """Serve an account added or edited while running (call on the core loop); a disabled
         account's terminal is stopped."""
         if not record.enabled:
-            await self.service.detach_terminal(record.id)
+            await self.remove_account(record.id)
             return
         clash = shared_terminal(record, self.store.load_accounts())
         if clash:
@@ -120,6 +127,8 @@ class CopierApp:
             if account_id in (link.master_id, link.slave_id):
                 self.service.remove_link(link.id)
         await self.service.detach_terminal(account_id)
+        if self.notifier is not None:  # an account let go is not "disconnected"
+            self.notifier.forget(account_id)
 
     def save_link(self, link: Link) -> Link:
         """Persist a link (assigning its id) and apply it live (blocking: the database)."""
@@ -143,7 +152,6 @@ class CopierApp:
         return revoked
 
     async def start(self) -> None:
-        self._folder_lock.hold()
         await self.service.start()
         if self.bridge is not None:
             try:
@@ -152,6 +160,8 @@ class CopierApp:
                 await self.service.stop()
                 raise
         self._started = True
+        if self.notifier is not None:
+            self.notifier.start()
         # Everything built so far lives as long as the app: moving it out of the collector's
         # reach keeps full collections (measured at 40–60 ms in a loaded process) off copies.
         settle_start_up()
@@ -169,13 +179,14 @@ class CopierApp:
             task.cancel()
         await asyncio.gather(*self._keepers, return_exceptions=True)
         self._keepers.clear()
+        if self.notifier is not None:  # its last messages go out off the loop
+            await asyncio.to_thread(self.notifier.stop)
         if self._started:
             if self.bridge is not None:
                 await self.bridge.stop()
             await self.service.stop()
             self._started = False
         self.store.close()
-        self._folder_lock.release()
 
 
 def forget_demo(store: Store) -> None:

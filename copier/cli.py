@@ -84,15 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
                             help="a reference EA on a simulated account (copier sim-ea --help)")
     sim_ea.add_argument("ea_args", nargs=argparse.REMAINDER)
 
-    from copier.commands import accounts, audit, backup, config_file, links
+    from copier.commands import accounts, audit, config_file, links
     from copier.eas.command import add_parser as add_eas_parser
 
     add_eas_parser(sub)
     accounts.add_parser(sub)
     links.add_parser(sub)
     config_file.add_parser(sub)
-    backup.add_parsers(sub)
     audit.add_parser(sub)
+
+    from copier.commands.notify import add_parser as add_notify_parser
+
+    add_notify_parser(sub)
+
+    from copier.commands.backup import add_parsers as add_backup_parsers
+
+    add_backup_parsers(sub)
 
     export = sub.add_parser("export-log", help="write the trade log to CSV")
     export.add_argument("--out", type=user_path, required=True)
@@ -166,12 +173,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         from copier.eas.command import run as run_eas
 
         return run_eas(args)
-    if args.command in ("accounts", "links", "config", "backup", "restore", "audit"):
-        from copier.commands import accounts, audit, backup, config_file, links
+    if args.command in ("accounts", "links", "config", "audit"):
+        from copier.commands import accounts, audit, config_file, links
 
-        groups = {"accounts": accounts, "links": links, "config": config_file, "backup": backup,
-                  "restore": backup, "audit": audit}
+        groups = {"accounts": accounts, "links": links, "config": config_file, "audit": audit}
         return groups[args.command].run(args)
+    if args.command == "notify":
+        from copier.commands.notify import run as run_notify
+
+        return run_notify(args)
+    if args.command in ("backup", "restore"):
+        from copier.commands.backup import run as run_backup
+
+        return run_backup(args)
     return _gui(demo=False)
 
 
@@ -191,6 +205,7 @@ def _start_logging(args: argparse.Namespace, argv: list[str]) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     from copier.commands.common import CommandError
+    from copier.datalock import DataFolderLock, DataFolderRefused
     from copier.demo import demo_folder
 
     try:
@@ -200,6 +215,17 @@ def _demo(args: argparse.Namespace) -> int:
             f"the demo's folder cannot be emptied ({exc.strerror or exc}) — close whatever uses "
             "it, or give the demo a folder with --data-dir"
         ) from None
+    try:  # held while the demo runs: a second demo never empties this one's folder under it
+        lock = DataFolderLock.claim(folder)
+    except DataFolderRefused as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        return _run_demo(args, folder)
+    finally:
+        lock.release()
+
+
+def _run_demo(args: argparse.Namespace, folder: Path) -> int:
     if not args.headless:
         return _gui(demo=True, seconds=args.seconds, seed=args.seed, data_dir=folder)
     from copier.demo import DemoOptions, run_demo

@@ -93,6 +93,17 @@ class DataFolderLock:
         self.release()
 
 
+def copier_running(folder: Path) -> bool:
+    """True while a copier (the window, ``copier run``, a demo) holds ``folder``'s lock."""
+    if not (folder / LOCK_FILE).exists():
+        return False
+    try:
+        DataFolderLock.claim(folder, wait_s=0.0).release()
+    except AlreadyRunning:
+        return True
+    return False
+
+
 if sys.platform == "win32":
     import msvcrt
 

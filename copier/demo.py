@@ -37,6 +37,7 @@ from typing import Any, Protocol
 
 from copier.app import AppConfig, CopierApp
 from copier.clock import now_ms as wall_ms
+from copier.datalock import copier_running
 from copier.domain import Retcode
 from copier.engine.config import Link, LinkRules, LotMode, StopsMode
 from copier.events import CopyExecuted, CopyFailed, CopySent, CopyWasDenied, MasterEventReceived
@@ -47,7 +48,6 @@ from copier.sim.trader import RandomTrader
 from copier.store.errors import StoreError
 from copier.store.paths import default_data_dir
 from copier.store.purge import DEMO_PREFIX, purge_accounts
-from copier.store.running import copier_running
 from copier.terminals.simulated import SimulatedTerminal
 
 Progress = Callable[[str], None]
@@ -368,7 +368,7 @@ def build_demo(options: DemoOptions, database: Path | None = None) -> DemoSessio
     hours_end = midpoint_minute % 1440  # demo-capped stops opening copies at the midpoint
     interval_s = 1.0 / max(options.rate, 0.1)
     config = AppConfig(data_dir=options.data_dir, database=database, bridge_port=0,
-                       bridge=options.transport == "ea", load_accounts=False)
+                       bridge=options.transport == "ea", load_accounts=False, notify=False)
     app = CopierApp(config, clock=clock)
     # A new run starts clean: the previous demo's links, tickets, outbox and log rows go;
     # a trader's own accounts in the same database are not touched.

@@ -18,6 +18,11 @@ from copier.terminals.base import TerminalStatus
 
 log = logging.getLogger(__name__)
 
+# The protection rules whose refusals are risk stops (a limit on the slave account's losses or
+# margin, not a per-copy filter): the tray and the notifications report these.
+RISK_STOP_RULES = frozenset({"max_daily_loss", "max_drawdown", "equity_floor",
+                             "min_margin_level"})
+
 
 @dataclass(frozen=True, slots=True)
 class MasterEventReceived:

@@ -24,7 +24,6 @@ from copier.domain import SymbolSpec, TerminalSnapshot
 from copier.engine.config import Link, LinkMode
 from copier.stats import compute_stats
 from copier.store import AccountRecord, CopyRecord
-from copier.store.backup import Snapshot, backup
 from copier.store.keys import HOUR_MS, KeyStatus, policy_from_settings
 from copier.terminals.base import TerminalStatus
 from copier.ui import tradelog_query
@@ -361,10 +360,6 @@ class CoreSession:
     async def export_log(self, query: LogQuery, out: Path, progress: Progress | None = None
                          ) -> int:
         return await self.io(tradelog_query.export_csv, self.app.store, query, out, progress)
-
-    async def back_up(self, out: Path) -> Snapshot:
-        """A copy of the database, taken while copying goes on (SQLite's online backup)."""
-        return await self.io(backup, self.app.store.path, out)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Any other blocking job a screen needs (EA install, autostart, settings file)."""

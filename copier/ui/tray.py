@@ -12,12 +12,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from copier.events import RISK_STOP_RULES
 from copier.terminals.base import TerminalStatus
 from copier.ui.assets import Assets
 from copier.ui.bridge import Problem, UiBridge
 
-RISK_STOP_RULES = frozenset({"max_daily_loss", "max_drawdown", "equity_floor",
-                             "min_margin_level"})
 FAILED_NOTICE_EVERY_S = 10.0
 RISK_NOTICE_EVERY_S = 300.0
 

@@ -13,8 +13,6 @@ from typing import Any, TypeVar
 
 import pytest
 import qasync
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 from PySide6.QtWidgets import QApplication
 
 from copier.app import AppConfig, CopierApp
@@ -26,6 +24,7 @@ from copier.ui.assets import Assets
 from copier.ui.main import Gui
 from copier.ui.session import CoreSession
 from copier.vault import PasswordVault
+from tests.keystore import MemoryKeyring
 
 T = TypeVar("T")
 Run = Callable[[Coroutine[Any, Any, T]], T]
@@ -89,26 +88,6 @@ async def eventually(read: Callable[[], Awaitable[T]], accept: Callable[[T], boo
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}; last {value!r}")
         await asyncio.sleep(0.02)
-
-
-class MemoryKeyring(KeyringBackend):
-    """A key store that lives in memory (the OS one must not be touched by tests)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such password")
 
 
 class SimCore:

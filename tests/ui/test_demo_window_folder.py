@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from copier.cli import main
+from copier.datalock import DataFolderLock
 from copier.preferences import Preferences
 from copier.store import DATA_DIR_ENV
-from copier.store.running import FolderLock
 from copier.ui.main import LaunchOptions, core_builder
 
 
@@ -46,8 +46,7 @@ def test_a_second_demo_leaves_the_running_one_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
-    running = FolderLock(tmp_path / "demo")
-    assert running.hold()  # as the first demo's copier does while it runs
+    running = DataFolderLock.claim(tmp_path / "demo")  # as the first demo does while it runs
     kept = tmp_path / "demo" / "tradecopier.db"
     kept.write_text("the running demo's")
     monkeypatch.setattr("copier.ui.main.run_gui", lambda **kw: 0)

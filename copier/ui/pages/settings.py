@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from copier.bridge.config import is_loopback_host
+from copier.notify import ServiceBook
 from copier.preferences import (
     LOG_LEVELS,
     PLAIN_WS_REFUSED,
@@ -33,7 +34,8 @@ from copier.preferences import (
     save_preferences,
 )
 from copier.ui.autostart import is_autostart_enabled, set_autostart
-from copier.ui.pages.backup_section import BackupSection
+from copier.ui.backup_settings import BackupSection
+from copier.ui.notify_settings import NotifySection
 from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
@@ -58,6 +60,8 @@ class SettingsPage(QWidget):
         self.bind_port = QSpinBox()
         self.bind_port.setRange(0, 65535)
         self.remote = RemoteSection(session)
+        self.notify = NotifySection(session, lambda: ServiceBook(self.preferences.data_path))
+        self.backup = BackupSection(session, lambda: self.preferences.data_path)
         self.bind_port.valueChanged.connect(self._on_bind_port)
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
@@ -102,9 +106,11 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.remote)
+        extras = QHBoxLayout()  # side by side: the page fits the window's height
+        extras.addWidget(self.notify, 3)
+        extras.addWidget(self.backup, 1)
+        layout.addLayout(extras)
         layout.addWidget(note)
-        self.backup = BackupSection(session)
-        layout.addWidget(self.backup)
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -126,6 +132,7 @@ class SettingsPage(QWidget):
         whether the app really starts with Windows."""
         launch(self.remote.load_running(), on_error=self._show)
         launch(self.load_autostart(), on_error=self._show)
+        launch(self.notify.refresh(), on_error=self.notify.show_message)
 
     async def load_autostart(self) -> bool:
         """The real start-with-Windows state (the Run key, or the autostart entry elsewhere):
