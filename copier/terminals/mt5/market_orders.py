@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from copier.domain import Command, ExecutionResult, OrderType, Retcode, Side
+from copier.terminals.mt5.already import AlreadyDone
 from copier.terminals.mt5.messages import retcode_text
 from copier.terminals.mt5.session import ORDER_TYPE_NUMBERS, side_of
 from copier.terminals.mt5.steps import (
@@ -23,7 +24,6 @@ from copier.terminals.mt5.steps import (
     SUCCESS,
     TRADE_ACTION_DEAL,
     TRADE_ACTION_SLTP,
-    TradeSteps,
     filling_type,
     normalise_volume,
     snap,
@@ -37,7 +37,12 @@ STOPS_RETRY_RETCODES = frozenset(
 )  # fmt: skip
 
 
-class MarketOrders(TradeSteps):
+class MarketOrders(AlreadyDone):
+    def open_copy(self, command: Command) -> ExecutionResult:
+        """An OPEN as the copier sends it: not when the account already holds its copy (hedging)
+        or its copy's deals already come to the volume after it (netting, §14 steps 4-5)."""
+        return self.held(command, orders=False) or self.dealt(command) or self.open(command)
+
     def open(
         self, command: Command, side: Side | None = None, *, done_text: str = "opened"
     ) -> ExecutionResult:
@@ -88,6 +93,9 @@ class MarketOrders(TradeSteps):
         if not self.session.hedging:
             return self._netting_close(command)
         position = self._position(command)
+        already = self.closed(command, position)
+        if already is not None:
+            return already
         if position is None:
             return self.result(
                 command,
@@ -128,6 +136,9 @@ class MarketOrders(TradeSteps):
     def _netting_close(self, command: Command) -> ExecutionResult:
         """A deal against the copy's side for the copy's volume, whatever the symbol's one
         position looks like now (another copy may have closed it out or reversed it)."""
+        already = self.dealt(command)
+        if already is not None:
+            return already
         if command.volume <= 0:
             return self.result(
                 command,
@@ -165,6 +176,9 @@ class MarketOrders(TradeSteps):
                 position.ticket,
             )
         info = self.session.spec(position.symbol)
+        already = self.stops_set(command, position, info)
+        if already is not None:
+            return already
         sl, tp = stops_from(command, info, side, position.price_open)
         return self._send_stops(command, position, sl, tp)
 
