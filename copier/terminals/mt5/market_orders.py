@@ -102,6 +102,9 @@ class MarketOrders(AlreadyDone):
                 Retcode.POSITION_CLOSED,
                 f"{command.symbol}: position #{command.slave_ticket} is already closed",
             )
+        refused = self._fifo_first(command, position)
+        if refused is not None:
+            return refused
         info = self.session.spec(position.symbol)
         volume = position.volume
         if command.volume > 0:
@@ -122,6 +125,8 @@ class MarketOrders(AlreadyDone):
         }
         answer = self._send_market(command, info, side, request)
         if not isinstance(answer, tuple):
+            if answer.retcode == Retcode.FIFO_CLOSE:  # the account's rule, unknown at connect
+                return self._fifo_refusal(command, position, ())
             return answer
         sent, price = answer
         return self.result(
@@ -131,6 +136,36 @@ class MarketOrders(AlreadyDone):
             position.ticket,
             sent.volume,
             price,
+        )
+
+    def _fifo_first(self, command: Command, position: Any) -> ExecutionResult | None:
+        """On an account that closes positions oldest first (ACCOUNT_FIFO_CLOSE), a copy with an
+        older position on its symbol cannot be closed: the server would refuse it with 10045
+        (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes). It is
+        answered so, in words, without sending a request bound to fail."""
+        if not self.session.fifo:
+            return None
+        mine = (position.time_msc, position.ticket)
+        older = sorted(
+            (p.time_msc, p.ticket)
+            for p in self.session.call("positions_get", symbol=position.symbol) or ()
+            if (p.time_msc, p.ticket) < mine
+        )
+        if not older:
+            return None
+        return self._fifo_refusal(command, position, tuple(ticket for _, ticket in older))
+
+    def _fifo_refusal(
+        self, command: Command, position: Any, older: tuple[int, ...]
+    ) -> ExecutionResult:
+        first = f"#{older[0]}, opened earlier, is" if older else "an older position is"
+        return self.result(
+            command,
+            Retcode.FIFO_CLOSE,
+            f"{position.symbol}: this account closes positions oldest first only (FIFO rule) "
+            f"and {first} still open on {position.symbol}, so copy #{position.ticket} stays "
+            "open — close the older position first, or ask the broker to lift the FIFO rule",
+            position.ticket,
         )
 
     def _netting_close(self, command: Command) -> ExecutionResult:
