@@ -30,6 +30,7 @@ _EPS = 1e-9
 DEAL_TYPE_BUY = 0
 DEAL_TYPE_SELL = 1
 CREATING = frozenset({CommandKind.OPEN, CommandKind.PLACE_PENDING, CommandKind.FILL_PENDING})
+_DEALS = frozenset({CommandKind.OPEN, CommandKind.CLOSE, CommandKind.FILL_PENDING})
 
 
 class AlreadyDone(TradeSteps):
@@ -173,7 +174,7 @@ class AlreadyDone(TradeSteps):
     def dealt(self, command: Command) -> ExecutionResult | None:
         """Netting: an OPEN or FILL_PENDING (adds on its side) or CLOSE (takes away) whose copy's
         deals already come to the volume after it."""
-        if command.before is None or self.session.hedging:
+        if command.before is None or self.session.hedging or command.kind not in _DEALS:
             return None
         info = self.session.spec(command.symbol)
         asked = normalise_volume(command.volume, info) if command.volume > 0 else 0.0

@@ -168,6 +168,10 @@ class PendingOrders(AlreadyDone):
         if not self.session.hedging:
             record = self._filled(command.slave_ticket)
             if record is not None:
+                if command.before is not None and self.deal_sum(command) <= 1e-9:
+                    # The copy's deals net out: its fill was taken back already (a resend).
+                    taken = f"the fill of order #{record.ticket} was already taken back"
+                    return self.done(command, taken, command.slave_ticket, record.volume_initial)
                 # Its fill is still part of the symbol's one position (whatever happened to
                 # that position since): take this fill's volume back out with a deal.
                 return self.market.close(with_volume(undo, record.volume_initial))

@@ -203,3 +203,23 @@ def test_the_before_state_crosses_to_the_worker_process() -> None:
 
     assert sent.command.before == CopyState(0.2, 1.1, 1.05, 1.2, 1_700_000_000_000)
     assert sent.command == cmd
+
+
+def test_netting_a_delete_resent_after_it_took_back_a_filled_copy_takes_nothing_more() -> None:
+    terminal, executor, _ = connect(hedging=False)
+    executor.execute(command(C.OPEN, volume=0.3, master_ticket=900_050))  # another copy
+    ask = mt5.symbol_info_tick("EURUSD").ask
+    stop = dict(order_type=OrderType.BUY_STOP)
+    placed = executor.execute(command(C.PLACE_PENDING, volume=0.2, price=round(ask + 0.002, 5),
+                                      **stop))  # fmt: skip
+    terminal.move_market("EURUSD", ask + 0.003)  # the slave's copy fills before the master's
+    assert net() == pytest.approx(0.5)
+    delete = command(C.DELETE_PENDING, slave_ticket=placed.slave_ticket,
+                     before=CopyState(0.2, price=round(ask + 0.002, 5)), **stop)  # fmt: skip
+    assert executor.execute(delete).retcode == Retcode.DONE
+    _, restarted, module = connect(hedging=False)
+
+    again = restarted.execute(delete)
+
+    assert again.retcode == Retcode.DUPLICATE, again.message
+    assert module.requests == [] and net() == pytest.approx(0.3)
