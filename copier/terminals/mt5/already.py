@@ -116,23 +116,24 @@ class AlreadyDone(TradeSteps):
     def closed(self, command: Command, position: Any) -> ExecutionResult | None:
         """A hedging CLOSE whose copy (``position``, None when gone) already holds no more than
         the volume the close leaves: a full close whose copy is gone, or a partial close whose
-        copy is down to the remainder. A partial close whose copy is gone altogether is not
-        this close (it answers 10036 as before)."""
+        copy is down to the remainder. The volume reported is ``was_vol`` less what is left. A
+        partial close whose copy is gone altogether is not this close (it answers 10036 as
+        before)."""
         if command.before is None:
             return None
-        after = command.volume_after
-        took = command.before.volume - after
+        was, after = command.before.volume, command.volume_after
         if position is None:
             if after > _EPS:
                 return None
             gone = f"#{command.slave_ticket}" if command.slave_ticket else "the copy"
-            return self.done(command, f"{gone} is already closed", command.slave_ticket, took)
+            return self.done(command, f"{gone} is already closed", command.slave_ticket, was)
         if position.volume > after + _EPS:
             return None
+        took = round(max(was - position.volume, 0.0), 8)
         return self.done(
             command,
-            f"#{position.ticket} already holds {position.volume:g} of the "
-            f"{command.before.volume:g} lots it had before closing {took:g}",
+            f"#{position.ticket} already holds {position.volume:g} of the {was:g} lots it had "
+            f"before closing {was - after:g}",
             position.ticket,
             took,
             sl=position.sl,

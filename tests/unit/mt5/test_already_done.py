@@ -223,3 +223,17 @@ def test_netting_a_delete_resent_after_it_took_back_a_filled_copy_takes_nothing_
 
     assert again.retcode == Retcode.DUPLICATE, again.message
     assert module.requests == [] and net() == pytest.approx(0.3)
+
+
+def test_an_already_done_close_reports_the_volume_before_less_what_is_left() -> None:
+    _, executor, _ = connect()
+    opened = executor.execute(command(C.OPEN, volume=0.3))
+    close = command(C.CLOSE, slave_ticket=opened.slave_ticket, volume=0.1, before=CopyState(0.3))
+    executor.execute(close)
+    executor.execute(command(C.CLOSE, slave_ticket=opened.slave_ticket, volume=0.1))  # by another
+    _, restarted, _ = connect()
+
+    again = restarted.execute(close)
+
+    assert again.retcode == Retcode.DUPLICATE and again.volume == pytest.approx(0.2)
+    assert volumes() == [0.1]
