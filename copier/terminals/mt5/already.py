@@ -19,6 +19,7 @@ Each answers 19003 (already done) with the copy's ticket, and nothing is traded 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,7 @@ _EPS = 1e-9
 DEAL_TYPE_BUY = 0
 DEAL_TYPE_SELL = 1
 CREATING = frozenset({CommandKind.OPEN, CommandKind.PLACE_PENDING, CommandKind.FILL_PENDING})
+RELIST_S = 60  # deals read again from this long before the newest counted
 _DEALS = frozenset({CommandKind.OPEN, CommandKind.CLOSE, CommandKind.FILL_PENDING})
 
 
@@ -37,12 +39,13 @@ class AlreadyDone(TradeSteps):
     """The checks of §14 steps 4 and 5, shared by the market and pending-order handlers."""
 
     def __init__(
-        self, session: Session, clock: Callable[[], int], made: set[int] | None = None
+        self, session: Session, clock: Callable[[], int], shared: AlreadyDone | None = None
     ) -> None:
         super().__init__(session, clock)
         # The tickets this executor's own OPEN, PLACE_PENDING and FILL_PENDING results named
         # since it started (shared by the handlers; forgotten with the process).
-        self.made: set[int] = set() if made is None else made
+        self.made: set[int] = set() if shared is None else shared.made
+        self.tally: DealTally = DealTally(session) if shared is None else shared.tally
 
     def note(self, command: Command, result: ExecutionResult) -> None:
         """Keep the ticket a creating command's own result named (not a duplicate's)."""
@@ -199,19 +202,8 @@ class AlreadyDone(TradeSteps):
 
     def deal_sum(self, command: Command) -> float:
         """The net volume of the account's deals on the command's symbol that carry its copy's
-        comment and magic, counted on the command's side (all of the history: a copy's first
-        deal may be old)."""
-        comment = self._comment(command)
-        deals = self.session.call(
-            "history_deals_get", 0, self.session.mt5_time_horizon(), group=command.symbol
-        )
-        net = 0.0
-        for deal in deals or ():
-            if deal.symbol != command.symbol or deal.magic != command.magic:
-                continue
-            if deal.comment != comment or deal.type not in (DEAL_TYPE_BUY, DEAL_TYPE_SELL):
-                continue
-            net += deal.volume if deal.type == DEAL_TYPE_BUY else -deal.volume
+        comment and magic, counted on the command's side."""
+        net = self.tally.net(command.symbol, self._comment(command), command.magic)
         return round(net * command.order_type.side.sign, 8)
 
     def gone(self, command: Command, what: str) -> ExecutionResult:
@@ -227,3 +219,32 @@ def _same(info: Any, have: tuple[float, ...], want: tuple[float, ...]) -> bool:
     """Prices equal to within half a point (what the trade server would round them to);
     ``want`` is put on the symbol's tick grid first, as a request would be."""
     return all(abs(h - snap(w, info)) < info.point / 2 for h, w in zip(have, want, strict=True))
+
+
+class DealTally:
+    """The account's deal history summed per (symbol, comment, magic), buys plus and sells
+    minus, read as it grows: all of it once, then only what is new (a long run's netting slave
+    would otherwise read its whole history for every command). Deals are read again from a
+    minute before the newest one counted, as a terminal may list a deal a moment late, and each
+    is counted once, by ticket."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._net: defaultdict[tuple[str, str, int], float] = defaultdict(float)
+        self._counted: set[int] = set()
+        self._newest_s: dict[str, int] = {}  # per symbol: the newest deal counted, server time
+
+    def net(self, symbol: str, comment: str, magic: int) -> float:
+        since = max(0, self._newest_s.get(symbol, 0) - RELIST_S)
+        deals = self.session.call(
+            "history_deals_get", since, self.session.mt5_time_horizon(), group=symbol
+        )
+        for deal in deals or ():
+            if deal.symbol != symbol or deal.ticket in self._counted:
+                continue
+            self._counted.add(deal.ticket)
+            self._newest_s[symbol] = max(self._newest_s.get(symbol, 0), int(deal.time))
+            if deal.type in (DEAL_TYPE_BUY, DEAL_TYPE_SELL):
+                sign = 1.0 if deal.type == DEAL_TYPE_BUY else -1.0
+                self._net[(symbol, deal.comment, deal.magic)] += sign * deal.volume
+        return self._net.get((symbol, comment, magic), 0.0)

@@ -40,7 +40,7 @@ ORDER_TYPE_SELL = 1
 
 class PendingOrders(AlreadyDone):
     def __init__(self, session: Session, clock: Callable[[], int], market: MarketOrders) -> None:
-        super().__init__(session, clock, market.made)  # one "created since start" set
+        super().__init__(session, clock, market)  # one "made since start" set, one deal tally
         self.market = market
 
     def place_copy(self, command: Command) -> ExecutionResult:

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 import copier.mt5sim as mt5
 from copier.domain import CommandKind, CopyState, OrderType, Retcode
+from copier.mt5sim import registry
+from copier.mt5sim.profiles import TerminalProfile
+from copier.mt5sim.terminal import SimTerminal
+from copier.sim.clock import ManualClock
+from copier.terminals.mt5.config import Mt5Config
+from copier.terminals.mt5.execute import Executor
 from copier.terminals.mt5.protocol import Execute
-from tests.unit.mt5.test_executor import command, connect, fresh_registry  # noqa: F401
+from copier.terminals.mt5.session import Session
+from tests.unit.mt5.test_executor import (  # noqa: F401
+    RecordingModule,
+    command,
+    connect,
+    fresh_registry,
+)
 
 pytestmark = pytest.mark.timeout(20)
 C = CommandKind
@@ -237,3 +250,40 @@ def test_an_already_done_close_reports_the_volume_before_less_what_is_left() -> 
 
     assert again.retcode == Retcode.DUPLICATE and again.volume == pytest.approx(0.2)
     assert volumes() == [0.1]
+
+
+class CountingDeals(RecordingModule):
+    """Writes down how many deals every history_deals_get returned."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deals_read: list[int] = []
+
+    def history_deals_get(self, *args: Any, **kwargs: Any) -> Any:
+        found = mt5.history_deals_get(*args, **kwargs)
+        self.deals_read.append(len(found or ()))
+        return found
+
+
+def test_netting_deals_are_summed_as_the_history_grows_not_read_whole_every_time() -> None:
+    clock = ManualClock()
+    profile = TerminalProfile(path="C:/long-run", login=7001, server="Sim-Demo", hedging=False,
+                              balance=100_000.0, sync_ms=0, first_tick_ms=0,
+                              apply_lag_ms=0)  # fmt: skip
+    registry.register(SimTerminal.from_profile(profile, clock=clock))
+    module = CountingDeals()
+    session = Session(module, Mt5Config(path="C:/long-run", login=7001, server="Sim-Demo"))
+    session.connect()
+    run = Executor(session)
+    for n in range(5):  # five copies, five minutes apart
+        opened = run.execute(command(C.OPEN, volume=0.1, master_ticket=910_000 + n,
+                                     before=CopyState(0.0)))  # fmt: skip
+        assert opened.retcode == Retcode.DONE, opened.message
+        clock.advance(300_000)
+    module.deals_read.clear()
+
+    again = run.execute(command(C.OPEN, volume=0.1, master_ticket=910_004, before=CopyState(0.0)))
+
+    assert again.retcode == Retcode.DUPLICATE, again.message
+    # Only the last minute's deals are read again (a terminal may list a deal a moment late).
+    assert len(module.deals_read) == 1 and module.deals_read[0] < 5
