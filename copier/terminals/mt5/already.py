@@ -236,8 +236,11 @@ class DealTally:
 
     def net(self, symbol: str, comment: str, magic: int) -> float:
         since = max(0, self._newest_s.get(symbol, 0) - RELIST_S)
+        # The group mask narrows the read to the symbol, unless its name holds mask characters
+        # (https://www.mql5.com/en/docs/python_metatrader5/mt5historydealsget_py, ``group``).
+        mask = {} if any(c in symbol for c in ",!*?[") else {"group": symbol}
         deals = self.session.call(
-            "history_deals_get", since, self.session.mt5_time_horizon(), group=symbol
+            "history_deals_get", since, self.session.mt5_time_horizon(), **mask
         )
         for deal in deals or ():
             if deal.symbol != symbol or deal.ticket in self._counted:
