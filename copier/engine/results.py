@@ -9,7 +9,8 @@ the outbox drops a repeated result for a command already settled.
 * OPEN / PLACE_PENDING: success → OPEN / PENDING with the slave ticket and filled volume;
   failure → FAILED (nothing on the slave).
 * FILL_PENDING: the router booked the copy as the position it becomes (OPENING, no ticket yet);
-  success → OPEN with the position's ticket and volume; failure → the pending copy again, under
+  success → OPEN with the position's ticket, the booking corrected by what filled (a close
+  decided before this result keeps what it took off); failure → the pending copy again, under
   the order's ticket, for reconciliation to report.
 * CLOSE: success → CLOSED when nothing is left, else OPEN with the remainder under the ticket the
   result reports (MT4 gives a partial-close remainder a new ticket); failure → OPEN with the
@@ -83,6 +84,9 @@ def _filled(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
             return ticket
         return replace(ticket, state=TicketState.PENDING, is_pending=True,
                        slave_ticket=command.slave_ticket)  # fmt: skip
+    # Correct what the router booked by what actually filled: a close decided before this
+    # result already took its volume off the booking, and must not be undone here.
+    volume = dec(ticket.slave_volume) + _done_volume(command, result) - dec(command.volume)
     return replace(
         ticket,
         state=TicketState.CLOSING if ticket.state is TicketState.CLOSING else TicketState.OPEN,
@@ -90,7 +94,7 @@ def _filled(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
         slave_ticket=result.slave_ticket
         if result.slave_ticket is not None
         else ticket.slave_ticket,
-        slave_volume=result.volume if result.volume > 0 else ticket.slave_volume,
+        slave_volume=float(max(volume, Decimal(0))),
         sl=result.sl or ticket.sl,
         tp=result.tp or ticket.tp,
     )

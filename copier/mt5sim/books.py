@@ -25,6 +25,7 @@ ORDER_TYPE_NUMBER: dict[OrderType, int] = {
 }
 ORDER_TYPE_OF: dict[int, OrderType] = {v: k for k, v in ORDER_TYPE_NUMBER.items()}
 ORDER_TIME_GTC = 0
+ORDER_TIME_DAY = 1
 ORDER_TIME_SPECIFIED = 2
 
 T = TypeVar("T")
@@ -99,7 +100,10 @@ def position_record(p: SimPosition, offset_ms: int = 0) -> TradePosition:
     )
 
 
-def order_record(o: SimOrder, offset_ms: int = 0) -> TradeOrder:
+def order_record(o: SimOrder, offset_ms: int = 0, *, day: bool = False) -> TradeOrder:
+    """``day``: the order was placed good for the day; it carries the end of that trading day as
+    its expiration (ORDER_TIME_DAY: https://www.mql5.com/en/docs/constants/tradingconstants/
+    orderproperties#enum_order_type_time)."""
     done = o.time_done_msc + offset_ms if o.time_done_msc else 0
     return TradeOrder(
         ticket=o.ticket,
@@ -109,7 +113,13 @@ def order_record(o: SimOrder, offset_ms: int = 0) -> TradeOrder:
         time_done_msc=done,
         time_expiration=(o.time_expiration_ms + offset_ms) // 1000 if o.time_expiration_ms else 0,
         type=ORDER_TYPE_NUMBER[o.order_type],
-        type_time=ORDER_TIME_SPECIFIED if o.time_expiration_ms else ORDER_TIME_GTC,
+        type_time=(
+            ORDER_TIME_DAY
+            if day
+            else ORDER_TIME_SPECIFIED
+            if o.time_expiration_ms
+            else ORDER_TIME_GTC
+        ),
         type_filling=int(o.filling),
         state=int(o.state),
         magic=o.magic,

@@ -60,6 +60,12 @@ class TerminalProfile:
     # then (https://www.mql5.com/en/docs/python_metatrader5/mt5symbolselect_py), and
     # symbol_info_tick answers None until the first one arrives.
     first_tick_ms: int = 50
+    # Positions may only be closed oldest first, per symbol (ACCOUNT_FIFO_CLOSE, account_info()
+    # .fifo_close: https://www.mql5.com/en/docs/constants/environment_state/accountinformation,
+    # https://www.mql5.com/en/docs/python_metatrader5/mt5accountinfo_py); another close is
+    # refused with TRADE_RETCODE_FIFO_CLOSE, 10045
+    # (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes).
+    fifo_close: bool = False
 
 
 @dataclass(frozen=True, slots=True)

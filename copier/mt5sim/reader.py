@@ -13,6 +13,7 @@ from copier.mt5sim.records import TradeDeal, TradeOrder, TradePosition
 
 if TYPE_CHECKING:
     from copier.mt5sim.terminal import SimTerminal
+    from copier.sim.records import SimOrder
 
 
 class _Books(NamedTuple):
@@ -43,11 +44,14 @@ class BookReader:
             b, off = self.t.broker, self.t.offset_ms
             self._view = _Books(
                 tuple(position_record(p, off) for p in b.positions()),
-                tuple(order_record(o, off) for o in b.orders()),
-                tuple(order_record(o, off) for o in b.history_orders()),
+                tuple(self._order(o) for o in b.orders()),
+                tuple(self._order(o) for o in b.history_orders()),
                 tuple(deal_record(d, off) for d in b.history_deals()),
             )
         self._view_until_ms = now + lag
+
+    def _order(self, o: SimOrder) -> TradeOrder:
+        return order_record(o, self.t.offset_ms, day=o.ticket in self.t.day_orders)
 
     def _held(self) -> _Books | None:
         if self._view is not None and self.t.broker.now_ms() < self._view_until_ms:
@@ -62,9 +66,7 @@ class BookReader:
             return ()  # the books arrive from the trade server once connected
         held = self._held()
         return select(
-            held.orders
-            if held
-            else (order_record(o, self.t.offset_ms) for o in self.t.broker.orders()),
+            held.orders if held else (self._order(o) for o in self.t.broker.orders()),
             symbol=symbol,
             group=group,
             ticket=ticket,
@@ -94,7 +96,7 @@ class BookReader:
         records = (
             list(held.history_orders)
             if held
-            else [order_record(o, self.t.offset_ms) for o in self.t.broker.history_orders()]
+            else [self._order(o) for o in self.t.broker.history_orders()]
         )
         found = history_select(records, date_from, date_to, "time_done_msc", **filters)
         if found is None:

@@ -65,6 +65,7 @@ class SimTerminal:
         self.selected: set[str] = set(broker.catalogue.symbols[:4])  # default Market Watch
         self.first_tick_ms: dict[str, int] = {}  # symbols selected lately: no tick before then
         self.books: set[str] = set()
+        self.day_orders: set[int] = set()  # pending orders placed good for the day (ORDER_TIME_DAY)
         self.tape = market.TickTape()
         self.request_id = 0
         self.requotes_pending = 0
@@ -306,7 +307,7 @@ class SimTerminal:
                 else ACCOUNT_MARGIN_MODE_RETAIL_NETTING
             ),
             currency_digits=2,
-            fifo_close=False,
+            fifo_close=self.profile.fifo_close,
             balance=b.balance,
             credit=0.0,
             profit=b.floating_profit,

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from copier.mt5sim.terminal import SimTerminal
 
 EXECUTED = "Request executed"
+DAY_MS = 86_400_000
+# The description of TRADE_RETCODE_FIFO_CLOSE (10045):
+# https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes
+FIFO_REFUSAL = "Position closing is allowed only by FIFO rule"
 
 
 def handlers(t: SimTerminal) -> dict[str, Callable[..., Any]]:
@@ -158,6 +162,11 @@ def _deal(t: SimTerminal, req: TradeRequest) -> TradeResult:
             return TradeResult(Retcode.POSITION_CLOSED, f"position #{req.position} is not open")
         if position.side is side:
             return TradeResult(Retcode.INVALID, "a close must be opposite to the position")
+        if t.profile.fifo_close and _older_than(t, position):
+            # ACCOUNT_FIFO_CLOSE: "each symbol positions will be closed in the same order, in
+            # which they are opened, starting with the oldest one"
+            # (https://www.mql5.com/en/docs/constants/environment_state/accountinformation).
+            return TradeResult(Retcode.FIFO_CLOSE, FIFO_REFUSAL)
         return b.close_position(
             req.position,
             req.volume,
@@ -195,7 +204,8 @@ def _pending(t: SimTerminal, req: TradeRequest) -> TradeResult:
     bit = {0: FillingFlag.FOK, 1: FillingFlag.IOC}.get(req.type_filling)
     if req.type_filling not in (0, 1, 2) or (bit is not None and not spec.filling_mode & bit):
         return TradeResult(Retcode.INVALID_FILL, "Unsupported filling mode")
-    return t.broker.place_pending(
+    day = req.type_time == ORDER_TIME_DAY
+    placed = t.broker.place_pending(
         req.symbol,
         order_type,
         req.volume,
@@ -204,8 +214,26 @@ def _pending(t: SimTerminal, req: TradeRequest) -> TradeResult:
         tp=req.tp,
         magic=req.magic,
         comment=req.comment,
-        expiration_ms=_expiration(t, req) or 0,
+        expiration_ms=end_of_trading_day(t) if day else _expiration(t, req) or 0,
     )
+    if day and placed.ok:
+        t.day_orders.add(placed.order)
+    return placed
+
+
+def end_of_trading_day(t: SimTerminal) -> int:
+    """When an order good for the day (ORDER_TIME_DAY, "good till current trade day":
+    https://www.mql5.com/en/docs/constants/tradingconstants/orderproperties#enum_order_type_time)
+    expires: the next midnight on the trade server's clock, as UTC ms. The broker then removes
+    it as expired, as it does an order whose own expiration has passed."""
+    server_now = t.broker.now_ms() + t.offset_ms
+    return (server_now // DAY_MS + 1) * DAY_MS - t.offset_ms
+
+
+def _older_than(t: SimTerminal, position: Any) -> bool:
+    """Whether another position on the symbol was opened before ``position``."""
+    mine = (position.time_msc, position.ticket)
+    return any((p.time_msc, p.ticket) < mine for p in t.broker.positions(position.symbol))
 
 
 def _expiration(t: SimTerminal, req: TradeRequest) -> int | None:

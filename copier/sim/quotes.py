@@ -71,6 +71,14 @@ class Market:
         """Bid and ask of one broker symbol: the shared mid with that broker's spread."""
         spec = listing.spec
         half = listing.spread_points * spec.point / 2.0
+        if spec.tick_size > spec.point:
+            # Index and futures symbols quote in whole ticks of several points (SYMBOL_TRADE_
+            # TICK_SIZE: https://www.mql5.com/en/docs/constants/environment_state/
+            # marketinfoconstants#enum_symbol_info_double): bid and spread on that grid.
+            tick = spec.tick_size
+            bid = round(round((self._mids[listing.underlying] - half) / tick) * tick, spec.digits)
+            spread = max(1, round(listing.spread_points * spec.point / tick)) * tick
+            return Quote(spec.name, bid, round(bid + spread, spec.digits), self._time_ms)
         bid = round(self._mids[listing.underlying] - half, spec.digits)
         ask = round(bid + listing.spread_points * spec.point, spec.digits)
         return Quote(symbol=spec.name, bid=bid, ask=ask, time_ms=self._time_ms)

@@ -6,6 +6,7 @@ Few tests, each spawning as few workers as it can (spawn costs about a second on
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -26,6 +27,7 @@ from copier.mt5sim.host import TerminalHost
 from copier.mt5sim.profiles import TerminalProfile
 from copier.mt5sim.terminal import SimTerminal
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.terminals.mt5 import terminal as terminal_module
 from tests.integration.test_mt5_support import RecordingSink
 
 pytestmark = pytest.mark.timeout(60)
@@ -258,5 +260,57 @@ async def test_a_terminal_logged_in_to_another_account_is_refused_in_words(
 
         assert not mt5.connected
         assert "login failed" in sink.statuses[-1].detail or "not 9999" in sink.statuses[-1].detail
+    finally:
+        await mt5.stop()
+
+
+class _RefusingOnce:
+    """A spawn context whose next process refuses to start once, as a loaded machine may
+    (EAGAIN, a full process table), then starts as usual."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self.refused = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def Process(self, *args: Any, **kwargs: Any) -> Any:  # multiprocessing's name
+        process = self._context.Process(*args, **kwargs)
+        if self.refused == 0:
+            self.refused += 1
+
+            def refuse() -> None:
+                raise BlockingIOError(11, "Resource temporarily unavailable")
+
+            process.start = refuse
+        return process
+
+
+async def test_a_worker_that_cannot_be_started_again_at_once_is_retried(
+    host: TerminalHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = profile("C:/MT5/refused", 3006)
+    terminal = host.add(p)
+    terminal.call("symbol_select", "EURUSD", True)
+    sink = RecordingSink()
+    mt5 = adapter(host, p, reconnect_min_ms=20, reconnect_max_ms=200)
+    await mt5.start(sink)
+    try:
+        await sink.until(lambda: mt5.connected, "connected")
+        first_pid = mt5.worker_pid
+        refusing = _RefusingOnce(multiprocessing.get_context("spawn"))
+        monkeypatch.setattr(terminal_module.multiprocessing, "get_context", lambda _: refusing)
+        assert first_pid is not None
+        psutil.Process(first_pid).kill()
+        await sink.until(
+            lambda: refusing.refused == 1 and mt5.connected and mt5.worker_pid != first_pid,
+            "a new worker after the refusal",
+        )
+        mt5.submit(open_command("after", 930_001))
+        await sink.until(lambda: len(sink.results) == 1, "a command on the new worker")
+
+        assert sink.results[0].retcode == Retcode.DONE
+        assert any("could not be started again" in s.detail for s in sink.statuses)
     finally:
         await mt5.stop()

@@ -1,15 +1,21 @@
 """Executes copier Commands on an MT5 account through order_send, one ExecutionResult per command.
 
-Follows the executor semantics block in ``copier.domain``. The filling mode comes from the symbol's
-``filling_mode`` bitmask (bit 1 FOK, bit 2 IOC, neither: RETURN) — the bitmask itself is not a valid
-``type_filling``. Requotes and price changes are retried with a fresh tick. A command that may
-already have run (``recover``) is first looked for on the account by its comment, so nothing is
-opened twice after a crash or a lost link.
+Follows protocol §14. The filling mode comes from the symbol's ``filling_mode`` bitmask (bit 1
+FOK, bit 2 IOC, neither: RETURN) — the bitmask itself is not a valid ``type_filling``. Requotes
+and price changes are retried with a fresh tick.
 
-Only the sender knows whether a command may have run, so only ``recover`` starts that search:
-a command's ``created_ms`` is stamped on the copier's clock, which need not agree with this
-process's, so comparing it with when this worker started would take fresh commands for resends
-(and a later close of a partly closed copy for the earlier one, skipping it).
+Whether or not the id is remembered, a command is first set against the account (§14 steps 4
+and 5, ``copier.terminals.mt5.already``): an open or placement whose copy the account already
+holds, and a command whose copy is already as its before-state says it leaves it, are answered
+19003 and nothing is traded again — a close resent after the worker died between the trade and
+its result closes nothing more.
+
+A command without a before-state that may already have run (``recover``) is also looked for by
+its traces (``copier.terminals.mt5.recover``: deals and orders younger than it, carrying its
+comment). Only the
+sender knows whether a command may have run, so only ``recover`` starts that search: a
+command's ``created_ms`` is stamped on the copier's clock, which need not agree with this
+process's, so comparing it with when this worker started would take fresh commands for resends.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from copier.domain import Command, CommandKind, ExecutionResult, Retcode
+from copier.terminals.mt5.already import CREATING
 from copier.terminals.mt5.market_orders import MarketOrders
 from copier.terminals.mt5.messages import trade_message
 from copier.terminals.mt5.pending_orders import PendingOrders
@@ -46,8 +53,8 @@ class Executor:
         now = self.clock()
         if command.expires_ms and now > command.expires_ms:
             return self._finish(command, Retcode.EXPIRED, trade_message(command.symbol, 19001))
-        if recover:
-            trace = find_trace(self.session, command, self.claimed, sent_ms)
+        if recover and self._traced(command):
+            trace = find_trace(self.session, command, self.claimed | self.made, sent_ms)
             if trace is not None:
                 self.claimed.add(trace.ticket)
                 return self._finish(
@@ -65,8 +72,27 @@ class Executor:
             result = self.market.result(
                 command, Retcode.ERROR, f"{command.symbol}: {failure.reason}"
             )
+        if result.retcode == Retcode.DUPLICATE and result.slave_ticket and command.kind in CREATING:
+            self.claimed.add(result.slave_ticket)  # a copy found by comment is this one's
+        self.market.note(command, result)
         self._done[command.id] = result
         return result
+
+    @property
+    def made(self) -> set[int]:
+        """The tickets this executor's own OPEN, PLACE_PENDING and FILL_PENDING results named
+        since it started: never taken for a copy made before (§14 step 4)."""
+        return self.market.made
+
+    def _traced(self, command: Command) -> bool:
+        """Whether a resend's traces still need looking for once the account was read: not when
+        its before-state already decided it (§14 step 5), nor for a second leg on a hedging
+        account, whose copies by comment and leg are what step 4 reads (the traces cannot tell
+        the legs of one master ticket apart)."""
+        stated = command.before is not None and (
+            command.kind is CommandKind.CLOSE or not self.session.hedging
+        )
+        return not stated and not (self.session.hedging and command.leg > 0)
 
     def forget_one(self, command_id: str) -> None:
         """Let a command run again (its answer was no connection to the trade server)."""
@@ -78,10 +104,10 @@ class Executor:
 
     def _dispatch(self, command: Command) -> ExecutionResult:
         handlers = {
-            CommandKind.OPEN: self.market.open,
+            CommandKind.OPEN: self.market.open_copy,
             CommandKind.CLOSE: self.market.close,
             CommandKind.MODIFY: self.market.modify,
-            CommandKind.PLACE_PENDING: self.pending.place,
+            CommandKind.PLACE_PENDING: self.pending.place_copy,
             CommandKind.MODIFY_PENDING: self.pending.modify_pending,
             CommandKind.DELETE_PENDING: self.pending.delete,
             CommandKind.FILL_PENDING: self.pending.fill,

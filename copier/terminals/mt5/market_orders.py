@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from copier.domain import Command, ExecutionResult, OrderType, Retcode, Side
+from copier.terminals.mt5.already import AlreadyDone
 from copier.terminals.mt5.messages import retcode_text
 from copier.terminals.mt5.session import ORDER_TYPE_NUMBERS, side_of
 from copier.terminals.mt5.steps import (
@@ -23,7 +24,6 @@ from copier.terminals.mt5.steps import (
     SUCCESS,
     TRADE_ACTION_DEAL,
     TRADE_ACTION_SLTP,
-    TradeSteps,
     filling_type,
     normalise_volume,
     snap,
@@ -37,7 +37,12 @@ STOPS_RETRY_RETCODES = frozenset(
 )  # fmt: skip
 
 
-class MarketOrders(TradeSteps):
+class MarketOrders(AlreadyDone):
+    def open_copy(self, command: Command) -> ExecutionResult:
+        """An OPEN as the copier sends it: not when the account already holds its copy (hedging)
+        or its copy's deals already come to the volume after it (netting, §14 steps 4-5)."""
+        return self.held(command, orders=False) or self.dealt(command) or self.open(command)
+
     def open(
         self, command: Command, side: Side | None = None, *, done_text: str = "opened"
     ) -> ExecutionResult:
@@ -88,12 +93,18 @@ class MarketOrders(TradeSteps):
         if not self.session.hedging:
             return self._netting_close(command)
         position = self._position(command)
+        already = self.closed(command, position)
+        if already is not None:
+            return already
         if position is None:
             return self.result(
                 command,
                 Retcode.POSITION_CLOSED,
                 f"{command.symbol}: position #{command.slave_ticket} is already closed",
             )
+        refused = self._fifo_first(command, position)
+        if refused is not None:
+            return refused
         info = self.session.spec(position.symbol)
         volume = position.volume
         if command.volume > 0:
@@ -114,6 +125,8 @@ class MarketOrders(TradeSteps):
         }
         answer = self._send_market(command, info, side, request)
         if not isinstance(answer, tuple):
+            if answer.retcode == Retcode.FIFO_CLOSE:  # the account's rule, unknown at connect
+                return self._fifo_refusal(command, position, ())
             return answer
         sent, price = answer
         return self.result(
@@ -125,9 +138,42 @@ class MarketOrders(TradeSteps):
             price,
         )
 
+    def _fifo_first(self, command: Command, position: Any) -> ExecutionResult | None:
+        """On an account that closes positions oldest first (ACCOUNT_FIFO_CLOSE), a copy with an
+        older position on its symbol cannot be closed: the server would refuse it with 10045
+        (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes). It is
+        answered so, in words, without sending a request bound to fail."""
+        if not self.session.fifo:
+            return None
+        mine = (position.time_msc, position.ticket)
+        older = sorted(
+            (p.time_msc, p.ticket)
+            for p in self.session.call("positions_get", symbol=position.symbol) or ()
+            if (p.time_msc, p.ticket) < mine
+        )
+        if not older:
+            return None
+        return self._fifo_refusal(command, position, tuple(ticket for _, ticket in older))
+
+    def _fifo_refusal(
+        self, command: Command, position: Any, older: tuple[int, ...]
+    ) -> ExecutionResult:
+        first = f"#{older[0]}, opened earlier, is" if older else "an older position is"
+        return self.result(
+            command,
+            Retcode.FIFO_CLOSE,
+            f"{position.symbol}: this account closes positions oldest first only (FIFO rule) "
+            f"and {first} still open on {position.symbol}, so copy #{position.ticket} stays "
+            "open — close the older position first, or ask the broker to lift the FIFO rule",
+            position.ticket,
+        )
+
     def _netting_close(self, command: Command) -> ExecutionResult:
         """A deal against the copy's side for the copy's volume, whatever the symbol's one
         position looks like now (another copy may have closed it out or reversed it)."""
+        already = self.dealt(command)
+        if already is not None:
+            return already
         if command.volume <= 0:
             return self.result(
                 command,
@@ -165,6 +211,9 @@ class MarketOrders(TradeSteps):
                 position.ticket,
             )
         info = self.session.spec(position.symbol)
+        already = self.stops_set(command, position, info)
+        if already is not None:
+            return already
         sl, tp = stops_from(command, info, side, position.price_open)
         return self._send_stops(command, position, sl, tp)
 

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from copier.domain import Command, ExecutionResult, OrderType, Retcode
+from copier.terminals.mt5.already import AlreadyDone
 from copier.terminals.mt5.market_orders import MarketOrders
 from copier.terminals.mt5.session import ORDER_TYPE_NUMBERS, Session
 from copier.terminals.mt5.steps import (
@@ -25,7 +26,6 @@ from copier.terminals.mt5.steps import (
     TRADE_ACTION_MODIFY,
     TRADE_ACTION_PENDING,
     TRADE_ACTION_REMOVE,
-    TradeSteps,
     filling_type,
     normalise_volume,
     snap,
@@ -34,11 +34,19 @@ from copier.terminals.mt5.steps import (
     with_volume,
 )
 
+ORDER_TYPE_BUY = 0
+ORDER_TYPE_SELL = 1
 
-class PendingOrders(TradeSteps):
+
+class PendingOrders(AlreadyDone):
     def __init__(self, session: Session, clock: Callable[[], int], market: MarketOrders) -> None:
-        super().__init__(session, clock)
+        super().__init__(session, clock, market)  # one "made since start" set, one deal tally
         self.market = market
+
+    def place_copy(self, command: Command) -> ExecutionResult:
+        """A PLACE_PENDING as the copier sends it: not when the account already holds its copy
+        (§14 step 4)."""
+        return self.held(command, orders=True) or self.place(command)
 
     def place(self, command: Command) -> ExecutionResult:
         info = self.session.spec(command.symbol)
@@ -104,13 +112,18 @@ class PendingOrders(TradeSteps):
                 command.slave_ticket,
             )
         info = self.session.spec(order.symbol)
+        wanted = (snap(command.price or order.price_open, info), snap(command.sl, info),
+                  snap(command.tp, info))  # fmt: skip
+        already = self.order_set(command, order, info, wanted)
+        if already is not None:
+            return already
         request = {
             "action": TRADE_ACTION_MODIFY,
             "order": order.ticket,
             "symbol": order.symbol,
-            "price": snap(command.price or order.price_open, info),
-            "sl": snap(command.sl, info),
-            "tp": snap(command.tp, info),
+            "price": wanted[0],
+            "sl": wanted[1],
+            "tp": wanted[2],
             "type_time": order.type_time,
             "expiration": order.time_expiration,
         }
@@ -155,6 +168,10 @@ class PendingOrders(TradeSteps):
         if not self.session.hedging:
             record = self._filled(command.slave_ticket)
             if record is not None:
+                if command.before is not None and self.deal_sum(command) <= 1e-9:
+                    # The copy's deals net out: its fill was taken back already (a resend).
+                    taken = f"the fill of order #{record.ticket} was already taken back"
+                    return self.done(command, taken, command.slave_ticket, record.volume_initial)
                 # Its fill is still part of the symbol's one position (whatever happened to
                 # that position since): take this fill's volume back out with a deal.
                 return self.market.close(with_volume(undo, record.volume_initial))
@@ -170,12 +187,7 @@ class PendingOrders(TradeSteps):
             if command.slave_ticket
             else f"the pending copy of master #{command.comment_ticket}"
         )
-        return self.result(
-            command,
-            Retcode.DONE,
-            f"{command.symbol}: {what} was already gone",
-            command.slave_ticket,
-        )
+        return self.gone(command, f"{what} was already gone")
 
     def fill(self, command: Command) -> ExecutionResult:
         command = replace(command, slave_ticket=self._pending_copy(command))
@@ -200,11 +212,17 @@ class PendingOrders(TradeSteps):
                 return adopted
         position = self._position_from_order(command.slave_ticket)
         if position is not None:
+            code = Retcode.DONE
+            text = f"pending copy #{command.slave_ticket} had already filled as #{position.ticket}"
+            if self._opened_at_market(position):
+                # Found by its comment, a position a market order opened is this command's own
+                # replacement of the copy, made before its id was lost.
+                code = Retcode.DUPLICATE
+                text = f"the pending copy was already replaced at market by #{position.ticket}"
             return self.result(
                 command,
-                Retcode.DONE,
-                f"{position.symbol}: pending copy #{command.slave_ticket} had already filled "
-                f"as #{position.ticket}",
+                code,
+                f"{position.symbol}: {text}",
                 position.ticket,
                 position.volume,
                 position.price_open,
@@ -214,7 +232,13 @@ class PendingOrders(TradeSteps):
         # The copy is gone without a position to show for it (deleted, expired, or filled and
         # stopped out already): the master's position is open now, so the copy opens at market.
         market = replace(command, order_type=OrderType.market(command.order_type.side))
-        return self.market.open(market)
+        return self.held(market, orders=False) or self.dealt(market) or self.market.open(market)
+
+    def _opened_at_market(self, position: Any) -> bool:
+        """Whether the order that opened ``position`` (a hedging position's identifier is its
+        opening order's ticket) was a market order, not a pending one that filled."""
+        history: Any = self.session.call("history_orders_get", ticket=position.identifier)
+        return bool(history) and history[0].type in (ORDER_TYPE_BUY, ORDER_TYPE_SELL)
 
     def _filled(self, ticket: int | None) -> Any:
         """The history record of order ``ticket`` if it filled (fully or in part), else None."""

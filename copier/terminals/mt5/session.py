@@ -75,6 +75,9 @@ class Session:
         self.account: AccountInfo | None = None
         self.offset_ms = 0  # the trade server's clock minus UTC, measured at connect
         self.catalogue: dict[str, Any] = {}  # the terminal's symbols (symbols_get), by name
+        # The account closes positions oldest first only (account_info().fifo_close:
+        # https://www.mql5.com/en/docs/python_metatrader5/mt5accountinfo_py).
+        self.fifo = False
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         result = getattr(self.mt5, name)(*args, **kwargs)
@@ -146,6 +149,7 @@ class Session:
             self.mt5.shutdown()
             raise CallFailed(-1, foreign)  # logged in meanwhile elsewhere: a retry may do
         self.hedging = info.margin_mode == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING
+        self.fifo = bool(getattr(info, "fifo_close", False))
         self.account = self.account_from(info)
         problems = [
             f"{symbol}: not offered by {cfg.server} (symbol_select failed) — it cannot be copied"

@@ -186,7 +186,12 @@ class Mt5Terminal:
             name=f"mt5-worker-{self.config.login}",
             daemon=True,
         )
-        await asyncio.to_thread(process.start)
+        try:
+            await asyncio.to_thread(process.start)
+        except OSError:
+            for end in (to_worker_r, to_worker_w, from_worker_r, from_worker_w):
+                end.close()
+            raise
         to_worker_r.close()
         from_worker_w.close()
         self._process = process
@@ -326,9 +331,26 @@ class Mt5Terminal:
         self.restarts += 1
         self._set_connected(False, f"MT5 worker stopped (exit code {code}); restarting")
         delay = min(self.config.reconnect_min_ms * 2**self.restarts, self.config.reconnect_max_ms)
-        await asyncio.sleep(delay / 1000.0)
-        if not self._stopping:
-            await self._spawn()
+        await self._respawn(delay)
+
+    async def _respawn(self, delay_ms: int) -> None:
+        """Start a new worker after ``delay_ms``, and keep trying (backing off) while the machine
+        refuses to start a process: a pump left without a worker would never try again, and
+        the account would stay silent for good."""
+        while True:
+            await asyncio.sleep(delay_ms / 1000.0)
+            if self._stopping:
+                return
+            try:
+                await self._spawn()
+                return
+            except OSError as failure:
+                delay_ms = min(delay_ms * 2, self.config.reconnect_max_ms)
+                self._set_connected(
+                    False,
+                    f"the MT5 worker could not be started again ({failure}); trying again in "
+                    f"{delay_ms} ms",
+                )
 
     # -- status -------------------------------------------------------------------------------
 

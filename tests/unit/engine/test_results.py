@@ -79,6 +79,25 @@ def test_placed_pending_becomes_pending_and_its_fill_opens_it() -> None:
     assert (filled.state, filled.is_pending, filled.slave_ticket) == (S.OPEN, False, 7001)
 
 
+def test_a_close_decided_before_the_fills_result_is_not_undone_by_it() -> None:
+    """The master's pending order filled and its position closed (fully, or half) before the
+    copy's fill came back: the fill's result must not restore the volume the close took off."""
+    fill = command(CommandKind.FILL_PENDING, 0.2, cid="L7-T1001-S2")
+    full = command(CommandKind.CLOSE, 0.2, cid="L7-T1001-S3")
+    half = command(CommandKind.CLOSE, 0.1, cid="L7-T1001-S3")
+    closing = copy(state=S.CLOSING, slave_ticket=None, volume=0.0, last_command_id=full.id)
+    halved = copy(state=S.OPENING, slave_ticket=None, volume=0.1, last_command_id=half.id)
+
+    filled = apply_result(closing, fill, result(fill, volume=0.2, slave_ticket=7001))
+    closed = apply_result(filled, full, result(full, volume=0.2, slave_ticket=7001))
+    filled_half = apply_result(halved, fill, result(fill, volume=0.2, slave_ticket=7001))
+    left = apply_result(filled_half, half, result(half, volume=0.1, slave_ticket=7001))
+
+    assert (filled.state, filled.slave_volume) == (S.CLOSING, 0.0)
+    assert (closed.state, closed.slave_volume) == (S.CLOSED, 0.0)
+    assert (left.state, left.slave_volume, left.slave_ticket) == (S.OPEN, 0.1, 7001)
+
+
 def test_failed_fill_leaves_the_pending_copy_for_reconciliation() -> None:
     pending = copy(state=S.PENDING, is_pending=True)
     fill = command(CommandKind.FILL_PENDING)
