@@ -39,7 +39,7 @@ async def test_export_after_a_demo_has_one_row_per_copy_command(tmp_path: Path) 
     with Store.open(tmp_path) as store:
         rows = export_copies_csv(store, out)
 
-    lines = out.read_text(encoding="utf-8").splitlines()
+    lines = out.read_text(encoding="utf-8-sig").splitlines()  # a byte-order mark first, for Excel
     assert rows == report.commands == len(lines) - 1
     assert lines[0].startswith("decided_at,command_id")
 
