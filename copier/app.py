@@ -27,6 +27,7 @@ from copier.engine.config import Link
 from copier.events import Bus
 from copier.heap import HeapKeeper, settle_start_up
 from copier.notify import Notifier, ServiceBook
+from copier.runlines import RunLines
 from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
 from copier.store.purge import DEMO_PREFIX, purge_accounts
@@ -79,6 +80,8 @@ class CopierApp:
             accounts = self.store.load_accounts()
             for terminal in terminals_for(accounts, factory, self.store.path.parent):
                 self.service.add_terminal(terminal)
+        # Connection changes, risk stops and failed copies as log lines (copier run's console).
+        RunLines(clock).attach(self.bus)
         self.notifier: Notifier | None = None
         if self.config.notify:  # subscribed here, in the core: `copier run` notifies too
             self.notifier = Notifier(ServiceBook(self.store.path.parent))

@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="a reference EA on a simulated account (copier sim-ea --help)")
     sim_ea.add_argument("ea_args", nargs=argparse.REMAINDER)
 
-    from copier.commands import accounts, audit, config_file, links
+    from copier.commands import accounts, audit, config_file, links, logs
     from copier.eas.command import add_parser as add_eas_parser
 
     add_eas_parser(sub)
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_parser(sub)
     config_file.add_parser(sub)
     audit.add_parser(sub)
+    logs.add_parser(sub)
 
     from copier.commands.notify import add_parser as add_notify_parser
 
@@ -173,10 +174,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from copier.eas.command import run as run_eas
 
         return run_eas(args)
-    if args.command in ("accounts", "links", "config", "audit"):
-        from copier.commands import accounts, audit, config_file, links
+    if args.command in ("accounts", "links", "config", "audit", "logs"):
+        from copier.commands import accounts, audit, config_file, links, logs
 
-        groups = {"accounts": accounts, "links": links, "config": config_file, "audit": audit}
+        groups = {"accounts": accounts, "links": links, "config": config_file, "audit": audit,
+                  "logs": logs}
         return groups[args.command].run(args)
     if args.command == "notify":
         from copier.commands.notify import run as run_notify
@@ -196,7 +198,7 @@ def _start_logging(args: argparse.Namespace, argv: list[str]) -> None:
     from copier.logfile import setup_logging
 
     console = "INFO" if args.command == "run" else "WARNING"
-    to_file = not args.self_test and args.command != "demo"
+    to_file = not args.self_test and args.command not in ("demo", "logs")
     path = setup_logging(args.data_dir, console_level=console, to_file=to_file)
     if path is not None:
         logging.getLogger("copier").info("TradeCopier %s started: %s (log file %s)",
