@@ -150,7 +150,7 @@ def pending(type_time: int) -> int:
 
 def test_a_day_order_expires_at_the_end_of_the_trading_day_on_the_servers_clock() -> None:
     clock = ManualClock(LATE_EVENING_UTC_MS)
-    terminal(clock)
+    terminal(clock, server_offset_s=2 * 3600)  # 23:00 on the server, whatever the default zone
     day, gtc = pending(mt5.ORDER_TIME_DAY), pending(mt5.ORDER_TIME_GTC)
     [placed] = mt5.orders_get(ticket=day)
     assert placed.type_time == mt5.ORDER_TIME_DAY
