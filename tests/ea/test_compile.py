@@ -1,11 +1,13 @@
-"""Every EA compiles with g++ -std=c++17 -Wall -Werror; a broken EA is refused at file:line."""
+"""Every EA compiles with g++ -std=c++17 -Wall -Werror from a terminal data folder, includes resolve
+as MetaEditor resolves them, each platform compiles its own #ifdef branch; a broken EA is refused
+at file:line."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from harness.build import CompileError, compile_ea
+from harness.build import CompileError, compile_ea, compile_from_data_folder
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -25,3 +27,58 @@ def test_a_call_to_an_unknown_function_is_refused_with_file_and_line(tmp_path: P
 
     assert f"{source}:14:" in str(refused.value)
     assert "PositionsTotalOnAllAccounts" in str(refused.value)
+
+
+def _program(root: Path, folder: str, expert: str, body: str, includes: dict[str, str]) -> Path:
+    for rel, text in includes.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    source = root / folder / "Experts" / expert
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(body, encoding="utf-8")
+    return source
+
+
+def test_the_eas_compile_from_a_data_folder_laid_out_as_the_installer_leaves_it(
+        ea_data_folder: Path, tmp_path: Path) -> None:
+    assert sorted(p.name for p in (ea_data_folder / "MQL4/Include/TradeCopy").iterdir()) == sorted(
+        p.name for p in (ea_data_folder / "MQL5/Include/TradeCopy").iterdir())
+
+    binary = compile_from_data_folder(ea_data_folder, "TradeCopy_Monitor.mq4", tmp_path)
+
+    assert binary.is_file()
+
+
+def test_an_angle_include_is_found_only_under_the_platforms_include_folder(tmp_path: Path) -> None:
+    # docs.mql4.com/basis/preprosessor/include: <file> is taken from MQL4\Include, "the current
+    # directory is not included in the search"
+    body = '#include <Lib.mqh>\nint OnInit() { return(LibValue()); }\n'
+    source = _program(tmp_path, "MQL4", "A.mq4", body,
+                      {"MQL4/Experts/Lib.mqh": "int LibValue() { return(0); }\n"})
+
+    with pytest.raises(CompileError) as refused:
+        compile_ea(source, tmp_path / "out")
+
+    assert f"{source}:1: cannot open include file 'Lib.mqh'" in str(refused.value)
+
+
+def test_a_quoted_include_is_found_beside_the_file_that_names_it(tmp_path: Path) -> None:
+    body = '#include <Pkg/Outer.mqh>\nint OnInit() { return(Inner()); }\n'
+    source = _program(tmp_path, "MQL5", "B.mq5", body, {
+        "MQL5/Include/Pkg/Outer.mqh": '#include "Inner.mqh"\n',
+        "MQL5/Include/Pkg/Inner.mqh": "int Inner() { return(INIT_SUCCEEDED); }\n"})
+
+    assert compile_ea(source, tmp_path / "out").is_file()
+
+
+def test_each_platform_compiles_only_its_own_ifdef_branch(tmp_path: Path) -> None:
+    shared = ("#ifdef __MQL4__\nint Which() { return(4); }\n#endif\n"
+              "#ifdef __MQL5__\nint Which() { return(5); }\nint Only5(MqlTradeRequest &r);\n#endif\n")
+    includes = {"MQL4/Include/S.mqh": shared, "MQL5/Include/S.mqh": shared}
+    four = _program(tmp_path, "MQL4", "C.mq4", "#include <S.mqh>\nint OnInit() { return(Which()-4); }\n",
+                    includes)
+    five = _program(tmp_path, "MQL5", "C.mq5", "#include <S.mqh>\nint OnInit() { return(Which()-5); }\n",
+                    includes)
+
+    assert compile_ea(four, tmp_path / "out").is_file()
+    assert compile_ea(five, tmp_path / "out").is_file()

@@ -1,6 +1,5 @@
 // Json.mqh — owns the JSON of protocol v1 (docs/protocol.md §2 Encoding): a reader for the flat
-// objects the copier sends and small writers for the frames the EAs send. Shared by MT4 and MT5.
-#property strict
+// objects the copier sends and small writers for the frames the EAs send. Shared by MT4 and MT5 (ea/Include: one copy for both).
 
 #define JT_STR  1
 #define JT_NUM  2

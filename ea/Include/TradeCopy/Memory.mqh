@@ -1,7 +1,6 @@
 // Memory.mqh — owns the Executor's id memory: the last 10,000 executed command ids with their
 // results, kept in TradeCopy_<login>_executor.dat and written as soon as each result is known
-// (docs/protocol.md §14 step 1 and step 7, §15 What an EA keeps on disk). Shared by MT4 and MT5.
-#property strict
+// (docs/protocol.md §14 step 1 and step 7, §15 What an EA keeps on disk). Shared by MT4 and MT5 (ea/Include: one copy for both).
 
 #define TC_MEMORY_IDS 10000
 
