@@ -66,7 +66,7 @@ void MemLoad(const string file)
       int k=ArraySize(g_mem_ids);
       ArrayResize(g_mem_ids,k+1);
       ArrayResize(g_mem_results,k+1);
-      g_mem_ids[k]=StringSubstr(line,0,tab);
+      g_mem_ids[k]=TcMid(line,0,tab);
       g_mem_results[k]=StringSubstr(line,tab+1);
      }
    FileClose(h);

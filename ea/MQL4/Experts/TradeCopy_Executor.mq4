@@ -251,7 +251,7 @@ bool RestOf(const long ticket,long &master,long &root)
    int bar=StringFind(v,"|");
    if(bar<=0)
       return(false);
-   master=StringToInteger(StringSubstr(v,0,bar));
+   master=StringToInteger(TcMid(v,0,bar));
    root=StringToInteger(StringSubstr(v,bar+1));
    return(true);
   }

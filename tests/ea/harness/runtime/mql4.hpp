@@ -1,6 +1,7 @@
 // mql4.hpp — the MQL4 runtime of the compile harness: the MT4 order functions over the in-memory
 // terminal, with MT4's error numbers (GetLastError) and its order-pool selection rules.
 #pragma once
+#include "mql4_lang.hpp"
 #include "mql_terminal.hpp"
 
 #define MQL4_HARNESS 1

@@ -2,6 +2,7 @@
 // OrderSend with trade-server return codes, positions, orders and history with MQL5's
 // select-then-read rules (a selected position is a copy), and the Socket* functions.
 #pragma once
+#include "mql5_lang.hpp"
 #include "mql_terminal.hpp"
 
 #define MQL5_HARNESS 1
