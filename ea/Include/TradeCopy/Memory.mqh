@@ -49,8 +49,12 @@ bool MemTrim()
    return(true);
   }
 
+long g_created[];   // tickets this EA made since it started: memory only (§14 step 4, §15)
+
 void MemLoad(const string file)
   {
+   if(file!=g_mem_file)
+      ArrayResize(g_created,0);   // another account (OnInit again without a reload): not ours
    g_mem_file=file;
    ArrayResize(g_mem_ids,0);
    ArrayResize(g_mem_results,0);
@@ -172,8 +176,6 @@ bool IsCopyOf(const string comment,const long master)
    ushort next=StringGetCharacter(comment,StringLen(want));
    return(next<'0' || next>'9');
   }
-
-long g_created[];   // tickets this EA made since it started: memory only (§14 step 4, §15)
 
 void Created(const long ticket)
   {

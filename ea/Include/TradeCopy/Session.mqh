@@ -56,6 +56,10 @@ void TcSessionInit(const string url,const string role)
    g_tc_attempt=0;
    g_tc_next_attempt_ms=TcMonoMs();
    g_tc_fatal="";
+   g_tc_status="starting";   // OnInit may run again without a reload: nothing of the last run shows
+   g_tc_notice="";
+   g_tc_account_sent="";
+   g_tc_errors=0;
    MathSrand((uint)(GetMicrosecondCount()&0x7FFFFFFF));
   }
 

@@ -315,10 +315,25 @@ void SaveState()
    FileMove(tmp,0,g_file,FILE_REWRITE);
   }
 
+// OnInit runs again without the EA being reloaded on a chart or input change and on another
+// account (https://docs.mql4.com/runtime/event_fire), so the globals still hold what the last run
+// left: every one is set again here, then from this account's file.
+void ResetState()
+  {
+   ArrayResize(g_prev,0);
+   g_prev_n=0;
+   g_have_look=false;
+   g_seq=0;
+   ArrayResize(g_ev_seq,0);
+   ArrayResize(g_ev_json,0);
+   g_sent_seq=0;
+   ArrayResize(g_close_pos,0);
+   ArrayResize(g_close_px,0);
+  }
+
 void LoadState()
   {
-   g_prev_n=0;
-   ArrayResize(g_prev,0);
+   ResetState();
    int h=FileOpen(g_file,FILE_READ|FILE_TXT|FILE_ANSI,0,CP_UTF8);
    if(h==INVALID_HANDLE)
       return;
@@ -481,7 +496,8 @@ int OnInit()
 void OnDeinit(const int reason)
   {
    EventKillTimer();
-   Poll();
+   if(reason!=REASON_ACCOUNT)
+      Poll();   // the terminal may show the next account already: its orders are not this file's
    SaveState();
    TcSessionStop("EA stopped");
    NetShutdown();

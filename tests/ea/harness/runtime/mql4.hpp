@@ -94,6 +94,7 @@ inline bool OrderSelect(int index, int select, int pool = MODE_TRADES) {
     else if (term::Order *o = T().order(index)) s.o = mql4_view(*o), s.ok = true;
     else if (term::Closed *c = T().history(index)) s.o = *c, s.ok = true;
   } else if (pool == MODE_TRADES) {
+    mql_scan_read();
     auto all = mql4_pool();
     if (index >= 0 && index < (int)all.size()) s.o = all[index], s.ok = true;
   } else if (index >= 0 && index < (int)T().closed.size()) s.o = T().closed[index], s.ok = true;

@@ -77,6 +77,7 @@ inline std::optional<term::Position> &mql5_pos() { static std::optional<term::Po
 inline std::optional<term::Order> &mql5_ord() { static std::optional<term::Order> o; return o; }
 inline int PositionsTotal() { return (int)T().positions.size(); }
 inline ulong PositionGetTicket(int i) {
+  mql_scan_read();
   if (i < 0 || i >= (int)T().positions.size()) { mql5_pos().reset(); return 0; }
   mql5_pos() = T().positions[i];
   return (ulong)T().positions[i].ticket;
@@ -126,6 +127,7 @@ inline string PositionGetString(ENUM_POSITION_PROPERTY_STRING what) {
 }
 inline int OrdersTotal() { return (int)T().orders.size(); }
 inline ulong OrderGetTicket(int i) {
+  mql_scan_read();
   if (i < 0 || i >= (int)T().orders.size()) { mql5_ord().reset(); return 0; }
   mql5_ord() = T().orders[i];
   return (ulong)T().orders[i].ticket;

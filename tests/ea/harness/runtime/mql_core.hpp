@@ -39,6 +39,15 @@ typedef unsigned int color;
 #define INIT_SUCCEEDED 0
 #define INIT_FAILED 1
 #define INIT_PARAMETERS_INCORRECT 2
+// OnDeinit reasons (https://docs.mql4.com/constants/namedconstants/uninit,
+// https://www.mql5.com/en/docs/constants/namedconstants/uninit: the same codes)
+#define REASON_PROGRAM 0
+#define REASON_REMOVE 1
+#define REASON_RECOMPILE 2
+#define REASON_CHARTCHANGE 3
+#define REASON_CHARTCLOSE 4
+#define REASON_PARAMETERS 5
+#define REASON_ACCOUNT 6
 #define EMPTY_VALUE 0x7FFFFFFF
 #define FILE_READ 1
 #define FILE_WRITE 2

@@ -3,6 +3,7 @@
 #pragma once
 #include "mql_core.hpp"
 #include "terminal.hpp"
+#include "mql_faults.hpp"
 
 enum ENUM_ACCOUNT_INFO_INTEGER { ACCOUNT_LOGIN, ACCOUNT_TRADE_ALLOWED, ACCOUNT_TRADE_EXPERT, ACCOUNT_MARGIN_MODE,
                                  ACCOUNT_LEVERAGE };
