@@ -44,30 +44,43 @@ long   g_sent_seq=0;    // highest seq sent on this connection
 string g_file="";
 
 //--- looks ------------------------------------------------------------------------------------
+// The trade pool belongs to the trade server: orders close (a stop loss, a stop-out, the trader)
+// and open between two index reads. Walked from the top index down, a close below the current
+// index moves an order already read into the next index (skipped by its ticket) instead of
+// moving an unread one past the walk, which would look closed now and opened at the next poll.
+// An order opened meanwhile lands at the end: the walk is repeated while the count or the last
+// order says the pool changed under it (at most 3 walks; anything later is seen at the next poll).
 void TakeLook(TcItem &look[],int &n)
   {
    n=0;
-   int total=OrdersTotal();
-   ArrayResize(look,total);
-   for(int i=0;i<total;i++)
+   ArrayResize(look,0,64);
+   for(int walk=0;walk<3;walk++)
      {
-      if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES))
-         continue;
-      if(OrderType()>OP_SELLSTOP)
-         continue;
-      look[n].ticket=OrderTicket();
-      look[n].sym=OrderSymbol();
-      look[n].type=OrderType();
-      look[n].vol=OrderLots();
-      look[n].price=OrderOpenPrice();
-      look[n].sl=OrderStopLoss();
-      look[n].tp=OrderTakeProfit();
-      look[n].magic=OrderMagicNumber();
-      look[n].comment=OrderComment();
-      look[n].exp=TcServerToMs(OrderExpiration());
-      n++;
+      int total=OrdersTotal();
+      for(int i=total-1;i>=0;i--)
+        {
+         if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || OrderType()>OP_SELLSTOP)
+            continue;
+         if(FindTicket(look,n,OrderTicket())>=0)
+            continue;
+         ArrayResize(look,n+1,64);
+         look[n].ticket=OrderTicket();
+         look[n].sym=OrderSymbol();
+         look[n].type=OrderType();
+         look[n].vol=OrderLots();
+         look[n].price=OrderOpenPrice();
+         look[n].sl=OrderStopLoss();
+         look[n].tp=OrderTakeProfit();
+         look[n].magic=OrderMagicNumber();
+         look[n].comment=OrderComment();
+         look[n].exp=TcServerToMs(OrderExpiration());
+         n++;
+        }
+      int last=OrdersTotal()-1;
+      if(OrdersTotal()==total && (last<0 || (OrderSelect(last,SELECT_BY_POS,MODE_TRADES) &&
+                                              FindTicket(look,n,OrderTicket())>=0)))
+         break;
      }
-   ArrayResize(look,n);
   }
 
 int FindTicket(const TcItem &look[],const int n,const long ticket)
