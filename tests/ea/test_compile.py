@@ -72,13 +72,12 @@ def test_a_quoted_include_is_found_beside_the_file_that_names_it(tmp_path: Path)
 
 
 def test_each_platform_compiles_only_its_own_ifdef_branch(tmp_path: Path) -> None:
-    shared = ("#ifdef __MQL4__\nint Which() { return(4); }\n#endif\n"
-              "#ifdef __MQL5__\nint Which() { return(5); }\nint Only5(MqlTradeRequest &r);\n#endif\n")
+    shared = ("#ifdef __MQL4__\nint Which() { return(4); }\n#endif\n#ifdef __MQL5__\n"
+              "int Which() { return(5); }\nint Only5(MqlTradeRequest &r);\n#endif\n")
     includes = {"MQL4/Include/S.mqh": shared, "MQL5/Include/S.mqh": shared}
-    four = _program(tmp_path, "MQL4", "C.mq4", "#include <S.mqh>\nint OnInit() { return(Which()-4); }\n",
-                    includes)
-    five = _program(tmp_path, "MQL5", "C.mq5", "#include <S.mqh>\nint OnInit() { return(Which()-5); }\n",
-                    includes)
+    body = "#include <S.mqh>\nint OnInit() { return(Which()-%d); }\n"
+    four = _program(tmp_path, "MQL4", "C.mq4", body % 4, includes)
+    five = _program(tmp_path, "MQL5", "C.mq5", body % 5, includes)
 
     assert compile_ea(four, tmp_path / "out").is_file()
     assert compile_ea(five, tmp_path / "out").is_file()

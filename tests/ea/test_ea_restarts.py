@@ -26,7 +26,8 @@ def _closed_port() -> int:
 async def _figures(ea: EaProcess) -> tuple[int, int]:
     """(seq, unacknowledged) from the Monitor's chart comment (blank right after OnDeinit)."""
     async with asyncio.timeout(5):
-        while (m := re.search(r"seq (\d+), unacknowledged (\d+)", await ea.chart_comment())) is None:
+        while (m := re.search(r"seq (\d+), unacknowledged (\d+)",
+                              await ea.chart_comment())) is None:
             await asyncio.sleep(0.02)
     return int(m.group(1)), int(m.group(2))
 

@@ -3,8 +3,9 @@
 A small probe program includes the EAs' own ``Json.mqh`` and ``Ws.mqh`` from a data folder laid out
 as the installer leaves it and prints what they make of empty strings and padded header values.
 MQL4's StringSubstr takes a length of 0 as "to the end" (https://docs.mql4.com/strings/stringsubstr)
-and its StringTrimLeft/Right return a copy (https://docs.mql4.com/strings/stringtrimleft): an empty
-JSON string, two escapes in a row or an empty header value came out as the rest of the text on MT4."""
+and its StringTrimLeft/Right return a copy (https://docs.mql4.com/strings/stringtrimleft): an
+empty JSON string, two escapes in a row or an empty header value came out as the rest of the text
+on MT4."""
 
 from __future__ import annotations
 

@@ -61,6 +61,51 @@ bool Retryable(const int err)
    return(err==138 || err==135 || err==136 || err==146 || err==137 || err==4);
   }
 
+// A busy server (4 ERR_SERVER_BUSY), broker (137 ERR_BROKER_BUSY) or trade context (146
+// ERR_TRADE_CONTEXT_BUSY, https://docs.mql4.com/constants/errorswarnings/errorcodes) stays busy
+// for a while: tried again at once, every try meets it. Waits 250 ms, 500 ms, 1 s before the
+// next try; a requote or price change is tried again at once with a fresh price.
+void RetryPause(const int err,const int attempt)
+  {
+   if(err==4 || err==137 || err==146)
+      Sleep(250*(1<<MathMin(attempt,2)));
+  }
+
+#define TC_SETTLE_MS 2000   // how long an order that timed out is looked for
+
+// The newest order with the command's comment and magic that this run did not note as created:
+// the one a request that timed out (128 ERR_TRADE_TIMEOUT) made after all. 0: none.
+long FreshCopy(const TcCommand &c,const bool pending)
+  {
+   long best=0;
+   for(int i=OrdersTotal()-1;i>=0;i--)
+     {
+      if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || (OrderType()>OP_SELL)!=pending || !SelectedIsCopy(c))
+         continue;
+      if(OrderComment()!=c.comment && StringFind(c.comment,OrderComment())!=0)
+         continue;
+      if(!WasCreated(OrderTicket()) && OrderTicket()>best)
+         best=OrderTicket();
+     }
+   return(best);
+  }
+
+// After 128 ERR_TRADE_TIMEOUT the order may have been made: it is looked for by its comment for
+// a while before the request is called failed, and it is never sent again (a late fill would be
+// a second copy).
+long TimedOut(const TcCommand &c,const bool pending)
+  {
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      long t=FreshCopy(c,pending);
+      if(t>0 || TcMonoMs()>=until)
+         return(t);
+      Sleep(50);
+     }
+   return(0);
+  }
+
 string ErrText(const int err)
   {
    return("MT4 error "+IntegerToString(err));
@@ -166,8 +211,17 @@ int MarketOpen(const TcCommand &c,const int type,const double vol,const double s
          return(t);
       err=GetLastError();
       why=c.sym+": "+ErrText(err);
+      if(err==128)
+        {
+         long made=TimedOut(c,false);
+         if(made>0)
+            return((int)made);
+         why=why+" (trade timeout; no copy of master #"+IntegerToString(c.ticket)+" appeared)";
+         break;
+        }
       if(!Retryable(err))
          break;
+      RetryPause(err,attempt);
      }
    return(-err);
   }
@@ -374,6 +428,21 @@ long Remainder(const long ticket)
    return(0);
   }
 
+// After 128 ERR_TRADE_TIMEOUT: has ticket been closed after all (it is in the history)?
+bool ClosedAfterTimeout(const long ticket)
+  {
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      if(OrderSelect((int)ticket,SELECT_BY_TICKET) && OrderCloseTime()>0)
+         return(true);
+      if(TcMonoMs()>=until)
+         return(false);
+      Sleep(50);
+     }
+   return(false);
+  }
+
 // Closes vol (0: all) of position ticket with retries (§14 step 6 close).
 string DoClose(const TcCommand &c,const long ticket,const double want_vol)
   {
@@ -421,8 +490,20 @@ string DoClose(const TcCommand &c,const long ticket,const double want_vol)
          return(ResultFrame(c.id,RC_DONE,text,rest,vol,at,0,0));
         }
       err=GetLastError();
-      if(!Retryable(err))
+      if(err==128 && ClosedAfterTimeout(ticket))
+        {
+         long rest=(vol<have-1e-9) ? Remainder(ticket) : ticket;
+         if(rest!=ticket && rest>0)
+           {
+            Created(rest);
+            NoteRest(rest,c.ticket,ticket);
+           }
+         return(ResultFrame(c.id,RC_DONE,c.sym+": closed "+JsonNumText(vol)+" of #"+IntegerToString(ticket)+
+                            " (the trade server answered late)",rest,vol,px,0,0));
+        }
+      if(err==128 || !Retryable(err))
          break;
+      RetryPause(err,attempt);
      }
    return(ResultFrame(c.id,MapError(err),c.sym+": close of #"+IntegerToString(ticket)+" failed: "+ErrText(err),
                       ticket,0,0,0,0));
@@ -501,8 +582,20 @@ string DoPlacePending(const TcCommand &c)
                             " → #"+IntegerToString(t),t,vol,price,sl,tp));
         }
       err=GetLastError();
+      if(err==128)
+        {
+         long made=TimedOut(c,true);
+         if(made>0)
+           {
+            Created(made);
+            return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+
+                               " \x2192 #"+IntegerToString(made)+" (the trade server answered late)",made,vol,price,sl,tp));
+           }
+         break;
+        }
       if(!Retryable(err))
          break;
+      RetryPause(err,attempt);
      }
    return(ResultFrame(c.id,MapError(err),c.sym+": pending order not placed: "+ErrText(err),0,0,0,0,0));
   }

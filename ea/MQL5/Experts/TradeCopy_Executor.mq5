@@ -176,20 +176,94 @@ bool Deal(const TcCommand &c,const bool buy,const double vol,const double sl,con
         }
       rc=(int)res.retcode;
       why=c.sym+": "+res.comment+" ("+IntegerToString(res.retcode)+")";
+      if(res.retcode==TRADE_RETCODE_TIMEOUT && position==0)
+        {
+         long filled=TimedOutOpen(c);
+         if(filled>0)
+           {
+            ZeroMemory(res);
+            res.retcode=TRADE_RETCODE_DONE;
+            res.order=(ulong)filled;
+            rc=RC_DONE;
+            return(true);
+           }
+         why=why+"; no copy of master #"+IntegerToString(c.ticket)+" appeared, so nothing was traded";
+         break;   // never sent again: a late fill would make a second copy
+        }
       if(!Retryable(res.retcode))
          break;
      }
    return(false);
   }
 
-// The position a deal went into (the deal's position id), selected; false if none is open.
-bool SelectDealPosition(const string sym,const ulong deal)
+// The hedging position the command's own deal opened and no earlier run of this EA made: a copy
+// with its comment and magic this run did not note as created. 0: none (yet).
+long FreshCopy(const TcCommand &c)
+  {
+   long best=0;
+   for(int i=PositionsTotal()-1;i>=0;i--)
+     {
+      ulong t=PositionGetTicket(i);
+      if(t==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic ||
+         WasCreated((long)t))
+         continue;
+      string cm=PositionGetString(POSITION_COMMENT);
+      if(IsCopyOf(cm,c.ticket) && (cm==c.comment || StringFind(c.comment,cm)==0) && (long)t>best)
+         best=(long)t;
+     }
+   return(best);
+  }
+
+#define TC_SETTLE_MS 2000   // how long a placed or timed-out request is followed
+
+// The position a deal went into, selected; false if none is open. A deal the server only placed
+// (TRADE_RETCODE_PLACED) or done without a deal ticket names no deal yet: its order is followed
+// until it fills (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes:
+// 10008 "Order placed"; a hedging position takes the ticket of the order that opened it).
+bool SelectDealPosition(const TcCommand &c,const MqlTradeResult &res)
   {
    if(TcNetting())
-      return(PositionSelect(sym));
-   if(deal>0 && HistoryDealSelect(deal))
-      return(PositionSelectByTicket((ulong)HistoryDealGetInteger(deal,DEAL_POSITION_ID)));
+      return(PositionSelect(c.sym));
+   if(res.deal>0 && HistoryDealSelect(res.deal))
+      return(PositionSelectByTicket((ulong)HistoryDealGetInteger(res.deal,DEAL_POSITION_ID)));
+   if(res.order==0)
+      return(false);
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      if(PositionSelectByTicket(res.order))
+         return(true);
+      if(HistoryOrderSelect(res.order))
+        {
+         long state=HistoryOrderGetInteger(res.order,ORDER_STATE);
+         if(state==ORDER_STATE_FILLED)
+            return(PositionSelectByTicket((ulong)HistoryOrderGetInteger(res.order,ORDER_POSITION_ID)));
+         if(state!=ORDER_STATE_PLACED && state!=ORDER_STATE_STARTED && state!=ORDER_STATE_PARTIAL)
+            return(false);   // canceled, rejected or expired
+        }
+      if(TcMonoMs()>=until)
+         return(false);
+      Sleep(20);
+     }
    return(false);
+  }
+
+// After TRADE_RETCODE_TIMEOUT (10012) the open may still have filled: its copy is looked for by
+// comment for a while before the request is called failed (hedging; a netting position cannot
+// tell one deal from another).
+long TimedOutOpen(const TcCommand &c)
+  {
+   if(TcNetting())
+      return(0);
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      long t=FreshCopy(c);
+      if(t>0 || TcMonoMs()>=until)
+         return(t);
+      Sleep(50);
+     }
+   return(0);
   }
 
 // A market order for the command; SL/TP with it or set right after (§14 step 6 open).
@@ -219,9 +293,14 @@ string DoMarket(const TcCommand &c,const bool buy,double vol,const double sl_in,
       return(ResultFrame(c.id,rc,why,0,0,0,0,0));
    double fill=(res.price>0) ? res.price : 0;
    double done_vol=(res.volume>0) ? res.volume : vol;
-   if(!SelectDealPosition(c.sym,res.deal))
+   if(!SelectDealPosition(c,res))
+     {
+      if(res.deal==0 && res.order>0 && !TcNetting())   // accepted, not visible yet: its order's ticket
+         return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(res.order)+
+                            " accepted; its position is not visible yet",(long)res.order,done_vol,fill,0,0));
       return(ResultFrame(c.id,RC_DONE,c.sym+": deal #"+IntegerToString(res.deal)+" done; the position is flat now",
                          0,done_vol,fill,0,0));
+     }
    long ticket=PositionGetInteger(POSITION_TICKET);
    Created(ticket);
    if(fill==0)

@@ -144,8 +144,9 @@ def check_program(main: Path) -> list[CallProblem]:
             continue
         builtin = table.get(call.name)
         if builtin is None:
-            problems.append(CallProblem(call.path, call.line, f"{call.name}() is not a built-in of "
-                                        f"{program.platform.upper()} (builtins_{program.platform}.json)"))
+            where = f"{program.platform.upper()} (builtins_{program.platform}.json)"
+            problems.append(CallProblem(call.path, call.line,
+                                        f"{call.name}() is not a built-in of {where}"))
             continue
         top = builtin.max_args
         if call.args < builtin.min_args or (top is not None and call.args > top):

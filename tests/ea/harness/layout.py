@@ -1,8 +1,9 @@
 """Lays out a MetaTrader data folder from the repository's ``ea/`` tree, as the installer does, so
 the harness compiles the EAs from exactly where a terminal's MetaEditor would find them:
 
-- ``ea/Include/TradeCopy/*.mqh`` (one source for both platforms) into ``<data>/MQL4/Include/TradeCopy``
-  and ``<data>/MQL5/Include/TradeCopy``, where ``#include <TradeCopy/X.mqh>`` resolves;
+- ``ea/Include/TradeCopy/*.mqh`` (one source for both platforms) into
+  ``<data>/MQL4/Include/TradeCopy`` and ``<data>/MQL5/Include/TradeCopy``, where
+  ``#include <TradeCopy/X.mqh>`` resolves;
 - ``ea/MQL4/Experts/*.mq4`` into ``<data>/MQL4/Experts``, ``ea/MQL5/Experts/*.mq5`` into
   ``<data>/MQL5/Experts``.
 """

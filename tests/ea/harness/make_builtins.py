@@ -39,8 +39,9 @@ CORRECTIONS: dict[tuple[str, str], dict[str, Any]] = {
                                        "socketconnect call SocketCreate() without flags"},
     # Two overloads on https://docs.mql4.com/check/istradeallowed: IsTradeAllowed() and
     # IsTradeAllowed(const string symbol, datetime tested_time); the entry's signature is the first.
-    ("mql4", "IsTradeAllowed"): {"params": [], "note": "the overload without parameters; the "
-                                            "other takes (const string symbol, datetime tested_time)"},
+    ("mql4", "IsTradeAllowed"): {
+        "params": [], "note": "the overload without parameters; the other takes "
+                              "(const string symbol, datetime tested_time)"},
 }
 
 

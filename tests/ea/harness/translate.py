@@ -1,4 +1,4 @@
-"""MQL → C++17 translation: a few token rewrites that keep every line where it was.
+r"""MQL → C++17 translation: a few token rewrites that keep every line where it was.
 
 The translated tree is compiled by g++ against the runtime headers in ``runtime/``; every
 translated file starts with ``#line 1 "<original>"`` so compiler errors name the MQL file and line.
@@ -13,7 +13,12 @@ The rewrites (documented in ea/README.md, "Checking the EAs on Linux"):
 4. arrays: ``T name[]`` and ``T name[N]`` declarations become ``MqlArray<T>`` objects (dynamic, or
    fixed with N elements) and ``T &name[]`` parameters become ``MqlArray<T> &name``;
 5. MQL lets a function be called above its definition: every function defined in the EA and its
-   includes gets a prototype in ``<EA>.protos.hpp``, after forward declarations of its structs.
+   includes gets a prototype in ``<EA>.protos.hpp``, after forward declarations of its structs;
+6. ``\xhhhh`` in a string literal is one UTF-16 character of 1 to 4 hex digits in MQL
+   (https://docs.mql4.com/basis/types/integer/symbolconstants, https://docs.mql4.com/basis/types/
+   stringconst: "Copyright symbol\t\x00A9"); C++ reads every hex digit that follows, so it becomes
+   ``\uhhhh`` (an octal escape below 0x80) — the EAs write non-ASCII text that way, see
+   test_ea_text.py.
 
 Before these, each file is reduced to its platform's branches (preprocess.py: ``__MQL4__`` for a
 ``.mq4`` program, ``__MQL5__`` for a ``.mq5`` one). Includes resolve as MetaEditor resolves them
@@ -46,6 +51,17 @@ _INPUT = re.compile(
     r"^([ \t]*)(?:input|sinput|extern)[ \t]+(\w+)[ \t]+(\w+)[ \t]*=[ \t]*([^;]+);", re.M)
 _INCLUDE = re.compile(r'^[ \t]*#include[ \t]+(?:<([^>]+)>|"([^"]+)")', re.M)
 _STRUCT = re.compile(r"\bstruct[ \t]+(\w+)")
+_STRING = re.compile(r'"(?:\\.|[^"\\\n])*"')
+_HEX = re.compile(r"\\x([0-9A-Fa-f]{1,4})")
+
+
+def _hex_escape(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16)
+    return f"\\{code:03o}" if code < 0x80 else f"\\u{code:04X}"
+
+
+def _string_escapes(text: str) -> str:
+    return _STRING.sub(lambda m: _HEX.sub(_hex_escape, m.group(0)), text)
 
 
 def import_namespace(dll: str) -> str:
@@ -88,7 +104,7 @@ def translate_text(text: str, structs: list[str], platform: str = "mql4") -> str
     """One MQL file as C++ for ``platform``, line for line."""
     types = "|".join((*SCALARS, *structs))
     text = select_platform(text, platform)
-    text = _PROPERTY.sub("", text)
+    text = _string_escapes(_PROPERTY.sub("", text))
     text = _IMPORT_OPEN.sub(lambda m: f"namespace {import_namespace(m.group(1))} {{", text)
     for ns in re.findall(r"namespace (mql_import_\w+) \{", text):
         text = _IMPORT_CLOSE.sub(f"}} using namespace {ns};", text, count=1)

@@ -4,7 +4,7 @@
 //   open EURUSD buy 0.10 sl=1.0800 tp=1.0950 | modify 1001 sl=… tp=… | close 1001 [0.05]
 //   pending EURUSD buy_limit 0.10 1.0800 [sl=… tp=…] | delete 1002 | price EURUSD 1.0850 1.0852
 //   state (prints STATE {json}) | comment (OK and the chart comment, lines joined by |)
-//   during_scan N <line> (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
+//   during_scan N <line> | trade_fault KIND [ARG] (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
 //   process: globals keep their values, as on a chart or input change) | account LOGIN [N]
 //   (OnDeinit(REASON_ACCOUNT), another account with N open EURUSD buys, then OnInit)
 //   quit (OnDeinit, exit 0). Every line is answered OK … or ERR …. Alert() prints ALERT ….
@@ -96,6 +96,15 @@ inline bool mql_control(const std::string &line, bool &traded) {
     std::string rest; std::getline(in, rest);
     if (reads <= 0 || rest.find_first_not_of(' ') == std::string::npos) { mql_reply(false, line); return false; }
     mql_faults().scan.push_back(MqlScanFault{reads, rest.substr(rest.find_first_not_of(' '))});
+    mql_reply(true, "armed");
+    return false;
+  }
+  if (cmd == "trade_fault") {
+    MqlTradeFault f;
+    in >> f.kind >> f.arg;
+    const char *known[] = {"requote", "off_quotes", "busy", "timeout", "placed"};
+    if (std::find(std::begin(known), std::end(known), f.kind) == std::end(known)) { mql_reply(false, line); return false; }
+    mql_faults().trade.push_back(f);
     mql_reply(true, "armed");
     return false;
   }
@@ -226,6 +235,9 @@ int main() {
 #endif
       }
     } else if (!stdin_open) Sleep(wait_ms);
+    mql_settle();
+    for (auto &kind : mql_faults().fired) mql_emit("FAULT", "trade " + kind);
+    mql_faults().fired.clear();
     mql_deliver_transactions();
     now = GetMicrosecondCount();
     if (period > 0 && now >= next_timer) {
