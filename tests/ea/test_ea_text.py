@@ -13,8 +13,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import tree_sitter_cpp
 from harness.build import compile_from_data_folder
+from harness.gate import ea_files, mask_mql
 from harness.layout import lay_out_data_folder
+from tree_sitter import Language, Parser
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -41,11 +44,12 @@ int OnInit()
    head=head+"Sec-WebSocket-Accept:   s3pPLMBiTxaQ9kYGzzhZRbK+xOo=  \r\n\r\n";
    Show("accept",WsHeader(head,"Sec-WebSocket-Accept"));
    Show("blank",WsHeader(head,"X-Empty"));
+   Show("dash","copy skipped \x2014 lot \x2192 #1");
    return(INIT_SUCCEEDED);
   }
 """
 WANT = ["empty=[]", 'escapes=[a""b]', 'escape=[\\"x]', "accept=[s3pPLMBiTxaQ9kYGzzhZRbK+xOo=]",
-        "blank=[]"]
+        "blank=[]", "dash=[copy skipped \u2014 lot \u2192 #1]"]
 
 
 @pytest.mark.parametrize("suffix", [".mq4", ".mq5"])
@@ -62,3 +66,25 @@ def test_empty_runs_and_padded_values_read_alike_on_both_platforms(
     shown = [line.removeprefix("PRINT ") for line in done.stdout.splitlines()
              if line.startswith("PRINT ")]
     assert shown == WANT
+
+
+@pytest.mark.parametrize("path", ea_files(), ids=lambda p: "/".join(p.parts[-3:]))
+def test_string_literals_are_ascii_in_a_file_without_a_byte_order_mark(path: Path) -> None:
+    """MetaEditor reads a source file without a byte order mark in the computer's ANSI code page,
+    so a UTF-8 "\u2014" in a literal reaches the copier as three wrong characters; the EAs write
+    such characters as \\xhhhh escapes (https://docs.mql4.com/basis/types/stringconst)."""
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return
+    source = mask_mql(raw.decode("utf-8")).encode("utf-8")
+    tree = Parser(Language(tree_sitter_cpp.language())).parse(source)
+    stack, wrong = [tree.root_node], []
+    while stack:
+        node = stack.pop()
+        if node.type in ("string_literal", "char_literal"):
+            text = source[node.start_byte:node.end_byte].decode("utf-8")
+            if not text.isascii():
+                wrong.append(f"{path}:{node.start_point[0] + 1}: {text}")
+            continue
+        stack.extend(node.children)
+    assert wrong == []

@@ -114,7 +114,7 @@ void TcSessionEnded(const int code,const string why)
    g_tc_attempt++;
    g_tc_next_attempt_ms=now+delay;
    g_tc_state=TC_S_WAITING;
-   g_tc_status="reconnecting in "+DoubleToString(delay/1000.0,1)+" s — "+why;
+   g_tc_status="reconnecting in "+DoubleToString(delay/1000.0,1)+" s \x2014 "+why;
    Print("TradeCopy ",g_tc_role,": session ended (",code,") ",why,"; next try in ",delay," ms");
   }
 

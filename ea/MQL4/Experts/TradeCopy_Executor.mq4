@@ -202,7 +202,7 @@ int MarketOpen(const TcCommand &c,const int type,const double vol,const double s
       if(c.dev>0 && c.price>0 && MathAbs(px-c.price)>c.dev*Point4(c.sym)+Point4(c.sym)*1e-6)
         {
          why=c.sym+": price "+Px(c.sym,px)+" is more than "+IntegerToString(c.dev)+" points from the master's "+
-             Px(c.sym,c.price)+" — not copied";
+             Px(c.sym,c.price)+" \x2014 not copied";
          return(-RC_DEVIATION);
         }
       ResetLastError();
@@ -242,7 +242,7 @@ string DoMarket(const TcCommand &c,const int type,double vol,const double sl_in,
    vol=RoundVolume(vol,step);
    if(vol<vmin-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
-                         JsonNumText(vmin)+" — copy skipped",0,0,0,0,0));
+                         JsonNumText(vmin)+" \x2014 copy skipped",0,0,0,0,0));
    if(vmax>0 && vol>vmax)
       vol=vmax;
    bool later=(c.two_step || c.sl_pts>0 || c.tp_pts>0);
@@ -279,7 +279,7 @@ string DoMarket(const TcCommand &c,const int type,double vol,const double sl_in,
    if(!OrderSelect(t,SELECT_BY_TICKET))
       return(ResultFrame(c.id,RC_DONE,c.sym+": opened #"+IntegerToString(t)+note,t,vol,0,0,0));
    return(SelectedResult(c,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(OrderLots())+" at "+
-                         Px(c.sym,OrderOpenPrice())+" → #"+IntegerToString(t)+note));
+                         Px(c.sym,OrderOpenPrice())+" \x2192 #"+IntegerToString(t)+note));
   }
 
 //--- copies without a slave ticket (§14 close, modify) ------------------------------------------
@@ -472,7 +472,7 @@ string DoClose(const TcCommand &c,const long ticket,const double want_vol)
       double px=(type==OP_BUY) ? MarketInfo(c.sym,MODE_BID) : MarketInfo(c.sym,MODE_ASK);
       if(c.dev>0 && c.price>0 && MathAbs(px-c.price)>c.dev*Point4(c.sym)+Point4(c.sym)*1e-6)
          return(ResultFrame(c.id,RC_DEVIATION,c.sym+": price "+Px(c.sym,px)+" is more than "+
-                            IntegerToString(c.dev)+" points from "+Px(c.sym,c.price)+" — not closed",ticket,0,0,0,0));
+                            IntegerToString(c.dev)+" points from "+Px(c.sym,c.price)+" \x2014 not closed",ticket,0,0,0,0));
       ResetLastError();
       if(OrderClose((int)ticket,vol,NormalizeDouble(px,Digits4(c.sym)),dev,clrNONE))
         {
@@ -565,7 +565,7 @@ string DoPlacePending(const TcCommand &c)
    double vol=RoundVolume(c.vol,MarketInfo(c.sym,MODE_LOTSTEP));
    if(vol<MarketInfo(c.sym,MODE_MINLOT)-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
-                         JsonNumText(MarketInfo(c.sym,MODE_MINLOT))+" — copy skipped",0,0,0,0,0));
+                         JsonNumText(MarketInfo(c.sym,MODE_MINLOT))+" \x2014 copy skipped",0,0,0,0,0));
    double price=NormalizeDouble(c.price,Digits4(c.sym));
    double sl,tp;
    StopsFrom(c,SideIsBuy(type),price,Point4(c.sym),Digits4(c.sym),sl,tp);
@@ -579,7 +579,7 @@ string DoPlacePending(const TcCommand &c)
         {
          Created(t);
          return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+
-                            " → #"+IntegerToString(t),t,vol,price,sl,tp));
+                            " \x2192 #"+IntegerToString(t),t,vol,price,sl,tp));
         }
       err=GetLastError();
       if(err==128)
@@ -697,7 +697,7 @@ string Execute(TcCommand &c)
   {
    if(c.expires>0 && TcNowMs()>c.expires)
       return(ResultFrame(c.id,RC_EXPIRED,c.sym+": signal "+IntegerToString(TcNowMs()-c.expires)+
-                         " ms past its max age — skipped",0,0,0,0,0));
+                         " ms past its max age \x2014 skipped",0,0,0,0,0));
    if(!SymbolSelect(c.sym,true) || MarketInfo(c.sym,MODE_POINT)<=0)
       return(ResultFrame(c.id,RC_INVALID,c.sym+": symbol not offered by this broker",0,0,0,0,0));
    if(c.kind=="open")

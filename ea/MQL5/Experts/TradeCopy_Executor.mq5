@@ -153,7 +153,7 @@ bool Deal(const TcCommand &c,const bool buy,const double vol,const double sl,con
         {
          rc=RC_DEVIATION;
          why=c.sym+": price "+Px(c.sym,px)+" is more than "+IntegerToString(c.dev)+" points from the master's "+
-             Px(c.sym,c.price)+" — not copied";
+             Px(c.sym,c.price)+" \x2014 not copied";
          return(false);
         }
       ZeroMemory(req);
@@ -273,7 +273,7 @@ string DoMarket(const TcCommand &c,const bool buy,double vol,const double sl_in,
    double vmin=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_MIN),vmax=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_MAX);
    if(vol<vmin-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
-                         JsonNumText(vmin)+" — copy skipped",0,0,0,0,0));
+                         JsonNumText(vmin)+" \x2014 copy skipped",0,0,0,0,0));
    if(vmax>0 && vol>vmax)
       vol=vmax;
    bool later=(c.two_step || c.sl_pts>0 || c.tp_pts>0);
@@ -327,7 +327,7 @@ string DoMarket(const TcCommand &c,const bool buy,double vol,const double sl_in,
         }
      }
    return(ResultFrame(c.id,RC_DONE,c.sym+": "+(buy ? "buy " : "sell ")+JsonNumText(done_vol)+" at "+Px(c.sym,fill)+
-                      " → #"+IntegerToString(ticket)+note,ticket,done_vol,fill,
+                      " \x2192 #"+IntegerToString(ticket)+note,ticket,done_vol,fill,
                       PositionGetDouble(POSITION_SL),PositionGetDouble(POSITION_TP)));
   }
 
@@ -513,7 +513,7 @@ string DoPlacePending(const TcCommand &c)
    double vmin=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_MIN);
    if(vol<vmin-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
-                         JsonNumText(vmin)+" — copy skipped",0,0,0,0,0));
+                         JsonNumText(vmin)+" \x2014 copy skipped",0,0,0,0,0));
    double price=NormalizeDouble(c.price,Digits5(c.sym));
    double sl,tp;
    StopsFrom(c,IsBuy(type),price,Point5(c.sym),Digits5(c.sym),sl,tp);
@@ -534,7 +534,7 @@ string DoPlacePending(const TcCommand &c)
    if(!Send(req,res))
       return(Failed(c,res,"pending order not placed",0));
    Created((long)res.order);
-   return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+" → #"+
+   return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+" \x2192 #"+
                       IntegerToString(res.order),(long)res.order,vol,price,sl,tp));
   }
 
@@ -672,7 +672,7 @@ string Execute(TcCommand &c)
   {
    if(c.expires>0 && TcNowMs()>c.expires)
       return(ResultFrame(c.id,RC_EXPIRED,c.sym+": signal "+IntegerToString(TcNowMs()-c.expires)+
-                         " ms past its max age — skipped",0,0,0,0,0));
+                         " ms past its max age \x2014 skipped",0,0,0,0,0));
    if(!SymbolSelect(c.sym,true) || Point5(c.sym)<=0)
       return(ResultFrame(c.id,RC_INVALID,c.sym+": symbol not offered by this broker",0,0,0,0,0));
    if(c.kind=="open")
