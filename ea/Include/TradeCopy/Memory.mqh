@@ -202,19 +202,63 @@ double RoundVolume(const double vol,const double step)
    return(NormalizeDouble(MathRound(vol/step)*step,8));
   }
 
-// SL/TP from distances in points from base (buy: below/above; a sell mirrored); a zero
-// distance keeps the price given (§14 step 6 open).
-void StopsFrom(const TcCommand &c,const bool buy,const double base,const double point,const int digits,
-               double &sl,double &tp)
+// The symbol's tick size, point and digits on each platform.
+double TcTickSize(const string sym)
   {
+#ifdef __MQL4__
+   return(MarketInfo(sym,MODE_TICKSIZE));
+#endif
+#ifdef __MQL5__
+   return(SymbolInfoDouble(sym,SYMBOL_TRADE_TICK_SIZE));
+#endif
+  }
+
+double TcPoint(const string sym)
+  {
+#ifdef __MQL4__
+   return(MarketInfo(sym,MODE_POINT));
+#endif
+#ifdef __MQL5__
+   return(SymbolInfoDouble(sym,SYMBOL_POINT));
+#endif
+  }
+
+int TcDigits(const string sym)
+  {
+#ifdef __MQL4__
+   return((int)MarketInfo(sym,MODE_DIGITS));
+#endif
+#ifdef __MQL5__
+   return((int)SymbolInfoInteger(sym,SYMBOL_DIGITS));
+#endif
+  }
+
+// A price the trade server takes: on the symbol's tick grid, which on indices and futures is
+// coarser than its point (SYMBOL_TRADE_TICK_SIZE "Minimal price change",
+// https://docs.mql4.com/constants/environment_state/marketinfoconstants and
+// https://www.mql5.com/en/docs/constants/environment_state/marketinfoconstants; MODE_TICKSIZE of
+// https://docs.mql4.com/marketinformation/marketinfo), then to its digits.
+// 0 (no price) stays 0.
+double TcPrice(const string sym,const double v)
+  {
+   if(v==0)
+      return(0);
+   double tick=TcTickSize(sym);
+   double p=(tick>0) ? MathRound(v/tick)*tick : v;
+   return(NormalizeDouble(p,TcDigits(sym)));
+  }
+
+// SL/TP from distances in points from base (buy: below/above; a sell mirrored); a zero
+// distance keeps the price given (§14 step 6 open). Both on the symbol's tick grid.
+void StopsFrom(const TcCommand &c,const bool buy,const double base,double &sl,double &tp)
+  {
+   double point=TcPoint(c.sym);
    sl=c.sl;
    tp=c.tp;
    if(c.sl_pts>0)
       sl=buy ? base-c.sl_pts*point : base+c.sl_pts*point;
    if(c.tp_pts>0)
       tp=buy ? base+c.tp_pts*point : base-c.tp_pts*point;
-   if(sl!=0)
-      sl=NormalizeDouble(sl,digits);
-   if(tp!=0)
-      tp=NormalizeDouble(tp,digits);
+   sl=TcPrice(c.sym,sl);
+   tp=TcPrice(c.sym,tp);
   }

@@ -263,7 +263,7 @@ string DoMarket(const TcCommand &c,const int type,double vol,const double sl_in,
    if(OrderSelect(t,SELECT_BY_TICKET) && later)
      {
       double sl,tp;
-      StopsFrom(s,type==OP_BUY,OrderOpenPrice(),Point4(c.sym),Digits4(c.sym),sl,tp);
+      StopsFrom(s,type==OP_BUY,OrderOpenPrice(),sl,tp);
       if(sl!=0 || tp!=0)
         {
          WaitContext();
@@ -539,7 +539,7 @@ string DoModify(const TcCommand &c)
    if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()>OP_SELL)
       return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(t)+" is no longer open",t,0,0,0,0));
    double sl,tp;
-   StopsFrom(c,OrderType()==OP_BUY,OrderOpenPrice(),Point4(c.sym),Digits4(c.sym),sl,tp);
+   StopsFrom(c,OrderType()==OP_BUY,OrderOpenPrice(),sl,tp);
    WaitContext();
    ResetLastError();
    if(!OrderModify((int)t,OrderOpenPrice(),sl,tp,0,clrNONE))
@@ -566,9 +566,9 @@ string DoPlacePending(const TcCommand &c)
    if(vol<MarketInfo(c.sym,MODE_MINLOT)-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
                          JsonNumText(MarketInfo(c.sym,MODE_MINLOT))+" \x2014 copy skipped",0,0,0,0,0));
-   double price=NormalizeDouble(c.price,Digits4(c.sym));
+   double price=TcPrice(c.sym,c.price);
    double sl,tp;
-   StopsFrom(c,SideIsBuy(type),price,Point4(c.sym),Digits4(c.sym),sl,tp);
+   StopsFrom(c,SideIsBuy(type),price,sl,tp);
    int err=0;
    for(int attempt=0;attempt<=TC_RETRIES;attempt++)
      {
@@ -613,9 +613,9 @@ string DoModifyPending(const TcCommand &c)
                             " has already filled on this account; the change is not applied",t,0,0,0,0));
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+" is no longer pending",t,0,0,0,0));
      }
-   double price=(c.price>0) ? NormalizeDouble(c.price,Digits4(c.sym)) : OrderOpenPrice();
+   double price=(c.price>0) ? TcPrice(c.sym,c.price) : OrderOpenPrice();
    double sl,tp;
-   StopsFrom(c,SideIsBuy(OrderType()),price,Point4(c.sym),Digits4(c.sym),sl,tp);
+   StopsFrom(c,SideIsBuy(OrderType()),price,sl,tp);
    WaitContext();
    ResetLastError();
    if(!OrderModify((int)t,price,sl,tp,OrderExpiration(),clrNONE))

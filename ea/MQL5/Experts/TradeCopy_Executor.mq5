@@ -310,7 +310,7 @@ string DoMarket(const TcCommand &c,const bool buy,double vol,const double sl_in,
    if(later && same_side)   // a netting deal that reduced the position: its stops are not ours
      {
       double sl,tp;
-      StopsFrom(s,buy,fill,Point5(c.sym),Digits5(c.sym),sl,tp);
+      StopsFrom(s,buy,fill,sl,tp);
       if(sl!=0 || tp!=0)
         {
          MqlTradeRequest req;
@@ -486,7 +486,7 @@ string DoModify(const TcCommand &c)
       return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": netting position #"+IntegerToString(ticket)+
                          " now points the other way; SL/TP of this copy left as they are",ticket,0,0,0,0));
    double sl,tp;
-   StopsFrom(c,pos_buy,PositionGetDouble(POSITION_PRICE_OPEN),Point5(c.sym),Digits5(c.sym),sl,tp);
+   StopsFrom(c,pos_buy,PositionGetDouble(POSITION_PRICE_OPEN),sl,tp);
    MqlTradeRequest req;
    MqlTradeResult res;
    ZeroMemory(req);
@@ -514,9 +514,9 @@ string DoPlacePending(const TcCommand &c)
    if(vol<vmin-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
                          JsonNumText(vmin)+" \x2014 copy skipped",0,0,0,0,0));
-   double price=NormalizeDouble(c.price,Digits5(c.sym));
+   double price=TcPrice(c.sym,c.price);
    double sl,tp;
-   StopsFrom(c,IsBuy(type),price,Point5(c.sym),Digits5(c.sym),sl,tp);
+   StopsFrom(c,IsBuy(type),price,sl,tp);
    MqlTradeRequest req;
    MqlTradeResult res;
    ZeroMemory(req);
@@ -559,9 +559,9 @@ string DoModifyPending(const TcCommand &c)
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+
                          " is no longer pending (deleted or expired)",t,0,0,0,0));
      }
-   double price=(c.price>0) ? NormalizeDouble(c.price,Digits5(c.sym)) : OrderGetDouble(ORDER_PRICE_OPEN);
+   double price=(c.price>0) ? TcPrice(c.sym,c.price) : OrderGetDouble(ORDER_PRICE_OPEN);
    double sl,tp;
-   StopsFrom(c,IsBuy(OrderGetInteger(ORDER_TYPE)),price,Point5(c.sym),Digits5(c.sym),sl,tp);
+   StopsFrom(c,IsBuy(OrderGetInteger(ORDER_TYPE)),price,sl,tp);
    double vol=OrderGetDouble(ORDER_VOLUME_CURRENT);
    MqlTradeRequest req;
    MqlTradeResult res;

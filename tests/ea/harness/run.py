@@ -15,12 +15,13 @@ class EaProcess:
     """One compiled EA: control lines in on stdin, replies and the EA's output read from stdout."""
 
     def __init__(self, binary: Path, files_dir: Path, *, key: str, url: str, login: int,
-                 server: str = "Harness-Demo", margin: str = "hedging", suffix: str = "") -> None:
+                 server: str = "Harness-Demo", margin: str = "hedging", suffix: str = "",
+                 env: dict[str, str] | None = None) -> None:
         self.binary = binary
         self.env = {**os.environ, "MQL_INPUT_ApiKey": key, "MQL_INPUT_BridgeUrl": url,
                     "MQL_INPUT_TimerMs": "5", "MQL_FILES_DIR": str(files_dir),
                     "TC_LOGIN": str(login), "TC_SERVER": server, "TC_MARGIN": margin,
-                    "TC_SUFFIX": suffix}
+                    "TC_SUFFIX": suffix, **(env or {})}
         files_dir.mkdir(parents=True, exist_ok=True)
         self.lines: list[str] = []
         self._replies: asyncio.Queue[str] = asyncio.Queue()

@@ -14,9 +14,10 @@
 
 #include <sstream>
 
-inline void mql_add_symbol(const char *name, int digits, double bid, double spread_points) {
+inline void mql_add_symbol(const char *name, int digits, double bid, double spread_points, double tick = 0) {
   double point = std::pow(10.0, -digits);
-  term::the().symbols.push_back(term::Symbol{name, digits, point, 100000, point, digits == 2 ? 0.01 : 1.0, 0.01, 100,
+  if (tick <= 0) tick = point;
+  term::the().symbols.push_back(term::Symbol{name, digits, point, 100000, tick, digits == 2 ? 0.01 : 1.0, 0.01, 100,
                                              0.01, 0, 3, bid, bid + spread_points * point});
 }
 
@@ -32,6 +33,9 @@ inline void mql_setup() {
   mql_add_symbol((std::string("EURUSD") + suffix).c_str(), 5, 1.08500, 10);
   mql_add_symbol((std::string("GBPUSD") + suffix).c_str(), 5, 1.26500, 12);
   mql_add_symbol((std::string("USDJPY") + suffix).c_str(), 3, 151.500, 10);
+  // an index whose prices move in steps coarser than its point on this terminal (TC_US500_TICK)
+  const char *tick = std::getenv("TC_US500_TICK");
+  mql_add_symbol((std::string("US500") + suffix).c_str(), 2, 4500.00, 50, tick ? std::atof(tick) : 0);
 }
 
 inline std::map<std::string, double> mql_options(std::istringstream &in) {

@@ -143,6 +143,7 @@ inline bool mql4_volume_ok(const term::Symbol &s, double vol) {
   return vol >= s.vmin - 1e-9 && vol <= s.vmax + 1e-9 && std::fabs(steps - std::round(steps)) < 1e-6;
 }
 inline bool mql4_stops_ok(const term::Symbol &s, int type, double base, double sl, double tp) {
+  if (!term::Terminal::on_grid(s, sl) || !term::Terminal::on_grid(s, tp)) return false;
   bool buy = (type == OP_BUY || type == OP_BUYLIMIT || type == OP_BUYSTOP);
   double gap = s.stops * s.point;
   if (sl != 0 && (buy ? sl > base - gap : sl < base + gap)) return false;
@@ -178,7 +179,8 @@ inline int OrderSend(const string &symbol, int cmd, double volume, double price,
   } else {
     bool above = (cmd == OP_SELLLIMIT || cmd == OP_BUYSTOP);
     double ref = (cmd == OP_BUYLIMIT || cmd == OP_BUYSTOP) ? s->ask : s->bid;
-    if (above ? price <= ref : price >= ref) return mql4_fail(ERR_INVALID_PRICE) ? 0 : -1;
+    if ((above ? price <= ref : price >= ref) || !term::Terminal::on_grid(*s, price))
+      return mql4_fail(ERR_INVALID_PRICE) ? 0 : -1;
     if (!mql4_stops_ok(*s, cmd, price, sl, tp)) return mql4_fail(ERR_INVALID_STOPS) ? 0 : -1;
     ticket = (int)T().place(s->name, cmd, volume, price, sl, tp, magic, text, expiration);
   }

@@ -263,6 +263,7 @@ inline bool mql5_answer(MqlTradeResult &res, uint code, const char *text) {
   return code == TRADE_RETCODE_DONE || code == TRADE_RETCODE_PLACED;
 }
 inline bool mql5_stops_ok(const term::Symbol &s, bool buy, double base, double sl, double tp) {
+  if (!term::Terminal::on_grid(s, sl) || !term::Terminal::on_grid(s, tp)) return false;
   double gap = s.stops * s.point;
   if (sl != 0 && (buy ? sl > base - gap : sl < base + gap)) return false;
   if (tp != 0 && (buy ? tp < base + gap : tp > base - gap)) return false;
@@ -357,7 +358,8 @@ inline bool mql5_send(const MqlTradeRequest &req, MqlTradeResult &res) {
       return mql5_answer(res, TRADE_RETCODE_INVALID_VOLUME, "Invalid volume");
     bool above = (req.type == ORDER_TYPE_SELL_LIMIT || req.type == ORDER_TYPE_BUY_STOP);
     double ref = (req.type == ORDER_TYPE_BUY_LIMIT || req.type == ORDER_TYPE_BUY_STOP) ? s->ask : s->bid;
-    if (above ? req.price <= ref : req.price >= ref) return mql5_answer(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price");
+    if ((above ? req.price <= ref : req.price >= ref) || !term::Terminal::on_grid(*s, req.price))
+      return mql5_answer(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price");
     bool buy = (req.type == ORDER_TYPE_BUY_LIMIT || req.type == ORDER_TYPE_BUY_STOP);
     if (!mql5_stops_ok(*s, buy, req.price, req.sl, req.tp)) return mql5_answer(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops");
     res.order = (ulong)t.place(sym, req.type, req.volume, req.price, req.sl, req.tp, (long)req.magic,
@@ -369,6 +371,10 @@ inline bool mql5_send(const MqlTradeRequest &req, MqlTradeResult &res) {
     term::Order *o = t.order((long)req.order);
     if (o == nullptr) return mql5_answer(res, TRADE_RETCODE_INVALID_ORDER, "Invalid order");
     if (o->price == req.price && o->sl == req.sl && o->tp == req.tp) return mql5_answer(res, TRADE_RETCODE_NO_CHANGES, "No changes");
+    const term::Symbol &s = *t.symbol(o->sym);
+    if (!term::Terminal::on_grid(s, req.price)) return mql5_answer(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price");
+    if (!term::Terminal::on_grid(s, req.sl) || !term::Terminal::on_grid(s, req.tp))
+      return mql5_answer(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops");
     o->price = req.price; o->sl = req.sl; o->tp = req.tp; o->expiration = req.expiration;
     res.order = req.order;
     return mql5_answer(res, TRADE_RETCODE_DONE, "Request executed");
