@@ -58,12 +58,31 @@ int TcTypeCode(const string name)
    return(-1);
   }
 
+long     g_tc_srv_offset=0;   // the server's clock minus UTC, s
+datetime g_tc_srv_seen=0;     // TimeCurrent() when the offset was taken
+
+// MT4 has no TimeTradeServer(): TimeCurrent() is the time of the last quote
+// (https://docs.mql4.com/dateandtime/timecurrent) and stands still while the market is closed, so
+// an offset taken from it afresh would drift by 15 minutes every 15 minutes of a weekend and move
+// every converted expiry. It is taken again only when TimeCurrent() has moved (a quote came in:
+// it is the server's clock then) and kept while it stands still.
+long TcServerOffset()
+  {
+   datetime now=TimeCurrent();
+   if(g_tc_srv_seen==0 || now!=g_tc_srv_seen)
+     {
+      g_tc_srv_offset=TcServerOffsetS(now);
+      g_tc_srv_seen=now;
+     }
+   return(g_tc_srv_offset);
+  }
+
 // Server time of the broker to UTC epoch ms.
 long TcServerToMs(const datetime t)
   {
    if(t<=0)
       return(0);
-   return(((long)t-TcServerOffsetS(TimeCurrent()))*1000);
+   return(((long)t-TcServerOffset())*1000);
   }
 
 bool TcTradeAllowed()

@@ -4,6 +4,7 @@
 //   open EURUSD buy 0.10 sl=1.0800 tp=1.0950 | modify 1001 sl=… tp=… | close 1001 [0.05]
 //   pending EURUSD buy_limit 0.10 1.0800 [sl=… tp=…] | delete 1002 | price EURUSD 1.0850 1.0852
 //   state (prints STATE {json}) | comment (OK and the chart comment, lines joined by |)
+//   market closed|open (TimeCurrent stands still, as at a weekend) | clock +S (time passes)
 //   during_scan N <line> | trade_fault KIND [ARG] (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
 //   process: globals keep their values, as on a chart or input change) | account LOGIN [N]
 //   (OnDeinit(REASON_ACCOUNT), another account with N open EURUSD buys, then OnInit)
@@ -103,6 +104,14 @@ inline bool mql_control(const std::string &line, bool &traded) {
     mql_reply(true, "armed");
     return false;
   }
+  if (cmd == "market" || cmd == "clock") {  // market closed|open; clock +SECONDS
+    std::string arg; in >> arg;
+    if (cmd == "clock") mql_clock_shift_s() += std::atol(arg.c_str());
+    else if (arg == "closed") t.last_quote_s = TimeTradeServer();
+    else t.last_quote_s = 0;
+    mql_reply(true, arg);
+    return false;
+  }
   if (cmd == "trade_fault") {
     MqlTradeFault f;
     in >> f.kind >> f.arg;
@@ -130,7 +139,7 @@ inline bool mql_control(const std::string &line, bool &traded) {
     if (s == nullptr || type < 0 || vol <= 0 || (cmd == "open") != (type <= 1)) { mql_reply(false, line); return false; }
     long ticket = cmd == "open"
         ? t.open(sym, type, vol, type == 0 ? s->ask : s->bid, o["sl"], o["tp"], (long)o["magic"], "")
-        : t.place(sym, type, vol, price, o["sl"], o["tp"], (long)o["magic"], "", 0);
+        : t.place(sym, type, vol, price, o["sl"], o["tp"], (long)o["magic"], "", (long)o["exp"]);
     traded = true;
     mql_reply(true, std::to_string(ticket));
     return false;

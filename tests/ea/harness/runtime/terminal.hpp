@@ -35,6 +35,7 @@ struct Terminal {
   bool mt5 = false, netting = false;
   long login = 1001; std::string server = "Harness-Demo", company = "Harness Ltd", currency = "USD";
   int build = 1420; double balance = 10000.0, leverage = 100.0; long server_offset_s = 7200;
+  long last_quote_s = 0;  // server time of the last quote while the market is closed, else 0
   std::vector<Symbol> symbols;
   std::vector<Position> positions; std::vector<Order> orders; std::vector<Closed> closed;
   std::vector<Deal> deals; std::vector<HistOrder> hist_orders; std::vector<Transaction> transactions;
