@@ -8,6 +8,8 @@
 // __MQL4__ / __MQL5__ are defined by MetaEditor for .mq4 / .mq5 programs
 // (https://docs.mql4.com/basis/preprosessor/conditional_compilation).
 
+#include "Clock.mqh"
+
 #ifdef __MQL4__
 #define TC_INVALID_SOCKET  -1
 #define TC_SOCKET_ERROR    -1
@@ -138,13 +140,18 @@ int NetConnectPoll()
    return(0);
   }
 
-// Sends all of buf[0..len); false when the connection is gone.
+#define TC_SEND_WAIT_MS 250   // a full socket buffer is waited for this long at most
+
+// Sends all of buf[0..len); false when the connection is gone. A socket buffer that stays full
+// (the copier does not read) ends the connection after TC_SEND_WAIT_MS instead of holding the
+// terminal's thread: counting Sleep(1) turns was ~30 s on Windows, whose Sleep(1) lasts a clock
+// tick (15.6 ms by default). The session resends what was not confirmed after reconnecting.
 bool NetSend(uchar &buf[],const int len)
   {
    if(g_net_sock==TC_INVALID_SOCKET)
       return(false);
    int sent=0;
-   int spins=0;
+   long until=TcMonoMs()+TC_SEND_WAIT_MS;
    uchar chunk[];
    while(sent<len)
      {
@@ -158,7 +165,7 @@ bool NetSend(uchar &buf[],const int len)
          continue;
         }
       int err=WSAGetLastError();
-      if(err!=TC_WSAEWOULDBLOCK || ++spins>2000)
+      if(err!=TC_WSAEWOULDBLOCK || TcMonoMs()>=until)
         {
          g_net_error=err;
          return(false);

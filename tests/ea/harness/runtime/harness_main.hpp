@@ -5,6 +5,7 @@
 //   pending EURUSD buy_limit 0.10 1.0800 [sl=… tp=…] | delete 1002 | price EURUSD 1.0850 1.0852
 //   state (prints STATE {json}) | comment (OK and the chart comment, lines joined by |)
 //   market closed|open (TimeCurrent stands still, as at a weekend) | clock +S (time passes)
+//   net stalled|ok (MT4: ws2_32 send() finds the socket buffer full)
 //   during_scan N <line> | trade_fault KIND [ARG] (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
 //   process: globals keep their values, as on a chart or input change) | account LOGIN [N]
 //   (OnDeinit(REASON_ACCOUNT), another account with N open EURUSD buys, then OnInit)
@@ -104,9 +105,10 @@ inline bool mql_control(const std::string &line, bool &traded) {
     mql_reply(true, "armed");
     return false;
   }
-  if (cmd == "market" || cmd == "clock") {  // market closed|open; clock +SECONDS
+  if (cmd == "market" || cmd == "clock" || cmd == "net") {  // market closed|open; clock +S; net stalled|ok
     std::string arg; in >> arg;
-    if (cmd == "clock") mql_clock_shift_s() += std::atol(arg.c_str());
+    if (cmd == "net") mql_net_stalled() = arg == "stalled";
+    else if (cmd == "clock") mql_clock_shift_s() += std::atol(arg.c_str());
     else if (arg == "closed") t.last_quote_s = TimeTradeServer();
     else t.last_quote_s = 0;
     mql_reply(true, arg);

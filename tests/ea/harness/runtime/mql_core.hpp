@@ -75,6 +75,10 @@ inline void SetUserError(ushort e) { mql_last_error() = 65536 + e; }
   std::abort();  // MetaTrader stops an EA on a critical runtime error
 }
 
+// The network stalls (control line "net stalled"): ws2_32 send() finds the socket buffer full
+// (WSAEWOULDBLOCK), as when the peer stops reading.
+inline bool &mql_net_stalled() { static bool s = false; return s; }
+
 // ---- string ---------------------------------------------------------------------------------
 class MqlString {
  public:
