@@ -48,6 +48,18 @@ string g_tc_fatal="";
 long   g_tc_ping_id=0;
 int    g_tc_errors=0;
 
+string g_tc_comment="";   // what the chart comment shows now
+
+// Comment() redraws the chart; the EAs build their status on every OnTimer (every TimerMs, 10 ms
+// by default), so it is drawn only when its text changed, not 100 times a second.
+void TcShowComment(const string text)
+  {
+   if(text==g_tc_comment)
+      return;
+   g_tc_comment=text;
+   Comment(text);
+  }
+
 void TcSessionInit(const string url,const string role)
   {
    g_tc_url=url;

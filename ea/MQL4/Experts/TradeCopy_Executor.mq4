@@ -774,14 +774,14 @@ void OnDeinit(const int reason)
    EventKillTimer();
    TcSessionStop("EA stopped");
    NetShutdown();
-   Comment("");
+   TcShowComment("");
   }
 
 void OnTimer()
   {
    TcSessionPoll();
-   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),
-           (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn AutoTrading on and tick 'Allow live trading'"));
+   TcShowComment("TradeCopy Executor "+(string)TC_EA_VERSION+"\n"+g_tc_status+TcNoticeLine()+
+                 (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn AutoTrading on and tick 'Allow live trading'"));
   }
 
 void OnTick()

@@ -425,8 +425,8 @@ void Poll()
 
 void ShowStatus()
   {
-   Comment("TradeCopy Monitor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),"\nseq ",g_seq,", unacknowledged ",
-           ArraySize(g_ev_seq));
+   TcShowComment("TradeCopy Monitor "+(string)TC_EA_VERSION+"\n"+g_tc_status+TcNoticeLine()+"\nseq "+IntegerToString(g_seq)+
+                 ", unacknowledged "+IntegerToString(ArraySize(g_ev_seq)));
   }
 
 int OnInit()
@@ -457,7 +457,7 @@ void OnDeinit(const int reason)
    SaveState();
    TcSessionStop("EA stopped");
    NetShutdown();
-   Comment("");
+   TcShowComment("");
   }
 
 void OnTimer()

@@ -744,14 +744,14 @@ void OnDeinit(const int reason)
    EventKillTimer();
    TcSessionStop("EA stopped");
    NetShutdown();
-   Comment("");
+   TcShowComment("");
   }
 
 void OnTimer()
   {
    TcSessionPoll();
-   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),
-           (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn Algo Trading on and allow it in the EA's settings"));
+   TcShowComment("TradeCopy Executor "+(string)TC_EA_VERSION+"\n"+g_tc_status+TcNoticeLine()+
+                 (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn Algo Trading on and allow it in the EA's settings"));
   }
 
 void OnTick()

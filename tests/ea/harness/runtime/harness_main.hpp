@@ -4,6 +4,7 @@
 //   open EURUSD buy 0.10 sl=1.0800 tp=1.0950 | modify 1001 sl=… tp=… | close 1001 [0.05]
 //   pending EURUSD buy_limit 0.10 1.0800 [sl=… tp=…] | delete 1002 | price EURUSD 1.0850 1.0852
 //   state (prints STATE {json}) | comment (OK and the chart comment, lines joined by |)
+//   draws (how many times Comment() redrew the chart)
 //   market closed|open (TimeCurrent stands still, as at a weekend) | clock +S (time passes)
 //   net stalled|ok (MT4: ws2_32 send() finds the socket buffer full)
 //   during_scan N <line> | trade_fault KIND [ARG] (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
@@ -97,6 +98,7 @@ inline bool mql_control(const std::string &line, bool &traded) {
   if (cmd == "quit") return true;
   if (cmd == "state") { mql_emit("STATE", t.state_json()); return false; }
   if (cmd == "comment") { mql_reply(true, mql_comment()); return false; }
+  if (cmd == "draws") { mql_reply(true, std::to_string(mql_comment_draws())); return false; }
   if (cmd == "during_scan") {
     int reads = 0; in >> reads;
     std::string rest; std::getline(in, rest);

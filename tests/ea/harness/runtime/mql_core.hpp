@@ -354,7 +354,8 @@ inline void mql_emit(const char *tag, const std::string &text) {
 template <class... A> void Print(A... a) { mql_emit("PRINT", mql_join(a...)); }
 template <class... A> void Alert(A... a) { mql_emit("ALERT", mql_join(a...)); }
 inline std::string &mql_comment() { static std::string c; return c; }
-template <class... A> void Comment(A... a) { mql_comment() = mql_join(a...); }
+inline long &mql_comment_draws() { static long n = 0; return n; }  // each Comment() redraws the chart
+template <class... A> void Comment(A... a) { mql_comment() = mql_join(a...); mql_comment_draws()++; }
 
 // ---- inputs and timer -----------------------------------------------------------------------
 // The run harness passes inputs as environment variables MQL_INPUT_<name>.
