@@ -5,11 +5,10 @@ times a second (issue #11)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import pytest
-from harness.run import EaProcess
+from harness.run import offline_ea
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -17,11 +16,7 @@ pytestmark = pytest.mark.timeout(60)
 @pytest.mark.parametrize("name", ["monitor4", "executor4", "monitor5", "executor5"])
 async def test_an_idle_ea_redraws_its_chart_comment_only_when_it_changes(
         ea_binaries: dict[str, Path], tmp_path: Path, name: str) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    ea = EaProcess(ea_binaries[name], tmp_path, key="tc1.k", login=1001,
-                   url=f"ws://127.0.0.1:{port}/ea/v1")  # nothing listens: it waits to reconnect
+    ea = offline_ea(ea_binaries[name], tmp_path)  # nothing listens: it waits to reconnect
     await ea.start()
     try:
         await asyncio.sleep(0.3)
