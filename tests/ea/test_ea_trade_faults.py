@@ -57,3 +57,19 @@ async def test_an_open_meeting_a_trade_server_fault_is_copied_once_and_reported_
         assert [h["comment"] for h in state["history"]] == [f"TC|{ticket}"]
     else:
         assert [(d["entry"], d["vol"]) for d in state["deals"]] == [(0, 0.2), (1, 0.2)]
+
+
+@pytest.mark.parametrize(("master", "slave"), [("monitor4", "executor4"),
+                                               ("monitor5", "executor5")])
+async def test_a_close_that_timed_out_but_was_done_is_reported_done(
+        ea_binaries: dict[str, Path], tmp_path: Path, master: str, slave: str) -> None:
+    async with copier_world(ea_binaries, tmp_path, master, slave) as world:
+        ticket = await world.master.control("open EURUSD buy 0.10")
+        await _answered(world, "open")
+        await world.slave.control("trade_fault timeout")
+        await world.master.control(f"close {ticket}")
+        closed = await _answered(world, "close")
+        positions = await world.slave.positions()
+
+    assert (closed.retcode, closed.status) == (10009, "executed"), closed.message
+    assert positions == []

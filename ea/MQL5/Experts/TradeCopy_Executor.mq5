@@ -139,6 +139,7 @@ bool Deal(const TcCommand &c,const bool buy,const double vol,const double sl,con
           MqlTradeResult &res,int &rc,string &why)
   {
    MqlTradeRequest req;
+   double had=(position>0 && PositionSelectByTicket((ulong)position)) ? PositionGetDouble(POSITION_VOLUME) : 0;
    for(int attempt=0;attempt<=TC_RETRIES;attempt++)
      {
       MqlTick tick;
@@ -176,6 +177,16 @@ bool Deal(const TcCommand &c,const bool buy,const double vol,const double sl,con
         }
       rc=(int)res.retcode;
       why=c.sym+": "+res.comment+" ("+IntegerToString(res.retcode)+")";
+      if(res.retcode==TRADE_RETCODE_TIMEOUT && position>0)
+        {
+         if(ClosedAfterTimeout(position,had,vol,res))
+           {
+            rc=RC_DONE;
+            return(true);
+           }
+         why=why+"; position #"+IntegerToString(position)+" is still open";
+         break;   // never sent again: a late close would close more than asked
+        }
       if(res.retcode==TRADE_RETCODE_TIMEOUT && position==0)
         {
          long filled=TimedOutOpen(c);
@@ -244,6 +255,38 @@ bool SelectDealPosition(const TcCommand &c,const MqlTradeResult &res)
       if(TcMonoMs()>=until)
          return(false);
       Sleep(20);
+     }
+   return(false);
+  }
+
+// After TRADE_RETCODE_TIMEOUT (10012) a hedging close may still have been done: the position is
+// gone, or smaller by vol than the volume it had before. Then res says so, priced by the position's last closing deal.
+bool ClosedAfterTimeout(const long position,const double had,const double vol,MqlTradeResult &res)
+  {
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      bool open=PositionSelectByTicket((ulong)position);
+      if(!open || PositionGetDouble(POSITION_VOLUME)<had-vol/2)
+        {
+         ZeroMemory(res);
+         res.retcode=TRADE_RETCODE_DONE;
+         res.volume=vol;
+         if(HistorySelectByPosition(position))
+            for(int i=HistoryDealsTotal()-1;i>=0 && res.price==0;i--)
+              {
+               ulong deal=HistoryDealGetTicket(i);
+               if(HistoryDealGetInteger(deal,DEAL_ENTRY)==DEAL_ENTRY_OUT)
+                 {
+                  res.deal=deal;
+                  res.price=HistoryDealGetDouble(deal,DEAL_PRICE);
+                 }
+              }
+         return(true);
+        }
+      if(TcMonoMs()>=until)
+         return(false);
+      Sleep(50);
      }
    return(false);
   }
