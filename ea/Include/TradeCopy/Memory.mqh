@@ -177,6 +177,19 @@ bool IsCopyOf(const string comment,const long master)
    return(next<'0' || next>'9');
   }
 
+// Adds ticket to found[0..n) unless it is there already. The Executors walk the trade pool from
+// its top index down, count taken once: a position or order that closes below the current index
+// meanwhile (a stop loss, the trader) moves one already read into the next index, read twice
+// then, instead of moving an unread copy past the walk, where it would not be found.
+void AddTicket(long &found[],int &n,const long ticket)
+  {
+   for(int i=0;i<n;i++)
+      if(found[i]==ticket)
+         return;
+   ArrayResize(found,n+1);
+   found[n++]=ticket;
+  }
+
 void Created(const long ticket)
   {
    if(ticket<=0)

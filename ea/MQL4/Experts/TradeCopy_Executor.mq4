@@ -156,7 +156,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
   {
    long found[];
    int n=0;
-   for(int i=0;i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;i>=0;i--)
      {
       if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES))
          continue;
@@ -169,8 +169,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
          continue;   // MT4 may cut a long comment: a prefix of the command's comment still matches
       if(WasCreated(OrderTicket()))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=OrderTicket();
+      AddTicket(found,n,OrderTicket());
      }
    return(LegOf(c,found,n));
   }
@@ -352,11 +351,16 @@ long FindCopy(const TcCommand &c)
    long tickets[];
    string comments[];
    int n=0;
-   for(int i=0;i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;i>=0;i--)
      {
       if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || OrderType()>OP_SELL)
          continue;
       if(OrderSymbol()!=c.sym || OrderMagicNumber()!=c.magic)
+         continue;
+      bool seen=false;   // read twice when an order below closed meanwhile (AddTicket)
+      for(int j=0;j<n && !seen;j++)
+         seen=(tickets[j]==OrderTicket());
+      if(seen)
          continue;
       ArrayResize(tickets,n+1);
       ArrayResize(comments,n+1);
@@ -409,12 +413,11 @@ long PendingCopy(const TcCommand &c)
       return(c.slave_ticket);
    long found[];
    int n=0;
-   for(int i=0;i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;i>=0;i--)
      {
       if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || !SelectedIsCopy(c))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=OrderTicket();
+      AddTicket(found,n,OrderTicket());
      }
    return(LegOf(c,found,n));
   }
@@ -422,7 +425,7 @@ long PendingCopy(const TcCommand &c)
 // The rest MT4 made of a partly closed ticket (comment "from #<ticket>"), or 0.
 long Remainder(const long ticket)
   {
-   for(int i=0;i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;i>=0;i--)
       if(OrderSelect(i,SELECT_BY_POS,MODE_TRADES) && FromTicket(OrderComment())==ticket)
          return(OrderTicket());
    return(0);

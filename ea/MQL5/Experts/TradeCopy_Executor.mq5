@@ -92,7 +92,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
       return(0);   // a netting position keeps the first deal's comment: the id memory decides
    long found[];
    int n=0;
-   for(int i=0;i<PositionsTotal();i++)
+   for(int i=PositionsTotal()-1;i>=0;i--)
      {
       ulong t=PositionGetTicket(i);
       if(t==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic)
@@ -100,10 +100,9 @@ long OwnCopy(const TcCommand &c,const bool orders)
       string cm=PositionGetString(POSITION_COMMENT);
       if(!IsCopyOf(cm,c.ticket) || (cm!=c.comment && StringFind(c.comment,cm)!=0) || WasCreated((long)t))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=(long)t;
+      AddTicket(found,n,(long)t);
      }
-   for(int i=0;orders && i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;orders && i>=0;i--)
      {
       ulong t=OrderGetTicket(i);
       if(t==0 || !TcIsPendingType(OrderGetInteger(ORDER_TYPE)) || OrderGetString(ORDER_SYMBOL)!=c.sym ||
@@ -112,8 +111,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
       string cm=OrderGetString(ORDER_COMMENT);
       if(!IsCopyOf(cm,c.ticket) || (cm!=c.comment && StringFind(c.comment,cm)!=0) || WasCreated((long)t))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=(long)t;
+      AddTicket(found,n,(long)t);
      }
    if(n<=c.leg)
       return(0);
@@ -393,23 +391,21 @@ string DoOpen(const TcCommand &c)
 int CopiesOf(const TcCommand &c,const bool with_positions,const bool with_orders,long &found[])
   {
    int n=0;
-   for(int i=0;with_positions && i<PositionsTotal();i++)
+   for(int i=PositionsTotal()-1;with_positions && i>=0;i--)
      {
       ulong p=PositionGetTicket(i);
       if(p==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic ||
          !IsCopyOf(PositionGetString(POSITION_COMMENT),c.ticket))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=(long)p;
+      AddTicket(found,n,(long)p);
      }
-   for(int i=0;with_orders && i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;with_orders && i>=0;i--)
      {
       ulong o=OrderGetTicket(i);
       if(o==0 || !TcIsPendingType(OrderGetInteger(ORDER_TYPE)) || OrderGetString(ORDER_SYMBOL)!=c.sym ||
          OrderGetInteger(ORDER_MAGIC)!=c.magic || !IsCopyOf(OrderGetString(ORDER_COMMENT),c.ticket))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=(long)o;
+      AddTicket(found,n,(long)o);
      }
    return(n);
   }
