@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness.world import copier_world, until
+from harness.world import copier_world, open_and_close_with_the_slave_frozen, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -21,16 +21,7 @@ async def test_a_close_without_ticket_finds_its_copy_while_another_position_clos
         # read closes the slave's own position, below the copy
         await world.slave.control(f"during_scan 3 close {own}")
         slave_terminal = world.server.terminal(world.slave_id)
-        world.slave.pause()
-        try:
-            ticket = await world.master.control("open EURUSD buy 0.10")
-            await world.master.control(f"close {ticket}")
-
-            async def both_routed() -> bool:
-                return slave_terminal.pending_commands == 2
-            await until(both_routed, "open and close routed before any result", 5)
-        finally:
-            world.slave.resume()
+        await open_and_close_with_the_slave_frozen(world, "open EURUSD buy 0.10")
 
         async def answered() -> bool:
             return slave_terminal.pending_commands == 0

@@ -81,3 +81,20 @@ async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float 
                 await asyncio.sleep(0.02)
     except TimeoutError:
         raise AssertionError(f"not within {timeout:g} s: {what}") from None
+
+
+async def open_and_close_with_the_slave_frozen(world: Copier, opens: str) -> str:
+    """The master opens and closes at once while the slave's terminal does not answer, so the
+    copier routes the close while the open has no result: the close has no slave ticket."""
+    slave_terminal = world.server.terminal(world.slave_id)
+    world.slave.pause()
+    try:
+        ticket = await world.master.control(opens)
+        await world.master.control(f"close {ticket}")
+
+        async def both_routed() -> bool:
+            return slave_terminal.pending_commands == 2
+        await until(both_routed, "open and close routed before any result", 5)
+    finally:
+        world.slave.resume()
+    return ticket
