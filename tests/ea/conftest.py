@@ -1,4 +1,5 @@
-"""EA test set-up: the four EAs compiled once per test session, cached under a pytest tmp dir."""
+"""EA test set-up: the four EAs laid out in a terminal data folder as the installer leaves it
+(harness/layout.py) and compiled from there once per test session, cached under a pytest tmp dir."""
 
 from __future__ import annotations
 
@@ -6,22 +7,29 @@ import concurrent.futures
 from pathlib import Path
 
 import pytest
-from harness.build import compile_ea, runtime_objects
-from harness.gate import REPO
+from harness.build import compile_from_data_folder, runtime_objects
+from harness.layout import lay_out_data_folder
 
 EAS = {
-    "monitor4": REPO / "ea/MQL4/Experts/TradeCopy_Monitor.mq4",
-    "executor4": REPO / "ea/MQL4/Experts/TradeCopy_Executor.mq4",
-    "monitor5": REPO / "ea/MQL5/Experts/TradeCopy_Monitor.mq5",
-    "executor5": REPO / "ea/MQL5/Experts/TradeCopy_Executor.mq5",
+    "monitor4": "TradeCopy_Monitor.mq4",
+    "executor4": "TradeCopy_Executor.mq4",
+    "monitor5": "TradeCopy_Monitor.mq5",
+    "executor5": "TradeCopy_Executor.mq5",
 }
 
 
 @pytest.fixture(scope="session")
-def ea_binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def ea_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with ``MQL4/`` and ``MQL5/`` holding the EAs where a terminal keeps them."""
+    return lay_out_data_folder(tmp_path_factory.mktemp("terminal-data"))
+
+
+@pytest.fixture(scope="session")
+def ea_binaries(tmp_path_factory: pytest.TempPathFactory, ea_data_folder: Path) -> dict[str, Path]:
     """Every EA compiled with g++ -std=c++17 -Wall -Werror (two at a time: 2 cores)."""
     out = tmp_path_factory.mktemp("ea-build")
     runtime_objects(out)
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(compile_ea, src, out) for name, src in EAS.items()}
+        futures = {name: pool.submit(compile_from_data_folder, ea_data_folder, expert, out)
+                   for name, expert in EAS.items()}
         return {name: future.result() for name, future in futures.items()}

@@ -7,26 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.world import Copier, copier_world, until
+from harness.world import Copier, copier_world, open_and_close_with_the_slave_frozen, until
 
 pytestmark = pytest.mark.timeout(60)
-
-
-async def _open_and_close_while_the_slave_is_frozen(world: Copier, opens: str) -> str:
-    """The master opens and closes at once while the slave's terminal does not answer, so the
-    copier routes the close while the open has no result: the close has no slave ticket."""
-    slave_terminal = world.server.terminal(world.slave_id)
-    world.slave.pause()
-    try:
-        ticket = await world.master.control(opens)
-        await world.master.control(f"close {ticket}")
-
-        async def both_routed() -> bool:
-            return slave_terminal.pending_commands == 2
-        await until(both_routed, "open and close routed before any result", 5)
-    finally:
-        world.slave.resume()
-    return ticket
 
 
 async def _settled(world: Copier) -> dict[str, Any]:
@@ -41,7 +24,7 @@ async def _settled(world: Copier) -> dict[str, Any]:
 async def test_mt4_slave_closes_a_copy_whose_open_result_had_not_come_back(
         ea_binaries: dict[str, Path], tmp_path: Path) -> None:
     async with copier_world(ea_binaries, tmp_path, "monitor4", "executor4") as world:
-        ticket = await _open_and_close_while_the_slave_is_frozen(world, "open EURUSD buy 0.10")
+        ticket = await open_and_close_with_the_slave_frozen(world, "open EURUSD buy 0.10")
         state = await _settled(world)
 
     closed = [(h["sym"], h["type"], h["vol"], h["comment"]) for h in state["history"]]
@@ -53,7 +36,7 @@ async def test_mt5_slave_closes_a_copy_whose_open_result_had_not_come_back(
         ea_binaries: dict[str, Path], tmp_path: Path, margin: str) -> None:
     async with copier_world(ea_binaries, tmp_path, "monitor5", "executor5",
                             slave_margin=margin) as world:
-        await _open_and_close_while_the_slave_is_frozen(world, "open EURUSD sell 0.10")
+        await open_and_close_with_the_slave_frozen(world, "open EURUSD sell 0.10")
         state = await _settled(world)
 
     deals = [(d["sym"], d["type"], d["entry"], d["vol"]) for d in state["deals"]]

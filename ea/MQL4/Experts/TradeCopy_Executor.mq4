@@ -61,6 +61,51 @@ bool Retryable(const int err)
    return(err==138 || err==135 || err==136 || err==146 || err==137 || err==4);
   }
 
+// A busy server (4 ERR_SERVER_BUSY), broker (137 ERR_BROKER_BUSY) or trade context (146
+// ERR_TRADE_CONTEXT_BUSY, https://docs.mql4.com/constants/errorswarnings/errorcodes) stays busy
+// for a while: tried again at once, every try meets it. Waits 250 ms, 500 ms, 1 s before the
+// next try; a requote or price change is tried again at once with a fresh price.
+void RetryPause(const int err,const int attempt)
+  {
+   if(err==4 || err==137 || err==146)
+      Sleep(250*(1<<MathMin(attempt,2)));
+  }
+
+#define TC_SETTLE_MS 2000   // how long an order that timed out is looked for
+
+// The newest order with the command's comment and magic that this run did not note as created:
+// the one a request that timed out (128 ERR_TRADE_TIMEOUT) made after all. 0: none.
+long FreshCopy(const TcCommand &c,const bool pending)
+  {
+   long best=0;
+   for(int i=OrdersTotal()-1;i>=0;i--)
+     {
+      if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || (OrderType()>OP_SELL)!=pending || !SelectedIsCopy(c))
+         continue;
+      if(OrderComment()!=c.comment && StringFind(c.comment,OrderComment())!=0)
+         continue;
+      if(!WasCreated(OrderTicket()) && OrderTicket()>best)
+         best=OrderTicket();
+     }
+   return(best);
+  }
+
+// After 128 ERR_TRADE_TIMEOUT the order may have been made: it is looked for by its comment for
+// a while before the request is called failed, and it is never sent again (a late fill would be
+// a second copy).
+long TimedOut(const TcCommand &c,const bool pending)
+  {
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      long t=FreshCopy(c,pending);
+      if(t>0 || TcMonoMs()>=until)
+         return(t);
+      Sleep(50);
+     }
+   return(0);
+  }
+
 string ErrText(const int err)
   {
    return("MT4 error "+IntegerToString(err));
@@ -111,7 +156,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
   {
    long found[];
    int n=0;
-   for(int i=0;i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;i>=0;i--)
      {
       if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES))
          continue;
@@ -124,8 +169,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
          continue;   // MT4 may cut a long comment: a prefix of the command's comment still matches
       if(WasCreated(OrderTicket()))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=OrderTicket();
+      AddTicket(found,n,OrderTicket());
      }
    return(LegOf(c,found,n));
   }
@@ -157,7 +201,7 @@ int MarketOpen(const TcCommand &c,const int type,const double vol,const double s
       if(c.dev>0 && c.price>0 && MathAbs(px-c.price)>c.dev*Point4(c.sym)+Point4(c.sym)*1e-6)
         {
          why=c.sym+": price "+Px(c.sym,px)+" is more than "+IntegerToString(c.dev)+" points from the master's "+
-             Px(c.sym,c.price)+" — not copied";
+             Px(c.sym,c.price)+" \x2014 not copied";
          return(-RC_DEVIATION);
         }
       ResetLastError();
@@ -166,8 +210,17 @@ int MarketOpen(const TcCommand &c,const int type,const double vol,const double s
          return(t);
       err=GetLastError();
       why=c.sym+": "+ErrText(err);
+      if(err==128)
+        {
+         long made=TimedOut(c,false);
+         if(made>0)
+            return((int)made);
+         why=why+" (trade timeout; no copy of master #"+IntegerToString(c.ticket)+" appeared)";
+         break;
+        }
       if(!Retryable(err))
          break;
+      RetryPause(err,attempt);
      }
    return(-err);
   }
@@ -188,7 +241,7 @@ string DoMarket(const TcCommand &c,const int type,double vol,const double sl_in,
    vol=RoundVolume(vol,step);
    if(vol<vmin-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
-                         JsonNumText(vmin)+" — copy skipped",0,0,0,0,0));
+                         JsonNumText(vmin)+" \x2014 copy skipped",0,0,0,0,0));
    if(vmax>0 && vol>vmax)
       vol=vmax;
    bool later=(c.two_step || c.sl_pts>0 || c.tp_pts>0);
@@ -209,7 +262,7 @@ string DoMarket(const TcCommand &c,const int type,double vol,const double sl_in,
    if(OrderSelect(t,SELECT_BY_TICKET) && later)
      {
       double sl,tp;
-      StopsFrom(s,type==OP_BUY,OrderOpenPrice(),Point4(c.sym),Digits4(c.sym),sl,tp);
+      StopsFrom(s,type==OP_BUY,OrderOpenPrice(),sl,tp);
       if(sl!=0 || tp!=0)
         {
          WaitContext();
@@ -225,7 +278,7 @@ string DoMarket(const TcCommand &c,const int type,double vol,const double sl_in,
    if(!OrderSelect(t,SELECT_BY_TICKET))
       return(ResultFrame(c.id,RC_DONE,c.sym+": opened #"+IntegerToString(t)+note,t,vol,0,0,0));
    return(SelectedResult(c,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(OrderLots())+" at "+
-                         Px(c.sym,OrderOpenPrice())+" → #"+IntegerToString(t)+note));
+                         Px(c.sym,OrderOpenPrice())+" \x2192 #"+IntegerToString(t)+note));
   }
 
 //--- copies without a slave ticket (§14 close, modify) ------------------------------------------
@@ -251,7 +304,7 @@ bool RestOf(const long ticket,long &master,long &root)
    int bar=StringFind(v,"|");
    if(bar<=0)
       return(false);
-   master=StringToInteger(StringSubstr(v,0,bar));
+   master=StringToInteger(TcMid(v,0,bar));
    root=StringToInteger(StringSubstr(v,bar+1));
    return(true);
   }
@@ -298,11 +351,16 @@ long FindCopy(const TcCommand &c)
    long tickets[];
    string comments[];
    int n=0;
-   for(int i=0;i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;i>=0;i--)
      {
       if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || OrderType()>OP_SELL)
          continue;
       if(OrderSymbol()!=c.sym || OrderMagicNumber()!=c.magic)
+         continue;
+      bool seen=false;   // read twice when an order below closed meanwhile (AddTicket)
+      for(int j=0;j<n && !seen;j++)
+         seen=(tickets[j]==OrderTicket());
+      if(seen)
          continue;
       ArrayResize(tickets,n+1);
       ArrayResize(comments,n+1);
@@ -355,12 +413,11 @@ long PendingCopy(const TcCommand &c)
       return(c.slave_ticket);
    long found[];
    int n=0;
-   for(int i=0;i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;i>=0;i--)
      {
       if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || !SelectedIsCopy(c))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=OrderTicket();
+      AddTicket(found,n,OrderTicket());
      }
    return(LegOf(c,found,n));
   }
@@ -368,10 +425,25 @@ long PendingCopy(const TcCommand &c)
 // The rest MT4 made of a partly closed ticket (comment "from #<ticket>"), or 0.
 long Remainder(const long ticket)
   {
-   for(int i=0;i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;i>=0;i--)
       if(OrderSelect(i,SELECT_BY_POS,MODE_TRADES) && FromTicket(OrderComment())==ticket)
          return(OrderTicket());
    return(0);
+  }
+
+// After 128 ERR_TRADE_TIMEOUT: has ticket been closed after all (it is in the history)?
+bool ClosedAfterTimeout(const long ticket)
+  {
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      if(OrderSelect((int)ticket,SELECT_BY_TICKET) && OrderCloseTime()>0)
+         return(true);
+      if(TcMonoMs()>=until)
+         return(false);
+      Sleep(50);
+     }
+   return(false);
   }
 
 // Closes vol (0: all) of position ticket with retries (§14 step 6 close).
@@ -403,7 +475,7 @@ string DoClose(const TcCommand &c,const long ticket,const double want_vol)
       double px=(type==OP_BUY) ? MarketInfo(c.sym,MODE_BID) : MarketInfo(c.sym,MODE_ASK);
       if(c.dev>0 && c.price>0 && MathAbs(px-c.price)>c.dev*Point4(c.sym)+Point4(c.sym)*1e-6)
          return(ResultFrame(c.id,RC_DEVIATION,c.sym+": price "+Px(c.sym,px)+" is more than "+
-                            IntegerToString(c.dev)+" points from "+Px(c.sym,c.price)+" — not closed",ticket,0,0,0,0));
+                            IntegerToString(c.dev)+" points from "+Px(c.sym,c.price)+" \x2014 not closed",ticket,0,0,0,0));
       ResetLastError();
       if(OrderClose((int)ticket,vol,NormalizeDouble(px,Digits4(c.sym)),dev,clrNONE))
         {
@@ -421,8 +493,20 @@ string DoClose(const TcCommand &c,const long ticket,const double want_vol)
          return(ResultFrame(c.id,RC_DONE,text,rest,vol,at,0,0));
         }
       err=GetLastError();
-      if(!Retryable(err))
+      if(err==128 && ClosedAfterTimeout(ticket))
+        {
+         long rest=(vol<have-1e-9) ? Remainder(ticket) : ticket;
+         if(rest!=ticket && rest>0)
+           {
+            Created(rest);
+            NoteRest(rest,c.ticket,ticket);
+           }
+         return(ResultFrame(c.id,RC_DONE,c.sym+": closed "+JsonNumText(vol)+" of #"+IntegerToString(ticket)+
+                            " (the trade server answered late)",rest,vol,px,0,0));
+        }
+      if(err==128 || !Retryable(err))
          break;
+      RetryPause(err,attempt);
      }
    return(ResultFrame(c.id,MapError(err),c.sym+": close of #"+IntegerToString(ticket)+" failed: "+ErrText(err),
                       ticket,0,0,0,0));
@@ -458,7 +542,7 @@ string DoModify(const TcCommand &c)
    if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()>OP_SELL)
       return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(t)+" is no longer open",t,0,0,0,0));
    double sl,tp;
-   StopsFrom(c,OrderType()==OP_BUY,OrderOpenPrice(),Point4(c.sym),Digits4(c.sym),sl,tp);
+   StopsFrom(c,OrderType()==OP_BUY,OrderOpenPrice(),sl,tp);
    WaitContext();
    ResetLastError();
    if(!OrderModify((int)t,OrderOpenPrice(),sl,tp,0,clrNONE))
@@ -484,10 +568,10 @@ string DoPlacePending(const TcCommand &c)
    double vol=RoundVolume(c.vol,MarketInfo(c.sym,MODE_LOTSTEP));
    if(vol<MarketInfo(c.sym,MODE_MINLOT)-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
-                         JsonNumText(MarketInfo(c.sym,MODE_MINLOT))+" — copy skipped",0,0,0,0,0));
-   double price=NormalizeDouble(c.price,Digits4(c.sym));
+                         JsonNumText(MarketInfo(c.sym,MODE_MINLOT))+" \x2014 copy skipped",0,0,0,0,0));
+   double price=TcPrice(c.sym,c.price);
    double sl,tp;
-   StopsFrom(c,SideIsBuy(type),price,Point4(c.sym),Digits4(c.sym),sl,tp);
+   StopsFrom(c,SideIsBuy(type),price,sl,tp);
    int err=0;
    for(int attempt=0;attempt<=TC_RETRIES;attempt++)
      {
@@ -498,11 +582,23 @@ string DoPlacePending(const TcCommand &c)
         {
          Created(t);
          return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+
-                            " → #"+IntegerToString(t),t,vol,price,sl,tp));
+                            " \x2192 #"+IntegerToString(t),t,vol,price,sl,tp));
         }
       err=GetLastError();
+      if(err==128)
+        {
+         long made=TimedOut(c,true);
+         if(made>0)
+           {
+            Created(made);
+            return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+
+                               " \x2192 #"+IntegerToString(made)+" (the trade server answered late)",made,vol,price,sl,tp));
+           }
+         break;
+        }
       if(!Retryable(err))
          break;
+      RetryPause(err,attempt);
      }
    return(ResultFrame(c.id,MapError(err),c.sym+": pending order not placed: "+ErrText(err),0,0,0,0,0));
   }
@@ -520,9 +616,9 @@ string DoModifyPending(const TcCommand &c)
                             " has already filled on this account; the change is not applied",t,0,0,0,0));
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+" is no longer pending",t,0,0,0,0));
      }
-   double price=(c.price>0) ? NormalizeDouble(c.price,Digits4(c.sym)) : OrderOpenPrice();
+   double price=(c.price>0) ? TcPrice(c.sym,c.price) : OrderOpenPrice();
    double sl,tp;
-   StopsFrom(c,SideIsBuy(OrderType()),price,Point4(c.sym),Digits4(c.sym),sl,tp);
+   StopsFrom(c,SideIsBuy(OrderType()),price,sl,tp);
    WaitContext();
    ResetLastError();
    if(!OrderModify((int)t,price,sl,tp,OrderExpiration(),clrNONE))
@@ -604,7 +700,7 @@ string Execute(TcCommand &c)
   {
    if(c.expires>0 && TcNowMs()>c.expires)
       return(ResultFrame(c.id,RC_EXPIRED,c.sym+": signal "+IntegerToString(TcNowMs()-c.expires)+
-                         " ms past its max age — skipped",0,0,0,0,0));
+                         " ms past its max age \x2014 skipped",0,0,0,0,0));
    if(!SymbolSelect(c.sym,true) || MarketInfo(c.sym,MODE_POINT)<=0)
       return(ResultFrame(c.id,RC_INVALID,c.sym+": symbol not offered by this broker",0,0,0,0,0));
    if(c.kind=="open")
@@ -681,14 +777,14 @@ void OnDeinit(const int reason)
    EventKillTimer();
    TcSessionStop("EA stopped");
    NetShutdown();
-   Comment("");
+   TcShowComment("");
   }
 
 void OnTimer()
   {
    TcSessionPoll();
-   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),
-           (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn AutoTrading on and tick 'Allow live trading'"));
+   TcShowComment("TradeCopy Executor "+(string)TC_EA_VERSION+"\n"+g_tc_status+TcNoticeLine()+
+                 (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn AutoTrading on and tick 'Allow live trading'"));
   }
 
 void OnTick()

@@ -44,30 +44,43 @@ long   g_sent_seq=0;    // highest seq sent on this connection
 string g_file="";
 
 //--- looks ------------------------------------------------------------------------------------
+// The trade pool belongs to the trade server: orders close (a stop loss, a stop-out, the trader)
+// and open between two index reads. Walked from the top index down, a close below the current
+// index moves an order already read into the next index (skipped by its ticket) instead of
+// moving an unread one past the walk, which would look closed now and opened at the next poll.
+// An order opened meanwhile lands at the end: the walk is repeated while the count or the last
+// order says the pool changed under it (at most 3 walks; anything later is seen at the next poll).
 void TakeLook(TcItem &look[],int &n)
   {
    n=0;
-   int total=OrdersTotal();
-   ArrayResize(look,total);
-   for(int i=0;i<total;i++)
+   ArrayResize(look,0,64);
+   for(int walk=0;walk<3;walk++)
      {
-      if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES))
-         continue;
-      if(OrderType()>OP_SELLSTOP)
-         continue;
-      look[n].ticket=OrderTicket();
-      look[n].sym=OrderSymbol();
-      look[n].type=OrderType();
-      look[n].vol=OrderLots();
-      look[n].price=OrderOpenPrice();
-      look[n].sl=OrderStopLoss();
-      look[n].tp=OrderTakeProfit();
-      look[n].magic=OrderMagicNumber();
-      look[n].comment=OrderComment();
-      look[n].exp=TcServerToMs(OrderExpiration());
-      n++;
+      int total=OrdersTotal();
+      for(int i=total-1;i>=0;i--)
+        {
+         if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || OrderType()>OP_SELLSTOP)
+            continue;
+         if(FindTicket(look,n,OrderTicket())>=0)
+            continue;
+         ArrayResize(look,n+1,64);
+         look[n].ticket=OrderTicket();
+         look[n].sym=OrderSymbol();
+         look[n].type=OrderType();
+         look[n].vol=OrderLots();
+         look[n].price=OrderOpenPrice();
+         look[n].sl=OrderStopLoss();
+         look[n].tp=OrderTakeProfit();
+         look[n].magic=OrderMagicNumber();
+         look[n].comment=OrderComment();
+         look[n].exp=TcServerToMs(OrderExpiration());
+         n++;
+        }
+      int last=OrdersTotal()-1;
+      if(OrdersTotal()==total && (last<0 || (OrderSelect(last,SELECT_BY_POS,MODE_TRADES) &&
+                                              FindTicket(look,n,OrderTicket())>=0)))
+         break;
      }
-   ArrayResize(look,n);
   }
 
 int FindTicket(const TcItem &look[],const int n,const long ticket)
@@ -255,10 +268,23 @@ void SaveState()
    FileMove(tmp,0,g_file,FILE_REWRITE);
   }
 
+// OnInit runs again without the EA being reloaded on a chart or input change and on another
+// account (https://docs.mql4.com/runtime/event_fire), so the globals still hold what the last run
+// left: every one is set again here, then from this account's file.
+void ResetState()
+  {
+   ArrayResize(g_prev,0);
+   g_prev_n=0;
+   g_have_look=false;
+   g_seq=0;
+   ArrayResize(g_ev_seq,0);
+   ArrayResize(g_ev_json,0);
+   g_sent_seq=0;
+  }
+
 void LoadState()
   {
-   g_prev_n=0;
-   ArrayResize(g_prev,0);
+   ResetState();
    int h=FileOpen(g_file,FILE_READ|FILE_TXT|FILE_ANSI,0,CP_UTF8);
    if(h==INVALID_HANDLE)
       return;
@@ -399,8 +425,8 @@ void Poll()
 
 void ShowStatus()
   {
-   Comment("TradeCopy Monitor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),"\nseq ",g_seq,", unacknowledged ",
-           ArraySize(g_ev_seq));
+   TcShowComment("TradeCopy Monitor "+(string)TC_EA_VERSION+"\n"+g_tc_status+TcNoticeLine()+"\nseq "+IntegerToString(g_seq)+
+                 ", unacknowledged "+IntegerToString(ArraySize(g_ev_seq)));
   }
 
 int OnInit()
@@ -426,11 +452,12 @@ int OnInit()
 void OnDeinit(const int reason)
   {
    EventKillTimer();
-   Poll();
+   if(reason!=REASON_ACCOUNT)
+      Poll();   // the terminal may show the next account already: its orders are not this file's
    SaveState();
    TcSessionStop("EA stopped");
    NetShutdown();
-   Comment("");
+   TcShowComment("");
   }
 
 void OnTimer()

@@ -92,7 +92,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
       return(0);   // a netting position keeps the first deal's comment: the id memory decides
    long found[];
    int n=0;
-   for(int i=0;i<PositionsTotal();i++)
+   for(int i=PositionsTotal()-1;i>=0;i--)
      {
       ulong t=PositionGetTicket(i);
       if(t==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic)
@@ -100,10 +100,9 @@ long OwnCopy(const TcCommand &c,const bool orders)
       string cm=PositionGetString(POSITION_COMMENT);
       if(!IsCopyOf(cm,c.ticket) || (cm!=c.comment && StringFind(c.comment,cm)!=0) || WasCreated((long)t))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=(long)t;
+      AddTicket(found,n,(long)t);
      }
-   for(int i=0;orders && i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;orders && i>=0;i--)
      {
       ulong t=OrderGetTicket(i);
       if(t==0 || !TcIsPendingType(OrderGetInteger(ORDER_TYPE)) || OrderGetString(ORDER_SYMBOL)!=c.sym ||
@@ -112,8 +111,7 @@ long OwnCopy(const TcCommand &c,const bool orders)
       string cm=OrderGetString(ORDER_COMMENT);
       if(!IsCopyOf(cm,c.ticket) || (cm!=c.comment && StringFind(c.comment,cm)!=0) || WasCreated((long)t))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=(long)t;
+      AddTicket(found,n,(long)t);
      }
    if(n<=c.leg)
       return(0);
@@ -139,6 +137,7 @@ bool Deal(const TcCommand &c,const bool buy,const double vol,const double sl,con
           MqlTradeResult &res,int &rc,string &why)
   {
    MqlTradeRequest req;
+   double had=(position>0 && PositionSelectByTicket((ulong)position)) ? PositionGetDouble(POSITION_VOLUME) : 0;
    for(int attempt=0;attempt<=TC_RETRIES;attempt++)
      {
       MqlTick tick;
@@ -153,7 +152,7 @@ bool Deal(const TcCommand &c,const bool buy,const double vol,const double sl,con
         {
          rc=RC_DEVIATION;
          why=c.sym+": price "+Px(c.sym,px)+" is more than "+IntegerToString(c.dev)+" points from the master's "+
-             Px(c.sym,c.price)+" — not copied";
+             Px(c.sym,c.price)+" \x2014 not copied";
          return(false);
         }
       ZeroMemory(req);
@@ -176,20 +175,136 @@ bool Deal(const TcCommand &c,const bool buy,const double vol,const double sl,con
         }
       rc=(int)res.retcode;
       why=c.sym+": "+res.comment+" ("+IntegerToString(res.retcode)+")";
+      if(res.retcode==TRADE_RETCODE_TIMEOUT && position>0)
+        {
+         if(ClosedAfterTimeout(position,had,vol,res))
+           {
+            rc=RC_DONE;
+            return(true);
+           }
+         why=why+"; position #"+IntegerToString(position)+" is still open";
+         break;   // never sent again: a late close would close more than asked
+        }
+      if(res.retcode==TRADE_RETCODE_TIMEOUT && position==0)
+        {
+         long filled=TimedOutOpen(c);
+         if(filled>0)
+           {
+            ZeroMemory(res);
+            res.retcode=TRADE_RETCODE_DONE;
+            res.order=(ulong)filled;
+            rc=RC_DONE;
+            return(true);
+           }
+         why=why+"; no copy of master #"+IntegerToString(c.ticket)+" appeared, so nothing was traded";
+         break;   // never sent again: a late fill would make a second copy
+        }
       if(!Retryable(res.retcode))
          break;
      }
    return(false);
   }
 
-// The position a deal went into (the deal's position id), selected; false if none is open.
-bool SelectDealPosition(const string sym,const ulong deal)
+// The hedging position the command's own deal opened and no earlier run of this EA made: a copy
+// with its comment and magic this run did not note as created. 0: none (yet).
+long FreshCopy(const TcCommand &c)
+  {
+   long best=0;
+   for(int i=PositionsTotal()-1;i>=0;i--)
+     {
+      ulong t=PositionGetTicket(i);
+      if(t==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic ||
+         WasCreated((long)t))
+         continue;
+      string cm=PositionGetString(POSITION_COMMENT);
+      if(IsCopyOf(cm,c.ticket) && (cm==c.comment || StringFind(c.comment,cm)==0) && (long)t>best)
+         best=(long)t;
+     }
+   return(best);
+  }
+
+#define TC_SETTLE_MS 2000   // how long a placed or timed-out request is followed
+
+// The position a deal went into, selected; false if none is open. A deal the server only placed
+// (TRADE_RETCODE_PLACED) or done without a deal ticket names no deal yet: its order is followed
+// until it fills (https://www.mql5.com/en/docs/constants/errorswarnings/enum_trade_return_codes:
+// 10008 "Order placed"; a hedging position takes the ticket of the order that opened it).
+bool SelectDealPosition(const TcCommand &c,const MqlTradeResult &res)
   {
    if(TcNetting())
-      return(PositionSelect(sym));
-   if(deal>0 && HistoryDealSelect(deal))
-      return(PositionSelectByTicket((ulong)HistoryDealGetInteger(deal,DEAL_POSITION_ID)));
+      return(PositionSelect(c.sym));
+   if(res.deal>0 && HistoryDealSelect(res.deal))
+      return(PositionSelectByTicket((ulong)HistoryDealGetInteger(res.deal,DEAL_POSITION_ID)));
+   if(res.order==0)
+      return(false);
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      if(PositionSelectByTicket(res.order))
+         return(true);
+      if(HistoryOrderSelect(res.order))
+        {
+         long state=HistoryOrderGetInteger(res.order,ORDER_STATE);
+         if(state==ORDER_STATE_FILLED)
+            return(PositionSelectByTicket((ulong)HistoryOrderGetInteger(res.order,ORDER_POSITION_ID)));
+         if(state!=ORDER_STATE_PLACED && state!=ORDER_STATE_STARTED && state!=ORDER_STATE_PARTIAL)
+            return(false);   // canceled, rejected or expired
+        }
+      if(TcMonoMs()>=until)
+         return(false);
+      Sleep(20);
+     }
    return(false);
+  }
+
+// After TRADE_RETCODE_TIMEOUT (10012) a hedging close may still have been done: the position is
+// gone, or smaller by vol than the volume it had before. Then res says so, priced by the position's last closing deal.
+bool ClosedAfterTimeout(const long position,const double had,const double vol,MqlTradeResult &res)
+  {
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      bool open=PositionSelectByTicket((ulong)position);
+      if(!open || PositionGetDouble(POSITION_VOLUME)<had-vol/2)
+        {
+         ZeroMemory(res);
+         res.retcode=TRADE_RETCODE_DONE;
+         res.volume=vol;
+         if(HistorySelectByPosition(position))
+            for(int i=HistoryDealsTotal()-1;i>=0 && res.price==0;i--)
+              {
+               ulong deal=HistoryDealGetTicket(i);
+               if(HistoryDealGetInteger(deal,DEAL_ENTRY)==DEAL_ENTRY_OUT)
+                 {
+                  res.deal=deal;
+                  res.price=HistoryDealGetDouble(deal,DEAL_PRICE);
+                 }
+              }
+         return(true);
+        }
+      if(TcMonoMs()>=until)
+         return(false);
+      Sleep(50);
+     }
+   return(false);
+  }
+
+// After TRADE_RETCODE_TIMEOUT (10012) the open may still have filled: its copy is looked for by
+// comment for a while before the request is called failed (hedging; a netting position cannot
+// tell one deal from another).
+long TimedOutOpen(const TcCommand &c)
+  {
+   if(TcNetting())
+      return(0);
+   long until=TcMonoMs()+TC_SETTLE_MS;
+   while(true)
+     {
+      long t=FreshCopy(c);
+      if(t>0 || TcMonoMs()>=until)
+         return(t);
+      Sleep(50);
+     }
+   return(0);
   }
 
 // A market order for the command; SL/TP with it or set right after (§14 step 6 open).
@@ -199,7 +314,7 @@ string DoMarket(const TcCommand &c,const bool buy,double vol,const double sl_in,
    double vmin=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_MIN),vmax=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_MAX);
    if(vol<vmin-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
-                         JsonNumText(vmin)+" — copy skipped",0,0,0,0,0));
+                         JsonNumText(vmin)+" \x2014 copy skipped",0,0,0,0,0));
    if(vmax>0 && vol>vmax)
       vol=vmax;
    bool later=(c.two_step || c.sl_pts>0 || c.tp_pts>0);
@@ -219,9 +334,14 @@ string DoMarket(const TcCommand &c,const bool buy,double vol,const double sl_in,
       return(ResultFrame(c.id,rc,why,0,0,0,0,0));
    double fill=(res.price>0) ? res.price : 0;
    double done_vol=(res.volume>0) ? res.volume : vol;
-   if(!SelectDealPosition(c.sym,res.deal))
+   if(!SelectDealPosition(c,res))
+     {
+      if(res.deal==0 && res.order>0 && !TcNetting())   // accepted, not visible yet: its order's ticket
+         return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(res.order)+
+                            " accepted; its position is not visible yet",(long)res.order,done_vol,fill,0,0));
       return(ResultFrame(c.id,RC_DONE,c.sym+": deal #"+IntegerToString(res.deal)+" done; the position is flat now",
                          0,done_vol,fill,0,0));
+     }
    long ticket=PositionGetInteger(POSITION_TICKET);
    Created(ticket);
    if(fill==0)
@@ -231,7 +351,7 @@ string DoMarket(const TcCommand &c,const bool buy,double vol,const double sl_in,
    if(later && same_side)   // a netting deal that reduced the position: its stops are not ours
      {
       double sl,tp;
-      StopsFrom(s,buy,fill,Point5(c.sym),Digits5(c.sym),sl,tp);
+      StopsFrom(s,buy,fill,sl,tp);
       if(sl!=0 || tp!=0)
         {
          MqlTradeRequest req;
@@ -248,7 +368,7 @@ string DoMarket(const TcCommand &c,const bool buy,double vol,const double sl_in,
         }
      }
    return(ResultFrame(c.id,RC_DONE,c.sym+": "+(buy ? "buy " : "sell ")+JsonNumText(done_vol)+" at "+Px(c.sym,fill)+
-                      " → #"+IntegerToString(ticket)+note,ticket,done_vol,fill,
+                      " \x2192 #"+IntegerToString(ticket)+note,ticket,done_vol,fill,
                       PositionGetDouble(POSITION_SL),PositionGetDouble(POSITION_TP)));
   }
 
@@ -271,23 +391,21 @@ string DoOpen(const TcCommand &c)
 int CopiesOf(const TcCommand &c,const bool with_positions,const bool with_orders,long &found[])
   {
    int n=0;
-   for(int i=0;with_positions && i<PositionsTotal();i++)
+   for(int i=PositionsTotal()-1;with_positions && i>=0;i--)
      {
       ulong p=PositionGetTicket(i);
       if(p==0 || PositionGetString(POSITION_SYMBOL)!=c.sym || PositionGetInteger(POSITION_MAGIC)!=c.magic ||
          !IsCopyOf(PositionGetString(POSITION_COMMENT),c.ticket))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=(long)p;
+      AddTicket(found,n,(long)p);
      }
-   for(int i=0;with_orders && i<OrdersTotal();i++)
+   for(int i=OrdersTotal()-1;with_orders && i>=0;i--)
      {
       ulong o=OrderGetTicket(i);
       if(o==0 || !TcIsPendingType(OrderGetInteger(ORDER_TYPE)) || OrderGetString(ORDER_SYMBOL)!=c.sym ||
          OrderGetInteger(ORDER_MAGIC)!=c.magic || !IsCopyOf(OrderGetString(ORDER_COMMENT),c.ticket))
          continue;
-      ArrayResize(found,n+1);
-      found[n++]=(long)o;
+      AddTicket(found,n,(long)o);
      }
    return(n);
   }
@@ -407,7 +525,7 @@ string DoModify(const TcCommand &c)
       return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": netting position #"+IntegerToString(ticket)+
                          " now points the other way; SL/TP of this copy left as they are",ticket,0,0,0,0));
    double sl,tp;
-   StopsFrom(c,pos_buy,PositionGetDouble(POSITION_PRICE_OPEN),Point5(c.sym),Digits5(c.sym),sl,tp);
+   StopsFrom(c,pos_buy,PositionGetDouble(POSITION_PRICE_OPEN),sl,tp);
    MqlTradeRequest req;
    MqlTradeResult res;
    ZeroMemory(req);
@@ -434,10 +552,10 @@ string DoPlacePending(const TcCommand &c)
    double vmin=SymbolInfoDouble(c.sym,SYMBOL_VOLUME_MIN);
    if(vol<vmin-1e-9)
       return(ResultFrame(c.id,RC_INVALID_VOLUME,c.sym+": lot "+JsonNumText(vol)+" below broker minimum "+
-                         JsonNumText(vmin)+" — copy skipped",0,0,0,0,0));
-   double price=NormalizeDouble(c.price,Digits5(c.sym));
+                         JsonNumText(vmin)+" \x2014 copy skipped",0,0,0,0,0));
+   double price=TcPrice(c.sym,c.price);
    double sl,tp;
-   StopsFrom(c,IsBuy(type),price,Point5(c.sym),Digits5(c.sym),sl,tp);
+   StopsFrom(c,IsBuy(type),price,sl,tp);
    MqlTradeRequest req;
    MqlTradeResult res;
    ZeroMemory(req);
@@ -455,7 +573,7 @@ string DoPlacePending(const TcCommand &c)
    if(!Send(req,res))
       return(Failed(c,res,"pending order not placed",0));
    Created((long)res.order);
-   return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+" → #"+
+   return(ResultFrame(c.id,RC_DONE,c.sym+": "+c.type+" "+JsonNumText(vol)+" at "+Px(c.sym,price)+" \x2192 #"+
                       IntegerToString(res.order),(long)res.order,vol,price,sl,tp));
   }
 
@@ -480,9 +598,9 @@ string DoModifyPending(const TcCommand &c)
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+
                          " is no longer pending (deleted or expired)",t,0,0,0,0));
      }
-   double price=(c.price>0) ? NormalizeDouble(c.price,Digits5(c.sym)) : OrderGetDouble(ORDER_PRICE_OPEN);
+   double price=(c.price>0) ? TcPrice(c.sym,c.price) : OrderGetDouble(ORDER_PRICE_OPEN);
    double sl,tp;
-   StopsFrom(c,IsBuy(OrderGetInteger(ORDER_TYPE)),price,Point5(c.sym),Digits5(c.sym),sl,tp);
+   StopsFrom(c,IsBuy(OrderGetInteger(ORDER_TYPE)),price,sl,tp);
    double vol=OrderGetDouble(ORDER_VOLUME_CURRENT);
    MqlTradeRequest req;
    MqlTradeResult res;
@@ -593,7 +711,7 @@ string Execute(TcCommand &c)
   {
    if(c.expires>0 && TcNowMs()>c.expires)
       return(ResultFrame(c.id,RC_EXPIRED,c.sym+": signal "+IntegerToString(TcNowMs()-c.expires)+
-                         " ms past its max age — skipped",0,0,0,0,0));
+                         " ms past its max age \x2014 skipped",0,0,0,0,0));
    if(!SymbolSelect(c.sym,true) || Point5(c.sym)<=0)
       return(ResultFrame(c.id,RC_INVALID,c.sym+": symbol not offered by this broker",0,0,0,0,0));
    if(c.kind=="open")
@@ -665,14 +783,14 @@ void OnDeinit(const int reason)
    EventKillTimer();
    TcSessionStop("EA stopped");
    NetShutdown();
-   Comment("");
+   TcShowComment("");
   }
 
 void OnTimer()
   {
    TcSessionPoll();
-   Comment("TradeCopy Executor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),
-           (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn Algo Trading on and allow it in the EA's settings"));
+   TcShowComment("TradeCopy Executor "+(string)TC_EA_VERSION+"\n"+g_tc_status+TcNoticeLine()+
+                 (TcTradeAllowed() ? "" : "\nTrading is not allowed: turn Algo Trading on and allow it in the EA's settings"));
   }
 
 void OnTick()

@@ -45,43 +45,76 @@ long   g_sent_seq=0;    // highest seq sent on this connection
 string g_file="";
 
 //--- looks ------------------------------------------------------------------------------------
+// Positions and orders change between two index reads (a stop loss, a stop-out, another EA, the
+// trader), so each list is walked from its top index down with the count taken once: a close
+// below the current index moves an item already read into the next index (skipped by its
+// ticket) instead of moving an unread one past the walk, which would look closed now and opened
+// at the next poll; the look grows item by item, so a list that grows cannot overrun it. An
+// item opened meanwhile lands at the end: the walk is repeated while the count or the last item
+// says the list changed under it (at most 3 walks; anything later is seen at the next poll).
+void AddPosition(TcItem &look[],int &n)
+  {
+   if(FindTicket(look,n,PositionGetInteger(POSITION_TICKET))>=0)
+      return;
+   ArrayResize(look,n+1,64);
+   look[n].ticket=PositionGetInteger(POSITION_TICKET);
+   look[n].sym=PositionGetString(POSITION_SYMBOL);
+   look[n].type=(PositionGetInteger(POSITION_TYPE)==POSITION_TYPE_BUY) ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
+   look[n].vol=PositionGetDouble(POSITION_VOLUME);
+   look[n].price=PositionGetDouble(POSITION_PRICE_OPEN);
+   look[n].sl=PositionGetDouble(POSITION_SL);
+   look[n].tp=PositionGetDouble(POSITION_TP);
+   look[n].magic=PositionGetInteger(POSITION_MAGIC);
+   look[n].comment=PositionGetString(POSITION_COMMENT);
+   look[n].exp=0;
+   n++;
+  }
+
+void AddOrder(TcItem &look[],int &n)
+  {
+   if(!TcIsPendingType(OrderGetInteger(ORDER_TYPE)) || FindTicket(look,n,OrderGetInteger(ORDER_TICKET))>=0)
+      return;
+   ArrayResize(look,n+1,64);
+   look[n].ticket=OrderGetInteger(ORDER_TICKET);
+   look[n].sym=OrderGetString(ORDER_SYMBOL);
+   look[n].type=(int)OrderGetInteger(ORDER_TYPE);
+   look[n].vol=OrderGetDouble(ORDER_VOLUME_CURRENT);
+   look[n].price=OrderGetDouble(ORDER_PRICE_OPEN);
+   look[n].sl=OrderGetDouble(ORDER_SL);
+   look[n].tp=OrderGetDouble(ORDER_TP);
+   look[n].magic=OrderGetInteger(ORDER_MAGIC);
+   look[n].comment=OrderGetString(ORDER_COMMENT);
+   look[n].exp=TcServerToMs((datetime)OrderGetInteger(ORDER_TIME_EXPIRATION));
+   n++;
+  }
+
 void TakeLook(TcItem &look[],int &n)
   {
    n=0;
-   ArrayResize(look,PositionsTotal()+OrdersTotal());
-   for(int i=0;i<PositionsTotal();i++)
+   ArrayResize(look,0,64);
+   for(int walk=0;walk<3;walk++)
      {
-      if(PositionGetTicket(i)==0)
-         continue;
-      look[n].ticket=PositionGetInteger(POSITION_TICKET);
-      look[n].sym=PositionGetString(POSITION_SYMBOL);
-      look[n].type=(PositionGetInteger(POSITION_TYPE)==POSITION_TYPE_BUY) ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
-      look[n].vol=PositionGetDouble(POSITION_VOLUME);
-      look[n].price=PositionGetDouble(POSITION_PRICE_OPEN);
-      look[n].sl=PositionGetDouble(POSITION_SL);
-      look[n].tp=PositionGetDouble(POSITION_TP);
-      look[n].magic=PositionGetInteger(POSITION_MAGIC);
-      look[n].comment=PositionGetString(POSITION_COMMENT);
-      look[n].exp=0;
-      n++;
+      int total=PositionsTotal();
+      for(int i=total-1;i>=0;i--)
+         if(PositionGetTicket(i)>0)
+            AddPosition(look,n);
+      int last=PositionsTotal()-1;
+      ulong top=(last>=0) ? PositionGetTicket(last) : 0;
+      if(PositionsTotal()==total && (last<0 || (top>0 && FindTicket(look,n,(long)top)>=0)))
+         break;
      }
-   for(int i=0;i<OrdersTotal();i++)
+   for(int walk=0;walk<3;walk++)
      {
-      if(OrderGetTicket(i)==0 || !TcIsPendingType(OrderGetInteger(ORDER_TYPE)))
-         continue;
-      look[n].ticket=OrderGetInteger(ORDER_TICKET);
-      look[n].sym=OrderGetString(ORDER_SYMBOL);
-      look[n].type=(int)OrderGetInteger(ORDER_TYPE);
-      look[n].vol=OrderGetDouble(ORDER_VOLUME_CURRENT);
-      look[n].price=OrderGetDouble(ORDER_PRICE_OPEN);
-      look[n].sl=OrderGetDouble(ORDER_SL);
-      look[n].tp=OrderGetDouble(ORDER_TP);
-      look[n].magic=OrderGetInteger(ORDER_MAGIC);
-      look[n].comment=OrderGetString(ORDER_COMMENT);
-      look[n].exp=TcServerToMs((datetime)OrderGetInteger(ORDER_TIME_EXPIRATION));
-      n++;
+      int total=OrdersTotal();
+      for(int i=total-1;i>=0;i--)
+         if(OrderGetTicket(i)>0)
+            AddOrder(look,n);
+      int last=OrdersTotal()-1;
+      ulong top=(last>=0) ? OrderGetTicket(last) : 0;
+      if(OrdersTotal()==total && (last<0 || (top>0 && (FindTicket(look,n,(long)top)>=0 ||
+                                                       !TcIsPendingType(OrderGetInteger(ORDER_TYPE))))))
+         break;
      }
-   ArrayResize(look,n);
   }
 
 int FindTicket(const TcItem &look[],const int n,const long ticket)
@@ -315,10 +348,25 @@ void SaveState()
    FileMove(tmp,0,g_file,FILE_REWRITE);
   }
 
+// OnInit runs again without the EA being reloaded on a chart or input change and on another
+// account (https://docs.mql4.com/runtime/event_fire), so the globals still hold what the last run
+// left: every one is set again here, then from this account's file.
+void ResetState()
+  {
+   ArrayResize(g_prev,0);
+   g_prev_n=0;
+   g_have_look=false;
+   g_seq=0;
+   ArrayResize(g_ev_seq,0);
+   ArrayResize(g_ev_json,0);
+   g_sent_seq=0;
+   ArrayResize(g_close_pos,0);
+   ArrayResize(g_close_px,0);
+  }
+
 void LoadState()
   {
-   g_prev_n=0;
-   ArrayResize(g_prev,0);
+   ResetState();
    int h=FileOpen(g_file,FILE_READ|FILE_TXT|FILE_ANSI,0,CP_UTF8);
    if(h==INVALID_HANDLE)
       return;
@@ -459,8 +507,8 @@ void Poll()
 
 void ShowStatus()
   {
-   Comment("TradeCopy Monitor ",TC_EA_VERSION,"\n",g_tc_status,TcNoticeLine(),"\nseq ",g_seq,", unacknowledged ",
-           ArraySize(g_ev_seq));
+   TcShowComment("TradeCopy Monitor "+(string)TC_EA_VERSION+"\n"+g_tc_status+TcNoticeLine()+"\nseq "+IntegerToString(g_seq)+
+                 ", unacknowledged "+IntegerToString(ArraySize(g_ev_seq)));
   }
 
 int OnInit()
@@ -481,11 +529,12 @@ int OnInit()
 void OnDeinit(const int reason)
   {
    EventKillTimer();
-   Poll();
+   if(reason!=REASON_ACCOUNT)
+      Poll();   // the terminal may show the next account already: its orders are not this file's
    SaveState();
    TcSessionStop("EA stopped");
    NetShutdown();
-   Comment("");
+   TcShowComment("");
   }
 
 void OnTimer()

@@ -1,7 +1,11 @@
 """Compiles an EA: translate it (translate.py), then g++ -std=c++17 -Wall -Werror with the runtime.
 
-``compile_ea(source, out_dir)`` returns the binary, or raises ``CompileError`` whose text lists
-g++'s diagnostics, which name the original MQL file and line (``#line`` in the translation).
+``compile_ea(source, out_dir)`` compiles ``<…>/MQL4/Experts/X.mq4`` (or MQL5) with its includes
+resolved under ``<…>/MQL4/Include`` as MetaEditor resolves them; ``compile_from_data_folder``
+does the same for an EA installed in a terminal's data folder (``layout.py`` lays one out from the
+repository's ``ea/`` tree, as the installer does). Both return the binary, or raise
+``CompileError`` whose text lists the diagnostics, which name the original MQL file and line
+(``#line`` in the translation). The platform's macro (``__MQL4__`` or ``__MQL5__``) is defined.
 """
 
 from __future__ import annotations
@@ -9,14 +13,16 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from harness.translate import translate_program
+from harness.preprocess import PLATFORM_MACROS, platform_of
+from harness.translate import IncludeError, translate_program
 
 RUNTIME = Path(__file__).resolve().parent / "runtime"
 FLAGS = ["-std=c++17", "-Wall", "-Werror", "-O1", "-Wno-unused-function"]
+FOLDERS = {"mql4": ("MQL4", ".mq4"), "mql5": ("MQL5", ".mq5")}
 
 
 class CompileError(RuntimeError):
-    """g++ refused the EA; ``str()`` holds its diagnostics."""
+    """g++ (or the include resolution before it) refused the EA; ``str()`` holds the reasons."""
 
 
 def runtime_objects(out_dir: Path) -> list[Path]:
@@ -31,13 +37,31 @@ def runtime_objects(out_dir: Path) -> list[Path]:
 
 
 def compile_ea(source: Path, out_dir: Path) -> Path:
+    """``source`` is ``<root>/MQL4/Experts/X.mq4`` or ``<root>/MQL5/Experts/X.mq5``."""
+    platform = platform_of(source)
     out_dir.mkdir(parents=True, exist_ok=True)
-    work = out_dir / source.stem
-    unit = translate_program(source, work)
+    work = out_dir / f"{source.stem}_{platform}"
+    try:
+        unit = translate_program(source, work)
+    except IncludeError as refused:
+        raise CompileError(str(refused)) from None
     binary = out_dir / f"{source.stem}{source.suffix.replace('.', '_')}"
-    _run(["g++", *FLAGS, f"-I{RUNTIME}", f"-I{work}", f"-I{work / 'Include'}", str(unit),
-          *map(str, runtime_objects(out_dir)), "-o", str(binary)])
+    _run(["g++", *FLAGS, f"-D{PLATFORM_MACROS[platform]}", f"-I{RUNTIME}", f"-I{work}",
+          f"-I{work / 'Include'}", str(unit), *map(str, runtime_objects(out_dir)), "-o",
+          str(binary)])
     return binary
+
+
+def compile_from_data_folder(data_folder: Path, expert: str, out_dir: Path) -> Path:
+    """Compile ``expert`` as installed in a terminal's data folder: ``TradeCopy_Monitor.mq4`` is
+    ``<data_folder>/MQL4/Experts/TradeCopy_Monitor.mq4``, its includes only what lies under
+    ``<data_folder>/MQL4/Include`` (likewise ``.mq5`` under ``MQL5``)."""
+    platform = platform_of(Path(expert))
+    folder, _ = FOLDERS[platform]
+    source = data_folder / folder / "Experts" / expert
+    if not source.is_file():
+        raise CompileError(f"{source}: no such expert in the data folder")
+    return compile_ea(source, out_dir)
 
 
 def _run(command: list[str]) -> None:

@@ -8,6 +8,9 @@ line and column still points into the original file:
 - the storage words ``input``, ``sinput`` and ``extern`` at the start of a declaration;
 - ``C'…'`` colour and ``D'…'`` date literals, which become the number ``0``.
 
+A program (``.mq4``/``.mq5``) is read as its platform compiles it; a shared include (``.mqh``) once
+per platform (preprocess.py keeps the ``#ifdef __MQL4__``/``__MQL5__`` branches in place).
+
 Usage: ``python -m harness.gate [paths…]`` (default: every EA file under ``ea/``); prints
 ``file:line:col: message`` per error and exits 1 when there is any.
 """
@@ -22,6 +25,8 @@ from pathlib import Path
 
 import tree_sitter_cpp
 from tree_sitter import Language, Node, Parser
+
+from harness.preprocess import PLATFORM_MACROS, platform_of, select_platform
 
 EA_SUFFIXES = (".mq4", ".mq5", ".mqh")
 REPO = Path(__file__).resolve().parents[3]
@@ -83,7 +88,14 @@ def check_text(path: Path, text: str) -> list[SyntaxProblem]:
 
 
 def check_file(path: Path) -> list[SyntaxProblem]:
-    return check_text(path, path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    platforms = list(PLATFORM_MACROS) if path.suffix == ".mqh" else [platform_of(path)]
+    found: list[SyntaxProblem] = []
+    for platform in platforms:
+        for problem in check_text(path, select_platform(text, platform, str(path))):
+            if problem not in found:
+                found.append(problem)
+    return found
 
 
 def ea_files(root: Path = REPO / "ea") -> list[Path]:

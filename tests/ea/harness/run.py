@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,13 @@ class EaProcess:
     """One compiled EA: control lines in on stdin, replies and the EA's output read from stdout."""
 
     def __init__(self, binary: Path, files_dir: Path, *, key: str, url: str, login: int,
-                 server: str = "Harness-Demo", margin: str = "hedging", suffix: str = "") -> None:
+                 server: str = "Harness-Demo", margin: str = "hedging", suffix: str = "",
+                 env: dict[str, str] | None = None) -> None:
         self.binary = binary
         self.env = {**os.environ, "MQL_INPUT_ApiKey": key, "MQL_INPUT_BridgeUrl": url,
                     "MQL_INPUT_TimerMs": "5", "MQL_FILES_DIR": str(files_dir),
                     "TC_LOGIN": str(login), "TC_SERVER": server, "TC_MARGIN": margin,
-                    "TC_SUFFIX": suffix}
+                    "TC_SUFFIX": suffix, **(env or {})}
         files_dir.mkdir(parents=True, exist_ok=True)
         self.lines: list[str] = []
         self._replies: asyncio.Queue[str] = asyncio.Queue()
@@ -67,6 +70,15 @@ class EaProcess:
         """What the EA last put on its chart with ``Comment()``."""
         return (await self.control("comment")).replace("|", "\n")
 
+    async def monitor_figures(self) -> tuple[int, int]:
+        """(seq, unacknowledged) from a Monitor's chart comment, once it shows them (the comment is
+        blank between OnDeinit and the next timer event)."""
+        async with asyncio.timeout(5):
+            while (m := re.search(r"seq (\d+), unacknowledged (\d+)",
+                                  await self.chart_comment())) is None:
+                await asyncio.sleep(0.02)
+        return int(m.group(1)), int(m.group(2))
+
     def alerts(self) -> list[str]:
         """Every ``Alert()`` the EA raised so far, in order."""
         return [line.removeprefix("ALERT ") for line in self.lines if line.startswith("ALERT ")]
@@ -109,3 +121,13 @@ class EaProcess:
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
         return self._proc.returncode or 0
+
+
+def offline_ea(binary: Path, files_dir: Path, login: int = 1001) -> EaProcess:
+    """An EA with no copier to talk to: its URL names a loopback port nothing listens on, so it
+    keeps reconnecting and nothing it sends is acknowledged."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    return EaProcess(binary, files_dir, key="tc1.k", login=login,
+                     url=f"ws://127.0.0.1:{port}/ea/v1")

@@ -1,4 +1,4 @@
-"""MQL → C++17 translation: a few token rewrites that keep every line where it was.
+r"""MQL → C++17 translation: a few token rewrites that keep every line where it was.
 
 The translated tree is compiled by g++ against the runtime headers in ``runtime/``; every
 translated file starts with ``#line 1 "<original>"`` so compiler errors name the MQL file and line.
@@ -13,7 +13,19 @@ The rewrites (documented in ea/README.md, "Checking the EAs on Linux"):
 4. arrays: ``T name[]`` and ``T name[N]`` declarations become ``MqlArray<T>`` objects (dynamic, or
    fixed with N elements) and ``T &name[]`` parameters become ``MqlArray<T> &name``;
 5. MQL lets a function be called above its definition: every function defined in the EA and its
-   includes gets a prototype in ``<EA>.protos.hpp``, after forward declarations of its structs.
+   includes gets a prototype in ``<EA>.protos.hpp``, after forward declarations of its structs;
+6. ``\xhhhh`` in a string literal is one UTF-16 character of 1 to 4 hex digits in MQL
+   (https://docs.mql4.com/basis/types/integer/symbolconstants, https://docs.mql4.com/basis/types/
+   stringconst: "Copyright symbol\t\x00A9"); C++ reads every hex digit that follows, so it becomes
+   ``\uhhhh`` (an octal escape below 0x80) — the EAs write non-ASCII text that way, see
+   test_ea_text.py.
+
+Before these, each file is reduced to its platform's branches (preprocess.py: ``__MQL4__`` for a
+``.mq4`` program, ``__MQL5__`` for a ``.mq5`` one). Includes resolve as MetaEditor resolves them
+(https://docs.mql4.com/basis/preprosessor/include, https://www.mql5.com/en/docs/basis/preprosessor/include):
+``#include <X>`` only under the program's ``MQL4/Include`` or ``MQL5/Include`` (the folder above
+``Experts``), ``#include "X"`` only beside the file that names it; a file not found there is an
+``IncludeError`` naming the file and line, as MetaEditor refuses the program.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ import tree_sitter_cpp
 from tree_sitter import Language, Parser
 
 from harness.gate import mask_mql
+from harness.preprocess import platform_of, select_platform
 
 SCALARS = ("bool", "char", "uchar", "short", "ushort", "int", "uint", "long", "ulong", "float",
            "double", "string", "datetime", "color")
@@ -36,8 +49,19 @@ _IMPORT_OPEN = re.compile(r'^[ \t]*#import[ \t]+"([^"]+)"[ \t]*$', re.M)
 _IMPORT_CLOSE = re.compile(r"^[ \t]*#import[ \t]*$", re.M)
 _INPUT = re.compile(
     r"^([ \t]*)(?:input|sinput|extern)[ \t]+(\w+)[ \t]+(\w+)[ \t]*=[ \t]*([^;]+);", re.M)
-_INCLUDE = re.compile(r'^[ \t]*#include[ \t]+[<"]([^>"]+)[>"]', re.M)
+_INCLUDE = re.compile(r'^[ \t]*#include[ \t]+(?:<([^>]+)>|"([^"]+)")', re.M)
 _STRUCT = re.compile(r"\bstruct[ \t]+(\w+)")
+_STRING = re.compile(r'"(?:\\.|[^"\\\n])*"')
+_HEX = re.compile(r"\\x([0-9A-Fa-f]{1,4})")
+
+
+def _hex_escape(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16)
+    return f"\\{code:03o}" if code < 0x80 else f"\\u{code:04X}"
+
+
+def _string_escapes(text: str) -> str:
+    return _STRING.sub(lambda m: _HEX.sub(_hex_escape, m.group(0)), text)
 
 
 def import_namespace(dll: str) -> str:
@@ -72,10 +96,15 @@ def _array_declarations(text: str, types: str) -> str:
     return pattern.sub(rewrite, text)
 
 
-def translate_text(text: str, structs: list[str]) -> str:
-    """One MQL file as C++, line for line."""
+class IncludeError(RuntimeError):
+    """An ``#include`` names a file that is not where MetaEditor looks; ``str()`` says where."""
+
+
+def translate_text(text: str, structs: list[str], platform: str = "mql4") -> str:
+    """One MQL file as C++ for ``platform``, line for line."""
     types = "|".join((*SCALARS, *structs))
-    text = _PROPERTY.sub("", text)
+    text = select_platform(text, platform)
+    text = _string_escapes(_PROPERTY.sub("", text))
     text = _IMPORT_OPEN.sub(lambda m: f"namespace {import_namespace(m.group(1))} {{", text)
     for ns in re.findall(r"namespace (mql_import_\w+) \{", text):
         text = _IMPORT_CLOSE.sub(f"}} using namespace {ns};", text, count=1)
@@ -88,16 +117,20 @@ def translate_text(text: str, structs: list[str]) -> str:
 
 @dataclass
 class Program:
-    """One EA and the includes it pulls in, in include order."""
+    """One EA and the includes it pulls in, in include order, each as its platform reads it."""
 
     main: Path
     include_dir: Path
+    platform: str
     files: list[Path] = field(default_factory=list)
+    texts: dict[Path, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, main: Path) -> Program:
-        include_dir = main.parent.parent / "Include"
-        program = cls(main, include_dir)
+        """``main`` is ``<data>/MQL4/Experts/X.mq4`` (or MQL5): its includes resolve under
+        ``<data>/MQL4/Include``."""
+        main = main.resolve()
+        program = cls(main, main.parent.parent / "Include", platform_of(main))
         program._visit(main)
         return program
 
@@ -105,9 +138,17 @@ class Program:
         if path in self.files:
             return
         self.files.append(path)
-        for name in _INCLUDE.findall(path.read_text(encoding="utf-8")):
-            local = path.parent / name
-            self._visit(local if local.exists() else self.include_dir / name)
+        text = select_platform(path.read_text(encoding="utf-8"), self.platform, str(path))
+        self.texts[path] = text
+        for m in _INCLUDE.finditer(text):
+            standard, local = m.groups()
+            found = self.include_dir / standard if standard else path.parent / local
+            if not found.is_file():
+                line = text.count("\n", 0, m.start()) + 1
+                where = self.include_dir if standard else path.parent
+                raise IncludeError(f"{path}:{line}: cannot open include file "
+                                   f"'{standard or local}' (looked in {where})")
+            self._visit(found.resolve())
 
 
 def _function_heads(text: str) -> list[tuple[str, str]]:
@@ -136,7 +177,7 @@ def prototypes(program: Program, structs: list[str]) -> str:
     lines += [f"struct {name};" for name in structs]
     defined = set()
     for path in program.files:
-        for name, head in _function_heads(path.read_text(encoding="utf-8")):
+        for name, head in _function_heads(program.texts[path]):
             lines.append(_array_params(head, types) + ";")
             defined.add(name)
     lines += [f"#define MQL_HAS_{name} 1" for name in EVENT_HANDLERS if name in defined]
@@ -144,25 +185,25 @@ def prototypes(program: Program, structs: list[str]) -> str:
 
 
 def translate_program(main: Path, out: Path) -> Path:
-    """Translate one EA into ``out``; returns the C++ file that compiles it."""
+    """Translate one EA into ``out``; returns the C++ file that compiles it. ``out`` mirrors the
+    program's ``MQL4``/``MQL5`` folder (``Experts/…``, ``Include/…``)."""
     program = Program.of(main)
-    texts = [p.read_text(encoding="utf-8") for p in program.files]
+    main = program.main
+    texts = [program.texts[p] for p in program.files]
     structs = struct_names(texts)
     mirror_root = main.parent.parent
-    for path, text in zip(program.files, texts, strict=True):
-        rel = path.relative_to(mirror_root)
-        target = out / rel
+    for path in program.files:
+        target = out / path.relative_to(mirror_root)
         target.parent.mkdir(parents=True, exist_ok=True)
-        body = translate_text(text, structs)
+        body = translate_text(program.texts[path], structs, program.platform)
         # MQL includes a file once however often it is named
         guard = "#pragma once\n" if path.suffix == ".mqh" else ""
         target.write_text(f'{guard}#line 1 "{path}"\n{body}', encoding="utf-8")
     protos = out / f"{main.stem}.protos.hpp"
     protos.write_text(prototypes(program, structs), encoding="utf-8")
-    platform = "mql5" if main.suffix == ".mq5" else "mql4"
     unit = out / f"{main.stem}.cpp"
     unit.write_text(
-        f'#include "{platform}.hpp"\n#include "{protos.name}"\n'
+        f'#include "{program.platform}.hpp"\n#include "{protos.name}"\n'
         f'#include "{(out / main.relative_to(mirror_root)).as_posix()}"\n'
         f'#include "harness_main.hpp"\n', encoding="utf-8")
     return unit

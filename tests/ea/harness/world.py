@@ -31,9 +31,11 @@ class Copier:
 @contextlib.asynccontextmanager
 async def copier_world(binaries: dict[str, Path], tmp: Path, master: str, slave: str,
                        slave_margin: str = "hedging",
-                       key_days: float = 30) -> AsyncIterator[Copier]:
+                       key_days: float = 30,
+                       slave_env: dict[str, str] | None = None) -> AsyncIterator[Copier]:
     """Bridge + CopierApp on 127.0.0.1, a link master → slave (×2 lots, .m suffix), EAs live;
-    both EAs' keys expire in ``key_days``."""
+    both EAs' keys expire in ``key_days``; ``slave_env`` sets the slave terminal's harness
+    variables (harness_main.hpp: TC_US500_TICK, TC_FAULT_SEED …)."""
     keys = MemoryKeyVerifier()
     platforms = {"4": Platform.MT4, "5": Platform.MT5}
     master_id = account_id_for(platforms[master[-1]], 1001, SERVER)
@@ -54,7 +56,7 @@ async def copier_world(binaries: dict[str, Path], tmp: Path, master: str, slave:
     monitor = EaProcess(binaries[master], tmp / "master", key=master_key, url=server.url,
                         login=1001)
     executor = EaProcess(binaries[slave], tmp / "slave", key=slave_key, url=server.url, login=2002,
-                         margin=slave_margin, suffix=".m")
+                         margin=slave_margin, suffix=".m", env=slave_env)
     world = Copier(server, app, await monitor.start(), await executor.start(), master_id, slave_id)
     try:
         await until(lambda: _both_connected(world), "both EAs welcomed")
@@ -79,3 +81,20 @@ async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float 
                 await asyncio.sleep(0.02)
     except TimeoutError:
         raise AssertionError(f"not within {timeout:g} s: {what}") from None
+
+
+async def open_and_close_with_the_slave_frozen(world: Copier, opens: str) -> str:
+    """The master opens and closes at once while the slave's terminal does not answer, so the
+    copier routes the close while the open has no result: the close has no slave ticket."""
+    slave_terminal = world.server.terminal(world.slave_id)
+    world.slave.pause()
+    try:
+        ticket = await world.master.control(opens)
+        await world.master.control(f"close {ticket}")
+
+        async def both_routed() -> bool:
+            return slave_terminal.pending_commands == 2
+        await until(both_routed, "open and close routed before any result", 5)
+    finally:
+        world.slave.resume()
+    return ticket

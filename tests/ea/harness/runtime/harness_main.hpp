@@ -4,6 +4,12 @@
 //   open EURUSD buy 0.10 sl=1.0800 tp=1.0950 | modify 1001 sl=… tp=… | close 1001 [0.05]
 //   pending EURUSD buy_limit 0.10 1.0800 [sl=… tp=…] | delete 1002 | price EURUSD 1.0850 1.0852
 //   state (prints STATE {json}) | comment (OK and the chart comment, lines joined by |)
+//   draws (how many times Comment() redrew the chart)
+//   market closed|open (TimeCurrent stands still, as at a weekend) | clock +S (time passes)
+//   net stalled|ok (MT4: ws2_32 send() finds the socket buffer full)
+//   during_scan N <line> | trade_fault KIND [ARG] (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
+//   process: globals keep their values, as on a chart or input change) | account LOGIN [N]
+//   (OnDeinit(REASON_ACCOUNT), another account with N open EURUSD buys, then OnInit)
 //   quit (OnDeinit, exit 0). Every line is answered OK … or ERR …. Alert() prints ALERT ….
 #pragma once
 #include <poll.h>
@@ -11,9 +17,10 @@
 
 #include <sstream>
 
-inline void mql_add_symbol(const char *name, int digits, double bid, double spread_points) {
+inline void mql_add_symbol(const char *name, int digits, double bid, double spread_points, double tick = 0) {
   double point = std::pow(10.0, -digits);
-  term::the().symbols.push_back(term::Symbol{name, digits, point, 100000, point, digits == 2 ? 0.01 : 1.0, 0.01, 100,
+  if (tick <= 0) tick = point;
+  term::the().symbols.push_back(term::Symbol{name, digits, point, 100000, tick, digits == 2 ? 0.01 : 1.0, 0.01, 100,
                                              0.01, 0, 3, bid, bid + spread_points * point});
 }
 
@@ -29,6 +36,9 @@ inline void mql_setup() {
   mql_add_symbol((std::string("EURUSD") + suffix).c_str(), 5, 1.08500, 10);
   mql_add_symbol((std::string("GBPUSD") + suffix).c_str(), 5, 1.26500, 12);
   mql_add_symbol((std::string("USDJPY") + suffix).c_str(), 3, 151.500, 10);
+  // an index whose prices move in steps coarser than its point on this terminal (TC_US500_TICK)
+  const char *tick = std::getenv("TC_US500_TICK");
+  mql_add_symbol((std::string("US500") + suffix).c_str(), 2, 4500.00, 50, tick ? std::atof(tick) : 0);
 }
 
 inline std::map<std::string, double> mql_options(std::istringstream &in) {
@@ -41,7 +51,36 @@ inline std::map<std::string, double> mql_options(std::istringstream &in) {
   return opts;
 }
 
-inline void mql_reply(bool ok, const std::string &text) { mql_emit(ok ? "OK" : "ERR", text); }
+inline bool &mql_quiet() { static bool q = false; return q; }  // a fault's line answers nobody
+inline void mql_reply(bool ok, const std::string &text) {
+  if (!mql_quiet()) mql_emit(ok ? "OK" : "ERR", text);
+}
+
+// OnDeinit(reason) then OnInit without reloading: the terminal sends Deinit and Init to the
+// loaded program on a symbol or period change, new inputs and another account
+// (https://docs.mql4.com/runtime/event_fire), so its global variables keep their values.
+// account > 0 switches the terminal to that login first, with `positions` EURUSD buys on it,
+// before OnDeinit: the harder order for the EA, which must not compare one account with another.
+inline int mql_reinit(int reason, long account, int positions) {
+  term::Terminal &t = term::the();
+  if (account > 0) {  // the terminal shows the new account already when OnDeinit runs
+    t.login = account;
+    t.positions.clear(); t.orders.clear(); t.closed.clear(); t.deals.clear(); t.hist_orders.clear();
+    t.transactions.clear();
+    t.next_ticket += 100000;  // another account's tickets
+    for (int i = 0; i < positions; i++) {
+      term::Symbol *s = &t.symbols[0];
+      t.open(s->name, 0, 0.1, s->ask, 0, 0, 0, "");
+    }
+    t.transactions.clear();  // there before the EA starts: no transaction reaches it
+  }
+#ifdef MQL_HAS_OnDeinit
+  OnDeinit(reason);
+#endif
+  int init = OnInit();
+  mql_emit("INIT", std::to_string(init));
+  return init;
+}
 
 inline int mql_pending_type(const std::string &name) {
   const char *names[] = {"buy", "sell", "buy_limit", "sell_limit", "buy_stop", "sell_stop"};
@@ -59,6 +98,41 @@ inline bool mql_control(const std::string &line, bool &traded) {
   if (cmd == "quit") return true;
   if (cmd == "state") { mql_emit("STATE", t.state_json()); return false; }
   if (cmd == "comment") { mql_reply(true, mql_comment()); return false; }
+  if (cmd == "draws") { mql_reply(true, std::to_string(mql_comment_draws())); return false; }
+  if (cmd == "during_scan") {
+    int reads = 0; in >> reads;
+    std::string rest; std::getline(in, rest);
+    if (reads <= 0 || rest.find_first_not_of(' ') == std::string::npos) { mql_reply(false, line); return false; }
+    mql_faults().scan.push_back(MqlScanFault{reads, rest.substr(rest.find_first_not_of(' '))});
+    mql_reply(true, "armed");
+    return false;
+  }
+  if (cmd == "market" || cmd == "clock" || cmd == "net") {  // market closed|open; clock +S; net stalled|ok
+    std::string arg; in >> arg;
+    if (cmd == "net") mql_net_stalled() = arg == "stalled";
+    else if (cmd == "clock") mql_clock_shift_s() += std::atol(arg.c_str());
+    else if (arg == "closed") t.last_quote_s = TimeTradeServer();
+    else t.last_quote_s = 0;
+    mql_reply(true, arg);
+    return false;
+  }
+  if (cmd == "trade_fault") {
+    MqlTradeFault f;
+    in >> f.kind >> f.arg;
+    const char *known[] = {"requote", "off_quotes", "busy", "timeout", "placed"};
+    if (std::find(std::begin(known), std::end(known), f.kind) == std::end(known)) { mql_reply(false, line); return false; }
+    mql_faults().trade.push_back(f);
+    mql_reply(true, "armed");
+    return false;
+  }
+  if (cmd == "reinit" || cmd == "account") {
+    long login = 0; int n = 0, reason = REASON_CHARTCHANGE;
+    if (cmd == "account") { in >> login >> n; reason = REASON_ACCOUNT; } else in >> reason;
+    if (cmd == "account" && login <= 0) { mql_reply(false, line); return false; }
+    int init = mql_reinit(reason, login, n);
+    mql_reply(init == INIT_SUCCEEDED, std::to_string(init));
+    return false;
+  }
   if (cmd == "open" || cmd == "pending") {
     std::string sym, side; double vol = 0, price = 0;
     in >> sym >> side >> vol;
@@ -69,7 +143,7 @@ inline bool mql_control(const std::string &line, bool &traded) {
     if (s == nullptr || type < 0 || vol <= 0 || (cmd == "open") != (type <= 1)) { mql_reply(false, line); return false; }
     long ticket = cmd == "open"
         ? t.open(sym, type, vol, type == 0 ? s->ask : s->bid, o["sl"], o["tp"], (long)o["magic"], "")
-        : t.place(sym, type, vol, price, o["sl"], o["tp"], (long)o["magic"], "", 0);
+        : t.place(sym, type, vol, price, o["sl"], o["tp"], (long)o["magic"], "", (long)o["exp"]);
     traded = true;
     mql_reply(true, std::to_string(ticket));
     return false;
@@ -143,6 +217,13 @@ inline void mql_deliver_transactions() {}
 int main() {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   mql_setup();
+  mql_faults().run = [](const std::string &line) {
+    bool traded = false;
+    mql_quiet() = true;
+    mql_control(line, traded);
+    mql_quiet() = false;
+    mql_emit("FAULT", line);
+  };
   int init = OnInit();
   mql_emit("INIT", std::to_string(init));
   if (init != INIT_SUCCEEDED) return 3;
@@ -171,6 +252,9 @@ int main() {
 #endif
       }
     } else if (!stdin_open) Sleep(wait_ms);
+    mql_settle();
+    for (auto &kind : mql_faults().fired) mql_emit("FAULT", "trade " + kind);
+    mql_faults().fired.clear();
     mql_deliver_transactions();
     now = GetMicrosecondCount();
     if (period > 0 && now >= next_timer) {

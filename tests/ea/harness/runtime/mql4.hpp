@@ -1,6 +1,7 @@
 // mql4.hpp — the MQL4 runtime of the compile harness: the MT4 order functions over the in-memory
 // terminal, with MT4's error numbers (GetLastError) and its order-pool selection rules.
 #pragma once
+#include "mql4_lang.hpp"
 #include "mql_terminal.hpp"
 
 #define MQL4_HARNESS 1
@@ -29,7 +30,11 @@
 #define ERR_INVALID_PRICE 129
 #define ERR_INVALID_STOPS 130
 #define ERR_INVALID_TRADE_VOLUME 131
+#define ERR_TRADE_TIMEOUT 128
+#define ERR_OFF_QUOTES 136
+#define ERR_BROKER_BUSY 137
 #define ERR_REQUOTE 138
+#define ERR_TRADE_CONTEXT_BUSY 146
 #define ERR_INVALID_TICKET 4108
 #define ERR_UNKNOWN_SYMBOL 4106
 #define ERR_INVALID_FUNCTION_PARAMVALUE 4051
@@ -93,6 +98,7 @@ inline bool OrderSelect(int index, int select, int pool = MODE_TRADES) {
     else if (term::Order *o = T().order(index)) s.o = mql4_view(*o), s.ok = true;
     else if (term::Closed *c = T().history(index)) s.o = *c, s.ok = true;
   } else if (pool == MODE_TRADES) {
+    mql_scan_read();
     auto all = mql4_pool();
     if (index >= 0 && index < (int)all.size()) s.o = all[index], s.ok = true;
   } else if (index >= 0 && index < (int)T().closed.size()) s.o = T().closed[index], s.ok = true;
@@ -137,11 +143,20 @@ inline bool mql4_volume_ok(const term::Symbol &s, double vol) {
   return vol >= s.vmin - 1e-9 && vol <= s.vmax + 1e-9 && std::fabs(steps - std::round(steps)) < 1e-6;
 }
 inline bool mql4_stops_ok(const term::Symbol &s, int type, double base, double sl, double tp) {
+  if (!term::Terminal::on_grid(s, sl) || !term::Terminal::on_grid(s, tp)) return false;
   bool buy = (type == OP_BUY || type == OP_BUYLIMIT || type == OP_BUYSTOP);
   double gap = s.stops * s.point;
   if (sl != 0 && (buy ? sl > base - gap : sl < base + gap)) return false;
   if (tp != 0 && (buy ? tp < base + gap : tp > base - gap)) return false;
   return true;
+}
+
+// The MT4 error a refusing fault answers with, or 0 (mql_faults.hpp).
+inline int mql4_refusal(const MqlTradeFault &fault) {
+  if (fault.kind == "requote") return ERR_REQUOTE;
+  if (fault.kind == "off_quotes") return ERR_OFF_QUOTES;
+  if (fault.kind == "busy") return ERR_BROKER_BUSY;
+  return 0;
 }
 
 inline int OrderSend(const string &symbol, int cmd, double volume, double price, int slippage, double sl, double tp,
@@ -153,17 +168,24 @@ inline int OrderSend(const string &symbol, int cmd, double volume, double price,
   if (cmd < OP_BUY || cmd > OP_SELLSTOP) return mql4_fail(ERR_INVALID_FUNCTION_PARAMVALUE) ? 0 : -1;
   if (!mql4_volume_ok(*s, volume)) return mql4_fail(ERR_INVALID_TRADE_VOLUME) ? 0 : -1;
   std::string text = StringSubstr(comment, 0, 31).utf8();  // MT4 keeps 31 characters
+  MqlTradeFault fault = mql_trade_fault(false);
+  if (int refused = mql4_refusal(fault)) return mql4_fail(refused) ? 0 : -1;
+  int ticket = 0;
   if (cmd <= OP_SELL) {
     double now = cmd == OP_BUY ? s->ask : s->bid;
     if (std::fabs(now - price) > slippage * s->point + s->point * 1e-6) return mql4_fail(ERR_REQUOTE) ? 0 : -1;
     if (!mql4_stops_ok(*s, cmd, cmd == OP_BUY ? s->bid : s->ask, sl, tp)) return mql4_fail(ERR_INVALID_STOPS) ? 0 : -1;
-    return (int)T().open(s->name, cmd, volume, now, sl, tp, magic, text);
+    ticket = (int)T().open(s->name, cmd, volume, now, sl, tp, magic, text);
+  } else {
+    bool above = (cmd == OP_SELLLIMIT || cmd == OP_BUYSTOP);
+    double ref = (cmd == OP_BUYLIMIT || cmd == OP_BUYSTOP) ? s->ask : s->bid;
+    if ((above ? price <= ref : price >= ref) || !term::Terminal::on_grid(*s, price))
+      return mql4_fail(ERR_INVALID_PRICE) ? 0 : -1;
+    if (!mql4_stops_ok(*s, cmd, price, sl, tp)) return mql4_fail(ERR_INVALID_STOPS) ? 0 : -1;
+    ticket = (int)T().place(s->name, cmd, volume, price, sl, tp, magic, text, expiration);
   }
-  bool above = (cmd == OP_SELLLIMIT || cmd == OP_BUYSTOP);
-  double ref = (cmd == OP_BUYLIMIT || cmd == OP_BUYSTOP) ? s->ask : s->bid;
-  if (above ? price <= ref : price >= ref) return mql4_fail(ERR_INVALID_PRICE) ? 0 : -1;
-  if (!mql4_stops_ok(*s, cmd, price, sl, tp)) return mql4_fail(ERR_INVALID_STOPS) ? 0 : -1;
-  return (int)T().place(s->name, cmd, volume, price, sl, tp, magic, text, expiration);
+  if (fault.kind == "timeout") return mql4_fail(ERR_TRADE_TIMEOUT) ? 0 : -1;  // yet the order exists
+  return ticket;
 }
 
 inline bool OrderClose(int ticket, double lots, double price, int slippage, color arrow = clrNONE) {
@@ -173,9 +195,11 @@ inline bool OrderClose(int ticket, double lots, double price, int slippage, colo
   term::Symbol *s = T().symbol(p->sym);
   if (lots > p->vol + 1e-9 || !mql4_volume_ok(*s, lots)) return mql4_fail(ERR_INVALID_TRADE_VOLUME);
   double now = p->type == OP_BUY ? s->bid : s->ask;
+  MqlTradeFault fault = mql_trade_fault(false);
+  if (int refused = mql4_refusal(fault)) return mql4_fail(refused);
   if (std::fabs(now - price) > slippage * s->point + s->point * 1e-6) return mql4_fail(ERR_REQUOTE);
   T().close(ticket, lots, now);
-  return true;
+  return fault.kind == "timeout" ? mql4_fail(ERR_TRADE_TIMEOUT) : true;  // timed out, yet closed
 }
 
 inline bool OrderModify(int ticket, double price, double sl, double tp, datetime expiration, color arrow = clrNONE) {

@@ -2,6 +2,7 @@
 // OrderSend with trade-server return codes, positions, orders and history with MQL5's
 // select-then-read rules (a selected position is a copy), and the Socket* functions.
 #pragma once
+#include "mql5_lang.hpp"
 #include "mql_terminal.hpp"
 
 #define MQL5_HARNESS 1
@@ -37,6 +38,7 @@ enum ENUM_DEAL_PROPERTY_DOUBLE { DEAL_PRICE, DEAL_VOLUME };
 #define TRADE_RETCODE_DONE 10009
 #define TRADE_RETCODE_DONE_PARTIAL 10010
 #define TRADE_RETCODE_ERROR 10011
+#define TRADE_RETCODE_TIMEOUT 10012
 #define TRADE_RETCODE_INVALID 10013
 #define TRADE_RETCODE_INVALID_VOLUME 10014
 #define TRADE_RETCODE_INVALID_PRICE 10015
@@ -74,19 +76,23 @@ inline bool SymbolInfoTick(const string &name, MqlTick &tick) {
 // ---- selection: copies, as MQL5 keeps them until the next select ------------------------------
 inline std::optional<term::Position> &mql5_pos() { static std::optional<term::Position> p; return p; }
 inline std::optional<term::Order> &mql5_ord() { static std::optional<term::Order> o; return o; }
-inline int PositionsTotal() { return (int)T().positions.size(); }
+inline int PositionsTotal() {
+  mql_settle(); return (int)T().positions.size(); }
 inline ulong PositionGetTicket(int i) {
+  mql_scan_read();
   if (i < 0 || i >= (int)T().positions.size()) { mql5_pos().reset(); return 0; }
   mql5_pos() = T().positions[i];
   return (ulong)T().positions[i].ticket;
 }
 inline bool PositionSelectByTicket(ulong ticket) {
+  mql_settle();
   term::Position *p = T().position((long)ticket);
   if (p == nullptr) { mql5_pos().reset(); mql_last_error() = 4753; return false; }
   mql5_pos() = *p;
   return true;
 }
 inline bool PositionSelect(const string &sym) {
+  mql_settle();
   term::Position *p = T().netted(mql_std(sym));
   if (p == nullptr) { mql5_pos().reset(); mql_last_error() = 4753; return false; }
   mql5_pos() = *p;
@@ -123,8 +129,10 @@ inline string PositionGetString(ENUM_POSITION_PROPERTY_STRING what) {
   const term::Position &p = mql5_selected_pos();
   return string((what == POSITION_SYMBOL ? p.sym : p.comment).c_str());
 }
-inline int OrdersTotal() { return (int)T().orders.size(); }
+inline int OrdersTotal() {
+  mql_settle(); return (int)T().orders.size(); }
 inline ulong OrderGetTicket(int i) {
+  mql_scan_read();
   if (i < 0 || i >= (int)T().orders.size()) { mql5_ord().reset(); return 0; }
   mql5_ord() = T().orders[i];
   return (ulong)T().orders[i].ticket;
@@ -174,6 +182,7 @@ inline std::vector<long> &mql5_deals() { static std::vector<long> d; return d; }
 inline std::vector<long> &mql5_hist_orders() { static std::vector<long> o; return o; }
 inline bool mql5_has(const std::vector<long> &v, long t) { return std::find(v.begin(), v.end(), t) != v.end(); }
 inline bool HistorySelectByPosition(long position) {
+  mql_settle();
   mql5_deals().clear();
   mql5_hist_orders().clear();
   for (auto &d : T().deals) if (d.position == position) mql5_deals().push_back(d.ticket);
@@ -181,6 +190,7 @@ inline bool HistorySelectByPosition(long position) {
   return true;
 }
 inline bool HistorySelect(datetime from, datetime to) {
+  mql_settle();
   (void)from; (void)to;
   mql5_deals().clear();
   mql5_hist_orders().clear();
@@ -193,6 +203,7 @@ inline ulong HistoryDealGetTicket(int i) {
   return (i >= 0 && i < (int)mql5_deals().size()) ? (ulong)mql5_deals()[i] : 0;
 }
 inline bool HistoryDealSelect(ulong ticket) {
+  mql_settle();
   if (T().deal((long)ticket) == nullptr) return false;
   if (!mql5_has(mql5_deals(), (long)ticket)) mql5_deals().push_back((long)ticket);
   return true;
@@ -219,6 +230,7 @@ inline double HistoryDealGetDouble(ulong ticket, ENUM_DEAL_PROPERTY_DOUBLE what)
   return what == DEAL_PRICE ? d->price : d->vol;
 }
 inline bool HistoryOrderSelect(ulong ticket) {
+  mql_settle();
   if (T().hist_order((long)ticket) == nullptr) return false;
   if (!mql5_has(mql5_hist_orders(), (long)ticket)) mql5_hist_orders().push_back((long)ticket);
   return true;
@@ -251,12 +263,47 @@ inline bool mql5_answer(MqlTradeResult &res, uint code, const char *text) {
   return code == TRADE_RETCODE_DONE || code == TRADE_RETCODE_PLACED;
 }
 inline bool mql5_stops_ok(const term::Symbol &s, bool buy, double base, double sl, double tp) {
+  if (!term::Terminal::on_grid(s, sl) || !term::Terminal::on_grid(s, tp)) return false;
   double gap = s.stops * s.point;
   if (sl != 0 && (buy ? sl > base - gap : sl < base + gap)) return false;
   if (tp != 0 && (buy ? tp < base + gap : tp > base - gap)) return false;
   return true;
 }
+inline bool mql5_send(const MqlTradeRequest &req, MqlTradeResult &res);
+
+// OrderSend with the faults of mql_faults.hpp: a refusal, a timeout after the trade was done, or
+// a market deal the server only placed (deal 0) and fills a moment later.
 inline bool OrderSend(const MqlTradeRequest &req, MqlTradeResult &res) {
+  mql_settle();
+  res = MqlTradeResult{};
+  bool market = req.action == TRADE_ACTION_DEAL || req.action == TRADE_ACTION_PENDING;
+  MqlTradeFault fault = market ? mql_trade_fault(true) : MqlTradeFault{};
+  if (fault.kind == "requote" && req.action == TRADE_ACTION_DEAL)
+    return mql5_answer(res, TRADE_RETCODE_REQUOTE, "Requote");
+  if (fault.kind == "off_quotes") return mql5_answer(res, TRADE_RETCODE_PRICE_OFF, "Off quotes");
+  if (fault.kind == "placed" && req.action == TRADE_ACTION_DEAL) {
+    long order = T().next_ticket++;
+    MqlTradeRequest later = req;
+    mql_faults().fills.push_back(MqlDelayedFill{term::Terminal::now_ms() + fault.arg, [later, order]() {
+      long keep = T().next_ticket;
+      T().next_ticket = order;  // the deal fills the order placed earlier, under its ticket
+      MqlTradeResult ignored;
+      mql5_send(later, ignored);
+      T().next_ticket = std::max(keep, T().next_ticket);
+    }});
+    res.order = (ulong)order;
+    res.volume = req.volume;
+    return mql5_answer(res, TRADE_RETCODE_PLACED, "Order placed");
+  }
+  bool ok = mql5_send(req, res);
+  if (fault.kind == "timeout" && ok) {  // done on the server, but the answer never came
+    res = MqlTradeResult{};
+    return mql5_answer(res, TRADE_RETCODE_TIMEOUT, "Request canceled by timeout");
+  }
+  return ok;
+}
+
+inline bool mql5_send(const MqlTradeRequest &req, MqlTradeResult &res) {
   term::Terminal &t = T();
   res = MqlTradeResult{};
   std::string sym = req.symbol.utf8();
@@ -311,7 +358,8 @@ inline bool OrderSend(const MqlTradeRequest &req, MqlTradeResult &res) {
       return mql5_answer(res, TRADE_RETCODE_INVALID_VOLUME, "Invalid volume");
     bool above = (req.type == ORDER_TYPE_SELL_LIMIT || req.type == ORDER_TYPE_BUY_STOP);
     double ref = (req.type == ORDER_TYPE_BUY_LIMIT || req.type == ORDER_TYPE_BUY_STOP) ? s->ask : s->bid;
-    if (above ? req.price <= ref : req.price >= ref) return mql5_answer(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price");
+    if ((above ? req.price <= ref : req.price >= ref) || !term::Terminal::on_grid(*s, req.price))
+      return mql5_answer(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price");
     bool buy = (req.type == ORDER_TYPE_BUY_LIMIT || req.type == ORDER_TYPE_BUY_STOP);
     if (!mql5_stops_ok(*s, buy, req.price, req.sl, req.tp)) return mql5_answer(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops");
     res.order = (ulong)t.place(sym, req.type, req.volume, req.price, req.sl, req.tp, (long)req.magic,
@@ -323,6 +371,10 @@ inline bool OrderSend(const MqlTradeRequest &req, MqlTradeResult &res) {
     term::Order *o = t.order((long)req.order);
     if (o == nullptr) return mql5_answer(res, TRADE_RETCODE_INVALID_ORDER, "Invalid order");
     if (o->price == req.price && o->sl == req.sl && o->tp == req.tp) return mql5_answer(res, TRADE_RETCODE_NO_CHANGES, "No changes");
+    const term::Symbol &s = *t.symbol(o->sym);
+    if (!term::Terminal::on_grid(s, req.price)) return mql5_answer(res, TRADE_RETCODE_INVALID_PRICE, "Invalid price");
+    if (!term::Terminal::on_grid(s, req.sl) || !term::Terminal::on_grid(s, req.tp))
+      return mql5_answer(res, TRADE_RETCODE_INVALID_STOPS, "Invalid stops");
     o->price = req.price; o->sl = req.sl; o->tp = req.tp; o->expiration = req.expiration;
     res.order = req.order;
     return mql5_answer(res, TRADE_RETCODE_DONE, "Request executed");

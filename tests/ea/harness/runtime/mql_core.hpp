@@ -1,7 +1,12 @@
 // mql_core.hpp — the MQL language runtime shared by MQL4 and MQL5 in the compile harness:
-// scalar type names, the UTF-16 string and its functions, dynamic/fixed arrays with MQL's
-// resize and copy rules, code-page conversions with the trailing NUL, math, clocks, Print/
-// Comment/Alert, the file sandbox, inputs and the timer. Trading lives in terminal.hpp.
+// scalar type names, the UTF-16 string and the string functions whose signature and behaviour
+// are the same on both platforms, dynamic/fixed arrays with MQL's resize and copy rules,
+// code-page conversions with the trailing NUL, math, clocks, Print/Comment/Alert, the file
+// sandbox, inputs and the timer. Built-ins whose official signature differs between the two
+// (StringTrimLeft/Right, StringSubstr's length) are in mql4_lang.hpp and mql5_lang.hpp, so an
+// EA compiled for one platform gets that platform's semantics. Trading lives in terminal.hpp.
+// tests/ea/harness/builtins_mql4.json and builtins_mql5.json list every built-in the EAs call
+// with its official signature and page.
 #pragma once
 #include <algorithm>
 #include <chrono>
@@ -34,6 +39,15 @@ typedef unsigned int color;
 #define INIT_SUCCEEDED 0
 #define INIT_FAILED 1
 #define INIT_PARAMETERS_INCORRECT 2
+// OnDeinit reasons (https://docs.mql4.com/constants/namedconstants/uninit,
+// https://www.mql5.com/en/docs/constants/namedconstants/uninit: the same codes)
+#define REASON_PROGRAM 0
+#define REASON_REMOVE 1
+#define REASON_RECOMPILE 2
+#define REASON_CHARTCHANGE 3
+#define REASON_CHARTCLOSE 4
+#define REASON_PARAMETERS 5
+#define REASON_ACCOUNT 6
 #define EMPTY_VALUE 0x7FFFFFFF
 #define FILE_READ 1
 #define FILE_WRITE 2
@@ -60,6 +74,10 @@ inline void SetUserError(ushort e) { mql_last_error() = 65536 + e; }
   std::fflush(stdout);
   std::abort();  // MetaTrader stops an EA on a critical runtime error
 }
+
+// The network stalls (control line "net stalled"): ws2_32 send() finds the socket buffer full
+// (WSAEWOULDBLOCK), as when the peer stops reading.
+inline bool &mql_net_stalled() { static bool s = false; return s; }
 
 // ---- string ---------------------------------------------------------------------------------
 class MqlString {
@@ -186,9 +204,11 @@ template <class T> int ArrayCopy(MqlArray<T> &dst, const MqlArray<T> &src, int d
 
 // ---- string functions -----------------------------------------------------------------------
 inline int StringLen(const string &s) { return (int)s.s.size(); }
-inline string StringSubstr(const string &s, int start, int length = -1) {
+// The part of s from start: `length` characters, or the rest when `rest` — when a length means
+// "the rest" differs per platform (StringSubstr in mql4_lang.hpp / mql5_lang.hpp).
+inline string mql_substr(const string &s, int start, int length, bool rest) {
   if (start < 0 || start >= (int)s.s.size()) return string();
-  return string(s.s.substr(start, length < 0 ? std::u16string::npos : (size_t)length));
+  return string(s.s.substr(start, rest ? std::u16string::npos : (size_t)std::max(length, 0)));
 }
 inline int StringFind(const string &s, const string &what, int start = 0) {
   if (start < 0) start = 0;
@@ -208,18 +228,17 @@ inline bool StringToUpper(string &s) {
   for (auto &c : s.s) if (c >= 'a' && c <= 'z') c = c - 'a' + 'A';
   return true;
 }
-inline int StringTrimLeft(string &s) {
+inline bool mql_space(char16_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+inline size_t mql_trim_left(std::u16string &s) {
   size_t k = 0;
-  while (k < s.s.size() && (s.s[k] == ' ' || s.s[k] == '\t' || s.s[k] == '\r' || s.s[k] == '\n')) k++;
-  s.s.erase(0, k);
-  return (int)k;
+  while (k < s.size() && mql_space(s[k])) k++;
+  s.erase(0, k);
+  return k;
 }
-inline int StringTrimRight(string &s) {
+inline size_t mql_trim_right(std::u16string &s) {
   size_t k = 0;
-  while (!s.s.empty() && (s.s.back() == ' ' || s.s.back() == '\t' || s.s.back() == '\r' || s.s.back() == '\n')) {
-    s.s.pop_back(); k++;
-  }
-  return (int)k;
+  while (!s.empty() && mql_space(s.back())) { s.pop_back(); k++; }
+  return k;
 }
 inline int StringSplit(const string &s, ushort sep, MqlArray<string> &out) {
   std::vector<std::u16string> parts;
@@ -282,6 +301,9 @@ inline string CharArrayToString(const MqlArray<uchar> &arr, int start = 0, int c
 }
 
 // ---- math -----------------------------------------------------------------------------------
+// https://docs.mql4.com/math/mathmin and https://www.mql5.com/en/docs/math/mathmin, alike on both:
+// "double MathMin(double value1, double value2)", but "can work with integer types without
+// typecasting ... the type of the return value corresponds to the larger type".
 template <class A, class B> auto MathMin(A a, B b) { return a < b ? a : b; }
 template <class A, class B> auto MathMax(A a, B b) { return a > b ? a : b; }
 template <class A> A MathAbs(A a) { return a < 0 ? -a : a; }
@@ -309,7 +331,9 @@ inline ulong GetMicrosecondCount() {
       std::chrono::steady_clock::now() - mql_started()).count();
 }
 inline uint GetTickCount() { return (uint)(GetMicrosecondCount() / 1000); }
-inline datetime TimeGMT() { return (datetime)std::time(nullptr); }
+// The harness can move the wall clock on (control line "clock +S"), so hours pass in a test.
+inline long &mql_clock_shift_s() { static long s = 0; return s; }
+inline datetime TimeGMT() { return (datetime)std::time(nullptr) + mql_clock_shift_s(); }
 inline datetime TimeLocal() { return TimeGMT(); }
 inline void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
@@ -330,7 +354,8 @@ inline void mql_emit(const char *tag, const std::string &text) {
 template <class... A> void Print(A... a) { mql_emit("PRINT", mql_join(a...)); }
 template <class... A> void Alert(A... a) { mql_emit("ALERT", mql_join(a...)); }
 inline std::string &mql_comment() { static std::string c; return c; }
-template <class... A> void Comment(A... a) { mql_comment() = mql_join(a...); }
+inline long &mql_comment_draws() { static long n = 0; return n; }  // each Comment() redraws the chart
+template <class... A> void Comment(A... a) { mql_comment() = mql_join(a...); mql_comment_draws()++; }
 
 // ---- inputs and timer -----------------------------------------------------------------------
 // The run harness passes inputs as environment variables MQL_INPUT_<name>.
@@ -378,7 +403,7 @@ inline void FileClose(int h) {
 inline uint FileWriteString(int h, const string &s, int length = -1) {
   MqlFile *m = mql_file(h);
   if (m == nullptr) return 0;
-  std::string bytes = (length < 0 ? s : StringSubstr(s, 0, length)).utf8();
+  std::string bytes = mql_substr(s, 0, length, length <= 0).utf8();  // TXT files ignore length
   std::string out;
   for (size_t i = 0; i < bytes.size(); i++) {
     if (m->text && bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) out += '\r';

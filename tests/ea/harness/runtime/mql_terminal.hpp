@@ -3,6 +3,7 @@
 #pragma once
 #include "mql_core.hpp"
 #include "terminal.hpp"
+#include "mql_faults.hpp"
 
 enum ENUM_ACCOUNT_INFO_INTEGER { ACCOUNT_LOGIN, ACCOUNT_TRADE_ALLOWED, ACCOUNT_TRADE_EXPERT, ACCOUNT_MARGIN_MODE,
                                  ACCOUNT_LEVERAGE };
@@ -53,8 +54,12 @@ inline long TerminalInfoInteger(ENUM_TERMINAL_INFO_INTEGER what) {
   return what == TERMINAL_BUILD ? T().build : 1;
 }
 inline long MQLInfoInteger(ENUM_MQL_INFO_INTEGER) { return 1; }
-inline datetime TimeCurrent() { return TimeGMT() + T().server_offset_s; }
-inline datetime TimeTradeServer() { return TimeCurrent(); }
+// TimeCurrent is the time of the last quote (https://docs.mql4.com/dateandtime/timecurrent:
+// "the last known server time, time of the last quote receipt"): with the market closed
+// (control line "market closed") it stands still. TimeTradeServer (MQL5) is the server's clock,
+// computed by the terminal, and goes on (https://www.mql5.com/en/docs/dateandtime/timetradeserver).
+inline datetime TimeTradeServer() { return TimeGMT() + T().server_offset_s; }
+inline datetime TimeCurrent() { return T().last_quote_s ? T().last_quote_s : TimeTradeServer(); }
 
 inline int SymbolsTotal(bool selected) { (void)selected; return (int)T().symbols.size(); }
 inline string SymbolName(int i, bool selected) {

@@ -63,6 +63,7 @@ int ioctlsocket(int s, uint cmd, uint &argp) {
 }
 int send(int s, MqlArray<uchar> &buf, int len, int flags) {
   if (len > buf.size()) mql_critical("send: len beyond the buffer");
+  if (mql_net_stalled()) { g_wsa_error = 10035; return -1; }  // WSAEWOULDBLOCK: the buffer is full
   ssize_t n = ::send(s, buf.raw().data(), len, flags | MSG_NOSIGNAL);
   return n < 0 ? fail() : (int)n;
 }

@@ -2,6 +2,7 @@
 // quotes, open positions, pending orders, and history (MT4 closed orders; MT5 deals and orders).
 // Both the MQL4/MQL5 trade functions and the run harness's control channel act through it.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct Terminal {
   bool mt5 = false, netting = false;
   long login = 1001; std::string server = "Harness-Demo", company = "Harness Ltd", currency = "USD";
   int build = 1420; double balance = 10000.0, leverage = 100.0; long server_offset_s = 7200;
+  long last_quote_s = 0;  // server time of the last quote while the market is closed, else 0
   std::vector<Symbol> symbols;
   std::vector<Position> positions; std::vector<Order> orders; std::vector<Closed> closed;
   std::vector<Deal> deals; std::vector<HistOrder> hist_orders; std::vector<Transaction> transactions;
@@ -50,6 +52,11 @@ struct Terminal {
   Deal *deal(long t) { for (auto &d : deals) if (d.ticket == t) return &d; return nullptr; }
   HistOrder *hist_order(long t) { for (auto &o : hist_orders) if (o.ticket == t) return &o; return nullptr; }
   Position *netted(const std::string &sym) { for (auto &p : positions) if (p.sym == sym) return &p; return nullptr; }
+  // Is price a whole number of the symbol's ticks? A trade server refuses other prices.
+  static bool on_grid(const Symbol &s, double price) {
+    double steps = price / s.tick_size;
+    return price == 0 || std::fabs(steps - std::round(steps)) < 1e-6;
+  }
 
   double profit(const Position &p) const;
   double equity() const;

@@ -1,8 +1,16 @@
-// Net.mqh (MT4) — owns the TCP connection over ws2_32.dll: MT4 has no socket API, so the EA
-// imports Winsock. Non-blocking connect and recv, so OnTimer never waits (protocol §1, §11).
-// The same five functions exist in MQL5/Include/TradeCopy/Net.mqh over the native sockets.
-#property strict
+// Net.mqh — owns the TCP connection, with the same five functions on both platforms so Ws.mqh and
+// Session.mqh are one source (protocol §1 Transport):
+// - MQL4: over ws2_32.dll. MT4 has no socket API, so the EA imports Winsock. Non-blocking
+//   connect and recv, so OnTimer never waits (protocol §1, §11).
+// - MQL5: over the terminal's own sockets (SocketCreate, SocketConnect, SocketSend, SocketRead).
+//   The terminal only connects to hosts listed in Tools > Options > Expert Advisors (error 4014
+//   otherwise).
+// __MQL4__ / __MQL5__ are defined by MetaEditor for .mq4 / .mq5 programs
+// (https://docs.mql4.com/basis/preprosessor/conditional_compilation).
 
+#include "Clock.mqh"
+
+#ifdef __MQL4__
 #define TC_INVALID_SOCKET  -1
 #define TC_SOCKET_ERROR    -1
 #define TC_AF_INET         2
@@ -132,13 +140,18 @@ int NetConnectPoll()
    return(0);
   }
 
-// Sends all of buf[0..len); false when the connection is gone.
+#define TC_SEND_WAIT_MS 250   // a full socket buffer is waited for this long at most
+
+// Sends all of buf[0..len); false when the connection is gone. A socket buffer that stays full
+// (the copier does not read) ends the connection after TC_SEND_WAIT_MS instead of holding the
+// terminal's thread: counting Sleep(1) turns was ~30 s on Windows, whose Sleep(1) lasts a clock
+// tick (15.6 ms by default). The session resends what was not confirmed after reconnecting.
 bool NetSend(uchar &buf[],const int len)
   {
    if(g_net_sock==TC_INVALID_SOCKET)
       return(false);
    int sent=0;
-   int spins=0;
+   long until=TcMonoMs()+TC_SEND_WAIT_MS;
    uchar chunk[];
    while(sent<len)
      {
@@ -152,7 +165,7 @@ bool NetSend(uchar &buf[],const int len)
          continue;
         }
       int err=WSAGetLastError();
-      if(err!=TC_WSAEWOULDBLOCK || ++spins>2000)
+      if(err!=TC_WSAEWOULDBLOCK || TcMonoMs()>=until)
         {
          g_net_error=err;
          return(false);
@@ -197,3 +210,92 @@ void NetClose()
       closesocket(g_net_sock);
    g_net_sock=TC_INVALID_SOCKET;
   }
+#endif // __MQL4__
+
+#ifdef __MQL5__
+#define TC_CONNECT_WAIT_MS 1000   // SocketConnect blocks: the copier is on loopback, this is ample
+
+int  g_net_sock=INVALID_HANDLE;
+int  g_net_error=0;
+
+void NetShutdown()
+  {
+   NetClose();
+  }
+
+bool NetOpen(const string host,const int port)
+  {
+   NetClose();
+   ResetLastError();
+   int s=SocketCreate();
+   if(s==INVALID_HANDLE)
+     {
+      g_net_error=GetLastError();
+      return(false);
+     }
+   if(!SocketConnect(s,host,(uint)port,TC_CONNECT_WAIT_MS))
+     {
+      g_net_error=GetLastError();
+      SocketClose(s);
+      return(false);
+     }
+   g_net_sock=s;
+   return(true);
+  }
+
+// 1 connected, -1 failed: SocketConnect has already finished by the time NetOpen returns.
+int NetConnectPoll()
+  {
+   if(g_net_sock==INVALID_HANDLE)
+      return(-1);
+   return(SocketIsConnected(g_net_sock) ? 1 : -1);
+  }
+
+bool NetSend(uchar &buf[],const int len)
+  {
+   if(g_net_sock==INVALID_HANDLE)
+      return(false);
+   ResetLastError();
+   int n=SocketSend(g_net_sock,buf,(uint)len);
+   if(n!=len)
+     {
+      g_net_error=GetLastError();
+      return(false);
+     }
+   return(true);
+  }
+
+// Appends what has arrived to buf; returns bytes read (0: nothing yet), -1 when closed or failed.
+int NetRecv(uchar &buf[])
+  {
+   if(g_net_sock==INVALID_HANDLE)
+      return(-1);
+   int total=0;
+   uint ready=SocketIsReadable(g_net_sock);
+   while(ready>0)
+     {
+      uchar chunk[];
+      int n=SocketRead(g_net_sock,chunk,ready,10);
+      if(n<=0)
+         break;
+      int have=ArraySize(buf);
+      ArrayResize(buf,have+n);
+      ArrayCopy(buf,chunk,have,0,n);
+      total+=n;
+      ready=SocketIsReadable(g_net_sock);
+     }
+   if(!SocketIsConnected(g_net_sock))
+     {
+      g_net_error=GetLastError();
+      return(-1);
+     }
+   return(total);
+  }
+
+void NetClose()
+  {
+   if(g_net_sock!=INVALID_HANDLE)
+      SocketClose(g_net_sock);
+   g_net_sock=INVALID_HANDLE;
+  }
+#endif // __MQL5__

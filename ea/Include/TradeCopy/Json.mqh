@@ -1,6 +1,7 @@
 // Json.mqh — owns the JSON of protocol v1 (docs/protocol.md §2 Encoding): a reader for the flat
-// objects the copier sends and small writers for the frames the EAs send. Shared by MT4 and MT5.
-#property strict
+// objects the copier sends and small writers for the frames the EAs send. Shared by MT4 and MT5 (ea/Include: one copy for both).
+
+#include "Text.mqh"
 
 #define JT_STR  1
 #define JT_NUM  2
@@ -55,7 +56,7 @@ int JsonReadString(const string &s,int i,int len,string &out)
       ushort c=StringGetCharacter(s,i);
       if(c=='"')
         {
-         out=out+StringSubstr(s,start,i-start);
+         out=out+TcMid(s,start,i-start);
          return(i+1);
         }
       if(c<0x20)
@@ -65,7 +66,7 @@ int JsonReadString(const string &s,int i,int len,string &out)
          i++;
          continue;
         }
-      out=out+StringSubstr(s,start,i-start);
+      out=out+TcMid(s,start,i-start);
       if(i+1>=len)
          return(-1);
       ushort e=StringGetCharacter(s,i+1);
@@ -141,7 +142,7 @@ int JsonReadScalar(const string &s,int i,int len,string &out,int &type)
      }
    if(i==start)
       return(-1);
-   out=StringSubstr(s,start,i-start);
+   out=TcMid(s,start,i-start);
    type=JT_NUM;
    return(i);
   }
@@ -258,7 +259,7 @@ string JsonEscape(const string s)
       ushort c=StringGetCharacter(s,i);
       if(c!='"' && c!='\\' && c>=0x20)
          continue;
-      out=out+StringSubstr(s,start,i-start);
+      out=out+TcMid(s,start,i-start);
       if(c=='"')
          out=out+"\\\"";
       else if(c=='\\')
@@ -287,7 +288,7 @@ string JsonNumText(const double v)
       len--;
    if(len>1 && StringGetCharacter(s,len-1)=='.')
       len--;
-   s=StringSubstr(s,0,len);
+   s=TcMid(s,0,len);
    if(s=="-0")
       s="0";
    return(s);

@@ -1,6 +1,6 @@
 // Clock.mqh — owns the EA's two clocks: a monotonic millisecond clock for timeouts and backoff,
 // and UTC epoch milliseconds for the protocol's times (docs/protocol.md §2 Encoding: times are
-// epoch milliseconds, UTC). Shared by MT4 and MT5 (this copy: MT5).
+// epoch milliseconds, UTC). Shared by MT4 and MT5 (ea/Include: one copy for both).
 
 long g_clock_base_ms=0;      // UTC epoch ms at g_clock_base_us
 ulong g_clock_base_us=0;

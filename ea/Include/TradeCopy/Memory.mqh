@@ -1,7 +1,6 @@
 // Memory.mqh — owns the Executor's id memory: the last 10,000 executed command ids with their
 // results, kept in TradeCopy_<login>_executor.dat and written as soon as each result is known
-// (docs/protocol.md §14 step 1 and step 7, §15 What an EA keeps on disk). Shared by MT4 and MT5.
-#property strict
+// (docs/protocol.md §14 step 1 and step 7, §15 What an EA keeps on disk). Shared by MT4 and MT5 (ea/Include: one copy for both).
 
 #define TC_MEMORY_IDS 10000
 
@@ -50,8 +49,12 @@ bool MemTrim()
    return(true);
   }
 
+long g_created[];   // tickets this EA made since it started: memory only (§14 step 4, §15)
+
 void MemLoad(const string file)
   {
+   if(file!=g_mem_file)
+      ArrayResize(g_created,0);   // another account (OnInit again without a reload): not ours
    g_mem_file=file;
    ArrayResize(g_mem_ids,0);
    ArrayResize(g_mem_results,0);
@@ -67,7 +70,7 @@ void MemLoad(const string file)
       int k=ArraySize(g_mem_ids);
       ArrayResize(g_mem_ids,k+1);
       ArrayResize(g_mem_results,k+1);
-      g_mem_ids[k]=StringSubstr(line,0,tab);
+      g_mem_ids[k]=TcMid(line,0,tab);
       g_mem_results[k]=StringSubstr(line,tab+1);
      }
    FileClose(h);
@@ -174,7 +177,18 @@ bool IsCopyOf(const string comment,const long master)
    return(next<'0' || next>'9');
   }
 
-long g_created[];   // tickets this EA made since it started: memory only (§14 step 4, §15)
+// Adds ticket to found[0..n) unless it is there already. The Executors walk the trade pool from
+// its top index down, count taken once: a position or order that closes below the current index
+// meanwhile (a stop loss, the trader) moves one already read into the next index, read twice
+// then, instead of moving an unread copy past the walk, where it would not be found.
+void AddTicket(long &found[],int &n,const long ticket)
+  {
+   for(int i=0;i<n;i++)
+      if(found[i]==ticket)
+         return;
+   ArrayResize(found,n+1);
+   found[n++]=ticket;
+  }
 
 void Created(const long ticket)
   {
@@ -201,19 +215,63 @@ double RoundVolume(const double vol,const double step)
    return(NormalizeDouble(MathRound(vol/step)*step,8));
   }
 
-// SL/TP from distances in points from base (buy: below/above; a sell mirrored); a zero
-// distance keeps the price given (§14 step 6 open).
-void StopsFrom(const TcCommand &c,const bool buy,const double base,const double point,const int digits,
-               double &sl,double &tp)
+// The symbol's tick size, point and digits on each platform.
+double TcTickSize(const string sym)
   {
+#ifdef __MQL4__
+   return(MarketInfo(sym,MODE_TICKSIZE));
+#endif
+#ifdef __MQL5__
+   return(SymbolInfoDouble(sym,SYMBOL_TRADE_TICK_SIZE));
+#endif
+  }
+
+double TcPoint(const string sym)
+  {
+#ifdef __MQL4__
+   return(MarketInfo(sym,MODE_POINT));
+#endif
+#ifdef __MQL5__
+   return(SymbolInfoDouble(sym,SYMBOL_POINT));
+#endif
+  }
+
+int TcDigits(const string sym)
+  {
+#ifdef __MQL4__
+   return((int)MarketInfo(sym,MODE_DIGITS));
+#endif
+#ifdef __MQL5__
+   return((int)SymbolInfoInteger(sym,SYMBOL_DIGITS));
+#endif
+  }
+
+// A price the trade server takes: on the symbol's tick grid, which on indices and futures is
+// coarser than its point (SYMBOL_TRADE_TICK_SIZE "Minimal price change",
+// https://docs.mql4.com/constants/environment_state/marketinfoconstants and
+// https://www.mql5.com/en/docs/constants/environment_state/marketinfoconstants; MODE_TICKSIZE of
+// https://docs.mql4.com/marketinformation/marketinfo), then to its digits.
+// 0 (no price) stays 0.
+double TcPrice(const string sym,const double v)
+  {
+   if(v==0)
+      return(0);
+   double tick=TcTickSize(sym);
+   double p=(tick>0) ? MathRound(v/tick)*tick : v;
+   return(NormalizeDouble(p,TcDigits(sym)));
+  }
+
+// SL/TP from distances in points from base (buy: below/above; a sell mirrored); a zero
+// distance keeps the price given (§14 step 6 open). Both on the symbol's tick grid.
+void StopsFrom(const TcCommand &c,const bool buy,const double base,double &sl,double &tp)
+  {
+   double point=TcPoint(c.sym);
    sl=c.sl;
    tp=c.tp;
    if(c.sl_pts>0)
       sl=buy ? base-c.sl_pts*point : base+c.sl_pts*point;
    if(c.tp_pts>0)
       tp=buy ? base+c.tp_pts*point : base-c.tp_pts*point;
-   if(sl!=0)
-      sl=NormalizeDouble(sl,digits);
-   if(tp!=0)
-      tp=NormalizeDouble(tp,digits);
+   sl=TcPrice(c.sym,sl);
+   tp=TcPrice(c.sym,tp);
   }

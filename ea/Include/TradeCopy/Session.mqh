@@ -48,6 +48,18 @@ string g_tc_fatal="";
 long   g_tc_ping_id=0;
 int    g_tc_errors=0;
 
+string g_tc_comment="";   // what the chart comment shows now
+
+// Comment() redraws the chart; the EAs build their status on every OnTimer (every TimerMs, 10 ms
+// by default), so it is drawn only when its text changed, not 100 times a second.
+void TcShowComment(const string text)
+  {
+   if(text==g_tc_comment)
+      return;
+   g_tc_comment=text;
+   Comment(text);
+  }
+
 void TcSessionInit(const string url,const string role)
   {
    g_tc_url=url;
@@ -56,6 +68,10 @@ void TcSessionInit(const string url,const string role)
    g_tc_attempt=0;
    g_tc_next_attempt_ms=TcMonoMs();
    g_tc_fatal="";
+   g_tc_status="starting";   // OnInit may run again without a reload: nothing of the last run shows
+   g_tc_notice="";
+   g_tc_account_sent="";
+   g_tc_errors=0;
    MathSrand((uint)(GetMicrosecondCount()&0x7FFFFFFF));
   }
 
@@ -112,7 +128,7 @@ void TcSessionEnded(const int code,const string why)
    g_tc_attempt++;
    g_tc_next_attempt_ms=now+delay;
    g_tc_state=TC_S_WAITING;
-   g_tc_status="reconnecting in "+DoubleToString(delay/1000.0,1)+" s — "+why;
+   g_tc_status="reconnecting in "+DoubleToString(delay/1000.0,1)+" s \x2014 "+why;
    Print("TradeCopy ",g_tc_role,": session ended (",code,") ",why,"; next try in ",delay," ms");
   }
 

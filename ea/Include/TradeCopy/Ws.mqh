@@ -2,9 +2,9 @@
 // Sec-WebSocket-Accept checked, masked client frames, text messages, ping/pong control frames and
 // the close handshake. Protocol §1 Transport: one JSON object per text frame, at most 65,536 bytes,
 // no extensions. Identical for MT4 and MT5; only Net.mqh differs.
-#property strict
 
 #include "Sha1.mqh"
+#include "Text.mqh"
 
 #define WS_MAX_FRAME   65536
 #define WS_IDLE        0
@@ -35,7 +35,7 @@ bool WsParseUrl(const string url,string &host,int &port,string &path)
       return(false);
    rest=StringSubstr(rest,5);
    int slash=StringFind(rest,"/");
-   string hostport=(slash<0) ? rest : StringSubstr(rest,0,slash);
+   string hostport=(slash<0) ? rest : TcMid(rest,0,slash);
    path=(slash<0) ? "/" : StringSubstr(rest,slash);
    int colon=StringFind(hostport,":");
    if(colon<0)
@@ -45,7 +45,7 @@ bool WsParseUrl(const string url,string &host,int &port,string &path)
      }
    else
      {
-      host=StringSubstr(hostport,0,colon);
+      host=TcMid(hostport,0,colon);
       port=(int)StringToInteger(StringSubstr(hostport,colon+1));
      }
    return(StringLen(host)>0 && port>0 && port<65536);
@@ -103,10 +103,7 @@ string WsHeader(const string head,const string name)
    int end=StringFind(head,"\r\n",start);
    if(end<0)
       end=StringLen(head);
-   string v=StringSubstr(head,start,end-start);
-   StringTrimLeft(v);
-   StringTrimRight(v);
-   return(v);
+   return(TcTrim(TcMid(head,start,end-start)));
   }
 
 // Reads the 101 answer; 1 done, 0 waiting, -1 refused.
@@ -133,7 +130,7 @@ int WsReadUpgrade()
    if(StringFind(head,"HTTP/1.1 101")!=0)
      {
       int eol=StringFind(head,"\r\n");
-      g_ws_fail="bridge refused the upgrade: "+StringSubstr(head,0,eol);
+      g_ws_fail="bridge refused the upgrade: "+TcMid(head,0,eol);
       return(-1);
      }
    string accept=WsHeader(head,"Sec-WebSocket-Accept");
