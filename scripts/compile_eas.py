@@ -7,8 +7,8 @@ puts the ``.ex4``/``.ex5`` files beside their sources in ``ea/``, where build.sp
 
 For each platform a data folder is laid out exactly as the app's EA installer leaves one —
 ``MQLn/Include/TradeCopy/*.mqh`` and ``MQLn/Experts/*.mqN`` — so the compile proves that what is
-installed compiles. The shared includes come from ``ea/Include/TradeCopy`` when that folder
-exists (one source for both platforms) and from ``ea/MQLn/Include/TradeCopy`` otherwise.
+installed compiles: the layout is made by the app's installer itself (``copier.eas``), with the
+shared includes from ``ea/Include/TradeCopy`` (one source for both platforms).
 
 MetaEditor's command line (https://www.metatrader5.com/en/metaeditor/help/beginning/integration_ide):
 ``/compile:"file"`` compiles one file, ``/inc:"folder"`` is the MQL4/MQL5 folder whose
@@ -48,25 +48,28 @@ class Outcome:
     messages: tuple[str, ...] = ()
 
 
-def include_source(ea: Path, mql: str) -> Path:
-    """The TradeCopy includes for one platform: the shared folder when there is one."""
-    shared = ea / "Include" / "TradeCopy"
-    return shared if shared.is_dir() else ea / mql / "Include" / "TradeCopy"
-
-
 def lay_out(data_folder: Path, platform: str, ea: Path = EA) -> list[Path]:
-    """``data_folder/MQLn`` as the installer leaves it; returns the experts to compile there."""
+    """``data_folder/MQLn`` laid out by the app's own EA installer (``copier.eas``: what Accounts →
+    Install EAs and ``copier eas install`` do); returns the experts to compile there. An install
+    that reports a problem (a file missing, an include that does not resolve) fails the release
+    before MetaEditor runs."""
+    from copier.domain import Platform
+    from copier.eas.folders import TerminalFolder
+    from copier.eas.install import install_eas
+
     mql, source_suffix, _ = PLATFORMS[platform]
     root = data_folder / mql
-    includes = root / "Include" / "TradeCopy"
-    experts = root / "Experts"
     shutil.rmtree(root, ignore_errors=True)
-    shutil.copytree(include_source(ea, mql), includes)
-    experts.mkdir(parents=True)
-    copied = []
-    for source in sorted((ea / mql / "Experts").glob(f"*{source_suffix}")):
-        copied.append(Path(shutil.copy2(source, experts / source.name)))
-    return copied
+    root.mkdir(parents=True)
+    which = Platform.MT4 if platform == "mt4" else Platform.MT5
+    report = install_eas(TerminalFolder(data_folder, which, ""), ea)
+    if report.problems:
+        raise LayoutError("\n".join(report.problems))
+    return sorted((root / "Experts").glob(f"*{source_suffix}"))
+
+
+class LayoutError(RuntimeError):
+    """The installer refused to lay out the data folder; the message lists its problems."""
 
 
 def read_log(log: Path) -> str:
@@ -141,7 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for platform in platforms:
         data_folder = work / platform
-        experts = lay_out(data_folder, platform, args.ea)
+        try:
+            experts = lay_out(data_folder, platform, args.ea)
+        except LayoutError as refused:  # the installer would leave EAs that cannot compile
+            print(f"{platform}: FAILED — the installer's layout:")
+            for problem in str(refused).splitlines():
+                print(f"    {problem}")
+            failed += 1
+            continue
         if not experts:
             print(f"{platform}: no EA sources under {args.ea}")
             return 2

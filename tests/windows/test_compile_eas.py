@@ -38,19 +38,16 @@ def test_the_data_folder_is_laid_out_as_the_installer_leaves_it(
     assert all(p.parent == tmp_path / "data" / mql / "Experts" for p in experts)
     includes = tmp_path / "data" / mql / "Include" / "TradeCopy"
     assert sorted(p.name for p in includes.iterdir()) == sorted(
-        p.name for p in compile_eas.include_source(ea, mql).iterdir())
+        p.name for p in (ea / "Include" / "TradeCopy").iterdir())
 
 
-def test_shared_includes_are_taken_from_ea_include_when_that_folder_exists(
+def test_an_ea_file_missing_from_the_sources_fails_before_metaeditor_runs(
     tmp_path: Path, ea: Path
 ) -> None:
-    shared = ea / "Include" / "TradeCopy"
-    shutil.copytree(ea / "MQL5" / "Include" / "TradeCopy", shared)
-    (shared / "OnlyShared.mqh").write_text("// one source for both\n", encoding="utf-8")
+    (ea / "Include" / "TradeCopy" / "Json.mqh").unlink()
 
-    compile_eas.lay_out(tmp_path / "data", "mt4", ea)
-
-    assert (tmp_path / "data" / "MQL4" / "Include" / "TradeCopy" / "OnlyShared.mqh").is_file()
+    with pytest.raises(compile_eas.LayoutError, match="Json.mqh"):
+        compile_eas.lay_out(tmp_path / "data", "mt4", ea)
 
 
 def test_every_ea_compiles_and_is_shipped_beside_its_source(tmp_path: Path, ea: Path) -> None:
@@ -75,7 +72,8 @@ def test_an_include_that_does_not_resolve_fails_the_release(
 
     out = capsys.readouterr().out
     assert code == 1
-    assert "TradeCopy_Monitor.mq5: FAILED — 1 errors, 0 warnings" in out
+    # refused by the installer's own include check, before MetaEditor is asked
+    assert "mt5: FAILED — the installer's layout:" in out
     assert "Missing.mqh" in out and not monitor.with_suffix(".ex5").exists()
 
 
