@@ -46,7 +46,7 @@ def test_an_ea_file_missing_from_the_sources_fails_before_metaeditor_runs(
 ) -> None:
     (ea / "Include" / "TradeCopy" / "Json.mqh").unlink()
 
-    with pytest.raises(compile_eas.LayoutError, match="Json.mqh"):
+    with pytest.raises(compile_eas.LayoutError, match=r"Json\.mqh"):
         compile_eas.lay_out(tmp_path / "data", "mt4", ea)
 
 
