@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,67 @@ async def test_copier_run_shows_the_sha1_an_mt5_ea_pins_beside_the_sha256(tmp_pa
     assert f"TLS certificate SHA-256 (pin it in the EA): {certificate_fingerprint(cert)}" in lines
     assert ("TLS certificate SHA-1 (the CertFingerprint input of MT5 EAs): "
             f"{certificate_fingerprint(cert, 'sha1')}") in lines
+
+
+@contextlib.asynccontextmanager
+async def _tls_tunnel(
+        cert_file: Path) -> AsyncIterator[tuple[Callable[[str], Awaitable[str]], list[str]]]:
+    """What ea/README.md tells MT4 users to run (stunnel, ``client = yes``, ``verifyPeer = yes``,
+    ``CAfile`` = the copier's certificate): plain TCP on 127.0.0.1 in, TLS to the copier out,
+    accepting only that certificate. Yields the map from the copier's wss:// address to the
+    tunnel's ws:// one, and the TLS version of each connection it made to the copier."""
+    context = ssl.create_default_context(cafile=str(cert_file))
+    context.check_hostname = False  # stunnel checks no host name unless checkHost is given
+    target: list[tuple[str, int]] = []
+    tls_versions: list[str] = []
+    pipes: set[asyncio.Task[None]] = set()
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*target[0], ssl=context)
+        tls_versions.append(str(up_writer.get_extra_info("ssl_object").version()))
+        for task in (pipe(reader, up_writer), pipe(up_reader, writer)):
+            pipes.add(asyncio.create_task(task))
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+
+    async def through(wss_url: str) -> str:
+        host_port = wss_url.removeprefix("wss://").split("/")[0]
+        host, port = host_port.rsplit(":", 1)
+        target.append((host, int(port)))
+        return f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/ea/v1"
+    try:
+        yield through, tls_versions
+    finally:
+        server.close()
+        for task in pipes:
+            task.cancel()
+        await asyncio.gather(*pipes, return_exceptions=True)
+
+
+async def test_mt4_eas_copy_through_a_tls_tunnel_pinned_to_the_copiers_certificate(
+        ea_binaries: dict[str, Path], tmp_path: Path) -> None:
+    material = self_signed_material(tmp_path / "tls", "127.0.0.1")
+    async with _tls_tunnel(material.cert_file) as (through, tls_versions), copier_world(
+            ea_binaries, tmp_path, "monitor4", "executor4", remote=_remote(material),
+            ea_url=through) as world:
+        ticket = await world.master.control("open EURUSD buy 0.10")
+
+        async def copied() -> bool:
+            return [(p["sym"], p["vol"]) for p in await world.slave.positions()] \
+                == [("EURUSD.m", 0.2)]
+        await until(copied, "the copy opened through the tunnel")
+        await world.master.control(f"close {ticket}")
+
+        async def flat() -> bool:
+            return await world.slave.positions() == []
+        await until(flat, "the copy closed through the tunnel")
+
+    assert world.master.env["MQL_INPUT_BridgeUrl"].startswith("ws://127.0.0.1:")
+    assert len(tls_versions) >= 2 and set(tls_versions) <= {"TLSv1.2", "TLSv1.3"}

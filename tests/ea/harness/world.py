@@ -35,12 +35,15 @@ async def copier_world(binaries: dict[str, Path], tmp: Path, master: str, slave:
                        key_days: float = 30,
                        slave_env: dict[str, str] | None = None,
                        remote: RemoteListener | None = None,
-                       pin: str = "") -> AsyncIterator[Copier]:
+                       pin: str = "",
+                       ea_url: Callable[[str], Awaitable[str]] | None = None,
+                       ) -> AsyncIterator[Copier]:
     """Bridge + CopierApp on 127.0.0.1, a link master → slave (×2 lots, .m suffix), EAs live;
     both EAs' keys expire in ``key_days``; ``slave_env`` sets the slave terminal's harness
     variables (harness_main.hpp: TC_US500_TICK, TC_FAULT_SEED …). With ``remote`` the bridge also
     runs that TLS listener and both EAs connect to its ``wss://`` address with ``CertFingerprint``
-    set to ``pin``."""
+    set to ``pin``; ``ea_url`` maps the copier's address to the one the EAs are given (a
+    tunnel's)."""
     keys = MemoryKeyVerifier()
     platforms = {"4": Platform.MT4, "5": Platform.MT5}
     master_id = account_id_for(platforms[master[-1]], 1001, SERVER)
@@ -53,6 +56,8 @@ async def copier_world(binaries: dict[str, Path], tmp: Path, master: str, slave:
     server.config = replace(config, port=server.port)  # a restart listens where the EAs look
     url = server.url if remote is None else server.remote_url or ""
     pinned = {} if remote is None else {"MQL_INPUT_CertFingerprint": pin}
+    if ea_url is not None:
+        url = await ea_url(url)
     app = CopierApp(AppConfig(database=tmp / "tc.db", bridge=False))  # the bridge above
     app.add_terminal(server.terminal(master_id))
     app.add_terminal(server.terminal(slave_id))
