@@ -151,7 +151,8 @@ static int tls_take(int socket, SSL *ssl, MqlArray<uchar> &buffer, uint maxlen, 
     if (rc == 1) { got.insert(got.end(), tmp.begin(), tmp.begin() + n); if (wait) break; continue; }
     int err = SSL_get_error(ssl, rc);
     ERR_clear_error();
-    if (err == SSL_ERROR_WANT_READ && !wait) break;
+    // nothing decrypted yet (WANT_WRITE: a TLS 1.3 key update waits to be answered): not an error
+    if ((err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) && !wait) break;
     result = -1;  // closed by the peer (close_notify or EOF) or failed
     break;
   }
