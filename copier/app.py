@@ -253,7 +253,8 @@ def remote_listener(config: AppConfig, data_dir: Path) -> RemoteListener | None:
         )
     context = tls.server_context(material.cert_file, material.key_file)
     return RemoteListener(
-        config.remote_host, config.remote_port, context, config.remote_allow, material.fingerprint
+        config.remote_host, config.remote_port, context, config.remote_allow, material.fingerprint,
+        material.fingerprint_sha1,
     )
 
 

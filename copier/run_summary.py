@@ -42,6 +42,8 @@ def startup_summary(app: CopierApp) -> list[str]:
             lines.append(f"remote EAs: listening on {bridge.remote_url}")
             lines.append("TLS certificate SHA-256 (pin it in the EA): "
                          f"{bridge.tls_fingerprint or 'not given'}")
+            lines.append("TLS certificate SHA-1 (the CertFingerprint input of MT5 EAs): "
+                         f"{bridge.tls_fingerprint_sha1 or 'not given'}")
     accounts = store.load_accounts()
     lines.append(f"accounts: {len(accounts)}" + ("" if accounts else
                  " — add one with: copier accounts add --platform mt4 --login N --server S"))

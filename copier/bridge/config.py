@@ -33,6 +33,7 @@ class RemoteListener:
     ssl_context: ssl.SSLContext | None
     allow_ips: tuple[str, ...] = ()  # addresses and CIDR ranges; required beyond loopback
     fingerprint: str = ""  # SHA-256 of the certificate, shown so EAs can pin it
+    fingerprint_sha1: str = ""  # SHA-1 of it: MT5's SocketTlsCertificate gives only that one
 
     def problems(self) -> list[str]:
         found = []

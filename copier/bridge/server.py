@@ -102,9 +102,10 @@ class BridgeServer:
         log.info("EA bridge listening on %s", self.url)
         if self._remote is not None and cfg.remote is not None:
             log.info(
-                "remote EAs: %s (TLS certificate SHA-256 %s)",
+                "remote EAs: %s (TLS certificate SHA-256 %s, SHA-1 %s)",
                 self.remote_url,
                 cfg.remote.fingerprint or "not given",
+                cfg.remote.fingerprint_sha1 or "not given",
             )
 
     async def _serve(
@@ -180,6 +181,12 @@ class BridgeServer:
         """SHA-256 of the remote listener's certificate, for the EA to pin (None: no remote)."""
         remote = self.config.remote
         return remote.fingerprint if remote is not None and remote.fingerprint else None
+
+    @property
+    def tls_fingerprint_sha1(self) -> str | None:
+        """SHA-1 of the same certificate: what an MT5 EA's CertFingerprint compares (None: none)."""
+        remote = self.config.remote
+        return remote.fingerprint_sha1 if remote is not None and remote.fingerprint_sha1 else None
 
     # ----- registry -----------------------------------------------------------------------
     def terminal(self, account_id: str) -> EaTerminal:

@@ -1,5 +1,7 @@
 """TLS for the remote listener: the server context (TLS 1.2+), a self-signed certificate made on
-first use, and the SHA-256 fingerprint an EA pins.
+first use, and the fingerprints an EA pins: SHA-256, and SHA-1 for MetaTrader 5, whose
+``SocketTlsCertificate`` gives only "the SHA-1 hash from the entire certificate file"
+(https://www.mql5.com/en/docs/network/sockettlscertificate) — the MT5 EAs compare that one.
 
 A self-signed certificate proves nothing by itself; it becomes trustworthy when the EA compares
 the server's certificate with the fingerprint the copier printed, which the user copies into the
@@ -36,20 +38,26 @@ class TlsMaterial:
     key_file: Path
     fingerprint: str  # SHA-256 of the certificate (DER), "AB:CD:..."
     self_signed: bool
+    fingerprint_sha1: str = ""  # SHA-1 of the same DER, "AB:CD:...": what MT5 EAs compare
 
 
-def fingerprint_of_der(der: bytes) -> str:
-    digest = hashlib.sha256(der).hexdigest().upper()
+def fingerprint_of_der(der: bytes, algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm, der).hexdigest().upper()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
-def certificate_fingerprint(cert_file: Path) -> str:
+def certificate_fingerprint(cert_file: Path, algorithm: str = "sha256") -> str:
     try:
         pem = cert_file.read_text(encoding="ascii")
         der = ssl.PEM_cert_to_DER_cert(pem)
     except (OSError, ValueError) as exc:
         raise TlsError(f"certificate {cert_file} cannot be read: {exc}") from exc
-    return fingerprint_of_der(der)
+    return fingerprint_of_der(der, algorithm)
+
+
+def _material(cert_file: Path, key_file: Path, self_signed: bool) -> TlsMaterial:
+    return TlsMaterial(cert_file, key_file, certificate_fingerprint(cert_file), self_signed,
+                       certificate_fingerprint(cert_file, "sha1"))
 
 
 def server_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
@@ -66,7 +74,7 @@ def server_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
 def user_material(cert_file: Path, key_file: Path) -> TlsMaterial:
     """The user's own certificate and key files, checked by loading them."""
     server_context(cert_file, key_file)
-    return TlsMaterial(cert_file, key_file, certificate_fingerprint(cert_file), False)
+    return _material(cert_file, key_file, False)
 
 
 def self_signed_material(folder: Path, host: str = "") -> TlsMaterial:
@@ -78,7 +86,7 @@ def self_signed_material(folder: Path, host: str = "") -> TlsMaterial:
         _write_private(key_file, key_pem)
         cert_file.write_bytes(cert_pem)
     server_context(cert_file, key_file)
-    return TlsMaterial(cert_file, key_file, certificate_fingerprint(cert_file), True)
+    return _material(cert_file, key_file, True)
 
 
 def generate_self_signed(host: str = "") -> tuple[bytes, bytes]:

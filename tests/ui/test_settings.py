@@ -175,24 +175,31 @@ def test_the_running_remote_listeners_fingerprint_is_shown_with_a_copy_button(
               Assets.load())
     remote = gui.window.settings.remote
 
-    async def scenario() -> tuple[str | None, str, str]:
+    async def scenario() -> tuple[str | None, str, str, str, str]:
         await gui.start()
         bridge = gui.session.app.bridge
         assert bridge is not None
         await until(lambda: remote.fingerprint.text() != "", what="the fingerprint")
         remote.copy_fingerprint()
-        return bridge.tls_fingerprint, remote.fingerprint.text(), remote.listener.text()
+        copied = QGuiApplication.clipboard().text()
+        remote.copy_sha1_button.click()
+        return (bridge.tls_fingerprint, remote.fingerprint.text(), remote.listener.text(), copied,
+                remote.fingerprint_sha1.text())
 
     try:
-        expected, shown, listener = run(scenario())
+        expected, shown, listener, copied, shown_sha1 = run(scenario())
     finally:
         run(gui.stop())
         gui.dispose()
 
     assert expected and shown == expected
     assert expected == tls.certificate_fingerprint(tmp_path / tls.CERT_FILE)
-    assert QGuiApplication.clipboard().text() == expected
+    assert copied == expected
     assert "wss://127.0.0.1:" in listener
+    # MT5 EAs pin the SHA-1 (SocketTlsCertificate gives no other digest): shown and copied too
+    sha1 = tls.certificate_fingerprint(tmp_path / tls.CERT_FILE, "sha1")
+    assert shown_sha1 == sha1
+    assert QGuiApplication.clipboard().text() == sha1
 
 
 def test_generate_self_signed_makes_the_certificate_the_core_will_use(
@@ -212,6 +219,8 @@ def test_generate_self_signed_makes_the_certificate_the_core_will_use(
     folder = gui.session.app.store.path.parent
     assert fingerprint == tls.certificate_fingerprint(folder / tls.CERT_FILE)
     assert remote.fingerprint.text() == fingerprint
+    assert remote.fingerprint_sha1.text() == tls.certificate_fingerprint(
+        folder / tls.CERT_FILE, "sha1")
     assert tls.self_signed_material(folder).fingerprint == fingerprint  # reused, not remade
 
 

@@ -1,6 +1,7 @@
 """The Settings screen's Remote EAs section: the opt-in TLS listener for EAs on other machines
 (address, port, certificate files or a self-signed certificate, the allow list), with the running
-listener's certificate fingerprint to pin in the EAs and a button to copy it. Problems are shown
+listener's certificate fingerprints to pin in the EAs (SHA-256, and the SHA-1 that MT5 EAs compare)
+with a button to copy each. Problems are shown
 inline as the user types; the listener itself changes at the next start."""
 
 from __future__ import annotations
@@ -73,6 +74,13 @@ class RemoteSection(QGroupBox):
         self.fingerprint.setPlaceholderText("no remote listener running")
         self.copy_button = QPushButton("Copy")
         self.copy_button.clicked.connect(self.copy_fingerprint)
+        # MT5's SocketTlsCertificate gives only the SHA-1 thumbprint: the MT5 EAs' CertFingerprint
+        # (https://www.mql5.com/en/docs/network/sockettlscertificate).
+        self.fingerprint_sha1 = QLineEdit()
+        self.fingerprint_sha1.setReadOnly(True)
+        self.copy_sha1_button = QPushButton("Copy")
+        self.copy_sha1_button.clicked.connect(
+            lambda: self._copy(self.fingerprint_sha1, self.copy_sha1_button))
         self.listener = QLabel("")
         self.listener.setWordWrap(True)
         self.problems = QLabel("")
@@ -86,6 +94,9 @@ class RemoteSection(QGroupBox):
         fingerprint_row = QHBoxLayout()
         fingerprint_row.addWidget(self.fingerprint, 1)
         fingerprint_row.addWidget(self.copy_button)
+        sha1_row = QHBoxLayout()
+        sha1_row.addWidget(self.fingerprint_sha1, 1)
+        sha1_row.addWidget(self.copy_sha1_button)
         form = QFormLayout(self)
         form.addRow("", self.enabled)
         form.addRow("Listen on address", self.host)
@@ -97,6 +108,7 @@ class RemoteSection(QGroupBox):
         form.addRow("Allowed addresses", self.allow)
         form.addRow("", self.problems)
         form.addRow("TLS fingerprint (SHA-256)", fingerprint_row)
+        form.addRow("SHA-1 (MT5 EAs' CertFingerprint)", sha1_row)
         form.addRow("", self.listener)
         for edit in (self.host, self.cert_file, self.key_file, self.allow):
             edit.textChanged.connect(lambda _text: self.check())
@@ -152,15 +164,19 @@ class RemoteSection(QGroupBox):
     async def load_running(self) -> None:
         """The running bridge's remote URL and certificate fingerprint (if it has one)."""
 
-        def read() -> tuple[str | None, str | None]:
+        def read() -> tuple[str | None, str | None, str | None]:
             bridge = self.session.app.bridge
-            return (bridge.remote_url, bridge.tls_fingerprint) if bridge else (None, None)
+            if bridge is None:
+                return None, None, None
+            return bridge.remote_url, bridge.tls_fingerprint, bridge.tls_fingerprint_sha1
 
-        url, fingerprint = await self.session.in_core(read)
+        url, fingerprint, sha1 = await self.session.in_core(read)
         if not url and self.fingerprint.text():
             return  # a certificate generated meanwhile: keep showing its fingerprint
         self.fingerprint.setText(fingerprint or "")
         self.copy_button.setEnabled(bool(fingerprint))
+        self.fingerprint_sha1.setText(sha1 or "")
+        self.copy_sha1_button.setEnabled(bool(sha1))
         self.listener.setText(
             f"Running: remote EAs connect to {url}; put this fingerprint in their inputs to "
             "pin the certificate." if url else
@@ -173,6 +189,8 @@ class RemoteSection(QGroupBox):
         material = await self.session.run_blocking(tls.self_signed_material, folder, host)
         self.fingerprint.setText(material.fingerprint)
         self.copy_button.setEnabled(True)
+        self.fingerprint_sha1.setText(material.fingerprint_sha1)
+        self.copy_sha1_button.setEnabled(True)
         self.listener.setText(f"Self-signed certificate ready in {material.cert_file}; the "
                               "remote listener uses it after TradeCopier restarts.")
         return material.fingerprint
@@ -181,8 +199,11 @@ class RemoteSection(QGroupBox):
         self.listener.setText(f"could not make the certificate: {message}")
 
     def copy_fingerprint(self) -> None:
-        QGuiApplication.clipboard().setText(self.fingerprint.text())
-        self.copy_button.setText("Copied")
+        self._copy(self.fingerprint, self.copy_button)
+
+    def _copy(self, field: QLineEdit, button: QPushButton) -> None:
+        QGuiApplication.clipboard().setText(field.text())
+        button.setText("Copied")
 
     def _browse(self, edit: QLineEdit, title: str) -> None:
         path, _ = QFileDialog.getOpenFileName(

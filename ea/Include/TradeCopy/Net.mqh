@@ -1,14 +1,45 @@
 // Net.mqh — owns the TCP connection, with the same five functions on both platforms so Ws.mqh and
-// Session.mqh are one source (protocol §1 Transport):
+// Session.mqh are one source (protocol §1 Transport), and the TLS of wss:// with its pinned
+// certificate:
 // - MQL4: over ws2_32.dll. MT4 has no socket API, so the EA imports Winsock. Non-blocking
-//   connect and recv, so OnTimer never waits (protocol §1, §11).
+//   connect and recv, so OnTimer never waits (protocol §1, §11). Winsock has no TLS: wss:// is
+//   refused with what to do instead (a TLS tunnel; ea/README.md "Remote EAs").
 // - MQL5: over the terminal's own sockets (SocketCreate, SocketConnect, SocketSend, SocketRead).
 //   The terminal only connects to hosts listed in Tools > Options > Expert Advisors (error 4014
-//   otherwise).
+//   otherwise). wss:// adds SocketTlsHandshake, then SocketTlsCertificate's thumbprint is compared
+//   with the pinned fingerprint before one byte of the WebSocket upgrade is sent; the stream then
+//   goes through SocketTlsSend / SocketTlsReadAvailable.
 // __MQL4__ / __MQL5__ are defined by MetaEditor for .mq4 / .mq5 programs
 // (https://docs.mql4.com/basis/preprosessor/conditional_compilation).
 
 #include "Clock.mqh"
+
+// Set when a connection must not be tried again (a certificate that is not the pinned one, a
+// scheme the platform cannot speak): the sentence the chart shows; "" otherwise.
+string g_net_refused="";
+string g_net_pin="";   // the pinned certificate's SHA-1 as upper-case hex digits, "" when none
+
+// The hex digits of a fingerprint in upper case: "ab:cd:…", "AB CD …" and "ABCD…" compare equal.
+string NetHexDigits(const string text)
+  {
+   string out="";
+   int n=StringLen(text);
+   for(int i=0;i<n;i++)
+     {
+      ushort c=StringGetCharacter(text,i);
+      if(c>='a' && c<='f')
+         c=(ushort)(c-32);
+      if((c>='0' && c<='9') || (c>='A' && c<='F'))
+         out+=ShortToString(c);
+     }
+   return(out);
+  }
+
+// The certificate fingerprint input (MT5's CertFingerprint); kept as hex digits.
+void NetPin(const string fingerprint)
+  {
+   g_net_pin=NetHexDigits(fingerprint);
+  }
 
 #ifdef __MQL4__
 #define TC_INVALID_SOCKET  -1
@@ -64,9 +95,17 @@ void NetShutdown()
   }
 
 // Starts a non-blocking connect to an IPv4 address ("127.0.0.1"; "localhost" is taken as loopback).
-bool NetOpen(const string host,const int port)
+// tls (wss://) is refused for good: Winsock has no TLS and MT4 has no other socket API.
+bool NetOpen(const string host,const int port,const bool tls)
   {
    NetClose();
+   g_net_refused="";
+   if(tls)
+     {
+      g_net_refused="MetaTrader 4 cannot open wss:// itself: run a TLS tunnel (stunnel) on this computer to wss://"+
+                    host+":"+IntegerToString(port)+" and set BridgeUrl to the tunnel's ws://127.0.0.1:port/ea/v1";
+      return(false);
+     }
    if(!NetStartup())
       return(false);
    string ip=(host=="localhost") ? "127.0.0.1" : host;
@@ -217,15 +256,29 @@ void NetClose()
 
 int  g_net_sock=INVALID_HANDLE;
 int  g_net_error=0;
+bool g_net_tls=false;   // the connection is wss://: the stream goes through SocketTls*
 
 void NetShutdown()
   {
    NetClose();
   }
 
-bool NetOpen(const string host,const int port)
+// Connects; with tls, also makes the TLS handshake and checks the server's certificate against
+// the pinned fingerprint before anything is sent. A missing or different fingerprint sets
+// g_net_refused: trying again would give the same certificate.
+bool NetOpen(const string host,const int port,const bool tls)
   {
    NetClose();
+   g_net_refused="";
+   g_net_tls=tls;
+   if(tls && StringLen(g_net_pin)!=40)
+     {
+      if(StringLen(g_net_pin)==64)
+         g_net_refused="CertFingerprint holds the SHA-256 fingerprint: MetaTrader 5 checks the SHA-1 one the copier shows beside it, paste that";
+      else
+         g_net_refused="enter CertFingerprint: the certificate SHA-1 the copier shows for its remote listener";
+      return(false);
+     }
    ResetLastError();
    int s=SocketCreate();
    if(s==INVALID_HANDLE)
@@ -239,7 +292,42 @@ bool NetOpen(const string host,const int port)
       SocketClose(s);
       return(false);
      }
+   if(tls && !NetTlsCheck(s,host))
+     {
+      SocketClose(s);
+      return(false);
+     }
    g_net_sock=s;
+   return(true);
+  }
+
+// The TLS handshake, then the certificate's thumbprint against the pin. SocketTlsCertificate's
+// thumbprint is "the SHA-1 hash from the entire certificate file (all fields including the issuer
+// signature)" (https://www.mql5.com/en/docs/network/sockettlscertificate); the page does not say
+// how it is written, so hex digits alone are compared, in upper case. The handshake must come
+// first (https://www.mql5.com/en/docs/network/sockettlshandshake: 5274 when it fails).
+bool NetTlsCheck(const int s,const string host)
+  {
+   ResetLastError();
+   if(!SocketTlsHandshake(s,host))
+     {
+      g_net_error=GetLastError();
+      return(false);
+     }
+   string subject,issuer,serial,thumbprint;
+   datetime expiration;
+   if(!SocketTlsCertificate(s,subject,issuer,serial,thumbprint,expiration))
+     {
+      g_net_error=GetLastError();
+      return(false);
+     }
+   string got=NetHexDigits(thumbprint);
+   if(got!=g_net_pin)
+     {
+      g_net_refused="certificate fingerprint does not match: the server at "+host+" has SHA-1 "+got+
+                    ", CertFingerprint is "+g_net_pin+" \x2014 paste the SHA-1 the copier shows, or check that this is your copier";
+      return(false);
+     }
    return(true);
   }
 
@@ -256,7 +344,8 @@ bool NetSend(uchar &buf[],const int len)
    if(g_net_sock==INVALID_HANDLE)
       return(false);
    ResetLastError();
-   int n=SocketSend(g_net_sock,buf,(uint)len);
+   // https://www.mql5.com/en/docs/network/sockettlssend: bytes written, -1 on error
+   int n=g_net_tls ? SocketTlsSend(g_net_sock,buf,(uint)len) : SocketSend(g_net_sock,buf,(uint)len);
    if(n!=len)
      {
       g_net_error=GetLastError();
@@ -270,6 +359,8 @@ int NetRecv(uchar &buf[])
   {
    if(g_net_sock==INVALID_HANDLE)
       return(-1);
+   if(g_net_tls)
+      return(NetTlsRecv(buf));
    int total=0;
    uint ready=SocketIsReadable(g_net_sock);
    while(ready>0)
@@ -288,6 +379,32 @@ int NetRecv(uchar &buf[])
      {
       g_net_error=GetLastError();
       return(-1);
+     }
+   return(total);
+  }
+
+// SocketIsReadable counts the raw socket's encrypted bytes, so a TLS stream is read with
+// SocketTlsReadAvailable, which takes whatever is decrypted and does not wait; -1 when the
+// connection is closed or failed (https://www.mql5.com/en/docs/network/sockettlsreadavailable).
+int NetTlsRecv(uchar &buf[])
+  {
+   int total=0;
+   while(true)
+     {
+      uchar chunk[];
+      ResetLastError();
+      int n=SocketTlsReadAvailable(g_net_sock,chunk,65536);
+      if(n<0)
+        {
+         g_net_error=GetLastError();
+         return(-1);
+        }
+      if(n==0)
+         return(total);
+      int have=ArraySize(buf);
+      ArrayResize(buf,have+n);
+      ArrayCopy(buf,chunk,have,0,n);
+      total+=n;
      }
    return(total);
   }

@@ -241,18 +241,27 @@ void TcSessionPoll()
          return;
       string host,path;
       int port;
-      if(!WsParseUrl(g_tc_url,host,port,path))
+      bool tls;
+      if(!WsParseUrl(g_tc_url,host,port,path,tls))
         {
          g_tc_state=TC_S_STOPPED;
-         g_tc_fatal="the URL input is not ws://host:port/ea/v1: "+g_tc_url;
+         g_tc_fatal="the URL input is not ws://host:port/ea/v1 or wss://host:port/ea/v1: "+g_tc_url;
          g_tc_status="STOPPED: "+g_tc_fatal;
          Alert("TradeCopy ",g_tc_role,": ",g_tc_fatal);
          return;
         }
       g_tc_phase_ms=now;
       g_tc_status="connecting to "+g_tc_url;
-      if(!WsBegin(host,port,path))
+      if(!WsBegin(host,port,path,tls))
         {
+         if(g_net_refused!="")
+           {
+            g_tc_state=TC_S_STOPPED;   // the same certificate or scheme would be refused again
+            g_tc_fatal=g_net_refused;
+            g_tc_status="STOPPED: "+g_tc_fatal;
+            Alert("TradeCopy ",g_tc_role,": ",g_tc_fatal);
+            return;
+           }
          TcSessionEnded(0,g_ws_fail);
          return;
         }

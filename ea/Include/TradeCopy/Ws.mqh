@@ -26,14 +26,15 @@ int    g_ws_close_code=0;     // close code the copier sent (0: none, 1006: no c
 string g_ws_close_reason="";
 string g_ws_fail="";          // why the connection failed, in words
 
-// Splits ws://host:port/path; wss is not supported by this client (protocol §1: TLS is only
-// needed for remote EAs).
-bool WsParseUrl(const string url,string &host,int &port,string &path)
+// Splits ws://host:port/path or wss://host:port/path (tls true: protocol §1, remote EAs); the
+// default ports are 80 and 443 (RFC 6455 §3).
+bool WsParseUrl(const string url,string &host,int &port,string &path,bool &tls)
   {
    string rest=url;
-   if(StringFind(rest,"ws://")!=0)
+   tls=(StringFind(rest,"wss://")==0);
+   if(!tls && StringFind(rest,"ws://")!=0)
       return(false);
-   rest=StringSubstr(rest,5);
+   rest=StringSubstr(rest,tls ? 6 : 5);
    int slash=StringFind(rest,"/");
    string hostport=(slash<0) ? rest : TcMid(rest,0,slash);
    path=(slash<0) ? "/" : StringSubstr(rest,slash);
@@ -41,7 +42,7 @@ bool WsParseUrl(const string url,string &host,int &port,string &path)
    if(colon<0)
      {
       host=hostport;
-      port=80;
+      port=tls ? 443 : 80;
      }
    else
      {
@@ -51,7 +52,7 @@ bool WsParseUrl(const string url,string &host,int &port,string &path)
    return(StringLen(host)>0 && port>0 && port<65536);
   }
 
-bool WsBegin(const string host,const int port,const string path)
+bool WsBegin(const string host,const int port,const string path,const bool tls)
   {
    ArrayResize(g_ws_rx,0);
    ArrayResize(g_ws_frag,0);
@@ -63,10 +64,11 @@ bool WsBegin(const string host,const int port,const string path)
    g_ws_host=host;
    g_ws_port=port;
    g_ws_path=path;
-   if(!NetOpen(host,port))
+   if(!NetOpen(host,port,tls))
      {
       g_ws_state=WS_CLOSED;
-      g_ws_fail="cannot connect to "+host+":"+IntegerToString(port)+" (error "+IntegerToString(g_net_error)+")";
+      g_ws_fail=(g_net_refused!="") ? g_net_refused :
+                "cannot connect to "+host+":"+IntegerToString(port)+" (error "+IntegerToString(g_net_error)+")";
       return(false);
      }
    g_ws_state=WS_CONNECTING;

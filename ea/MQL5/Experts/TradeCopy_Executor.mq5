@@ -16,6 +16,7 @@
 
 input string ApiKey  = "";                         // API key from the copier's Accounts page
 input string BridgeUrl = "ws://127.0.0.1:8080/ea/v1"; // copier address
+input string CertFingerprint = "";                 // wss:// only: the certificate SHA-1 the copier shows
 input int    TimerMs = 10;                         // how often the connection is served, ms
 
 #define TC_RETRIES        3     // requote, price change, off quotes: 3 more tries (§14 step 5)
@@ -772,6 +773,7 @@ int OnInit()
       return(INIT_PARAMETERS_INCORRECT);
      }
    MemLoad("TradeCopy_"+IntegerToString(AccountInfoInteger(ACCOUNT_LOGIN))+"_executor.dat");
+   NetPin(CertFingerprint);
    TcSessionInit(BridgeUrl,"executor");
    if(!EventSetMillisecondTimer(MathMax(1,TimerMs)))
       EventSetTimer(1);

@@ -16,6 +16,7 @@
 
 input string ApiKey  = "";                         // API key from the copier's Accounts page
 input string BridgeUrl = "ws://127.0.0.1:8080/ea/v1"; // copier address
+input string CertFingerprint = "";                 // wss:// only: the certificate SHA-1 the copier shows
 input int    TimerMs = 10;                         // poll period, ms (§12 monitor poll)
 
 #define TC_EPS 1e-9
@@ -520,6 +521,7 @@ int OnInit()
      }
    g_file="TradeCopy_"+IntegerToString(AccountInfoInteger(ACCOUNT_LOGIN))+"_monitor.dat";
    LoadState();
+   NetPin(CertFingerprint);
    TcSessionInit(BridgeUrl,"monitor");
    if(!EventSetMillisecondTimer(MathMax(1,TimerMs)))
       EventSetTimer(1);

@@ -6,6 +6,10 @@ does the same for an EA installed in a terminal's data folder (``layout.py`` lay
 repository's ``ea/`` tree, as the installer does). Both return the binary, or raise
 ``CompileError`` whose text lists the diagnostics, which name the original MQL file and line
 (``#line`` in the translation). The platform's macro (``__MQL4__`` or ``__MQL5__``) is defined.
+
+MQL5's ``SocketTls*`` functions run over OpenSSL (``runtime/tls_openssl.cpp``, linked with
+``-lssl -lcrypto``; Debian/Ubuntu package ``libssl-dev``). Without OpenSSL's headers the unit is
+built so that every TLS call fails, and ``OPENSSL_MISSING`` says why for the tests to skip.
 """
 
 from __future__ import annotations
@@ -18,6 +22,11 @@ from harness.translate import IncludeError, translate_program
 
 RUNTIME = Path(__file__).resolve().parent / "runtime"
 FLAGS = ["-std=c++17", "-Wall", "-Werror", "-O1", "-Wno-unused-function"]
+OPENSSL_HEADER = Path("/usr/include/openssl/ssl.h")
+OPENSSL_MISSING = ("" if OPENSSL_HEADER.exists() else
+                   "OpenSSL's headers are missing (apt-get install libssl-dev): the harness cannot "
+                   "run MQL5's SocketTls* functions")
+TLS_LIBS = [] if OPENSSL_MISSING else ["-lssl", "-lcrypto"]
 FOLDERS = {"mql4": ("MQL4", ".mq4"), "mql5": ("MQL5", ".mq5")}
 
 
@@ -26,12 +35,13 @@ class CompileError(RuntimeError):
 
 
 def runtime_objects(out_dir: Path) -> list[Path]:
-    """The runtime's own units (terminal, POSIX network), compiled once per out_dir."""
+    """The runtime's own units (terminal, POSIX network, TLS), compiled once per out_dir."""
     objects = []
-    for unit in ("terminal.cpp", "net_posix.cpp"):
+    for unit in ("terminal.cpp", "net_posix.cpp", "tls_openssl.cpp"):
         obj = out_dir / unit.replace(".cpp", ".o")
+        macros = ["-DTC_NO_OPENSSL"] if OPENSSL_MISSING and unit == "tls_openssl.cpp" else []
         if not obj.exists():
-            _run(["g++", *FLAGS, "-c", str(RUNTIME / unit), "-o", str(obj)])
+            _run(["g++", *FLAGS, *macros, "-c", str(RUNTIME / unit), "-o", str(obj)])
         objects.append(obj)
     return objects
 
@@ -47,8 +57,8 @@ def compile_ea(source: Path, out_dir: Path) -> Path:
         raise CompileError(str(refused)) from None
     binary = out_dir / f"{source.stem}{source.suffix.replace('.', '_')}"
     _run(["g++", *FLAGS, f"-D{PLATFORM_MACROS[platform]}", f"-I{RUNTIME}", f"-I{work}",
-          f"-I{work / 'Include'}", str(unit), *map(str, runtime_objects(out_dir)), "-o",
-          str(binary)])
+          f"-I{work / 'Include'}", str(unit), *map(str, runtime_objects(out_dir)), *TLS_LIBS,
+          "-o", str(binary)])
     return binary
 
 

@@ -396,3 +396,9 @@ uint SocketIsReadable(int socket);
 int SocketRead(int socket, MqlArray<uchar> &buffer, uint maxlen, uint timeout_ms);
 int SocketSend(int socket, const MqlArray<uchar> &buffer, uint len);
 bool SocketClose(int socket);
+// ---- TLS on those sockets (tls_openssl.cpp) --------------------------------------------------
+bool SocketTlsHandshake(int socket, const string &host);
+bool SocketTlsCertificate(int socket, string &subject, string &issuer, string &serial, string &thumbprint, datetime &expiration);
+int SocketTlsSend(int socket, const MqlArray<uchar> &buffer, uint len);
+int SocketTlsRead(int socket, MqlArray<uchar> &buffer, uint maxlen);
+int SocketTlsReadAvailable(int socket, MqlArray<uchar> &buffer, const uint maxlen);

@@ -196,4 +196,8 @@ int SocketSend(int socket, const MqlArray<uchar> &buffer, uint len) {
   }
   return (int)sent;
 }
-bool SocketClose(int socket) { return ::close(socket) == 0; }
+void mql_tls_drop(int socket);  // tls_openssl.cpp: ends the socket's TLS session, if any
+bool SocketClose(int socket) {
+  mql_tls_drop(socket);
+  return ::close(socket) == 0;
+}
