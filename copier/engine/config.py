@@ -46,9 +46,19 @@ class StopsMode(StrEnum):
 
 
 class DrawdownAction(StrEnum):
+    """What a risk stop (daily loss, drawdown, equity floor, daily profit target) does."""
+
     STOP_OPENING = "stop_opening"
     CLOSE_ONLY = "close_only"
     CLOSE_ALL = "close_all"
+
+
+class PendingReached(StrEnum):
+    """What a pending copy does when the slave's market already reached its price (a reversed
+    copy, a price offset or a slower slave): a broker would refuse the order."""
+
+    MARKET = "market"  # open at market, if within ``max_deviation_points`` of the order's price
+    SKIP = "skip"  # deny with a reason
 
 
 class RulesError(ValueError):
@@ -86,6 +96,7 @@ class LinkRules:
     # --- orders ---
     copy_pendings: bool = True
     pending_offset_points: int = 0
+    pending_reached: PendingReached = PendingReached.MARKET
     comment_template: str = "TC|{ticket}"  # must keep TC|{ticket} first: links are rebuilt from it
     slave_magic: int = 0
     # --- filters ---
@@ -108,9 +119,13 @@ class LinkRules:
     drawdown_from: str = "day"  # day | all_time
     drawdown_action: DrawdownAction = DrawdownAction.STOP_OPENING
     equity_floor: float = 0.0
+    daily_profit_target_money: float = 0.0  # 0: off
+    daily_profit_target_pct: float = 0.0
+    profit_target_action: DrawdownAction = DrawdownAction.STOP_OPENING
     max_deviation_points: int = 0
     max_signal_age_ms: int = 0
-    trading_hours: tuple[int, int] | None = None  # (start minute, end minute) of the UTC day
+    # (start minute, end minute) of the day on the slave's trading clock (broker time)
+    trading_hours: tuple[int, int] | None = None
     trading_days: tuple[int, ...] = ()  # 0 = Monday … 6 = Sunday; empty: every day
     min_margin_level_pct: float = 0.0
     max_orders_per_minute: int = 0
@@ -163,8 +178,11 @@ class LinkRules:
             p.append("direction must be both, buy or sell")
         if self.drawdown_from not in ("day", "all_time"):
             p.append("drawdown_from must be day or all_time")
-        if not 0 <= self.max_drawdown_pct <= 100 or not 0 <= self.max_daily_loss_pct <= 100:
+        percents = (self.max_drawdown_pct, self.max_daily_loss_pct, self.daily_profit_target_pct)
+        if not all(0 <= pct <= 100 for pct in percents):
             p.append("percent limits must be between 0 and 100")
+        if self.daily_profit_target_money < 0 or self.equity_floor < 0:
+            p.append("money limits cannot be negative")
         if "{ticket}" not in self.comment_template or not self.comment_template.startswith("TC|"):
             p.append("comment template must start with TC|{ticket}")
         if self.trading_hours is not None:
