@@ -10,6 +10,8 @@ order of side effects that makes copies exactly-once:
 4. the commands are submitted to the slave terminals; results update the ticket links.
 
 After a crash the outbox is resubmitted with the same command ids; executors drop repeats.
+What the trader set (stop switch, equity marks, risk stops, trading clock) and the sweeps that
+act without a master event (risk stops, close all copies) live in ``copier.controls``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from copier.controls import TraderControls, sweep_outcomes
 from copier.domain import (
     Command,
     CommandKind,
@@ -29,10 +32,11 @@ from copier.domain import (
     Retcode,
     TerminalSnapshot,
 )
+from copier.engine.book import TicketBook
 from copier.engine.config import Link, LinkMode
 from copier.engine.reconcile import LinkSide, reconcile_slave
 from copier.engine.results import apply_result
-from copier.engine.router import route
+from copier.engine.router import merge, route
 from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
 from copier.events import (
     Bus,
@@ -47,6 +51,7 @@ from copier.events import (
     TerminalStatusChanged,
 )
 from copier.store import Store
+from copier.store.traderstate import Changes
 from copier.terminals.base import Terminal, TerminalStatus
 from copier.tickets import TicketLedger, describe_report
 from copier.views import AccountViews
@@ -55,6 +60,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 SNAPSHOT_REFRESH_S = 0.25
+REQUESTS_EVERY = 4  # snapshot refreshes between looks for close-all requests (about 1 s)
 
 
 def wall_clock_ms() -> int:
@@ -76,7 +82,9 @@ class CopyService:
         self._handling = 0  # master events taken but not yet decided and sent
         self._detected_ms: dict[str, int] = {}  # command id → its master event's detection time
         self._last_seq: dict[str, int] = {}
-        self.views = AccountViews(self.terminals, clock, on_new_specs=store.save_symbol_specs)
+        self.controls = TraderControls(self)
+        self.views = AccountViews(self.terminals, clock, on_new_specs=store.save_symbol_specs,
+                                  on_marks=lambda a, m: self.controls.save_marks(a, m))
         self._master_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task[None]] = set()
         self._refresher: asyncio.Task[None] | None = None
@@ -112,11 +120,14 @@ class CopyService:
         """The global switch: off means no new copies; closes and SL/TP changes of copies that
         already exist still follow their masters (every link acts as close-only)."""
         self.copying_enabled = enabled
+        self.controls.save_copying(enabled)
         self.bus.publish(CopyingSwitched(enabled))
 
     async def start(self) -> None:
         """Load state from the store, start every terminal, resend what was never acknowledged,
-        and reconcile each link against the terminals' real positions."""
+        and reconcile each link against the terminals' real positions. What the trader set (the
+        stop switch, equity marks, risk stops, trading clock) comes back first."""
+        self.controls.restore()
         for link in self.store.load_links():
             self.links.setdefault(link.id, link)
         for ticket in self.store.load_tickets():
@@ -133,6 +144,7 @@ class CopyService:
         for slave_id in {link.slave_id for link in self.links.values()}:
             await self._reconcile_quietly(slave_id)
         self._startup_done.set()
+        await self.controls.take_requests()
         self._refresher = asyncio.create_task(self._refresh_loop(), name="snapshot-refresh")
 
     async def stop(self) -> None:
@@ -173,7 +185,7 @@ class CopyService:
         retired: list[tuple[int, int, int]] = []
         adjustments: list[CopyAdjusted] = []
         for link in links:
-            slave = self.views.slave_view(link.slave_id)
+            slave = self.views.slave_view(link.slave_id, self.controls.stops_of(link.slave_id, now))
             if master is None or slave is None:
                 continue
             if not self.copying_enabled and link.mode is LinkMode.NORMAL:
@@ -268,6 +280,11 @@ class CopyService:
     def on_status(self, status: TerminalStatus) -> None:
         previous = self.views.set_status(status)
         self.bus.publish(TerminalStatusChanged(status))
+        account = status.account
+        if account is not None and account.account_id == status.account_id and self._running \
+                and self._startup_done.is_set() \
+                and self.views.account_update(account, self.clock()):
+            self._track(self.controls.on_account(status.account_id))
         reconnected = status.connected and (previous is None or not previous.connected)
         if reconnected and self._running and self._startup_done.is_set():
             self._track(self._resync(status.account_id))
@@ -368,9 +385,56 @@ class CopyService:
             log.info("%s: reconciliation postponed: %s", account_id, exc)
 
     async def _refresh_loop(self) -> None:
+        rounds = 0
         while self._running:
             await asyncio.sleep(SNAPSHOT_REFRESH_S)
             await self.refresh_snapshots()
+            for slave_id in {link.slave_id for link in self.links.values()}:
+                await self.controls.on_account(slave_id)
+            rounds += 1
+            if rounds % REQUESTS_EVERY == 0:
+                try:
+                    await self.controls.take_requests()
+                except Exception:  # a request that cannot be done now is tried again
+                    log.exception("close-all requests not taken")
+
+    # ----- sweeps without a master event (copier.controls) --------------------------------
+    def master_lock(self, master_id: str) -> asyncio.Lock:
+        """Held while a master's event is decided: a sweep of its links waits for it."""
+        return self._master_locks[master_id]
+
+    def ledger_book(self, link_id: int) -> TicketBook:
+        return self._tickets[link_id].book
+
+    async def sweep(
+        self,
+        links: Sequence[Link],
+        number: int,
+        denials: tuple[CopyDenied, ...],
+        state: Changes,
+    ) -> int:
+        """Close every copy of ``links`` (ids made from ``number``), storing the commands, the
+        denials and the trader-state changes in one transaction before they are sent; returns
+        how many commands went out. Call it holding the links' master locks."""
+        outcome = merge(*sweep_outcomes(self, links, number))
+        master_id = next((lk.master_id for lk in links), "")
+        if not master_id and denials:
+            master_id = self.links[denials[0].link_id].master_id
+        changed = list(outcome.tickets)
+        before = self._book_decision(changed, [])
+        try:
+            await self.store.persist_sweep(master_id, outcome.commands, denials, changed,
+                                           self.clock(), state)  # fmt: skip
+        except BaseException:
+            self._unbook_decision(before, changed, [])
+            raise
+        for denial in denials:
+            self.bus.publish(CopyWasDenied(denial))
+        for command in outcome.commands:
+            self._send(command)
+        if outcome.commands:
+            self.store.mark_sent([c.id for c in outcome.commands], self.clock())
+        return len(outcome.commands)
 
     def _links_of_master(self, master_id: str) -> list[Link]:
         return [lk for lk in self.links.values() if lk.master_id == master_id and lk.enabled]

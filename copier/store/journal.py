@@ -154,6 +154,31 @@ class Journal:
             )
             _INSERT_COPIES.run_many(conn, [rows.copy_row(event, c, decided_ms) for c in commands])
 
+    def persist_sweep(
+        self,
+        conn: Connection,
+        master_id: str,
+        commands: Sequence[Command],
+        denials: Sequence[CopyDenied],
+        tickets: Sequence[TicketLink],
+        decided_ms: int,
+    ) -> None:
+        """A decision no master event made (a risk stop on an account update, a close-all the
+        trader asked for): its denials, ticket links, outbox rows and pending trade-log rows."""
+        if denials:
+            _INSERT_DENIALS.run_many(conn, [rows.rule_row(d, master_id, decided_ms)
+                                            for d in denials])  # fmt: skip
+        if tickets:
+            _UPSERT_TICKETS.run_many(conn, [rows.ticket_row(t) for t in tickets])
+        if commands:
+            first = self._next_order_no
+            self._next_order_no += len(commands)
+            _INSERT_OUTBOX.run_many(
+                conn, [rows.outbox_row(c, first + i) for i, c in enumerate(commands)]
+            )
+            _INSERT_COPIES.run_many(conn, [rows.sweep_copy_row(master_id, c, decided_ms)
+                                           for c in commands])  # fmt: skip
+
     @staticmethod
     def mark_sent(conn: Connection, command_ids: Sequence[str], sent_ms: int) -> None:
         params = [{"cid": cid, "sent": sent_ms} for cid in command_ids]

@@ -13,6 +13,7 @@ from sqlalchemy import RowMapping
 from copier.domain import (
     Command,
     CommandKind,
+    EventKind,
     ExecutionResult,
     MasterEvent,
     OrderType,
@@ -25,6 +26,8 @@ Row = dict[str, Any]
 
 PENDING, SENT, EXECUTED, FAILED, EXPIRED = "pending", "sent", "executed", "failed", "expired"
 COPY_STATUSES = (PENDING, SENT, EXECUTED, FAILED, EXPIRED)
+# What ``sweep_copy_row`` builds on: a close-all has no master event (no price, no seq).
+_NO_EVENT = MasterEvent("", 0, EventKind.CLOSED, 0, "", OrderType.BUY, 0.0, 0.0, 0)
 
 
 def outbox_row(command: Command, order_no: int) -> Row:
@@ -177,6 +180,14 @@ def copy_row(event: MasterEvent, command: Command, decided_ms: int) -> Row:
         "sent_ms": None,
         "executed_ms": None,
     }
+
+
+def sweep_copy_row(master_id: str, command: Command, decided_ms: int) -> Row:
+    """The trade-log row of a command no master event made (a close-all): no master price."""
+    row = copy_row(_NO_EVENT, command, decided_ms)
+    row.update(master_id=master_id, symbol=command.symbol, detected_ms=decided_ms,
+               received_ms=decided_ms)  # fmt: skip
+    return row
 
 
 def rule_row(verdict: CopyDenied | CopyAdjusted, master_id: str, decided_ms: int) -> Row:

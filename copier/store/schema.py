@@ -19,7 +19,7 @@ from sqlalchemy.pool import QueuePool
 
 from copier.store.checkpoints import WAL_SIZE_LIMIT_BYTES, WRITER_AUTOCHECKPOINT_PAGES
 from copier.store.errors import StoreError
-from copier.store.models import Base, SchemaVersion, SymbolSpecRow, table
+from copier.store.models import Base, SchemaVersion, SymbolSpecRow, TraderStateRow, table
 
 BUSY_TIMEOUT_MS = 5_000
 
@@ -51,11 +51,18 @@ def _add_symbol_specs(conn: Connection) -> None:
     table(SymbolSpecRow).create(conn)
 
 
+def _add_trader_state(conn: Connection) -> None:
+    """Version 5: what the trader set survives a restart (stop switch, equity marks, risk stops,
+    trading clock, close-all requests)."""
+    table(TraderStateRow).create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_initial_schema,
     _add_key_replacement,
     _add_copy_ticket,
     _add_symbol_specs,
+    _add_trader_state,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from copier.domain import Command, ExecutionResult, MasterEvent, SymbolSpec
 from copier.engine.config import Link
 from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
-from copier.store import catalog, journal, keys, queries, schema, specs
+from copier.store import catalog, journal, keys, queries, schema, specs, traderstate
 from copier.store.catalog import AccountRecord
 from copier.store.checkpoints import Checkpointer
 from copier.store.journal import Journal
@@ -158,6 +158,43 @@ class Store:
         )
         future.add_done_callback(_log_failure)
         return future
+
+    def persist_sweep(
+        self,
+        master_id: str,
+        commands: Sequence[Command],
+        denials: Sequence[CopyDenied],
+        tickets: Sequence[TicketLink],
+        decided_ms: int,
+        state: traderstate.Changes | None = None,
+    ) -> asyncio.Future[None]:
+        """One transaction: a decision no master event made (a risk stop's close-all, a close-all
+        the trader asked for) — denials, ticket links, outbox and trade-log rows — with the
+        trader-state changes that record it. Await it before sending the commands."""
+        work = self._journal.persist_sweep
+        batch = (tuple(commands), tuple(denials), tuple(tickets))
+        changes = dict(state or {})
+
+        def write(conn: Connection) -> None:
+            work(conn, master_id, *batch, decided_ms)
+            traderstate.save_state(conn, changes, decided_ms)
+
+        return self._writer.submit(write)
+
+    def save_trader_state(self, changes: traderstate.Changes) -> asyncio.Future[None]:
+        """Write trader-state keys (None removes one); fire and forget, or await it."""
+        batch, now = dict(changes), self._clock()
+        future = self._writer.submit(lambda conn: traderstate.save_state(conn, batch, now))
+        future.add_done_callback(_log_failure)
+        return future
+
+    def set_trader_state(self, changes: traderstate.Changes) -> None:
+        """The same, waiting for the commit (the command line, with no event loop)."""
+        batch = dict(changes)
+        self._write(lambda conn, now: traderstate.save_state(conn, batch, now))
+
+    def load_trader_state(self, prefix: str = "") -> traderstate.State:
+        return self._read(lambda conn: traderstate.load_state(conn, prefix))
 
     def flush(self) -> asyncio.Future[None]:
         """Resolves when everything queued before it is committed."""

@@ -29,6 +29,7 @@ def _make_version_1_file(path: Path) -> str:
         db.execute("ALTER TABLE ticket_links DROP COLUMN copy_ticket")
         db.execute("ALTER TABLE outbox DROP COLUMN copy_ticket")
         db.execute("DROP TABLE symbol_specs")
+        db.execute("DROP TABLE trader_state")
         db.execute("UPDATE schema_version SET version = 1")
         db.commit()
     finally:

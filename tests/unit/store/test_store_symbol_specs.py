@@ -53,6 +53,7 @@ def _make_version_3_file(path: Path) -> None:
     db = sqlite3.connect(path)
     try:
         db.execute("DROP TABLE symbol_specs")
+        db.execute("DROP TABLE trader_state")
         db.execute("UPDATE schema_version SET version = 3")
         db.commit()
     finally:
@@ -70,6 +71,6 @@ async def test_a_version_3_file_upgrades_and_then_keeps_specs(db_path: Path) -> 
     with Store.open(path=db_path, clock=FakeClock()) as reopened:
         after = reopened.load_symbol_specs()
 
-    assert version == SCHEMA_VERSION == 4
+    assert version == SCHEMA_VERSION == 5
     assert before == {}
     assert after == {SLAVE: {"EURUSD": EURUSD}}

@@ -1,0 +1,204 @@
+"""The trader's controls that act without a master event, and what of them survives a restart.
+
+``TraderControls`` belongs to the copy service. It owns:
+
+* the global stop switch and the trading clock, stored (``copier.store.traderstate``) and
+  restored, so a trader who stopped copying finds it stopped after a reboot;
+* risk stops: on every account update of a slave (a snapshot, an EA ``account`` frame, an MT5
+  poll, the simulated terminal's status) each link into it is checked against its daily loss,
+  drawdown, equity floor and daily profit target (``protection.risk_breach``). A breach sets a
+  ``RiskStop`` that holds for the rest of the trading day (or until the trader lifts it); with
+  the close_all action every copy of the link is closed in that same update. The stop is stored
+  with the sweep's commands in one transaction, logged in the trade log as a denial with its
+  reason, and published on the bus (the window's notifications);
+* "close all copies now" of a link or a slave, asked for from the window or from the command
+  line (``copier close-all``, which stores a request the running copier takes within a second).
+
+Sweeps go through the outbox like every command. Their ids are stable: ``L<link>-T<ticket>-
+S<n>`` with ``n`` the stop's start time or the request's number (milliseconds, far above any
+master event's seq), so a sweep redone after a crash resends the same ids and executors drop
+the repeats; a copy already CLOSING is never swept twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from copier.engine.config import DrawdownAction, Link
+from copier.engine.copies import close_all_copies
+from copier.engine.protection import risk_breach
+from copier.engine.state import CopyDenied, RiskStop, RouteOutcome
+from copier.engine.tradingday import TradingClock
+from copier.store import traderstate as ts
+
+if TYPE_CHECKING:
+    from copier.service import CopyService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CloseAllRequest:
+    """"Close all copies" of one link or of every link into one slave."""
+
+    number: int  # unique, in milliseconds: the sweep's command ids are made from it
+    link_id: int | None = None
+    slave_id: str | None = None
+    actor: str = "user"
+
+    @property
+    def key(self) -> str:
+        return f"{ts.CLOSE_ALL}{self.number}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "link_id": self.link_id, "slave_id": self.slave_id,
+                "actor": self.actor}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CloseAllRequest:
+        link_id = data.get("link_id")
+        return cls(int(data["number"]), None if link_id is None else int(link_id),
+                   data.get("slave_id"), str(data.get("actor", "user")))  # fmt: skip
+
+    def describe(self) -> str:
+        return f"link #{self.link_id}" if self.link_id is not None else f"slave {self.slave_id}"
+
+
+class TraderControls:
+    def __init__(self, service: CopyService) -> None:
+        self._service = service
+        self.stops: dict[int, RiskStop] = {}
+
+    # ----- restart ------------------------------------------------------------------------
+    def restore(self) -> None:
+        """Put back what the trader set before the restart (call before terminals start)."""
+        service = self._service
+        state = service.store.load_trader_state()
+        copying = state.get(ts.COPYING)
+        if copying is not None:
+            service.copying_enabled = bool(copying.get("enabled", True))
+        clock = state.get(ts.TRADING_CLOCK)
+        if clock is not None:
+            service.views.clock = TradingClock.from_dict(clock)
+        marks = {key.removeprefix(ts.EQUITY_MARKS): value for key, value in state.items()
+                 if key.startswith(ts.EQUITY_MARKS)}  # fmt: skip
+        service.views.restore_marks(marks)
+        for key, value in state.items():
+            if key.startswith(ts.RISK_STOP):
+                stop = RiskStop.from_dict(value)
+                self.stops[stop.link_id] = stop
+
+    def save_copying(self, enabled: bool) -> None:
+        self._service.store.save_trader_state({ts.COPYING: {"enabled": enabled}})
+
+    def set_clock(self, clock: TradingClock) -> None:
+        self._service.views.clock = clock
+        self._service.store.save_trader_state({ts.TRADING_CLOCK: clock.to_dict()})
+
+    def save_marks(self, account_id: str, marks: dict[str, Any]) -> None:
+        self._service.store.save_trader_state({f"{ts.EQUITY_MARKS}{account_id}": marks})
+
+    # ----- risk stops ---------------------------------------------------------------------
+    def stops_of(self, slave_id: str, now_ms: int) -> dict[int, RiskStop]:
+        """The stops in force today on the links into ``slave_id``, by link id."""
+        today = self._service.views.clock.trading_day(now_ms)
+        links = self._service.links
+        return {link_id: stop for link_id, stop in self.stops.items()
+                if stop.trading_day == today and link_id in links
+                and links[link_id].slave_id == slave_id}  # fmt: skip
+
+    def lift(self, link_id: int) -> bool:
+        """The trader lifts a link's risk stop (copying resumes by its rules)."""
+        stop = self.stops.pop(link_id, None)
+        if stop is None:
+            return False
+        self._service.store.save_trader_state({f"{ts.RISK_STOP}{link_id}": None})
+        self._service.store.audit("user", "risk_stop.lifted", {"link_id": link_id,
+                                                               "rule": stop.rule})  # fmt: skip
+        return True
+
+    async def on_account(self, slave_id: str) -> None:
+        """An account update of ``slave_id``: set the stops its links' limits call for."""
+        service = self._service
+        for link in [lk for lk in service.links.values() if lk.slave_id == slave_id]:
+            if not link.enabled:
+                continue
+            async with service.master_lock(link.master_id):
+                await self._check(link)
+
+    async def _check(self, link: Link) -> None:
+        service = self._service
+        now = service.clock()
+        today = service.views.clock.trading_day(now)
+        current = self.stops.get(link.id)
+        if current is not None and current.trading_day == today:
+            return  # already stopped today: the sweep, if any, was done when it was set
+        slave = service.views.slave_view(link.slave_id)
+        if slave is None or slave.day_start_equity <= 0:
+            return
+        breach = risk_breach(link.rules, slave)
+        if breach is None:
+            return
+        rule, why, action = breach
+        words = {DrawdownAction.STOP_OPENING: "opening stopped",
+                 DrawdownAction.CLOSE_ONLY: "link is close-only",
+                 DrawdownAction.CLOSE_ALL: "closing all copies"}[action]  # fmt: skip
+        stop = RiskStop(link.id, rule, why, action, today, now)
+        denial = CopyDenied(link.id, link.slave_id, 0, 0, rule, f"{why} — {words}")
+        sweep = [link] if action is DrawdownAction.CLOSE_ALL else []
+        self.stops[link.id] = stop
+        log.warning("link #%d (%s → %s): %s", link.id, link.master_id, link.slave_id,
+                    denial.reason)
+        await service.sweep(sweep, stop.since_ms, (denial,),
+                            {f"{ts.RISK_STOP}{link.id}": stop.to_dict()})  # fmt: skip
+
+    # ----- close all copies now -----------------------------------------------------------
+    async def take_requests(self) -> None:
+        """Do the close-all requests stored (by the window or the command line), each once."""
+        requests = self._service.store.load_trader_state(ts.CLOSE_ALL)
+        for key, value in sorted(requests.items()):
+            if value.get("done_ms"):
+                continue
+            await self.close_all(CloseAllRequest.from_dict(value), key=key)
+
+    async def close_all(self, request: CloseAllRequest, *, key: str | None = None) -> int:
+        """Close every copy of the request's link(s); returns how many commands went out. The
+        request is marked done in the transaction that stores the commands."""
+        service = self._service
+        links = self._links_of(request)
+        done = {**request.to_dict(), "done_ms": service.clock()}
+        sent = 0
+        for index, link in enumerate(links):
+            last = index == len(links) - 1
+            state = {key or request.key: done} if last else {}
+            async with service.master_lock(link.master_id):
+                sent += await service.sweep([link], request.number, (), state)
+        if not links:
+            await service.store.save_trader_state({key or request.key: done})
+        log.info("close all copies of %s: %d commands sent", request.describe(), sent)
+        service.store.audit(request.actor, "copies.close_all",
+                            {**request.to_dict(), "commands": sent})  # fmt: skip
+        return sent
+
+    def _links_of(self, request: CloseAllRequest) -> list[Link]:
+        links = self._service.links.values()
+        if request.link_id is not None:
+            return [lk for lk in links if lk.id == request.link_id]
+        return [lk for lk in links if lk.slave_id == request.slave_id]
+
+
+def sweep_outcomes(
+    service: CopyService, links: Iterable[Link], number: int
+) -> Iterator[RouteOutcome]:
+    """Close every live copy of each link (see ``copies.close_all_copies``)."""
+    now = service.clock()
+    for link in links:
+        slave = service.views.slave_view(link.slave_id)
+        if slave is None:
+            log.warning("%s: no view of the slave yet; its copies are closed when it is back",
+                        link.slave_id)
+            continue
+        yield close_all_copies(link, service.ledger_book(link.id), slave, now, number)
