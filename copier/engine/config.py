@@ -7,6 +7,7 @@ user-entered rules come in; ``to_dict`` is how they go to the store and the UI.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -129,6 +130,8 @@ class LinkRules:
     trading_days: tuple[int, ...] = ()  # 0 = Monday … 6 = Sunday; empty: every day
     min_margin_level_pct: float = 0.0
     max_orders_per_minute: int = 0
+    # --- the link itself ---
+    allow_overlap: bool = False  # the trader confirmed a second link of the same master and slave
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinkRules:
@@ -235,6 +238,41 @@ def _coerce(default: Any, value: Any, name: str) -> Any:
     if isinstance(default, dict):
         return dict(value)
     return value
+
+
+class LinkOverlap(ValueError):
+    """A link with the same master and slave as another, not confirmed as meant: both would copy
+    every trade, so the slave would hold each one twice."""
+
+    def __init__(self, link: Link, others: list[Link]) -> None:
+        numbers = ", ".join(f"#{other.id}" for other in others)
+        super().__init__(
+            f"link {numbers} already copies {link.master_id} to {link.slave_id}: a second link "
+            "would copy every trade again. Confirm only if the slave should hold each trade "
+            "twice (for example with different symbols or directions per link)"
+        )
+        self.others = others
+
+
+def same_accounts(link: Link, links: Iterable[Link]) -> list[Link]:
+    """The other links with ``link``'s master and slave."""
+    return [other for other in links if other.id != link.id
+            and (other.master_id, other.slave_id) == (link.master_id, link.slave_id)]  # fmt: skip
+
+
+def check_overlap(link: Link, links: Iterable[Link]) -> None:
+    """Refuse (LinkOverlap) a link whose master and slave another link has, unless the trader
+    confirmed the overlap on it or on one of the others (``allow_overlap``)."""
+    others = same_accounts(link, links)
+    if others and not (link.rules.allow_overlap or any(o.rules.allow_overlap for o in others)):
+        raise LinkOverlap(link, others)
+
+
+def overlaps(links: Iterable[Link]) -> dict[int, list[int]]:
+    """Link id → the ids of the other links with the same master and slave (for the window)."""
+    every = list(links)
+    found = {link.id: [o.id for o in same_accounts(link, every)] for link in every}
+    return {link_id: ids for link_id, ids in found.items() if ids}
 
 
 @dataclass(frozen=True, slots=True)

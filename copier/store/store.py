@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 
 from copier.domain import Command, ExecutionResult, MasterEvent, SymbolSpec
-from copier.engine.config import Link
+from copier.engine.config import Link, check_overlap
 from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
 from copier.store import catalog, journal, keys, queries, schema, specs, traderstate
 from copier.store.catalog import AccountRecord
@@ -232,8 +232,10 @@ class Store:
 
     def save_link(self, link: Link, *, actor: str = "user") -> Link:
         """Validate and save a link; a link with ``id <= 0`` gets a new id. Returns it saved.
-        Raises RulesError (listing every problem) for rules that cannot work."""
+        Raises RulesError (listing every problem) for rules that cannot work, LinkOverlap for
+        a second link of the same master and slave the trader has not confirmed."""
         link.rules.validate()
+        check_overlap(link, self.load_links())
         return self._write(lambda conn, now: catalog.save_link(conn, link, actor, now))
 
     def delete_link(self, link_id: int, *, actor: str = "user") -> bool:

@@ -197,6 +197,16 @@ class CoreSession:
 
         await self.in_core(switch)
 
+    async def close_all_copies(self, *, link_id: int | None = None,
+                               slave_id: str | None = None) -> int:
+        """Close every copy of a link or of a slave now (confirmed by the caller); returns how
+        many close commands went out."""
+        return await self.on_core(self.app.close_all_copies(link_id=link_id, slave_id=slave_id))
+
+    async def trading_clock_name(self) -> str:
+        """The clock trading hours and the trading day run on, as the window names it."""
+        return await self.in_core(lambda: self.app.service.views.clock.name)
+
     # ----- links --------------------------------------------------------------------------
     async def load_links(self) -> list[Link]:
         return await self.in_core(lambda: sorted(self.app.service.links.values(),
