@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from copier.engine.config import DrawdownAction, Link
+from copier.engine.config import DrawdownAction, Link, LinkRules
 from copier.engine.copies import close_all_copies
 from copier.engine.protection import risk_breach
 from copier.engine.state import CopyDenied, RiskStop, RouteOutcome
@@ -120,13 +120,15 @@ class TraderControls:
                                                                "rule": stop.rule})  # fmt: skip
         return True
 
+    def watched(self, slave_id: str) -> list[Link]:
+        """The enabled links into ``slave_id`` that have a risk limit to watch."""
+        return [lk for lk in self._service.links.values()
+                if lk.slave_id == slave_id and lk.enabled and watches_equity(lk.rules)]  # fmt: skip
+
     async def on_account(self, slave_id: str) -> None:
         """An account update of ``slave_id``: set the stops its links' limits call for."""
-        service = self._service
-        for link in [lk for lk in service.links.values() if lk.slave_id == slave_id]:
-            if not link.enabled:
-                continue
-            async with service.master_lock(link.master_id):
+        for link in self.watched(slave_id):
+            async with self._service.master_lock(link.master_id):
                 await self._check(link)
 
     async def _check(self, link: Link) -> None:
@@ -154,6 +156,17 @@ class TraderControls:
                     denial.reason)
         await service.sweep(sweep, stop.since_ms, (denial,),
                             {f"{ts.RISK_STOP}{link.id}": stop.to_dict()})  # fmt: skip
+
+    async def after_refresh(self, *, take_requests: bool) -> None:
+        """Every snapshot refresh is an account update of every slave; now and then, also look
+        for close-all requests the command line stored."""
+        for slave_id in {link.slave_id for link in self._service.links.values()}:
+            await self.on_account(slave_id)
+        if take_requests:
+            try:
+                await self.take_requests()
+            except Exception:  # a request that cannot be done now is tried again
+                log.exception("close-all requests not taken")
 
     # ----- close all copies now -----------------------------------------------------------
     async def take_requests(self) -> None:
@@ -188,6 +201,13 @@ class TraderControls:
         if request.link_id is not None:
             return [lk for lk in links if lk.id == request.link_id]
         return [lk for lk in links if lk.slave_id == request.slave_id]
+
+
+def watches_equity(rules: LinkRules) -> bool:
+    """Whether a link has a limit an account update can reach."""
+    return bool(rules.max_daily_loss_money or rules.max_daily_loss_pct or rules.max_drawdown_pct
+                or rules.equity_floor or rules.daily_profit_target_money
+                or rules.daily_profit_target_pct)  # fmt: skip
 
 
 def sweep_outcomes(

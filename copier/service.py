@@ -283,7 +283,8 @@ class CopyService:
         account = status.account
         if account is not None and account.account_id == status.account_id and self._running \
                 and self._startup_done.is_set() \
-                and self.views.account_update(account, self.clock()):
+                and self.views.account_update(account, self.clock()) \
+                and self.controls.watched(status.account_id):
             self._track(self.controls.on_account(status.account_id))
         reconnected = status.connected and (previous is None or not previous.connected)
         if reconnected and self._running and self._startup_done.is_set():
@@ -389,14 +390,8 @@ class CopyService:
         while self._running:
             await asyncio.sleep(SNAPSHOT_REFRESH_S)
             await self.refresh_snapshots()
-            for slave_id in {link.slave_id for link in self.links.values()}:
-                await self.controls.on_account(slave_id)
             rounds += 1
-            if rounds % REQUESTS_EVERY == 0:
-                try:
-                    await self.controls.take_requests()
-                except Exception:  # a request that cannot be done now is tried again
-                    log.exception("close-all requests not taken")
+            await self.controls.after_refresh(take_requests=rounds % REQUESTS_EVERY == 0)
 
     # ----- sweeps without a master event (copier.controls) --------------------------------
     def master_lock(self, master_id: str) -> asyncio.Lock:

@@ -17,7 +17,7 @@ from copier.ui.assets import Assets
 from copier.ui.bridge import Problem, UiBridge
 
 RISK_STOP_RULES = frozenset({"max_daily_loss", "max_drawdown", "equity_floor",
-                             "min_margin_level"})
+                             "min_margin_level", "daily_profit_target"})
 FAILED_NOTICE_EVERY_S = 10.0
 RISK_NOTICE_EVERY_S = 300.0
 
