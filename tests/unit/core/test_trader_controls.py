@@ -170,3 +170,36 @@ async def test_a_close_all_request_is_done_once(world: World) -> None:
     assert [t.last_command_id for t in service.tickets()] == [
         f"L1-T{service.tickets()[0].master_ticket}-S123456"
     ]
+
+
+async def test_a_risk_stop_holds_for_its_trading_day_and_the_next_day_starts_clean(
+    world: World,
+) -> None:
+    now = [1_767_225_600_000 + 10 * 3_600_000]  # 10:00 UTC
+    world.store.save_link(replace(world.store.load_links()[0], rules=replace(
+        RULES, max_drawdown_pct=0.0, max_daily_loss_pct=2.0,
+        drawdown_action=DrawdownAction.STOP_OPENING)))  # fmt: skip
+    service = CopyService(world.store, Bus(), clock=lambda: now[0])
+    service.add_terminal(world.master)
+    service.add_terminal(world.slave)
+    await service.start()
+    try:
+        world.master.broker.open_market("XAUUSD", Side.BUY, 1.0)
+        await until(lambda: len(world.slave.broker.positions()) == 1 and service.busy == 0)
+        world.drop_gold(2.0)  # 200 USD of 5,000: 4 %
+        world.slave_account_update(service)
+        await until(lambda: 1 in service.controls.stops_of("slave", now[0]))
+        world.drop_gold(-2.0)  # the equity comes back: the stop holds all the same
+        world.slave_account_update(service)
+        await asyncio.sleep(0.1)
+        held = service.controls.stops_of("slave", now[0])
+
+        now[0] += 24 * 3_600_000  # the next trading day
+        world.slave_account_update(service)
+        await asyncio.sleep(0.1)
+        next_day = service.controls.stops_of("slave", now[0])
+    finally:
+        await service.stop()
+    assert list(held) == [1]
+    assert world.slave.broker.positions() != ()  # stop_opening closes nothing
+    assert next_day == {}
