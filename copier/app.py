@@ -129,6 +129,8 @@ class CopierApp:
         if (link_id is None) == (slave_id is None):
             raise ValueError("close all copies of one link or of one slave")
         request = CloseAllRequest(self.service.clock(), link_id, slave_id, actor)
+        # Stored first: a slave not connected now has its copies closed once it is back.
+        await self.store.save_trader_state({request.key: request.to_dict()})
         return await self.service.controls.close_all(request)
 
     def lift_risk_stop(self, link_id: int) -> bool:

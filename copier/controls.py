@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from copier.service import CopyService
 
 log = logging.getLogger(__name__)
+KEEP_DONE_MS = 86_400_000  # a done close-all request is forgotten a day later
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,27 +171,39 @@ class TraderControls:
 
     # ----- close all copies now -----------------------------------------------------------
     async def take_requests(self) -> None:
-        """Do the close-all requests stored (by the window or the command line), each once."""
-        requests = self._service.store.load_trader_state(ts.CLOSE_ALL)
+        """Do the close-all requests stored (by the window or the command line), each once;
+        forget those done more than a day ago."""
+        service = self._service
+        requests = service.store.load_trader_state(ts.CLOSE_ALL)
+        old = service.clock() - KEEP_DONE_MS
+        stale = {key: None for key, value in requests.items() if 0 < value.get("done_ms", 0) < old}
+        if stale:
+            service.store.save_trader_state(stale)
         for key, value in sorted(requests.items()):
-            if value.get("done_ms"):
-                continue
-            await self.close_all(CloseAllRequest.from_dict(value), key=key)
+            if not value.get("done_ms"):
+                await self.close_all(CloseAllRequest.from_dict(value), key=key)
 
     async def close_all(self, request: CloseAllRequest, *, key: str | None = None) -> int:
         """Close every copy of the request's link(s); returns how many commands went out. The
-        request is marked done in the transaction that stores the commands."""
+        request is marked done in the transaction that stores the last link's commands — unless
+        a slave has no view yet (its terminal is not connected): then it stays stored, and the
+        copies of that slave are closed once it is back (swept copies are never swept again)."""
         service = self._service
         links = self._links_of(request)
-        done = {**request.to_dict(), "done_ms": service.clock()}
+        waiting = [lk for lk in links if service.views.slave_view(lk.slave_id) is None]
+        ready = [lk for lk in links if lk not in waiting]
+        done = {key or request.key: {**request.to_dict(), "done_ms": service.clock()}}
         sent = 0
-        for index, link in enumerate(links):
-            last = index == len(links) - 1
-            state = {key or request.key: done} if last else {}
+        for index, link in enumerate(ready):
+            last = index == len(ready) - 1 and not waiting
             async with service.master_lock(link.master_id):
-                sent += await service.sweep([link], request.number, (), state)
-        if not links:
-            await service.store.save_trader_state({key or request.key: done})
+                sent += await service.sweep([link], request.number, (), done if last else {})
+        if not ready and not waiting:
+            await service.store.save_trader_state(done)
+        if waiting:
+            slaves = ", ".join(sorted({lk.slave_id for lk in waiting}))
+            log.warning("close all copies of %s: %s not connected; closed when it is back",
+                        request.describe(), slaves)
         log.info("close all copies of %s: %d commands sent", request.describe(), sent)
         service.store.audit(request.actor, "copies.close_all",
                             {**request.to_dict(), "commands": sent})  # fmt: skip

@@ -203,3 +203,25 @@ async def test_a_risk_stop_holds_for_its_trading_day_and_the_next_day_starts_cle
     assert list(held) == [1]
     assert world.slave.broker.positions() != ()  # stop_opening closes nothing
     assert next_day == {}
+
+
+async def test_a_close_all_for_a_slave_not_connected_waits_for_it(world: World) -> None:
+    service = world.service()
+    await service.start()
+    try:
+        world.master.broker.open_market("XAUUSD", Side.BUY, 1.0)
+        await until(lambda: len(world.slave.broker.positions()) == 1 and service.busy == 0)
+        service.views.forget("slave")  # as when its terminal went away
+        request = CloseAllRequest(number=777, link_id=1)
+        world.store.set_trader_state({request.key: request.to_dict()})
+
+        sent_while_away = await service.controls.close_all(request)
+        still_open = world.slave.broker.positions() != ()
+        waiting = world.store.load_trader_state(ts.CLOSE_ALL)[request.key].get("done_ms")
+        await service.refresh_snapshots()  # the slave is back
+        await service.controls.take_requests()
+        await until(lambda: world.slave.broker.positions() == () and service.busy == 0)
+    finally:
+        await service.stop()
+    assert (sent_while_away, still_open, waiting) == (0, True, None)
+    assert world.store.load_trader_state(ts.CLOSE_ALL)[request.key]["done_ms"] > 0
