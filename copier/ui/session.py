@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 from copier.app import CopierApp, CoreThread
 from copier.domain import SymbolSpec, TerminalSnapshot
 from copier.engine.config import Link, LinkMode
+from copier.engine.tradingday import TradingClock
 from copier.stats import compute_stats
 from copier.store import AccountRecord, CopyRecord
 from copier.store.keys import HOUR_MS, KeyStatus, policy_from_settings
@@ -205,7 +206,15 @@ class CoreSession:
 
     async def trading_clock_name(self) -> str:
         """The clock trading hours and the trading day run on, as the window names it."""
-        return await self.in_core(lambda: self.app.service.views.clock.name)
+        return (await self.trading_clock()).name
+
+    async def trading_clock(self) -> TradingClock:
+        return await self.in_core(lambda: self.app.service.views.clock)
+
+    async def set_trading_clock(self, clock: TradingClock) -> None:
+        """The broker's offset and trading-day start (stored, audited); applies at once."""
+        await self.in_core(self.app.set_trading_clock, clock)
+        self._changed("links")  # the rules editor names the clock
 
     # ----- links --------------------------------------------------------------------------
     async def load_links(self) -> list[Link]:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from copier.bridge.config import is_loopback_host
 from copier.ui.autostart import is_autostart_enabled, set_autostart
 from copier.ui.pages.remote_settings import RemoteSection
+from copier.ui.pages.trading_clock import TradingClockSection
 from copier.ui.preferences import (
     LOG_LEVELS,
     PLAIN_WS_REFUSED,
@@ -101,6 +102,8 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.remote)
+        self.trading_clock = TradingClockSection(session)
+        layout.addWidget(self.trading_clock)
         layout.addWidget(note)
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
@@ -123,6 +126,7 @@ class SettingsPage(QWidget):
         whether the app really starts with Windows."""
         launch(self.remote.load_running(), on_error=self._show)
         launch(self.load_autostart(), on_error=self._show)
+        launch(self.trading_clock.load(), on_error=self._show)
 
     async def load_autostart(self) -> bool:
         """The real start-with-Windows state (the Run key, or the autostart entry elsewhere):
