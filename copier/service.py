@@ -27,6 +27,7 @@ from copier.controls import TraderControls, sweep_outcomes
 from copier.domain import (
     Command,
     CommandKind,
+    EventKind,
     ExecutionResult,
     MasterEvent,
     Retcode,
@@ -60,6 +61,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 SNAPSHOT_REFRESH_S = 0.25
+PENDING_PRICED = frozenset({EventKind.PENDING_PLACED, EventKind.PENDING_MODIFIED})
 REQUESTS_EVERY = 4  # snapshot refreshes between looks for close-all requests (about 1 s)
 
 
@@ -177,6 +179,8 @@ class CopyService:
         self.bus.publish(MasterEventReceived(event))
         links = self._links_of_master(event.account_id)
         await self.views.first_views([event.account_id, *(link.slave_id for link in links)])
+        if event.kind in PENDING_PRICED:  # decided on the slaves' current quotes (reached?)
+            await self.views.refresh_quotes(lk.slave_id for lk in links if lk.rules.copy_pendings)
         now = self.clock()
         master = self.views.master_view(event.account_id)
         commands: list[Command] = []

@@ -23,12 +23,15 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from copier.domain import AccountInfo, SymbolSpec, TerminalSnapshot
 from copier.engine.state import MasterView, RiskStop, SlaveView
 from copier.engine.tradingday import UTC_CLOCK, TradingClock
 from copier.terminals.base import Terminal, TerminalStatus
+
+if TYPE_CHECKING:
+    from copier.bridge.terminal import EaTerminal
 
 log = logging.getLogger(__name__)
 
@@ -191,12 +194,23 @@ class AccountViews:
         # All at once: one terminal slow to answer must not hold back the others' views.
         await asyncio.gather(*(self._refresh_one(account_id) for account_id in ids))
 
-    async def _refresh_one(self, account_id: str) -> None:
+    async def refresh_quotes(self, account_ids: Iterable[str]) -> None:
+        """Refresh these accounts with current quotes, as deciding a pending copy needs (is its
+        price already reached?). An EA sends quotes only with its symbol specs, so its terminal
+        is asked for them; the other terminals' snapshots always carry current quotes."""
+        await asyncio.gather(*(self._refresh_one(a, fresh_quotes=True)
+                               for a in dict.fromkeys(account_ids)))  # fmt: skip
+
+    async def _refresh_one(self, account_id: str, *, fresh_quotes: bool = False) -> None:
         terminal = self._terminals.get(account_id)
         if terminal is None or not terminal.connected:
             return
         try:
-            snap = await terminal.snapshot()
+            if fresh_quotes and terminal.kind == "ea":
+                ea = cast(EaTerminal, terminal)
+                snap = await ea.snapshot(fresh_quotes=True)
+            else:
+                snap = await terminal.snapshot()
         except Exception as exc:  # a terminal that cannot answer is reported, not fatal
             log.warning("%s: snapshot failed: %s", account_id, exc)
             return
