@@ -209,8 +209,9 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
         plan = pending_plan(ctx.rules, spec, event.order_type, event.price, event.sl, event.tp)
         quote = ctx.slave.quotes.get(leg.slave_symbol)
         reached = reached_by_market(plan.order_type, plan.price, spec, quote)
-        if reached is not None:
-            skipped = reached_verdict(ctx.rules, reached)
+        if reached is not None and quote is not None:
+            stops = market_stops(ctx.rules, spec.point, plan.price, event.sl, event.tp)
+            skipped = reached_verdict(ctx.rules, reached, leg.side, stops, quote, spec)
             if skipped is not None:
                 denials.append(ctx.denied(leg.master_ticket, replace(
                     skipped, reason=skipped.reason.replace("copy skipped", "copy not moved"))))

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
-from copier.domain import Command, CommandKind, EventKind, MasterEvent, OrderType, Side
+from copier.domain import Command, CommandKind, EventKind, MasterEvent, OrderType, Quote, Side
 from copier.engine.book import TicketBook, legs_of, live, next_leg, pendings, positions
 from copier.engine.commands import RouteContext
 from copier.engine.config import Link, LinkMode, LotMode
@@ -60,6 +60,7 @@ from copier.engine.state import (
 )
 from copier.engine.stops import (
     PendingPlan,
+    Reached,
     market_stops,
     pending_plan,
     reached_by_market,
@@ -208,28 +209,43 @@ def _open_copy(
     if is_pending:
         pending = pending_plan(ctx.rules, plan.spec, ctx.event.order_type, ctx.event.price,
                                ctx.event.sl, ctx.event.tp)  # fmt: skip
-        reached = reached_by_market(pending.order_type, pending.price, plan.spec,
-                                    ctx.slave.quotes.get(plan.symbol))  # fmt: skip
-        if reached is not None:
-            skipped = reached_verdict(ctx.rules, reached)
-            if skipped is not None:
-                return _refused(ctx, book, master_ticket, skipped)
-            plan = plan_open(replace(request, side=pending.order_type.side, is_pending=False))
-            if isinstance(plan, Denial):
-                return _refused(ctx, book, master_ticket, plan)
-            at_market = ctx.adjusted(master_ticket, "pending_reached",
-                                     f"{reached.reason} — opened at market")  # fmt: skip
-            adjustments = (
-                *(ctx.adjusted(master_ticket, rule, why) for rule, why in plan.adjustments),
-                at_market,
-            )
-            command = _market_command(ctx, plan, master_ticket, leg, pending.order_type.side,
-                                      price=pending.price)  # fmt: skip
-            return _booked(ctx, plan, command, master_ticket, leg, adjustments, is_pending=False)
+        quote = ctx.slave.quotes.get(plan.symbol)
+        reached = reached_by_market(pending.order_type, pending.price, plan.spec, quote)
+        if reached is not None and quote is not None:
+            return _at_market(ctx, book, request, plan, pending, (reached, quote),
+                              (master_ticket, leg))  # fmt: skip
         command = _pending_command(ctx, plan, pending, master_ticket, leg)
     else:
         command = _market_command(ctx, plan, master_ticket, leg, side)
     return _booked(ctx, plan, command, master_ticket, leg, adjustments, is_pending=is_pending)
+
+
+def _at_market(
+    ctx: RouteContext,
+    book: TicketBook,
+    request: OpenRequest,
+    plan: OpenPlan,
+    pending: PendingPlan,
+    market_now: tuple[Reached, Quote],
+    key: tuple[int, int],
+) -> RouteOutcome:
+    """A pending copy whose price the slave's market already reached: by ``pending_reached``,
+    an OPEN at market through the rules as a market copy, or a denial with the reason."""
+    (reached, quote), (master_ticket, leg) = market_now, key
+    event, side = ctx.event, pending.order_type.side
+    stops = market_stops(ctx.rules, plan.spec.point, event.price, event.sl, event.tp)
+    skipped = reached_verdict(ctx.rules, reached, side, stops, quote, plan.spec)
+    if skipped is not None:
+        return _refused(ctx, book, master_ticket, skipped)
+    market = plan_open(replace(request, side=side, is_pending=False))
+    if isinstance(market, Denial):
+        return _refused(ctx, book, master_ticket, market)
+    adjustments = (
+        *(ctx.adjusted(master_ticket, rule, why) for rule, why in market.adjustments),
+        ctx.adjusted(master_ticket, "pending_reached", f"{reached.reason} — opened at market"),
+    )
+    command = _market_command(ctx, market, master_ticket, leg, side, price=pending.price)
+    return _booked(ctx, market, command, master_ticket, leg, adjustments, is_pending=False)
 
 
 def _booked(

@@ -169,10 +169,17 @@ def reached_by_market(
     )
 
 
-def reached_verdict(rules: LinkRules, reached: Reached) -> Denial | None:
-    """None: open the copy at market now; a denial: skip it, with the reason."""
+def reached_verdict(
+    rules: LinkRules, reached: Reached, side: Side, stops: Stops, quote: Quote, spec: SymbolSpec
+) -> Denial | None:
+    """None: open the copy (of ``side``, with ``stops``) at market now; a denial: skip it, with
+    the reason — the link says skip, the market is too far from the order's price, or a stop the
+    copy would carry is already passed (within the stops level and one spread)."""
     if rules.pending_reached is PendingReached.SKIP:
         return Denial("pending_reached", f"{reached.reason} — copy skipped (link set to skip)")
+    passed = _passed_stop(side, stops, quote, spec)
+    if passed is not None:
+        return Denial("pending_reached", f"{reached.reason}; {passed} — copy skipped")
     limit = rules.max_deviation_points
     if limit and reached.points > limit + 1e-6:
         return Denial(
@@ -180,4 +187,17 @@ def reached_verdict(rules: LinkRules, reached: Reached) -> Denial | None:
             f"{reached.reason}; the market is {reached.points:.0f} points from the order's "
             f"price, limit {limit} — copy skipped",
         )
+    return None
+
+
+def _passed_stop(side: Side, stops: Stops, quote: Quote, spec: SymbolSpec) -> str | None:
+    """Which stop of a market copy the market has already passed (a buy closes at the bid and
+    keeps its SL under it, its TP over it; a sell the other way round at the ask), or None."""
+    close_at = quote.bid if side is Side.BUY else quote.ask
+    margin = spec.stops_level * spec.point + max(quote.ask - quote.bid, 0.0)
+    digits = max(spec.digits, 0)
+    for name, level, away in (("SL", stops.sl, -side.sign), ("TP", stops.tp, side.sign)):
+        if level > 0 and (level - close_at) * away < margin - spec.point / 2:
+            return (f"its {name} {level:.{digits}f} is already passed by the market "
+                    f"{quote.bid:.{digits}f}/{quote.ask:.{digits}f}")  # fmt: skip
     return None

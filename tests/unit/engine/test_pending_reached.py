@@ -15,7 +15,7 @@ from copier.domain import EventKind as E
 from copier.engine.config import PendingReached
 from copier.engine.router import route
 from copier.engine.state import RouteOutcome, SlaveView, TicketState
-from copier.sim.validation import pending_price_problem
+from copier.sim.validation import pending_price_problem, stops_problem
 
 from .builders import NOW, copy, event, link, master_view, quote, slave_view, spec
 
@@ -107,6 +107,18 @@ def test_a_copy_opened_at_market_follows_its_master_order_to_the_fill_or_the_del
     assert [(c.kind, c.slave_ticket) for c in deleted.commands] == [(CommandKind.CLOSE, 5001)]
 
 
+def test_a_stop_the_market_already_passed_skips_the_copy_at_market() -> None:
+    # A buy stop the market jumped past, its SL 10 points under the order: the SL is above the
+    # bid now, and a buy opened at market would be refused (or closed at once).
+    ev = event(E.PENDING_PLACED, order_type=OrderType.BUY_STOP, price=1.10000, sl=1.09990)
+
+    outcome = run(ev, market(1.09985, 1.10000))
+
+    assert outcome.commands == ()
+    assert outcome.denials[0].reason.endswith(
+        "its SL 1.09990 is already passed by the market 1.09985/1.10000 — copy skipped")
+
+
 prices = st.integers(min_value=100_000, max_value=120_000)  # in points of 0.00001
 
 
@@ -117,6 +129,8 @@ prices = st.integers(min_value=100_000, max_value=120_000)  # in points of 0.000
     bid=prices,
     spread=st.integers(min_value=0, max_value=60),
     offset=st.integers(min_value=-300, max_value=300),
+    stops=st.tuples(st.integers(min_value=-400, max_value=400),
+                    st.integers(min_value=-400, max_value=400)),
     stops_level=st.integers(min_value=0, max_value=50),
     reverse=st.booleans(),
     choice=st.sampled_from(tuple(PendingReached)),
@@ -128,6 +142,7 @@ def test_no_pending_command_is_ever_sent_that_the_broker_refuses_for_its_price(
     bid: int,
     spread: int,
     offset: int,
+    stops: tuple[int, int],
     stops_level: int,
     reverse: bool,
     choice: PendingReached,
@@ -137,7 +152,12 @@ def test_no_pending_command_is_ever_sent_that_the_broker_refuses_for_its_price(
     slave_quote = Quote("EURUSD.m", bid / 1e5, (bid + spread) / 1e5, NOW)
     slave = slave_view(symbol, quotes={"EURUSD.m": slave_quote})
     kind = E.PENDING_MODIFIED if modify else E.PENDING_PLACED
-    ev = event(kind, order_type=order_type, price=master_price / 1e5)
+    # The master's SL/TP on their own sides of its order (0: none), as its broker requires.
+    sl_away, tp_away = stops
+    sign = order_type.side.sign
+    sl = (master_price - sign * abs(sl_away)) / 1e5 if sl_away else 0.0
+    tp = (master_price + sign * abs(tp_away)) / 1e5 if tp_away else 0.0
+    ev = event(kind, order_type=order_type, price=master_price / 1e5, sl=sl, tp=tp)
     side = order_type.side.opposite if reverse else order_type.side
     tickets = {1001: copy(state=TicketState.PENDING, is_pending=True, side=side)} if modify else {}
 
@@ -148,6 +168,9 @@ def test_no_pending_command_is_ever_sent_that_the_broker_refuses_for_its_price(
         if command.kind in (CommandKind.PLACE_PENDING, CommandKind.MODIFY_PENDING):
             assert pending_price_problem(symbol, command.order_type, command.price,
                                          slave_quote) is None  # fmt: skip
-        else:
+        else:  # opened at market: its stops must be on their sides of the market too
             assert command.kind in (CommandKind.OPEN, CommandKind.FILL_PENDING)
+            side = command.order_type.side
+            close_at = slave_quote.bid if side is Side.BUY else slave_quote.ask
+            assert stops_problem(symbol, side, command.sl, command.tp, close_at) is None
     assert outcome.commands or outcome.denials
