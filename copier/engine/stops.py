@@ -197,7 +197,7 @@ def _passed_stop(side: Side, stops: Stops, quote: Quote, spec: SymbolSpec) -> st
     margin = spec.stops_level * spec.point + max(quote.ask - quote.bid, 0.0)
     digits = max(spec.digits, 0)
     for name, level, away in (("SL", stops.sl, -side.sign), ("TP", stops.tp, side.sign)):
-        if level > 0 and (level - close_at) * away < margin - spec.point / 2:
+        if level > 0 and (level - close_at) * away < margin + spec.point / 2:
             return (f"its {name} {level:.{digits}f} is already passed by the market "
                     f"{quote.bid:.{digits}f}/{quote.ask:.{digits}f}")  # fmt: skip
     return None
