@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KEEP_DONE_MS = 86_400_000  # a done close-all request is forgotten a day later
+MARKS_EVERY_MS = 5_000  # a rising equity peak is stored at most this often per account
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,8 @@ class TraderControls:
     def __init__(self, service: CopyService) -> None:
         self._service = service
         self.stops: dict[int, RiskStop] = {}
+        self._saved: dict[str, tuple[int | None, int]] = {}  # account → (day, when) last stored
+        self._unsaved: dict[str, dict[str, Any]] = {}  # account → marks not stored yet
 
     # ----- restart ------------------------------------------------------------------------
     def restore(self) -> None:
@@ -100,7 +103,23 @@ class TraderControls:
         self._service.store.save_trader_state({ts.TRADING_CLOCK: clock.to_dict()})
 
     def save_marks(self, account_id: str, marks: dict[str, Any]) -> None:
+        """Store an account's new equity marks: a new trading day at once, a new peak at most
+        every ``MARKS_EVERY_MS`` (the rest waits in ``_unsaved`` for the next look or the stop)."""
+        now = self._service.clock()
+        saved_day, saved_ms = self._saved.get(account_id, (None, 0))
+        if marks["day"] == saved_day and now - saved_ms < MARKS_EVERY_MS:
+            self._unsaved[account_id] = marks
+            return
+        self._unsaved.pop(account_id, None)
+        self._saved[account_id] = (marks["day"], now)
         self._service.store.save_trader_state({f"{ts.EQUITY_MARKS}{account_id}": marks})
+
+    def flush_marks(self, *, all_of_them: bool = False) -> None:
+        now = self._service.clock()
+        for account_id, marks in list(self._unsaved.items()):
+            if all_of_them or now - self._saved.get(account_id, (None, 0))[1] >= MARKS_EVERY_MS:
+                self._saved[account_id] = (marks["day"], 0)  # due: written below
+                self.save_marks(account_id, marks)
 
     # ----- risk stops ---------------------------------------------------------------------
     def stops_of(self, slave_id: str, now_ms: int) -> dict[int, RiskStop]:
@@ -163,6 +182,7 @@ class TraderControls:
         for close-all requests the command line stored."""
         for slave_id in {link.slave_id for link in self._service.links.values()}:
             await self.on_account(slave_id)
+        self.flush_marks()
         if take_requests:
             try:
                 await self.take_requests()

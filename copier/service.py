@@ -158,6 +158,7 @@ class CopyService:
             await terminal.stop()
         if self._tasks:
             await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
+        self.controls.flush_marks(all_of_them=True)
         await self.store.flush()
 
     # ----- TerminalSink -------------------------------------------------------------------

@@ -225,3 +225,31 @@ async def test_a_close_all_for_a_slave_not_connected_waits_for_it(world: World) 
         await service.stop()
     assert (sent_while_away, still_open, waiting) == (0, True, None)
     assert world.store.load_trader_state(ts.CLOSE_ALL)[request.key]["done_ms"] > 0
+
+
+async def test_equity_marks_are_stored_on_a_new_day_at_once_and_new_peaks_every_few_seconds(
+    world: World,
+) -> None:
+    now = [1_767_225_600_000]
+    service = CopyService(world.store, Bus(), clock=lambda: now[0])
+    controls = service.controls
+
+    def stored() -> dict[str, object]:
+        return world.store.load_trader_state(ts.EQUITY_MARKS).get(f"{ts.EQUITY_MARKS}slave", {})
+
+    async def mark(peak: float) -> dict[str, object]:
+        controls.save_marks("slave", {"day": 20_454, "day_start": 100.0, "peak_day": peak,
+                                      "peak_all": peak})  # fmt: skip
+        await world.store.flush()
+        return stored()
+
+    first = await mark(100.0)
+    held_back = await mark(101.0)
+    now[0] += 5_000
+    controls.flush_marks()
+    await world.store.flush()
+    later = stored()
+
+    assert first["peak_all"] == 100.0
+    assert held_back["peak_all"] == 100.0  # within 5 s of the last write
+    assert later["peak_all"] == 101.0
