@@ -214,7 +214,7 @@ class AccountViews:
         except Exception as exc:  # a terminal that cannot answer is reported, not fatal
             log.warning("%s: snapshot failed: %s", account_id, exc)
             return
-        self._snapshots[account_id] = snap
+        self._snapshots[account_id] = _newest_quotes(snap, self._snapshots.get(account_id))
         # The copier's clock, not the terminal's: every mark and stop counts in the same days.
         self._mark(account_id, snap.account.equity, self._clock())
         if self._on_new_specs is not None:
@@ -257,3 +257,15 @@ class AccountViews:
                             "snapshot", ", ".join(missing))
             if missing:
                 await asyncio.sleep(FIRST_VIEW_POLL_S)
+
+
+def _newest_quotes(snap: TerminalSnapshot, previous: TerminalSnapshot | None) -> TerminalSnapshot:
+    """``snap`` with, per symbol, the newer of its quote and the one already known. Refreshes
+    run side by side (the periodic one, one for a pending decision), and an EA's snapshot
+    without symbol specs carries the quotes of its last specs: the one answered last must not
+    put older quotes back."""
+    if previous is None or not previous.quotes or snap.quotes is previous.quotes:
+        return snap
+    newer = {name: quote for name, quote in previous.quotes.items()
+             if name not in snap.quotes or quote.time_ms > snap.quotes[name].time_ms}  # fmt: skip
+    return replace(snap, quotes={**snap.quotes, **newer}) if newer else snap
