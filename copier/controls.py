@@ -12,7 +12,12 @@
   with the sweep's commands in one transaction, logged in the trade log as a denial with its
   reason, and published on the bus (the window's notifications);
 * "close all copies now" of a link or a slave, asked for from the window or from the command
-  line (``copier close-all``, which stores a request the running copier takes within a second).
+  line (``copier close-all``, which stores a request the running copier takes within a second);
+* copying what a master already holds when a link is created or enabled again
+  (``copier.engine.existing``): stored as a request, decided as one batch stored in one
+  transaction with the request marked done — a restart in between redoes the whole batch with
+  the same command ids, never a second copy — and, for pending copies of master positions, a
+  watch that follows their fill and deletes them at their expiry.
 
 Sweeps go through the outbox like every command. Their ids are stable: ``L<link>-T<ticket>-
 S<n>`` with ``n`` the stop's start time or the request's number (milliseconds, far above any
@@ -27,9 +32,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from copier.engine.config import DrawdownAction, Link, LinkRules
+from copier.engine.book import legs_of, live
+from copier.engine.config import CopyExisting, DrawdownAction, Link, LinkRules
 from copier.engine.copies import close_all_copies
+from copier.engine.existing import copy_existing, follow_existing_pending
 from copier.engine.protection import risk_breach
+from copier.engine.router import merge
 from copier.engine.state import CopyDenied, RiskStop, RouteOutcome
 from copier.engine.tradingday import TradingClock
 from copier.store import traderstate as ts
@@ -174,7 +182,7 @@ class TraderControls:
         self.stops[link.id] = stop
         log.warning("link #%d (%s → %s): %s", link.id, link.master_id, link.slave_id,
                     denial.reason)
-        await service.sweep(sweep, stop.since_ms, (denial,),
+        await self.sweep(sweep, stop.since_ms, (denial,),
                             {f"{ts.RISK_STOP}{link.id}": stop.to_dict()})  # fmt: skip
 
     async def after_refresh(self, *, take_requests: bool) -> None:
@@ -185,9 +193,26 @@ class TraderControls:
         self.flush_marks()
         if take_requests:
             try:
+                await self.follow_existing()
                 await self.take_requests()
             except Exception:  # a request that cannot be done now is tried again
                 log.exception("close-all requests not taken")
+
+    async def sweep(
+        self,
+        links: list[Link],
+        number: int,
+        denials: tuple[CopyDenied, ...],
+        state: ts.Changes,
+    ) -> int:
+        """Close every copy of ``links`` (ids made from ``number``) with ``denials`` and the
+        trader-state changes (``CopyService.commit``); call it holding the master's lock."""
+        service = self._service
+        outcome = merge(*sweep_outcomes(service, links, number))
+        master_id = next((lk.master_id for lk in links), "")
+        if not master_id and denials:
+            master_id = service.links[denials[0].link_id].master_id
+        return await service.commit(master_id, outcome, denials, state)
 
     # ----- close all copies now -----------------------------------------------------------
     async def take_requests(self) -> None:
@@ -202,6 +227,10 @@ class TraderControls:
         for key, value in sorted(requests.items()):
             if not value.get("done_ms"):
                 await self.close_all(CloseAllRequest.from_dict(value), key=key)
+        existing = service.store.load_trader_state(ts.COPY_EXISTING)
+        for key, value in sorted(existing.items()):
+            if not value.get("done_ms"):
+                await self.copy_existing(key, value)
 
     async def close_all(self, request: CloseAllRequest, *, key: str | None = None) -> int:
         """Close every copy of the request's link(s); returns how many commands went out. The
@@ -217,7 +246,7 @@ class TraderControls:
         for index, link in enumerate(ready):
             last = index == len(ready) - 1 and not waiting
             async with service.master_lock(link.master_id):
-                sent += await service.sweep([link], request.number, (), done if last else {})
+                sent += await self.sweep([link], request.number, (), done if last else {})
         if not ready and not waiting:
             await service.store.save_trader_state(done)
         if waiting:
@@ -228,6 +257,79 @@ class TraderControls:
         service.store.audit(request.actor, "copies.close_all",
                             {**request.to_dict(), "commands": sent})  # fmt: skip
         return sent
+
+    # ----- copy what the master already holds -----------------------------------------------
+    async def link_enabled(self, link: Link) -> None:
+        """A link was created or enabled again: copy what its master holds, as it says."""
+        if link.rules.copy_existing is CopyExisting.IGNORE:
+            return
+        number = self._service.clock()
+        request = {"link_id": link.id, "number": number}
+        await self._service.store.save_trader_state({f"{ts.COPY_EXISTING}{number}": request})
+        await self.copy_existing(f"{ts.COPY_EXISTING}{number}", request)
+
+    async def copy_existing(self, key: str, request: Mapping[str, Any]) -> int:
+        """Decide and send one copy-existing batch; returns how many commands went out. The
+        request waits while the master or the slave has no view (not connected)."""
+        service = self._service
+        link = service.links.get(int(request["link_id"]))
+        done = {key: {**request, "done_ms": service.clock()}}
+        if link is None or not link.enabled:
+            await service.store.save_trader_state(done)
+            return 0
+        await service.views.refresh([link.master_id])
+        await service.views.refresh_quotes([link.slave_id])
+        async with service.master_lock(link.master_id):
+            master = service.views.master_view(link.master_id)
+            snap = service.views.snapshot(link.master_id)
+            now = service.clock()
+            slave = service.views.slave_view(link.slave_id, self.stops_of(link.slave_id, now))
+            if master is None or snap is None or slave is None:
+                log.warning("link #%d: what the master holds is copied once both accounts are "
+                            "connected", link.id)  # fmt: skip
+                return 0
+            number = int(request["number"])
+            outcome = copy_existing(link, service.ledger_book(link.id), master,
+                                    (snap.positions, snap.orders), slave, now, number)  # fmt: skip
+            held = {p.ticket for p in snap.positions}
+            expires = now + link.rules.copy_existing_expiry_min * 60_000
+            watches: dict[str, dict[str, Any] | None] = {
+                f"{ts.EXISTING_PENDING}{link.id}:{t.master_ticket}":
+                    {"link_id": link.id, "ticket": t.master_ticket, "number": number,
+                     "expires_ms": expires}
+                for t in outcome.tickets if t.is_pending and t.master_ticket in held
+            }  # fmt: skip
+            prices = {p.ticket: p.open_price for p in snap.positions}
+            prices.update({o.ticket: o.price for o in snap.orders})
+            sent = await service.commit(link.master_id, outcome, state={**done, **watches},
+                                        master_prices=prices)  # fmt: skip
+        log.info("link #%d: %d copies of what the master holds sent (%s)", link.id, sent,
+                 link.rules.copy_existing.value)  # fmt: skip
+        return sent
+
+    async def follow_existing(self) -> None:
+        """Pending copies of master positions: follow their fill, delete them at expiry."""
+        service = self._service
+        watched = service.store.load_trader_state(ts.EXISTING_PENDING)
+        for key, watch in watched.items():
+            link = service.links.get(int(watch["link_id"]))
+            ticket = int(watch["ticket"])
+            legs = legs_of(service.ledger_book(link.id), ticket) if link is not None else ()
+            if link is None or not live(legs):
+                await service.store.save_trader_state({key: None})
+                continue
+            snap = service.views.snapshot(link.master_id)
+            slave = service.views.slave_view(link.slave_id)
+            if snap is None or slave is None:
+                continue
+            position = next((p for p in snap.positions if p.ticket == ticket), None)
+            now = service.clock()
+            async with service.master_lock(link.master_id):
+                outcome = follow_existing_pending(link, legs, position, slave,
+                                                  now >= int(watch["expires_ms"]), now,
+                                                  int(watch["number"]))  # fmt: skip
+                if outcome.commands:
+                    await service.commit(link.master_id, outcome, state={key: None})
 
     def _links_of(self, request: CloseAllRequest) -> list[Link]:
         links = self._service.links.values()

@@ -20,25 +20,23 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from copier.controls import TraderControls, sweep_outcomes
+from copier.controls import TraderControls
 from copier.domain import (
     Command,
-    CommandKind,
     EventKind,
     ExecutionResult,
     MasterEvent,
-    Retcode,
     TerminalSnapshot,
 )
 from copier.engine.book import TicketBook
 from copier.engine.config import Link, LinkMode
 from copier.engine.reconcile import LinkSide, reconcile_slave
-from copier.engine.results import apply_result
-from copier.engine.router import merge, route
-from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
+from copier.engine.results import apply_result, settle_already_closed
+from copier.engine.router import route
+from copier.engine.state import CopyAdjusted, CopyDenied, RouteOutcome, TicketLink
 from copier.events import (
     Bus,
     CopyExecuted,
@@ -112,8 +110,12 @@ class CopyService:
         self.views.forget(account_id)
 
     def set_link(self, link: Link) -> None:
-        """Add or change a link live; rules apply from the next event on."""
+        """Add or change a link live; rules apply from the next event on. A link created or
+        enabled again copies what its master holds, as its ``copy_existing`` says."""
+        before = self.links.get(link.id)
         self.links[link.id] = link
+        if link.enabled and (before is None or not before.enabled) and self._running:
+            self._track(self.controls.link_enabled(link))
 
     def remove_link(self, link_id: int) -> None:
         self.links.pop(link_id, None)
@@ -406,30 +408,32 @@ class CopyService:
     def ledger_book(self, link_id: int) -> TicketBook:
         return self._tickets[link_id].book
 
-    async def sweep(
+    async def commit(
         self,
-        links: Sequence[Link],
-        number: int,
-        denials: tuple[CopyDenied, ...],
-        state: Changes,
+        master_id: str,
+        outcome: RouteOutcome,
+        denials: tuple[CopyDenied, ...] = (),
+        state: Changes | None = None,
+        master_prices: dict[int, float] | None = None,
     ) -> int:
-        """Close every copy of ``links`` (ids made from ``number``), storing the commands, the
-        denials and the trader-state changes in one transaction before they are sent; returns
-        how many commands went out. Call it holding the links' master locks."""
-        outcome = merge(*sweep_outcomes(self, links, number))
-        master_id = next((lk.master_id for lk in links), "")
-        if not master_id and denials:
-            master_id = self.links[denials[0].link_id].master_id
-        changed = list(outcome.tickets)
-        before = self._book_decision(changed, [])
+        """Store a decision no master event made — its commands, ticket links, denials and
+        adjustments, with trader-state changes — in one transaction, then send its commands;
+        returns how many went out. Call it holding the master's lock."""
+        denied = (*denials, *outcome.denials)
+        changed, retired = list(outcome.tickets), list(outcome.retired_keys)
+        before = self._book_decision(changed, retired)
         try:
-            await self.store.persist_sweep(master_id, outcome.commands, denials, changed,
-                                           self.clock(), state)  # fmt: skip
+            await self.store.persist_sweep(
+                master_id, outcome.commands, denied, changed, self.clock(), state,
+                adjustments=outcome.adjustments, master_prices=master_prices,
+            )  # fmt: skip
         except BaseException:
-            self._unbook_decision(before, changed, [])
+            self._unbook_decision(before, changed, retired)
             raise
-        for denial in denials:
+        for denial in denied:
             self.bus.publish(CopyWasDenied(denial))
+        for adjustment in outcome.adjustments:
+            self.bus.publish(CopyWasAdjusted(adjustment))
         for command in outcome.commands:
             self._send(command)
         if outcome.commands:
@@ -448,15 +452,3 @@ class CopyService:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())
-
-
-def settle_already_closed(command: Command, result: ExecutionResult) -> ExecutionResult:
-    """A close or SL/TP change whose position is already gone has nothing left to do: the
-    slave's own SL/TP (or the trader) closed it first, which on live markets is ordinary. It is
-    not a failed copy; after a close the ticket link becomes CLOSED all the same, and a position
-    that vanished while its master is still open is reported by reconciliation as missing."""
-    kinds = (CommandKind.CLOSE, CommandKind.MODIFY)
-    if command.kind in kinds and result.retcode == Retcode.POSITION_CLOSED:
-        note = f"{result.message} — already closed on the slave; nothing to do"
-        return replace(result, retcode=int(Retcode.NO_CHANGES), message=note)
-    return result

@@ -62,6 +62,14 @@ class PendingReached(StrEnum):
     SKIP = "skip"  # deny with a reason
 
 
+class CopyExisting(StrEnum):
+    """What a link does, when it is created or enabled again, with what the master holds."""
+
+    IGNORE = "ignore"  # copy only what the master does from now on
+    MARKET = "market"  # open at market, within ``copy_existing_points`` of the master's price
+    PENDING = "pending"  # a pending order at the master's price, deleted after the expiry
+
+
 class RulesError(ValueError):
     """Rules a user entered that cannot work; ``problems`` lists each one in words."""
 
@@ -98,6 +106,9 @@ class LinkRules:
     copy_pendings: bool = True
     pending_offset_points: int = 0
     pending_reached: PendingReached = PendingReached.MARKET
+    copy_existing: CopyExisting = CopyExisting.IGNORE
+    copy_existing_points: int = 0  # market: max distance from the master's open price (0: any)
+    copy_existing_expiry_min: int = 60  # pending: minutes the order waits for the price
     comment_template: str = "TC|{ticket}"  # must keep TC|{ticket} first: links are rebuilt from it
     slave_magic: int = 0
     # --- filters ---
@@ -184,6 +195,8 @@ class LinkRules:
         percents = (self.max_drawdown_pct, self.max_daily_loss_pct, self.daily_profit_target_pct)
         if not all(0 <= pct <= 100 for pct in percents):
             p.append("percent limits must be between 0 and 100")
+        if self.copy_existing_points < 0 or self.copy_existing_expiry_min <= 0:
+            p.append("copy existing: points cannot be negative and the expiry must be above 0")
         if self.daily_profit_target_money < 0 or self.equity_floor < 0:
             p.append("money limits cannot be negative")
         if "{ticket}" not in self.comment_template or not self.comment_template.startswith("TC|"):

@@ -22,8 +22,9 @@ master's renumbered remainder) keeps that ticket as ``copy_ticket``, and a comme
 read as that link's current master ticket.
 
 A position copy of a master ticket the master still holds as a pending order is the copy of an
-order whose price the slave's market had already reached (``pending_reached`` = market): it is
-judged as held by its master until the master's order fills or is deleted.
+order whose price the slave's market had already reached (``pending_reached`` = market), and a
+pending copy of a master position waits for that position's price (``copy_existing`` =
+pending): either is judged as held by its master.
 """
 
 from __future__ import annotations
@@ -198,8 +199,8 @@ def _judge_copy(
     """One slave position or order: a known copy, an orphan, adoptable, or not ours."""
 
     def master_holds(side: LinkSide, ticket: int) -> bool:
-        if is_pending:
-            return ticket in found.master_orders(side)
+        # Either way round: a position copy opened at market for a master order its price had
+        # reached, or a pending copy waiting for a master position's price (copy_existing).
         return found.holds_position_of(side, ticket)
 
     if item.ticket in known:
@@ -292,10 +293,7 @@ def _adopt(
     leg = max((t.leg for t in legs), default=-1) + 1 + adopted_before
     if is_pending:
         assert isinstance(item, PendingOrder)
-        side, master_volume = (
-            item.order_type.side,
-            found.master_orders(holder)[master_ticket].volume,
-        )
+        side, master_volume = item.order_type.side, found.master_volume(holder, master_ticket)
         opened_ms = item.time_ms
     else:
         assert isinstance(item, Position)
@@ -359,7 +357,7 @@ def _netting_filled_ahead(
         t.state in _HELD
         and t.slave_ticket is not None
         and t.slave_ticket not in slave_orders
-        and t.master_ticket in found.master_orders(side)
+        and found.holds_position_of(side, t.master_ticket)
     )
 
 
@@ -456,11 +454,10 @@ def _check_pendings(
 ) -> None:
     by_ticket = {o.ticket: o for o in slave.orders}
     for side in sides:
-        on_master = found.master_orders(side)
         for t in side.tickets:
             if t.is_pending and t.state is TicketState.PENDING:
                 copy = by_ticket.get(t.slave_ticket) if t.slave_ticket is not None else None
-                if copy is None and t.master_ticket in on_master:
+                if copy is None and found.holds_position_of(side, t.master_ticket):
                     if not _became_position(side, t, slave):
                         found.missing.append(t)
                 elif copy is None:

@@ -182,11 +182,13 @@ def copy_row(event: MasterEvent, command: Command, decided_ms: int) -> Row:
     }
 
 
-def sweep_copy_row(master_id: str, command: Command, decided_ms: int) -> Row:
-    """The trade-log row of a command no master event made (a close-all): no master price."""
+def sweep_copy_row(
+    master_id: str, command: Command, decided_ms: int, master_price: float = 0.0
+) -> Row:
+    """The trade-log row of a command no master event made (a close-all: no master price)."""
     row = copy_row(_NO_EVENT, command, decided_ms)
     row.update(master_id=master_id, symbol=command.symbol, detected_ms=decided_ms,
-               received_ms=decided_ms)  # fmt: skip
+               received_ms=decided_ms, master_price=master_price)  # fmt: skip
     return row
 
 

@@ -167,6 +167,9 @@ class Store:
         tickets: Sequence[TicketLink],
         decided_ms: int,
         state: traderstate.Changes | None = None,
+        *,
+        adjustments: Sequence[CopyAdjusted] = (),
+        master_prices: Mapping[int, float] | None = None,
     ) -> asyncio.Future[None]:
         """One transaction: a decision no master event made (a risk stop's close-all, a close-all
         the trader asked for) — denials, ticket links, outbox and trade-log rows — with the
@@ -174,9 +177,10 @@ class Store:
         work = self._journal.persist_sweep
         batch = (tuple(commands), tuple(denials), tuple(tickets))
         changes = dict(state or {})
+        extra = (tuple(adjustments), dict(master_prices or {}))
 
         def write(conn: Connection) -> None:
-            work(conn, master_id, *batch, decided_ms)
+            work(conn, master_id, *batch, decided_ms, *extra)
             traderstate.save_state(conn, changes, decided_ms)
 
         return self._writer.submit(write)

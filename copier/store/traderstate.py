@@ -5,7 +5,10 @@ Keys: ``copying`` (the global stop switch), ``trading_clock`` (the broker's offs
 the trading day starts), ``equity_marks:<account>`` (day-start equity, the day's and the
 all-time peaks, the trading day they belong to), ``risk_stop:<link id>`` (a stop in force) and
 ``close_all:<request id>`` (a "close all copies" asked for from the window or the command line,
-done once by the running copier). Each link's mode lives with the link (table ``links``).
+done once by the running copier), ``copy_existing:<number>`` (copying what a master holds when
+its link was created or enabled again) and ``existing_pending:<link id>:<ticket>`` (a pending
+copy of a master position, followed to its fill or expiry). Each link's mode lives with the
+link (table ``links``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ TRADING_CLOCK = "trading_clock"
 EQUITY_MARKS = "equity_marks:"
 RISK_STOP = "risk_stop:"
 CLOSE_ALL = "close_all:"
+COPY_EXISTING = "copy_existing:"
+EXISTING_PENDING = "existing_pending:"
 
 State = dict[str, dict[str, Any]]
 Changes = Mapping[str, dict[str, Any] | None]  # None: forget the key

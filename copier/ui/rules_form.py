@@ -59,6 +59,11 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "pending_reached": ("Stops & orders", "Pending price already reached on the slave",
                         "market: open at market within the max price deviation; skip: do not "
                         "copy it (the reason is logged)"),
+    "copy_existing": ("Stops & orders", "When the link starts, what the master holds",
+                      "ignore it; copy it at market near the master's price; or place a pending "
+                      "order at the master's price"),
+    "copy_existing_points": ("Stops & orders", "…at market within (points)", "0: any distance"),
+    "copy_existing_expiry_min": ("Stops & orders", "…pending order expires after (min)", ""),
     "comment_template": ("Stops & orders", "Comment template", "must start with TC|{ticket}"),
     "slave_magic": ("Stops & orders", "Slave magic number", ""),
     "symbols_allow": ("Filters", "Only these symbols", "comma separated; empty: all"),
@@ -102,6 +107,7 @@ MESSAGE_FIELDS = (
     ("drawdown_from", ("drawdown_from",)),
     ("percent limits", ("max_drawdown_pct", "max_daily_loss_pct", "daily_profit_target_pct")),
     ("money limits", ("daily_profit_target_money", "equity_floor")),
+    ("copy existing", ("copy_existing_points", "copy_existing_expiry_min")),
     ("comment template", ("comment_template",)), ("trading hours", ("trading_hours",)),
     ("trading days", ("trading_days",)), ("lot multiplier for", ("symbol_lot_multipliers",)),
     ("comment pattern", ("comment_pattern",)), ("symbol map", ("symbol_map",)),
