@@ -207,7 +207,7 @@ class AccountViews:
             return
         try:
             if fresh_quotes and terminal.kind == "ea":
-                ea = cast(EaTerminal, terminal)
+                ea = cast("EaTerminal", terminal)
                 snap = await ea.snapshot(fresh_quotes=True)
             else:
                 snap = await terminal.snapshot()

@@ -39,3 +39,28 @@ async def test_a_refresh_answered_late_keeps_the_newer_quote() -> None:
     view = views.slave_view("s")
     assert view is not None
     assert view.quotes["XAUUSD"].bid == 2348.25
+
+
+@dataclass
+class EaLikeTerminal:
+    """An EA's terminal: quotes come when asked for with ``fresh_quotes``."""
+
+    kind: str = "ea"
+    connected: bool = True
+    asked: list[bool] = field(default_factory=list)
+
+    async def snapshot(self, *, fresh_quotes: bool = False) -> TerminalSnapshot:
+        self.asked.append(fresh_quotes)
+        quote = Quote("XAUUSD", 2348.25, 2348.50, 2_000)
+        return TerminalSnapshot(ACCOUNT, (), (), quotes={"XAUUSD": quote}, time_ms=2_000)
+
+
+async def test_an_ea_terminal_is_asked_for_fresh_quotes() -> None:
+    terminal = EaLikeTerminal()
+    views = AccountViews({"s": cast(Terminal, terminal)}, lambda: 1)
+
+    await views.refresh_quotes(["s"])
+    await views.refresh(["s"])
+
+    assert terminal.asked == [True, False]
+    assert views.snapshot("s") is not None
