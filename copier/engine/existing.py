@@ -20,7 +20,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from copier.domain import EventKind, MasterEvent, OrderType, PendingOrder, Position, Side
+from copier.domain import (
+    EventKind,
+    MasterEvent,
+    OrderType,
+    PendingOrder,
+    Position,
+    Side,
+    parse_copy_comment,
+)
 from copier.engine.book import TicketBook, legs_of, live, pendings
 from copier.engine.config import CopyExisting, Link
 from copier.engine.router import merge, route
@@ -78,14 +86,15 @@ def follow_existing_pending(
 ) -> RouteOutcome:
     """A pending copy made for a master position (``pending``): once the slave's order is gone
     (it filled) the copy follows as a position (FILL_PENDING adopts what it became); past its
-    expiry, or once the master position is gone, it is deleted. ``number`` is the batch's."""
+    expiry, or once the master position is gone, it is deleted. ``number`` is the batch's. On a
+netting slave whose position another copy opened, the fill cannot be told from the comment:
+the copy then follows at the master's close or its expiry (the delete undoes what it became)."""
     waiting = [leg for leg in pendings(legs) if leg.state is TicketState.PENDING]
     if not waiting:
         return RouteOutcome()
     leg = waiting[0]
     master = MasterView(account=slave.account)  # not read by these two decisions
-    orders = {o.ticket for o in slave.orders}
-    if position is not None and not expired and leg.slave_ticket not in orders:
+    if position is not None and not expired and _filled(link, leg, slave):
         fill = _event(master, number + 1, EventKind.PENDING_FILLED, position,
                       OrderType.market(position.side), now_ms)  # fmt: skip
         return route(replace(fill, account_id=link.master_id), link, {leg.master_ticket: legs},
@@ -97,6 +106,17 @@ def follow_existing_pending(
                            0.0, now_ms)  # fmt: skip
         return route(gone, link, {leg.master_ticket: legs}, master, slave, now_ms)
     return RouteOutcome()
+
+
+def _filled(link: Link, leg: TicketLink, slave: SlaveView) -> bool:
+    """The slave's order is gone and a position carries the copy's comment and magic: it
+    filled. (An order merely missing from a view older than its placement proves nothing: a
+    FILL_PENDING for an order still waiting would open at market at once.)"""
+    if leg.slave_ticket is None or any(o.ticket == leg.slave_ticket for o in slave.orders):
+        return False
+    magic = link.rules.slave_magic
+    return any(parse_copy_comment(p.comment) == leg.comment_ticket and p.magic == magic
+               for p in slave.positions)  # fmt: skip
 
 
 def _event(
