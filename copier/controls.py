@@ -83,6 +83,7 @@ class TraderControls:
         self.stops: dict[int, RiskStop] = {}
         self._saved: dict[str, tuple[int | None, int]] = {}  # account → (day, when) last stored
         self._unsaved: dict[str, dict[str, Any]] = {}  # account → marks not stored yet
+        self._watched: dict[str, list[Link]] | None = None  # slave id → links watching equity
 
     # ----- restart ------------------------------------------------------------------------
     def restore(self) -> None:
@@ -149,9 +150,18 @@ class TraderControls:
         return True
 
     def watched(self, slave_id: str) -> list[Link]:
-        """The enabled links into ``slave_id`` that have a risk limit to watch."""
-        return [lk for lk in self._service.links.values()
-                if lk.slave_id == slave_id and lk.enabled and watches_equity(lk.rules)]  # fmt: skip
+        """The enabled links into ``slave_id`` that have a risk limit to watch (an index kept
+        until the links change: every EA heartbeat asks)."""
+        if self._watched is None:
+            index: dict[str, list[Link]] = {}
+            for link in self._service.links.values():
+                if link.enabled and watches_equity(link.rules):
+                    index.setdefault(link.slave_id, []).append(link)
+            self._watched = index
+        return self._watched.get(slave_id, [])
+
+    def links_changed(self) -> None:
+        self._watched = None
 
     async def on_account(self, slave_id: str) -> None:
         """An account update of ``slave_id``: set the stops its links' limits call for."""

@@ -114,11 +114,13 @@ class CopyService:
         enabled again copies what its master holds, as its ``copy_existing`` says."""
         before = self.links.get(link.id)
         self.links[link.id] = link
+        self.controls.links_changed()
         if link.enabled and (before is None or not before.enabled) and self._running:
             self._track(self.controls.link_enabled(link))
 
     def remove_link(self, link_id: int) -> None:
         self.links.pop(link_id, None)
+        self.controls.links_changed()
 
     def set_copying(self, enabled: bool) -> None:
         """The global switch: off means no new copies; closes and SL/TP changes of copies that
@@ -134,6 +136,7 @@ class CopyService:
         self.controls.restore()
         for link in self.store.load_links():
             self.links.setdefault(link.id, link)
+        self.controls.links_changed()
         for ticket in self.store.load_tickets():
             self._tickets[ticket.link_id].put(ticket)
         self._last_seq.update(self.store.last_seqs())
