@@ -23,7 +23,9 @@ from copier import actions
 from copier.backup import apply_pending_restore
 from copier.bridge import BridgeConfig, BridgeConfigError, BridgeServer, StoreKeyVerifier, tls
 from copier.bridge.config import RemoteListener
+from copier.controls import CloseAllRequest
 from copier.engine.config import Link
+from copier.engine.tradingday import TradingClock
 from copier.events import Bus
 from copier.heap import HeapKeeper, settle_start_up
 from copier.notify import Notifier, ServiceBook
@@ -146,6 +148,34 @@ class CopierApp:
     def drop_link(self, link_id: int) -> None:
         """Stop copying with a link removed from the store (call on the core loop)."""
         self.service.remove_link(link_id)
+
+    # ----- the trader's controls (call on the core loop) -----------------------------------
+    def set_copying(self, enabled: bool, *, actor: str = "user") -> None:
+        """The global stop switch (stored: it stays as set after a restart), audited."""
+        self.service.set_copying(enabled)
+        self.store.audit(actor, "copying.started" if enabled else "copying.stopped")
+        log.info("%s %s copying", actor, "started" if enabled else "stopped")
+
+    async def close_all_copies(
+        self, *, link_id: int | None = None, slave_id: str | None = None, actor: str = "user"
+    ) -> int:
+        """Close every copy of a link, or of every link into a slave, now (the masters keep
+        their trades); returns how many commands were sent. Logged and audited."""
+        if (link_id is None) == (slave_id is None):
+            raise ValueError("close all copies of one link or of one slave")
+        request = CloseAllRequest(self.service.clock(), link_id, slave_id, actor)
+        # Stored first: a slave not connected now has its copies closed once it is back.
+        await self.store.save_trader_state({request.key: request.to_dict()})
+        return await self.service.controls.close_all(request)
+
+    def lift_risk_stop(self, link_id: int) -> bool:
+        """End a link's risk stop before its trading day does (audited)."""
+        return self.service.controls.lift(link_id)
+
+    def set_trading_clock(self, clock: TradingClock) -> None:
+        """The broker's offset from UTC and the time its trading day starts (stored)."""
+        self.service.controls.set_clock(clock)
+        self.store.audit("user", "trading_clock.set", clock.to_dict())
 
     async def revoke_api_keys(self, account_id: str) -> int:
         """Revoke the account's keys and end their EA sessions at once (4401)."""

@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_backup_parsers(sub)
 
+    close_all = sub.add_parser("close-all", help="close every copy of a link or of a slave now")
+    target = close_all.add_mutually_exclusive_group(required=True)
+    target.add_argument("--link", type=int, default=None, help="the link's number (#)")
+    target.add_argument("--slave", default=None, help="the slave's account id: all its links")
+    close_all.add_argument("--yes", action="store_true", help="do not ask to confirm")
+
     export = sub.add_parser("export-log", help="write the trade log to CSV")
     export.add_argument("--out", type=user_path, required=True)
     export.add_argument("--since", default=None, help="YYYY-MM-DD or ISO-8601 (UTC)")
@@ -170,6 +176,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _stats(args)
     if args.command == "keys":
         return _keys(args)
+    if args.command == "close-all":
+        return _close_all(args)
     if args.command == "eas":
         from copier.eas.command import run as run_eas
 
@@ -351,6 +359,24 @@ def _keys(args: argparse.Namespace) -> int:
         print(answer.new_key, flush=True)  # stdout, once; the copier keeps only its hash
         _stderr("put this key in the EA inputs now: it is shown only once")
     return 0
+
+
+def _close_all(args: argparse.Namespace) -> int:
+    from copier.closeall import close_all
+    from copier.store import Store
+
+    def ask(question: str) -> bool:
+        try:
+            return input(question).strip().lower() in ("y", "yes")
+        except EOFError:  # no one to answer (a script): only --yes closes
+            return False
+
+    with Store.open(args.data_dir) as store:
+        answer = close_all(store, link_id=args.link, slave_id=args.slave, confirmed=args.yes,
+                           ask=ask)  # fmt: skip
+    for line in answer.lines:
+        _stderr(line)
+    return answer.code
 
 
 def _gui(demo: bool, seconds: float | None = None, seed: int | None = None,

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 # The protection rules whose refusals are risk stops (a limit on the slave account's losses or
 # margin, not a per-copy filter): the tray and the notifications report these.
 RISK_STOP_RULES = frozenset({"max_daily_loss", "max_drawdown", "equity_floor",
-                             "min_margin_level"})
+                             "min_margin_level", "daily_profit_target"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ order of side effects that makes copies exactly-once:
 4. the commands are submitted to the slave terminals; results update the ticket links.
 
 After a crash the outbox is resubmitted with the same command ids; executors drop repeats.
+What the trader set (stop switch, equity marks, risk stops, trading clock) and the sweeps that
+act without a master event (risk stops, close all copies) live in ``copier.controls``.
 """
 
 from __future__ import annotations
@@ -21,19 +23,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from copier.controls import TraderControls
 from copier.domain import (
     Command,
-    CommandKind,
+    EventKind,
     ExecutionResult,
     MasterEvent,
-    Retcode,
     TerminalSnapshot,
 )
+from copier.engine.book import TicketBook
 from copier.engine.config import Link, LinkMode
 from copier.engine.reconcile import LinkSide, reconcile_slave
-from copier.engine.results import apply_result
+from copier.engine.results import apply_result, settle_already_closed
 from copier.engine.router import route
-from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
+from copier.engine.state import CopyAdjusted, CopyDenied, RouteOutcome, TicketLink
 from copier.events import (
     Bus,
     CopyExecuted,
@@ -47,6 +50,7 @@ from copier.events import (
     TerminalStatusChanged,
 )
 from copier.store import Store
+from copier.store.traderstate import Changes
 from copier.terminals.base import Terminal, TerminalStatus
 from copier.tickets import TicketLedger, describe_report
 from copier.views import AccountViews
@@ -55,6 +59,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 SNAPSHOT_REFRESH_S = 0.25
+PENDING_PRICED = frozenset({EventKind.PENDING_PLACED, EventKind.PENDING_MODIFIED})
+REQUESTS_EVERY = 4  # snapshot refreshes between looks for close-all requests (about 1 s)
 
 
 def wall_clock_ms() -> int:
@@ -76,7 +82,9 @@ class CopyService:
         self._handling = 0  # master events taken but not yet decided and sent
         self._detected_ms: dict[str, int] = {}  # command id → its master event's detection time
         self._last_seq: dict[str, int] = {}
-        self.views = AccountViews(self.terminals, clock, on_new_specs=store.save_symbol_specs)
+        self.controls = TraderControls(self)
+        self.views = AccountViews(self.terminals, clock, on_new_specs=store.save_symbol_specs,
+                                  on_marks=lambda a, m: self.controls.save_marks(a, m))
         self._master_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task[None]] = set()
         self._refresher: asyncio.Task[None] | None = None
@@ -102,23 +110,33 @@ class CopyService:
         self.views.forget(account_id)
 
     def set_link(self, link: Link) -> None:
-        """Add or change a link live; rules apply from the next event on."""
+        """Add or change a link live; rules apply from the next event on. A link created or
+        enabled again copies what its master holds, as its ``copy_existing`` says."""
+        before = self.links.get(link.id)
         self.links[link.id] = link
+        self.controls.links_changed()
+        if link.enabled and (before is None or not before.enabled) and self._running:
+            self._track(self.controls.link_enabled(link))
 
     def remove_link(self, link_id: int) -> None:
         self.links.pop(link_id, None)
+        self.controls.links_changed()
 
     def set_copying(self, enabled: bool) -> None:
         """The global switch: off means no new copies; closes and SL/TP changes of copies that
         already exist still follow their masters (every link acts as close-only)."""
         self.copying_enabled = enabled
+        self.controls.save_copying(enabled)
         self.bus.publish(CopyingSwitched(enabled))
 
     async def start(self) -> None:
         """Load state from the store, start every terminal, resend what was never acknowledged,
-        and reconcile each link against the terminals' real positions."""
+        and reconcile each link against the terminals' real positions. What the trader set (the
+        stop switch, equity marks, risk stops, trading clock) comes back first."""
+        self.controls.restore()
         for link in self.store.load_links():
             self.links.setdefault(link.id, link)
+        self.controls.links_changed()
         for ticket in self.store.load_tickets():
             self._tickets[ticket.link_id].put(ticket)
         self._last_seq.update(self.store.last_seqs())
@@ -133,6 +151,7 @@ class CopyService:
         for slave_id in {link.slave_id for link in self.links.values()}:
             await self._reconcile_quietly(slave_id)
         self._startup_done.set()
+        await self.controls.take_requests()
         self._refresher = asyncio.create_task(self._refresh_loop(), name="snapshot-refresh")
 
     async def stop(self) -> None:
@@ -144,6 +163,7 @@ class CopyService:
             await terminal.stop()
         if self._tasks:
             await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
+        self.controls.flush_marks(all_of_them=True)
         await self.store.flush()
 
     # ----- TerminalSink -------------------------------------------------------------------
@@ -165,6 +185,8 @@ class CopyService:
         self.bus.publish(MasterEventReceived(event))
         links = self._links_of_master(event.account_id)
         await self.views.first_views([event.account_id, *(link.slave_id for link in links)])
+        if event.kind in PENDING_PRICED:  # decided on the slaves' current quotes (reached?)
+            await self.views.refresh_quotes(lk.slave_id for lk in links if lk.rules.copy_pendings)
         now = self.clock()
         master = self.views.master_view(event.account_id)
         commands: list[Command] = []
@@ -173,7 +195,7 @@ class CopyService:
         retired: list[tuple[int, int, int]] = []
         adjustments: list[CopyAdjusted] = []
         for link in links:
-            slave = self.views.slave_view(link.slave_id)
+            slave = self.views.slave_view(link.slave_id, self.controls.stops_of(link.slave_id, now))
             if master is None or slave is None:
                 continue
             if not self.copying_enabled and link.mode is LinkMode.NORMAL:
@@ -268,6 +290,12 @@ class CopyService:
     def on_status(self, status: TerminalStatus) -> None:
         previous = self.views.set_status(status)
         self.bus.publish(TerminalStatusChanged(status))
+        account = status.account
+        if account is not None and account.account_id == status.account_id and self._running \
+                and self._startup_done.is_set() \
+                and self.views.account_update(account, self.clock()) \
+                and self.controls.watched(status.account_id):
+            self._track(self.controls.on_account(status.account_id))
         reconnected = status.connected and (previous is None or not previous.connected)
         if reconnected and self._running and self._startup_done.is_set():
             self._track(self._resync(status.account_id))
@@ -368,9 +396,52 @@ class CopyService:
             log.info("%s: reconciliation postponed: %s", account_id, exc)
 
     async def _refresh_loop(self) -> None:
+        rounds = 0
         while self._running:
             await asyncio.sleep(SNAPSHOT_REFRESH_S)
             await self.refresh_snapshots()
+            rounds += 1
+            await self.controls.after_refresh(take_requests=rounds % REQUESTS_EVERY == 0)
+
+    # ----- sweeps without a master event (copier.controls) --------------------------------
+    def master_lock(self, master_id: str) -> asyncio.Lock:
+        """Held while a master's event is decided: a sweep of its links waits for it."""
+        return self._master_locks[master_id]
+
+    def ledger_book(self, link_id: int) -> TicketBook:
+        return self._tickets[link_id].book
+
+    async def commit(
+        self,
+        master_id: str,
+        outcome: RouteOutcome,
+        denials: tuple[CopyDenied, ...] = (),
+        state: Changes | None = None,
+        master_prices: dict[int, float] | None = None,
+    ) -> int:
+        """Store a decision no master event made — its commands, ticket links, denials and
+        adjustments, with trader-state changes — in one transaction, then send its commands;
+        returns how many went out. Call it holding the master's lock."""
+        denied = (*denials, *outcome.denials)
+        changed, retired = list(outcome.tickets), list(outcome.retired_keys)
+        before = self._book_decision(changed, retired)
+        try:
+            await self.store.persist_sweep(
+                master_id, outcome.commands, denied, changed, self.clock(), state,
+                adjustments=outcome.adjustments, master_prices=master_prices,
+            )  # fmt: skip
+        except BaseException:
+            self._unbook_decision(before, changed, retired)
+            raise
+        for denial in denied:
+            self.bus.publish(CopyWasDenied(denial))
+        for adjustment in outcome.adjustments:
+            self.bus.publish(CopyWasAdjusted(adjustment))
+        for command in outcome.commands:
+            self._send(command)
+        if outcome.commands:
+            self.store.mark_sent([c.id for c in outcome.commands], self.clock())
+        return len(outcome.commands)
 
     def _links_of_master(self, master_id: str) -> list[Link]:
         return [lk for lk in self.links.values() if lk.master_id == master_id and lk.enabled]
@@ -384,15 +455,3 @@ class CopyService:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background task failed", exc_info=task.exception())
-
-
-def settle_already_closed(command: Command, result: ExecutionResult) -> ExecutionResult:
-    """A close or SL/TP change whose position is already gone has nothing left to do: the
-    slave's own SL/TP (or the trader) closed it first, which on live markets is ordinary. It is
-    not a failed copy; after a close the ticket link becomes CLOSED all the same, and a position
-    that vanished while its master is still open is reported by reconciliation as missing."""
-    kinds = (CommandKind.CLOSE, CommandKind.MODIFY)
-    if command.kind in kinds and result.retcode == Retcode.POSITION_CLOSED:
-        note = f"{result.message} — already closed on the slave; nothing to do"
-        return replace(result, retcode=int(Retcode.NO_CHANGES), message=note)
-    return result

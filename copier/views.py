@@ -7,6 +7,12 @@ goes to has been seen once, and builds the plain ``MasterView``/``SlaveView`` va
 engine rules decide on. Nothing here decides a copy. When a snapshot brings symbol specs that
 differ from those last handed on for its account, they go to ``on_new_specs`` (the service
 saves them, so statistics can price money after the terminals are gone).
+
+Equity marks count in trading days of the trading clock (broker time, ``copier.engine.
+tradingday``) and move on every account update — a snapshot, or an account figure a terminal
+reports between snapshots (EA ``account`` frames, MT5 polls, the simulated terminal's status) —
+and go to ``on_marks`` whenever they change, for the store; ``restore_marks`` puts them back
+after a restart.
 """
 
 from __future__ import annotations
@@ -16,10 +22,16 @@ import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
-from copier.domain import SymbolSpec, TerminalSnapshot
-from copier.engine.state import MasterView, SlaveView
+from copier.domain import AccountInfo, SymbolSpec, TerminalSnapshot
+from copier.engine.state import MasterView, RiskStop, SlaveView
+from copier.engine.tradingday import UTC_CLOCK, TradingClock
 from copier.terminals.base import Terminal, TerminalStatus
+
+if TYPE_CHECKING:
+    from copier.bridge.terminal import EaTerminal
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +43,16 @@ log = logging.getLogger(__name__)
 FIRST_VIEW_WAIT_S = 10.0
 FIRST_VIEW_POLL_S = 0.02
 ORDER_RATE_WINDOW_MS = 60_000
-DAY_MS = 86_400_000
 
 # Called with an account id and its new or changed specs; what it returns is ignored (the
 # service's hook is the store's fire-and-forget write, which returns its future).
 SpecsHook = Callable[[str, Mapping[str, SymbolSpec]], object]
+MarksHook = Callable[[str, dict[str, Any]], object]  # account id, EquityMarks.to_dict()
 
 
 class EquityMarks:
-    """Day-start equity and equity peaks of one account, for the loss and drawdown rules."""
+    """Day-start equity and equity peaks of one account, for the loss, profit and drawdown
+    rules; ``day`` is the trading day (of the trading clock) they belong to."""
 
     def __init__(self) -> None:
         self.day = -1
@@ -47,12 +60,27 @@ class EquityMarks:
         self.peak_day = 0.0
         self.peak_all = 0.0
 
-    def update(self, equity: float, now_ms: int) -> None:
-        day = now_ms // DAY_MS
+    def update(self, equity: float, day: int) -> bool:
+        """Take an equity figure of trading day ``day``; True when a mark changed."""
+        before = (self.day, self.day_start, self.peak_day, self.peak_all)
         if day != self.day:
             self.day, self.day_start, self.peak_day = day, equity, equity
         self.peak_day = max(self.peak_day, equity)
         self.peak_all = max(self.peak_all, equity)
+        return before != (self.day, self.day_start, self.peak_day, self.peak_all)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"day": self.day, "day_start": self.day_start, "peak_day": self.peak_day,
+                "peak_all": self.peak_all}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EquityMarks:
+        marks = cls()
+        marks.day = int(data.get("day", -1))
+        marks.day_start = float(data.get("day_start", 0.0))
+        marks.peak_day = float(data.get("peak_day", 0.0))
+        marks.peak_all = float(data.get("peak_all", 0.0))
+        return marks
 
 
 class AccountViews:
@@ -63,6 +91,7 @@ class AccountViews:
         terminals: Mapping[str, Terminal],
         clock: Callable[[], int],
         on_new_specs: SpecsHook | None = None,
+        on_marks: MarksHook | None = None,
     ) -> None:
         self._terminals = terminals  # the service's live mapping: accounts come and go
         self._clock = clock
@@ -72,6 +101,8 @@ class AccountViews:
         self._status: dict[str, TerminalStatus] = {}
         self._order_times: dict[str, deque[int]] = defaultdict(deque)
         self._equity_marks: dict[str, EquityMarks] = {}
+        self._on_marks = on_marks
+        self.clock: TradingClock = UTC_CLOCK  # the trading clock every account's day runs on
 
     # ----- what is known ------------------------------------------------------------------
     def snapshot(self, account_id: str) -> TerminalSnapshot | None:
@@ -90,6 +121,33 @@ class AccountViews:
         """The account's terminal is gone: its next event waits for a fresh first view."""
         self._snapshots.pop(account_id, None)
 
+    def restore_marks(self, marks: Mapping[str, Mapping[str, Any]]) -> None:
+        """Equity marks saved before a restart, by account id."""
+        for account_id, data in marks.items():
+            self._equity_marks[account_id] = EquityMarks.from_dict(data)
+
+    def marks(self, account_id: str) -> EquityMarks | None:
+        return self._equity_marks.get(account_id)
+
+    def account_update(self, account: AccountInfo, now_ms: int) -> bool:
+        """An account figure reported between snapshots: the view's account and the equity
+        marks follow it. False when the account has no view yet (its first snapshot decides)."""
+        account_id = account.account_id
+        snap = self._snapshots.get(account_id)
+        if snap is None:
+            return False
+        self._snapshots[account_id] = replace(snap, account=account)
+        self._mark(account_id, account.equity, now_ms)
+        return True
+
+    def _mark(self, account_id: str, equity: float, now_ms: int) -> None:
+        marks = self._equity_marks.setdefault(account_id, EquityMarks())
+        if marks.update(equity, self.clock.trading_day(now_ms)) and self._on_marks is not None:
+            try:
+                self._on_marks(account_id, marks.to_dict())
+            except Exception as exc:  # saving marks must never stop the views
+                log.warning("%s: equity marks not saved: %s", account_id, exc)
+
     def order_sent(self, slave_id: str, sent_ms: int) -> None:
         """Count a command sent to a slave (the orders-per-minute rule reads them)."""
         times = self._order_times[slave_id]
@@ -107,7 +165,9 @@ class AccountViews:
         snap = self._snapshots.get(account_id)
         return None if snap is None else MasterView(account=snap.account, symbols=snap.symbols)
 
-    def slave_view(self, account_id: str) -> SlaveView | None:
+    def slave_view(
+        self, account_id: str, risk_stops: Mapping[int, RiskStop] | None = None
+    ) -> SlaveView | None:
         snap = self._snapshots.get(account_id)
         if snap is None:
             return None
@@ -124,6 +184,8 @@ class AccountViews:
             equity_peak_all_time=marks.peak_all,
             recent_order_times_ms=tuple(self._order_times[account_id]),
             connected=status.connected if status else True,
+            clock=self.clock,
+            risk_stops=risk_stops if risk_stops is not None else {},
         )
 
     # ----- asking the terminals -----------------------------------------------------------
@@ -132,19 +194,29 @@ class AccountViews:
         # All at once: one terminal slow to answer must not hold back the others' views.
         await asyncio.gather(*(self._refresh_one(account_id) for account_id in ids))
 
-    async def _refresh_one(self, account_id: str) -> None:
+    async def refresh_quotes(self, account_ids: Iterable[str]) -> None:
+        """Refresh these accounts with current quotes, as deciding a pending copy needs (is its
+        price already reached?). An EA sends quotes only with its symbol specs, so its terminal
+        is asked for them; the other terminals' snapshots always carry current quotes."""
+        await asyncio.gather(*(self._refresh_one(a, fresh_quotes=True)
+                               for a in dict.fromkeys(account_ids)))  # fmt: skip
+
+    async def _refresh_one(self, account_id: str, *, fresh_quotes: bool = False) -> None:
         terminal = self._terminals.get(account_id)
         if terminal is None or not terminal.connected:
             return
         try:
-            snap = await terminal.snapshot()
+            if fresh_quotes and terminal.kind == "ea":
+                ea = cast("EaTerminal", terminal)
+                snap = await ea.snapshot(fresh_quotes=True)
+            else:
+                snap = await terminal.snapshot()
         except Exception as exc:  # a terminal that cannot answer is reported, not fatal
             log.warning("%s: snapshot failed: %s", account_id, exc)
             return
-        self._snapshots[account_id] = snap
-        self._equity_marks.setdefault(account_id, EquityMarks()).update(
-            snap.account.equity, snap.time_ms or self._clock()
-        )
+        self._snapshots[account_id] = _newest_quotes(snap, self._snapshots.get(account_id))
+        # The copier's clock, not the terminal's: every mark and stop counts in the same days.
+        self._mark(account_id, snap.account.equity, self._clock())
         if self._on_new_specs is not None:
             self._hand_on_new_specs(account_id, snap.symbols, self._on_new_specs)
 
@@ -185,3 +257,15 @@ class AccountViews:
                             "snapshot", ", ".join(missing))
             if missing:
                 await asyncio.sleep(FIRST_VIEW_POLL_S)
+
+
+def _newest_quotes(snap: TerminalSnapshot, previous: TerminalSnapshot | None) -> TerminalSnapshot:
+    """``snap`` with, per symbol, the newer of its quote and the one already known. Refreshes
+    run side by side (the periodic one, one for a pending decision), and an EA's snapshot
+    without symbol specs carries the quotes of its last specs: the one answered last must not
+    put older quotes back."""
+    if previous is None or not previous.quotes or snap.quotes is previous.quotes:
+        return snap
+    newer = {name: quote for name, quote in previous.quotes.items()
+             if name not in snap.quotes or quote.time_ms > snap.quotes[name].time_ms}  # fmt: skip
+    return replace(snap, quotes={**snap.quotes, **newer}) if newer else snap

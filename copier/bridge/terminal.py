@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RESULT_MEMORY = 10_000
+QUOTES_MAX_AGE_MS = 250  # ``snapshot(fresh_quotes=True)``: older quotes are asked for again
 BACKLOG_LIMIT = 10_000  # events held (received, not yet handled) per account
 GAP_WAIT_S = 2.0  # how long an event above a missing seq waits before the monitor must resend
 _EXECUTOR = Role.EXECUTOR  # read once: an Enum member read from its class costs a descriptor call
@@ -148,18 +149,23 @@ class EaTerminal:
         if executor is not None:
             executor.send(frame)
 
-    async def snapshot(self) -> TerminalSnapshot:
-        """A snapshot no older than ``snapshot_max_age_ms``, asked of the EA when needed."""
+    async def snapshot(self, *, fresh_quotes: bool = False) -> TerminalSnapshot:
+        """A snapshot no older than ``snapshot_max_age_ms``, asked of the EA when needed.
+        Quotes come only with the symbol specs (protocol §7); ``fresh_quotes`` asks for them
+        when they are older than ``QUOTES_MAX_AGE_MS`` (a pending copy is decided on them)."""
         now = self._clock_ms()
         cached = self._snapshot
-        if cached is not None and now - self._snapshot_at <= self._snapshot_max_age_ms:
+        stale_quotes = fresh_quotes and now - self._symbols_at > QUOTES_MAX_AGE_MS
+        if cached is not None and now - self._snapshot_at <= self._snapshot_max_age_ms \
+                and not stale_quotes:
             return cached
         session = self._sessions.get(Role.EXECUTOR) or self._sessions.get(Role.MONITOR)
         if session is None:
             if cached is not None:
                 return cached
             raise TerminalUnavailable(f"{self._account_id}: no EA connected")
-        with_symbols = cached is None or now - self._symbols_at > self._symbols_max_age_ms
+        with_symbols = (cached is None or stale_quotes
+                        or now - self._symbols_at > self._symbols_max_age_ms)
         sid = next(self._sids)
         future: asyncio.Future[TerminalSnapshot] = asyncio.get_running_loop().create_future()
         self._snapshot_waiters[sid] = (session, future)

@@ -31,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add.add_argument("--lot-mode", default=None,
                      help="fixed, multiplier, balance_ratio, equity_ratio or risk_percent")
     add.add_argument("--lot-value", default=None, help="the lot mode's value")
+    add.add_argument("--overlap", action="store_true",
+                     help="keep this link even though another link has the same master and slave "
+                          "(the slave then gets each trade once per link)")
     add.add_argument("--rules", type=Path, default=None, metavar="FILE",
                      help="a TOML file of rules (docs/config.md, [links.rules])")
     listing = verbs.add_parser("list", help="the saved links")
@@ -91,14 +94,20 @@ def _add(store: Store, args: argparse.Namespace) -> int:
         data["lot_mode"] = from_text("lot_mode", args.lot_mode).value
     if args.lot_value is not None:
         data["lot_value"] = from_text("lot_value", args.lot_value)
+    if args.overlap:
+        data["allow_overlap"] = True
     try:
         rules = LinkRules.from_dict(data)
     except RulesError as exc:
         raise CommandError(f"the link's rules cannot work: {exc}") from None
     from copier.actions import new_link
+    from copier.engine.config import LinkOverlap
 
-    link = new_link(store, args.master, args.slave, name=args.name, rules=rules,
-                            actor=ACTOR)
+    try:
+        link = new_link(store, args.master, args.slave, name=args.name, rules=rules,
+                        actor=ACTOR)
+    except LinkOverlap as exc:
+        raise CommandError(f"{exc} — add --overlap to keep both links") from None
     out(str(link.id))
     say(f"added link #{link.id}: {describe(link)}; {NOT_LIVE}")
     return 0

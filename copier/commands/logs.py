@@ -36,11 +36,12 @@ def run(args: argparse.Namespace) -> int:
         _say(f"no log file yet at {path}: the window and copier run write it once they start")
         return 2
     keep = level_filter(args.level)
+    # Following starts before the last lines are read, so a line written meanwhile is not lost.
+    new = follow(path, level_filter(args.level)) if args.follow else iter(())
     for line in last_lines(path, max(args.lines, 0), keep):
         print(line, flush=True)
-    if args.follow:
-        for line in follow(path, keep):
-            print(line, flush=True)
+    for line in new:
+        print(line, flush=True)
     return 0
 
 
@@ -78,15 +79,24 @@ def last_lines(path: Path, count: int, keep: Callable[[str], bool]) -> list[str]
 
 def follow(path: Path, keep: Callable[[str], bool],
            stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
-    """New lines of ``path`` as they are written; a rotation (the file replaced by a new, shorter
-    one) is followed into the new file. Ends when ``stop()`` says so (tests) or on Ctrl+C."""
+    """New lines of ``path`` from now on, as they are written; a rotation (the file replaced by a
+    new, shorter one) is followed into the new file. The file is opened here, before the first
+    line is asked for, so nothing written after the call is missed. Ends when ``stop()`` says so
+    (tests) or on Ctrl+C."""
     file: TextIO | None = None
+    if path.exists():
+        file = path.open(encoding="utf-8", errors="replace")
+        file.seek(0, 2)  # the lines already there are last_lines' to show
+    return _new_lines(path, file, keep, stop)
+
+
+def _new_lines(path: Path, file: TextIO | None, keep: Callable[[str], bool],
+               stop: Callable[[], bool]) -> Iterator[str]:
     partial = ""  # the start of a line still being written
     try:
         while not stop():
             if file is None and path.exists():
-                file = path.open(encoding="utf-8", errors="replace")
-                file.seek(0, 2)  # the lines already there were shown by last_lines
+                file = path.open(encoding="utf-8", errors="replace")  # created since: all new
             if file is not None:
                 read = file.readline()
                 if read:

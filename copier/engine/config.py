@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -54,9 +55,27 @@ class StopsMode(StrEnum):
 
 
 class DrawdownAction(StrEnum):
+    """What a risk stop (daily loss, drawdown, equity floor, daily profit target) does."""
+
     STOP_OPENING = "stop_opening"
     CLOSE_ONLY = "close_only"
     CLOSE_ALL = "close_all"
+
+
+class PendingReached(StrEnum):
+    """What a pending copy does when the slave's market already reached its price (a reversed
+    copy, a price offset or a slower slave): a broker would refuse the order."""
+
+    MARKET = "market"  # open at market, if within ``max_deviation_points`` of the order's price
+    SKIP = "skip"  # deny with a reason
+
+
+class CopyExisting(StrEnum):
+    """What a link does, when it is created or enabled again, with what the master holds."""
+
+    IGNORE = "ignore"  # copy only what the master does from now on
+    MARKET = "market"  # open at market, within ``copy_existing_points`` of the master's price
+    PENDING = "pending"  # a pending order at the master's price, deleted after the expiry
 
 
 class RulesError(ValueError):
@@ -94,6 +113,10 @@ class LinkRules:
     # --- orders ---
     copy_pendings: bool = True
     pending_offset_points: int = 0
+    pending_reached: PendingReached = PendingReached.MARKET
+    copy_existing: CopyExisting = CopyExisting.IGNORE
+    copy_existing_points: int = 0  # market: max distance from the master's open price (0: any)
+    copy_existing_expiry_min: int = 60  # pending: minutes the order waits for the price
     comment_template: str = "TC|{ticket}"  # must keep TC|{ticket} first: links are rebuilt from it
     slave_magic: int = 0
     # --- filters ---
@@ -116,12 +139,18 @@ class LinkRules:
     drawdown_from: str = "day"  # day | all_time
     drawdown_action: DrawdownAction = DrawdownAction.STOP_OPENING
     equity_floor: float = 0.0
+    daily_profit_target_money: float = 0.0  # 0: off
+    daily_profit_target_pct: float = 0.0
+    profit_target_action: DrawdownAction = DrawdownAction.STOP_OPENING
     max_deviation_points: int = 0
     max_signal_age_ms: int = 0
-    trading_hours: tuple[int, int] | None = None  # (start minute, end minute) of the UTC day
+    # (start minute, end minute) of the day on the slave's trading clock (broker time)
+    trading_hours: tuple[int, int] | None = None
     trading_days: tuple[int, ...] = ()  # 0 = Monday … 6 = Sunday; empty: every day
     min_margin_level_pct: float = 0.0
     max_orders_per_minute: int = 0
+    # --- the link itself ---
+    allow_overlap: bool = False  # the trader confirmed a second link of the same master and slave
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinkRules:
@@ -168,8 +197,13 @@ class LinkRules:
             p.append("direction must be both, buy or sell")
         if self.drawdown_from not in ("day", "all_time"):
             p.append("drawdown_from must be day or all_time")
-        if not 0 <= self.max_drawdown_pct <= 100 or not 0 <= self.max_daily_loss_pct <= 100:
+        percents = (self.max_drawdown_pct, self.max_daily_loss_pct, self.daily_profit_target_pct)
+        if not all(0 <= pct <= 100 for pct in percents):
             p.append("percent limits must be between 0 and 100")
+        if self.copy_existing_points < 0 or self.copy_existing_expiry_min <= 0:
+            p.append("copy existing: points cannot be negative and the expiry must be above 0")
+        if self.daily_profit_target_money < 0 or self.equity_floor < 0:
+            p.append("money limits cannot be negative")
         if "{ticket}" not in self.comment_template or not self.comment_template.startswith("TC|"):
             p.append("comment template must start with TC|{ticket}")
         if self.trading_hours is not None:
@@ -194,6 +228,41 @@ class LinkRules:
 
 # Each rule's type, read once: what ``from_dict`` checks a value against.
 _TYPES: dict[str, Any] = typing.get_type_hints(LinkRules)
+
+
+class LinkOverlap(ValueError):
+    """A link with the same master and slave as another, not confirmed as meant: both would copy
+    every trade, so the slave would hold each one twice."""
+
+    def __init__(self, link: Link, others: list[Link]) -> None:
+        numbers = ", ".join(f"#{other.id}" for other in others)
+        super().__init__(
+            f"link {numbers} already copies {link.master_id} to {link.slave_id}: a second link "
+            "would copy every trade again. Confirm only if the slave should hold each trade "
+            "twice (for example with different symbols or directions per link)"
+        )
+        self.others = others
+
+
+def same_accounts(link: Link, links: Iterable[Link]) -> list[Link]:
+    """The other links with ``link``'s master and slave."""
+    return [other for other in links if other.id != link.id
+            and (other.master_id, other.slave_id) == (link.master_id, link.slave_id)]  # fmt: skip
+
+
+def check_overlap(link: Link, links: Iterable[Link]) -> None:
+    """Refuse (LinkOverlap) a link whose master and slave another link has, unless the trader
+    confirmed the overlap on it or on one of the others (``allow_overlap``)."""
+    others = same_accounts(link, links)
+    if others and not (link.rules.allow_overlap or any(o.rules.allow_overlap for o in others)):
+        raise LinkOverlap(link, others)
+
+
+def overlaps(links: Iterable[Link]) -> dict[int, list[int]]:
+    """Link id → the ids of the other links with the same master and slave (for the window)."""
+    every = list(links)
+    found = {link.id: [o.id for o in same_accounts(link, every)] for link in every}
+    return {link_id: ids for link_id, ids in found.items() if ids}
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from copier.engine.config import Link, StopsMode
 from copier.engine.dealt import NettingDeals
 from copier.engine.sizing import ceil_to_step, dec, floor_to_step
 from copier.engine.state import RouteOutcome, SlaveView, TicketLink, TicketState
-from copier.engine.stops import market_stops, pending_plan
+from copier.engine.stops import market_stops, pending_plan, reached_by_market, reached_verdict
 from copier.engine.verdicts import Denial, fmt_lots
 
 _DEFAULT_STEP = Decimal("0.01")  # when the slave's symbol spec is unknown (MetaTrader's usual)
@@ -211,7 +211,9 @@ def _netting_against(book: TicketBook, leg: TicketLink) -> Denial | None:
 
 
 def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
-    """The master moved its pending order: move the copy the same way placement maps it."""
+    """The master moved its pending order: move the copy the same way placement maps it. A new
+    price the slave's market already reached is decided as at placement (``pending_reached``):
+    the copy fills at market now (FILL_PENDING), or stays where it is, with the reason."""
     event = ctx.event
     commands, tickets, denials = [], [], []
     for leg in pendings(legs):
@@ -221,6 +223,19 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
             denials.append(ctx.denied(leg.master_ticket, Denial("symbol_map", reason)))
             continue
         plan = pending_plan(ctx.rules, spec, event.order_type, event.price, event.sl, event.tp)
+        quote = ctx.slave.quotes.get(leg.slave_symbol)
+        reached = reached_by_market(plan.order_type, plan.price, spec, quote)
+        if reached is not None and quote is not None:
+            stops = market_stops(ctx.rules, spec.point, plan.price, event.sl, event.tp)
+            skipped = reached_verdict(ctx.rules, reached, leg.side, stops, quote, spec)
+            if skipped is not None:
+                denials.append(ctx.denied(leg.master_ticket, replace(
+                    skipped, reason=skipped.reason.replace("copy skipped", "copy not moved"))))
+                continue
+            command = _fill_now(ctx, leg, plan.price)
+            commands.append(command)
+            tickets.append(replace(leg, is_pending=False, last_command_id=command.id))
+            continue
         command = ctx.command(
             CommandKind.MODIFY_PENDING,
             master_ticket=leg.master_ticket,
@@ -241,13 +256,39 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
 
 
 def delete_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
-    dealt = NettingDeals(ctx.netting, ())
-    commands = [
-        _full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms, dealt)
-        for leg in pendings(legs)
-    ]
-    tickets = [_closing(leg, c.id) for leg, c in zip(pendings(legs), commands, strict=True)]
+    """The master deleted its pending order: delete the copy — or close it, when it was opened
+    at market because the slave's market had already reached its price."""
+    gone = live(legs)
+    dealt = NettingDeals(ctx.netting, legs)  # the position legs: a pending copy has no deal yet
+    commands = [_full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms, dealt)
+                for leg in gone]
+    tickets = [_closing(leg, c.id) for leg, c in zip(gone, commands, strict=True)]
     return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
+
+
+def _fill_now(ctx: RouteContext, leg: TicketLink, price: float) -> Command:
+    """FILL_PENDING for a copy whose new price the market already reached: the executor deletes
+    the pending copy and opens at market (or adopts the position it already became)."""
+    rules, event = ctx.rules, ctx.event
+    stops = market_stops(rules, ctx.point(leg.slave_symbol), price, event.sl, event.tp)
+    return ctx.command(
+        CommandKind.FILL_PENDING,
+        master_ticket=leg.master_ticket,
+        copy_ticket=leg.comment_ticket,
+        leg=leg.leg,
+        symbol=leg.slave_symbol,
+        order_type=OrderType.market(leg.side),
+        volume=leg.slave_volume,
+        price=price,
+        sl=stops.sl,
+        tp=stops.tp,
+        sl_distance_points=stops.sl_distance_points,
+        tp_distance_points=stops.tp_distance_points,
+        slave_ticket=leg.slave_ticket,
+        max_deviation_points=rules.max_deviation_points,
+        two_step_stops=rules.two_step_stops,
+        expires_ms=ctx.expires_ms,
+    )
 
 
 def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:

@@ -6,7 +6,8 @@
 2. filters (``copier.engine.filters``) on the master's order as placed;
 3. symbol map (``copier.engine.symbols``) to a slave symbol whose specification is known;
 4. sizing (``copier.engine.sizing``): lot mode, per-symbol multiplier, limits, step, minimum;
-5. protection (``copier.engine.protection``) on the sized lot, which may clamp or deny.
+5. a risk stop in force on the link (set on an account update, held for the trading day);
+6. protection (``copier.engine.protection``) on the sized lot, which may clamp or deny.
 
 Closes, SL/TP changes and deletions of existing copies skip all of it (see ``router``): a trader
 can always get out. docs/rules.md describes each rule with its settings and an example denial.
@@ -19,7 +20,12 @@ from dataclasses import dataclass
 from copier.domain import MasterEvent, Side, SymbolSpec
 from copier.engine.config import Link, LinkMode
 from copier.engine.filters import check_filters
-from copier.engine.protection import OpenContext, check_protection, protection_on
+from copier.engine.protection import (
+    OpenContext,
+    check_protection,
+    protection_on,
+    stop_in_force,
+)
 from copier.engine.sizing import Sized, dec, fit_to_symbol, size_lot
 from copier.engine.state import MasterView, SlaveView
 from copier.engine.symbols import map_symbol
@@ -69,6 +75,11 @@ def plan_open(request: OpenRequest) -> OpenPlan | Denial:
     sized = _size(request, spec)
     if isinstance(sized, Denial):
         return sized
+    stop = request.slave.risk_stops.get(link.id)
+    if stop is not None:
+        stopped = stop_in_force(stop, is_pending=request.is_pending)
+        if stopped is not None:
+            return Denial(stopped.rule, f"{symbol}: {stopped.reason}")
     if not protection_on(link.rules):
         return OpenPlan(symbol, spec, sized.volume, sized.adjustments)
     protected = check_protection(

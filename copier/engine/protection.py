@@ -1,17 +1,22 @@
 """Protection and risk rules (SPEC §5) for copies that add exposure, run in this order:
 
-max daily loss → max drawdown → equity floor → minimum margin level → max signal age → trading
-days → trading hours → max orders per minute → max lot per order → max open positions → max
-volume per symbol → max price deviation.
+max daily loss → max drawdown → equity floor → daily profit target → minimum margin level → max
+signal age → trading days → trading hours → max orders per minute → max lot per order → max open
+positions → max volume per symbol → max price deviation.
 
 Every rule has one interface, ``(OpenContext) -> None | Denial | Clamp``; the first denial wins,
 a clamp lowers the volume the later rules see. They guard opens, increases and pending placement
 only: closes, SL/TP changes and deletions of existing copies never come here, so a trader can
 always get out. Each rule acts only when its own setting is on, and ``protection_on`` tells
-whether any is, so a link without protection skips them all. Risk stops (daily loss, drawdown)
-act by ``drawdown_action``: stop_opening denies market opens and still lets pending orders be
-placed, close_only denies both, close_all also asks the router to close every open copy of the
-link (``Denial.close_all``).
+whether any is, so a link without protection skips them all. Risk stops (daily loss, drawdown,
+equity floor) act by ``drawdown_action``, the daily profit target by ``profit_target_action``:
+stop_opening denies market opens and still lets pending orders be placed, close_only denies
+both, close_all also asks the router to close every open copy of the link (``Denial.close_all``).
+
+``risk_breach`` is the same check without an order: the copy service runs it on every account
+update of a slave, and a breach becomes a ``RiskStop`` that holds for the rest of the trading
+day (``stop_in_force`` words what it refuses). Trading days and hours read the slave's trading
+clock (broker time, ``copier.engine.tradingday``).
 """
 
 from __future__ import annotations
@@ -23,11 +28,11 @@ from operator import attrgetter
 from copier.domain import MarginMode, MasterEvent, Side, SymbolSpec
 from copier.engine.config import DrawdownAction, LinkRules
 from copier.engine.sizing import ceil_to_step, dec, floor_to_step
-from copier.engine.state import SlaveView
+from copier.engine.state import RiskStop, SlaveView
+from copier.engine.tradingday import hhmm
 from copier.engine.verdicts import Clamp, Denial, fmt_lots, fmt_money
 
 _MINUTE_MS = 60_000
-_DAY_MS = 86_400_000
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -90,20 +95,63 @@ def drawdown_breach(rules: LinkRules, slave: SlaveView) -> str | None:
     )
 
 
-def risk_stop(rules: LinkRules, slave: SlaveView, *, is_pending: bool = False) -> Denial | None:
-    """The risk stop in force for this slave (daily loss or drawdown), acting by
-    ``drawdown_action``; the service may call it on every equity update to trigger close_all."""
-    for rule, why in (
-        ("max_daily_loss", daily_loss_breach(rules, slave)),
-        ("max_drawdown", drawdown_breach(rules, slave)),
-    ):
-        if why is not None:
-            return _risk_action(rules, rule, why, is_pending)
+def equity_floor_breach(rules: LinkRules, slave: SlaveView) -> str | None:
+    floor, equity = rules.equity_floor, slave.account.equity
+    if floor and equity <= floor:
+        return f"equity {fmt_money(equity)} is at or below the floor {fmt_money(floor)}"
     return None
 
 
-def _risk_action(rules: LinkRules, rule: str, why: str, is_pending: bool) -> Denial | None:
-    action = rules.drawdown_action
+def profit_target_reached(rules: LinkRules, slave: SlaveView) -> str | None:
+    """Why the day's profit target is reached (without the action), or None."""
+    start = slave.day_start_equity
+    if start <= 0 or not (rules.daily_profit_target_money or rules.daily_profit_target_pct):
+        return None
+    gain = slave.account.equity - start
+    pct = gain / start * 100.0
+    if rules.daily_profit_target_money and gain >= rules.daily_profit_target_money:
+        target = fmt_money(rules.daily_profit_target_money)
+        return f"daily profit {fmt_money(gain)} reached the target {target}"
+    if rules.daily_profit_target_pct and pct >= rules.daily_profit_target_pct:
+        return f"daily profit {pct:.1f}% reached the target {rules.daily_profit_target_pct:g}%"
+    return None
+
+
+def risk_breach(rules: LinkRules, slave: SlaveView) -> tuple[str, str, DrawdownAction] | None:
+    """The first risk limit the slave's equity has reached — (rule, why, action) — or None.
+    The copy service calls it on every account update; the rules below at every open."""
+    loss_action, target_action = rules.drawdown_action, rules.profit_target_action
+    for rule, why, action in (
+        ("max_daily_loss", daily_loss_breach(rules, slave), loss_action),
+        ("max_drawdown", drawdown_breach(rules, slave), loss_action),
+        ("equity_floor", equity_floor_breach(rules, slave), loss_action),
+        ("daily_profit_target", profit_target_reached(rules, slave), target_action),
+    ):
+        if why is not None:
+            return rule, why, action
+    return None
+
+
+def risk_stop(rules: LinkRules, slave: SlaveView, *, is_pending: bool = False) -> Denial | None:
+    """The risk stop a copy meets now (daily loss, drawdown, equity floor, profit target),
+    acting by its action; None when no limit is reached (or the action lets the copy pass)."""
+    breach = risk_breach(rules, slave)
+    if breach is None:
+        return None
+    rule, why, action = breach
+    return _risk_action(action, rule, why, is_pending)
+
+
+def stop_in_force(stop: RiskStop, *, is_pending: bool) -> Denial | None:
+    """What a latched risk stop refuses: market opens (stop_opening) or every copy that adds
+    exposure (close_only, close_all, whose sweep was done when it was set)."""
+    denial = _risk_action(stop.action, stop.rule, stop.reason, is_pending)
+    return None if denial is None else replace(denial, close_all=False)
+
+
+def _risk_action(
+    action: DrawdownAction, rule: str, why: str, is_pending: bool
+) -> Denial | None:
     if action is DrawdownAction.STOP_OPENING:
         return None if is_pending else Denial(rule, f"{why} — opening stopped")
     if action is DrawdownAction.CLOSE_ONLY:
@@ -124,25 +172,32 @@ def max_daily_loss(ctx: OpenContext) -> Denial | None:
     why = daily_loss_breach(ctx.rules, ctx.slave)
     if why is None:
         return None
-    return _on_symbol(ctx, _risk_action(ctx.rules, "max_daily_loss", why, ctx.is_pending))
+    return _on_symbol(ctx, _risk_action(ctx.rules.drawdown_action, "max_daily_loss", why,
+                                        ctx.is_pending))
 
 
 def max_drawdown(ctx: OpenContext) -> Denial | None:
     why = drawdown_breach(ctx.rules, ctx.slave)
     if why is None:
         return None
-    return _on_symbol(ctx, _risk_action(ctx.rules, "max_drawdown", why, ctx.is_pending))
+    return _on_symbol(ctx, _risk_action(ctx.rules.drawdown_action, "max_drawdown", why,
+                                        ctx.is_pending))
 
 
 def equity_floor(ctx: OpenContext) -> Denial | None:
-    floor, equity = ctx.rules.equity_floor, ctx.slave.account.equity
-    if floor and equity <= floor:
-        return Denial(
-            "equity_floor",
-            f"{ctx.spec.name}: equity {fmt_money(equity)} is at or below the floor "
-            f"{fmt_money(floor)} — copy denied",
-        )
-    return None
+    why = equity_floor_breach(ctx.rules, ctx.slave)
+    if why is None:
+        return None
+    return _on_symbol(ctx, _risk_action(ctx.rules.drawdown_action, "equity_floor", why,
+                                        ctx.is_pending))
+
+
+def daily_profit_target(ctx: OpenContext) -> Denial | None:
+    why = profit_target_reached(ctx.rules, ctx.slave)
+    if why is None:
+        return None
+    return _on_symbol(ctx, _risk_action(ctx.rules.profit_target_action, "daily_profit_target",
+                                        why, ctx.is_pending))
 
 
 def min_margin_level(ctx: OpenContext) -> Denial | None:
@@ -169,12 +224,15 @@ def max_signal_age(ctx: OpenContext) -> Denial | None:
 
 def trading_days(ctx: OpenContext) -> Denial | None:
     days = ctx.rules.trading_days
-    weekday = (ctx.now_ms // _DAY_MS + 3) % 7  # 1970-01-01 was a Thursday
-    if days and weekday not in days:
+    if not days:
+        return None
+    clock = ctx.slave.clock
+    weekday = clock.weekday(ctx.now_ms)
+    if weekday not in days:
         return Denial(
             "trading_days",
-            f"{ctx.spec.name}: {_DAY_NAMES[weekday]} (UTC) is not a trading day for this link "
-            "— copy skipped",
+            f"{ctx.spec.name}: {_DAY_NAMES[weekday]} ({clock.name}) is not a trading day for "
+            "this link — copy skipped",
         )
     return None
 
@@ -184,20 +242,17 @@ def trading_hours(ctx: OpenContext) -> Denial | None:
     if hours is None:
         return None
     start, end = hours
-    minute = ctx.now_ms // _MINUTE_MS % 1440
+    clock = ctx.slave.clock
+    minute = clock.minute_of_day(ctx.now_ms)
     # A window whose end is not after its start runs over midnight (22:00–06:00).
     inside = start <= minute < end if start < end else minute >= start or minute < end
     if inside:
         return None
     return Denial(
         "trading_hours",
-        f"{ctx.spec.name}: {_hhmm(minute)} UTC is outside trading hours "
-        f"{_hhmm(start)}–{_hhmm(end)} UTC — copy skipped",
+        f"{ctx.spec.name}: {hhmm(minute)} {clock.name} is outside trading hours "
+        f"{hhmm(start)}–{hhmm(end)} — copy skipped",
     )
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def max_orders_per_minute(ctx: OpenContext) -> Denial | None:
@@ -291,6 +346,7 @@ RULES: tuple[Rule, ...] = (
     max_daily_loss,
     max_drawdown,
     equity_floor,
+    daily_profit_target,
     min_margin_level,
     max_signal_age,
     trading_days,
@@ -307,6 +363,7 @@ RULES: tuple[Rule, ...] = (
 # reference only shape a rule that one of these has turned on.
 _SWITCHES = attrgetter(
     "max_daily_loss_money", "max_daily_loss_pct", "max_drawdown_pct", "equity_floor",
+    "daily_profit_target_money", "daily_profit_target_pct",
     "min_margin_level_pct", "max_signal_age_ms", "trading_days", "max_orders_per_minute",
     "max_lot_per_order", "max_open_positions", "max_volume_per_symbol", "max_deviation_points",
 )  # fmt: skip

@@ -20,6 +20,11 @@ magic; give links into one slave distinct magics for orphans to be attributed to
 A copy's comment names the master ticket it was opened for. A ticket link re-keyed since (an MT4
 master's renumbered remainder) keeps that ticket as ``copy_ticket``, and a comment naming it is
 read as that link's current master ticket.
+
+A position copy of a master ticket the master still holds as a pending order is the copy of an
+order whose price the slave's market had already reached (``pending_reached`` = market), and a
+pending copy of a master position waits for that position's price (``copy_existing`` =
+pending): either is judged as held by its master.
 """
 
 from __future__ import annotations
@@ -119,6 +124,15 @@ class _Found:
             self._orders[key] = {o.ticket: o for o in side.master.orders}
         return self._orders[key]
 
+    def holds_position_of(self, side: LinkSide, ticket: int) -> bool:
+        """The master holds ``ticket`` as a position, or as the pending order a position copy
+        was opened at market for."""
+        return ticket in self.master_positions(side) or ticket in self.master_orders(side)
+
+    def master_volume(self, side: LinkSide, ticket: int) -> float:
+        held = self.master_positions(side).get(ticket) or self.master_orders(side).get(ticket)
+        return held.volume if held is not None else 0.0
+
     def master_ticket(self, side: LinkSide, comment_ticket: int) -> int:
         """The master ticket a copy whose comment names ``comment_ticket`` copies for this link:
         the new ticket of a ticket link re-keyed away from it, else that ticket itself."""
@@ -154,13 +168,13 @@ def _check_hedging(
 ) -> None:
     by_ticket = {p.ticket: p for p in slave.positions}
     for side in sides:
-        open_on_master = found.master_positions(side)
         for t in side.tickets:
             if t.is_pending or t.state is not TicketState.OPEN:
                 continue
             copy = by_ticket.get(t.slave_ticket) if t.slave_ticket is not None else None
             if copy is None:
-                (found.missing if t.master_ticket in open_on_master else found.stale).append(t)
+                held = found.holds_position_of(side, t.master_ticket)
+                (found.missing if held else found.stale).append(t)
             elif abs(copy.volume - t.slave_volume) > _TOLERANCE:
                 found.mismatches.append(
                     VolumeMismatch(
@@ -185,8 +199,9 @@ def _judge_copy(
     """One slave position or order: a known copy, an orphan, adoptable, or not ours."""
 
     def master_holds(side: LinkSide, ticket: int) -> bool:
-        held = found.master_orders(side) if is_pending else found.master_positions(side)
-        return ticket in held
+        # Either way round: a position copy opened at market for a master order its price had
+        # reached, or a pending copy waiting for a master position's price (copy_existing).
+        return found.holds_position_of(side, ticket)
 
     if item.ticket in known:
         side, t = known[item.ticket]
@@ -278,14 +293,11 @@ def _adopt(
     leg = max((t.leg for t in legs), default=-1) + 1 + adopted_before
     if is_pending:
         assert isinstance(item, PendingOrder)
-        side, master_volume = (
-            item.order_type.side,
-            found.master_orders(holder)[master_ticket].volume,
-        )
+        side, master_volume = item.order_type.side, found.master_volume(holder, master_ticket)
         opened_ms = item.time_ms
     else:
         assert isinstance(item, Position)
-        side, master_volume = item.side, found.master_positions(holder)[master_ticket].volume
+        side, master_volume = item.side, found.master_volume(holder, master_ticket)
         opened_ms = item.open_time_ms
     return TicketLink(
         link_id=holder.link.id,
@@ -345,7 +357,7 @@ def _netting_filled_ahead(
         t.state in _HELD
         and t.slave_ticket is not None
         and t.slave_ticket not in slave_orders
-        and t.master_ticket in found.master_orders(side)
+        and found.holds_position_of(side, t.master_ticket)
     )
 
 
@@ -367,7 +379,7 @@ def _master_holds(sides: Sequence[LinkSide], comment_ticket: int | None, found: 
     if comment_ticket is None:
         return False
     return any(
-        found.master_ticket(side, comment_ticket) in found.master_positions(side) for side in sides
+        found.holds_position_of(side, found.master_ticket(side, comment_ticket)) for side in sides
     )
 
 
@@ -402,7 +414,7 @@ def _check_symbol(
     for side, t in contributions:
         if side is None:
             continue  # another link's contribution: counted, judged with its own master
-        if t.master_ticket in found.master_positions(side):
+        if found.holds_position_of(side, t.master_ticket):
             # Contributions that cancel out leave the account flat: nothing is missing then.
             if not positions and abs(expected) > _TOLERANCE:
                 found.missing.append(t)
@@ -442,11 +454,10 @@ def _check_pendings(
 ) -> None:
     by_ticket = {o.ticket: o for o in slave.orders}
     for side in sides:
-        on_master = found.master_orders(side)
         for t in side.tickets:
             if t.is_pending and t.state is TicketState.PENDING:
                 copy = by_ticket.get(t.slave_ticket) if t.slave_ticket is not None else None
-                if copy is None and t.master_ticket in on_master:
+                if copy is None and found.holds_position_of(side, t.master_ticket):
                     if not _became_position(side, t, slave):
                         found.missing.append(t)
                 elif copy is None:

@@ -137,3 +137,15 @@ def _modified(ticket: TicketLink, command: Command, result: ExecutionResult) -> 
         return ticket
     sl, tp = (result.sl, result.tp) if (result.sl or result.tp) else (command.sl, command.tp)
     return replace(ticket, sl=sl, tp=tp)
+
+
+def settle_already_closed(command: Command, result: ExecutionResult) -> ExecutionResult:
+    """A close or SL/TP change whose position is already gone has nothing left to do: the
+    slave's own SL/TP (or the trader) closed it first, which on live markets is ordinary. It is
+    not a failed copy; after a close the ticket link becomes CLOSED all the same, and a position
+    that vanished while its master is still open is reported by reconciliation as missing."""
+    kinds = (CommandKind.CLOSE, CommandKind.MODIFY)
+    if command.kind in kinds and result.retcode == Retcode.POSITION_CLOSED:
+        note = f"{result.message} — already closed on the slave; nothing to do"
+        return replace(result, retcode=int(Retcode.NO_CHANGES), message=note)
+    return result

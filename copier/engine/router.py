@@ -15,10 +15,15 @@ ticket of this link to its ticket link, or to its legs (see ``copier.engine.book
   keys are in ``retired_keys``. The re-keyed ticket link keeps, as ``copy_ticket``, the ticket
   the copy's comment names, and the commands that follow carry it for executors to find the copy.
 * PENDING_PLACED → PLACE_PENDING through the pipeline when ``copy_pendings`` is on; otherwise a
-  "copy_pendings" denial, and the fill is copied as a market open.
+  "copy_pendings" denial, and the fill is copied as a market open. A pending copy whose price the
+  slave's market already reached is decided by ``pending_reached`` (``copier.engine.stops``):
+  an OPEN at market through the pipeline as a market copy (its ticket link is a position from
+  then on), or a "pending_reached" denial — never a placement the broker would refuse.
 * PENDING_FILLED → FILL_PENDING for a pending copy (also in close-only mode: the copy exists);
-  with ``copy_pendings`` off → OPEN through the pipeline; with it on but no copy (the placement
-  was refused) → nothing, as for every event about a master ticket the link never copied.
+  a copy already opened at market is only re-keyed to the position's ticket; with
+  ``copy_pendings`` off → OPEN through the pipeline; with it on but no copy (the placement was
+  refused) → nothing, as for every event about a master ticket the link never copied.
+* PENDING_DELETED also closes a copy opened at market for the deleted order.
 
 A risk stop with ``drawdown_action = close_all`` refuses the open and closes every live copy of
 the link in the same outcome; ``copies.close_all_copies`` does the same on demand.
@@ -30,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
-from copier.domain import Command, CommandKind, EventKind, MasterEvent, OrderType, Side
+from copier.domain import Command, CommandKind, EventKind, MasterEvent, OrderType, Quote, Side
 from copier.engine.book import TicketBook, legs_of, live, next_leg, pendings, positions
 from copier.engine.commands import RouteContext
 from copier.engine.config import Link, LinkMode, LotMode
@@ -46,8 +51,22 @@ from copier.engine.copies import (
 from copier.engine.dealt import NettingDeals
 from copier.engine.pipeline import PAUSED, OpenPlan, OpenRequest, plan_open
 from copier.engine.sizing import dec
-from copier.engine.state import MasterView, RouteOutcome, SlaveView, TicketLink, TicketState
-from copier.engine.stops import market_stops, pending_plan
+from copier.engine.state import (
+    CopyAdjusted,
+    MasterView,
+    RouteOutcome,
+    SlaveView,
+    TicketLink,
+    TicketState,
+)
+from copier.engine.stops import (
+    PendingPlan,
+    Reached,
+    market_stops,
+    pending_plan,
+    reached_by_market,
+    reached_verdict,
+)
 from copier.engine.verdicts import Denial
 
 Handler = Callable[[RouteContext, tuple[TicketLink, ...], TicketBook], RouteOutcome]
@@ -135,6 +154,8 @@ def _pending_filled(
 ) -> RouteOutcome:
     if pendings(legs):
         return fill_pendings(ctx, legs)
+    if positions(legs):
+        return _follow_fill(ctx, legs)
     if ctx.rules.copy_pendings:
         return RouteOutcome()  # the placement was refused: its fill is not copied either
     event = ctx.event
@@ -144,6 +165,19 @@ def _pending_filled(
         return RouteOutcome()
     side = _slave_side(ctx, event.side)
     return _open_copy(ctx, book, ticket, next_leg(held), event.volume, side)
+
+
+def _follow_fill(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
+    """The master's order filled after its copy was opened at market (its price was already
+    reached on the slave): nothing to send; the copy follows the master's position ticket."""
+    event = ctx.event
+    ticket = event.new_ticket or event.ticket
+    held = positions(legs)
+    moved = tuple(leg.rekeyed(ticket, event.volume) for leg in held)
+    retired: tuple[tuple[int, int, int], ...] = ()
+    if ticket != event.ticket:
+        retired = tuple((ctx.link.id, event.ticket, leg.leg) for leg in held)
+    return RouteOutcome(tickets=moved, retired_keys=retired)
 
 
 def _open_copy(
@@ -172,13 +206,77 @@ def _open_copy(
     plan = plan_open(request)
     if isinstance(plan, Denial):
         return _refused(ctx, book, master_ticket, plan)
+    adjustments = tuple(ctx.adjusted(master_ticket, rule, why) for rule, why in plan.adjustments)
     if is_pending:
-        command = _pending_command(ctx, plan, master_ticket, leg)
+        pending = pending_plan(ctx.rules, plan.spec, ctx.event.order_type, ctx.event.price,
+                               ctx.event.sl, ctx.event.tp)  # fmt: skip
+        quote = ctx.slave.quotes.get(plan.symbol)
+        reached = reached_by_market(pending.order_type, pending.price, plan.spec, quote)
+        if reached is not None and quote is not None:
+            return _at_market(ctx, book, request, plan, pending, (reached, quote),
+                              (master_ticket, leg))  # fmt: skip
+        command = _pending_command(ctx, plan, pending, master_ticket, leg)
     else:
-        # On a netting slave the open says what this copy's deals come to before it.
-        dealt = NettingDeals(ctx.netting, legs_of(book, master_ticket))
-        before = dealt.before(plan.symbol, master_ticket, side, plan.volume)
-        command = replace(_market_command(ctx, plan, master_ticket, leg, side), before=before)
+        command = _netting_open(ctx, book, plan, (master_ticket, leg), side)
+    return _booked(ctx, plan, command, master_ticket, leg, adjustments, is_pending=is_pending)
+
+
+def _at_market(
+    ctx: RouteContext,
+    book: TicketBook,
+    request: OpenRequest,
+    plan: OpenPlan,
+    pending: PendingPlan,
+    market_now: tuple[Reached, Quote],
+    key: tuple[int, int],
+) -> RouteOutcome:
+    """A pending copy whose price the slave's market already reached: by ``pending_reached``,
+    an OPEN at market through the rules as a market copy, or a denial with the reason."""
+    (reached, quote), (master_ticket, leg) = market_now, key
+    event, side = ctx.event, pending.order_type.side
+    stops = market_stops(ctx.rules, plan.spec.point, event.price, event.sl, event.tp)
+    skipped = reached_verdict(ctx.rules, reached, side, stops, quote, plan.spec)
+    if skipped is not None:
+        return _refused(ctx, book, master_ticket, skipped)
+    market = plan_open(replace(request, side=side, is_pending=False))
+    if isinstance(market, Denial):
+        return _refused(ctx, book, master_ticket, market)
+    adjustments = (
+        *(ctx.adjusted(master_ticket, rule, why) for rule, why in market.adjustments),
+        ctx.adjusted(master_ticket, "pending_reached", f"{reached.reason} — opened at market"),
+    )
+    command = _netting_open(ctx, book, market, (master_ticket, leg), side, price=pending.price)
+    return _booked(ctx, market, command, master_ticket, leg, adjustments, is_pending=False)
+
+
+def _netting_open(
+    ctx: RouteContext,
+    book: TicketBook,
+    plan: OpenPlan,
+    key: tuple[int, int],
+    side: Side,
+    *,
+    price: float | None = None,
+) -> Command:
+    """A market OPEN that, on a netting slave, says what this copy's deals come to before it."""
+    master_ticket, leg = key
+    dealt = NettingDeals(ctx.netting, legs_of(book, master_ticket))
+    before = dealt.before(plan.symbol, master_ticket, side, plan.volume)
+    command = _market_command(ctx, plan, master_ticket, leg, side, price=price)
+    return replace(command, before=before)
+
+
+def _booked(
+    ctx: RouteContext,
+    plan: OpenPlan,
+    command: Command,
+    master_ticket: int,
+    leg: int,
+    adjustments: tuple[CopyAdjusted, ...],
+    *,
+    is_pending: bool,
+) -> RouteOutcome:
+    """Send ``command`` and book its OPENING ticket link."""
     ticket = TicketLink(
         link_id=ctx.link.id,
         master_ticket=master_ticket,
@@ -194,7 +292,6 @@ def _open_copy(
         opened_ms=ctx.now_ms,
         last_command_id=command.id,
     )
-    adjustments = tuple(ctx.adjusted(master_ticket, rule, why) for rule, why in plan.adjustments)
     return RouteOutcome(commands=(command,), tickets=(ticket,), adjustments=adjustments)
 
 
@@ -209,8 +306,15 @@ def _refused(
 
 
 def _market_command(
-    ctx: RouteContext, plan: OpenPlan, master_ticket: int, leg: int, side: Side
+    ctx: RouteContext,
+    plan: OpenPlan,
+    master_ticket: int,
+    leg: int,
+    side: Side,
+    *,
+    price: float | None = None,
 ) -> Command:
+    """A market OPEN; ``price`` is the price it is measured against (default: the master's)."""
     rules, event = ctx.rules, ctx.event
     stops = market_stops(rules, plan.spec.point, event.price, event.sl, event.tp)
     return ctx.command(
@@ -220,7 +324,7 @@ def _market_command(
         symbol=plan.symbol,
         order_type=OrderType.market(side),
         volume=plan.volume,
-        price=event.price,
+        price=event.price if price is None else price,
         sl=stops.sl,
         tp=stops.tp,
         sl_distance_points=stops.sl_distance_points,
@@ -231,9 +335,9 @@ def _market_command(
     )
 
 
-def _pending_command(ctx: RouteContext, plan: OpenPlan, master_ticket: int, leg: int) -> Command:
-    event = ctx.event
-    pending = pending_plan(ctx.rules, plan.spec, event.order_type, event.price, event.sl, event.tp)
+def _pending_command(
+    ctx: RouteContext, plan: OpenPlan, pending: PendingPlan, master_ticket: int, leg: int
+) -> Command:
     return ctx.command(
         CommandKind.PLACE_PENDING,
         master_ticket=master_ticket,

@@ -7,8 +7,10 @@ outputs. The copy service owns the mutable copies and the store persists them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from copier.domain import (
     AccountInfo,
@@ -19,6 +21,8 @@ from copier.domain import (
     Side,
     SymbolSpec,
 )
+from copier.engine.config import DrawdownAction
+from copier.engine.tradingday import UTC_CLOCK, TradingClock
 
 
 class TicketState(StrEnum):
@@ -82,6 +86,31 @@ class MasterView:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskStop:
+    """A risk stop in force on one link: set when a limit was breached, it holds (whatever the
+    equity does next) until its trading day ends or the trader lifts it. ``action`` is what it
+    does: stop opening, close-only, or close every copy (done once, when it is set)."""
+
+    link_id: int
+    rule: str  # max_daily_loss | max_drawdown | equity_floor | daily_profit_target
+    reason: str
+    action: DrawdownAction
+    trading_day: int
+    since_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"link_id": self.link_id, "rule": self.rule, "reason": self.reason,
+                "action": self.action.value, "trading_day": self.trading_day,
+                "since_ms": self.since_ms}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RiskStop:
+        return cls(int(data["link_id"]), str(data["rule"]), str(data["reason"]),
+                   DrawdownAction(data["action"]), int(data["trading_day"]),
+                   int(data["since_ms"]))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class SlaveView:
     """What protection rules may look at about a slave when deciding."""
 
@@ -95,6 +124,8 @@ class SlaveView:
     equity_peak_all_time: float = 0.0
     recent_order_times_ms: tuple[int, ...] = ()  # commands sent to this slave, newest last
     connected: bool = True
+    clock: TradingClock = UTC_CLOCK  # the broker's clock: trading day, hours and days
+    risk_stops: Mapping[int, RiskStop] = field(default_factory=dict)  # in force, by link id
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,14 +12,24 @@ and its stops are the master's swapped. (A sell limit mirrored to the far side o
 would fill on moves where the master's order never does.) The pending offset is then added to
 the order price: positive raises it, negative lowers it, whatever the order type; it does not
 move PRICE-mode stops.
+
+A pending copy whose price the slave's market has already reached (or comes within the broker's
+stops level of) is one the broker would refuse. ``reached_by_market`` finds it — with one spread
+of room on top of the stops level, because the quote the copier decides on is up to a snapshot
+refresh old — and ``reached_verdict`` applies the link's ``pending_reached`` choice: open at
+market within ``max_deviation_points`` of the order's price (0: any distance), or skip with a
+reason. The rule a broker applies is in the MQL4 book's "Requirements and Limitations in Making
+Trades" (https://book.mql4.com/appendix/limits): a buy limit below the ask, a sell limit above
+the bid, a buy stop above the ask, a sell stop below the bid, each by at least the stops level.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from copier.domain import OrderType, Side, SymbolSpec
-from copier.engine.config import LinkRules, StopsMode
+from copier.domain import OrderType, Quote, Side, SymbolSpec
+from copier.engine.config import LinkRules, PendingReached, StopsMode
+from copier.engine.verdicts import Denial
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +124,80 @@ def _pending_stops(
 
 def _at(price: float, spec: SymbolSpec) -> float:
     return round(price, spec.digits)
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """A pending price the slave's market has already reached: what a market order gets now."""
+
+    market: float  # ask for a buy, bid for a sell
+    points: float  # distance from the order's price, in points
+    reason: str  # "XAUUSD: sell_stop at 2350.12 is already reached by the market 2350.12/2350.37"
+
+
+# How far the market still has to move before the order triggers, by order type: positive on
+# the side the broker accepts.
+_ROOM = {
+    OrderType.BUY_LIMIT: lambda price, q: q.ask - price,
+    OrderType.SELL_LIMIT: lambda price, q: price - q.bid,
+    OrderType.BUY_STOP: lambda price, q: price - q.ask,
+    OrderType.SELL_STOP: lambda price, q: q.bid - price,
+}
+
+
+def reached_by_market(
+    order_type: OrderType, price: float, spec: SymbolSpec, quote: Quote | None
+) -> Reached | None:
+    """The market has reached ``price`` (within the stops level and one spread), or None; also
+    None when the slave's quote is unknown (the executor then decides)."""
+    room_of = _ROOM.get(order_type)
+    if room_of is None or quote is None or quote.bid <= 0 or quote.ask <= 0 or spec.point <= 0:
+        return None
+    margin = spec.stops_level * spec.point + max(quote.ask - quote.bid, 0.0)
+    if room_of(price, quote) > margin + spec.point / 2:
+        return None
+    market = quote.ask if order_type.side is Side.BUY else quote.bid
+    digits = max(spec.digits, 0)
+    return Reached(
+        market=market,
+        points=abs(market - price) / spec.point,
+        reason=(
+            f"{spec.name}: {order_type.value} at {price:.{digits}f} is already reached by the "
+            f"market {quote.bid:.{digits}f}/{quote.ask:.{digits}f}"
+            + (f" (stops level {spec.stops_level} points)" if spec.stops_level else "")
+        ),
+    )
+
+
+def reached_verdict(
+    rules: LinkRules, reached: Reached, side: Side, stops: Stops, quote: Quote, spec: SymbolSpec
+) -> Denial | None:
+    """None: open the copy (of ``side``, with ``stops``) at market now; a denial: skip it, with
+    the reason — the link says skip, the market is too far from the order's price, or a stop the
+    copy would carry is already passed (within the stops level and one spread)."""
+    if rules.pending_reached is PendingReached.SKIP:
+        return Denial("pending_reached", f"{reached.reason} — copy skipped (link set to skip)")
+    passed = _passed_stop(side, stops, quote, spec)
+    if passed is not None:
+        return Denial("pending_reached", f"{reached.reason}; {passed} — copy skipped")
+    limit = rules.max_deviation_points
+    if limit and reached.points > limit + 1e-6:
+        return Denial(
+            "pending_reached",
+            f"{reached.reason}; the market is {reached.points:.0f} points from the order's "
+            f"price, limit {limit} — copy skipped",
+        )
+    return None
+
+
+def _passed_stop(side: Side, stops: Stops, quote: Quote, spec: SymbolSpec) -> str | None:
+    """Which stop of a market copy the market has already passed (a buy closes at the bid and
+    keeps its SL under it, its TP over it; a sell the other way round at the ask), or None."""
+    close_at = quote.bid if side is Side.BUY else quote.ask
+    margin = spec.stops_level * spec.point + max(quote.ask - quote.bid, 0.0)
+    digits = max(spec.digits, 0)
+    for name, level, away in (("SL", stops.sl, -side.sign), ("TP", stops.tp, side.sign)):
+        if level > 0 and (level - close_at) * away < margin + spec.point / 2:
+            return (f"its {name} {level:.{digits}f} is already passed by the market "
+                    f"{quote.bid:.{digits}f}/{quote.ask:.{digits}f}")  # fmt: skip
+    return None

@@ -41,7 +41,7 @@ from copier.domain import (
 from copier.sim.broker import SimBroker
 from copier.sim.execution import DEFAULT_DEVIATION_POINTS
 from copier.sim.recognise import Recognition, same_prices
-from copier.sim.records import SimPosition, TradeReason, TradeResult
+from copier.sim.records import OrderState, SimPosition, TradeReason, TradeResult
 from copier.sim.stops import price_text, stops_from_distance
 from copier.sim.validation import default_filling, normalize_volume
 
@@ -383,16 +383,24 @@ class SimExecutor(Recognition):
                 price=done.price,
             )
         became = self._broker.position_from_order(ticket)
-        if became is None:
+        record = self._broker.history_order(ticket)
+        # On a netting account the fill's deal stays in the symbol's net even when the position
+        # it went into has closed or turned since (the fill itself may have flattened it): it
+        # is undone by a deal against it all the same (issue #14's long-run mismatch).
+        netted = (
+            self._broker.margin_mode is MarginMode.NETTING
+            and record is not None
+            and record.state is OrderState.FILLED
+        )
+        if became is None and not netted:
             return self._gone(cmd, ticket, f"order #{ticket} is already gone")
         # The copy filled before the master's order was deleted: undo what it became.
-        record = self._broker.history_order(ticket)
-        filled = record.volume_initial if record else became.volume
-        close = replace(cmd, kind=CommandKind.CLOSE, slave_ticket=became.ticket, volume=filled)
+        filled = record.volume_initial if record else (became.volume if became else 0.0)
+        into = f"as #{became.ticket}" if became else "into a netting position closed since"
+        slave_ticket = became.ticket if became else None
+        close = replace(cmd, kind=CommandKind.CLOSE, slave_ticket=slave_ticket, volume=filled)
         closed = self._close(close, spec)
-        return replace(
-            closed, message=f"order #{ticket} had filled as #{became.ticket}; " + closed.message
-        )
+        return replace(closed, message=f"order #{ticket} had filled {into}; " + closed.message)
 
     def _fill_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
         """The master's order filled: delete the slave's copy and buy or sell at market, or

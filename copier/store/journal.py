@@ -7,7 +7,7 @@ outbox write sits between a master event and its acknowledgement. Reads serve st
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, update
@@ -153,6 +153,39 @@ class Journal:
                 conn, [rows.outbox_row(c, first + i) for i, c in enumerate(commands)]
             )
             _INSERT_COPIES.run_many(conn, [rows.copy_row(event, c, decided_ms) for c in commands])
+
+    def persist_sweep(
+        self,
+        conn: Connection,
+        master_id: str,
+        commands: Sequence[Command],
+        denials: Sequence[CopyDenied],
+        tickets: Sequence[TicketLink],
+        decided_ms: int,
+        adjustments: Sequence[CopyAdjusted] = (),
+        master_prices: Mapping[int, float] | None = None,
+    ) -> None:
+        """A decision no master event made (a risk stop on an account update, a close-all the
+        trader asked for, copying what a master holds): its denials and adjustments, ticket
+        links, outbox rows and pending trade-log rows (``master_prices`` by master ticket)."""
+        if denials:
+            _INSERT_DENIALS.run_many(conn, [rows.rule_row(d, master_id, decided_ms)
+                                            for d in denials])  # fmt: skip
+        if adjustments:
+            _INSERT_ADJUSTMENTS.run_many(conn, [rows.rule_row(a, master_id, decided_ms)
+                                                for a in adjustments])  # fmt: skip
+        if tickets:
+            _UPSERT_TICKETS.run_many(conn, [rows.ticket_row(t) for t in tickets])
+        if commands:
+            first = self._next_order_no
+            self._next_order_no += len(commands)
+            _INSERT_OUTBOX.run_many(
+                conn, [rows.outbox_row(c, first + i) for i, c in enumerate(commands)]
+            )
+            prices = master_prices or {}
+            _INSERT_COPIES.run_many(conn, [
+                rows.sweep_copy_row(master_id, c, decided_ms, prices.get(c.master_ticket, 0.0))
+                for c in commands])  # fmt: skip
 
     @staticmethod
     def mark_sent(conn: Connection, command_ids: Sequence[str], sent_ms: int) -> None:

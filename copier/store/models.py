@@ -1,4 +1,4 @@
-"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 4).
+"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 5).
 
 Times are epoch milliseconds (UTC) in INTEGER columns, as everywhere in the copier. Enumerations are
 stored by value (plain text) so the file stays readable with any SQLite tool.
@@ -182,6 +182,18 @@ class SymbolSpecRow(Base):
     filling_mode: Mapped[int]
     currency_profit: Mapped[str]
     description: Mapped[str]
+    updated_ms: Mapped[int]
+
+
+class TraderStateRow(Base):
+    """What the trader set and the copier must not forget on a restart (schema 5): the stop
+    switch, the trading clock, each account's equity marks, the risk stops in force, close-all
+    requests. One JSON value per key (see copier/store/traderstate.py)."""
+
+    __tablename__ = "trader_state"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_ms: Mapped[int]
 
 

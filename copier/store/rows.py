@@ -14,6 +14,7 @@ from copier.domain import (
     Command,
     CommandKind,
     CopyState,
+    EventKind,
     ExecutionResult,
     MasterEvent,
     OrderType,
@@ -26,6 +27,8 @@ Row = dict[str, Any]
 
 PENDING, SENT, EXECUTED, FAILED, EXPIRED = "pending", "sent", "executed", "failed", "expired"
 COPY_STATUSES = (PENDING, SENT, EXECUTED, FAILED, EXPIRED)
+# What ``sweep_copy_row`` builds on: a close-all has no master event (no price, no seq).
+_NO_EVENT = MasterEvent("", 0, EventKind.CLOSED, 0, "", OrderType.BUY, 0.0, 0.0, 0)
 
 
 def outbox_row(command: Command, order_no: int) -> Row:
@@ -196,6 +199,16 @@ def copy_row(event: MasterEvent, command: Command, decided_ms: int) -> Row:
         "sent_ms": None,
         "executed_ms": None,
     }
+
+
+def sweep_copy_row(
+    master_id: str, command: Command, decided_ms: int, master_price: float = 0.0
+) -> Row:
+    """The trade-log row of a command no master event made (a close-all: no master price)."""
+    row = copy_row(_NO_EVENT, command, decided_ms)
+    row.update(master_id=master_id, symbol=command.symbol, detected_ms=decided_ms,
+               received_ms=decided_ms, master_price=master_price)  # fmt: skip
+    return row
 
 
 def rule_row(verdict: CopyDenied | CopyAdjusted, master_id: str, decided_ms: int) -> Row:

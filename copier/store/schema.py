@@ -20,7 +20,7 @@ from sqlalchemy.pool import QueuePool
 from copier.clock import now_ms
 from copier.store.checkpoints import WAL_SIZE_LIMIT_BYTES, WRITER_AUTOCHECKPOINT_PAGES
 from copier.store.errors import StoreError
-from copier.store.models import Base, SchemaVersion, SymbolSpecRow, table
+from copier.store.models import Base, SchemaVersion, SymbolSpecRow, TraderStateRow, table
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,13 @@ def _add_key_roles(conn: Connection) -> None:
         )
 
 
+def _add_trader_state(conn: Connection) -> None:
+    """Version 7: what the trader set survives a restart (stop switch, equity marks, risk stops,
+    trading clock, close-all requests)."""
+    if not inspect(conn).has_table(TraderStateRow.__tablename__):
+        table(TraderStateRow).create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_initial_schema,
     _add_key_replacement,
@@ -106,6 +113,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _add_symbol_specs,
     _add_before_state,
     _add_key_roles,
+    _add_trader_state,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

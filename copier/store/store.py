@@ -19,9 +19,9 @@ from sqlalchemy import Connection, Engine
 
 from copier.clock import now_ms
 from copier.domain import Command, ExecutionResult, MasterEvent, SymbolSpec
-from copier.engine.config import Link
+from copier.engine.config import Link, check_overlap
 from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
-from copier.store import catalog, journal, keys, queries, retention, schema, specs
+from copier.store import catalog, journal, keys, queries, retention, schema, specs, traderstate
 from copier.store.catalog import AccountRecord
 from copier.store.checkpoints import Checkpointer
 from copier.store.journal import Journal
@@ -180,6 +180,47 @@ class Store:
         future.add_done_callback(_log_failure)
         return future
 
+    def persist_sweep(
+        self,
+        master_id: str,
+        commands: Sequence[Command],
+        denials: Sequence[CopyDenied],
+        tickets: Sequence[TicketLink],
+        decided_ms: int,
+        state: traderstate.Changes | None = None,
+        *,
+        adjustments: Sequence[CopyAdjusted] = (),
+        master_prices: Mapping[int, float] | None = None,
+    ) -> asyncio.Future[None]:
+        """One transaction: a decision no master event made (a risk stop's close-all, a close-all
+        the trader asked for) — denials, ticket links, outbox and trade-log rows — with the
+        trader-state changes that record it. Await it before sending the commands."""
+        work = self._journal.persist_sweep
+        batch = (tuple(commands), tuple(denials), tuple(tickets))
+        changes = dict(state or {})
+        extra = (tuple(adjustments), dict(master_prices or {}))
+
+        def write(conn: Connection) -> None:
+            work(conn, master_id, *batch, decided_ms, *extra)
+            traderstate.save_state(conn, changes, decided_ms)
+
+        return self._writer.submit(write)
+
+    def save_trader_state(self, changes: traderstate.Changes) -> asyncio.Future[None]:
+        """Write trader-state keys (None removes one); fire and forget, or await it."""
+        batch, now = dict(changes), self._clock()
+        future = self._writer.submit(lambda conn: traderstate.save_state(conn, batch, now))
+        future.add_done_callback(_log_failure)
+        return future
+
+    def set_trader_state(self, changes: traderstate.Changes) -> None:
+        """The same, waiting for the commit (the command line, with no event loop)."""
+        batch = dict(changes)
+        self._write(lambda conn, now: traderstate.save_state(conn, batch, now))
+
+    def load_trader_state(self, prefix: str = "") -> traderstate.State:
+        return self._read(lambda conn: traderstate.load_state(conn, prefix))
+
     def flush(self) -> asyncio.Future[None]:
         """Resolves when everything queued before it is committed."""
         return self._writer.submit(_nothing)
@@ -216,8 +257,10 @@ class Store:
 
     def save_link(self, link: Link, *, actor: str = "user") -> Link:
         """Validate and save a link; a link with ``id <= 0`` gets a new id. Returns it saved.
-        Raises RulesError (listing every problem) for rules that cannot work."""
+        Raises RulesError (listing every problem) for rules that cannot work, LinkOverlap for
+        a second link of the same master and slave the trader has not confirmed."""
         link.rules.validate()
+        check_overlap(link, self.load_links())
         return self._write(lambda conn, now: catalog.save_link(conn, link, actor, now))
 
     def delete_link(self, link_id: int, *, actor: str = "user") -> bool:

@@ -56,6 +56,14 @@ FIELDS: dict[str, tuple[str, str, str]] = {
                        "for market-execution brokers that refuse stops on open"),
     "copy_pendings": ("Stops & orders", "Copy pending orders", ""),
     "pending_offset_points": ("Stops & orders", "Pending price offset (points)", ""),
+    "pending_reached": ("Stops & orders", "Pending price already reached on the slave",
+                        "market: open at market within the max price deviation; skip: do not "
+                        "copy it (the reason is logged)"),
+    "copy_existing": ("Stops & orders", "When the link starts, what the master holds",
+                      "ignore it; copy it at market near the master's price; or place a pending "
+                      "order at the master's price"),
+    "copy_existing_points": ("Stops & orders", "…at market within (points)", "0: any distance"),
+    "copy_existing_expiry_min": ("Stops & orders", "…pending order expires after (min)", ""),
     "comment_template": ("Stops & orders", "Comment template", "must start with TC|{ticket}"),
     "slave_magic": ("Stops & orders", "Slave magic number", ""),
     "symbols_allow": ("Filters", "Only these symbols", "comma separated; empty: all"),
@@ -76,9 +84,14 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "drawdown_from": ("Protection", "Drawdown measured from", "the day's or the all-time peak"),
     "drawdown_action": ("Protection", "When a loss limit is hit", ""),
     "equity_floor": ("Protection", "Equity floor", "0: off"),
+    "daily_profit_target_money": ("Protection", "Daily profit target (money)", "0: off"),
+    "daily_profit_target_pct": ("Protection", "Daily profit target (%)", "0: off"),
+    "profit_target_action": ("Protection", "When the profit target is hit", ""),
     "max_deviation_points": ("Protection", "Max price deviation (points)", "0: off"),
     "max_signal_age_ms": ("Protection", "Max signal age (ms)", "0: off"),
-    "trading_hours": ("Protection", "Trading hours (UTC)", ""),
+    "trading_hours": ("Protection", "Trading hours (broker time)",
+                      "the trading clock: the broker's offset from UTC (Settings); the trading "
+                      "day of the loss, profit and drawdown limits starts on the same clock"),
     "trading_days": ("Protection", "Trading days", "none ticked: every day"),
     "min_margin_level_pct": ("Protection", "Min margin level (%)", "0: off"),
     "max_orders_per_minute": ("Protection", "Max orders per minute", "0: off"),
@@ -92,7 +105,9 @@ MESSAGE_FIELDS = (
     ("risk percent", ("lot_value",)), ("lot limits", ("min_lot", "max_lot")),
     ("min lot", ("min_lot", "max_lot")), ("direction", ("direction",)),
     ("drawdown_from", ("drawdown_from",)),
-    ("percent limits", ("max_drawdown_pct", "max_daily_loss_pct")),
+    ("percent limits", ("max_drawdown_pct", "max_daily_loss_pct", "daily_profit_target_pct")),
+    ("money limits", ("daily_profit_target_money", "equity_floor")),
+    ("copy existing", ("copy_existing_points", "copy_existing_expiry_min")),
     ("comment template", ("comment_template",)), ("trading hours", ("trading_hours",)),
     ("trading days", ("trading_days",)), ("lot multiplier for", ("symbol_lot_multipliers",)),
     ("comment pattern", ("comment_pattern",)), ("symbol map", ("symbol_map",)),
@@ -272,6 +287,15 @@ class RulesForm(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.problems)
         self.set_rules(DEFAULTS)
+
+    def show_clock(self, clock_name: str) -> None:
+        """Say which clock trading hours read, e.g. "broker time (UTC+02:00)"."""
+        parent = self.inputs["trading_hours"].parentWidget()
+        layout = parent.layout() if parent is not None else None
+        if isinstance(layout, QFormLayout):
+            label = layout.labelForField(self.inputs["trading_hours"])
+            if isinstance(label, QLabel):
+                label.setText(f"Trading hours ({clock_name})")
 
     def set_rules(self, rules: LinkRules) -> None:
         for name, widget in self.inputs.items():

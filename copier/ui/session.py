@@ -22,6 +22,7 @@ from copier import actions
 from copier.app import CopierApp, CoreThread
 from copier.domain import SymbolSpec, TerminalSnapshot
 from copier.engine.config import Link, LinkMode
+from copier.engine.tradingday import TradingClock
 from copier.stats import compute_stats
 from copier.store import AccountRecord, CopyRecord
 from copier.store.keys import HOUR_MS, KeyStatus, policy_from_settings
@@ -197,6 +198,24 @@ class CoreSession:
             log.info("the user %s copying", "started" if enabled else "stopped")
 
         await self.in_core(switch)
+
+    async def close_all_copies(self, *, link_id: int | None = None,
+                               slave_id: str | None = None) -> int:
+        """Close every copy of a link or of a slave now (confirmed by the caller); returns how
+        many close commands went out."""
+        return await self.on_core(self.app.close_all_copies(link_id=link_id, slave_id=slave_id))
+
+    async def trading_clock_name(self) -> str:
+        """The clock trading hours and the trading day run on, as the window names it."""
+        return (await self.trading_clock()).name
+
+    async def trading_clock(self) -> TradingClock:
+        return await self.in_core(lambda: self.app.service.views.clock)
+
+    async def set_trading_clock(self, clock: TradingClock) -> None:
+        """The broker's offset and trading-day start (stored, audited); applies at once."""
+        await self.in_core(self.app.set_trading_clock, clock)
+        self._changed("links")  # the rules editor names the clock
 
     # ----- links --------------------------------------------------------------------------
     async def load_links(self) -> list[Link]:

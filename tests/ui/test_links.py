@@ -22,6 +22,8 @@ def test_a_link_created_through_the_form_is_saved_audited_and_applied_live(
 ) -> None:
     gui = make_gui(trade=False)
     page = gui.window.links
+    asked: list[str] = []
+    page.confirm = lambda title, text: asked.append(text) is None  # type: ignore[method-assign]
 
     async def scenario() -> Any:
         await gui.start()
@@ -48,6 +50,8 @@ def test_a_link_created_through_the_form_is_saved_audited_and_applied_live(
     assert live.rules.lot_value == 0.05
     assert live.rules.symbols_allow == ("XAUUSD",)
     assert live.rules.symbol_map == {"XAUUSD": "XAUUSD.r"}
+    # link #2 already copies this master to this slave: the trader confirmed the second one
+    assert len(asked) == 1 and live.rules.allow_overlap
     audit = gui.session.app.store.load_audit()
     assert any(e.action == "link.added" and e.detail["link"] == live.id for e in audit)
     assert page.table.rowCount() == 3
@@ -134,3 +138,80 @@ def test_symbol_map_suggests_suffixed_names_and_known_aliases() -> None:
                           ["EURUSD.m", "GOLD", "DE40", "USDJPY"])
 
     assert pairs == {"EURUSD": "EURUSD.m", "XAUUSD": "GOLD", "GER40": "DE40"}
+
+
+def test_a_second_link_of_the_same_master_and_slave_is_saved_only_when_confirmed(
+    make_gui: Callable[..., Gui], run: Run[Any]
+) -> None:
+    gui = make_gui(trade=False)
+    page = gui.window.links
+    answers: list[bool] = [False, True]
+    asked: list[str] = []
+
+    def confirm(title: str, text: str) -> bool:
+        asked.append(text)
+        return answers.pop(0)
+
+    page.confirm = confirm  # type: ignore[method-assign]
+
+    async def scenario() -> tuple[Any, Any]:
+        await gui.start()
+        await page.load()
+        first = page.links[0]
+        page.new_link()
+        page.master.setEditText(first.master_id)
+        page.slave.setEditText(first.slave_id)
+        refused = await page.save()
+        message = page.message.text()
+        accepted = await page.save()
+        await until(lambda: page.table.rowCount() == 3, what="the overlapping link listed")
+        return (refused, message), accepted
+
+    (refused, message), accepted = run(scenario())
+
+    assert refused is None
+    assert message.startswith("not saved — link #1 already copies")
+    assert "would copy every trade again" in asked[0]
+    assert accepted is not None and accepted.rules.allow_overlap
+    pairs = [page.table.item(row, 2).text() for row in range(page.table.rowCount())]
+    assert pairs[0].endswith(f"(overlaps #{accepted.id})")
+    assert pairs[-1].endswith("(overlaps #1)")
+
+
+def test_close_all_copies_of_a_link_asks_first_and_sends_the_closes(
+    make_gui: Callable[..., Gui], run: Run[Any]
+) -> None:
+    gui = make_gui(trade=False)
+    page = gui.window.links
+    answers = [False, True]
+    page.confirm = lambda title, text: answers.pop(0)  # type: ignore[method-assign]
+
+    async def open_copies() -> int:
+        return await gui.session.in_core(lambda: sum(
+            1 for t in gui.session.app.service.tickets()
+            if t.link_id == page.links[0].id and t.state.value == "open"))
+
+    async def scenario() -> tuple[Any, Any, int]:
+        await gui.start()
+        await page.load()
+        core = gui.session.core
+        master = core.master.broker  # type: ignore[attr-defined]
+        symbol = next(iter(master.symbols()))
+        from copier.domain import Side
+
+        master.open_market(symbol, Side.BUY, 0.1)
+        await eventually(open_copies, lambda n: n >= 1, what="a copy on the first link")
+        page.edit(page.links[0])
+        declined = await page.close_all(per_slave=False)
+        sent = await page.close_all(per_slave=True)
+        left = await eventually(open_copies, lambda n: n == 0, what="the copies closed")
+        return declined, sent, left
+
+    declined, sent, left = run(scenario())
+
+    assert declined is None
+    assert sent is not None and sent >= 1
+    assert left == 0
+    assert "close orders sent" in page.message.text()
+    audit = gui.session.app.store.load_audit()
+    assert any(e.action == "copies.close_all" for e in audit)

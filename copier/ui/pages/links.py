@@ -1,6 +1,8 @@
 """Links & rules: every master → slave link with its enable switch and mode, and the editor of one
 link's rules. Saving applies the link live (from the next master event) and the store writes the
-change to the audit log."""
+change to the audit log. A second link of the same master and slave is saved only once the
+trader confirms it is meant; overlapping links say so in the table. "Close all copies" closes
+every copy of the selected link, or of every link into its slave, after a confirmation."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copier.engine.config import Link, LinkMode, LinkRules, RulesError
+from copier.engine.config import Link, LinkMode, LinkOverlap, LinkRules, RulesError, overlaps
 from copier.ui.bridge import UiBridge
 from copier.ui.rules_form import RulesForm
 from copier.ui.session import AccountView, CoreSession
@@ -58,10 +61,18 @@ class LinksPage(QWidget):
         self.delete_button = QPushButton("Delete link")
         new_button.clicked.connect(self.new_link)
         self.delete_button.clicked.connect(self._on_delete)
+        self.close_link_button = QPushButton("Close all copies of the link…")
+        self.close_slave_button = QPushButton("…of its slave")
+        self.close_link_button.clicked.connect(lambda: launch(self.close_all(per_slave=False),
+                                                              on_error=self.show_message))
+        self.close_slave_button.clicked.connect(lambda: launch(self.close_all(per_slave=True),
+                                                               on_error=self.show_message))
         buttons = QHBoxLayout()
         buttons.addWidget(new_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.close_link_button)
+        buttons.addWidget(self.close_slave_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.table, 1)
@@ -111,18 +122,24 @@ class LinksPage(QWidget):
     async def load(self) -> None:
         self.links = await self.session.load_links()
         self.accounts = await self.session.accounts()
+        self.form.show_clock(await self.session.trading_clock_name())
         self._fill_table()
         self._fill_accounts()
 
     def _fill_table(self) -> None:
         selected = self.editing.id if self.editing else None
+        overlapping = overlaps(self.links)
         self.table.blockSignals(True)
         self.table.setRowCount(0)
         for row, link in enumerate(self.links):
             self.table.insertRow(row)
             self.table.setItem(row, 0, QTableWidgetItem(str(link.id)))
             self.table.setItem(row, 1, QTableWidgetItem(link.name))
-            self.table.setItem(row, 2, QTableWidgetItem(f"{link.master_id} → {link.slave_id}"))
+            pair = f"{link.master_id} → {link.slave_id}"
+            if link.id in overlapping:
+                others = ", ".join(f"#{n}" for n in overlapping[link.id])
+                pair += f"  (overlaps {others})"
+            self.table.setItem(row, 2, QTableWidgetItem(pair))
             self.table.setCellWidget(row, 3, self._enabled_box(link))
             self.table.setCellWidget(row, 4, self._mode_combo(link))
             if link.id == selected:
@@ -186,7 +203,8 @@ class LinksPage(QWidget):
         self.master.setEditText(link.master_id if link else "")
         self.slave.setEditText(link.slave_id if link else "")
         self.form.set_rules(link.rules if link else LinkRules())
-        self.delete_button.setEnabled(link is not None)
+        for button in (self.delete_button, self.close_link_button, self.close_slave_button):
+            button.setEnabled(link is not None)
         self.editor.setTitle(f"Link #{link.id}" if link else "New link")
         self.message.setText("")
         self._update_symbol_lists()
@@ -207,6 +225,8 @@ class LinksPage(QWidget):
         latest = next((lk for lk in self.links if self.editing and lk.id == self.editing.id),
                       self.editing)
         base = latest or Link(id=0, master_id=master, slave_id=slave)
+        # The form has no input for the overlap confirmation: it stays as it was saved.
+        rules = replace(rules, allow_overlap=base.rules.allow_overlap)
         link = replace(base, master_id=master, slave_id=slave, rules=rules,
                        name=self.name.text().strip())
         try:
@@ -215,11 +235,40 @@ class LinksPage(QWidget):
             self.form.show_problems(exc.problems)
             self.show_message("not saved — correct the rules marked in red")
             return None
+        except LinkOverlap as exc:
+            if not self.confirm("Overlapping link", f"{exc}.\n\nSave this link anyway?"):
+                self.show_message(f"not saved — {exc}")
+                return None
+            link = replace(link, rules=replace(link.rules, allow_overlap=True))
+            saved = await self.session.save_link(link)
         self.editing = saved
         self.editor.setTitle(f"Link #{saved.id}")
         self.delete_button.setEnabled(True)
         self.show_message(f"link #{saved.id} saved — applies from the next master event")
         return saved
+
+    async def close_all(self, *, per_slave: bool) -> int | None:
+        """Close every copy of the selected link (or of every link into its slave), once the
+        trader confirms; says how many close commands went out."""
+        link = self.editing
+        if link is None:
+            return None
+        what = (f"every link into {link.slave_id}" if per_slave
+                else f"link #{link.id} ({link.master_id} → {link.slave_id})")
+        if not self.confirm("Close all copies",
+                            f"Close all copies of {what} now? The masters keep their trades."):
+            return None
+        if per_slave:
+            sent = await self.session.close_all_copies(slave_id=link.slave_id)
+        else:
+            sent = await self.session.close_all_copies(link_id=link.id)
+        self.show_message(f"closing all copies of {what}: {sent} close orders sent")
+        return sent
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask the trader (tests replace this)."""
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _on_delete(self) -> None:
         if self.editing is not None:

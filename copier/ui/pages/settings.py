@@ -37,6 +37,7 @@ from copier.ui.autostart import is_autostart_enabled, set_autostart
 from copier.ui.backup_settings import BackupSection
 from copier.ui.notify_settings import NotifySection
 from copier.ui.pages.remote_settings import RemoteSection
+from copier.ui.pages.trading_clock import TradingClockSection
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
@@ -106,6 +107,8 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.remote)
+        self.trading_clock = TradingClockSection(session)
+        layout.addWidget(self.trading_clock)
         extras = QHBoxLayout()  # side by side: the page fits the window's height
         extras.addWidget(self.notify, 3)
         extras.addWidget(self.backup, 1)
@@ -133,6 +136,7 @@ class SettingsPage(QWidget):
         launch(self.remote.load_running(), on_error=self._show)
         launch(self.load_autostart(), on_error=self._show)
         launch(self.notify.refresh(), on_error=self.notify.show_message)
+        launch(self.trading_clock.load(), on_error=self._show)
 
     async def load_autostart(self) -> bool:
         """The real start-with-Windows state (the Run key, or the autostart entry elsewhere):

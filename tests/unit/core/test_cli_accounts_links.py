@@ -245,3 +245,17 @@ def test_building_the_parser_loads_neither_the_store_nor_qt() -> None:
                           timeout=60, check=True)
 
     assert done.stdout.strip() == "[]"
+
+
+def test_a_second_link_of_the_same_pair_is_refused_unless_meant(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_pair(data_dir)
+    assert cli(data_dir, "links", "add", "--master", "12345", "--slave", "777") == 0
+    capsys.readouterr()
+
+    assert cli(data_dir, "links", "add", "--master", "12345", "--slave", "777") == 2
+    said = capsys.readouterr().err
+    assert "would copy every trade again" in said and "add --overlap" in said
+    assert "Traceback" not in said
+    assert cli(data_dir, "links", "add", "--master", "12345", "--slave", "777", "--overlap") == 0

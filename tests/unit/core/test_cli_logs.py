@@ -61,8 +61,8 @@ def test_following_reads_new_lines_across_a_rotation(tmp_path: Path) -> None:
     _write(path, [(logging.INFO, "before the follow")])
     got: list[str] = []
     done = threading.Event()
-    reader = threading.Thread(
-        target=lambda: got.extend(follow(path, level_filter(None), stop=done.is_set)))
+    lines = follow(path, level_filter(None), stop=done.is_set)  # from here on
+    reader = threading.Thread(target=lambda: got.extend(lines))
     reader.start()
     try:
         rotating = RotatingFileHandler(path, maxBytes=400, backupCount=2, encoding="utf-8")

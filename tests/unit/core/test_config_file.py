@@ -147,7 +147,7 @@ def test_an_edited_file_changes_links_in_place_and_replace_removes_the_rest(
     source.write_text(example(), encoding="utf-8")
     assert main(["config", "import", str(source), *data]) == 0
     assert main(["links", "add", "--master", "12345", "--slave", "88001", "--name", "extra",
-                 *data]) == 0
+                 "--overlap", *data]) == 0
     edited = example().replace("max_daily_loss_pct = 5.0", "max_daily_loss_pct = 3.0")
     source.write_text(edited, encoding="utf-8")
     capsys.readouterr()

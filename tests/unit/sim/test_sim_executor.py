@@ -327,3 +327,34 @@ def test_unknown_symbol_is_refused_in_words(executor: SimExecutor) -> None:
 
     assert result.retcode == Retcode.INVALID
     assert result.message == "EURUSD.m: symbol not offered by this broker"
+
+
+def test_netting_deleting_a_filled_copy_undoes_its_deal_after_its_position_closed(
+    make_broker: BrokerFactory,
+) -> None:
+    # The long-run demo's mismatch: a reversed buy stop filled by the slave's market ahead of
+    # the master's order flattened the netting position it went into; the master then deleted
+    # its order, and the delete found no position and left the +0.1 lots in the account.
+    broker = make_broker(margin_mode=MarginMode.NETTING)
+    executor = SimExecutor(broker, "slave")
+    set_price(broker, "EURUSD", 1.10000)
+    executor.execute(command(C.OPEN, 1, 1, order_type=OrderType.SELL, volume=0.1))
+    placed = executor.execute(
+        command(C.PLACE_PENDING, 5, 1, order_type=OrderType.BUY_STOP, volume=0.1, price=1.10100)
+    )
+    set_price(broker, "EURUSD", 1.10150)
+    broker.tick()
+    assert broker.positions() == ()  # the copy's fill closed the other copy's sell
+    executor.execute(command(C.OPEN, 2, 1, order_type=OrderType.BUY, volume=0.3))
+
+    delete = command(
+        C.DELETE_PENDING, 5, 2, order_type=OrderType.BUY_STOP, slave_ticket=placed.slave_ticket
+    )
+
+    deleted = executor.execute(delete)
+
+    assert deleted.retcode == Retcode.DONE
+    assert "had filled into a netting position closed since" in deleted.message
+    (pos,) = broker.positions()
+    # what the links expect: master #1's sell 0.1 and #2's buy 0.3, nothing from #5
+    assert (pos.side, round(pos.volume, 8)) == (Side.BUY, 0.2)

@@ -57,5 +57,5 @@ async def test_a_version_4_file_upgrades_and_its_commands_say_no_before_state(
         version = upgraded.read(current_version)
         commands = upgraded.load_outbox()
 
-    assert version == SCHEMA_VERSION == 6
+    assert version == SCHEMA_VERSION == 7
     assert [c.before for c in commands] == [None, None]

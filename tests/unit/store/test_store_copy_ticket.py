@@ -44,13 +44,14 @@ async def test_a_rekeyed_ticket_link_and_its_command_keep_the_copy_ticket_across
 
 def _make_version_2_file(path: Path) -> None:
     """A file as schema version 2 left it: ticket_links and outbox without copy_ticket (and no
-    version 4 symbol_specs)."""
+    version 4 symbol_specs, no version 5 trader_state)."""
     db = sqlite3.connect(path)
     try:
         db.execute("ALTER TABLE ticket_links DROP COLUMN copy_ticket")
         db.execute("ALTER TABLE outbox DROP COLUMN copy_ticket")
         db.execute("DROP TABLE symbol_specs")
-        db.execute("ALTER TABLE api_keys DROP COLUMN roles")  # version 5
+        db.execute("ALTER TABLE api_keys DROP COLUMN roles")  # version 6
+        db.execute("DROP TABLE trader_state")  # version 7
         db.execute("UPDATE schema_version SET version = 2")
         db.commit()
     finally:
@@ -68,6 +69,6 @@ async def test_a_version_2_file_upgrades_and_its_copies_name_their_own_master_ti
         [link] = upgraded.load_tickets()
         [close] = upgraded.load_outbox()
 
-    assert version == SCHEMA_VERSION == 6
+    assert version == SCHEMA_VERSION == 7
     assert (link.copy_ticket, link.comment_ticket) == (0, REST)
     assert (close.copy_ticket, close.comment_ticket) == (0, REST)

@@ -83,7 +83,7 @@ def test_a_version_4_file_keeps_its_keys_for_their_accounts_roles_and_says_so(
         version = store.read(current_version)
         roles = {a: store.check_api_key(k, a).roles for a, k in keys.items()}
 
-    assert version == SCHEMA_VERSION == 6
+    assert version == SCHEMA_VERSION == 7
     assert roles == {
         MASTER.id: {"monitor"},
         SLAVE.id: {"executor"},

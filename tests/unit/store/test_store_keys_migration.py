@@ -29,7 +29,8 @@ def _make_version_1_file(path: Path) -> str:
         db.execute("ALTER TABLE ticket_links DROP COLUMN copy_ticket")
         db.execute("ALTER TABLE outbox DROP COLUMN copy_ticket")
         db.execute("DROP TABLE symbol_specs")
-        db.execute("ALTER TABLE api_keys DROP COLUMN roles")  # version 5
+        db.execute("ALTER TABLE api_keys DROP COLUMN roles")  # version 6
+        db.execute("DROP TABLE trader_state")  # version 7
         db.execute("UPDATE schema_version SET version = 1")
         db.commit()
     finally:

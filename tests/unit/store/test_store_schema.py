@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -35,8 +37,8 @@ def test_new_database_is_at_the_latest_version_and_reopening_keeps_it(db_path: P
     finally:
         second.close()
 
-    assert version == SCHEMA_VERSION == 6
-    assert reopened == 6
+    assert version == SCHEMA_VERSION == 7
+    assert reopened == 7
     assert rows == 1
 
 
@@ -147,3 +149,16 @@ def test_opening_a_data_dir_creates_it_with_the_database_inside(tmp_path: Path) 
     with Store.open(folder) as store:
         assert store.path == folder / "tradecopier.db"
         assert store.path.exists()
+
+
+def test_a_version_4_file_gains_the_trader_state_table(db_path: Path) -> None:
+    Store.open(path=db_path).close()
+    with closing(sqlite3.connect(db_path)) as db:
+        db.execute("DROP TABLE trader_state")
+        db.execute("UPDATE schema_version SET version = 4")
+        db.commit()
+
+    with Store.open(path=db_path) as store:
+        store.set_trader_state({"copying": {"enabled": False}})
+        assert store.read(current_version) == SCHEMA_VERSION == 7
+        assert store.load_trader_state() == {"copying": {"enabled": False}}

@@ -53,7 +53,8 @@ def _make_version_3_file(path: Path) -> None:
     db = sqlite3.connect(path)
     try:
         db.execute("DROP TABLE symbol_specs")
-        db.execute("ALTER TABLE api_keys DROP COLUMN roles")  # version 5
+        db.execute("ALTER TABLE api_keys DROP COLUMN roles")  # version 6
+        db.execute("DROP TABLE trader_state")  # version 7
         db.execute("UPDATE schema_version SET version = 3")
         db.commit()
     finally:
@@ -71,6 +72,6 @@ async def test_a_version_3_file_upgrades_and_then_keeps_specs(db_path: Path) -> 
     with Store.open(path=db_path, clock=FakeClock()) as reopened:
         after = reopened.load_symbol_specs()
 
-    assert version == SCHEMA_VERSION == 6
+    assert version == SCHEMA_VERSION == 7
     assert before == {}
     assert after == {SLAVE: {"EURUSD": EURUSD}}
