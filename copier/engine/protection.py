@@ -24,7 +24,7 @@ from copier.domain import MarginMode, MasterEvent, Side, SymbolSpec
 from copier.engine.config import DrawdownAction, LinkRules
 from copier.engine.sizing import ceil_to_step, dec, floor_to_step
 from copier.engine.state import SlaveView
-from copier.engine.verdicts import Clamp, Denial, fmt_lots, fmt_money
+from copier.engine.verdicts import Clamp, Denial, fmt_lots, fmt_lots_beside, fmt_money
 
 _MINUTE_MS = 60_000
 _DAY_MS = 86_400_000
@@ -219,7 +219,7 @@ def max_lot_per_order(ctx: OpenContext) -> Denial | None:
     if limit and ctx.volume > limit:
         return Denial(
             "max_lot_per_order",
-            f"{ctx.spec.name}: lot {fmt_lots(ctx.volume)} above max lot per order "
+            f"{ctx.spec.name}: lot {fmt_lots_beside(ctx.volume, limit)} above max lot per order "
             f"{fmt_lots(limit)} — copy denied",
         )
     return None

@@ -1,5 +1,7 @@
-"""The trade log: every copy from decision to result, filtered, sorted by any column, paged from
-the store on the worker thread (200 rows at a time, as the view scrolls), exported to CSV."""
+"""The trade log: every copy from decision to result and every copy a rule refused (status
+``denied``, the reason in words), filtered, sorted by any column, paged from the store on the
+worker thread (200 rows at a time, as the view scrolls), exported to CSV; a double-click shows a
+row's whole story (``CopyDetailsDialog``)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,41 +41,46 @@ from PySide6.QtWidgets import (
 from copier.store import CopyFilter, CopyRecord
 from copier.store.export import ExportError
 from copier.ui.bridge import UiBridge
+from copier.ui.copy_details import CopyDetailsDialog
 from copier.ui.session import CoreSession
-from copier.ui.tradelog_query import ExportCancelled, LogQuery
+from copier.ui.tradelog_query import ExportCancelled, LogQuery, details
 from copier.ui.widgets import fmt_datetime, fmt_number, launch
+from copier.words import kind_words, rule_words
 
 PAGE_SIZE = 200
 LIVE_PAGE_SIZE = 60
 DAY_MS = 86_400_000
 LIVE_REFRESH_MS = 1_000
-STATUSES = ("", "pending", "sent", "executed", "failed", "expired")
+STATUSES = ("", "pending", "sent", "executed", "failed", "expired", "denied")
+REASON_WIDTH = 340  # the "why" column: wide enough to read, elided past it (tooltip: all)
+HIDDEN_AT_FIRST = ("master_price", "slave_price", "command_id")  # in the details; header menu
 Index = QModelIndex | QPersistentModelIndex
 
 # (title, sort key, text of a record)
 COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("Decided", "decided_ms", lambda r: fmt_datetime(r.decided_ms)),
     ("Status", "status", lambda r: r.status),
+    ("Reason", "message", lambda r: r.message),
     ("Link", "link_id", lambda r: str(r.link_id)),
     ("Master", "master_id", lambda r: r.master_id),
     ("Slave", "slave_id", lambda r: r.slave_id),
     ("Symbol", "symbol", lambda r: r.symbol),
     ("Slave symbol", "slave_symbol", lambda r: r.slave_symbol),
-    ("Kind", "kind", lambda r: r.kind),
+    ("What", "kind", lambda r: kind_words(r.kind)),
     ("Side", "side", lambda r: r.side),
     ("Lots", "requested_volume", lambda r: fmt_number(r.requested_volume)),
     ("Filled", "filled_volume", lambda r: fmt_number(r.filled_volume)),
-    ("Master price", "master_price", lambda r: f"{r.master_price:g}"),
-    ("Slave price", "slave_price", lambda r: "" if r.slave_price is None else f"{r.slave_price:g}"),
-    ("Slippage", "slippage_points", lambda r: fmt_number(r.slippage_points, 1)),
+    ("Slippage (points)", "slippage_points", lambda r: fmt_number(r.slippage_points, 1)),
     ("Latency", "total_latency_ms",
      lambda r: "" if r.total_latency_ms is None else f"{r.total_latency_ms} ms"),
-    ("Message", "message", lambda r: r.message),
+    ("Master price", "master_price", lambda r: f"{r.master_price:g}" if r.master_price else ""),
+    ("Slave price", "slave_price", lambda r: "" if r.slave_price is None else f"{r.slave_price:g}"),
     ("Command", "command_id", lambda r: r.command_id),
 )
 SORT_COLUMN = {key: column for column, (_title, key, _text) in enumerate(COLUMNS)}
+REASON_COLUMN = SORT_COLUMN["message"]
 STATUS_COLOURS = {"failed": "#c62828", "expired": "#ef6c00", "pending": "#78909c",
-                  "sent": "#1565c0"}
+                  "sent": "#1565c0", "denied": "#8e24aa"}
 
 
 class TradeLogModel(QStandardItemModel):
@@ -152,7 +159,9 @@ def _items(record: CopyRecord) -> list[QStandardItem]:
             item.setForeground(QColor(colour))
         items.append(item)
     if record.message:
-        items[-2].setToolTip(record.message)
+        items[REASON_COLUMN].setToolTip(record.message)
+    if record.rule:
+        items[SORT_COLUMN["status"]].setToolTip(f"refused by: {rule_words(record.rule)}")
     return items
 
 
@@ -194,7 +203,7 @@ class TradeLogPage(QWidget):
         self.status = QComboBox()
         self.status.addItems([s or "any status" for s in STATUSES])
         self.text = QLineEdit()
-        self.text.setPlaceholderText("search: ticket, command id, message…")
+        self.text.setPlaceholderText("search: symbol, account, reason…")
         self.count_label = QLabel("")
         self.notice = QLabel("")  # what the last export or error did; counts are kept apart
         self.notice.setObjectName("notice")
@@ -218,6 +227,19 @@ class TradeLogPage(QWidget):
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
         self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.doubleClicked.connect(self._on_double_clicked)
+        header = self.view.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for column, (title, key, _text) in enumerate(COLUMNS):
+            toggle = QAction(title, header, checkable=True)
+            toggle.setChecked(key not in HIDDEN_AT_FIRST)
+            toggle.toggled.connect(lambda on, c=column: self.view.setColumnHidden(c, not on))
+            header.addAction(toggle)
+            self.view.setColumnHidden(column, key in HIDDEN_AT_FIRST)
+        header.setToolTip("right-click to show or hide columns; double-click a row for details")
+        self.details_dialog: CopyDetailsDialog | None = None
         self.model.loaded.connect(self._show_count)
         self.model.loaded.connect(self._size_columns_once)
         layout = QVBoxLayout(self)
@@ -278,7 +300,7 @@ class TradeLogPage(QWidget):
 
     def _show_count(self) -> None:
         shown, total = len(self.model.rows), self.model.total
-        self.count_label.setText(f"{total:,} copies match" + (
+        self.count_label.setText(f"{total:,} copies and refusals match" + (
             f" — {shown:,} loaded, scroll for more" if shown < total else ""))
 
     def _size_columns_once(self) -> None:
@@ -286,6 +308,23 @@ class TradeLogPage(QWidget):
         if self.model.rows and not self._sized:
             self._sized = True
             self.view.resizeColumnsToContents()
+            self.view.setColumnWidth(REASON_COLUMN, REASON_WIDTH)
+
+    # ----- details ------------------------------------------------------------------------
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        if 0 <= index.row() < len(self.model.rows):
+            launch(self.show_details(self.model.rows[index.row()]), on_error=self._show_error)
+
+    async def show_details(self, record: CopyRecord) -> CopyDetailsDialog:
+        """Open the details of ``record``: its master event, the rules' verdicts, each stage's
+        time and the slave's result."""
+        found = await self.session.run_blocking(
+            self.session.app.store.read, lambda conn: details(conn, record))
+        if self.details_dialog is not None:
+            self.details_dialog.close()
+        self.details_dialog = CopyDetailsDialog(record, found, self)
+        self.details_dialog.show()
+        return self.details_dialog
 
     def _show_error(self, message: str) -> None:
         self.notice.setText(f"trade log unavailable: {message}")
@@ -293,7 +332,8 @@ class TradeLogPage(QWidget):
     # ----- export -------------------------------------------------------------------------
     def _on_export_clicked(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
-            self, "Export the filtered trade log", "trade-log.csv", "CSV files (*.csv)",
+            self, "Export the filtered trade log", str(Path.home() / "trade-log.csv"),
+            "CSV files (*.csv)",
             options=QFileDialog.Option.DontUseNativeDialog)
         if name:
             launch(self.export_to(Path(name)), on_error=self._show_error)
@@ -320,7 +360,7 @@ class TradeLogPage(QWidget):
         finally:
             dialog.reset()
             dialog.deleteLater()
-        self.notice.setText(f"exported {written:,} copies to {path}")
+        self.notice.setText(f"exported {written:,} rows (copies and refusals) to {path}")
         return written
 
 
