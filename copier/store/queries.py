@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnCollection
 
+from copier.domain import EventKind, MasterEvent, OrderType
 from copier.store.models import (
     AuditRow,
     TradeLogAdjustmentRow,
@@ -287,6 +288,42 @@ def copy_details(conn: Connection, record: CopyRecord) -> CopyDetails:
         )
         verdicts.extend((rule, reason, word) for rule, reason in found)
     return CopyDetails(dict(event) if event is not None else {}, verdicts)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """A master event as the trade log kept it, with the copier's clock when it decided."""
+
+    event: MasterEvent
+    decided_ms: int
+
+
+def master_events(conn: Connection, account_id: str, limit: int = 500) -> list[LoggedEvent]:
+    """The master's newest ``limit`` logged events, oldest first (a link preview replays them);
+    an event decided twice (after a crash) once."""
+    e = _events.c
+    newest = conn.execute(
+        select(_events).where(e.account_id == account_id)
+        .order_by(e.decided_ms.desc(), e.id.desc()).limit(limit)
+    ).mappings().all()
+    seen: set[int] = set()
+    found: list[LoggedEvent] = []
+    for row in sorted(newest, key=lambda r: (r["seq"], r["id"])):
+        if row["seq"] in seen:
+            continue
+        seen.add(row["seq"])
+        found.append(LoggedEvent(_event_of(row), row["decided_ms"]))
+    return found
+
+
+def _event_of(row: Any) -> MasterEvent:
+    return MasterEvent(
+        account_id=row["account_id"], seq=row["seq"], kind=EventKind(row["kind"]),
+        ticket=row["ticket"], symbol=row["symbol"], order_type=OrderType(row["order_type"]),
+        volume=row["volume"], price=row["price"], time_ms=row["detected_ms"], sl=row["sl"],
+        tp=row["tp"], closed_volume=row["closed_volume"], new_ticket=row["new_ticket"],
+        magic=row["magic"], comment=row["comment"], received_ms=row["received_ms"],
+    )
 
 
 # --- statistics ---
