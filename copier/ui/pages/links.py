@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from copier.engine.config import Link, LinkMode, LinkRules, RulesError
 from copier.ui.bridge import UiBridge
+from copier.ui.preview_dialog import PreviewDialog, PreviewUnavailable, run_preview
 from copier.ui.rules_form import RulesForm
 from copier.ui.session import AccountView, CoreSession
 from copier.ui.widgets import group_box, launch
@@ -80,6 +81,13 @@ class LinksPage(QWidget):
         self.form = RulesForm()
         self.save_button = QPushButton("Save and apply")
         self.revert_button = QPushButton("Revert")
+        self.preview_button = QPushButton("Preview…")
+        self.preview_button.setToolTip(
+            "Replay the master's recent trades through these rules, unsaved edits included: "
+            "what would have been copied, refused, and the copies' P&L against the master's")
+        self.preview_button.clicked.connect(
+            lambda: launch(self.preview(), on_error=self.show_message))
+        self.preview_dialog: PreviewDialog | None = None
         self.save_button.clicked.connect(lambda: launch(self.save(), on_error=self.show_message))
         self.revert_button.clicked.connect(lambda: self.edit(self.editing))
         self.message = QLabel("")
@@ -88,6 +96,7 @@ class LinksPage(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.save_button)
         actions.addWidget(self.revert_button)
+        actions.addWidget(self.preview_button)
         actions.addWidget(self.message, 1)
         self.editor = group_box("Link and rules")
         editor_layout = self.editor.layout()
@@ -220,6 +229,33 @@ class LinksPage(QWidget):
         self.delete_button.setEnabled(True)
         self.show_message(f"link #{saved.id} saved — applies from the next master event")
         return saved
+
+    async def preview(self) -> PreviewDialog | None:
+        """Show what the rules as edited would have done with the master's recent history."""
+        master, slave = self.master.currentText().strip(), self.slave.currentText().strip()
+        try:
+            rules = self.form.rules()
+        except RulesError:
+            self.show_message("cannot preview — correct the rules marked in red first")
+            return None
+        if not master or not slave or master == slave:
+            self.show_message("choose a master and a different slave account to preview")
+            return None
+        base = self.editing or Link(id=0, master_id=master, slave_id=slave)
+        link = replace(base, master_id=master, slave_id=slave, rules=rules)
+        self.show_message("replaying the master's history…")
+        try:
+            result, currency, master_currency = await run_preview(self.session, link)
+        except PreviewUnavailable as exc:
+            self.show_message(f"cannot preview: {exc}")
+            return None
+        self.show_message("")
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        self.preview_dialog = PreviewDialog(f"{master} → {slave}", result, currency,
+                                            master_currency, self)
+        self.preview_dialog.show()
+        return self.preview_dialog
 
     def _on_delete(self) -> None:
         if self.editing is not None:
