@@ -99,6 +99,20 @@ MESSAGE_FIELDS = (
 )
 
 
+FIELD_WIDTH = 420
+# What 0 means, shown in the field itself rather than only in a tooltip: "0: off" reads "off".
+ZERO_WORDS = (("0: off", "off"), ("0 = broker's", "broker's"), ("0: no minimum", "no minimum"),
+              ("0: no maximum", "no maximum"))
+
+
+def _say_zero(widget: QWidget, tip: str, label: str) -> None:
+    if not isinstance(widget, QSpinBox | QDoubleSpinBox):
+        return
+    words = next((w for marker, w in ZERO_WORDS if marker in tip or marker in label), None)
+    if words is not None:
+        widget.setSpecialValueText(words)  # shown while the value is the minimum, 0
+
+
 class FieldProblem(ValueError):
     """A value the form itself cannot read (letters in a number list...)."""
 
@@ -256,6 +270,8 @@ class RulesForm(QWidget):
             tab, label, tip = FIELDS[f.name]
             widget = _editor(f.name, getattr(DEFAULTS, f.name))
             widget.setToolTip(tip)
+            widget.setMaximumWidth(FIELD_WIDTH)  # not stretched across a wide window
+            _say_zero(widget, tip, label)
             self.inputs[f.name] = widget
             forms[tab].addRow(label, widget)
         forms["Symbols"].addRow(QLabel("Symbol map (master → slave), checked first:"))

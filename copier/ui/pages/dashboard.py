@@ -8,7 +8,15 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from copier.ui.assets import style_chart
 from copier.ui.bridge import CopyCounts, LatencySample, Problem, UiBridge
@@ -64,7 +72,16 @@ def _account_info(view: AccountView) -> object:
 
 def _money(view: AccountView, field: str) -> str:
     info = _account_info(view)
-    return fmt_number(getattr(info, field)) if info is not None else ""
+    if info is None:
+        return ""
+    return f"{fmt_number(getattr(info, field))} {getattr(info, 'currency', '')}".strip()
+
+
+def _state_detail(view: AccountView) -> str:
+    if view.status is None:
+        return ""
+    parts = [view.status.detail, f"build {view.status.build}" if view.status.build else ""]
+    return " · ".join(p for p in parts if p)
 
 
 def _margin_level(view: AccountView) -> str:
@@ -89,10 +106,9 @@ def _positions(view: AccountView) -> str:
 
 
 ACCOUNT_COLUMNS: list[Column[AccountView]] = [
-    Column("Account", lambda v: v.label),
-    Column("Platform", lambda v: v.platform.upper()),
-    Column("Role", lambda v: v.role),
-    Column("State", _state, colour=_state_colour),
+    Column("Account", lambda v: v.label, tooltip=lambda v: v.account_id),
+    Column("Platform · role", lambda v: f"{v.platform.upper()} · {v.role}".strip(" ·")),
+    Column("State", _state, colour=_state_colour, tooltip=_state_detail),
     Column("Heartbeat", lambda v: fmt_ago(v.status.last_heartbeat_ms) if v.status else ""),
     Column("Round trip", lambda v: fmt_ms(v.status.rtt_ms) if v.status and
            v.status.rtt_ms is not None else "", numeric=True),
@@ -102,8 +118,6 @@ ACCOUNT_COLUMNS: list[Column[AccountView]] = [
     Column("Equity", lambda v: _money(v, "equity"), numeric=True),
     Column("Margin level", _margin_level, numeric=True),
     Column("Positions", _positions, numeric=True),
-    Column("Build", lambda v: v.status.build if v.status else ""),
-    Column("Detail", lambda v: v.status.detail if v.status else ""),
 ]
 
 def _problem_what(problem: Problem) -> str:
@@ -161,10 +175,18 @@ class DashboardPage(QWidget):
         self.figures["success"].setToolTip(SUCCESS_HELP)
         self.figures["refused"].setToolTip("Copies a rule refused since the window opened; "
                                            "each reason is in the list below and the Trade log.")
+        # Two rows, so the figures fit beside the switch at 1280 px: copies and app above,
+        # latency below (one row of eight held the window 130 px wider than the screen).
         top = QHBoxLayout()
         top.addWidget(self.switch)
-        for figure in self.figures.values():
-            top.addWidget(figure)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(0)
+        for column, pair in enumerate((("rate", "p50"), ("success", "p95"),
+                                       ("refused", "p99"), ("cpu", "memory"))):
+            for row, name in enumerate(pair):
+                grid.addWidget(self.figures[name], row, column)
+        top.addLayout(grid)
         top.addStretch(1)
 
         self.accounts = RowsModel(ACCOUNT_COLUMNS, self)

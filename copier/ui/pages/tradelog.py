@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QColor, QResizeEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -52,15 +52,18 @@ LIVE_PAGE_SIZE = 60
 DAY_MS = 86_400_000
 LIVE_REFRESH_MS = 1_000
 STATUSES = ("", "pending", "sent", "executed", "failed", "expired", "denied")
-REASON_WIDTH = 340  # the "why" column: wide enough to read, elided past it (tooltip: all)
-HIDDEN_AT_FIRST = ("master_price", "slave_price", "command_id")  # in the details; header menu
+REASON_MIN_WIDTH = 220  # the "why" column takes the room the others leave, never less
+# Shown in the details and brought back from the header's menu: without them the table fits
+# 1280 px with no horizontal scrolling.
+HIDDEN_AT_FIRST = ("link_id", "master_id", "filled_volume", "master_price", "slave_price",
+                   "command_id")
 Index = QModelIndex | QPersistentModelIndex
 
 # (title, sort key, text of a record)
 COLUMNS: tuple[tuple[str, str, Any], ...] = (
-    ("Decided", "decided_ms", lambda r: fmt_datetime(r.decided_ms)),
+    ("Decided", "decided_ms", lambda r: fmt_when(r.decided_ms)),
     ("Status", "status", lambda r: r.status),
-    ("Reason", "message", lambda r: r.message),
+    ("Reason", "message", lambda r: r.reason),
     ("Link", "link_id", lambda r: str(r.link_id)),
     ("Master", "master_id", lambda r: r.master_id),
     ("Slave", "slave_id", lambda r: r.slave_id),
@@ -70,7 +73,7 @@ COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("Side", "side", lambda r: r.side),
     ("Lots", "requested_volume", lambda r: fmt_number(r.requested_volume)),
     ("Filled", "filled_volume", lambda r: fmt_number(r.filled_volume)),
-    ("Slippage (points)", "slippage_points", lambda r: fmt_number(r.slippage_points, 1)),
+    ("Slippage", "slippage_points", lambda r: fmt_number(r.slippage_points, 1)),
     ("Latency", "total_latency_ms",
      lambda r: "" if r.total_latency_ms is None else f"{r.total_latency_ms} ms"),
     ("Master price", "master_price", lambda r: f"{r.master_price:g}" if r.master_price else ""),
@@ -158,11 +161,20 @@ def _items(record: CopyRecord) -> list[QStandardItem]:
         if colour:
             item.setForeground(QColor(colour))
         items.append(item)
+    items[0].setToolTip(fmt_datetime(record.decided_ms))
     if record.message:
         items[REASON_COLUMN].setToolTip(record.message)
     if record.rule:
         items[SORT_COLUMN["status"]].setToolTip(f"refused by: {rule_words(record.rule)}")
     return items
+
+
+def fmt_when(epoch_ms: int) -> str:
+    """Today's rows by their time alone (to the millisecond), older ones with their date."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000)
+    if moment.date() == datetime.now().date():
+        return moment.strftime("%H:%M:%S.") + f"{epoch_ms % 1000:03d}"
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _day_start_ms(day: QDate) -> int:
@@ -235,7 +247,7 @@ class TradeLogPage(QWidget):
         for column, (title, key, _text) in enumerate(COLUMNS):
             toggle = QAction(title, header, checkable=True)
             toggle.setChecked(key not in HIDDEN_AT_FIRST)
-            toggle.toggled.connect(lambda on, c=column: self.view.setColumnHidden(c, not on))
+            toggle.toggled.connect(lambda on, c=column: self._show_column(c, on))
             header.addAction(toggle)
             self.view.setColumnHidden(column, key in HIDDEN_AT_FIRST)
         header.setToolTip("right-click to show or hide columns; double-click a row for details")
@@ -308,7 +320,25 @@ class TradeLogPage(QWidget):
         if self.model.rows and not self._sized:
             self._sized = True
             self.view.resizeColumnsToContents()
-            self.view.setColumnWidth(REASON_COLUMN, REASON_WIDTH)
+            self.fit_reason()
+
+    def fit_reason(self) -> None:
+        """Give the reason column the width the other visible columns leave."""
+        others = sum(self.view.columnWidth(c) for c in range(len(COLUMNS))
+                     if c != REASON_COLUMN and not self.view.isColumnHidden(c))
+        room = self.view.viewport().width() - others - 2
+        self.view.setColumnWidth(REASON_COLUMN, max(REASON_MIN_WIDTH, room))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._sized:
+            self.fit_reason()
+
+    def _show_column(self, column: int, shown: bool) -> None:
+        self.view.setColumnHidden(column, not shown)
+        if shown:
+            self.view.resizeColumnToContents(column)
+        self.fit_reason()
 
     # ----- details ------------------------------------------------------------------------
     def _on_double_clicked(self, index: QModelIndex) -> None:
