@@ -82,10 +82,10 @@ def test_money_has_its_currency_and_a_reversed_link_says_why_slippage_is_not_mea
     shown = {column.title: column.text(row) for column in STATS_COLUMNS}
 
     assert shown["Link / slave"] == "#3: My master → Reverse slave"
-    assert shown["P&L of copies"] == "-4.50 EUR"
+    assert shown["Copies' P&L"] == "-4.50 EUR"
     assert shown["Master P&L"] == "9.00 USD"
-    assert shown["Slippage (points)"] == shown["Slippage (money)"] == "not measured"
-    slippage = next(c for c in STATS_COLUMNS if c.title == "Slippage (points)")
+    assert shown["Slippage"] == "not measured"
+    slippage = next(c for c in STATS_COLUMNS if c.title == "Slippage")
     assert slippage.tooltip is not None and "spread" in slippage.tooltip(row)
     assert shown["Refused because"] == "below the minimum lot 2"
 
@@ -96,7 +96,8 @@ def test_columns_sort_numbers_as_numbers(qtbot: Any) -> None:
     owner = QWidget()
     qtbot.addWidget(owner)
     model: RowsModel[dict[str, Any]] = RowsModel(STATS_COLUMNS, owner)
-    base = {"copies": 0, "executed": 0, "failed": 0, "expired": 0, "success_rate": None,
+    base = {"copies": 0, "executed": 0, "failed": 0, "expired": 0, "in_flight": 0,
+            "success_rate": None,
             "volume_copied": 0.0, "pnl": 0.0, "master_pnl": 0.0, "slippage_points": 0.0,
             "slippage_money": 0.0, "denials": 0, "denials_by_rule": {}, "currency": "",
             "master_currency": "", "reversed": False}

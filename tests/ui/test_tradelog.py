@@ -182,7 +182,8 @@ def test_refusals_show_under_the_denied_filter_with_their_reason_and_details(
     assert reason == "USDJPY.m: lot 0.0099 below broker minimum 0.01 — copy skipped"
     assert not page.view.isColumnHidden(COLUMNS_BY_TITLE["Reason"])
     assert COLUMNS_BY_TITLE["Reason"] < 4  # beside the time and status, never cut off last
-    assert page.model.item(0, COLUMNS_BY_TITLE["What"]).text() == "master placed a pending"
+    what = page.model.item(0, COLUMNS_BY_TITLE["What"]).text()
+    assert what == "master placed a pending: buy limit"
     page.text.setText("below broker minimum")
     page.status.setCurrentIndex(0)
     run(page.reload())

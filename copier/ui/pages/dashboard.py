@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from copier.ui.assets import style_chart
 from copier.ui.bridge import CopyCounts, LatencySample, Problem, UiBridge
+from copier.ui.first_steps import FirstSteps
 from copier.ui.metrics import LatencyWindow, Percentiles, ProcessMeter, RateCounter, SuccessCounter
 from copier.ui.session import AccountView, CoreSession
 from copier.ui.widgets import (
@@ -157,6 +158,7 @@ class DashboardPage(QWidget):
         bridge.copying_switched.connect(self.show_copying)
         bridge.statuses_changed.connect(lambda _statuses: self.refresh_accounts())
         bridge.config_changed.connect(lambda _what: self.refresh_accounts())
+        bridge.config_changed.connect(lambda _what: self.refresh_first_steps())
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.tick)
@@ -237,8 +239,10 @@ class DashboardPage(QWidget):
         splitter.addWidget(group_box("Accounts", self.accounts_view))
         splitter.addWidget(lower)
         splitter.setSizes([260, 420])
+        self.first_steps = FirstSteps()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.first_steps)
         layout.addWidget(splitter, 1)
 
     # ----- life cycle ---------------------------------------------------------------------
@@ -246,6 +250,15 @@ class DashboardPage(QWidget):
         self._timer.start()
         launch(self._load_switch())
         self.refresh_accounts()
+        self.refresh_first_steps()
+
+    def refresh_first_steps(self) -> None:
+        if self.session.started:
+            launch(self.load_first_steps())
+
+    async def load_first_steps(self) -> None:
+        """Tick the first launch's steps that are done; the guide goes once all are."""
+        self.first_steps.refresh(await self.session.accounts(), await self.session.load_links())
 
     def stop(self) -> None:
         self._timer.stop()

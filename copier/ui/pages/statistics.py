@@ -78,42 +78,42 @@ def _money(row: Row, key: str, currency_key: str = "currency") -> str:
     return f"{fmt_number(row[key])} {currency}".strip()
 
 
-def _slippage(row: Row, key: str, money: bool = False) -> str:
-    if row.get("reversed"):
-        return NOT_MEASURED
-    return _money(row, key) if money else fmt_number(row[key], 1)
-
-
 def _number(key: str) -> Callable[[Row], Any]:
     return lambda r: float(r[key] or 0)
 
 
+def _slippage_both(row: Row) -> str:
+    if row.get("reversed"):
+        return NOT_MEASURED
+    return f"{fmt_number(row['slippage_points'], 1)} pts · {_money(row, 'slippage_money')}"
+
+
+def _denials_tip(row: Row) -> str:
+    return "\n".join(f"{rule_words(k)}: {v}" for k, v in row["denials_by_rule"].items())
+
+
+# Nine columns that fit 1280 px: executed = copies − failed − in flight, so it is in the tooltip.
 STATS_COLUMNS: list[Column[Row]] = [
     Column("Link / slave", lambda r: r["name"], tooltip=lambda r: r["name"]),
-    Column("Copies", lambda r: str(r["copies"]), numeric=True, sort=_number("copies")),
-    Column("Executed", lambda r: str(r["executed"]), numeric=True, sort=_number("executed")),
+    Column("Copies", lambda r: str(r["copies"]), numeric=True, sort=_number("copies"),
+           tooltip=lambda r: f"{r['executed']} executed, {r['in_flight']} on their way"),
     Column("Failed", lambda r: str(r["failed"] + r["expired"]), numeric=True,
            sort=lambda r: r["failed"] + r["expired"]),
     Column("Success", lambda r: fmt_percent(r["success_rate"]), numeric=True,
            tooltip=lambda _r: SUCCESS_HELP,
            sort=lambda r: -1.0 if r["success_rate"] is None else r["success_rate"]),
-    Column("Lots copied", lambda r: fmt_number(r["volume_copied"]), numeric=True,
-           sort=_number("volume_copied")),
-    Column("P&L of copies", lambda r: _money(r, "pnl"), numeric=True, sort=_number("pnl"),
+    Column("Lots", lambda r: fmt_number(r["volume_copied"]), numeric=True,
+           sort=_number("volume_copied"), tooltip=lambda _r: "lots the copies opened"),
+    Column("Copies' P&L", lambda r: _money(r, "pnl"), numeric=True, sort=_number("pnl"),
            colour=lambda r: "#c62828" if r["pnl"] < 0 else None),
     Column("Master P&L", lambda r: _money(r, "master_pnl", "master_currency"), numeric=True,
            sort=_number("master_pnl")),
-    Column("Slippage (points)", lambda r: _slippage(r, "slippage_points"), numeric=True,
+    Column("Slippage", _slippage_both, numeric=True, sort=_number("slippage_points"),
            tooltip=lambda r: REVERSED_SLIPPAGE if r.get("reversed") else
-           "positive: the copies got worse prices than the master",
-           sort=_number("slippage_points")),
-    Column("Slippage (money)", lambda r: _slippage(r, "slippage_money", money=True),
-           numeric=True, sort=_number("slippage_money"),
-           tooltip=lambda r: REVERSED_SLIPPAGE if r.get("reversed") else ""),
-    Column("Refused", lambda r: str(r["denials"]), numeric=True, sort=_number("denials")),
-    Column("Refused because", _top_denials,
-           tooltip=lambda r: "\n".join(f"{rule_words(k)}: {v}"
-                                        for k, v in r["denials_by_rule"].items())),
+           "points and money; positive: the copies got worse prices than the master"),
+    Column("Refused", lambda r: str(r["denials"]), numeric=True, sort=_number("denials"),
+           tooltip=_denials_tip),
+    Column("Refused because", _top_denials, tooltip=_denials_tip),
 ]
 NAME_WIDTH = 240  # the name column is elided past this; its tooltip has it whole
 
@@ -180,6 +180,7 @@ class StatisticsPage(QWidget):
         self.model = RowsModel(STATS_COLUMNS, self)
         self.table = sortable_table(self.model)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.model.refreshed.connect(lambda: self.table.setColumnWidth(
             0, min(NAME_WIDTH, self.table.columnWidth(0))))
         self.chart = pg.PlotWidget()

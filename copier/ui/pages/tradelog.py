@@ -55,8 +55,10 @@ STATUSES = ("", "pending", "sent", "executed", "failed", "expired", "denied")
 REASON_MIN_WIDTH = 220  # the "why" column takes the room the others leave, never less
 # Shown in the details and brought back from the header's menu: without them the table fits
 # 1280 px with no horizontal scrolling.
-HIDDEN_AT_FIRST = ("link_id", "master_id", "filled_volume", "master_price", "slave_price",
-                   "command_id")
+HIDDEN_AT_FIRST = ("link_id", "master_id", "slave_symbol", "side", "filled_volume",
+                   "master_price", "slave_price", "command_id")
+MAX_COLUMN_WIDTH = 150  # other columns are elided past this (their tooltip or details say all)
+SIDED_KINDS = ("open", "close", "place_pending", "fill_pending")
 Index = QModelIndex | QPersistentModelIndex
 
 # (title, sort key, text of a record)
@@ -67,9 +69,9 @@ COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("Link", "link_id", lambda r: str(r.link_id)),
     ("Master", "master_id", lambda r: r.master_id),
     ("Slave", "slave_id", lambda r: r.slave_id),
-    ("Symbol", "symbol", lambda r: r.symbol),
+    ("Symbol", "symbol", lambda r: _symbols(r)),
     ("Slave symbol", "slave_symbol", lambda r: r.slave_symbol),
-    ("What", "kind", lambda r: kind_words(r.kind)),
+    ("What", "kind", lambda r: _what(r)),
     ("Side", "side", lambda r: r.side),
     ("Lots", "requested_volume", lambda r: fmt_number(r.requested_volume)),
     ("Filled", "filled_volume", lambda r: fmt_number(r.filled_volume)),
@@ -148,6 +150,21 @@ class TradeLogModel(QStandardItemModel):
             launch(self.reload())
 
 
+def _symbols(record: CopyRecord) -> str:
+    """The master's symbol, and the slave's when it differs (EURUSD → EURUSD.m)."""
+    slave = record.slave_symbol
+    return f"{record.symbol} → {slave}" if slave and slave != record.symbol else record.symbol
+
+
+def _what(record: CopyRecord) -> str:
+    """What the copy did in words, with its side where it has one ("opened sell"); for a
+    refusal, what the master did and its order ("master opened: buy")."""
+    words = kind_words(record.kind)
+    if record.denied and record.order_type:
+        return f"{words}: {record.order_type.replace('_', ' ')}"
+    return f"{words} {record.side}" if record.side and record.kind in SIDED_KINDS else words
+
+
 def _same_top(fetched: list[CopyRecord], shown: list[CopyRecord]) -> bool:
     return fetched == shown[: len(fetched)]
 
@@ -162,6 +179,8 @@ def _items(record: CopyRecord) -> list[QStandardItem]:
             item.setForeground(QColor(colour))
         items.append(item)
     items[0].setToolTip(fmt_datetime(record.decided_ms))
+    items[SORT_COLUMN["symbol"]].setToolTip(_symbols(record))
+    items[SORT_COLUMN["kind"]].setToolTip(_what(record))
     if record.message:
         items[REASON_COLUMN].setToolTip(record.message)
     if record.rule:
@@ -320,6 +339,9 @@ class TradeLogPage(QWidget):
         if self.model.rows and not self._sized:
             self._sized = True
             self.view.resizeColumnsToContents()
+            for column in range(len(COLUMNS)):
+                if column != REASON_COLUMN and self.view.columnWidth(column) > MAX_COLUMN_WIDTH:
+                    self.view.setColumnWidth(column, MAX_COLUMN_WIDTH)
             self.fit_reason()
 
     def fit_reason(self) -> None:
