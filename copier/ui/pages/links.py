@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.engine.book import live
 from copier.engine.config import Link, LinkMode, LinkRules, RulesError
 from copier.ui.bridge import UiBridge
+from copier.ui.confirm import confirm
 from copier.ui.preview_dialog import PreviewDialog, PreviewUnavailable, run_preview
 from copier.ui.rules_form import RulesForm
 from copier.ui.session import AccountView, CoreSession
@@ -42,6 +45,8 @@ class LinksPage(QWidget):
         self.links: list[Link] = []
         self.accounts: list[AccountView] = []
         self.editing: Link | None = None
+        self.confirm_box: QMessageBox | None = None
+        self._shown_state: tuple[object, ...] = ()
         self._build()
         bridge.config_changed.connect(lambda _what: self.reload())
 
@@ -182,11 +187,57 @@ class LinksPage(QWidget):
     def _on_selected(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}
         if len(rows) == 1:
-            self.edit(self.links[rows.pop()])
+            target = self.links[rows.pop()]
+            if self.editing is None or target.id != self.editing.id:
+                self.switch_to(target)
 
     def new_link(self) -> None:
+        self.switch_to(None)
+
+    def switch_to(self, link: Link | None) -> None:
+        """Edit another link (None: a new one), asking first when this one has unsaved edits."""
+        if not self.has_unsaved_edits():
+            self._open_editor(link)
+            return
+        self._select_row(self.editing)  # stay on the edited link until the trader answers
+        what = f"link #{self.editing.id}" if self.editing else "the new link"
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                          f"You changed {what} without saving. Save the changes, discard them, "
+                          "or stay on it?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.button(QMessageBox.StandardButton.Cancel).setText("Stay")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Save).clicked.connect(
+            lambda: launch(self._save_then_open(link), on_error=self.show_message))
+        box.button(QMessageBox.StandardButton.Discard).clicked.connect(
+            lambda: self._open_editor(link))
+        self.confirm_box = box
+        box.open()
+
+    async def _save_then_open(self, link: Link | None) -> None:
+        if await self.save() is not None:
+            self._open_editor(link)
+
+    def _open_editor(self, link: Link | None) -> None:
+        self._select_row(link)
+        self.edit(link)
+
+    def _select_row(self, link: Link | None) -> None:
+        self.table.blockSignals(True)
         self.table.clearSelection()
-        self.edit(None)
+        row = next((i for i, lk in enumerate(self.links) if link and lk.id == link.id), None)
+        if row is not None:
+            self.table.selectRow(row)
+        self.table.blockSignals(False)
+
+    def _editor_state(self) -> tuple[object, ...]:
+        values, problems = self.form.raw()
+        return (self.name.text().strip(), self.master.currentText().strip(),
+                self.slave.currentText().strip(), repr(sorted(values.items())), tuple(problems))
+
+    def has_unsaved_edits(self) -> bool:
+        return self._editor_state() != self._shown_state
 
     def edit(self, link: Link | None) -> None:
         """Show a link in the editor (None: a new one with the default rules)."""
@@ -199,6 +250,7 @@ class LinksPage(QWidget):
         self.editor.setTitle(f"Link #{link.id}" if link else "New link")
         self.message.setText("")
         self._update_symbol_lists()
+        self._shown_state = self._editor_state()
 
     async def save(self) -> Link | None:
         """Validate the form; save and apply the link, or show every problem inline."""
@@ -225,6 +277,7 @@ class LinksPage(QWidget):
             self.show_message("not saved — correct the rules marked in red")
             return None
         self.editing = saved
+        self._shown_state = self._editor_state()
         self.editor.setTitle(f"Link #{saved.id}")
         self.delete_button.setEnabled(True)
         self.show_message(f"link #{saved.id} saved — applies from the next master event")
@@ -259,7 +312,20 @@ class LinksPage(QWidget):
 
     def _on_delete(self) -> None:
         if self.editing is not None:
-            launch(self.delete(self.editing.id), on_error=self.show_message)
+            launch(self.ask_delete(self.editing), on_error=self.show_message)
+
+    async def ask_delete(self, link: Link) -> QMessageBox:
+        """Ask before deleting, saying what becomes of the link's open copies."""
+        tickets = await self.session.run_blocking(self.session.app.store.load_tickets)
+        open_copies = len(live(t for t in tickets if t.link_id == link.id))
+        fate = (f"Its {open_copies} open cop{'y' if open_copies == 1 else 'ies'} on "
+                f"{link.slave_id} stay open and are no longer followed: the master's closes "
+                "will not close them." if open_copies else "It has no open copies.")
+        self.confirm_box = confirm(
+            self, "Delete link", f"Delete link #{link.id} ({link.master_id} → {link.slave_id})? "
+            f"{fate} The trade log keeps its history.", "Delete link",
+            lambda: launch(self.delete(link.id), on_error=self.show_message))
+        return self.confirm_box
 
     async def delete(self, link_id: int) -> None:
         await self.session.delete_link(link_id)
