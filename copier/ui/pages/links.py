@@ -167,11 +167,14 @@ class LinksPage(QWidget):
                    on_error=self.show_message)
 
     def _fill_accounts(self) -> None:
+        # Each list offers the accounts that can play its part (an account of unknown role, one
+        # the core runs without a record, is offered in both).
+        roles = {self.master: ("master", "both", ""), self.slave: ("slave", "both", "")}
         for combo in (self.master, self.slave):
             current = combo.currentText()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItems([a.account_id for a in self.accounts])
+            combo.addItems([a.account_id for a in self.accounts if a.role in roles[combo]])
             combo.setEditText(current)
             combo.blockSignals(False)
         self._update_symbol_lists()
@@ -180,8 +183,10 @@ class LinksPage(QWidget):
         return next((a.symbols for a in self.accounts if a.account_id == account_id), ())
 
     def _update_symbol_lists(self) -> None:
+        slave_symbols = self._symbols(self.slave.currentText())
         self.form.symbol_map.set_symbol_lists(self._symbols(self.master.currentText()),
-                                              self._symbols(self.slave.currentText()))
+                                              slave_symbols)
+        self.form.set_slave_symbols(slave_symbols)
 
     # ----- editing ------------------------------------------------------------------------
     def _on_selected(self) -> None:
