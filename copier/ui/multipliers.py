@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -58,7 +59,7 @@ class MultipliersEditor(QWidget):
         self.add_button = QPushButton("Add")
         self.remove_button = QPushButton("Remove")
         self.list = QListWidget()
-        self.list.setMaximumHeight(90)
+        self.list.setFixedHeight(72)  # a few lines; the form does not hand it spare height
         self.add_button.clicked.connect(self.add_current)
         self.remove_button.clicked.connect(self.remove_selected)
         row = QHBoxLayout()
@@ -69,6 +70,7 @@ class MultipliersEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.list)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._values: dict[str, float] = {}
 
     def set_symbols(self, symbols: Sequence[str]) -> None:

@@ -4,6 +4,7 @@ this module only gathers its inputs off the GUI thread and lays the result out."
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -12,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copier.domain import TerminalSnapshot
+from copier.domain import EventKind, TerminalSnapshot
 from copier.engine.config import Link
 from copier.preview import (
     PreviewResult,
@@ -24,7 +25,14 @@ from copier.preview import (
 )
 from copier.store.queries import master_events
 from copier.ui.session import CoreSession
-from copier.ui.widgets import Column, RowsModel, fmt_datetime, fmt_number, make_table
+from copier.ui.widgets import (
+    Column,
+    RowsModel,
+    fmt_datetime,
+    fmt_number,
+    fmt_when,
+    make_table,
+)
 from copier.words import kind_words, rule_words
 
 HISTORY = 500  # master events replayed, the newest
@@ -65,8 +73,10 @@ def _replay(link: Link, history: list[Replayed], master: TerminalSnapshot,
 
 def _event_text(step: PreviewStep) -> str:
     e = step.event
-    return (f"{kind_words(e.kind.value)} {e.order_type.value.replace('_', ' ')} {e.symbol} "
-            f"{e.volume:g} @ {e.price:g}")
+    closing = e.kind in (EventKind.CLOSED, EventKind.PARTIALLY_CLOSED)
+    lots = e.closed_volume if closing and e.closed_volume > 0 else e.volume
+    return (f"{kind_words(e.kind.value)}: {e.order_type.value.replace('_', ' ')} {e.symbol} "
+            f"{lots:g} @ {e.price:g}")
 
 
 def _copies_text(step: PreviewStep) -> str:
@@ -84,14 +94,16 @@ def _money(value: float | None) -> str:
 
 
 STEP_COLUMNS: list[Column[PreviewStep]] = [
-    Column("Time", lambda s: fmt_datetime(s.event.time_ms)),
+    Column("Time", lambda s: fmt_when(s.event.time_ms),
+           tooltip=lambda s: fmt_datetime(s.event.time_ms)),
     Column("Master did", _event_text, tooltip=_event_text),
     Column("Would copy", _copies_text, tooltip=_copies_text),
-    Column("Refused", _refusals_text, tooltip=_refusals_text,
-           colour=lambda s: "#8e24aa" if s.denials else None),
     Column("Copy P&L", lambda s: _money(s.copy_pnl), numeric=True),
     Column("Master P&L", lambda s: _money(s.master_pnl), numeric=True),
+    Column("Refused", _refusals_text, tooltip=_refusals_text,  # last: it takes the room left
+           colour=lambda s: "#8e24aa" if s.denials else None),
 ]
+COLUMN_WIDTHS = (100, 290, 260, 80, 80)
 
 
 def summary(result: PreviewResult, currency: str, master_currency: str = "") -> str:
@@ -123,8 +135,9 @@ class PreviewDialog(QDialog):
         self.model: RowsModel[PreviewStep] = RowsModel(STEP_COLUMNS, self)
         self.table = make_table(self.model, fit_contents=False)
         self.model.set_rows(result.steps)
-        for column, width in enumerate((150, 260, 300, 300, 90)):
+        for column, width in enumerate(COLUMN_WIDTHS):
             self.table.setColumnWidth(column, width)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.scrollToBottom()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

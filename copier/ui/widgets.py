@@ -81,6 +81,14 @@ def fmt_datetime(epoch_ms: int | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{epoch_ms % 1000:03d}"
 
 
+def fmt_when(epoch_ms: int) -> str:
+    """Today's moments by their time alone (to the millisecond), older ones with their date."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000)
+    if moment.date() == datetime.now().date():
+        return moment.strftime("%H:%M:%S.") + f"{epoch_ms % 1000:03d}"
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def fmt_ago(epoch_ms: int | None, now_ms: int | None = None) -> str:
     if not epoch_ms:
         return ""

@@ -75,5 +75,5 @@ def test_preview_lists_the_copies_made_and_the_refusals_of_unsaved_rules(
     assert f"{edited.denials:,} refused" in dialog.summary.text()
     refused = [s for s in edited.steps if s.denials]
     assert refused and all(d.rule == "symbols_deny" for s in refused for d in s.denials)
-    assert "symbol filter" in dialog.model.item(edited.steps.index(refused[0]), 3).text()
+    assert "symbol filter" in dialog.model.item(edited.steps.index(refused[0]), 5).text()
     assert link.rules.symbols_deny == ()  # previewing saved nothing

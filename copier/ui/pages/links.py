@@ -54,9 +54,13 @@ class LinksPage(QWidget):
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["#", "Name", "Master → slave", "Enabled", "Mode"])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The names share what the switches leave (elided, whole in the tooltip): the table
+        # fits its half of a 1280 px window with no sideways scrolling.
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._on_selected)
@@ -135,8 +139,12 @@ class LinksPage(QWidget):
         for row, link in enumerate(self.links):
             self.table.insertRow(row)
             self.table.setItem(row, 0, QTableWidgetItem(str(link.id)))
-            self.table.setItem(row, 1, QTableWidgetItem(link.name))
-            self.table.setItem(row, 2, QTableWidgetItem(f"{link.master_id} → {link.slave_id}"))
+            name = QTableWidgetItem(link.name)
+            name.setToolTip(link.name)
+            pair = QTableWidgetItem(f"{link.master_id} → {link.slave_id}")
+            pair.setToolTip(pair.text())
+            self.table.setItem(row, 1, name)
+            self.table.setItem(row, 2, pair)
             self.table.setCellWidget(row, 3, self._enabled_box(link))
             self.table.setCellWidget(row, 4, self._mode_combo(link))
             if link.id == selected:

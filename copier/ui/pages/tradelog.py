@@ -44,7 +44,7 @@ from copier.ui.bridge import UiBridge
 from copier.ui.copy_details import CopyDetailsDialog
 from copier.ui.session import CoreSession
 from copier.ui.tradelog_query import ExportCancelled, LogQuery, details
-from copier.ui.widgets import fmt_datetime, fmt_number, launch
+from copier.ui.widgets import fmt_datetime, fmt_number, fmt_when, launch
 from copier.words import kind_words, rule_words
 
 PAGE_SIZE = 200
@@ -186,14 +186,6 @@ def _items(record: CopyRecord) -> list[QStandardItem]:
     if record.rule:
         items[SORT_COLUMN["status"]].setToolTip(f"refused by: {rule_words(record.rule)}")
     return items
-
-
-def fmt_when(epoch_ms: int) -> str:
-    """Today's rows by their time alone (to the millisecond), older ones with their date."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000)
-    if moment.date() == datetime.now().date():
-        return moment.strftime("%H:%M:%S.") + f"{epoch_ms % 1000:03d}"
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _day_start_ms(day: QDate) -> int:
