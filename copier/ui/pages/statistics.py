@@ -85,22 +85,20 @@ def _number(key: str) -> Callable[[Row], Any]:
 def _slippage_both(row: Row) -> str:
     if row.get("reversed"):
         return NOT_MEASURED
-    return f"{fmt_number(row['slippage_points'], 1)} pts · {_money(row, 'slippage_money')}"
+    return f"{row['slippage_points']:,.0f} pts · {_money(row, 'slippage_money')}"
 
 
 def _denials_tip(row: Row) -> str:
     return "\n".join(f"{rule_words(k)}: {v}" for k, v in row["denials_by_rule"].items())
 
 
-# Nine columns that fit 1280 px: executed = copies − failed − in flight, so it is in the tooltip.
+# Columns that fit 1280 px; executed and failed copies are in the tooltips of Copies and Success.
 STATS_COLUMNS: list[Column[Row]] = [
     Column("Link / slave", lambda r: r["name"], tooltip=lambda r: r["name"]),
     Column("Copies", lambda r: str(r["copies"]), numeric=True, sort=_number("copies"),
            tooltip=lambda r: f"{r['executed']} executed, {r['in_flight']} on their way"),
-    Column("Failed", lambda r: str(r["failed"] + r["expired"]), numeric=True,
-           sort=lambda r: r["failed"] + r["expired"]),
     Column("Success", lambda r: fmt_percent(r["success_rate"]), numeric=True,
-           tooltip=lambda _r: SUCCESS_HELP,
+           tooltip=lambda r: f"{r['failed'] + r['expired']} failed or expired. {SUCCESS_HELP}",
            sort=lambda r: -1.0 if r["success_rate"] is None else r["success_rate"]),
     Column("Lots", lambda r: fmt_number(r["volume_copied"]), numeric=True,
            sort=_number("volume_copied"), tooltip=lambda _r: "lots the copies opened"),
@@ -115,7 +113,7 @@ STATS_COLUMNS: list[Column[Row]] = [
            tooltip=_denials_tip),
     Column("Refused because", _top_denials, tooltip=_denials_tip),
 ]
-NAME_WIDTH = 240  # the name column is elided past this; its tooltip has it whole
+NAME_WIDTH = 200  # the name column is elided past this; its tooltip has it whole
 
 
 def link_name(entry: dict[str, Any], context: Context | None = None) -> str:
