@@ -212,3 +212,21 @@ def test_a_double_click_opens_the_details_of_that_row(seeded: Any, run: Run[Any]
     assert shown.slave_id in page.details_dialog.windowTitle()
     assert status_words(shown.status) in page.details_dialog.text()
     page.details_dialog.close()
+
+
+def test_accounts_show_by_the_traders_name_with_the_id_in_the_tooltip(
+    seeded: Any, run: Run[Any]
+) -> None:
+    session, page = seeded(10)
+    run(page.load_choices())
+    assert set(page.model.labels) == {v.account_id for v in run(session.accounts())}
+    page.model.labels = {"slave-1": "My slave"}
+
+    run(page.reload())
+
+    column = COLUMNS_BY_TITLE["Slave"]
+    shown = {page.model.item(r, column).text() for r in range(page.model.rowCount())}
+    assert shown == {"My slave", "slave-0"}
+    row = next(r for r in range(page.model.rowCount())
+               if page.model.item(r, column).text() == "My slave")
+    assert page.model.item(row, column).toolTip() == "slave-1"

@@ -100,6 +100,7 @@ class TradeLogModel(QStandardItemModel):
         self.session = session
         self.query = LogQuery()
         self.rows: list[CopyRecord] = []
+        self.labels: dict[str, str] = {}  # account id → its label
         self.total = 0
         self._fetching = False
         self._generation = 0  # results of a superseded query are dropped
@@ -140,7 +141,7 @@ class TradeLogModel(QStandardItemModel):
     def _append(self, records: list[CopyRecord]) -> None:
         self.rows.extend(records)
         for record in records:
-            self.appendRow(_items(record))
+            self.appendRow(_items(record, self.labels))
         self.loaded.emit()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -169,7 +170,7 @@ def _same_top(fetched: list[CopyRecord], shown: list[CopyRecord]) -> bool:
     return fetched == shown[: len(fetched)]
 
 
-def _items(record: CopyRecord) -> list[QStandardItem]:
+def _items(record: CopyRecord, labels: dict[str, str]) -> list[QStandardItem]:
     colour = STATUS_COLOURS.get(record.status)
     items = []
     for _title, _key, text in COLUMNS:
@@ -179,6 +180,10 @@ def _items(record: CopyRecord) -> list[QStandardItem]:
             item.setForeground(QColor(colour))
         items.append(item)
     items[0].setToolTip(fmt_datetime(record.decided_ms))
+    for key, account_id in (("master_id", record.master_id), ("slave_id", record.slave_id)):
+        # The trader's name for the account, as on the dashboard; the id in the tooltip.
+        items[SORT_COLUMN[key]].setText(labels.get(account_id) or account_id)
+        items[SORT_COLUMN[key]].setToolTip(account_id)
     items[SORT_COLUMN["symbol"]].setToolTip(_symbols(record))
     items[SORT_COLUMN["kind"]].setToolTip(_what(record))
     if record.message:
@@ -293,6 +298,7 @@ class TradeLogPage(QWidget):
         await self.model.reload(self.current_query())
 
     async def load_choices(self) -> None:
+        self.model.labels = {v.account_id: v.label for v in await self.session.accounts()}
         accounts, symbols = await self.session.log_choices()
         for combo, values in ((self.account, accounts), (self.symbol, symbols)):
             current = combo.currentText()
