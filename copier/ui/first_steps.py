@@ -45,7 +45,7 @@ class FirstSteps(QGroupBox):
             label = QLabel(f"{row + 1}. {text}")
             label.setWordWrap(True)
             button = QPushButton(button_text)
-            button.clicked.connect(signals[key].emit)
+            button.clicked.connect(signals[key])  # signal to signal
             grid.addWidget(mark, row, 0)
             grid.addWidget(label, row, 1)
             grid.addWidget(button, row, 2)

@@ -324,7 +324,9 @@ class RulesForm(QWidget):
         self._check_timer.setInterval(CHECK_DELAY_MS)
         self._check_timer.timeout.connect(self.check)
         for widget in self.inputs.values():
-            _on_change(widget, self._check_timer.start)
+            # Restart the wait on every change (a lambda: QTimer.start(int) must not receive
+            # the new value as its interval).
+            _on_change(widget, lambda *_: self._check_timer.start())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs, 1)
