@@ -295,6 +295,9 @@ class TradeLogPage(QWidget):
             launch(self.reload(), on_error=self._show_error)
 
     async def reload(self) -> None:
+        # This reload reads the filters as they are now: a debounced one still pending would
+        # only run the same query again and, superseding this one, leave its rows unshown.
+        self._debounce.stop()
         await self.model.reload(self.current_query())
 
     async def load_choices(self) -> None:
