@@ -270,7 +270,7 @@ def _export_log(args: argparse.Namespace) -> int:
         return 2
     finally:
         store.close()
-    _stderr(f"wrote {rows} copies to {args.out}")
+    _stderr(f"wrote {rows} rows (copies and refusals) to {args.out}")
     return 0
 
 

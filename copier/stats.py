@@ -14,7 +14,9 @@ What the figures mean:
   master's trades that the link copied, from the master's own fills. Open positions count once
   they are closed, on the day of the close.
 * ``slippage_points`` adds up each fill's slippage (positive: the slave got a worse price) and
-  ``slippage_money`` prices it with the slave symbol's tick value.
+  ``slippage_money`` prices it with the slave symbol's tick value. A reversed copy has none: it
+  deals on the other side of the spread from the master, so the gap to the master's price is the
+  spread, not slippage (``copier.store.rows.slippage_points``); the screen says so.
 * Money needs a symbol's tick size and tick value, which the trade log does not keep. The
   copier saves the specs each terminal last reported (table ``symbol_specs``) and
   ``compute_stats`` prices with those; specs passed live (``specs``, as the running app does)

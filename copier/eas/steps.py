@@ -65,6 +65,4 @@ def setup_steps(platform: Platform, role: AccountRole, url: str) -> str:
              "The dashboard shows the account as connected within a few seconds."]
     lines = [f"Set up the {platform.value.upper()} terminal:"]
     lines += [f"{number}. {step}" for number, step in enumerate(steps, start=1)]
-    lines.append("The key is shown only now; if it is lost, make a new one (Accounts → Rotate "
-                 "key).")
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from copier.domain import MasterEvent
 from copier.engine.config import LinkRules
-from copier.engine.verdicts import Denial, fmt_lots
+from copier.engine.verdicts import Denial, fmt_lots, fmt_lots_beside
 
 Filter = Callable[[LinkRules, MasterEvent, float], Denial | None]
 
@@ -100,13 +100,15 @@ def master_lot_range(rules: LinkRules, event: MasterEvent, lots: float) -> Denia
     if rules.master_lot_min and lots < rules.master_lot_min:
         return Denial(
             "master_lot_range",
-            f"{event.symbol}: master lot {fmt_lots(lots)} below the filter minimum "
+            f"{event.symbol}: master lot {fmt_lots_beside(lots, rules.master_lot_min)} "
+            f"below the filter minimum "
             f"{fmt_lots(rules.master_lot_min)} — copy skipped",
         )
     if rules.master_lot_max and lots > rules.master_lot_max:
         return Denial(
             "master_lot_range",
-            f"{event.symbol}: master lot {fmt_lots(lots)} above the filter maximum "
+            f"{event.symbol}: master lot {fmt_lots_beside(lots, rules.master_lot_max)} "
+            f"above the filter maximum "
             f"{fmt_lots(rules.master_lot_max)} — copy skipped",
         )
     return None

@@ -30,7 +30,7 @@ from copier.engine.config import DrawdownAction, LinkRules
 from copier.engine.sizing import ceil_to_step, dec, floor_to_step
 from copier.engine.state import RiskStop, SlaveView
 from copier.engine.tradingday import hhmm
-from copier.engine.verdicts import Clamp, Denial, fmt_lots, fmt_money
+from copier.engine.verdicts import Clamp, Denial, fmt_lots, fmt_lots_beside, fmt_money
 
 _MINUTE_MS = 60_000
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -274,7 +274,7 @@ def max_lot_per_order(ctx: OpenContext) -> Denial | None:
     if limit and ctx.volume > limit:
         return Denial(
             "max_lot_per_order",
-            f"{ctx.spec.name}: lot {fmt_lots(ctx.volume)} above max lot per order "
+            f"{ctx.spec.name}: lot {fmt_lots_beside(ctx.volume, limit)} above max lot per order "
             f"{fmt_lots(limit)} — copy denied",
         )
     return None

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from copier.domain import AccountInfo, SymbolSpec
 from copier.engine.config import BelowMinimum, LinkRules, LotMode, NoStopLoss
-from copier.engine.verdicts import Denial, fmt_lots
+from copier.engine.verdicts import Denial, fmt_lots, fmt_lots_beside
 
 _STEP_TOLERANCE = Decimal("1e-9")
 _ZERO = Decimal(0)
@@ -196,13 +196,14 @@ def fit_to_symbol(lots: Decimal, rules: LinkRules, spec: SymbolSpec) -> Sized | 
         link_caps = rules.max_lot > 0 and (spec.volume_max <= 0 or rules.max_lot <= spec.volume_max)
         whose = "the link's max lot" if link_caps else "the broker maximum"
         adjustments.append(
-            ("max_lot", f"{spec.name}: lot {fmt_lots(lots)} capped at {whose} {fmt_lots(maximum)}")
+            ("max_lot", f"{spec.name}: lot {fmt_lots_beside(lots, maximum)} capped at {whose} "
+                        f"{fmt_lots(maximum)}")
         )
     volume = floor_to_step(capped, limits.step)
     if volume >= minimum:
         return Sized(float(volume), tuple(adjustments))
     whose = "broker minimum" if limits.broker_min >= limits.link_min else "the link's minimum lot"
-    below = f"{spec.name}: lot {fmt_lots(lots)} below {whose} {fmt_lots(minimum)}"
+    below = f"{spec.name}: lot {fmt_lots_beside(lots, minimum)} below {whose} {fmt_lots(minimum)}"
     if rules.below_minimum is BelowMinimum.SKIP or lots <= 0:
         return Denial("below_minimum", f"{below} — copy skipped")
     adjustments.append(("below_minimum", f"{below} — sent the minimum instead"))

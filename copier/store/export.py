@@ -1,6 +1,7 @@
 """CSV export of the trade log (SPEC §7) and the date parsing the ``export-log`` command uses.
 
-One row per copy command, oldest first, streamed from the database so a year of copies needs no
+One row per copy command and one per copy a rule refused (status ``denied``, the rule's words in
+``reason``), oldest first, streamed from the database so a year of copies needs no
 more memory than a thousand. UTF-8 with a byte-order mark, a header row, times in ISO-8601 UTC
 with milliseconds (``2026-11-25T10:15:02.123Z``), and the latency of each stage in milliseconds.
 
@@ -54,6 +55,8 @@ COLUMNS: tuple[tuple[str, Callable[[CopyRecord], Cell]], ...] = (
     ("slave_price", lambda r: r.slave_price),
     ("slippage_points", lambda r: r.slippage_points),
     ("status", lambda r: r.status),
+    ("reason", lambda r: r.reason),
+    ("rule", lambda r: r.rule),
     ("retcode", lambda r: r.retcode),
     ("message", lambda r: r.message),
     ("slave_ticket", lambda r: r.slave_ticket),
@@ -108,8 +111,9 @@ def export_copies_csv(
     account: str | None = None,
     symbol: str | None = None,
 ) -> int:
-    """Write the copies decided in ``[since, until)`` — of ``account`` (master or slave) and
-    ``symbol`` (master or slave name) when given — to ``out``; return the number of rows.
+    """Write the copies and refusals decided in ``[since, until)`` — of ``account`` (master or
+    slave) and ``symbol`` (master or slave name) when given — to ``out``; return the number of
+    rows.
     ``store_or_path`` is an open Store, a data folder or a database file."""
     filters = CopyFilter(
         since_ms=to_epoch_ms(since) if since is not None else None,
@@ -121,7 +125,7 @@ def export_copies_csv(
         writer = csv.writer(stream, lineterminator="\r\n")
         writer.writerow(HEADER)
         count = 0
-        for record in store.stream_copies(filters):
+        for record in store.stream_log(filters):
             writer.writerow([_cell(value(record)) for _, value in COLUMNS])
             count += 1
     return count

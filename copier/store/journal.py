@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from copier.domain import Command, ExecutionResult, MasterEvent, Retcode
@@ -91,10 +102,25 @@ _MARK_COPIES_SENT = Prepared.of(
         status=case((_copies.c.status == rows.PENDING, rows.SENT), else_=_copies.c.status),
     )
 )
+# With the master event's order type (written in the same decision, same decision time), which
+# says whether the copy was reversed: see ``rows.slippage_points``.
 _SELECT_COPY_FOR_RESULT = Prepared.of(
-    select(_copies.c.kind, _copies.c.side, _copies.c.master_price, _copies.c.status).where(
-        _copies.c.command_id == bindparam("cid")
+    select(
+        _copies.c.kind, _copies.c.side, _copies.c.master_price, _copies.c.status,
+        _events.c.order_type,
     )
+    .select_from(
+        _copies.outerjoin(
+            _events,
+            and_(
+                _events.c.decided_ms == _copies.c.decided_ms,
+                _events.c.account_id == _copies.c.master_id,
+                _events.c.seq == _copies.c.master_seq,
+            ),
+        )
+    )
+    .where(_copies.c.command_id == bindparam("cid"))
+    .limit(1)
 )
 _RESULT_COLUMNS = (
     "status",
@@ -204,11 +230,12 @@ class Journal:
         cid = {"cid": result.command_id}
         logged = _SELECT_COPY_FOR_RESULT.first(conn, cid)
         if logged is not None:
-            kind, side, master_price, status = logged
+            kind, side, master_price, status, master_order_type = logged
             # An executor answers a resent command with DUPLICATE and may not repeat the fill:
             # keep the first result's figures.
             if not (result.retcode == Retcode.DUPLICATE and status == rows.EXECUTED):
-                values = _result_values(result, kind, side, master_price, point)
+                master_side = rows.side_of(master_order_type) if master_order_type else None
+                values = _result_values(result, kind, side, master_price, point, master_side)
                 _UPDATE_COPY_RESULT.run_many(conn, [values | cid])
         _DELETE_OUTBOX.run_many(conn, [cid])
         if ticket is not None:
@@ -227,13 +254,16 @@ class Journal:
 
 
 def _result_values(
-    result: ExecutionResult, kind: str, side: str, master_price: float, point: float | None
+    result: ExecutionResult, kind: str, side: str, master_price: float, point: float | None,
+    master_side: str | None,
 ) -> dict[str, Any]:
     return {
         "status": rows.result_status(result),
         "filled_volume": result.volume,
         "slave_price": result.price or None,
-        "slippage_points": rows.slippage_points(kind, side, master_price, result.price, point),
+        "slippage_points": rows.slippage_points(
+            kind, side, master_price, result.price, point, master_side=master_side
+        ),
         "executed_ms": result.executed_ms or None,
         "retcode": result.retcode,
         "message": result.message,

@@ -231,12 +231,26 @@ def result_status(result: ExecutionResult) -> str:
     return EXECUTED if result.ok else FAILED
 
 
+def side_of(order_type: str) -> str:
+    """The side of an order type's value (``buy_limit`` → ``buy``)."""
+    return OrderType(order_type).side.value
+
+
 def slippage_points(
-    kind: str, side: str, master_price: float, slave_price: float, point: float | None
+    kind: str, side: str, master_price: float, slave_price: float, point: float | None,
+    *, master_side: str | None = None,
 ) -> float | None:
     """How much worse (positive) or better (negative) the slave's price was than the master's,
     in points. ``side`` is the slave position's side: a close is a deal the other way, so for a
-    close of a buy a lower price is the worse one. None when it cannot be known."""
+    close of a buy a lower price is the worse one. None when it cannot be known.
+
+    A reversed copy (``master_side`` is not ``side``) deals on the other side of the book: the
+    master buys at the ask while the copy sells at the bid, so the difference between the two
+    prices is the spread, not slippage (issue #18: a reversed link showed ≈16 points a copy
+    against ≈3 on the others). Its slippage cannot be told apart from the spread with the
+    master's price alone, so none is logged rather than the spread passed off as slippage."""
+    if master_side is not None and master_side != side:
+        return None
     if not point or point <= 0 or not master_price or not slave_price:
         return None
     if kind not in (CommandKind.OPEN, CommandKind.FILL_PENDING, CommandKind.CLOSE):

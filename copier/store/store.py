@@ -339,6 +339,17 @@ class Store:
         with self._read_engine.connect() as conn:
             yield from queries.iter_copies(conn, filters)
 
+    def query_log(
+        self, filters: CopyFilter | None = None, limit: int = 200, offset: int = 0
+    ) -> list[CopyRecord]:
+        """A page of the trade log, copies and refusals, newest first."""
+        return self._read(lambda conn: queries.query_log(conn, filters, limit, offset))
+
+    def stream_log(self, filters: CopyFilter | None = None) -> Iterator[CopyRecord]:
+        """Every matching copy and refusal, oldest first, in constant memory (for export)."""
+        with self._read_engine.connect() as conn:
+            yield from queries.iter_log(conn, filters)
+
     def load_audit(
         self, limit: int = 200, offset: int = 0, *, since_ms: int | None = None
     ) -> list[AuditEntry]:

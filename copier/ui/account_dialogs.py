@@ -4,6 +4,7 @@ store)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
 from PySide6.QtGui import QIntValidator
@@ -13,10 +14,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -31,10 +34,16 @@ from copier.ui.widgets import launch
 
 EA = "ea"
 MT5_DIRECT = "mt5"
+DIALOG_WIDTH = 620  # wide enough for the set-up steps to wrap into readable lines
 
 
 def bridge_url(session: CoreSession) -> str:
-    """Where EAs connect, as they must enter it."""
+    """Where EAs connect, as they must enter it: the port the bridge really listens on (a
+    configured port 0 means any free one, as in the demo, and must never be shown as 0)."""
+    bridge = getattr(session.app, "bridge", None)
+    if bridge is not None:
+        with contextlib.suppress(RuntimeError, IndexError, AttributeError):
+            return str(bridge.url)  # not listening yet: the configured address below
     config = session.app.config
     return f"ws://{config.bridge_host}:{config.bridge_port}{BRIDGE_PATH}"
 
@@ -106,11 +115,34 @@ class AccountDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.close_button)
+        # The form and, once saved, the key with its set-up steps scroll inside the dialog, which
+        # grows to show them whole where the screen allows (it opened at 373×497 with the steps
+        # and the "shown only once" warning cut off and out of reach).
+        self.body = body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(form)
+        body_layout.addWidget(self.message)
+        body_layout.addWidget(self.keys)
+        body_layout.addStretch(1)
+        self.body_scroll = QScrollArea()
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.keys)
+        layout.addWidget(self.body_scroll, 1)
         layout.addLayout(buttons)
+        self.setMinimumWidth(DIALOG_WIDTH)
+        self.fit_to_content()
+
+    def fit_to_content(self) -> None:
+        """As tall as the content, within the screen; what does not fit scrolls."""
+        body = self.body
+        body.adjustSize()
+        wanted = body.sizeHint().height() + 90  # the buttons and the margins
+        screen = self.screen().availableGeometry() if self.screen() else None
+        limit = int(screen.height() * 0.9) if screen else wanted
+        self.resize(max(self.width(), DIALOG_WIDTH), min(wanted, limit))
 
     def _fill(self, record: AccountRecord) -> None:
         self.platform.setCurrentIndex(self.platform.findData(record.platform.value))
@@ -174,6 +206,7 @@ class AccountDialog(QDialog):
             key = await self.session.create_api_key(self.saved.id)  # the account's lifetime
             self.keys.present(key, setup_steps(self.saved.platform, self.saved.role,
                                                bridge_url(self.session)))
+            self.fit_to_content()
             for widget in (self.platform, self.login, self.server, self.save_button):
                 widget.setEnabled(False)
             self.close_button.setText("Done")

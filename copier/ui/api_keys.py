@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -122,6 +123,13 @@ class KeyPanel(QWidget):
         self.copy_button.clicked.connect(self.copy)
         self.steps = QLabel("")
         self.steps.setWordWrap(True)
+        self.steps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Above the key, where it is read before the dialog is closed (it used to end the steps,
+        # below the fold of a dialog too small to show them).
+        self.warning = QLabel("Copy this key now: it is shown only once. Lost? Make a new one "
+                              "with Accounts → Rotate key.")
+        self.warning.setObjectName("problems")
+        self.warning.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.key, 1)
         row.addWidget(self.copy_button)
@@ -129,6 +137,7 @@ class KeyPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("API key for this account:"))
         layout.addLayout(row)
+        layout.addWidget(self.warning)
         layout.addWidget(self.steps)
         self.hide()
 
@@ -136,6 +145,8 @@ class KeyPanel(QWidget):
         self.key.setText(key)
         self.steps.setText(steps)
         self.show()
+        self.key.selectAll()
+        self.key.setFocus()
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.key.text())

@@ -8,7 +8,8 @@ import dataclasses
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import QTime, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from copier.domain import OrderType
 from copier.engine.config import LinkRules, RulesError
+from copier.ui.multipliers import MultipliersEditor, unknown_symbols
 from copier.ui.symbol_map import SymbolMapEditor
 
 DEFAULTS = LinkRules()
@@ -42,7 +44,7 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "max_lot": ("Lot sizing", "Max lot (0 = broker's)", ""),
     "below_minimum": ("Lot sizing", "Below the broker minimum", "skip the copy, or use it"),
     "symbol_lot_multipliers": ("Lot sizing", "Per-symbol lot multipliers",
-                               "slave symbol=factor, comma separated, e.g. GER40=10, US30=0.1"),
+                               "a slave symbol and its factor, e.g. GER40.m × 0.1"),
     "strip_prefix": ("Symbols", "Strip master prefix", ""),
     "strip_suffix": ("Symbols", "Strip master suffix", ""),
     "add_prefix": ("Symbols", "Add slave prefix", ""),
@@ -114,8 +116,57 @@ MESSAGE_FIELDS = (
 )
 
 
+FIELD_WIDTH = 420
+CHECK_DELAY_MS = 300
+ERROR_COLOUR = "#d32f2f"
+
+
+def _on_change(widget: QWidget, call: Any) -> None:
+    """Call ``call`` whenever the trader changes ``widget``'s value."""
+    if isinstance(widget, MultipliersEditor):
+        widget.changed.connect(call)
+    elif isinstance(widget, _Checks):
+        for box, _value in widget.boxes:
+            box.toggled.connect(call)
+    elif isinstance(widget, _Hours):
+        widget.enabled.toggled.connect(call)
+        widget.start.timeChanged.connect(call)
+        widget.end.timeChanged.connect(call)
+    elif isinstance(widget, QComboBox):
+        widget.currentIndexChanged.connect(call)
+    elif isinstance(widget, QCheckBox):
+        widget.toggled.connect(call)
+    elif isinstance(widget, QSpinBox | QDoubleSpinBox):
+        widget.valueChanged.connect(call)
+    elif isinstance(widget, QLineEdit):
+        widget.textChanged.connect(call)
+# What 0 means, shown in the field itself rather than only in a tooltip: "0: off" reads "off".
+ZERO_WORDS = (("0: off", "off"), ("0 = broker's", "broker's"), ("0: no minimum", "no minimum"),
+              ("0: no maximum", "no maximum"))
+
+
+def _say_zero(widget: QWidget, tip: str, label: str) -> None:
+    if not isinstance(widget, QSpinBox | QDoubleSpinBox):
+        return
+    words = next((w for marker, w in ZERO_WORDS if marker in tip or marker in label), None)
+    if words is not None:
+        widget.setSpecialValueText(words)  # shown while the value is the minimum, 0
+
+
 class FieldProblem(ValueError):
     """A value the form itself cannot read (letters in a number list...)."""
+
+
+def in_words(problem: str) -> str:
+    """A problem as the trader reads it: the setting's label, never its code name
+    ("lot_value must be above 0" → "Value (Lot sizing) must be above 0")."""
+    for name in sorted(FIELDS, key=len, reverse=True):
+        tab, label, _tip = FIELDS[name]
+        if problem.startswith(f"{name}:") or problem.startswith(f"{name} "):
+            return f"{label} ({tab}){problem[len(name):]}".replace("all_time", "all-time")
+    if problem.startswith("symbol_map:"):
+        return "Symbol map" + problem[len("symbol_map"):]
+    return problem
 
 
 def fields_of(problem: str) -> tuple[str, ...]:
@@ -174,6 +225,8 @@ class _Hours(QWidget):
 
 
 def _editor(name: str, default: Any) -> QWidget:
+    if name == "symbol_lot_multipliers":
+        return MultipliersEditor()
     if name == "order_types":
         return _Checks(tuple(t.value.replace("_", " ") for t in OrderType),
                        tuple(t.value for t in OrderType))
@@ -202,6 +255,8 @@ def _editor(name: str, default: Any) -> QWidget:
 
 
 def _read(name: str, widget: QWidget) -> Any:
+    if isinstance(widget, MultipliersEditor):
+        return widget.get()
     if isinstance(widget, _Checks):
         return widget.get()
     if isinstance(widget, _Hours):
@@ -225,20 +280,13 @@ def _parse_text(name: str, text: str) -> Any:
         if bad:
             raise FieldProblem(f"{name}: '{bad[0]}' is not a whole number")
         return [int(i) for i in items]
-    if name == "symbol_lot_multipliers":
-        out: dict[str, float] = {}
-        for item in items:
-            symbol, _, factor = item.partition("=")
-            try:
-                out[symbol.strip()] = float(factor)
-            except ValueError:
-                raise FieldProblem(f"{name}: write each as SYMBOL=factor, not '{item}'") from None
-        return out
     return text
 
 
 def _write(name: str, widget: QWidget, value: Any) -> None:
-    if isinstance(widget, _Checks | _Hours):
+    if isinstance(widget, MultipliersEditor):
+        widget.set(dict(value))
+    elif isinstance(widget, _Checks | _Hours):
         widget.set(value)
     elif isinstance(widget, QComboBox):
         widget.setCurrentIndex(max(0, widget.findData(str(value))))
@@ -271,6 +319,8 @@ class RulesForm(QWidget):
             tab, label, tip = FIELDS[f.name]
             widget = _editor(f.name, getattr(DEFAULTS, f.name))
             widget.setToolTip(tip)
+            widget.setMaximumWidth(FIELD_WIDTH)  # not stretched across a wide window
+            _say_zero(widget, tip, label)
             self.inputs[f.name] = widget
             forms[tab].addRow(label, widget)
         forms["Symbols"].addRow(QLabel("Symbol map (master → slave), checked first:"))
@@ -282,6 +332,16 @@ class RulesForm(QWidget):
         self.problems = QLabel("")
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
+        self.slave_symbols: tuple[str, ...] = ()
+        # Checked as the trader types (a pause of CHECK_DELAY_MS), not only on Save.
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(CHECK_DELAY_MS)
+        self._check_timer.timeout.connect(self.check)
+        for widget in self.inputs.values():
+            # Restart the wait on every change (a lambda: QTimer.start(int) must not receive
+            # the new value as its interval).
+            _on_change(widget, lambda *_: self._check_timer.start())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs, 1)
@@ -315,13 +375,32 @@ class RulesForm(QWidget):
         values["symbol_map"], map_problems = self.symbol_map.mapping()
         return values, problems + map_problems
 
-    def rules(self) -> LinkRules:
+    def set_slave_symbols(self, symbols: tuple[str, ...]) -> None:
+        """The slave's symbols: the multipliers are chosen from them and checked against them."""
+        self.slave_symbols = tuple(symbols)
+        editor = self.inputs["symbol_lot_multipliers"]
+        assert isinstance(editor, MultipliersEditor)
+        editor.set_symbols(self.slave_symbols)
+        self._check_timer.start()
+
+    def _problems(self) -> tuple[LinkRules | None, list[str]]:
         values, problems = self.raw()
+        problems += unknown_symbols(values.get("symbol_lot_multipliers", {}), self.slave_symbols)
         try:
             rules = LinkRules.from_dict(values)
         except RulesError as exc:
             problems.extend(exc.problems)
             rules = None
+        return rules, problems
+
+    def check(self) -> list[str]:
+        """Mark what is wrong now, without raising (the as-you-type check)."""
+        _rules, problems = self._problems()
+        self.show_problems(problems)
+        return problems
+
+    def rules(self) -> LinkRules:
+        rules, problems = self._problems()
         if problems or rules is None:
             self.show_problems(problems)
             raise RulesError(problems)
@@ -336,9 +415,21 @@ class RulesForm(QWidget):
             widget.style().unpolish(widget)
             widget.style().polish(widget)
             tip = FIELDS.get(name, ("", "", ""))[2]
-            mine = [p for p in problems if name in fields_of(p)]
+            mine = [in_words(p) for p in problems if name in fields_of(p)]
             widget.setToolTip("\n".join(mine) if mine else tip)
-        self.problems.setText("\n".join(f"• {p}" for p in problems))
+        self.problems.setText("\n".join(f"• {in_words(p)}" for p in problems))
+        self._mark_tabs(marked)
+
+    def _mark_tabs(self, marked: set[str]) -> None:
+        """A tab holding a setting in error says so, in its title and in red."""
+        wrong = {FIELDS[name][0] for name in marked if name in FIELDS}
+        if "symbol_map" in marked:
+            wrong.add("Symbols")
+        bar = self.tabs.tabBar()
+        for index, tab in enumerate(TABS):
+            title = tab.replace("&", "&&")
+            self.tabs.setTabText(index, f"⚠ {title}" if tab in wrong else title)
+            bar.setTabTextColor(index, QColor(ERROR_COLOUR) if tab in wrong else QColor())
 
     def invalid_fields(self) -> set[str]:
         return {name for name, widget in self.inputs.items() if widget.property("invalid")}

@@ -1,4 +1,5 @@
-"""The trade-log screen's queries: filters plus free text, sorting by any column, pages, counts and
+"""The trade-log screen's queries over every copy and every refusal (the store's ``LOG``): filters
+plus free text, sorting by any column, pages, counts and
 the CSV export of exactly the rows the screen shows. Qt-free; blocking (run on a worker thread).
 
 The filter semantics are the store's (``CopyFilter``: an account matches as master or slave, a
@@ -19,31 +20,31 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from copier.store import CopyFilter, CopyRecord, Store
 from copier.store.export import COLUMNS, HEADER, replacing
-from copier.store.models import TradeLogCopyRow, table
-from copier.store.queries import copy_conditions
+from copier.store.queries import LOG, CopyDetails, copy_conditions, copy_details
 
-_copies = table(TradeLogCopyRow)
+_log = LOG  # copies and refusals
 CHUNK = 1_000
 
 # Column key → the SQL expression it sorts by.
 SORT_KEYS: dict[str, ColumnElement[Any]] = {
-    "decided_ms": _copies.c.decided_ms,
-    "link_id": _copies.c.link_id,
-    "master_id": _copies.c.master_id,
-    "slave_id": _copies.c.slave_id,
-    "symbol": _copies.c.symbol,
-    "slave_symbol": _copies.c.slave_symbol,
-    "kind": _copies.c.kind,
-    "side": _copies.c.side,
-    "requested_volume": _copies.c.requested_volume,
-    "filled_volume": _copies.c.filled_volume,
-    "master_price": _copies.c.master_price,
-    "slave_price": _copies.c.slave_price,
-    "slippage_points": _copies.c.slippage_points,
-    "status": _copies.c.status,
-    "total_latency_ms": _copies.c.executed_ms - _copies.c.detected_ms,
-    "message": _copies.c.message,
-    "command_id": _copies.c.command_id,
+    "decided_ms": _log.c.decided_ms,
+    "link_id": _log.c.link_id,
+    "master_id": _log.c.master_id,
+    "slave_id": _log.c.slave_id,
+    "symbol": _log.c.symbol,
+    "slave_symbol": _log.c.slave_symbol,
+    "kind": _log.c.kind,
+    "side": _log.c.side,
+    "requested_volume": _log.c.requested_volume,
+    "filled_volume": _log.c.filled_volume,
+    "master_price": _log.c.master_price,
+    "slave_price": _log.c.slave_price,
+    "slippage_points": _log.c.slippage_points,
+    "status": _log.c.status,
+    "total_latency_ms": _log.c.executed_ms - _log.c.detected_ms,
+    "message": _log.c.message,
+    "rule": _log.c.rule,
+    "command_id": _log.c.command_id,
 }
 
 Progress = Callable[[int, int], bool]  # (rows written, rows in total) → False cancels
@@ -62,23 +63,24 @@ def _escape_like(text: str) -> str:
 
 
 def conditions(query: LogQuery) -> list[ColumnElement[bool]]:
-    c = _copies.c
-    found = copy_conditions(query.filters)
+    c = _log.c
+    found = copy_conditions(query.filters, c)
     text = query.text.strip()
     if text:
         pattern = f"%{_escape_like(text)}%"
-        searched = (c.command_id, c.symbol, c.slave_symbol, c.master_id, c.slave_id, c.message)
+        searched = (c.command_id, c.symbol, c.slave_symbol, c.master_id, c.slave_id, c.message,
+                    c.rule)
         found.append(or_(*(col.ilike(pattern, escape="\\") for col in searched)))
     return found
 
 
 def fetch_page(conn: Connection, query: LogQuery, limit: int, offset: int) -> list[CopyRecord]:
-    key = SORT_KEYS.get(query.sort, _copies.c.decided_ms)
-    order = [key.desc(), _copies.c.command_id.desc()] if query.descending else [
-        key.asc(), _copies.c.command_id.asc()
+    key = SORT_KEYS.get(query.sort, _log.c.decided_ms)
+    order = [key.desc(), _log.c.command_id.desc()] if query.descending else [
+        key.asc(), _log.c.command_id.asc()
     ]
     statement = (
-        select(_copies)
+        select(_log)
         .where(and_(True, *conditions(query)))
         .order_by(*order)
         .limit(limit)
@@ -88,24 +90,29 @@ def fetch_page(conn: Connection, query: LogQuery, limit: int, offset: int) -> li
 
 
 def count_rows(conn: Connection, query: LogQuery) -> int:
-    statement = select(func.count()).select_from(_copies).where(and_(True, *conditions(query)))
+    statement = select(func.count()).select_from(_log).where(and_(True, *conditions(query)))
     return int(conn.scalar(statement) or 0)
 
 
 def iter_rows(conn: Connection, query: LogQuery) -> Iterator[CopyRecord]:
     """Every matching row, oldest first (as ``copier export-log`` writes them), in chunks."""
     statement = (
-        select(_copies)
+        select(_log)
         .where(and_(True, *conditions(query)))
-        .order_by(_copies.c.decided_ms, _copies.c.command_id)
+        .order_by(_log.c.decided_ms, _log.c.command_id)
     )
     for row in conn.execution_options(yield_per=CHUNK).execute(statement).mappings():
         yield CopyRecord(**row)
 
 
+def details(conn: Connection, record: CopyRecord) -> CopyDetails:
+    """The master event and the rules' verdicts behind one row (the details pane)."""
+    return copy_details(conn, record)
+
+
 def distinct_values(conn: Connection) -> tuple[list[str], list[str]]:
     """The accounts and symbols the log mentions (for the filter bar's choices)."""
-    c = _copies.c
+    c = _log.c
     accounts = {a for (a,) in conn.execute(select(c.master_id).distinct())}
     accounts |= {a for (a,) in conn.execute(select(c.slave_id).distinct())}
     symbols = {s for (s,) in conn.execute(select(c.symbol).distinct())}

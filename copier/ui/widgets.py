@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractItemModel, QObject, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QGroupBox, QLabel, QTableView, QVBoxLayout, QWidget
 
@@ -74,6 +82,14 @@ def fmt_datetime(epoch_ms: int | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{epoch_ms % 1000:03d}"
 
 
+def fmt_when(epoch_ms: int) -> str:
+    """Today's moments by their time alone (to the millisecond), older ones with their date."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000)
+    if moment.date() == datetime.now().date():
+        return moment.strftime("%H:%M:%S.") + f"{epoch_ms % 1000:03d}"
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def fmt_ago(epoch_ms: int | None, now_ms: int | None = None) -> str:
     if not epoch_ms:
         return ""
@@ -107,6 +123,10 @@ class Column(Generic[R]):
     numeric: bool = False
     colour: Callable[[R], str | None] | None = None  # a text colour, e.g. "#c62828"
     tooltip: Callable[[R], str] | None = None
+    sort: Callable[[R], Any] | None = None  # what the column sorts by (default: its text)
+
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a cell's sort value (numbers sort as numbers)
 
 
 class RowsModel(QStandardItemModel, Generic[R]):
@@ -149,8 +169,11 @@ class RowsModel(QStandardItemModel, Generic[R]):
 
 
 def cell(column: Column[R], row: R) -> QStandardItem:
-    item = QStandardItem(column.text(row))
+    text = column.text(row)
+    item = QStandardItem(text)
     item.setEditable(False)
+    if column.sort is not None:
+        item.setData(column.sort(row), SORT_ROLE)
     if column.numeric:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if column.colour is not None:
@@ -183,6 +206,30 @@ class Figure(QWidget):
 
     def text(self) -> str:
         return self.value.text()
+
+
+class SortProxy(QSortFilterProxyModel):
+    """Sorts a ``RowsModel`` by each cell's sort value (``Column.sort``), so 1,234.50 comes after
+    99.00; cells without one sort by their text."""
+
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex,
+                 right: QModelIndex | QPersistentModelIndex) -> bool:
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        if a is None or b is None:
+            return str(left.data() or "") < str(right.data() or "")
+        return bool(a < b)
+
+
+def sortable_table(model: RowsModel[Any]) -> QTableView:
+    """A read-only table whose columns sort on a header click, numbers as numbers."""
+    proxy = SortProxy()
+    proxy.setSourceModel(model)
+    view = make_table(proxy)
+    proxy.setParent(view)  # the view owns its proxy; the model's owner owns the model
+    view.setSortingEnabled(True)
+    view.horizontalHeader().setSortIndicatorShown(True)
+    model.refreshed.connect(view.resizeColumnsToContents)
+    return view
 
 
 def make_table(model: QAbstractItemModel, *, fit_contents: bool = True) -> QTableView:

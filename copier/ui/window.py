@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from copier.preferences import Preferences
+from copier.ui.account_dialogs import EA, AccountDialog
 from copier.ui.assets import Assets
 from copier.ui.bridge import UiBridge
 from copier.ui.pages.accounts import AccountsPage
@@ -86,6 +87,10 @@ class MainWindow(QMainWindow):
             lambda on: launch(self.session.set_copying(on)))
         self.tray.notified.connect(lambda title, text: self.status.setText(f"{title}: {text}"))
         self._told_about_tray = False
+        steps = self.dashboard.first_steps
+        steps.add_master.connect(lambda: self.add_account("master"))
+        steps.add_slave.connect(lambda: self.add_account("slave"))
+        steps.make_link.connect(self.make_link)
         self.navigation.setCurrentRow(0)
         self._style_charts(preferences.theme)
 
@@ -113,6 +118,18 @@ class MainWindow(QMainWindow):
     def show_page(self, name: str) -> QWidget:
         self.navigation.setCurrentRow(SCREENS.index(name))
         return self.pages[name]
+
+    # ----- the first launch's steps -------------------------------------------------------
+    def add_account(self, role: str) -> AccountDialog:
+        """Accounts → Add EA account, with the role of the step already chosen."""
+        self.show_page("Accounts")
+        dialog = self.accounts.open_add(EA)
+        dialog.role.setCurrentIndex(dialog.role.findData(role))
+        return dialog
+
+    def make_link(self) -> None:
+        self.show_page("Links & rules")
+        self.links.new_link()
 
     def _on_navigate(self, row: int) -> None:
         self.stack.setCurrentIndex(row)

@@ -34,7 +34,7 @@ def test_running_demo_fills_account_rows_and_draws_latency_points(
 
     run(scenario())
 
-    states = [dashboard.accounts.data(dashboard.accounts.index(r, 3))
+    states = [dashboard.accounts.data(dashboard.accounts.index(r, 2))
               for r in range(dashboard.accounts.rowCount())]
     assert all(state.startswith("● connected") for state in states), states
     assert dashboard.figures["p99"].text().endswith("ms")

@@ -76,7 +76,8 @@ def test_entries_the_form_cannot_read_are_refused_with_messages(
 
     problems = page.form.problems.text()
     assert saved is None
-    assert "magic_allow: 'twelve' is not a whole number" in problems
+    assert "Only these magic numbers (Filters): 'twelve' is not a whole number" in problems
+    assert "magic_allow" not in problems  # the trader's words, never the code's
     assert "symbol map row 1: both symbols are needed" in problems
     assert "not saved" in page.message.text()
     assert "magic_allow" in page.form.invalid_fields()

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
 from copier.stats import compute_stats
 from copier.ui.main import Gui
-from copier.ui.pages.statistics import STATS_COLUMNS, rows_of
+from copier.ui.pages.statistics import STATS_COLUMNS, Context, rows_of
 from copier.ui.tradelog_query import LogQuery
 from tests.ui.conftest import Run, eventually
 
@@ -19,8 +22,10 @@ def _table(page: Any) -> list[list[str]]:
             for r in range(model.rowCount())]
 
 
-def _expected(stats: dict[str, Any], scope: str, period: str) -> list[list[str]]:
-    return [[column.text(row) for column in STATS_COLUMNS] for row in rows_of(stats, scope, period)]
+def _expected(stats: dict[str, Any], scope: str, period: str,
+              context: Context) -> list[list[str]]:
+    return [[column.text(row) for column in STATS_COLUMNS]
+            for row in rows_of(stats, scope, period, context)]
 
 
 def test_statistics_screen_figures_equal_compute_stats_after_a_seeded_run(
@@ -47,12 +52,12 @@ def test_statistics_screen_figures_equal_compute_stats_after_a_seeded_run(
     assert shown == {k: v for k, v in expected.items() if k != "generated_ms"}
     assert expected["total"]["copies"] >= 40
     assert expected["total"]["unpriced"] == 0
-    assert _table(page) == _expected(expected, "Links", "Total")
+    assert _table(page) == _expected(expected, "Links", "Total", page.context)
     assert page.model.rowCount() == 2
     page.scope.setCurrentText("Slaves")
     day = next(iter(expected["days"]))
     page.period.setCurrentText(day)
-    assert _table(page) == _expected(expected, "Slaves", day)
+    assert _table(page) == _expected(expected, "Slaves", day, page.context)
 
 
 def _all() -> LogQuery:
@@ -61,3 +66,47 @@ def _all() -> LogQuery:
 
 async def _flushed(gui: Gui) -> None:
     await gui.session.app.store.flush()
+
+
+def test_money_has_its_currency_and_a_reversed_link_says_why_slippage_is_not_measured() -> None:
+    figures = {"copies": 3, "executed": 3, "failed": 0, "expired": 0, "in_flight": 0,
+               "success_rate": 1.0, "volume_copied": 0.3, "pnl": -4.5, "master_pnl": 9.0,
+               "slippage_points": 48.0, "slippage_money": 4.8, "denials": 2,
+               "denials_by_rule": {"below_minimum": 2}, "unpriced": 0}
+    stats = {"links": [{"link_id": 3, "name": "", "master_id": "m", "slave_id": "s",
+                        "total": figures, "days": {}}]}
+    context = Context(labels={"m": "My master", "s": "Reverse slave"},
+                      currencies={"m": "USD", "s": "EUR"}, reversed_links=frozenset({3}))
+
+    [row] = rows_of(stats, "Links", "Total", context)
+    shown = {column.title: column.text(row) for column in STATS_COLUMNS}
+
+    assert shown["Link / slave"] == "#3: My master → Reverse slave"
+    assert shown["Copies' P&L"] == "-4.50 EUR"
+    assert shown["Master P&L"] == "9.00 USD"
+    assert shown["Slippage"] == "not measured"
+    slippage = next(c for c in STATS_COLUMNS if c.title == "Slippage")
+    assert slippage.tooltip is not None and "spread" in slippage.tooltip(row)
+    assert shown["Refused because"] == "below the minimum lot 2"
+
+
+def test_columns_sort_numbers_as_numbers(qtbot: Any) -> None:
+    from copier.ui.widgets import RowsModel, sortable_table
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    model: RowsModel[dict[str, Any]] = RowsModel(STATS_COLUMNS, owner)
+    base = {"copies": 0, "executed": 0, "failed": 0, "expired": 0, "in_flight": 0,
+            "success_rate": None,
+            "volume_copied": 0.0, "pnl": 0.0, "master_pnl": 0.0, "slippage_points": 0.0,
+            "slippage_money": 0.0, "denials": 0, "denials_by_rule": {}, "currency": "",
+            "master_currency": "", "reversed": False}
+    model.set_rows([{**base, "name": n, "copies": c} for n, c in (("a", 9), ("b", 1234),
+                                                                  ("c", 85))])
+    view = sortable_table(model)
+    view.setParent(owner)
+
+    view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+
+    shown = [view.model().index(r, 0).data() for r in range(3)]
+    assert shown == ["b", "c", "a"]  # 1,234 > 85 > 9, not "9" > "85" > "1234"

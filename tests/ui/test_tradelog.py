@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, insert
 
+from copier.domain import EventKind, MasterEvent, OrderType
+from copier.engine.state import CopyDenied
 from copier.store import CopyFilter
 from copier.store.export import HEADER
 from copier.store.models import TradeLogCopyRow, table
 from copier.ui.bridge import UiBridge
-from copier.ui.pages.tradelog import PAGE_SIZE, SORT_COLUMN, TradeLogPage
+from copier.ui.copy_details import status_words
+from copier.ui.pages.tradelog import COLUMNS, PAGE_SIZE, SORT_COLUMN, TradeLogPage
 from copier.ui.session import CoreSession
 from copier.ui.tradelog_query import ExportCancelled, LogQuery, export_csv
 from tests.perf import PerfFigures
@@ -25,6 +28,7 @@ from tests.ui.conftest import Run, until
 SYMBOLS = ("EURUSD", "XAUUSD", "GBPUSD", "USDJPY")
 STATUSES = ("executed", "executed", "executed", "failed", "sent")
 T0 = 1_780_000_000_000
+COLUMNS_BY_TITLE = {title: column for column, (title, _key, _text) in enumerate(COLUMNS)}
 
 
 def _row(n: int) -> dict[str, Any]:
@@ -91,7 +95,7 @@ def test_rows_load_a_page_at_a_time_as_the_view_asks(seeded: Any, run: Run[Any])
 
     assert first == PAGE_SIZE
     assert len({r.command_id for r in page.model.rows}) == 2 * PAGE_SIZE
-    assert "1,000 copies match" in page.count_label.text()
+    assert "1,000 copies and refusals match" in page.count_label.text()
 
 
 async def _until_rows(page: Any, count: int) -> None:
@@ -132,7 +136,7 @@ def test_export_writes_exactly_the_filtered_rows(seeded: Any, run: Run[Any],
     column = {name: i for i, name in enumerate(HEADER)}
     assert {(r[column["slave_account"]], r[column["status"]]) for r in rows[1:]} == {
         ("slave-1", "executed")}
-    assert "exported 750 copies" in page.notice.text()
+    assert "exported 750 rows" in page.notice.text()
 
 
 def test_a_cancelled_export_leaves_no_file_behind(
@@ -147,3 +151,84 @@ def test_a_cancelled_export_leaves_no_file_behind(
         export_csv(session.app.store, LogQuery(CopyFilter()), out, lambda done, total: False)
 
     assert list(tmp_path.glob("cancelled.csv*")) == []
+
+
+def _refusal(session: CoreSession, run: Run[Any]) -> None:
+    """One master event refused on link 2 (below the broker minimum)."""
+    master = MasterEvent(
+        account_id="master", seq=1, kind=EventKind.PENDING_PLACED, ticket=77, symbol="USDJPY",
+        order_type=OrderType.BUY_LIMIT,
+        volume=0.01, price=151.2, time_ms=T0, received_ms=T0 + 2, sl=150.0, tp=0.0)
+    refused = CopyDenied(
+        link_id=2, slave_id="slave-2", master_ticket=77, master_seq=1, rule="below_minimum",
+        reason="USDJPY.m: lot 0.0099 below broker minimum 0.01 — copy skipped")
+
+    async def write() -> None:
+        await session.app.store.persist_decision(master, [], [refused], [], T0 + 5)
+        await session.app.store.flush()
+
+    run(write())
+
+
+def test_refusals_show_under_the_denied_filter_with_their_reason_and_details(
+    seeded: Any, run: Run[Any], qtbot: Any
+) -> None:
+    session, page = seeded(20)
+    _refusal(session, run)
+    page.status.setCurrentIndex(page.status.findText("denied"))
+    run(page.reload())
+
+    [row] = page.model.rows
+    assert (row.status, row.rule, row.symbol) == ("denied", "below_minimum", "USDJPY")
+    reason = page.model.item(0, COLUMNS_BY_TITLE["Reason"]).text()
+    assert reason == "USDJPY.m: lot 0.0099 below broker minimum 0.01 — copy skipped"
+    assert not page.view.isColumnHidden(COLUMNS_BY_TITLE["Reason"])
+    assert COLUMNS_BY_TITLE["Reason"] < 4  # beside the time and status, never cut off last
+    what = page.model.item(0, COLUMNS_BY_TITLE["What"]).text()
+    assert what == "master placed a pending: buy limit"
+    page.text.setText("below broker minimum")
+    page.status.setCurrentIndex(0)
+    run(page.reload())
+    assert [r.status for r in page.model.rows] == ["denied"]
+
+    dialog = run(page.show_details(row))
+    qtbot.addWidget(dialog)
+    shown = dialog.text()
+    assert "refused by a rule: nothing was sent" in shown
+    assert "Refused: below the minimum lot" in shown
+    assert "USDJPY.m: lot 0.0099 below broker minimum 0.01" in shown
+    assert "master placed a pending" in shown and "buy limit" in shown  # the master event
+    assert "+2 ms" in shown  # each stage's time: received 2 ms after detection
+
+
+def test_a_double_click_opens_the_details_of_that_row(seeded: Any, run: Run[Any]) -> None:
+    _session, page = seeded(5)
+    run(page.reload())
+    index = page.model.index(0, 0)
+
+    page.view.doubleClicked.emit(index)
+    run(until(lambda: page.details_dialog is not None, what="the details dialog"))
+
+    shown = page.model.rows[0]
+    assert page.details_dialog is not None
+    assert shown.slave_id in page.details_dialog.windowTitle()
+    assert status_words(shown.status) in page.details_dialog.text()
+    page.details_dialog.close()
+
+
+def test_accounts_show_by_the_traders_name_with_the_id_in_the_tooltip(
+    seeded: Any, run: Run[Any]
+) -> None:
+    session, page = seeded(10)
+    run(page.load_choices())
+    assert set(page.model.labels) == {v.account_id for v in run(session.accounts())}
+    page.model.labels = {"slave-1": "My slave"}
+
+    run(page.reload())
+
+    column = COLUMNS_BY_TITLE["Slave"]
+    shown = {page.model.item(r, column).text() for r in range(page.model.rowCount())}
+    assert shown == {"My slave", "slave-0"}
+    row = next(r for r in range(page.model.rowCount())
+               if page.model.item(r, column).text() == "My slave")
+    assert page.model.item(row, column).toolTip() == "slave-1"

@@ -23,6 +23,7 @@ from copier.store import AccountRecord
 from copier.ui.account_dialogs import EA, MT5_DIRECT, AccountDialog, bridge_url
 from copier.ui.api_keys import KEY_COLUMNS, KeyDialog, KeyRow
 from copier.ui.bridge import UiBridge
+from copier.ui.confirm import confirm
 from copier.ui.install_dialog import InstallDialog
 from copier.ui.session import AccountView, CoreSession
 from copier.ui.widgets import Column, RowsModel, fmt_datetime, group_box, launch, make_table
@@ -207,7 +208,23 @@ class AccountsPage(QWidget):
     def _on_remove(self) -> None:
         view = self.selected()
         if view is not None and view.record is not None:
-            launch(self.remove(view.account_id), on_error=self.message.setText)
+            launch(self.ask_remove(view), on_error=self.message.setText)
+
+    async def ask_remove(self, view: AccountView) -> QMessageBox:
+        """Ask before removing, saying what goes with the account."""
+        links = [lk for lk in await self.session.load_links()
+                 if view.account_id in (lk.master_id, lk.slave_id)]
+        named = ", ".join(f"#{lk.id} {lk.master_id} → {lk.slave_id}" for lk in links)
+        goes = (f"its {len(links)} link(s) ({named}) are deleted, and copies they opened stay "
+                "open on the slaves, no longer followed" if links else "it has no links")
+        keys = " Its API keys stop working at once." if _is_ea(view) else ""
+        box = confirm(self, "Remove account",
+                      f"Remove {view.label}?{keys} With it, {goes}. The trade log keeps its "
+                      "history.", "Remove",
+                      lambda: launch(self.remove(view.account_id),
+                                     on_error=self.message.setText))
+        self.dialog = box
+        return box
 
     async def remove(self, account_id: str) -> None:
         await self.session.delete_account(account_id)
@@ -215,8 +232,15 @@ class AccountsPage(QWidget):
 
     def _on_new_key(self) -> None:
         view = self.selected()
-        if view is not None and view.record is not None:
-            launch(self.new_key(view.record), on_error=self.message.setText)
+        if view is None or view.record is None:
+            return
+        record = view.record
+        self.dialog = confirm(
+            self, "Rotate API key",
+            f"Issue a new API key for {view.label}? The current key keeps working only for its "
+            "grace period (Accounts → the account's settings); after it, the EA is refused "
+            "until you paste the new key into its ApiKey input.", "Issue new key",
+            lambda: launch(self.new_key(record), on_error=self.message.setText))
 
     async def new_key(self, record: AccountRecord) -> KeyDialog:
         rotation = await self.session.rotate_api_key(record.id)
@@ -232,17 +256,11 @@ class AccountsPage(QWidget):
         if view is None or view.record is None:
             return
         account_id = view.account_id
-        box = QMessageBox(QMessageBox.Icon.Warning, "Revoke API keys",
-                          f"Revoke every API key of {account_id}? Its EAs are disconnected at "
-                          "once and cannot connect again until you issue a new key (Rotate "
-                          "key) and put it in the EA.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                          self)
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        yes.setText("Revoke")
-        yes.clicked.connect(lambda: launch(self.revoke(account_id),
-                                           on_error=self.message.setText))
-        self._open(box)
+        self.dialog = confirm(
+            self, "Revoke API keys",
+            f"Revoke every API key of {account_id}? Its EAs are disconnected at once and cannot "
+            "connect again until you issue a new key (Rotate key) and put it in the EA.",
+            "Revoke", lambda: launch(self.revoke(account_id), on_error=self.message.setText))
 
     async def revoke(self, account_id: str) -> int:
         revoked = await self.session.revoke_api_keys(account_id)

@@ -8,10 +8,19 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from copier.ui.assets import style_chart
 from copier.ui.bridge import CopyCounts, LatencySample, Problem, UiBridge
+from copier.ui.first_steps import FirstSteps
 from copier.ui.metrics import LatencyWindow, Percentiles, ProcessMeter, RateCounter, SuccessCounter
 from copier.ui.session import AccountView, CoreSession
 from copier.ui.widgets import (
@@ -27,6 +36,7 @@ from copier.ui.widgets import (
     launch,
     make_table,
 )
+from copier.words import rule_words
 
 CHART_SPAN_S = 300
 X_STEPS = (30.0, 60.0, 120.0, 180.0, float(CHART_SPAN_S))
@@ -34,7 +44,10 @@ Y_STEPS = (5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0)
 PROBLEMS_SHOWN = 200
 PROBLEMS_PER_TICK = 50  # the newest of a storm; the trade log and the Logs screen keep them all
 STAGE_SAMPLES = 1_000
-CURVES = (("p50", "#2e7d32"), ("p95", "#f9a825"), ("p99", "#c62828"))
+# Drawn in this order, so the lower percentiles lie on top: p95 is often p99 itself on a calm
+# copier and used to vanish under it. p95 is dashed, so both read where they overlap.
+CURVES = (("p99", "#c62828", Qt.PenStyle.SolidLine), ("p95", "#f9a825", Qt.PenStyle.DashLine),
+          ("p50", "#2e7d32", Qt.PenStyle.SolidLine))
 
 
 def _state(view: AccountView) -> str:
@@ -60,7 +73,16 @@ def _account_info(view: AccountView) -> object:
 
 def _money(view: AccountView, field: str) -> str:
     info = _account_info(view)
-    return fmt_number(getattr(info, field)) if info is not None else ""
+    if info is None:
+        return ""
+    return f"{fmt_number(getattr(info, field))} {getattr(info, 'currency', '')}".strip()
+
+
+def _state_detail(view: AccountView) -> str:
+    if view.status is None:
+        return ""
+    parts = [view.status.detail, f"build {view.status.build}" if view.status.build else ""]
+    return " · ".join(p for p in parts if p)
 
 
 def _margin_level(view: AccountView) -> str:
@@ -85,10 +107,9 @@ def _positions(view: AccountView) -> str:
 
 
 ACCOUNT_COLUMNS: list[Column[AccountView]] = [
-    Column("Account", lambda v: v.label),
-    Column("Platform", lambda v: v.platform.upper()),
-    Column("Role", lambda v: v.role),
-    Column("State", _state, colour=_state_colour),
+    Column("Account", lambda v: v.label, tooltip=lambda v: v.account_id),
+    Column("Platform · role", lambda v: f"{v.platform.upper()} · {v.role}".strip(" ·")),
+    Column("State", _state, colour=_state_colour, tooltip=_state_detail),
     Column("Heartbeat", lambda v: fmt_ago(v.status.last_heartbeat_ms) if v.status else ""),
     Column("Round trip", lambda v: fmt_ms(v.status.rtt_ms) if v.status and
            v.status.rtt_ms is not None else "", numeric=True),
@@ -98,17 +119,23 @@ ACCOUNT_COLUMNS: list[Column[AccountView]] = [
     Column("Equity", lambda v: _money(v, "equity"), numeric=True),
     Column("Margin level", _margin_level, numeric=True),
     Column("Positions", _positions, numeric=True),
-    Column("Build", lambda v: v.status.build if v.status else ""),
-    Column("Detail", lambda v: v.status.detail if v.status else ""),
 ]
+
+def _problem_what(problem: Problem) -> str:
+    return f"{problem.kind}: {rule_words(problem.rule)}" if problem.rule else problem.kind
+
 
 PROBLEM_COLUMNS: list[Column[Problem]] = [
     Column("Time", lambda p: fmt_clock(p.time_ms)),
-    Column("Account", lambda p: p.account_id),
-    Column("Reason", lambda p: p.text, tooltip=lambda p: p.text),
-    Column("What", lambda p: f"{p.kind}: {p.rule}" if p.rule else p.kind,
+    Column("Account", lambda p: p.account_id, tooltip=lambda p: p.account_id),
+    Column("What", _problem_what, tooltip=_problem_what,
            colour=lambda p: "#c62828" if p.kind == "failed" else "#ef6c00"),
+    Column("Reason", lambda p: p.text, tooltip=lambda p: p.text),  # last: it takes the room
 ]
+PROBLEM_WIDTHS = (72, 110, 150)  # Time, Account, What; the reason stretches and wraps
+SUCCESS_HELP = ("Executed ÷ (executed + failed) copies since the window opened. Copies a rule "
+                "refused were never sent, so they do not count here: see \"refused\" and the "
+                "Trade log's denied filter.")
 
 
 class DashboardPage(QWidget):
@@ -119,6 +146,7 @@ class DashboardPage(QWidget):
         self.latency = LatencyWindow(CHART_SPAN_S)
         self.rate = RateCounter()
         self.success = SuccessCounter()
+        self.refused = 0
         self.meter = ProcessMeter()
         self._stages: list[LatencySample] = []
         self._new_problems: list[Problem] = []
@@ -130,6 +158,7 @@ class DashboardPage(QWidget):
         bridge.copying_switched.connect(self.show_copying)
         bridge.statuses_changed.connect(lambda _statuses: self.refresh_accounts())
         bridge.config_changed.connect(lambda _what: self.refresh_accounts())
+        bridge.config_changed.connect(lambda _what: self.refresh_first_steps())
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.tick)
@@ -141,13 +170,25 @@ class DashboardPage(QWidget):
         self.switch.setCheckable(True)  # checked means stopped
         self.switch.clicked.connect(self.on_switch_clicked)
         self.figures = {name: Figure(caption) for name, caption in (
-            ("rate", "copies / min"), ("success", "success rate"), ("p50", "latency p50"),
+            ("rate", "copies / min"), ("success", "success of sent copies"),
+            ("refused", "refused (not sent)"), ("p50", "latency p50"),
             ("p95", "latency p95"), ("p99", "latency p99"), ("cpu", "app CPU"),
             ("memory", "app memory"))}
+        self.figures["success"].setToolTip(SUCCESS_HELP)
+        self.figures["refused"].setToolTip("Copies a rule refused since the window opened; "
+                                           "each reason is in the list below and the Trade log.")
+        # Two rows, so the figures fit beside the switch at 1280 px: copies and app above,
+        # latency below (one row of eight held the window 130 px wider than the screen).
         top = QHBoxLayout()
         top.addWidget(self.switch)
-        for figure in self.figures.values():
-            top.addWidget(figure)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(0)
+        for column, pair in enumerate((("rate", "p50"), ("success", "p95"),
+                                       ("refused", "p99"), ("cpu", "memory"))):
+            for row, name in enumerate(pair):
+                grid.addWidget(self.figures[name], row, column)
+        top.addLayout(grid)
         top.addStretch(1)
 
         self.accounts = RowsModel(ACCOUNT_COLUMNS, self)
@@ -167,8 +208,9 @@ class DashboardPage(QWidget):
         self._set_y_top(Y_STEPS[0])
         self.chart.showGrid(x=True, y=True, alpha=0.2)
         self.chart.addLegend(offset=(10, 5))
-        self.curves = {name: self.chart.plot([], [], name=name, pen=pg.mkPen(colour, width=2))
-                       for name, colour in CURVES}
+        self.curves = {name: self.chart.plot([], [], name=f"{name} (ms)",
+                                             pen=pg.mkPen(colour, width=2, style=style))
+                       for name, colour, style in CURVES}
         self.stage_label = QLabel("breakdown by stage appears with the first copies")
         self.stage_label.setObjectName("notice")
         self.stage_label.setWordWrap(True)  # a long line must not widen the chart's panel
@@ -176,19 +218,31 @@ class DashboardPage(QWidget):
                            self.chart, self.stage_label)
         self.problems = RowsModel(PROBLEM_COLUMNS, self)
         self.problems_view = make_table(self.problems, fit_contents=False)
-        for column, width in enumerate((72, 100, 380)):
+        self.problems_view.setWordWrap(True)  # a whole reason, on as many lines as it needs
+        self.problems_view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.problems_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for column, width in enumerate(PROBLEM_WIDTHS):
             self.problems_view.setColumnWidth(column, width)
+        self.problems.refreshed.connect(self.problems_view.resizeRowsToContents)
+        self.pause = QPushButton("Pause the list")
+        self.pause.setCheckable(True)
+        self.pause.setToolTip("Hold the list still to read it; new rows wait and come in when "
+                              "you resume. The Trade log keeps every one.")
+        self.pause.toggled.connect(self._on_pause_toggled)
+        self._held = 0  # problems that arrived while the list was paused
 
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(chart_box)
-        lower.addWidget(group_box("Latest errors and denials", self.problems_view))
+        lower.addWidget(group_box("Latest errors and refusals", self.pause, self.problems_view))
         lower.setSizes([600, 600])
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(group_box("Accounts", self.accounts_view))
         splitter.addWidget(lower)
         splitter.setSizes([260, 420])
+        self.first_steps = FirstSteps()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.first_steps)
         layout.addWidget(splitter, 1)
 
     # ----- life cycle ---------------------------------------------------------------------
@@ -196,6 +250,15 @@ class DashboardPage(QWidget):
         self._timer.start()
         launch(self._load_switch())
         self.refresh_accounts()
+        self.refresh_first_steps()
+
+    def refresh_first_steps(self) -> None:
+        if self.session.started:
+            launch(self.load_first_steps())
+
+    async def load_first_steps(self) -> None:
+        """Tick the first launch's steps that are done; the guide goes once all are."""
+        self.first_steps.refresh(await self.session.accounts(), await self.session.load_links())
 
     def stop(self) -> None:
         self._timer.stop()
@@ -228,14 +291,26 @@ class DashboardPage(QWidget):
     def on_counts(self, counts: CopyCounts) -> None:
         self.rate.add(counts.executed, time.time())
         self.success.add(counts.executed, counts.failed)
+        self.refused += counts.denied
 
     def on_problems(self, problems: list[Problem]) -> None:
         # Shown on the next tick: a storm of denials redraws the list once a second, not ten
         # times, and every repaint saved is time the copier's thread keeps.
         self._new_problems = (list(reversed(problems)) + self._new_problems)[:PROBLEMS_SHOWN]
+        if self.pause.isChecked():
+            self._held += len(problems)
+            self.pause.setText(f"Paused — {self._held:,} new, click to resume")
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        if not paused:
+            self._held = 0
+            self.pause.setText("Pause the list")
+            self._show_problems()
+        else:
+            self.pause.setText("Paused — click to resume")
 
     def _show_problems(self) -> None:
-        if self._new_problems:
+        if self._new_problems and not self.pause.isChecked():
             fresh, self._new_problems = self._new_problems[:PROBLEMS_PER_TICK], []
             self.problems.prepend_rows(fresh, PROBLEMS_SHOWN)
 
@@ -248,6 +323,7 @@ class DashboardPage(QWidget):
         self._show_percentiles(recent)
         self.figures["rate"].set(f"{self.rate.per_minute(now):,.0f}")
         self.figures["success"].set(fmt_percent(self.success.rate))
+        self.figures["refused"].set(f"{self.refused:,}")
         usage = self.meter.read()
         self.figures["cpu"].set(f"{usage.cpu_percent:.0f} %")
         self.figures["memory"].set(f"{usage.memory_mb:,.0f} MB")
@@ -262,7 +338,7 @@ class DashboardPage(QWidget):
         points = self.latency.points()
         now = time.time()
         xs = [p.second - now for p in points]
-        for name, _colour in CURVES:
+        for name, _colour, _style in CURVES:
             ys = [getattr(p.figures, name) for p in points]
             self.curves[name].setData(xs, ys, skipFiniteCheck=True)
         highest = max((p.figures.p99 for p in points), default=0.0)

@@ -26,8 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.engine.book import live
 from copier.engine.config import Link, LinkMode, LinkOverlap, LinkRules, RulesError, overlaps
 from copier.ui.bridge import UiBridge
+from copier.ui.confirm import confirm
+from copier.ui.preview_dialog import PreviewDialog, PreviewUnavailable, run_preview
 from copier.ui.rules_form import RulesForm
 from copier.ui.session import AccountView, CoreSession
 from copier.ui.widgets import group_box, launch
@@ -44,6 +47,8 @@ class LinksPage(QWidget):
         self.links: list[Link] = []
         self.accounts: list[AccountView] = []
         self.editing: Link | None = None
+        self.confirm_box: QMessageBox | None = None
+        self._shown_state: tuple[object, ...] = ()
         self._build()
         bridge.config_changed.connect(lambda _what: self.reload())
 
@@ -51,9 +56,13 @@ class LinksPage(QWidget):
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["#", "Name", "Master → slave", "Enabled", "Mode"])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The names share what the switches leave (elided, whole in the tooltip): the table
+        # fits its half of a 1280 px window with no sideways scrolling.
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._on_selected)
@@ -91,6 +100,13 @@ class LinksPage(QWidget):
         self.form = RulesForm()
         self.save_button = QPushButton("Save and apply")
         self.revert_button = QPushButton("Revert")
+        self.preview_button = QPushButton("Preview…")
+        self.preview_button.setToolTip(
+            "Replay the master's recent trades through these rules, unsaved edits included: "
+            "what would have been copied, refused, and the copies' P&L against the master's")
+        self.preview_button.clicked.connect(
+            lambda: launch(self.preview(), on_error=self.show_message))
+        self.preview_dialog: PreviewDialog | None = None
         self.save_button.clicked.connect(lambda: launch(self.save(), on_error=self.show_message))
         self.revert_button.clicked.connect(lambda: self.edit(self.editing))
         self.message = QLabel("")
@@ -99,6 +115,7 @@ class LinksPage(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.save_button)
         actions.addWidget(self.revert_button)
+        actions.addWidget(self.preview_button)
         actions.addWidget(self.message, 1)
         self.editor = group_box("Link and rules")
         editor_layout = self.editor.layout()
@@ -110,7 +127,9 @@ class LinksPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(group_box("Links", left))
         splitter.addWidget(self.editor)
-        splitter.setSizes([560, 700])
+        splitter.setSizes([520, 740])
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.edit(None)
@@ -134,12 +153,16 @@ class LinksPage(QWidget):
         for row, link in enumerate(self.links):
             self.table.insertRow(row)
             self.table.setItem(row, 0, QTableWidgetItem(str(link.id)))
-            self.table.setItem(row, 1, QTableWidgetItem(link.name))
-            pair = f"{link.master_id} → {link.slave_id}"
+            name = QTableWidgetItem(link.name)
+            name.setToolTip(link.name)
+            text = f"{link.master_id} → {link.slave_id}"
             if link.id in overlapping:
                 others = ", ".join(f"#{n}" for n in overlapping[link.id])
-                pair += f"  (overlaps {others})"
-            self.table.setItem(row, 2, QTableWidgetItem(pair))
+                text += f"  (overlaps {others})"
+            pair = QTableWidgetItem(text)
+            pair.setToolTip(text)
+            self.table.setItem(row, 1, name)
+            self.table.setItem(row, 2, pair)
             self.table.setCellWidget(row, 3, self._enabled_box(link))
             self.table.setCellWidget(row, 4, self._mode_combo(link))
             if link.id == selected:
@@ -170,11 +193,14 @@ class LinksPage(QWidget):
                    on_error=self.show_message)
 
     def _fill_accounts(self) -> None:
+        # Each list offers the accounts that can play its part (an account of unknown role, one
+        # the core runs without a record, is offered in both).
+        roles = {self.master: ("master", "both", ""), self.slave: ("slave", "both", "")}
         for combo in (self.master, self.slave):
             current = combo.currentText()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItems([a.account_id for a in self.accounts])
+            combo.addItems([a.account_id for a in self.accounts if a.role in roles[combo]])
             combo.setEditText(current)
             combo.blockSignals(False)
         self._update_symbol_lists()
@@ -183,18 +209,66 @@ class LinksPage(QWidget):
         return next((a.symbols for a in self.accounts if a.account_id == account_id), ())
 
     def _update_symbol_lists(self) -> None:
+        slave_symbols = self._symbols(self.slave.currentText())
         self.form.symbol_map.set_symbol_lists(self._symbols(self.master.currentText()),
-                                              self._symbols(self.slave.currentText()))
+                                              slave_symbols)
+        self.form.set_slave_symbols(slave_symbols)
 
     # ----- editing ------------------------------------------------------------------------
     def _on_selected(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}
         if len(rows) == 1:
-            self.edit(self.links[rows.pop()])
+            target = self.links[rows.pop()]
+            if self.editing is None or target.id != self.editing.id:
+                self.switch_to(target)
 
     def new_link(self) -> None:
+        self.switch_to(None)
+
+    def switch_to(self, link: Link | None) -> None:
+        """Edit another link (None: a new one), asking first when this one has unsaved edits."""
+        if not self.has_unsaved_edits():
+            self._open_editor(link)
+            return
+        self._select_row(self.editing)  # stay on the edited link until the trader answers
+        what = f"link #{self.editing.id}" if self.editing else "the new link"
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                          f"You changed {what} without saving. Save the changes, discard them, "
+                          "or stay on it?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.button(QMessageBox.StandardButton.Cancel).setText("Stay")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Save).clicked.connect(
+            lambda: launch(self._save_then_open(link), on_error=self.show_message))
+        box.button(QMessageBox.StandardButton.Discard).clicked.connect(
+            lambda: self._open_editor(link))
+        self.confirm_box = box
+        box.open()
+
+    async def _save_then_open(self, link: Link | None) -> None:
+        if await self.save() is not None:
+            self._open_editor(link)
+
+    def _open_editor(self, link: Link | None) -> None:
+        self._select_row(link)
+        self.edit(link)
+
+    def _select_row(self, link: Link | None) -> None:
+        self.table.blockSignals(True)
         self.table.clearSelection()
-        self.edit(None)
+        row = next((i for i, lk in enumerate(self.links) if link and lk.id == link.id), None)
+        if row is not None:
+            self.table.selectRow(row)
+        self.table.blockSignals(False)
+
+    def _editor_state(self) -> tuple[object, ...]:
+        values, problems = self.form.raw()
+        return (self.name.text().strip(), self.master.currentText().strip(),
+                self.slave.currentText().strip(), repr(sorted(values.items())), tuple(problems))
+
+    def has_unsaved_edits(self) -> bool:
+        return self._editor_state() != self._shown_state
 
     def edit(self, link: Link | None) -> None:
         """Show a link in the editor (None: a new one with the default rules)."""
@@ -208,6 +282,7 @@ class LinksPage(QWidget):
         self.editor.setTitle(f"Link #{link.id}" if link else "New link")
         self.message.setText("")
         self._update_symbol_lists()
+        self._shown_state = self._editor_state()
 
     async def save(self) -> Link | None:
         """Validate the form; save and apply the link, or show every problem inline."""
@@ -242,6 +317,7 @@ class LinksPage(QWidget):
             link = replace(link, rules=replace(link.rules, allow_overlap=True))
             saved = await self.session.save_link(link)
         self.editing = saved
+        self._shown_state = self._editor_state()
         self.editor.setTitle(f"Link #{saved.id}")
         self.delete_button.setEnabled(True)
         self.show_message(f"link #{saved.id} saved — applies from the next master event")
@@ -270,9 +346,49 @@ class LinksPage(QWidget):
         answer = QMessageBox.question(self, title, text)
         return answer == QMessageBox.StandardButton.Yes
 
+    async def preview(self) -> PreviewDialog | None:
+        """Show what the rules as edited would have done with the master's recent history."""
+        master, slave = self.master.currentText().strip(), self.slave.currentText().strip()
+        try:
+            rules = self.form.rules()
+        except RulesError:
+            self.show_message("cannot preview — correct the rules marked in red first")
+            return None
+        if not master or not slave or master == slave:
+            self.show_message("choose a master and a different slave account to preview")
+            return None
+        base = self.editing or Link(id=0, master_id=master, slave_id=slave)
+        link = replace(base, master_id=master, slave_id=slave, rules=rules)
+        self.show_message("replaying the master's history…")
+        try:
+            result, currency, master_currency = await run_preview(self.session, link)
+        except PreviewUnavailable as exc:
+            self.show_message(f"cannot preview: {exc}")
+            return None
+        self.show_message("")
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        self.preview_dialog = PreviewDialog(f"{master} → {slave}", result, currency,
+                                            master_currency, self)
+        self.preview_dialog.show()
+        return self.preview_dialog
+
     def _on_delete(self) -> None:
         if self.editing is not None:
-            launch(self.delete(self.editing.id), on_error=self.show_message)
+            launch(self.ask_delete(self.editing), on_error=self.show_message)
+
+    async def ask_delete(self, link: Link) -> QMessageBox:
+        """Ask before deleting, saying what becomes of the link's open copies."""
+        tickets = await self.session.run_blocking(self.session.app.store.load_tickets)
+        open_copies = len(live(t for t in tickets if t.link_id == link.id))
+        fate = (f"Its {open_copies} open cop{'y' if open_copies == 1 else 'ies'} on "
+                f"{link.slave_id} stay open and are no longer followed: the master's closes "
+                "will not close them." if open_copies else "It has no open copies.")
+        self.confirm_box = confirm(
+            self, "Delete link", f"Delete link #{link.id} ({link.master_id} → {link.slave_id})? "
+            f"{fate} The trade log keeps its history.", "Delete link",
+            lambda: launch(self.delete(link.id), on_error=self.show_message))
+        return self.confirm_box
 
     async def delete(self, link_id: int) -> None:
         await self.session.delete_link(link_id)

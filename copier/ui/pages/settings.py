@@ -6,10 +6,12 @@ database are open while the app runs)."""
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -42,6 +44,7 @@ from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
 Apply = Callable[[Preferences], None]
+CONTENT_WIDTH = 760
 
 
 class SettingsPage(QWidget):
@@ -89,7 +92,9 @@ class SettingsPage(QWidget):
         form.addRow("", self.bind_host_problem)
         form.addRow("EA bridge port", self.bind_port)
         form.addRow("Theme", self.theme)
-        form.addRow("Start with Windows", self.start_with_windows)
+        # The installer's word on Windows; elsewhere the same switch is the session's autostart.
+        form.addRow("Start with Windows" if sys.platform == "win32" else "Start at log-in",
+                    self.start_with_windows)
         form.addRow("", self.autostart_note)
         form.addRow("Data folder", data_row)
         form.addRow("Log level", self.log_level)
@@ -104,7 +109,11 @@ class SettingsPage(QWidget):
         self.save_button.clicked.connect(lambda: launch(self.save(), on_error=self._show))
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        layout = QVBoxLayout(self)
+        # One readable column, not fields stretched across a 1,600 px window.
+        content = QWidget()
+        content.setMaximumWidth(CONTENT_WIDTH)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addWidget(self.remote)
         self.trading_clock = TradingClockSection(session)
@@ -114,9 +123,12 @@ class SettingsPage(QWidget):
         extras.addWidget(self.backup, 1)
         layout.addLayout(extras)
         layout.addWidget(note)
-        layout.addWidget(self.save_button)
+        layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.message)
         layout.addStretch(1)
+        outer = QHBoxLayout(self)
+        outer.addWidget(content, 1)
+        outer.addStretch(0)
         self.show_preferences(preferences)
 
     def show_preferences(self, p: Preferences) -> None:

@@ -6,6 +6,8 @@ screen only lays it out, so it shows exactly what ``copier stats --json`` prints
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyqtgraph as pg
@@ -29,65 +31,120 @@ from copier.ui.widgets import (
     fmt_percent,
     group_box,
     launch,
-    make_table,
+    sortable_table,
 )
+from copier.words import rule_words
 
 AUTO_REFRESH_MS = 10_000
 TOTAL = "Total"
 SCOPES = ("Links", "Slaves")
+# (title, figures drawn, the y axis's unit: "money" is the accounts' deposit currency)
 CHARTS = (
-    ("P&L: copies vs master", ("pnl", "master_pnl")),
-    ("Copies", ("copies",)),
-    ("Volume copied (lots)", ("volume_copied",)),
-    ("Slippage (money)", ("slippage_money",)),
-    ("Denials", ("denials",)),
+    ("P&L: copies vs master", ("pnl", "master_pnl"), "money"),
+    ("Copies", ("copies",), "copies"),
+    ("Lots copied", ("volume_copied",), "lots"),
+    ("Slippage (money)", ("slippage_money",), "money"),
+    ("Refused copies", ("denials",), "copies"),
 )
 BAR_COLOURS = ("#1f77b4", "#ff7f0e")
 LEGEND = {"pnl": "copies", "master_pnl": "master"}
 
-Row = dict[str, Any]  # {"name": ..., **figures}
+Row = dict[str, Any]  # {"name": ..., "currency": ..., "reversed": ..., **figures}
+NOT_MEASURED = "not measured"
+REVERSED_SLIPPAGE = (
+    "A reversed copy deals on the other side of the spread from the master (the master buys at "
+    "the ask, the copy sells at the bid), so the gap between their prices is the spread, not "
+    "slippage. It is not counted as slippage; compare the P&L columns instead.")
+SUCCESS_HELP = ("Executed ÷ (executed + failed + expired). Refused copies were never sent and "
+                "do not count: see Refused.")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the figures alone do not say: account names, currencies, which links reverse."""
+
+    labels: dict[str, str] = field(default_factory=dict)  # account id → the trader's name
+    currencies: dict[str, str] = field(default_factory=dict)  # account id → deposit currency
+    reversed_links: frozenset[int] = frozenset()
 
 
 def _top_denials(row: Row) -> str:
     ranked = sorted(row["denials_by_rule"].items(), key=lambda kv: (-kv[1], kv[0]))
-    return ", ".join(f"{rule} {count}" for rule, count in ranked[:3])
+    return ", ".join(f"{rule_words(rule)} {count}" for rule, count in ranked[:3])
 
 
+def _money(row: Row, key: str, currency_key: str = "currency") -> str:
+    currency = row.get(currency_key, "")
+    return f"{fmt_number(row[key])} {currency}".strip()
+
+
+def _number(key: str) -> Callable[[Row], Any]:
+    return lambda r: float(r[key] or 0)
+
+
+def _slippage_both(row: Row) -> str:
+    if row.get("reversed"):
+        return NOT_MEASURED
+    return f"{row['slippage_points']:,.0f} pts · {_money(row, 'slippage_money')}"
+
+
+def _denials_tip(row: Row) -> str:
+    return "\n".join(f"{rule_words(k)}: {v}" for k, v in row["denials_by_rule"].items())
+
+
+# Columns that fit 1280 px; executed and failed copies are in the tooltips of Copies and Success.
 STATS_COLUMNS: list[Column[Row]] = [
-    Column("Link / slave", lambda r: r["name"]),
-    Column("Copies", lambda r: str(r["copies"]), numeric=True),
-    Column("Executed", lambda r: str(r["executed"]), numeric=True),
-    Column("Failed", lambda r: str(r["failed"] + r["expired"]), numeric=True),
-    Column("Success", lambda r: fmt_percent(r["success_rate"]), numeric=True),
-    Column("Volume copied", lambda r: fmt_number(r["volume_copied"]), numeric=True),
-    Column("P&L of copies", lambda r: fmt_number(r["pnl"]), numeric=True,
+    Column("Link / slave", lambda r: r["name"], tooltip=lambda r: r["name"]),
+    Column("Copies", lambda r: str(r["copies"]), numeric=True, sort=_number("copies"),
+           tooltip=lambda r: f"{r['executed']} executed, {r['in_flight']} on their way"),
+    Column("Success", lambda r: fmt_percent(r["success_rate"]), numeric=True,
+           tooltip=lambda r: f"{r['failed'] + r['expired']} failed or expired. {SUCCESS_HELP}",
+           sort=lambda r: -1.0 if r["success_rate"] is None else r["success_rate"]),
+    Column("Lots", lambda r: fmt_number(r["volume_copied"]), numeric=True,
+           sort=_number("volume_copied"), tooltip=lambda _r: "lots the copies opened"),
+    Column("Copies' P&L", lambda r: _money(r, "pnl"), numeric=True, sort=_number("pnl"),
            colour=lambda r: "#c62828" if r["pnl"] < 0 else None),
-    Column("Master P&L", lambda r: fmt_number(r["master_pnl"]), numeric=True),
-    Column("Slippage (points)", lambda r: fmt_number(r["slippage_points"], 1), numeric=True),
-    Column("Slippage (money)", lambda r: fmt_number(r["slippage_money"]), numeric=True),
-    Column("Denials", lambda r: str(r["denials"]), numeric=True),
-    Column("Denials by reason", _top_denials,
-           tooltip=lambda r: "\n".join(f"{k}: {v}" for k, v in r["denials_by_rule"].items())),
+    Column("Master P&L", lambda r: _money(r, "master_pnl", "master_currency"), numeric=True,
+           sort=_number("master_pnl")),
+    Column("Slippage", _slippage_both, numeric=True, sort=_number("slippage_points"),
+           tooltip=lambda r: REVERSED_SLIPPAGE if r.get("reversed") else
+           "points and money; positive: the copies got worse prices than the master"),
+    Column("Refused", lambda r: str(r["denials"]), numeric=True, sort=_number("denials"),
+           tooltip=_denials_tip),
+    Column("Refused because", _top_denials, tooltip=_denials_tip),
 ]
+NAME_WIDTH = 200  # the name column is elided past this; its tooltip has it whole
 
 
-def link_name(entry: dict[str, Any]) -> str:
+def link_name(entry: dict[str, Any], context: Context | None = None) -> str:
+    labels = context.labels if context else {}
     label = f"#{entry['link_id']}"
     if entry.get("name"):
         label += f" {entry['name']}"
-    return f"{label}: {entry['master_id']} → {entry['slave_id']}"
+    master = labels.get(entry["master_id"], entry["master_id"])
+    slave = labels.get(entry["slave_id"], entry["slave_id"])
+    return f"{label}: {master} → {slave}"
 
 
-def rows_of(stats: dict[str, Any], scope: str, period: str) -> list[Row]:
+def rows_of(stats: dict[str, Any], scope: str, period: str,
+            context: Context | None = None) -> list[Row]:
     """The table's rows for a scope ("Links"/"Slaves") and a period ("Total" or a day)."""
+    known = context or Context()
     entries = stats.get("links" if scope == "Links" else "slaves", [])
     out: list[Row] = []
     for entry in entries:
         figures = entry["total"] if period == TOTAL else entry["days"].get(period)
         if figures is None:
             continue
-        name = link_name(entry) if scope == "Links" else entry["slave_id"]
-        out.append({"name": name, **figures})
+        slave = entry["slave_id"]
+        if scope == "Links":
+            name = link_name(entry, known)
+            reverse = entry["link_id"] in known.reversed_links
+            master_currency = known.currencies.get(entry["master_id"], "")
+        else:
+            name, reverse, master_currency = known.labels.get(slave, slave), False, ""
+        out.append({"name": name, "currency": known.currencies.get(slave, ""),
+                    "master_currency": master_currency, "reversed": reverse, **figures})
     return out
 
 
@@ -102,7 +159,7 @@ class StatisticsPage(QWidget):
         self.period = QComboBox()
         self.period.addItem(TOTAL)
         self.chart_choice = QComboBox()
-        self.chart_choice.addItems([title for title, _ in CHARTS])
+        self.chart_choice.addItems([title for title, _keys, _unit in CHARTS])
         self.refresh_button = QPushButton("Refresh")
         self.notice = QLabel("")
         self.notice.setObjectName("notice")
@@ -117,11 +174,17 @@ class StatisticsPage(QWidget):
         bar.addWidget(self.refresh_button)
         bar.addWidget(self.notice, 1)
 
+        self.context = Context()
         self.model = RowsModel(STATS_COLUMNS, self)
-        self.table = make_table(self.model)
+        self.table = sortable_table(self.model)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.model.refreshed.connect(lambda: self.table.setColumnWidth(
+            0, min(NAME_WIDTH, self.table.columnWidth(0))))
         self.chart = pg.PlotWidget()
         self.chart.showGrid(y=True, alpha=0.2)
-        self.legend = self.chart.addLegend(offset=(10, 5))
+        # Top right, clear of the first bars (which start at the left).
+        self.legend = self.chart.addLegend(offset=(-10, 5))
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(group_box("Figures", self.table))
         splitter.addWidget(group_box("Chart", self.chart))
@@ -157,10 +220,26 @@ class StatisticsPage(QWidget):
         """Compute the statistics off the GUI thread and show them."""
         try:
             stats = await self.session.stats()
+            self.context = await self._context()
         finally:
             self._loading = False
         self.set_stats(stats)
         return stats
+
+    async def _context(self) -> Context:
+        views = await self.session.accounts()
+        links = await self.session.load_links()
+        currencies = {}
+        for view in views:
+            info = view.snapshot.account if view.snapshot else (
+                view.status.account if view.status else None)
+            if info is not None and info.currency:
+                currencies[view.account_id] = info.currency
+        return Context(
+            labels={v.account_id: v.label for v in views},
+            currencies=currencies,
+            reversed_links=frozenset(link.id for link in links if link.rules.reverse),
+        )
 
     def _failed(self, message: str) -> None:
         self.notice.setText(f"statistics unavailable: {message}")
@@ -184,14 +263,19 @@ class StatisticsPage(QWidget):
 
     def present(self) -> None:
         """Lay out the rows of the chosen scope and period, and their chart."""
-        rows = rows_of(self.stats, self.scope.currentText(), self.period.currentText())
+        rows = rows_of(self.stats, self.scope.currentText(), self.period.currentText(),
+                       self.context)
         self.model.set_rows(rows)
         self._draw(rows)
 
     def _draw(self, rows: list[Row]) -> None:
         self.chart.clear()
         self.legend.clear()
-        _title, keys = CHARTS[self.chart_choice.currentIndex()]
+        _title, keys, unit = CHARTS[self.chart_choice.currentIndex()]
+        currencies = sorted({r["currency"] for r in rows if r["currency"]})
+        if unit == "money":
+            unit = " / ".join(currencies) if currencies else "deposit currency"
+        self.chart.setLabel("left", unit)
         width = 0.8 / len(keys)
         for i, key in enumerate(keys):
             xs = [n + (i - (len(keys) - 1) / 2) * width for n in range(len(rows))]
@@ -200,6 +284,10 @@ class StatisticsPage(QWidget):
                                    brush=BAR_COLOURS[i % 2])
             self.chart.addItem(bars)
             self.legend.addItem(bars, LEGEND.get(key, key.replace("_", " ")))
+        heights = [float(r[key] or 0) for r in rows for key in keys]
+        low, high = min([0.0, *heights]), max([0.0, *heights])
+        # Headroom over the tallest bar for the legend, which would otherwise cover it.
+        self.chart.setYRange(low, high + (high - low) * 0.3 or 1.0, padding=0.02)
         axis = self.chart.getAxis("bottom")
         axis.setTicks([[(n, _short(r["name"])) for n, r in enumerate(rows)]])
 

@@ -1,5 +1,7 @@
-"""The trade log: every copy from decision to result, filtered, sorted by any column, paged from
-the store on the worker thread (200 rows at a time, as the view scrolls), exported to CSV."""
+"""The trade log: every copy from decision to result and every copy a rule refused (status
+``denied``, the reason in words), filtered, sorted by any column, paged from the store on the
+worker thread (200 rows at a time, as the view scrolls), exported to CSV; a double-click shows a
+row's whole story (``CopyDetailsDialog``)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QColor, QResizeEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,41 +41,51 @@ from PySide6.QtWidgets import (
 from copier.store import CopyFilter, CopyRecord
 from copier.store.export import ExportError
 from copier.ui.bridge import UiBridge
+from copier.ui.copy_details import CopyDetailsDialog
 from copier.ui.session import CoreSession
-from copier.ui.tradelog_query import ExportCancelled, LogQuery
-from copier.ui.widgets import fmt_datetime, fmt_number, launch
+from copier.ui.tradelog_query import ExportCancelled, LogQuery, details
+from copier.ui.widgets import fmt_datetime, fmt_number, fmt_when, launch
+from copier.words import kind_words, rule_words
 
 PAGE_SIZE = 200
 LIVE_PAGE_SIZE = 60
 DAY_MS = 86_400_000
 LIVE_REFRESH_MS = 1_000
-STATUSES = ("", "pending", "sent", "executed", "failed", "expired")
+STATUSES = ("", "pending", "sent", "executed", "failed", "expired", "denied")
+REASON_MIN_WIDTH = 220  # the "why" column takes the room the others leave, never less
+# Shown in the details and brought back from the header's menu: without them the table fits
+# 1280 px with no horizontal scrolling.
+HIDDEN_AT_FIRST = ("link_id", "master_id", "slave_symbol", "side", "filled_volume",
+                   "master_price", "slave_price", "command_id")
+MAX_COLUMN_WIDTH = 150  # other columns are elided past this (their tooltip or details say all)
+SIDED_KINDS = ("open", "close", "place_pending", "fill_pending")
 Index = QModelIndex | QPersistentModelIndex
 
 # (title, sort key, text of a record)
 COLUMNS: tuple[tuple[str, str, Any], ...] = (
-    ("Decided", "decided_ms", lambda r: fmt_datetime(r.decided_ms)),
+    ("Decided", "decided_ms", lambda r: fmt_when(r.decided_ms)),
     ("Status", "status", lambda r: r.status),
+    ("Reason", "message", lambda r: r.reason),
     ("Link", "link_id", lambda r: str(r.link_id)),
     ("Master", "master_id", lambda r: r.master_id),
     ("Slave", "slave_id", lambda r: r.slave_id),
-    ("Symbol", "symbol", lambda r: r.symbol),
+    ("Symbol", "symbol", lambda r: _symbols(r)),
     ("Slave symbol", "slave_symbol", lambda r: r.slave_symbol),
-    ("Kind", "kind", lambda r: r.kind),
+    ("What", "kind", lambda r: _what(r)),
     ("Side", "side", lambda r: r.side),
     ("Lots", "requested_volume", lambda r: fmt_number(r.requested_volume)),
     ("Filled", "filled_volume", lambda r: fmt_number(r.filled_volume)),
-    ("Master price", "master_price", lambda r: f"{r.master_price:g}"),
-    ("Slave price", "slave_price", lambda r: "" if r.slave_price is None else f"{r.slave_price:g}"),
     ("Slippage", "slippage_points", lambda r: fmt_number(r.slippage_points, 1)),
     ("Latency", "total_latency_ms",
      lambda r: "" if r.total_latency_ms is None else f"{r.total_latency_ms} ms"),
-    ("Message", "message", lambda r: r.message),
+    ("Master price", "master_price", lambda r: f"{r.master_price:g}" if r.master_price else ""),
+    ("Slave price", "slave_price", lambda r: "" if r.slave_price is None else f"{r.slave_price:g}"),
     ("Command", "command_id", lambda r: r.command_id),
 )
 SORT_COLUMN = {key: column for column, (_title, key, _text) in enumerate(COLUMNS)}
+REASON_COLUMN = SORT_COLUMN["message"]
 STATUS_COLOURS = {"failed": "#c62828", "expired": "#ef6c00", "pending": "#78909c",
-                  "sent": "#1565c0"}
+                  "sent": "#1565c0", "denied": "#8e24aa"}
 
 
 class TradeLogModel(QStandardItemModel):
@@ -88,6 +100,7 @@ class TradeLogModel(QStandardItemModel):
         self.session = session
         self.query = LogQuery()
         self.rows: list[CopyRecord] = []
+        self.labels: dict[str, str] = {}  # account id → its label
         self.total = 0
         self._fetching = False
         self._generation = 0  # results of a superseded query are dropped
@@ -128,7 +141,7 @@ class TradeLogModel(QStandardItemModel):
     def _append(self, records: list[CopyRecord]) -> None:
         self.rows.extend(records)
         for record in records:
-            self.appendRow(_items(record))
+            self.appendRow(_items(record, self.labels))
         self.loaded.emit()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -138,11 +151,26 @@ class TradeLogModel(QStandardItemModel):
             launch(self.reload())
 
 
+def _symbols(record: CopyRecord) -> str:
+    """The master's symbol, and the slave's when it differs (EURUSD → EURUSD.m)."""
+    slave = record.slave_symbol
+    return f"{record.symbol} → {slave}" if slave and slave != record.symbol else record.symbol
+
+
+def _what(record: CopyRecord) -> str:
+    """What the copy did in words, with its side where it has one ("opened sell"); for a
+    refusal, what the master did and its order ("master opened: buy")."""
+    words = kind_words(record.kind)
+    if record.denied and record.order_type:
+        return f"{words}: {record.order_type.replace('_', ' ')}"
+    return f"{words} {record.side}" if record.side and record.kind in SIDED_KINDS else words
+
+
 def _same_top(fetched: list[CopyRecord], shown: list[CopyRecord]) -> bool:
     return fetched == shown[: len(fetched)]
 
 
-def _items(record: CopyRecord) -> list[QStandardItem]:
+def _items(record: CopyRecord, labels: dict[str, str]) -> list[QStandardItem]:
     colour = STATUS_COLOURS.get(record.status)
     items = []
     for _title, _key, text in COLUMNS:
@@ -151,8 +179,17 @@ def _items(record: CopyRecord) -> list[QStandardItem]:
         if colour:
             item.setForeground(QColor(colour))
         items.append(item)
+    items[0].setToolTip(fmt_datetime(record.decided_ms))
+    for key, account_id in (("master_id", record.master_id), ("slave_id", record.slave_id)):
+        # The trader's name for the account, as on the dashboard; the id in the tooltip.
+        items[SORT_COLUMN[key]].setText(labels.get(account_id) or account_id)
+        items[SORT_COLUMN[key]].setToolTip(account_id)
+    items[SORT_COLUMN["symbol"]].setToolTip(_symbols(record))
+    items[SORT_COLUMN["kind"]].setToolTip(_what(record))
     if record.message:
-        items[-2].setToolTip(record.message)
+        items[REASON_COLUMN].setToolTip(record.message)
+    if record.rule:
+        items[SORT_COLUMN["status"]].setToolTip(f"refused by: {rule_words(record.rule)}")
     return items
 
 
@@ -194,7 +231,7 @@ class TradeLogPage(QWidget):
         self.status = QComboBox()
         self.status.addItems([s or "any status" for s in STATUSES])
         self.text = QLineEdit()
-        self.text.setPlaceholderText("search: ticket, command id, message…")
+        self.text.setPlaceholderText("search: symbol, account, reason…")
         self.count_label = QLabel("")
         self.notice = QLabel("")  # what the last export or error did; counts are kept apart
         self.notice.setObjectName("notice")
@@ -218,6 +255,19 @@ class TradeLogPage(QWidget):
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
         self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.doubleClicked.connect(self._on_double_clicked)
+        header = self.view.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for column, (title, key, _text) in enumerate(COLUMNS):
+            toggle = QAction(title, header, checkable=True)
+            toggle.setChecked(key not in HIDDEN_AT_FIRST)
+            toggle.toggled.connect(lambda on, c=column: self._show_column(c, on))
+            header.addAction(toggle)
+            self.view.setColumnHidden(column, key in HIDDEN_AT_FIRST)
+        header.setToolTip("right-click to show or hide columns; double-click a row for details")
+        self.details_dialog: CopyDetailsDialog | None = None
         self.model.loaded.connect(self._show_count)
         self.model.loaded.connect(self._size_columns_once)
         layout = QVBoxLayout(self)
@@ -245,9 +295,13 @@ class TradeLogPage(QWidget):
             launch(self.reload(), on_error=self._show_error)
 
     async def reload(self) -> None:
+        # This reload reads the filters as they are now: a debounced one still pending would
+        # only run the same query again and, superseding this one, leave its rows unshown.
+        self._debounce.stop()
         await self.model.reload(self.current_query())
 
     async def load_choices(self) -> None:
+        self.model.labels = {v.account_id: v.label for v in await self.session.accounts()}
         accounts, symbols = await self.session.log_choices()
         for combo, values in ((self.account, accounts), (self.symbol, symbols)):
             current = combo.currentText()
@@ -278,7 +332,7 @@ class TradeLogPage(QWidget):
 
     def _show_count(self) -> None:
         shown, total = len(self.model.rows), self.model.total
-        self.count_label.setText(f"{total:,} copies match" + (
+        self.count_label.setText(f"{total:,} copies and refusals match" + (
             f" — {shown:,} loaded, scroll for more" if shown < total else ""))
 
     def _size_columns_once(self) -> None:
@@ -286,6 +340,44 @@ class TradeLogPage(QWidget):
         if self.model.rows and not self._sized:
             self._sized = True
             self.view.resizeColumnsToContents()
+            for column in range(len(COLUMNS)):
+                if column != REASON_COLUMN and self.view.columnWidth(column) > MAX_COLUMN_WIDTH:
+                    self.view.setColumnWidth(column, MAX_COLUMN_WIDTH)
+            self.fit_reason()
+
+    def fit_reason(self) -> None:
+        """Give the reason column the width the other visible columns leave."""
+        others = sum(self.view.columnWidth(c) for c in range(len(COLUMNS))
+                     if c != REASON_COLUMN and not self.view.isColumnHidden(c))
+        room = self.view.viewport().width() - others - 2
+        self.view.setColumnWidth(REASON_COLUMN, max(REASON_MIN_WIDTH, room))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._sized:
+            self.fit_reason()
+
+    def _show_column(self, column: int, shown: bool) -> None:
+        self.view.setColumnHidden(column, not shown)
+        if shown:
+            self.view.resizeColumnToContents(column)
+        self.fit_reason()
+
+    # ----- details ------------------------------------------------------------------------
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        if 0 <= index.row() < len(self.model.rows):
+            launch(self.show_details(self.model.rows[index.row()]), on_error=self._show_error)
+
+    async def show_details(self, record: CopyRecord) -> CopyDetailsDialog:
+        """Open the details of ``record``: its master event, the rules' verdicts, each stage's
+        time and the slave's result."""
+        found = await self.session.run_blocking(
+            self.session.app.store.read, lambda conn: details(conn, record))
+        if self.details_dialog is not None:
+            self.details_dialog.close()
+        self.details_dialog = CopyDetailsDialog(record, found, self)
+        self.details_dialog.show()
+        return self.details_dialog
 
     def _show_error(self, message: str) -> None:
         self.notice.setText(f"trade log unavailable: {message}")
@@ -293,7 +385,8 @@ class TradeLogPage(QWidget):
     # ----- export -------------------------------------------------------------------------
     def _on_export_clicked(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
-            self, "Export the filtered trade log", "trade-log.csv", "CSV files (*.csv)",
+            self, "Export the filtered trade log", str(Path.home() / "trade-log.csv"),
+            "CSV files (*.csv)",
             options=QFileDialog.Option.DontUseNativeDialog)
         if name:
             launch(self.export_to(Path(name)), on_error=self._show_error)
@@ -320,7 +413,7 @@ class TradeLogPage(QWidget):
         finally:
             dialog.reset()
             dialog.deleteLater()
-        self.notice.setText(f"exported {written:,} copies to {path}")
+        self.notice.setText(f"exported {written:,} rows (copies and refusals) to {path}")
         return written
 
 

@@ -15,7 +15,8 @@ from copier.logfile import FORMAT, log_path
 
 
 def _write(
-    path: Path, lines: list[tuple[int, str]], handler: logging.Handler | None = None
+    path: Path, lines: list[tuple[int, str]], handler: logging.Handler | None = None,
+    *, traceback_after: str = "",
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = handler or logging.FileHandler(path, encoding="utf-8")
@@ -26,7 +27,13 @@ def _write(
     logger.setLevel(logging.DEBUG)
     try:
         for level, text in lines:
-            logger.log(level, text)
+            if text == traceback_after:
+                try:
+                    raise RuntimeError("second line")
+                except RuntimeError:
+                    logger.log(level, text, exc_info=True)  # the traceback's lines follow it
+            else:
+                logger.log(level, text)
     finally:
         logger.removeHandler(handler)
         handler.close()
@@ -36,14 +43,16 @@ def test_the_last_lines_of_a_level_and_above_with_their_tracebacks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _write(log_path(tmp_path), [(logging.INFO, "mt4:1@A connected"),
-                                (logging.WARNING, "copy failed on s: no money\nsecond line"),
+                                (logging.WARNING, "copy failed on s: no money"),
                                 (logging.INFO, "mt4:1@A disconnected"),
-                                (logging.ERROR, "stopped")])
+                                (logging.ERROR, "stopped")],
+           traceback_after="copy failed on s: no money")
 
     assert main(["logs", "--level", "warning", "--data-dir", str(tmp_path)]) == 0
     shown = capsys.readouterr().out.splitlines()
     assert [line.split(" ", 3)[2] for line in shown if " copier." in line] == ["WARNING", "ERROR"]
-    assert "second line" in shown  # a record's continuation line goes with it
+    assert "RuntimeError: second line" in shown  # a record's traceback goes with it
+    assert not any("disconnected" in line for line in shown)
 
     assert main(["logs", "--lines", "1", "--data-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip().endswith("stopped")

@@ -162,6 +162,27 @@ def test_lot_above_the_broker_max_is_capped_at_the_broker_max() -> None:
     assert "broker maximum 50.00" in result.adjustments[0][1]
 
 
+def test_a_lot_just_below_the_minimum_never_reads_as_the_minimum() -> None:
+    # A ratio-sized 0.0099994 used to read "lot 0.01 below broker minimum 0.01" (issue #18):
+    # rounded for display after the check. It shows the decimals that make it lower.
+    rules = LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=0.0099994)
+
+    result = sized(rules, 1.0)
+
+    assert result == Denial(
+        "below_minimum", "EURUSD.m: lot 0.0099 below broker minimum 0.01 — copy skipped"
+    )
+
+
+def test_a_lot_just_above_the_maximum_never_reads_as_the_maximum() -> None:
+    result = sized(LinkRules(max_lot=2.0), 2.00004)
+
+    assert isinstance(result, Sized)
+    assert result.adjustments == (
+        ("max_lot", "EURUSD.m: lot 2.0001 capped at the link's max lot 2.00"),
+    )
+
+
 def test_lot_below_broker_minimum_is_skipped_with_the_documented_reason() -> None:
     rules = LinkRules(lot_value=0.004, below_minimum=BelowMinimum.SKIP)
 

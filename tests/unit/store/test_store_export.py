@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from store_samples import SLAVE, T0, command, event, filled
+from store_samples import MASTER, SLAVE, T0, command, denial, event, filled
 
 from copier.domain import Retcode
-from copier.store import Store, StoreError
+from copier.store import CopyFilter, Store, StoreError
 from copier.store.export import HEADER, export_copies_csv, format_time, parse_date
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -211,3 +211,43 @@ def test_a_bare_end_date_includes_that_whole_day() -> None:
 def test_unreadable_dates_are_refused_with_the_accepted_forms(text: str) -> None:
     with pytest.raises(ValueError, match="use YYYY-MM-DD or ISO-8601"):
         parse_date(text)
+
+
+async def test_refused_copies_are_rows_with_status_denied_and_the_reason_in_words(
+    store: Store, tmp_path: Path
+) -> None:
+    # Issue #18: the CSV held only copies that went out; a refusal and its reason were missing.
+    master = event(seq=1, symbol="EURUSD", price=1.1)
+    await store.persist_decision(master, [command(master, 1)], [denial(master, 2)], [], T0 + 5)
+    await store.flush()
+    out = tmp_path / "log.csv"
+
+    written = export_copies_csv(store, out)
+
+    rows = {r["status"]: r for r in _read(out)}
+    assert written == 2
+    refused = rows["denied"]
+    assert refused["reason"] == "EURUSD.m: lot 0.004 below broker minimum 0.01 — copy skipped"
+    assert refused["rule"] == "below_minimum"
+    assert (refused["link_id"], refused["master_account"], refused["slave_account"]) == (
+        "2", MASTER, SLAVE)
+    assert (refused["symbol"], refused["kind"], refused["side"]) == ("EURUSD", "opened", "buy")
+    assert refused["master_price"] == "1.1"
+    assert refused["detected_at"] == format_time(T0)
+    assert refused["requested_volume"] == refused["slave_ticket"] == ""
+    assert rows["pending"]["reason"] == ""  # a copy on its way has nothing to explain
+
+
+async def test_the_denied_status_filter_selects_the_refusals_alone(
+    store: Store, tmp_path: Path
+) -> None:
+    for seq in (1, 2):
+        master = event(seq=seq, ticket=100 + seq)
+        await store.persist_decision(master, [command(master, 1)], [denial(master)], [], T0 + seq)
+    await store.flush()
+
+    refused = store.query_log(CopyFilter(status="denied"))
+
+    assert [r.master_seq for r in refused] == [2, 1]
+    assert {r.rule for r in refused} == {"below_minimum"}
+    assert len(store.query_log()) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from dataclasses import replace
@@ -292,6 +293,24 @@ async def test_slippage_is_positive_when_the_slave_got_the_worse_price(
 
     [row] = table_rows(store, "trade_log_copies")
     assert row["slippage_points"] == (None if expected is None else pytest.approx(expected))
+
+
+@pytest.mark.parametrize("kind", [CommandKind.OPEN, CommandKind.CLOSE])
+async def test_a_reversed_copy_logs_no_slippage_rather_than_the_spread(
+    store: Store, kind: CommandKind
+) -> None:
+    # Issue #18: the master bought at the ask 1.1000, the reversed copy sold at the bid 1.0998
+    # with no slippage at all; the 2-point spread was logged as slippage.
+    master = event(seq=1, price=1.1000, order_type=OrderType.BUY)
+    cmd = dataclasses.replace(command(master, kind=kind), order_type=OrderType.SELL)
+    await store.persist_decision(master, [cmd], [], [], T0)
+
+    await store.persist_result(filled(cmd, price=1.0998), None, point=0.0001)
+
+    [row] = table_rows(store, "trade_log_copies")
+    assert row["side"] == "sell"
+    assert row["slave_price"] == 1.0998
+    assert row["slippage_points"] is None
 
 
 async def test_slippage_stays_empty_without_the_symbol_point(store: Store) -> None:
