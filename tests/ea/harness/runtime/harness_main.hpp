@@ -7,7 +7,7 @@
 //   draws (how many times Comment() redrew the chart)
 //   market closed|open (TimeCurrent stands still, as at a weekend) | clock +S (time passes)
 //   net stalled|ok (MT4: ws2_32 send() finds the socket buffer full)
-//   during_scan N <line> | trade_fault KIND [ARG] | crash_after_trade [lost] (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
+//   during_scan N <line> | trade_fault KIND [ARG] | crash_after_trade [N] [lost] (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
 //   process: globals keep their values, as on a chart or input change) | account LOGIN [N]
 //   (OnDeinit(REASON_ACCOUNT), another account with N open EURUSD buys, then OnInit)
 //   quit (OnDeinit, exit 0). Every line is answered OK … or ERR …. Alert() prints ALERT ….
@@ -126,9 +126,13 @@ inline bool mql_control(const std::string &line, bool &traded) {
     return false;
   }
   if (cmd == "crash_after_trade") {
-    std::string how; in >> how;
-    if (!how.empty() && how != "lost") { mql_reply(false, line); return false; }
-    mql_faults().crash = how == "lost" ? 2 : 1;
+    int n = 1; bool lose = false;
+    for (std::string word; in >> word;) {
+      if (word == "lost") lose = true;
+      else if ((n = std::atoi(word.c_str())) <= 0) { mql_reply(false, line); return false; }
+    }
+    mql_faults().crash_in = n;
+    mql_faults().crash_lose = lose;
     mql_reply(true, "armed");
     return false;
   }

@@ -18,8 +18,8 @@
 //                                 the EA's next N index reads (MQL4 OrderSelect SELECT_BY_POS,
 //                                 MQL5 PositionGetTicket/OrderGetTicket) the line runs, e.g.
 //                                 "during_scan 1 close 1001" or "during_scan 2 open EURUSD buy 0.1".
-//   crash_after_trade [lost]      the terminal dies right after its next trade request is done
-//                                 (MQL4 OrderSend/OrderClose/OrderModify/OrderDelete, MQL5
+//   crash_after_trade [N] [lost]  the terminal dies right after its N-th (1) next trade request is
+//                                 done (MQL4 OrderSend/OrderClose/OrderModify/OrderDelete, MQL5
 //                                 OrderSend): the trade stays done, the EA writes nothing more down
 //                                 and starts again (harness_main.hpp mql_guarded); "lost": its id
 //                                 file (TradeCopy_<login>_executor.dat) is gone too.
@@ -53,7 +53,8 @@ struct MqlFaults {
   double rate = 0;
   std::vector<std::string> kinds;
   std::vector<std::string> fired;  // every fault that fired, in order (printed as FAULT lines)
-  int crash = 0;                   // 1: the next done trade kills the terminal; 2: and its id file
+  int crash_in = 0;                // the crash_in-th done trade from now kills the terminal (0: none)
+  bool crash_lose = false;         // … and takes its id file with it
   bool crash_lost = false;         // the crash that happened took the id file with it
 };
 inline MqlFaults &mql_faults() {
@@ -93,9 +94,8 @@ inline MqlTradeFault mql_trade_fault(bool mt5) {
 // After a trade the server did: the terminal dies here when crash_after_trade is armed.
 inline void mql_crash_point() {
   MqlFaults &f = mql_faults();
-  if (f.crash == 0) return;
-  f.crash_lost = f.crash == 2;
-  f.crash = 0;
+  if (f.crash_in == 0 || --f.crash_in > 0) return;
+  f.crash_lost = f.crash_lose;
   throw MqlCrash{};
 }
 
