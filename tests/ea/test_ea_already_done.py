@@ -141,3 +141,16 @@ async def test_a_fill_resent_after_its_market_replacement_is_answered_as_already
 
     assert [(p["side"], p["vol"]) for p in positions] == [("buy", 0.2)] and orders == []
     assert filled == 19003
+
+
+@pytest.mark.parametrize("crash", ["", "lost"], ids=["killed", "ids-lost"])
+async def test_an_open_resent_to_a_netting_slave_that_died_after_its_deal_is_not_doubled(
+        ea_binaries: dict[str, Path], tmp_path: Path, crash: str) -> None:
+    """A netting position cannot say which master tickets it holds: the resent open finds the
+    copy's deals already at its volume after the open (§14 step 5, netting)."""
+    async with copier_world(ea_binaries, tmp_path, "monitor5", "executor5",
+                            slave_margin="netting") as world:
+        retcode = await _resent_after_a_crash(world, "open EURUSD buy 0.20", "open", crash)
+        held = await _slave_lots(world)
+
+    assert (held, retcode) == (0.4, 19003)
