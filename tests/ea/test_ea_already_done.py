@@ -116,12 +116,13 @@ async def test_a_pending_move_or_delete_resent_after_it_was_done_is_answered_as_
     assert (orders, deleted) == ([], 19003)
 
 
+@pytest.mark.parametrize(("master", "slave", "margin"), SLAVES[:2], ids=["mt4", "mt5-hedging"])
 async def test_a_fill_resent_after_its_market_replacement_is_answered_as_already_done(
-        ea_binaries: dict[str, Path], tmp_path: Path) -> None:
+        ea_binaries: dict[str, Path], tmp_path: Path, master: str, slave: str, margin: str) -> None:
     """The master places and fills an order while the slave is frozen: the fill names no slave
     ticket. The slave deletes its pending copy and buys at market, and dies right after that
     deal; the resent fill finds the market position by its comment: its own replacement."""
-    async with copier_world(ea_binaries, tmp_path, "monitor5", "executor5") as world:
+    async with copier_world(ea_binaries, tmp_path, master, slave, slave_margin=margin) as world:
         terminal = world.server.terminal(world.slave_id)
         await world.slave.control("crash_after_trade 3 lost")  # the placement, the delete, the deal
         world.slave.pause()

@@ -667,6 +667,20 @@ string DoDeletePending(const TcCommand &c)
    return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" deleted",t,0,0,0,0));
   }
 
+// Did this EA delete a pending copy of the command's master ticket (same symbol, magic and
+// comment) to replace it at market? MT4 keeps no order type of its own for a filled pending order
+// (it becomes OP_BUY/OP_SELL under the same ticket), but a copy that was replaced is in the
+// history as a deleted pending order (https://docs.mql4.com/trading/orderstotal: OrdersHistoryTotal,
+// OrderSelect MODE_HISTORY).
+bool ReplacedAtMarket(const TcCommand &c)
+  {
+   for(int i=OrdersHistoryTotal()-1;i>=0;i--)
+      if(OrderSelect(i,SELECT_BY_POS,MODE_HISTORY) && OrderType()>OP_SELL && SelectedIsCopy(c) &&
+         (OrderComment()==c.comment || StringFind(c.comment,OrderComment())==0))
+         return(true);
+   return(false);
+  }
+
 string DoFillPending(const TcCommand &c)
   {
    long t=PendingCopy(c);
@@ -675,7 +689,12 @@ string DoFillPending(const TcCommand &c)
    if(t>0 && OrderSelect((int)t,SELECT_BY_TICKET) && OrderCloseTime()==0)
      {
       if(OrderType()<=OP_SELL)
+        {
+         if(c.slave_ticket<=0 && ReplacedAtMarket(c) && OrderSelect((int)t,SELECT_BY_TICKET))   // §14 step 7
+            return(SelectedResult(c,RC_DUPLICATE,c.sym+": #"+IntegerToString(t)+
+                                  " already replaces the pending copy at market"));
          return(SelectedResult(c,RC_DONE,c.sym+": order #"+IntegerToString(t)+" had filled here already"));
+        }
       if(vol==0)
          vol=OrderLots();
       if(sl==0)
