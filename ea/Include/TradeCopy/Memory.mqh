@@ -136,6 +136,12 @@ struct TcCommand
    long              leg;
    long              created;
    long              expires;
+   bool              was;        // the was_* fields say what the copy looks like before it (§14 step 5)
+   double            was_vol;
+   double            was_price;
+   double            was_sl;
+   double            was_tp;
+   long              was_exp;
   };
 
 void ReadCommand(JsonObj &o,TcCommand &c)
@@ -163,6 +169,12 @@ void ReadCommand(JsonObj &o,TcCommand &c)
    c.leg=JsonLong(o,"leg",0);
    c.created=JsonLong(o,"created",0);
    c.expires=JsonLong(o,"expires",0);
+   c.was=JsonBool(o,"was",false);   // an older copier sends none of them: the id alone decides
+   c.was_vol=JsonDouble(o,"was_vol",0);
+   c.was_price=JsonDouble(o,"was_price",0);
+   c.was_sl=JsonDouble(o,"was_sl",0);
+   c.was_tp=JsonDouble(o,"was_tp",0);
+   c.was_exp=JsonLong(o,"was_exp",0);
   }
 
 // Does comment belong to master ticket: it starts TC|<ticket> and the number ends there.

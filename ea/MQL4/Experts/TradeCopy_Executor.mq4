@@ -12,6 +12,7 @@
 #include <TradeCopy/Session.mqh>
 #include <TradeCopy/Terminal.mqh>
 #include <TradeCopy/Memory.mqh>
+#include <TradeCopy/Already.mqh>
 
 input string ApiKey  = "";                         // API key from the copier's Accounts page
 input string BridgeUrl = "ws://127.0.0.1:8080/ea/v1"; // copier address
@@ -487,7 +488,6 @@ string DoClose(const TcCommand &c,const long ticket,const double want_vol)
          if(rest!=ticket && rest>0)
            {
             text=text+"; the rest is now #"+IntegerToString(rest);
-            Created(rest);
             NoteRest(rest,c.ticket,ticket);
            }
          return(ResultFrame(c.id,RC_DONE,text,rest,vol,at,0,0));
@@ -497,10 +497,7 @@ string DoClose(const TcCommand &c,const long ticket,const double want_vol)
         {
          long rest=(vol<have-1e-9) ? Remainder(ticket) : ticket;
          if(rest!=ticket && rest>0)
-           {
-            Created(rest);
             NoteRest(rest,c.ticket,ticket);
-           }
          return(ResultFrame(c.id,RC_DONE,c.sym+": closed "+JsonNumText(vol)+" of #"+IntegerToString(ticket)+
                             " (the trade server answered late)",rest,vol,px,0,0));
         }
@@ -528,6 +525,9 @@ string DoCloseCmd(const TcCommand &c)
   {
    string refusal="";
    long t=TargetOf(c,refusal);
+   string done=CloseDone(c,t);   // §14 step 5; t becomes the open remainder of a renumbered copy
+   if(done!="")
+      return(done);
    if(t<=0)
       return(refusal);
    return(DoClose(c,t,c.vol));
@@ -539,6 +539,9 @@ string DoModify(const TcCommand &c)
    long t=TargetOf(c,refusal);
    if(t<=0)
       return(refusal);
+   string done=ModifyDone(c,t);   // §14 step 5; t becomes the open remainder of a renumbered copy
+   if(done!="")
+      return(done);
    if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()>OP_SELL)
       return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": position #"+IntegerToString(t)+" is no longer open",t,0,0,0,0));
    double sl,tp;
@@ -609,6 +612,9 @@ string DoModifyPending(const TcCommand &c)
    if(t<=0)
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": no slave ticket given and no pending copy of master #"+
                          IntegerToString(c.ticket)+" on this account",0,0,0,0,0));
+   string done=PendingModifyDone(c,t);
+   if(done!="")
+      return(done);
    if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()<=OP_SELL)
      {
       if(OrderSelect((int)t,SELECT_BY_TICKET) && OrderType()<=OP_SELL)
@@ -635,6 +641,9 @@ string DoModifyPending(const TcCommand &c)
 string DoDeletePending(const TcCommand &c)
   {
    long t=PendingCopy(c);
+   string done=DeleteDone(c,t);
+   if(done!="")
+      return(done);
    if(t<=0)
       return(ResultFrame(c.id,RC_DONE,c.sym+": the pending copy of master #"+IntegerToString(c.ticket)+
                          " is already gone",0,0,0,0,0));
@@ -658,6 +667,20 @@ string DoDeletePending(const TcCommand &c)
    return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" deleted",t,0,0,0,0));
   }
 
+// Did this EA delete a pending copy of the command's master ticket (same symbol, magic and
+// comment) to replace it at market? MT4 keeps no order type of its own for a filled pending order
+// (it becomes OP_BUY/OP_SELL under the same ticket), but a copy that was replaced is in the
+// history as a deleted pending order (https://docs.mql4.com/trading/orderstotal: OrdersHistoryTotal,
+// OrderSelect MODE_HISTORY).
+bool ReplacedAtMarket(const TcCommand &c)
+  {
+   for(int i=OrdersHistoryTotal()-1;i>=0;i--)
+      if(OrderSelect(i,SELECT_BY_POS,MODE_HISTORY) && OrderType()>OP_SELL && SelectedIsCopy(c) &&
+         (OrderComment()==c.comment || StringFind(c.comment,OrderComment())==0))
+         return(true);
+   return(false);
+  }
+
 string DoFillPending(const TcCommand &c)
   {
    long t=PendingCopy(c);
@@ -666,7 +689,12 @@ string DoFillPending(const TcCommand &c)
    if(t>0 && OrderSelect((int)t,SELECT_BY_TICKET) && OrderCloseTime()==0)
      {
       if(OrderType()<=OP_SELL)
+        {
+         if(c.slave_ticket<=0 && ReplacedAtMarket(c) && OrderSelect((int)t,SELECT_BY_TICKET))   // §14 step 7
+            return(SelectedResult(c,RC_DUPLICATE,c.sym+": #"+IntegerToString(t)+
+                                  " already replaces the pending copy at market"));
          return(SelectedResult(c,RC_DONE,c.sym+": order #"+IntegerToString(t)+" had filled here already"));
+        }
       if(vol==0)
          vol=OrderLots();
       if(sl==0)

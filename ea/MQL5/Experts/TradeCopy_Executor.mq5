@@ -13,6 +13,7 @@
 #include <TradeCopy/Session.mqh>
 #include <TradeCopy/Terminal.mqh>
 #include <TradeCopy/Memory.mqh>
+#include <TradeCopy/Already.mqh>
 
 input string ApiKey  = "";                         // API key from the copier's Accounts page
 input string BridgeUrl = "ws://127.0.0.1:8080/ea/v1"; // copier address
@@ -382,6 +383,9 @@ string DoOpen(const TcCommand &c)
    int type=TcOrderTypeCode(c.type);
    if(type!=ORDER_TYPE_BUY && type!=ORDER_TYPE_SELL)
       return(ResultFrame(c.id,RC_INVALID,c.sym+": open needs type buy or sell, got "+c.type,0,0,0,0,0));
+   string done=NettingDone(c,type==ORDER_TYPE_BUY,true);
+   if(done!="")
+      return(done);
    return(DoMarket(c,type==ORDER_TYPE_BUY,c.vol,c.sl,c.tp));
   }
 
@@ -420,23 +424,27 @@ long LegOf(const TcCommand &c,long &found[],const int n)
    return(found[(int)c.leg]);
   }
 
+// The position a close or modify names: slave_ticket, else the leg-th copy found as below. 0: none.
+long TargetTicket(const TcCommand &c)
+  {
+   if(c.slave_ticket>0)
+      return(c.slave_ticket);
+   long found[];
+   int n=CopiesOf(c,true,false,found);
+   return(LegOf(c,found,n));
+  }
+
 // A close or modify without slave ticket (hedging) acts on the leg-th such position. An MT5
 // position keeps its ticket and comment through partial closes.
 // Returns it selected, or 0 when there is none (refusal then holds the result).
 long SelectTarget(const TcCommand &c,string &refusal)
   {
-   long t=c.slave_ticket;
+   long t=TargetTicket(c);
    if(t<=0)
      {
-      long found[];
-      int n=CopiesOf(c,true,false,found);
-      t=LegOf(c,found,n);
-      if(t<=0)
-        {
-         refusal=ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given and no copy of master #"+
-                             IntegerToString(c.ticket)+" open, so no position to "+c.kind,0,0,0,0,0);
-         return(0);
-        }
+      refusal=ResultFrame(c.id,RC_INVALID,c.sym+": no slave ticket given and no copy of master #"+
+                          IntegerToString(c.ticket)+" open, so no position to "+c.kind,0,0,0,0,0);
+      return(0);
      }
    if(!PositionSelectByTicket((ulong)t))
      {
@@ -489,6 +497,9 @@ string DoClose(const TcCommand &c)
      {
       // A netting copy is a contribution to the symbol's one position: closing it is a deal
       // against the copy's side, whatever the position's ticket or direction is now.
+      string done=NettingDone(c,IsBuy(TcOrderTypeCode(c.type)),false);
+      if(done!="")
+         return(done);
       if(!PositionSelect(c.sym))
          return(ResultFrame(c.id,RC_POSITION_GONE,c.sym+": no open position on this account",0,0,0,0,0));
       double vol=(c.vol>0) ? c.vol : PositionGetDouble(POSITION_VOLUME);
@@ -500,6 +511,10 @@ string DoClose(const TcCommand &c)
       d.two_step=false;
       return(DoMarket(d,!IsBuy(TcOrderTypeCode(c.type)),vol,0,0));
      }
+   long target=TargetTicket(c);
+   string done=CloseDone(c,target);   // §14 step 5
+   if(done!="")
+      return(done);
    string refusal="";
    if(SelectTarget(c,refusal)<=0)
       return(refusal);
@@ -525,6 +540,9 @@ string DoModify(const TcCommand &c)
    if(TcNetting() && pos_buy!=IsBuy(TcOrderTypeCode(c.type)))
       return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": netting position #"+IntegerToString(ticket)+
                          " now points the other way; SL/TP of this copy left as they are",ticket,0,0,0,0));
+   string done=ModifyDone(c,ticket);   // §14 step 5; leaves the position selected
+   if(done!="")
+      return(done);
    double sl,tp;
    StopsFrom(c,pos_buy,PositionGetDouble(POSITION_PRICE_OPEN),sl,tp);
    MqlTradeRequest req;
@@ -591,6 +609,9 @@ string DoModifyPending(const TcCommand &c)
    if(t<=0)
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": no slave ticket given and no pending copy of master #"+
                          IntegerToString(c.ticket)+" on this account",0,0,0,0,0));
+   string done=PendingModifyDone(c,t);
+   if(done!="")
+      return(done);
    if(!OrderSelect((ulong)t))
      {
       if(OrderFilled(t))
@@ -631,6 +652,9 @@ bool RemoveOrder(const long ticket,MqlTradeResult &res)
 string DoDeletePending(const TcCommand &c)
   {
    long t=PendingCopy(c);
+   string done=DeleteDone(c,t);
+   if(done!="")
+      return(done);
    if(t<=0)
       return(ResultFrame(c.id,RC_DONE,c.sym+": the pending copy of master #"+IntegerToString(c.ticket)+
                          " is already gone",0,0,0,0,0));
@@ -689,6 +713,9 @@ string DoFillPending(const TcCommand &c)
      }
    if(t>0 && OrderFilled(t))
      {
+      long opened_by=HistoryOrderGetInteger((ulong)t,ORDER_TYPE);
+      if(c.slave_ticket<=0 && (opened_by==ORDER_TYPE_BUY || opened_by==ORDER_TYPE_SELL))
+         return(DuplicateOf(c,t));   // a market order's position: this command's own replacement
       long position=HistoryOrderGetInteger((ulong)t,ORDER_POSITION_ID);
       bool held=TcNetting() ? PositionSelect(c.sym) : PositionSelectByTicket((ulong)position);
       if(held)
@@ -702,6 +729,9 @@ string DoFillPending(const TcCommand &c)
       if(own>0)
          return(DuplicateOf(c,own));
      }
+   string done=NettingDone(c,buy,true);   // §14 step 5: a netting copy measured by its deals
+   if(done!="")
+      return(done);
    TcCommand m=c;
    m.type=buy ? "buy" : "sell";
    return(DoMarket(m,buy,vol,sl,tp));

@@ -7,7 +7,7 @@
 //   draws (how many times Comment() redrew the chart)
 //   market closed|open (TimeCurrent stands still, as at a weekend) | clock +S (time passes)
 //   net stalled|ok (MT4: ws2_32 send() finds the socket buffer full)
-//   during_scan N <line> | trade_fault KIND [ARG] (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
+//   during_scan N <line> | trade_fault KIND [ARG] | crash_after_trade [N] [lost] (mql_faults.hpp) | reinit [reason] (OnDeinit then OnInit in the same
 //   process: globals keep their values, as on a chart or input change) | account LOGIN [N]
 //   (OnDeinit(REASON_ACCOUNT), another account with N open EURUSD buys, then OnInit)
 //   quit (OnDeinit, exit 0). Every line is answered OK … or ERR …. Alert() prints ALERT ….
@@ -125,6 +125,17 @@ inline bool mql_control(const std::string &line, bool &traded) {
     mql_reply(true, "armed");
     return false;
   }
+  if (cmd == "crash_after_trade") {
+    int n = 1; bool lose = false;
+    for (std::string word; in >> word;) {
+      if (word == "lost") lose = true;
+      else if ((n = std::atoi(word.c_str())) <= 0) { mql_reply(false, line); return false; }
+    }
+    mql_faults().crash_in = n;
+    mql_faults().crash_lose = lose;
+    mql_reply(true, "armed");
+    return false;
+  }
   if (cmd == "reinit" || cmd == "account") {
     long login = 0; int n = 0, reason = REASON_CHARTCHANGE;
     if (cmd == "account") { in >> login >> n; reason = REASON_ACCOUNT; } else in >> reason;
@@ -214,6 +225,24 @@ inline void mql_deliver_transactions() {
 inline void mql_deliver_transactions() {}
 #endif
 
+// Runs an event handler. A terminal that dies inside it (crash_after_trade) keeps what its trade
+// server did, but nothing the EA meant to do after the trade happens (no id written, no result
+// sent); the EA comes back as after a restart of its terminal: OnDeinit (its connection closes),
+// then OnInit, reading its files anew — with "lost" its id file is gone. (Globals keep their
+// values: this process is the terminal's trade pool too, so it cannot be started afresh.)
+template <class Handler> inline void mql_guarded(Handler run) {
+  try {
+    run();
+  } catch (const MqlCrash &) {
+    mql_emit("FAULT", mql_faults().crash_lost ? "crash lost" : "crash");
+    if (mql_faults().crash_lost) {
+      std::string name = "TradeCopy_" + std::to_string(term::the().login) + "_executor.dat";
+      std::remove(mql_file_path(string(name.c_str())).c_str());
+    }
+    mql_reinit(REASON_CHARTCLOSE, 0, 0);
+  }
+}
+
 int main() {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   mql_setup();
@@ -248,7 +277,7 @@ int main() {
         if (mql_control(line, traded)) { running = false; break; }
         mql_deliver_transactions();
 #ifdef MQL_HAS_OnTick
-        if (traded) OnTick();
+        if (traded) mql_guarded([] { OnTick(); });
 #endif
       }
     } else if (!stdin_open) Sleep(wait_ms);
@@ -260,7 +289,7 @@ int main() {
     if (period > 0 && now >= next_timer) {
       next_timer = now + (ulong)period * 1000;
 #ifdef MQL_HAS_OnTimer
-      OnTimer();
+      mql_guarded([] { OnTimer(); });
 #endif
     }
   }

@@ -185,6 +185,7 @@ inline int OrderSend(const string &symbol, int cmd, double volume, double price,
     ticket = (int)T().place(s->name, cmd, volume, price, sl, tp, magic, text, expiration);
   }
   if (fault.kind == "timeout") return mql4_fail(ERR_TRADE_TIMEOUT) ? 0 : -1;  // yet the order exists
+  mql_crash_point();
   return ticket;
 }
 
@@ -199,7 +200,9 @@ inline bool OrderClose(int ticket, double lots, double price, int slippage, colo
   if (int refused = mql4_refusal(fault)) return mql4_fail(refused);
   if (std::fabs(now - price) > slippage * s->point + s->point * 1e-6) return mql4_fail(ERR_REQUOTE);
   T().close(ticket, lots, now);
-  return fault.kind == "timeout" ? mql4_fail(ERR_TRADE_TIMEOUT) : true;  // timed out, yet closed
+  if (fault.kind == "timeout") return mql4_fail(ERR_TRADE_TIMEOUT);  // timed out, yet closed
+  mql_crash_point();
+  return true;
 }
 
 inline bool OrderModify(int ticket, double price, double sl, double tp, datetime expiration, color arrow = clrNONE) {
@@ -209,6 +212,7 @@ inline bool OrderModify(int ticket, double price, double sl, double tp, datetime
     term::Symbol *s = T().symbol(p->sym);
     if (!mql4_stops_ok(*s, p->type, p->type == OP_BUY ? s->bid : s->ask, sl, tp)) return mql4_fail(ERR_INVALID_STOPS);
     p->sl = sl; p->tp = tp;
+    mql_crash_point();
     return true;
   }
   if (term::Order *o = T().order(ticket)) {
@@ -216,6 +220,7 @@ inline bool OrderModify(int ticket, double price, double sl, double tp, datetime
     term::Symbol *s = T().symbol(o->sym);
     if (!mql4_stops_ok(*s, o->type, price, sl, tp)) return mql4_fail(ERR_INVALID_STOPS);
     o->price = price; o->sl = sl; o->tp = tp; o->expiration = expiration;
+    mql_crash_point();
     return true;
   }
   return mql4_fail(ERR_INVALID_TICKET);
@@ -225,5 +230,6 @@ inline bool OrderDelete(int ticket, color arrow = clrNONE) {
   (void)arrow;
   if (T().order(ticket) == nullptr) return mql4_fail(ERR_INVALID_TICKET);
   T().remove(ticket);
+  mql_crash_point();
   return true;
 }

@@ -32,6 +32,9 @@ enum ENUM_ORDER_PROPERTY_DOUBLE { ORDER_VOLUME_CURRENT, ORDER_VOLUME_INITIAL, OR
 enum ENUM_ORDER_PROPERTY_STRING { ORDER_SYMBOL, ORDER_COMMENT };
 enum ENUM_DEAL_PROPERTY_INTEGER { DEAL_ENTRY, DEAL_POSITION_ID, DEAL_TYPE, DEAL_ORDER, DEAL_MAGIC };
 enum ENUM_DEAL_PROPERTY_DOUBLE { DEAL_PRICE, DEAL_VOLUME };
+enum ENUM_DEAL_PROPERTY_STRING { DEAL_SYMBOL, DEAL_COMMENT };
+// https://www.mql5.com/en/docs/constants/tradingconstants/dealproperties#enum_deal_type (first two)
+enum ENUM_DEAL_TYPE { DEAL_TYPE_BUY, DEAL_TYPE_SELL };
 
 #define TRADE_RETCODE_REQUOTE 10004
 #define TRADE_RETCODE_PLACED 10008
@@ -229,6 +232,12 @@ inline double HistoryDealGetDouble(ulong ticket, ENUM_DEAL_PROPERTY_DOUBLE what)
   if (d == nullptr) return 0;
   return what == DEAL_PRICE ? d->price : d->vol;
 }
+// https://www.mql5.com/en/docs/trading/historydealgetstring: the deal's symbol and comment.
+inline string HistoryDealGetString(ulong ticket, ENUM_DEAL_PROPERTY_STRING what) {
+  const term::Deal *d = mql5_deal(ticket);
+  if (d == nullptr) return string();
+  return string((what == DEAL_SYMBOL ? d->sym : d->comment).c_str());
+}
 inline bool HistoryOrderSelect(ulong ticket) {
   mql_settle();
   if (T().hist_order((long)ticket) == nullptr) return false;
@@ -300,6 +309,7 @@ inline bool OrderSend(const MqlTradeRequest &req, MqlTradeResult &res) {
     res = MqlTradeResult{};
     return mql5_answer(res, TRADE_RETCODE_TIMEOUT, "Request canceled by timeout");
   }
+  if (ok) mql_crash_point();
   return ok;
 }
 

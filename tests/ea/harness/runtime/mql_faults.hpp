@@ -18,6 +18,11 @@
 //                                 the EA's next N index reads (MQL4 OrderSelect SELECT_BY_POS,
 //                                 MQL5 PositionGetTicket/OrderGetTicket) the line runs, e.g.
 //                                 "during_scan 1 close 1001" or "during_scan 2 open EURUSD buy 0.1".
+//   crash_after_trade [N] [lost]  the terminal dies right after its N-th (1) next trade request is
+//                                 done (MQL4 OrderSend/OrderClose/OrderModify/OrderDelete, MQL5
+//                                 OrderSend): the trade stays done, the EA writes nothing more down
+//                                 and starts again (harness_main.hpp mql_guarded); "lost": its id
+//                                 file (TradeCopy_<login>_executor.dat) is gone too.
 // A real terminal's trade pool belongs to the trade server: a stop loss, a stop-out, another EA or
 // the trader closes and opens orders between two index reads of an EA, so the order at an index
 // may be another one a moment later (OrderSelect SELECT_BY_POS, https://docs.mql4.com/trading/
@@ -34,6 +39,7 @@
 #include "terminal.hpp"
 
 struct MqlScanFault { int reads_left; std::string line; };
+struct MqlCrash {};  // thrown out of the EA where its terminal died
 struct MqlTradeFault { std::string kind; long arg = 0; };
 struct MqlDelayedFill { long due_ms; std::function<void()> fill; };
 struct MqlFaults {
@@ -47,6 +53,9 @@ struct MqlFaults {
   double rate = 0;
   std::vector<std::string> kinds;
   std::vector<std::string> fired;  // every fault that fired, in order (printed as FAULT lines)
+  int crash_in = 0;                // the crash_in-th done trade from now kills the terminal (0: none)
+  bool crash_lose = false;         // … and takes its id file with it
+  bool crash_lost = false;         // the crash that happened took the id file with it
 };
 inline MqlFaults &mql_faults() {
   static MqlFaults f;
@@ -80,6 +89,14 @@ inline MqlTradeFault mql_trade_fault(bool mt5) {
   if (out.kind == "busy" && now >= f.busy_until_ms) f.busy_until_ms = now + out.arg;
   if (!out.kind.empty()) f.fired.push_back(out.kind);
   return out;
+}
+
+// After a trade the server did: the terminal dies here when crash_after_trade is armed.
+inline void mql_crash_point() {
+  MqlFaults &f = mql_faults();
+  if (f.crash_in == 0 || --f.crash_in > 0) return;
+  f.crash_lost = f.crash_lose;
+  throw MqlCrash{};
 }
 
 // The trade server finishes what it accepted earlier: run every delayed fill that is due.

@@ -36,9 +36,9 @@ double Terminal::margin() const {
 }
 
 static void record_deal(Terminal &t, long order, long position, const std::string &sym, int type, int entry,
-                        double vol, double price, long magic) {
+                        double vol, double price, long magic, const std::string &comment = "") {
   long d = t.next_deal++;
-  t.deals.push_back(Deal{d, order, position, sym, type, entry, vol, price, magic});
+  t.deals.push_back(Deal{d, order, position, sym, type, entry, vol, price, magic, comment});
   t.transactions.push_back(Transaction{d, order, position, sym, 6 /* DEAL_ADD */});
 }
 
@@ -49,30 +49,30 @@ long Terminal::open(const std::string &sym, int type, double vol, double price, 
   Position *net = (mt5 && netting) ? netted(sym) : nullptr;
   if (net == nullptr) {
     positions.push_back(Position{order, sym, type, vol, price, sl, tp, magic, comment, now_ms()});
-    if (mt5) record_deal(*this, order, order, sym, type, ENTRY_IN, vol, price, magic);
+    if (mt5) record_deal(*this, order, order, sym, type, ENTRY_IN, vol, price, magic, comment);
     return order;
   }
   long id = net->ticket;
   if (net->type == type) {  // netting: the position grows at the average price
     net->price = (net->price * net->vol + price * vol) / (net->vol + vol);
     net->vol = std::round((net->vol + vol) * 1e8) / 1e8;
-    record_deal(*this, order, id, sym, type, ENTRY_IN, vol, price, magic);
+    record_deal(*this, order, id, sym, type, ENTRY_IN, vol, price, magic, comment);
   } else if (vol < net->vol - 1e-9) {
     net->vol = std::round((net->vol - vol) * 1e8) / 1e8;
     balance += (net->type == 0 ? price - net->price : net->price - price) / symbol(sym)->tick_size *
                symbol(sym)->tick_value * vol;
-    record_deal(*this, order, id, sym, type, ENTRY_OUT, vol, price, magic);
+    record_deal(*this, order, id, sym, type, ENTRY_OUT, vol, price, magic, comment);
   } else {
     double rest = std::round((vol - net->vol) * 1e8) / 1e8;
     balance += (net->type == 0 ? price - net->price : net->price - price) / symbol(sym)->tick_size *
                symbol(sym)->tick_value * net->vol;
     if (rest > 1e-9) {  // a reversal keeps the position id
       net->type = type; net->vol = rest; net->price = price; net->sl = 0; net->tp = 0;
-      record_deal(*this, order, id, sym, type, ENTRY_INOUT, vol, price, magic);
+      record_deal(*this, order, id, sym, type, ENTRY_INOUT, vol, price, magic, comment);
     } else {
       for (size_t i = 0; i < positions.size(); i++)
         if (positions[i].ticket == id) { positions.erase(positions.begin() + i); break; }
-      record_deal(*this, order, id, sym, type, ENTRY_OUT, vol, price, magic);
+      record_deal(*this, order, id, sym, type, ENTRY_OUT, vol, price, magic, comment);
     }
   }
   return id;
@@ -148,6 +148,7 @@ void Terminal::trigger() {
     int side = (o.type == 2 || o.type == 4) ? 0 : 1;
     double px = side == 0 ? s->ask : s->bid;
     open(o.sym, side, o.vol, px, o.sl, o.tp, o.magic, o.comment, o.ticket);  // MT4 and MT5 keep the ticket
+    if (HistOrder *h = hist_order(o.ticket)) h->type = o.type;  // MT5 history: the order stays a limit or stop
   }
 }
 

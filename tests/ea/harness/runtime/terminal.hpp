@@ -24,7 +24,9 @@ struct Closed {  // MT4 history: a closed market order or a deleted pending orde
   long ticket; std::string sym; int type; double vol, price, sl, tp; long magic;
   std::string comment; long open_time, close_time; double close_price; long expiration;
 };
-struct Deal { long ticket, order, position; std::string sym; int type, entry; double vol, price; long magic; };
+struct Deal {  // type 0 buy, 1 sell; the comment is the order's that made the deal
+  long ticket, order, position; std::string sym; int type, entry; double vol, price; long magic; std::string comment;
+};
 struct HistOrder { long ticket; int type; int state; double vol_initial, price; long position; };
 struct Transaction { long deal, order, position; std::string sym; int type; };
 
