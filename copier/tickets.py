@@ -43,10 +43,10 @@ class _BookView(Mapping[int, Sequence[TicketLink]]):
 class TicketLedger:
     """Every ticket link of one copy link, by master ticket and leg."""
 
-    def __init__(self, settled_keep: int = SETTLED_KEEP) -> None:
+    def __init__(self, settled_keep: int | None = None) -> None:
         self._legs: dict[int, dict[int, TicketLink]] = {}
         self._settled: OrderedDict[int, None] = OrderedDict()  # oldest settled first
-        self._settled_keep = settled_keep
+        self._settled_keep = SETTLED_KEEP if settled_keep is None else settled_keep
         self.book: Mapping[int, Sequence[TicketLink]] = _BookView(self._legs)
 
     def put(self, ticket: TicketLink) -> None:
