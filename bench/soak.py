@@ -15,18 +15,22 @@ latency p99 spread, and the invariants — lost (events or commands never settle
 (a command traded twice on a slave), failed (an executor refused a copy) and mismatched (a
 slave's positions differ from the ticket links).
 
+``--trim`` hands the C allocator's free memory back to the system (glibc ``malloc_trim``) before
+each RSS sample: what the RSS then loses was free memory the allocator kept, not objects.
 ``--tracemalloc`` diffs the copier's allocations between the warm-up's end and the last minute
 (top lines by growth); ``--types`` diffs ``gc.get_objects()`` counts by type. Both slow the
 copier: use them in a shorter run to find what grows, not for the figures.
 
     python bench/soak.py --minutes 10 --rate 20 [--seed 7] [--warmup 2] [--tracemalloc]
-        [--types] [--db-dir /dev/shm]
+        [--types] [--trim] [--db-dir /dev/shm]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing as mp
 import os
@@ -164,6 +168,34 @@ def slope(points: list[tuple[float, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else float("nan")
 
 
+def sqlite_memory_mb() -> float:
+    """Memory SQLite holds in this process (page caches, statements), from its own counter
+    (``sqlite3_status64(SQLITE_STATUS_MEMORY_USED)``, https://sqlite.org/c3ref/status.html);
+    NaN where the library cannot be reached."""
+    name = ctypes.util.find_library("sqlite3")
+    if name is None:
+        return float("nan")
+    try:
+        status = ctypes.CDLL(name).sqlite3_status64
+    except (OSError, AttributeError):
+        return float("nan")
+    current, highest = ctypes.c_int64(), ctypes.c_int64()
+    if status(0, ctypes.byref(current), ctypes.byref(highest), 0) != 0:
+        return float("nan")
+    return current.value / MB
+
+
+def malloc_trim() -> None:
+    """glibc's ``malloc_trim(0)`` (https://man7.org/linux/man-pages/man3/malloc_trim.3.html);
+    nothing where there is no glibc."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
 def type_counts() -> Counter[str]:
     return Counter(type(o).__qualname__ for o in gc.get_objects())
 
@@ -175,13 +207,16 @@ async def sample_minutes(args: argparse.Namespace, minutes: Minutes, app: Copier
     start = time.monotonic()
     for minute in range(1, args.minutes + 1):
         await asyncio.sleep(max(0.0, start + minute * 60 - time.monotonic()))
+        if args.trim:
+            malloc_trim()
         row = {"minute": minute, **minutes.close(), "rss_mb": me.memory_info().rss / MB,
+               "sqlite_mb": sqlite_memory_mb(), "blocks": sys.getallocatedblocks(),
                "cpu_pct": me.cpu_percent(), "inflight": app.service.inflight}  # fmt: skip
         rows.append(row)
-        print(f"  minute {minute:>3}: RSS {row['rss_mb']:7.1f} MB, CPU {row['cpu_pct']:4.0f} %, "
-              f"sent {row['sent']:>5}, executed {row['executed']:>5}, latency p50 "
-              f"{row['p50']:6.1f} / p99 {row['p99']:6.1f} ms, in flight {row['inflight']}",
-              flush=True)  # fmt: skip
+        print(f"  minute {minute:>3}: RSS {row['rss_mb']:6.1f} MB (SQLite {row['sqlite_mb']:4.1f}, "
+              f"Python blocks {row['blocks']:,}), CPU {row['cpu_pct']:3.0f} %, sent "
+              f"{row['sent']:>5}, executed {row['executed']:>5}, latency p50 {row['p50']:6.1f} / "
+              f"p99 {row['p99']:6.1f} ms, in flight {row['inflight']}", flush=True)  # fmt: skip
         if minute in (args.warmup, args.minutes):
             if args.tracemalloc:
                 probes.setdefault("snapshots", []).append(tracemalloc.take_snapshot())
@@ -270,6 +305,13 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"copier RSS: {first:.1f} MB at minute 1 → {last:.1f} MB at minute {len(rows)}; "
           f"slope after warm-up (minutes {args.warmup}–{len(rows)}): "
           f"{slope(after):+.3f} MB/min")  # fmt: skip
+    kept = [row for row in rows if row["minute"] >= args.warmup]
+    sqlite = slope([(row["minute"], row["sqlite_mb"]) for row in kept])
+    rest = slope([(row["minute"], row["rss_mb"] - row["sqlite_mb"]) for row in kept])
+    blocks = slope([(row["minute"], row["blocks"]) for row in kept])
+    print(f"  of which SQLite's own memory {sqlite:+.3f} MB/min (page caches fill up to "
+          f"cache_size per connection), the rest {rest:+.3f} MB/min; Python allocated blocks "
+          f"{blocks:+,.0f} a minute")  # fmt: skip
     p99s = [row["p99"] for row in rows if row["minute"] > 1]
     if p99s:
         print(f"latency p99 per minute after the first: {min(p99s):.1f}–{max(p99s):.1f} ms; "
@@ -307,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--frames", type=int, default=6, help="tracemalloc traceback depth")
     parser.add_argument("--types", action="store_true")
+    parser.add_argument("--trim", action="store_true", help="malloc_trim before each sample")
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--db-dir", help="folder for the copier's database")
     args = parser.parse_args(argv)
