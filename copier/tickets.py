@@ -41,7 +41,8 @@ class _BookView(Mapping[int, Sequence[TicketLink]]):
 
 
 class TicketLedger:
-    """Every ticket link of one copy link, by master ticket and leg."""
+    """The live ticket links of one copy link and its newest settled ones, by master ticket and
+    leg."""
 
     def __init__(self, settled_keep: int | None = None) -> None:
         self._legs: dict[int, dict[int, TicketLink]] = {}
