@@ -13,7 +13,10 @@ command per slave at once — the bridge's own share, no engine, no store) and `
 
 Figures (ms, p50 / p99 / max, the first second left out as warm-up):
 - server: inside the server process, event frame received → command written to every slave;
-- end to end: monitor send → executor receive, per copy and for the last slave of each event.
+- end to end: monitor send → executor receive, per copy and for the last slave of each event;
+- server CPU per event: the server process's CPU time from set-up to stop over the events it
+  handled;
+and for each target, its ratio to the relay of every one of them (``copier ÷ relay``).
 
     python bench/bridge_latency.py --slaves 10 --rate 100 --seconds 10 [--compression]
         [--target all|copier|bridge|relay] [--db-dir /dev/shm] [--profile]
@@ -355,7 +358,7 @@ def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
     proc.join(30)
     warm = int(args.rate * WARMUP_S)
     return {**load, "server_s": server["times_s"][warm:], "cpu_s": server["cpu_s"],
-            "store_s": server["store_s"][warm:]}  # fmt: skip
+            "events": len(server["times_s"]), "store_s": server["store_s"][warm:]}  # fmt: skip
 
 
 def pct(values: list[float], q: float) -> float:
@@ -367,29 +370,44 @@ def triple(values: list[float]) -> tuple[float, float, float]:
     return pct(values, 0.50), pct(values, 0.99), max(values, default=float("nan")) * 1000.0
 
 
+def cpu_per_event_ms(result: dict[str, Any]) -> float:
+    """Server CPU from set-up to stop over the events it handled (warm-up included in both)."""
+    return result["cpu_s"] * 1000.0 / result["events"] if result["events"] else float("nan")
+
+
+ROWS = (("server: received → all written", "server_s", "server"),
+        ("end to end, per copy", "per_copy_s", "per copy"),
+        ("end to end, last slave", "per_event_s", "last slave"))  # fmt: skip
+
+
+def ratio_line(mine: dict[str, Any], floor: dict[str, Any]) -> str:
+    """``mine ÷ floor`` for p50 / p99 / max of every row, and for server CPU per event."""
+    parts = []
+    for _, key, short in ROWS:
+        a, b = triple(mine[key]), triple(floor[key])
+        parts.append(f"{short} {a[0] / b[0]:.2f} / {a[1] / b[1]:.2f} / {a[2] / b[2]:.2f}")
+    cpu = cpu_per_event_ms(mine) / cpu_per_event_ms(floor)
+    return "; ".join(parts) + f"; server CPU per event {cpu:.2f}"
+
+
 def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
     print(f"bridge latency — 1 master × {args.slaves} slaves, {args.rate:g} events/s, "
           f"{args.seconds:g} s, compression {'on' if args.compression else 'off'}")  # fmt: skip
     if "copier" in results:
         print(f"copier database in: {args.db_dir or tempfile.gettempdir()}")
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}")  # fmt: skip
-    rows = [("server: received → all written", "server_s"),
-            ("end to end, per copy", "per_copy_s"),
-            ("end to end, last slave", "per_event_s")]  # fmt: skip
+          f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f} "
+          f"(a shared machine: compare the ratios of one run)")  # fmt: skip
     targets = list(results)
     print(f"{'(ms)':32}" + "".join(f"{t + ' p50 / p99 / max':>28}" for t in targets))
-    for label, key in rows:
+    for label, key, _ in ROWS:
         cells = [triple(results[t][key]) for t in targets]
         print(f"{label:32}" + "".join(f"{a:>12.3f}{b:>8.3f}{c:>8.3f}" for a, b, c in cells))
+    cpu_cells = "".join(f"{cpu_per_event_ms(results[t]):>28.3f}" for t in targets)
+    print(f"{'server CPU per event':32}{cpu_cells}")
     if "relay" in results:
         for t in (t for t in targets if t != "relay"):
-            ratios = []
-            for _, key in rows:
-                mine, floor = triple(results[t][key]), triple(results["relay"][key])
-                short = {"server_s": "server", "per_copy_s": "per copy"}.get(key, "last slave")
-                ratios.append(f"{short} {mine[0] / floor[0]:.2f} / {mine[1] / floor[1]:.2f}")
-            print(f"{t} ÷ relay (p50 / p99): " + "; ".join(ratios))
+            print(f"{t} ÷ relay (p50 / p99 / max): {ratio_line(results[t], results['relay'])}")
     if "copier" in results and results["copier"]["store_s"]:
         p50, p99, top = triple(results["copier"]["store_s"])
         print(f"copier: of which the store's outbox write (persist_decision) {p50:.3f} / "
@@ -398,7 +416,8 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
         r = results[t]
         mean = statistics.fmean(r["server_s"]) * 1000
         print(f"{t}: {len(r['server_s'])} events timed, {r['missing']} copies missing, "
-              f"server CPU {r['cpu_s']:.2f} s, server mean {mean:.3f} ms")  # fmt: skip
+              f"server CPU {r['cpu_s']:.2f} s over {r['events']} events, server mean "
+              f"{mean:.3f} ms")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,11 @@ acknowledgements, as a monitor EA may; the frames are framed and masked before t
 so the load costs almost nothing per frame. In the same run the bare ``websockets`` relay
 (bench/relay.py) takes the same load and the copier's figure is also given as a ratio to it.
 
+Printed for each target: events per wall second and per server CPU second, server CPU per
+event, and the acknowledgement lag p50 / p99 / max (a batch of 256 frames written by the load →
+the cumulative ack that covers it read back: how far behind the server runs while saturated);
+then the ratio lines ``copier ÷ relay``.
+
     python bench/bridge_throughput.py [--frames 600000] [--conns 4] [--load-procs 1]
         [--target both|copier|relay] [--profile]
 """
@@ -17,11 +22,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import multiprocessing as mp
 import os
 import platform
 import sys
 import time
+from collections import deque
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -31,7 +38,7 @@ from websockets.asyncio.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bridge_latency import SERVER, hello
+from bridge_latency import SERVER, hello, triple
 
 from copier.bridge import BridgeConfig, BridgeServer, MemoryKeyVerifier
 from copier.bridge.auth import account_id_for
@@ -59,7 +66,7 @@ class Meter:
         if self.count % 1024 == 0:
             self.cpu_last = time.process_time()
 
-    def report(self) -> dict[str, float]:
+    def report(self) -> dict[str, Any]:
         elapsed = self.last - self.first
         return {"count": self.count, "elapsed_s": elapsed,
                 "cpu_s": self.cpu_last - self.cpu_first}  # fmt: skip
@@ -90,7 +97,7 @@ async def _wait_for_stop(conn: Connection) -> None:
     conn.recv()
 
 
-async def _serve_copier(conn: Connection, logins: list[int]) -> dict[str, float]:
+async def _serve_copier(conn: Connection, logins: list[int]) -> dict[str, Any]:
     keys = MemoryKeyVerifier()
     issued = {}
     for login in logins:
@@ -109,7 +116,7 @@ async def _serve_copier(conn: Connection, logins: list[int]) -> dict[str, float]
     return meter.report()
 
 
-async def _serve_relay(conn: Connection, logins: list[int]) -> dict[str, float]:
+async def _serve_relay(conn: Connection, logins: list[int]) -> dict[str, Any]:
     from relay import serve_relay
 
     meter = Meter()
@@ -138,8 +145,11 @@ def server_process(conn: Connection, target: str, logins: list[int], profile: bo
 # ----- load ------------------------------------------------------------------------------------
 
 
-async def _pump(url: str, key: str, login: int, frames: int, until: float) -> int:
-    """Send ``frames`` event frames as fast as the server reads them (or until ``until``).
+async def _pump(
+    url: str, key: str, login: int, frames: int, until: float
+) -> tuple[int, list[float]]:
+    """Send ``frames`` event frames as fast as the server reads them (or until ``until``);
+    returns how many were sent and the ack lag of each batch (s).
 
     The frames are framed and masked before the clock starts, so the load costs almost nothing
     per frame and the server, not this process, sets the pace.
@@ -148,7 +158,9 @@ async def _pump(url: str, key: str, login: int, frames: int, until: float) -> in
     await ws.send(hello(key, "monitor", login))
     await ws.recv()  # welcome
     chunks = _framed_events(ws.protocol, frames)
-    drain = asyncio.create_task(_discard(ws))
+    written: deque[tuple[int, float]] = deque()  # (last seq of a batch, when it was written)
+    lags: list[float] = []
+    drain = asyncio.create_task(_read_acks(ws, written, lags))
     transport = ws.transport
     sent = 0
     for chunk, count in chunks:
@@ -156,13 +168,14 @@ async def _pump(url: str, key: str, login: int, frames: int, until: float) -> in
             break
         transport.write(chunk)
         sent += count
+        written.append((sent, time.perf_counter()))
         while transport.get_write_buffer_size() > HIGH_WATER:
             await asyncio.sleep(0.0005)
     await asyncio.sleep(0.5)
     await ws.close()
     drain.cancel()
     await asyncio.gather(drain, return_exceptions=True)
-    return sent
+    return sent, lags
 
 
 def _framed_events(protocol: Any, frames: int, per_chunk: int = 256) -> list[tuple[bytes, int]]:
@@ -178,25 +191,32 @@ def _framed_events(protocol: Any, frames: int, per_chunk: int = 256) -> list[tup
     return chunks
 
 
-async def _discard(ws: Any) -> None:
+async def _read_acks(ws: Any, written: deque[tuple[int, float]], lags: list[float]) -> None:
+    """Time every written batch until the cumulative ack that covers it."""
     with contextlib.suppress(Exception):
-        async for _ in ws:
-            pass
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame.get("t") != "ack":
+                continue
+            now = time.perf_counter()
+            while written and written[0][0] <= frame["seq"]:
+                lags.append(now - written.popleft()[1])
 
 
 def load_process(port: int, keys: dict[int, str], logins: list[int], args: argparse.Namespace,
                  out: Connection) -> None:  # fmt: skip
-    async def run() -> int:
+    async def run() -> tuple[int, list[float]]:
         url = f"ws://127.0.0.1:{port}/ea/v1"
         frames = args.frames // len(logins) // args.load_procs
         until = time.perf_counter() + 3600
         pumps = [_pump(url, keys[login], login, frames, until) for login in logins]
-        return sum(await asyncio.gather(*pumps))
+        done = await asyncio.gather(*pumps)
+        return sum(n for n, _ in done), [lag for _, lags in done for lag in lags]
 
     out.send(asyncio.run(run()))
 
 
-def measure(target: str, args: argparse.Namespace) -> dict[str, float]:
+def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     logins = [FIRST_LOGIN + i for i in range(args.conns * args.load_procs)]
     parent, child = ctx.Pipe()
@@ -211,13 +231,14 @@ def measure(target: str, args: argparse.Namespace) -> dict[str, float]:
                            args=(setup["port"], setup["keys"], mine, args, sender))  # fmt: skip
         proc.start()
         loads.append((proc, receiver))
-    sent = sum(receiver.recv() for _, receiver in loads)
+    answers = [receiver.recv() for _, receiver in loads]
     for proc, _ in loads:
         proc.join(30)
     parent.send("stop")
     report = parent.recv()
     server.join(30)
-    return {**report, "sent": sent}
+    return {**report, "sent": sum(n for n, _ in answers),
+            "lags_s": [lag for _, lags in answers for lag in lags]}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,18 +255,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bridge throughput — {args.frames:,} event frames over {conns} monitor connections "
           f"from {args.load_procs} load process(es), cumulative acks")  # fmt: skip
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, "
-          f"Python {platform.python_version()}")  # fmt: skip
-    rates, per_cpu = {}, {}
+          f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f} "
+          f"(a shared machine: compare the ratios of one run)")  # fmt: skip
+    rates, per_cpu, cpu_us, lags = {}, {}, {}, {}
     for target, r in results.items():
         rates[target] = r["count"] / r["elapsed_s"] if r["elapsed_s"] else 0.0
         per_cpu[target] = r["count"] / r["cpu_s"] if r["cpu_s"] else 0.0
+        cpu_us[target] = r["cpu_s"] * 1e6 / r["count"] if r["count"] else float("nan")
+        lags[target] = triple(r["lags_s"])
         busy = r["cpu_s"] / r["elapsed_s"] if r["elapsed_s"] else 0.0
         print(f"{target:>7}: {rates[target]:>9,.0f} events/s wall, {per_cpu[target]:>9,.0f} per "
-              f"server CPU second ({busy:.0%} of one core busy; {r['count']:,} of "
-              f"{r['sent']:,} sent taken in)")  # fmt: skip
+              f"server CPU second, server CPU per event {cpu_us[target]:.2f} µs ({busy:.0%} of "
+              f"one core busy; {r['count']:,} of {r['sent']:,} sent taken in); ack lag p50 / "
+              f"p99 / max {lags[target][0]:.1f} / {lags[target][1]:.1f} / "
+              f"{lags[target][2]:.1f} ms")  # fmt: skip
     if len(rates) == 2 and rates["relay"] and per_cpu["relay"]:
+        lag = [mine / floor for mine, floor in zip(lags["copier"], lags["relay"], strict=True)]
         print(f"  ratio copier/relay: {rates['copier'] / rates['relay']:.2f} wall, "
-              f"{per_cpu['copier'] / per_cpu['relay']:.2f} per CPU second")  # fmt: skip
+              f"{per_cpu['copier'] / per_cpu['relay']:.2f} per CPU second, server CPU per "
+              f"event {cpu_us['copier'] / cpu_us['relay']:.2f}, ack lag p50 / p99 / max "
+              f"{lag[0]:.2f} / {lag[1]:.2f} / {lag[2]:.2f}")  # fmt: skip
     return 0
 
 

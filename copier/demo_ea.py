@@ -5,6 +5,10 @@ the way a MetaTrader terminal is: a reference Monitor EA on the master diffs its
 streams events over the WebSocket bridge; a reference Executor EA on each slave executes the
 commands it receives. The copier sees only ``EaTerminal`` objects of the real bridge, with
 accounts and API keys from its store.
+
+``EaFleet`` is the terminals' side alone (brokers, EAs, the master's trader) and needs nothing of
+the copier but its URL and keys, so it can run in a process of its own (``bench/soak.py``);
+``EaWorld`` puts a fleet beside an app in one process, as the demo runs it.
 """
 
 from __future__ import annotations
@@ -27,97 +31,74 @@ from copier.store import AccountRecord, AccountRole
 
 READY_TIMEOUT_S = 15.0
 SLAVE_TICK_S = 0.005
+DEMO_MASTER = "demo-master"
 DEMO_ACCOUNTS = (
-    ("master-mt5", "demo-master"),
+    ("master-mt5", DEMO_MASTER),
     ("slave-suffix", "demo-suffix"),
     ("slave-netting", "demo-netting"),
     ("slave-mt5", "demo-capped"),
 )
 
+MarketStep = Callable[[SimBroker], Awaitable[None]]
 
-class EaWorld:
-    """The demo's brokers, each served by a reference EA through the copier's own bridge."""
 
-    def __init__(self, app: CopierApp, seed: int, market: Market, clock: Clock,
-                 interval_s: float, market_step: Callable[[SimBroker], Awaitable[None]]) -> None:
-        self.app = app
-        self.interval_s = interval_s
+class EaFleet:
+    """The demo's brokers, each served by a reference EA, and the master's seeded trader."""
+
+    def __init__(self, seed: int, market: Market, clock: Clock, market_step: MarketStep) -> None:
         self._step_market = market_step
         self.brokers: dict[str, SimBroker] = {
             name: build_broker(prof, seed=seed + i, market=market, clock=clock)
             for i, (prof, name) in enumerate(DEMO_ACCOUNTS)
         }
-        if app.bridge is None:
-            raise ValueError("the EA demo needs the app's bridge (AppConfig.bridge)")
-        self.server = app.bridge
-        self.terminals: dict[str, EaTerminal] = {}
-        for prof, name in DEMO_ACCOUNTS:
-            broker = self.brokers[name]
-            role = AccountRole.MASTER if profile(prof).master else AccountRole.SLAVE
-            app.store.save_account(
-                AccountRecord(name, broker.account.platform, broker.account.login,
-                              broker.account.server, company=broker.account.company, role=role,
-                              label=f"demo ({prof})"),
-                actor="demo",
-            )
-            self.terminals[name] = self.server.terminal(name)
-        self.trader = RandomTrader(self.brokers["demo-master"], seed=seed)
+        self.trader = RandomTrader(self.brokers[DEMO_MASTER], seed=seed)
         self.executors = {
             name: SimExecutor(broker, name) for name, broker in self.brokers.items()
-            if name != "demo-master"
+            if name != DEMO_MASTER
         }
         self.eas: list[ReferenceEa] = []
         self._tasks: list[asyncio.Task[None]] = []
 
-    @property
-    def master(self) -> EaTerminal:
-        return self.terminals["demo-master"]
+    def records(self) -> list[AccountRecord]:
+        """The accounts as the copier's store must know them (ids are the demo's names)."""
+        records = []
+        for prof, name in DEMO_ACCOUNTS:
+            account = self.brokers[name].account
+            role = AccountRole.MASTER if profile(prof).master else AccountRole.SLAVE
+            records.append(AccountRecord(name, account.platform, account.login, account.server,
+                                         company=account.company, role=role,
+                                         label=f"demo ({prof})"))  # fmt: skip
+        return records
 
-    @property
-    def slaves(self) -> list[EaTerminal]:
-        return [t for name, t in self.terminals.items() if name != "demo-master"]
-
-    async def ready(self) -> None:
-        """Start the EAs (the app has started the bridge) and wait until every account is
-        connected."""
-        url = self.server.url
+    def start(self, url: str, keys: dict[str, str]) -> None:
+        """Start every account's EA against the bridge at ``url`` with its key."""
         for name, broker in self.brokers.items():
-            key = self.app.store.create_api_key(name, days=1, actor="demo")
-            role = Role.MONITOR if name == "demo-master" else Role.EXECUTOR
-            ea = ReferenceEa(broker, EaSettings(url=url, key=key, role=role),
-                             executor=self.executors.get(name))
+            role = Role.MONITOR if name == DEMO_MASTER else Role.EXECUTOR
+            ea = ReferenceEa(broker, EaSettings(url=url, key=keys[name], role=role),
+                             executor=self.executors.get(name))  # fmt: skip
             self.eas.append(ea)
             self._tasks.append(asyncio.create_task(ea.run(), name=f"ea {name}"))
         self._tasks.append(asyncio.create_task(self._tick_slaves(), name="demo slave market"))
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not all(t.connected for t in self.terminals.values()):
-            if time.monotonic() > deadline:
-                missing = [n for n, t in self.terminals.items() if not t.connected]
-                raise RuntimeError(f"EAs did not connect within {READY_TIMEOUT_S:g} s: {missing}")
-            await asyncio.sleep(0.05)
 
     async def drive(self, steps: int | None) -> None:
         """The master's seeded trading, as the sim transport drives it."""
         done = 0
-        master = self.brokers["demo-master"]
+        master = self.brokers[DEMO_MASTER]
         while steps is None or done < steps:
             await self._step_market(master)
             self.trader.step()
             done += 1
 
-    def halt(self) -> None:
-        return None  # the master trades only while ``drive`` runs
-
-    async def undelivered_events(self) -> int:
-        """Events the master's EA numbered that the copier has not handled yet, plus changes
-        its next look would still find."""
+    def undelivered_events(self, handled: int) -> int:
+        """Events the master's EA numbered above ``handled`` (the copier's last seq), plus those
+        it has not had acknowledged."""
         monitor = self.eas[0] if self.eas else None
         if monitor is None:
             return 0
-        handled = self.app.service.last_seq("demo-master")
         return max(0, monitor.outbox.seq - handled) + len(monitor.outbox.unacked)
 
-    async def duplicated(self) -> int:
+    def duplicated(self) -> int:
+        """Copies a slave traded more than once, by command id."""
         executions: Counter[str] = Counter()
         for executor in self.executors.values():
             executions.update(executor.executed_counts())
@@ -135,5 +116,72 @@ class EaWorld:
         while True:
             await asyncio.sleep(SLAVE_TICK_S)
             for name, broker in self.brokers.items():
-                if name != "demo-master":
+                if name != DEMO_MASTER:
                     broker.tick()
+
+
+class EaWorld:
+    """An ``EaFleet`` served by the copier's own bridge, in the copier's process."""
+
+    def __init__(self, app: CopierApp, seed: int, market: Market, clock: Clock,
+                 interval_s: float, market_step: MarketStep) -> None:
+        self.app = app
+        self.interval_s = interval_s
+        if app.bridge is None:
+            raise ValueError("the EA demo needs the app's bridge (AppConfig.bridge)")
+        self.server = app.bridge
+        self.fleet = EaFleet(seed, market, clock, market_step)
+        self.brokers = self.fleet.brokers
+        self.trader = self.fleet.trader
+        self.executors = self.fleet.executors
+        self.terminals: dict[str, EaTerminal] = {}
+        for record in self.fleet.records():
+            app.store.save_account(record, actor="demo")
+            self.terminals[record.id] = self.server.terminal(record.id)
+
+    @property
+    def eas(self) -> list[ReferenceEa]:
+        return self.fleet.eas
+
+    @property
+    def master(self) -> EaTerminal:
+        return self.terminals[DEMO_MASTER]
+
+    @property
+    def slaves(self) -> list[EaTerminal]:
+        return [t for name, t in self.terminals.items() if name != DEMO_MASTER]
+
+    async def ready(self) -> None:
+        """Start the EAs (the app has started the bridge) and wait until every account is
+        connected."""
+        keys = {name: self.app.store.create_api_key(name, days=1, actor="demo")
+                for name in self.brokers}  # fmt: skip
+        self.fleet.start(self.server.url, keys)
+        await wait_connected(self.terminals)
+
+    async def drive(self, steps: int | None) -> None:
+        await self.fleet.drive(steps)
+
+    def halt(self) -> None:
+        return None  # the master trades only while ``drive`` runs
+
+    async def undelivered_events(self) -> int:
+        """Events the master's EA numbered that the copier has not handled yet, plus changes
+        its next look would still find."""
+        return self.fleet.undelivered_events(self.app.service.last_seq(DEMO_MASTER))
+
+    async def duplicated(self) -> int:
+        return self.fleet.duplicated()
+
+    async def close(self) -> None:
+        await self.fleet.close()
+
+
+async def wait_connected(terminals: dict[str, EaTerminal]) -> None:
+    """Wait until every terminal has its EA connected (at most READY_TIMEOUT_S)."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not all(t.connected for t in terminals.values()):
+        if time.monotonic() > deadline:
+            missing = [n for n, t in terminals.items() if not t.connected]
+            raise RuntimeError(f"EAs did not connect within {READY_TIMEOUT_S:g} s: {missing}")
+        await asyncio.sleep(0.05)

@@ -2,14 +2,25 @@
 
 ``TicketLedger`` keeps ticket links by master ticket and leg and hands the router the
 ``TicketBook`` view it reads (``copier.engine.book``) without copying anything per event.
+
+Its memory is bounded by what is live: a master ticket whose every leg is settled (closed or
+failed) is kept only among the link's ``SETTLED_KEEP`` most recently settled ones, then
+forgotten — as a restart forgets them all (the store loads only live ticket links). The router
+reads settled legs for one thing, the next leg number of a master ticket that opens again (a
+netting master's reversal keeps its position ticket), which comes right after the close; the
+store keeps every row for the trade log and statistics.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 
+from copier.engine.book import SETTLED_STATES
 from copier.engine.reconcile import ReconcileReport
 from copier.engine.state import TicketLink
+
+SETTLED_KEEP = 256  # fully settled master tickets kept per copy link, the newest
 
 
 class _BookView(Mapping[int, Sequence[TicketLink]]):
@@ -30,14 +41,19 @@ class _BookView(Mapping[int, Sequence[TicketLink]]):
 
 
 class TicketLedger:
-    """Every ticket link of one copy link, by master ticket and leg."""
+    """The live ticket links of one copy link and its newest settled ones, by master ticket and
+    leg."""
 
-    def __init__(self) -> None:
+    def __init__(self, settled_keep: int | None = None) -> None:
         self._legs: dict[int, dict[int, TicketLink]] = {}
+        self._settled: OrderedDict[int, None] = OrderedDict()  # oldest settled first
+        self._settled_keep = SETTLED_KEEP if settled_keep is None else settled_keep
         self.book: Mapping[int, Sequence[TicketLink]] = _BookView(self._legs)
 
     def put(self, ticket: TicketLink) -> None:
-        self._legs.setdefault(ticket.master_ticket, {})[ticket.leg] = ticket
+        legs = self._legs.setdefault(ticket.master_ticket, {})
+        legs[ticket.leg] = ticket
+        self._note_settled(ticket.master_ticket, legs)
 
     def drop(self, master_ticket: int, leg: int) -> None:
         legs = self._legs.get(master_ticket)
@@ -46,6 +62,24 @@ class TicketLedger:
         legs.pop(leg, None)
         if not legs:
             del self._legs[master_ticket]
+            self._settled.pop(master_ticket, None)
+        else:
+            self._note_settled(master_ticket, legs)
+
+    @property
+    def settled(self) -> int:
+        """Master tickets kept whose every leg is settled (at most ``settled_keep``)."""
+        return len(self._settled)
+
+    def _note_settled(self, master_ticket: int, legs: dict[int, TicketLink]) -> None:
+        if any(leg.state not in SETTLED_STATES for leg in legs.values()):
+            self._settled.pop(master_ticket, None)
+            return
+        self._settled[master_ticket] = None
+        self._settled.move_to_end(master_ticket)
+        while len(self._settled) > self._settled_keep:
+            oldest, _ = self._settled.popitem(last=False)
+            del self._legs[oldest]
 
     def find(self, master_ticket: int, leg: int) -> TicketLink | None:
         return self._legs.get(master_ticket, {}).get(leg)

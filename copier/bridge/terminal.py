@@ -10,6 +10,14 @@ Commands are written to the executor session at once, kept until
 their result arrives, and written again to the next executor session after a reconnect; the
 executor drops ids it has already executed. Snapshots are cached briefly because the copy
 service refreshes every few hundred milliseconds and an EA need not rebuild one that often.
+
+Memory per account is bounded: commands without a result are kept (they are the outbox's, and
+go when their result comes); the results that came are remembered — to answer a repeat of the
+same id with its first result, and to drop a second answer — for at most ``RESULT_MEMORY_MS``
+and at most ``RESULT_MEMORY`` of them, the oldest forgotten first. A repeat comes within a
+reconnect (seconds); a later one is still safe, because the executor itself answers a repeated
+id with its first result (protocol §6) and the copy service drops a result it has settled.
+Events held for the sink are bounded by ``BACKLOG_LIMIT``.
 """
 
 from __future__ import annotations
@@ -45,7 +53,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RESULT_MEMORY = 10_000
+RESULT_MEMORY = 1_000  # results remembered per account, at most ...
+RESULT_MEMORY_MS = 600_000  # ... and for at most this long after they came
 QUOTES_MAX_AGE_MS = 250  # ``snapshot(fresh_quotes=True)``: older quotes are asked for again
 BACKLOG_LIMIT = 10_000  # events held (received, not yet handled) per account
 GAP_WAIT_S = 2.0  # how long an event above a missing seq waits before the monitor must resend
@@ -87,7 +96,8 @@ class EaTerminal:
         self._sessions: dict[Role, Session] = {}
         self._ready: set[Role] = set()
         self._inflight: dict[str, str] = {}  # command id → encoded frame, in the order written
-        self._results: OrderedDict[str, ExecutionResult] = OrderedDict()
+        # command id → (clock ms it came, result), oldest first
+        self._results: OrderedDict[str, tuple[int, ExecutionResult]] = OrderedDict()
         self._snapshot: TerminalSnapshot | None = None
         self._snapshot_at = 0  # clock ms when the cached snapshot arrived
         self._symbols_at = 0  # clock ms of the last snapshot that carried symbols
@@ -139,7 +149,7 @@ class EaTerminal:
         if known is not None:
             sink = self._sink
             if sink is not None:  # a repeat: answered with the first result, never re-executed
-                asyncio.get_running_loop().call_soon(sink.on_result, known)
+                asyncio.get_running_loop().call_soon(sink.on_result, known[1])
             return
         if command.id in self._inflight:
             return  # written already, and written again on every executor reconnect
@@ -332,12 +342,27 @@ class EaTerminal:
             return  # the same result again (a resent command answered twice)
         self._inflight.pop(command_id, None)
         self._snapshot_at = 0  # the slave's positions changed: the next snapshot() asks the EA
-        self._results[command_id] = result
-        if len(self._results) > RESULT_MEMORY:
-            self._results.popitem(last=False)
+        self._remember(command_id, result)
         sink = self._sink
         if sink is not None:
             sink.on_result(result)
+
+    def _remember(self, command_id: str, result: ExecutionResult) -> None:
+        """Keep the result; forget those past the memory's size or age, oldest first."""
+        now = self._clock_ms()
+        results = self._results
+        results[command_id] = (now, result)
+        while len(results) > RESULT_MEMORY:
+            results.popitem(last=False)
+        oldest = next(iter(results.values()))[0]
+        while now - oldest > RESULT_MEMORY_MS:
+            results.popitem(last=False)
+            oldest = next(iter(results.values()))[0]
+
+    @property
+    def remembered_results(self) -> int:
+        """Results kept to answer a repeated command id (at most RESULT_MEMORY)."""
+        return len(self._results)
 
     def on_snapshot(self, sid: int, parts: Sequence[Snapshot], session: Session) -> None:
         snap = snapshot_to_domain(session.hello, self._account_id, parts)
