@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from copier.ui.preferences import Preferences
-from copier.ui.vault import PasswordVault
 
 from copier.app import AppConfig, CopierApp
 from copier.domain import Platform
 from copier.engine.config import Link
+from copier.preferences import Preferences
 from copier.store import AccountRecord, AccountRole
 from copier.ui.assets import Assets
 from copier.ui.main import Gui
 from copier.ui.session import AppCore
+from copier.vault import PasswordVault
 from tests.ui.conftest import MemoryKeyring, Run, until
 
 
