@@ -80,12 +80,15 @@ class LinksPage(QWidget):
         buttons.addWidget(new_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.close_link_button)
-        buttons.addWidget(self.close_slave_button)
+        closing = QHBoxLayout()  # a row of its own: the page still fits a 1280-pixel screen
+        closing.addWidget(self.close_link_button)
+        closing.addWidget(self.close_slave_button)
+        closing.addStretch(1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.table, 1)
         left_layout.addLayout(buttons)
+        left_layout.addLayout(closing)
 
         self.name = QLineEdit()
         self.master = QComboBox()
