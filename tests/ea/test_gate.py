@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness.gate import check_file, check_text, ea_files, mask_mql
+from harness.gate import REPO, check_file, check_text, ea_files, mask_mql
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -18,7 +18,10 @@ def test_the_gate_sees_every_ea_source_of_both_platforms() -> None:
 
     assert {"TradeCopy_Monitor.mq4", "TradeCopy_Executor.mq4", "TradeCopy_Monitor.mq5",
             "TradeCopy_Executor.mq5", "Ws.mqh", "Net.mqh"} <= names
-    assert len([p for p in EA_FILES if p.suffix == ".mqh"]) == 9  # one copy for both platforms
+    includes = [p for p in EA_FILES if p.suffix == ".mqh"]
+    shared = sorted((REPO / "ea" / "Include" / "TradeCopy").glob("*.mqh"))
+    # one copy for both platforms: every include is the shared folder's, none per platform
+    assert sorted(includes) == shared and len({p.name for p in includes}) == len(includes)
 
 
 @pytest.mark.parametrize("path", EA_FILES, ids=lambda p: "/".join(p.parts[-3:]))
