@@ -32,7 +32,9 @@ async def test_demo_with_one_seed_makes_the_same_master_trade_sequence(tmp_path:
     assert first.mismatches == second.mismatches == 0
 
 
-async def test_export_after_a_demo_has_one_row_per_copy_command(tmp_path: Path) -> None:
+async def test_export_after_a_demo_has_one_row_per_copy_command_and_per_refusal(
+    tmp_path: Path,
+) -> None:
     report = await run_demo(DemoOptions(seconds=2, seed=5, rate=10, data_dir=tmp_path))
     out = tmp_path / "copies.csv"
 
@@ -40,8 +42,11 @@ async def test_export_after_a_demo_has_one_row_per_copy_command(tmp_path: Path) 
         rows = export_copies_csv(store, out)
 
     lines = out.read_text(encoding="utf-8-sig").splitlines()  # a byte-order mark first, for Excel
-    assert rows == report.commands == len(lines) - 1
+    refused = sum(report.denied.values())
+    assert refused > 0  # the demo's rules refuse some copies: they are rows too (issue #18)
+    assert rows == report.commands + refused == len(lines) - 1
     assert lines[0].startswith("decided_at,command_id")
+    assert sum(",denied," in line for line in lines[1:]) == refused
 
 
 async def test_copier_restarted_mid_stream_neither_loses_nor_duplicates_a_copy(
