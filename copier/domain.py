@@ -424,6 +424,11 @@ class ExecutionResult:
         return self.retcode in SUCCESS_RETCODES or self.retcode in _NOTHING_TO_DO
 
 
+def already_done_text(command: Command, what: str) -> str:
+    """The message of a DUPLICATE answer: the copy is already as ``command`` leaves it (§14)."""
+    return f"{command.symbol}: {what} — the command was already carried out, not done twice"
+
+
 def result_of(
     command: Command,
     retcode: int,

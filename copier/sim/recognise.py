@@ -15,6 +15,7 @@ from copier.domain import (
     MarginMode,
     Retcode,
     SymbolSpec,
+    already_done_text,
     leg_copy,
     parse_copy_comment,
 )
@@ -101,7 +102,7 @@ class Recognition(ExecutorBase):
         return self._result(
             cmd,
             Retcode.DUPLICATE,
-            f"{cmd.symbol}: {what} — the command was already carried out, not done twice",
+            already_done_text(cmd, what),
             ticket=ticket,
             volume=volume,
             price=price,

@@ -23,7 +23,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from copier.domain import Command, CommandKind, ExecutionResult, Retcode, leg_copy
+from copier.domain import (
+    Command,
+    CommandKind,
+    ExecutionResult,
+    Retcode,
+    already_done_text,
+    leg_copy,
+)
 from copier.terminals.mt5.session import Session, side_of
 from copier.terminals.mt5.steps import TradeSteps, normalise_volume, snap, stops_from
 
@@ -71,7 +78,7 @@ class AlreadyDone(TradeSteps):
         return self.result(
             command,
             Retcode.DUPLICATE,
-            f"{command.symbol}: {what} — the command was already carried out, not done twice",
+            already_done_text(command, what),
             ticket,
             volume,
             price,
