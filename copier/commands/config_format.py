@@ -29,7 +29,7 @@ from copier.terminals.registry import EA, MT5
 
 VERSION = 1
 MACHINE_SETTINGS = ("data_dir",)  # where this machine keeps its data: never carried over
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # used with fullmatch: `$` would let "EURUSD\n" through
 HEADER = f"""\
 # TradeCopier set-up: accounts, copy links with all their rules, and the settings.
 # Load it with:  copier config import FILE [--dry-run] [--replace]
@@ -119,7 +119,7 @@ def _value(value: Any) -> str:
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _value(key)
+    return key if _BARE_KEY.fullmatch(key) else _value(key)
 
 
 # ----- reading ----------------------------------------------------------------------------

@@ -1,0 +1,52 @@
+"""The simulated terminals of this process, by terminal path (the stand-in's local lookup)."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from copier.testbed.mt5standin.profiles import TerminalProfile
+
+if TYPE_CHECKING:
+    from copier.testbed.mt5standin.terminal import SimTerminal
+
+_terminals: dict[str, SimTerminal] = {}
+_lock = threading.Lock()
+
+
+def register(terminal: SimTerminal) -> SimTerminal:
+    with _lock:
+        _terminals[terminal.profile.path] = terminal
+    return terminal
+
+
+def ensure(profile: TerminalProfile) -> SimTerminal:
+    """The terminal for ``profile``, built on first use (same profile, same terminal)."""
+    from copier.testbed.mt5standin.terminal import SimTerminal
+
+    with _lock:
+        found = _terminals.get(profile.path)
+        if found is None or found.profile != profile:
+            found = _terminals[profile.path] = SimTerminal.from_profile(profile)
+        return found
+
+
+def find(path: str | None) -> SimTerminal | None:
+    with _lock:
+        return _terminals.get(path) if path else None
+
+
+def default_path() -> str | None:
+    """With one terminal registered, ``initialize()`` without a path finds it (as MT5 does)."""
+    with _lock:
+        return next(iter(_terminals)) if len(_terminals) == 1 else None
+
+
+def remove(path: str) -> None:
+    with _lock:
+        _terminals.pop(path, None)
+
+
+def clear() -> None:
+    with _lock:
+        _terminals.clear()
