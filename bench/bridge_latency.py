@@ -59,10 +59,11 @@ from copier.domain import (
     ExecutionResult,
     MasterEvent,
     Platform,
+    TerminalStatus,
     command_id,
 )
 from copier.percentiles import percentile
-from copier.terminals.base import TerminalSink, TerminalStatus
+from copier.terminals.base import TerminalSink
 
 MASTER_LOGIN = 1000
 SERVER = "Bench-Server"

@@ -44,7 +44,7 @@ from websockets.server import ServerProtocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from copier.bridge import BridgeConfig, EaTerminal, Role
+from copier.bridge import BridgeConfig, Role
 from copier.bridge.convert import encode_command
 from copier.bridge.protocol import Hello
 from copier.bridge.session import Session
@@ -55,10 +55,11 @@ from copier.domain import (
     MarginMode,
     OrderType,
     Platform,
+    TerminalStatus,
     command_id,
 )
 from copier.percentiles import percentile
-from copier.terminals.base import TerminalStatus
+from copier.terminals.ea.terminal import EaTerminal
 
 CONFIG = BridgeConfig(port=0, rate_per_s=1e9, rate_burst=1_000_000_000)
 WARMUP = 200  # events left out of the figures

@@ -42,8 +42,7 @@ from bridge_latency import SERVER, hello, triple
 
 from copier.bridge import BridgeConfig, BridgeServer, MemoryKeyVerifier
 from copier.bridge.auth import account_id_for
-from copier.domain import ExecutionResult, MasterEvent, Platform
-from copier.terminals.base import TerminalStatus
+from copier.domain import ExecutionResult, MasterEvent, Platform, TerminalStatus
 
 FIRST_LOGIN = 1000
 HIGH_WATER = 256 * 1024  # bytes a load connection may have queued before it waits

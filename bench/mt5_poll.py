@@ -22,12 +22,11 @@ from typing import Any
 
 import psutil
 
-from copier.domain import EventKind, ExecutionResult, MasterEvent
-from copier.mt5sim.host import TerminalHost
-from copier.mt5sim.profiles import TerminalProfile
+from copier.domain import EventKind, ExecutionResult, MasterEvent, TerminalStatus
 from copier.percentiles import percentile
-from copier.terminals.base import TerminalStatus
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.host import TerminalHost
+from copier.testbed.mt5standin.profiles import TerminalProfile
 
 SYMBOLS = ("EURUSD", "GBPUSD", "USDJPY", "XAUUSD")
 

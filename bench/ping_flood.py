@@ -46,9 +46,9 @@ from copier.domain import (
     ExecutionResult,
     MasterEvent,
     Platform,
+    TerminalStatus,
     command_id,
 )
-from copier.terminals.base import TerminalStatus
 
 SERVER = "Flood-Server"
 MASTER, SLAVE, FLOODER = 1000, 2000, 3000

@@ -3,7 +3,7 @@
 This process is the copier, wired as the app wires it (``CopierApp`` with its bridge, the
 store in a temporary folder, the demo's three links). A spawned load process is the terminals:
 the demo's seeded master and three slaves on simulated brokers, each served by a reference EA
-over the WebSocket bridge (``copier.demo_ea.EaFleet``). The master trades ``--rate`` actions a
+over the WebSocket bridge (``testbed.demo_ea.EaFleet``). The master trades ``--rate`` actions a
 second for ``--minutes``. The two processes share the machine's cores; only the copier's own
 process is measured, so the EAs' and brokers' memory (their histories grow with every trade)
 is not counted.
@@ -50,13 +50,13 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from copier.app import AppConfig, CopierApp
-from copier.demo import MARKET_DT_MS, DrivenMarket, demo_links
-from copier.demo_ea import DEMO_MASTER, EaFleet, wait_connected
 from copier.domain import Retcode
 from copier.events import CopyExecuted, CopyFailed, CopySent
 from copier.percentiles import percentile
-from copier.sim.broker import SimBroker
-from copier.sim.clock import WallClock
+from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.clock import WallClock
+from copier.testbed.demo import MARKET_DT_MS, DrivenMarket, demo_links
+from copier.testbed.demo_ea import DEMO_MASTER, EaFleet, wait_connected
 
 MB = 1024 * 1024
 SETTLE_S = 60.0

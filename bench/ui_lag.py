@@ -40,11 +40,11 @@ from copier.app import AppConfig, CopierApp  # noqa: E402
 from copier.engine.config import BelowMinimum, Link, LinkRules, LotMode  # noqa: E402
 from copier.events import MasterEventReceived  # noqa: E402
 from copier.preferences import Preferences  # noqa: E402
-from copier.sim.quotes import Market  # noqa: E402
-from copier.sim.trader import RandomTrader  # noqa: E402
 from copier.terminals.simulated import SimulatedTerminal  # noqa: E402
+from copier.testbed.broker.quotes import Market  # noqa: E402
+from copier.testbed.broker.trader import RandomTrader  # noqa: E402
 from copier.ui.assets import Assets  # noqa: E402
-from copier.ui.bridge import UiBridge  # noqa: E402
+from copier.ui.core_signals import UiBridge  # noqa: E402
 from copier.ui.main import Gui  # noqa: E402
 from copier.ui.metrics import Percentiles  # noqa: E402
 

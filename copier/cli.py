@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     as_program = argv is None
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sim-ea"]:  # its own parser, help included
-        from copier.refea.run import main as sim_ea_main
+        from copier.testbed.refea.run import main as sim_ea_main
 
         return sim_ea_main(argv[1:])
     args = build_parser().parse_args(argv)
@@ -216,7 +216,7 @@ def _start_logging(args: argparse.Namespace, argv: list[str]) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from copier.commands.common import CommandError
     from copier.datalock import DataFolderLock, DataFolderRefused
-    from copier.demo import demo_folder
+    from copier.testbed.demo import demo_folder
 
     try:
         folder = demo_folder(args.data_dir)
@@ -238,7 +238,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _run_demo(args: argparse.Namespace, folder: Path) -> int:
     if not args.headless:
         return _gui(demo=True, seconds=args.seconds, seed=args.seed, data_dir=folder)
-    from copier.demo import DemoOptions, run_demo
+    from copier.testbed.demo import DemoOptions, run_demo
 
     seconds = args.seconds if args.seconds is not None else 20.0
     options = DemoOptions(seconds=seconds, seed=args.seed, transport=args.transport,

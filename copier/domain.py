@@ -123,6 +123,22 @@ class AccountInfo:
         return None if self.margin <= 0 else self.equity / self.margin * 100.0
 
 
+
+@dataclass(frozen=True, slots=True)
+class TerminalStatus:
+    """How one account's terminal is doing, as its adapter reports it (UI, tray, logs)."""
+
+    account_id: str
+    connected: bool
+    since_ms: int = 0  # when ``connected`` last changed
+    last_heartbeat_ms: int = 0
+    rtt_ms: float | None = None
+    build: str = ""  # EA version / terminal build
+    trade_allowed: bool = True
+    account: AccountInfo | None = None
+    positions: int = 0
+    detail: str = ""  # human text for the UI, e.g. "bad API key"
+
 @dataclass(frozen=True, slots=True)
 class Position:
     ticket: int

@@ -1,6 +1,6 @@
 """The core's outward events and the tiny Qt-free bus that carries them to subscribers.
 
-The copy service publishes; the UI bridge (``copier.ui.bridge``), the self-test, the demo's
+The copy service publishes; the UI bridge (``copier.ui.core_signals``), the self-test, the demo's
 report collector and tests subscribe. Handlers run synchronously on the core loop's thread, so
 they must be quick: the UI bridge only queues a Qt signal.
 """
@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from copier.domain import Command, ExecutionResult, MasterEvent
+from copier.domain import Command, ExecutionResult, MasterEvent, TerminalStatus
 from copier.engine.state import CopyAdjusted, CopyDenied
-from copier.terminals.base import TerminalStatus
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from copier.domain import (
     ExecutionResult,
     MasterEvent,
     TerminalSnapshot,
+    TerminalStatus,
 )
 from copier.engine.book import TicketBook
 from copier.engine.config import Link, LinkMode
@@ -51,7 +52,7 @@ from copier.events import (
 )
 from copier.store import Store
 from copier.store.traderstate import Changes
-from copier.terminals.base import Terminal, TerminalStatus
+from copier.terminals.base import Terminal
 from copier.tickets import TicketLedger, describe_report
 from copier.views import AccountViews
 

@@ -25,13 +25,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
-from copier.domain import AccountInfo, SymbolSpec, TerminalSnapshot
+from copier.domain import AccountInfo, SymbolSpec, TerminalSnapshot, TerminalStatus
 from copier.engine.state import MasterView, RiskStop, SlaveView
 from copier.engine.tradingday import UTC_CLOCK, TradingClock
-from copier.terminals.base import Terminal, TerminalStatus
+from copier.terminals.base import Terminal
 
 if TYPE_CHECKING:
-    from copier.bridge.terminal import EaTerminal
+    from copier.terminals.ea.terminal import EaTerminal
 
 log = logging.getLogger(__name__)
 

@@ -41,9 +41,9 @@ from copier.eas.steps import setup_steps  # noqa: E402
 from copier.preferences import Preferences  # noqa: E402
 from copier.store import AccountRole  # noqa: E402
 from copier.store.paths import DATA_DIR_ENV  # noqa: E402
+from copier.testbed.demo_core import demo_core_builder  # noqa: E402
 from copier.ui.account_dialogs import EA, MT5_DIRECT, AccountDialog, bridge_url  # noqa: E402
 from copier.ui.assets import Assets  # noqa: E402
-from copier.ui.demo_core import demo_core_builder  # noqa: E402
 from copier.ui.main import Gui  # noqa: E402
 from copier.ui.window import SCREENS  # noqa: E402
 

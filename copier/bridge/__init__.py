@@ -1,4 +1,6 @@
-"""The EA bridge: WebSocket server, protocol v1 and the EA-session terminal adapter."""
+"""The EA bridge: the WebSocket server our Expert Advisors connect to, protocol v1, keys and TLS.
+
+The Terminal adapter over its sessions is ``copier.terminals.ea``."""
 
 from copier.bridge.auth import (
     AuthRefusal,
@@ -11,7 +13,6 @@ from copier.bridge.config import BridgeConfig, BridgeConfigError
 from copier.bridge.protocol import PATH, PROTOCOL_VERSION, CloseCode, MsgType, Role
 from copier.bridge.server import BridgeServer
 from copier.bridge.session import SessionInfo
-from copier.bridge.terminal import EaTerminal, TerminalUnavailable
 
 __all__ = [
     "PATH",
@@ -21,13 +22,11 @@ __all__ = [
     "BridgeConfigError",
     "BridgeServer",
     "CloseCode",
-    "EaTerminal",
     "KeyVerifier",
     "MemoryKeyVerifier",
     "MsgType",
     "Role",
     "SessionInfo",
     "StoreKeyVerifier",
-    "TerminalUnavailable",
     "account_id_for",
 ]

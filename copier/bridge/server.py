@@ -37,7 +37,7 @@ from copier.bridge.keywatch import KeyNotice, KeyWatch
 from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import PROTOCOL_VERSION, CloseCode, Hello, Role, Welcome
 from copier.bridge.session import Session, SessionInfo
-from copier.bridge.terminal import EaTerminal
+from copier.terminals.ea.terminal import EaTerminal
 
 log = logging.getLogger(__name__)
 

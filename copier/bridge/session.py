@@ -45,7 +45,7 @@ from copier.bridge.ratelimit import TokenBucket
 from copier.bridge.values import event_problem
 
 if TYPE_CHECKING:
-    from copier.bridge.terminal import EaTerminal
+    from copier.terminals.ea.terminal import EaTerminal
 
 log = logging.getLogger(__name__)
 

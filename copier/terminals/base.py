@@ -1,7 +1,7 @@
 """The one interface every terminal adapter implements: events out, commands in, snapshots.
 
-Adapters: simulated (``copier.terminals.simulated``), EA session (``copier.bridge``), MT5 direct
-(``copier.terminals.mt5``). The copy service never knows which one it talks to.
+Adapters: simulated (``terminals.simulated``), EA session (``terminals.ea``), MT5 direct
+(``terminals.mt5``). The copy service never knows which one it talks to.
 
 Delivery contract:
 * ``sink.on_event(event)`` is awaited by the adapter; when it returns, the event and the commands
@@ -15,24 +15,9 @@ Delivery contract:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from copier.domain import AccountInfo, Command, ExecutionResult, MasterEvent, TerminalSnapshot
-
-
-@dataclass(frozen=True, slots=True)
-class TerminalStatus:
-    account_id: str
-    connected: bool
-    since_ms: int = 0  # when ``connected`` last changed
-    last_heartbeat_ms: int = 0
-    rtt_ms: float | None = None
-    build: str = ""  # EA version / terminal build
-    trade_allowed: bool = True
-    account: AccountInfo | None = None
-    positions: int = 0
-    detail: str = ""  # human text for the UI, e.g. "bad API key"
+from copier.domain import Command, ExecutionResult, MasterEvent, TerminalSnapshot, TerminalStatus
 
 
 class TerminalSink(Protocol):

@@ -19,15 +19,22 @@ import contextlib
 import logging
 from collections import deque
 
-from copier.domain import Command, ExecutionResult, MasterEvent, Retcode, TerminalSnapshot
-from copier.sim.broker import SimBroker
-from copier.sim.clock import Clock
-from copier.sim.executor import SimExecutor
-from copier.sim.profiles import build_broker, profile
-from copier.sim.quotes import Market
-from copier.sim.records import TradeChange
-from copier.sim.trader import RandomTrader
-from copier.terminals.base import TerminalSink, TerminalStatus
+from copier.domain import (
+    Command,
+    ExecutionResult,
+    MasterEvent,
+    Retcode,
+    TerminalSnapshot,
+    TerminalStatus,
+)
+from copier.terminals.base import TerminalSink
+from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.clock import Clock
+from copier.testbed.broker.executor import SimExecutor
+from copier.testbed.broker.profiles import build_broker, profile
+from copier.testbed.broker.quotes import Market
+from copier.testbed.broker.records import TradeChange
+from copier.testbed.broker.trader import RandomTrader
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +84,7 @@ class SimulatedTerminal:
         report_events: bool | None = None,
         tick_ms: float = 5.0,
     ) -> SimulatedTerminal:
-        """A terminal on a profile's account (see ``copier.sim.profiles`` for the list). Master
+        """A terminal on a profile's account (``testbed.broker.profiles`` lists them). Master
         profiles report events by default, slave profiles do not; share one ``market`` between
         the terminals of a demo so they see the same prices."""
         broker = build_broker(name, seed=seed, market=market, clock=clock, login=login)

@@ -8,8 +8,8 @@ import logging
 
 from PySide6.QtCore import QObject
 
-from copier.terminals.base import TerminalStatus
-from copier.ui.bridge import Problem, UiBridge
+from copier.domain import TerminalStatus
+from copier.ui.core_signals import Problem, UiBridge
 
 log = logging.getLogger("copier.events")
 LINES_PER_FLUSH = 10

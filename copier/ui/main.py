@@ -33,8 +33,8 @@ from copier.preferences import (
     preferences_path,
 )
 from copier.ui.assets import Assets
-from copier.ui.bridge import UiBridge
 from copier.ui.collector import GuiThreadCollector
+from copier.ui.core_signals import UiBridge
 from copier.ui.event_log import EventLog
 from copier.ui.instance import SingleInstance
 from copier.ui.session import AppCore, Core, CoreSession
@@ -120,7 +120,7 @@ def tell_already_running(message: str) -> None:
 def core_builder(options: LaunchOptions, preferences: Preferences) -> Callable[[], Core]:
     """How to build the core (called on the core's thread, where it opens the database)."""
     if options.demo:
-        from copier.ui.demo_core import demo_core_builder
+        from copier.testbed.demo_core import demo_core_builder
 
         return demo_core_builder(options.seconds, options.seed,
                                  data_dir=options.data_dir or preferences.data_path)

@@ -20,13 +20,12 @@ from typing import Any, Protocol, TypeVar
 
 from copier import actions
 from copier.app import CopierApp, CoreThread
-from copier.domain import SymbolSpec, TerminalSnapshot
+from copier.domain import SymbolSpec, TerminalSnapshot, TerminalStatus
 from copier.engine.config import Link, LinkMode
 from copier.engine.tradingday import TradingClock
 from copier.stats import compute_stats
 from copier.store import AccountRecord, CopyRecord
 from copier.store.keys import HOUR_MS, KeyStatus, policy_from_settings
-from copier.terminals.base import TerminalStatus
 from copier.ui import tradelog_query
 from copier.ui.api_keys import KeyRotation, KeyRow
 from copier.ui.tradelog_query import LogQuery, Progress

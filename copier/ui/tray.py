@@ -12,10 +12,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from copier.domain import TerminalStatus
 from copier.events import RISK_STOP_RULES
-from copier.terminals.base import TerminalStatus
 from copier.ui.assets import Assets
-from copier.ui.bridge import Problem, UiBridge
+from copier.ui.core_signals import Problem, UiBridge
 
 FAILED_NOTICE_EVERY_S = 10.0
 RISK_NOTICE_EVERY_S = 300.0

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from copier.preferences import Preferences
 from copier.ui.account_dialogs import EA, AccountDialog
 from copier.ui.assets import Assets
-from copier.ui.bridge import UiBridge
+from copier.ui.core_signals import UiBridge
 from copier.ui.pages.accounts import AccountsPage
 from copier.ui.pages.dashboard import DashboardPage
 from copier.ui.pages.links import LinksPage

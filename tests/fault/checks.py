@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from copier.domain import TerminalSnapshot, command_id, parse_copy_comment
 from copier.engine.reconcile import LinkSide, reconcile_slave
-from copier.sim.broker import SimBroker
-from copier.sim.records import DealEntry
 from copier.store import Store
+from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.records import DealEntry
 from copier.tickets import describe_report
 from tests.fault.world import MASTER_ID, FaultWorld, Slave, StreamEvent
 

@@ -34,9 +34,9 @@ from copier.domain import (
     parse_copy_comment,
     result_of,
 )
-from copier.refea.client import ReferenceEa
-from copier.sim.broker import SimBroker
-from copier.sim.executor import SimExecutor
+from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.executor import SimExecutor
+from copier.testbed.refea.client import ReferenceEa
 from tests.fault.world import FaultWorld, Slave
 
 

@@ -11,7 +11,7 @@ import random
 import time
 
 from copier.domain import OrderType, Side
-from copier.sim.broker import SimBroker
+from copier.testbed.broker.broker import SimBroker
 from tests.fault.world import SYMBOLS, FaultWorld, wait_until
 
 VOLUMES = (0.02, 0.03, 0.04, 0.06)  # room for partial closes at the 0.01 step

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from copier.domain import CommandKind
-from copier.sim.quotes import Market
+from copier.testbed.broker.quotes import Market
 from tests.fault.checks import verify_store
 from tests.fault.crashes import Crash, CrashingExecutor, check_holdings, crashing
 from tests.fault.rich_stream import RichStream

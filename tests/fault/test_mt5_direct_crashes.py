@@ -22,10 +22,10 @@ import pytest
 
 from copier.domain import CommandKind, Platform, Retcode
 from copier.engine.config import Link
-from copier.mt5sim.host import TerminalHost
-from copier.mt5sim.profiles import TerminalProfile
-from copier.mt5sim.terminal import SimTerminal
 from copier.store import AccountRecord, Store
+from copier.testbed.mt5standin.host import TerminalHost
+from copier.testbed.mt5standin.profiles import TerminalProfile
+from copier.testbed.mt5standin.terminal import SimTerminal
 from tests.fault.tally import TALLY
 from tests.integration.test_mt5_resent_after_a_partial_close import (
     MASTER,

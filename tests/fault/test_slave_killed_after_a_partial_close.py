@@ -20,9 +20,9 @@ from copier.bridge import Role
 from copier.domain import CommandKind, Platform, Retcode, Side
 from copier.engine.config import Link, LinkRules
 from copier.events import CopyExecuted
-from copier.refea.client import EaSettings, ReferenceEa
-from copier.sim import Market, SimAccount, SimBroker, catalogue
 from copier.store import AccountRecord, AccountRole
+from copier.testbed.broker import Market, SimAccount, SimBroker, catalogue
+from copier.testbed.refea.client import EaSettings, ReferenceEa
 from tests.fault.crashes import Crash, CrashingExecutor
 
 pytestmark = pytest.mark.timeout(60)

@@ -27,13 +27,13 @@ from pathlib import Path
 from copier.bridge import Role
 from copier.domain import Platform, Side
 from copier.engine.config import Link
-from copier.refea.client import EaSettings, EventOutbox, ReferenceEa
-from copier.sim.broker import SimBroker
-from copier.sim.executor import SimExecutor
-from copier.sim.profiles import build_broker
-from copier.sim.quotes import Market
 from copier.store import AccountRecord, AccountRole, Store
 from copier.store.paths import database_path
+from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.executor import SimExecutor
+from copier.testbed.broker.profiles import build_broker
+from copier.testbed.broker.quotes import Market
+from copier.testbed.refea.client import EaSettings, EventOutbox, ReferenceEa
 
 # Ctrl+Break reaches only a process group of its own (CREATE_NEW_PROCESS_GROUP), so the test
 # process is not stopped with it.

@@ -17,9 +17,9 @@ from copier.app import AppConfig, CopierApp
 from copier.bridge import Role
 from copier.domain import Platform, Side, command_id
 from copier.engine.config import Link
-from copier.refea.client import EaSettings, ReferenceEa
-from copier.sim.profiles import build_broker
 from copier.store import AccountRecord, AccountRole, Store
+from copier.testbed.broker.profiles import build_broker
+from copier.testbed.refea.client import EaSettings, ReferenceEa
 from tests.fault.tally import TALLY
 from tests.fuzz.frames import BadText, Frame, generate
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from copier.app import AppConfig, CopierApp
 from copier.bridge import Role
 from copier.domain import Platform
-from copier.refea.client import EaSettings, ReferenceEa
-from copier.sim.profiles import build_broker
 from copier.store import AccountRecord, Store
+from copier.testbed.broker.profiles import build_broker
+from copier.testbed.refea.client import EaSettings, ReferenceEa
 
 
 async def test_a_saved_ea_account_is_served_by_the_apps_bridge(tmp_path: Path) -> None:

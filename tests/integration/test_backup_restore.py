@@ -23,9 +23,9 @@ from copier.backup import (
 )
 from copier.cli import main
 from copier.datalock import DataFolderLock
-from copier.demo import DemoOptions, run_demo
 from copier.store.paths import DATA_DIR_ENV, database_path
 from copier.store.schema import SCHEMA_VERSION
+from copier.testbed.demo import DemoOptions, run_demo
 
 
 @pytest.fixture(autouse=True)

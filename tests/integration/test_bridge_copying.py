@@ -9,7 +9,7 @@ from test_bridge_support import FAST, MirrorSink, World, bridge_world
 
 from copier.bridge import Role
 from copier.domain import EventKind, OrderType, Platform, Retcode, Side
-from copier.refea import ReferenceEa
+from copier.testbed.refea import ReferenceEa
 from tests.perf import PerfFigures
 
 pytestmark = pytest.mark.timeout(20)

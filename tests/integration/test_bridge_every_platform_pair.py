@@ -14,9 +14,9 @@ from copier.app import AppConfig, CopierApp
 from copier.bridge import Role
 from copier.domain import OrderType, Platform, Side
 from copier.engine.config import Link, LinkRules
-from copier.refea.client import EaSettings, ReferenceEa
-from copier.sim import Market, SimAccount, SimBroker, catalogue
 from copier.store import AccountRecord, AccountRole
+from copier.testbed.broker import Market, SimAccount, SimBroker, catalogue
+from copier.testbed.refea.client import EaSettings, ReferenceEa
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -8,7 +8,7 @@ import asyncio
 
 from test_bridge_support import FAST, bridge_world
 
-from copier.bridge.terminal import QUOTES_MAX_AGE_MS
+from copier.terminals.ea.terminal import QUOTES_MAX_AGE_MS
 
 
 async def test_fresh_quotes_are_asked_of_the_ea_when_the_last_ones_are_old() -> None:

@@ -18,9 +18,9 @@ from copier.bridge import BridgeConfig, BridgeServer, Role
 from copier.bridge.codec import encode
 from copier.bridge.protocol import Hello
 from copier.domain import Retcode, Side
-from copier.refea import ReferenceEa
-from copier.sim.executor import SimExecutor
-from copier.sim.records import TradeChange
+from copier.testbed.broker.executor import SimExecutor
+from copier.testbed.broker.records import TradeChange
+from copier.testbed.refea import ReferenceEa
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -17,9 +17,9 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from copier.bridge import Role
 from copier.bridge.protocol import CloseCode
-from copier.refea import EaSettings, ReferenceEa, main, run_reference_ea
-from copier.refea.run import broker_from_args, parse_args
-from copier.sim import Market, SimAccount, SimBroker, catalogue
+from copier.testbed.broker import Market, SimAccount, SimBroker, catalogue
+from copier.testbed.refea import EaSettings, ReferenceEa, main, run_reference_ea
+from copier.testbed.refea.run import broker_from_args, parse_args
 
 pytestmark = pytest.mark.timeout(20)
 

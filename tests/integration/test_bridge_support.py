@@ -9,7 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from copier.bridge import BridgeConfig, BridgeServer, EaTerminal, MemoryKeyVerifier, Role
+from copier.bridge import BridgeConfig, BridgeServer, MemoryKeyVerifier, Role
 from copier.bridge.auth import account_id_for
 from copier.domain import (
     Command,
@@ -20,12 +20,13 @@ from copier.domain import (
     MasterEvent,
     OrderType,
     Platform,
+    TerminalStatus,
     command_id,
     copy_comment,
 )
-from copier.refea import EaSettings, ReferenceEa
-from copier.sim import Market, SimAccount, SimBroker, catalogue
-from copier.terminals.base import TerminalStatus
+from copier.terminals.ea.terminal import EaTerminal
+from copier.testbed.broker import Market, SimAccount, SimBroker, catalogue
+from copier.testbed.refea import EaSettings, ReferenceEa
 
 FAST = BridgeConfig(
     port=0,

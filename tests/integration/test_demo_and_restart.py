@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 
 from copier.app import AppConfig, CopierApp
-from copier.demo import DemoOptions, DemoSession, _check, _settle, build_demo, run_demo
 from copier.store import Store
 from copier.store.export import export_copies_csv
+from copier.testbed.demo import DemoOptions, DemoSession, _check, _settle, build_demo, run_demo
 
 
 async def test_demo_copies_with_no_loss_duplicate_failure_or_mismatch(tmp_path: Path) -> None:

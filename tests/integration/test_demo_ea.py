@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from copier.demo import DemoOptions, run_demo
+from copier.testbed.demo import DemoOptions, run_demo
 
 
 async def test_demo_over_ea_sessions_copies_with_no_loss_duplicate_failure_or_mismatch(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from copier.demo import DemoOptions, run_demo
+from copier.testbed.demo import DemoOptions, run_demo
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 

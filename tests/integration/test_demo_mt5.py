@@ -13,10 +13,18 @@ from pathlib import Path
 import psutil
 import pytest
 
-from copier.demo import DemoOptions, DemoReport, DemoSession, _check, _settle, build_demo, run_demo
-from copier.demo_mt5 import Mt5World
-from copier.mt5sim.profiles import APPLY_LAG_MS
 from copier.terminals.mt5 import Mt5Terminal
+from copier.testbed.demo import (
+    DemoOptions,
+    DemoReport,
+    DemoSession,
+    _check,
+    _settle,
+    build_demo,
+    run_demo,
+)
+from copier.testbed.demo_mt5 import Mt5World
+from copier.testbed.mt5standin.profiles import APPLY_LAG_MS
 
 pytestmark = pytest.mark.timeout(90)
 REPO = Path(__file__).resolve().parents[2]

@@ -13,13 +13,19 @@ import pytest
 import copier.views as views_module
 from copier.app import AppConfig, CopierApp
 from copier.bridge import BridgeConfig, BridgeServer, Role, StoreKeyVerifier
-from copier.domain import ExecutionResult, MasterEvent, Platform, Side, TerminalSnapshot
+from copier.domain import (
+    ExecutionResult,
+    MasterEvent,
+    Platform,
+    Side,
+    TerminalSnapshot,
+    TerminalStatus,
+)
 from copier.engine.config import Link
-from copier.refea.client import EaSettings, ReferenceEa
-from copier.sim.broker import SimBroker
-from copier.sim.profiles import build_broker
 from copier.store import AccountRecord, AccountRole, Store
-from copier.terminals.base import TerminalStatus
+from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.profiles import build_broker
+from copier.testbed.refea.client import EaSettings, ReferenceEa
 
 pytestmark = pytest.mark.timeout(30)
 

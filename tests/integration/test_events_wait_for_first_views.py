@@ -12,9 +12,9 @@ from copier.app import AppConfig, CopierApp
 from copier.bridge import Role
 from copier.domain import Platform, Side
 from copier.engine.config import Link
-from copier.refea.client import EaSettings, ReferenceEa
-from copier.sim.profiles import build_broker
 from copier.store import AccountRecord, AccountRole, Store
+from copier.testbed.broker.profiles import build_broker
+from copier.testbed.refea.client import EaSettings, ReferenceEa
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -18,13 +18,13 @@ import pytest
 
 from copier import tickets as tickets_module
 from copier.app import AppConfig, CopierApp
-from copier.bridge import terminal as terminal_module
-from copier.demo import MARKET_DT_MS, DrivenMarket, demo_links
-from copier.demo_ea import EaWorld
 from copier.engine.book import SETTLED_STATES
 from copier.events import CopyExecuted
-from copier.sim.broker import SimBroker
-from copier.sim.clock import WallClock
+from copier.terminals.ea import terminal as terminal_module
+from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.clock import WallClock
+from copier.testbed.demo import MARKET_DT_MS, DrivenMarket, demo_links
+from copier.testbed.demo_ea import EaWorld
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,9 @@ import asyncio
 
 import pytest
 
-from copier.mt5sim.host import TerminalHost
-from copier.mt5sim.profiles import TerminalProfile
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.host import TerminalHost
+from copier.testbed.mt5standin.profiles import TerminalProfile
 from tests.integration.test_mt5_support import RecordingSink
 
 pytestmark = pytest.mark.timeout(60)

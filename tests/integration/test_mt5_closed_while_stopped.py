@@ -15,11 +15,11 @@ import pytest
 from copier.domain import EventKind, MasterEvent, Platform
 from copier.engine.config import Link
 from copier.events import Bus, MasterEventReceived
-from copier.mt5sim.host import TerminalHost
-from copier.mt5sim.profiles import TerminalProfile
 from copier.service import CopyService
 from copier.store import AccountRecord, Store
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.host import TerminalHost
+from copier.testbed.mt5standin.profiles import TerminalProfile
 
 pytestmark = pytest.mark.timeout(90)
 MASTER = TerminalProfile(path="C:/MT5/master/terminal64.exe", login=7501, server="Sim-Demo",

@@ -16,12 +16,12 @@ import pytest
 from copier.domain import EventKind, MasterEvent, OrderType, Platform
 from copier.engine.config import Link
 from copier.events import Bus
-from copier.mt5sim.host import TerminalHost
-from copier.mt5sim.profiles import TerminalProfile
 from copier.service import CopyService
-from copier.sim.profiles import build_broker
 from copier.store import AccountRecord, Store
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.broker.profiles import build_broker
+from copier.testbed.mt5standin.host import TerminalHost
+from copier.testbed.mt5standin.profiles import TerminalProfile
 from tests.unit.core.test_service_decisions import BrokerTerminal
 
 pytestmark = pytest.mark.timeout(60)

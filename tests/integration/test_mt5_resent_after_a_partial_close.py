@@ -20,12 +20,12 @@ import pytest
 from copier.domain import CommandKind, Platform, Retcode
 from copier.engine.config import Link
 from copier.events import Bus, CopyExecuted, CopyFailed
-from copier.mt5sim.host import TerminalHost
-from copier.mt5sim.profiles import TerminalProfile
-from copier.mt5sim.terminal import SimTerminal
 from copier.service import CopyService
 from copier.store import AccountRecord, Store
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.host import TerminalHost
+from copier.testbed.mt5standin.profiles import TerminalProfile
+from copier.testbed.mt5standin.terminal import SimTerminal
 
 pytestmark = pytest.mark.timeout(120)
 MASTER = TerminalProfile(path="C:/MT5/m/terminal64.exe", login=7601, server="Sim-Demo",

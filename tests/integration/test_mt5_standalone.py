@@ -7,9 +7,9 @@ import importlib.util
 
 import pytest
 
-from copier.mt5sim.profiles import TerminalProfile
 from copier.terminals.base import Terminal
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.profiles import TerminalProfile
 from tests.integration.test_mt5_support import RecordingSink
 
 pytestmark = pytest.mark.timeout(60)

@@ -7,8 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from copier.domain import ExecutionResult, MasterEvent
-from copier.terminals.base import TerminalStatus
+from copier.domain import ExecutionResult, MasterEvent, TerminalStatus
 
 WAIT_S = 5.0
 

@@ -23,11 +23,11 @@ from copier.domain import (
     Retcode,
     copy_comment,
 )
-from copier.mt5sim.host import TerminalHost
-from copier.mt5sim.profiles import TerminalProfile
-from copier.mt5sim.terminal import SimTerminal
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 from copier.terminals.mt5 import terminal as terminal_module
+from copier.testbed.mt5standin.host import TerminalHost
+from copier.testbed.mt5standin.profiles import TerminalProfile
+from copier.testbed.mt5standin.terminal import SimTerminal
 from tests.integration.test_mt5_support import RecordingSink
 
 pytestmark = pytest.mark.timeout(60)

@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 
 from copier.app import AppConfig, CopierApp
-from copier.domain import Command, CommandKind, ExecutionResult, OrderType, Retcode
+from copier.domain import Command, CommandKind, ExecutionResult, OrderType, Retcode, TerminalStatus
 from copier.events import CopyFailed, TerminalStatusChanged
 from copier.notify import NoticePolicy, Notifier, ServiceBook
-from copier.terminals.base import TerminalStatus
 from tests.keystore import MemoryKeyring
 from tests.notify_endpoint import endpoint
 

@@ -13,12 +13,12 @@ import pytest
 from test_bridge_support import Account, World, bridge_world
 
 from copier.bridge import Role
-from copier.refea import ReferenceEa
+from copier.testbed.refea import ReferenceEa
 
 pytestmark = pytest.mark.timeout(20)
 
 DAY_MS = 86_400_000
-EA_LOGGER = "copier.refea.client"
+EA_LOGGER = "copier.testbed.refea.client"
 
 
 async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

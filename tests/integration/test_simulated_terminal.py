@@ -18,12 +18,13 @@ from copier.domain import (
     OrderType,
     Retcode,
     Side,
+    TerminalStatus,
     command_id,
     copy_comment,
 )
-from copier.sim import BrokerFaults, ManualClock, Market, SimBroker
-from copier.terminals.base import Terminal, TerminalStatus
+from copier.terminals.base import Terminal
 from copier.terminals.simulated import SimulatedTerminal
+from copier.testbed.broker import BrokerFaults, ManualClock, Market, SimBroker
 
 pytestmark = pytest.mark.timeout(20)
 

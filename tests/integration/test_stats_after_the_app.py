@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from copier.cli import main
-from copier.demo import DemoOptions, run_demo
 from copier.stats import compute_stats
 from copier.store import DATA_DIR_ENV, Store
+from copier.testbed.demo import DemoOptions, run_demo
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication
 from copier.app import AppConfig, CopierApp
 from copier.engine.config import Link
 from copier.preferences import Preferences
-from copier.sim.quotes import Market
 from copier.terminals.simulated import SimulatedTerminal
+from copier.testbed.broker.quotes import Market
 from copier.ui.assets import Assets
 from copier.ui.main import Gui
 from copier.ui.session import CoreSession

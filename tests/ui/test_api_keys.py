@@ -11,9 +11,9 @@ from typing import Any
 from copier.bridge import Role
 from copier.domain import Platform
 from copier.events import ApiKeyExpiring
-from copier.refea.client import EaSettings, ReferenceEa
-from copier.sim.profiles import build_broker
 from copier.store import AccountRecord
+from copier.testbed.broker.profiles import build_broker
+from copier.testbed.refea.client import EaSettings, ReferenceEa
 from copier.ui.account_dialogs import EA
 from copier.ui.main import Gui
 from tests.ui.conftest import Run, until

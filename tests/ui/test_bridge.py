@@ -12,7 +12,7 @@ from typing import Any
 from copier.domain import Command, CommandKind, ExecutionResult, OrderType, Retcode
 from copier.engine.state import CopyDenied
 from copier.events import CopyExecuted, CopyFailed, CopySent, CopyWasDenied
-from copier.ui.bridge import CopyCounts, LatencySample, Problem, UiBridge
+from copier.ui.core_signals import CopyCounts, LatencySample, Problem, UiBridge
 from copier.ui.pages.logs import LogsPage
 from tests.ui.conftest import Run, until
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel
 
-from copier.ui.bridge import CopyCounts, Problem, UiBridge
+from copier.ui.core_signals import CopyCounts, Problem, UiBridge
 from copier.ui.pages.dashboard import PROBLEM_COLUMNS, DashboardPage
 from copier.ui.session import CoreSession
 

@@ -17,8 +17,8 @@ from copier.engine.state import CopyDenied
 from copier.store import CopyFilter
 from copier.store.export import HEADER
 from copier.store.models import TradeLogCopyRow, table
-from copier.ui.bridge import UiBridge
 from copier.ui.copy_details import status_words
+from copier.ui.core_signals import UiBridge
 from copier.ui.pages.tradelog import COLUMNS, PAGE_SIZE, SORT_COLUMN, TradeLogPage
 from copier.ui.session import CoreSession
 from copier.ui.tradelog_query import ExportCancelled, LogQuery, export_csv

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from copier.terminals.base import TerminalStatus
+from copier.domain import TerminalStatus
 from copier.ui.assets import Assets
-from copier.ui.bridge import Problem, UiBridge
+from copier.ui.core_signals import Problem, UiBridge
 from copier.ui.tray import TrayController
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from copier.mt5sim.profiles import TerminalProfile
 from copier.terminals.mt5 import Mt5Config
 from copier.terminals.mt5.worker import run_worker
+from copier.testbed.mt5standin.profiles import TerminalProfile
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from copier.mt5sim.profiles import SimEndpoint, TerminalProfile
+from copier.testbed.mt5standin.profiles import SimEndpoint, TerminalProfile
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +15,7 @@ class Mt5Config:
     start, because MetaTrader gives no quotes for unselected symbols. ``last_seq`` is the last
     event seq the copier already handled for this account (numbering goes on from it).
     For ``simulate=True`` the worker talks to a stand-in terminal: ``sim_endpoint`` reaches one
-    served by a :class:`copier.mt5sim.host.TerminalHost`; with only ``sim_profile`` the worker
+    served by a ``testbed.mt5standin.host.TerminalHost``; with only ``sim_profile`` the worker
     builds the simulated terminal itself, deterministically from the profile.
     """
 

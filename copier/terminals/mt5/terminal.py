@@ -21,8 +21,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from copier.domain import Command, ExecutionResult, SymbolSpec, TerminalSnapshot
-from copier.terminals.base import TerminalSink, TerminalStatus
+from copier.domain import Command, ExecutionResult, SymbolSpec, TerminalSnapshot, TerminalStatus
+from copier.terminals.base import TerminalSink
 from copier.terminals.mt5 import laststate
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import (

@@ -2,7 +2,7 @@
 polls it for changes, executes commands, and reconnects with backoff when the link breaks.
 
 Runs as ``multiprocessing`` spawn target :func:`run_worker`. MetaTrader5 is imported here and only
-here; with ``simulate`` the stand-in ``copier.mt5sim`` is imported instead, never silently.
+here; with ``simulate`` the stand-in ``testbed.mt5standin`` is imported instead, never silently.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def may_trade(info: Any) -> bool:
 
 def load_module(config: Mt5Config, simulate: bool) -> Any:
     if simulate:
-        import copier.mt5sim as standin
-        from copier.mt5sim import registry
+        import copier.testbed.mt5standin as standin
+        from copier.testbed.mt5standin import registry
 
         if config.sim_endpoint is not None:
             standin.use_endpoint(config.sim_endpoint)
@@ -261,7 +261,8 @@ class Worker:
         build = str(info.build)
         if self.simulated:  # said out loud: nobody should mistake it for a real terminal
             build += " (simulated)"
-            problems.insert(0, "simulated MT5 terminal (copier.mt5sim), not MetaTrader5")
+            problems.insert(0, "simulated MT5 terminal (copier.testbed.mt5standin), "
+                               "not MetaTrader5")
         # Resynchronise before saying "connected": changes made while away become events,
         # and anything done after the announcement is measured against this baseline.
         self._poll()

@@ -22,8 +22,8 @@ from copier.eas.steps import setup_steps
 from copier.store import AccountRecord
 from copier.ui.account_dialogs import EA, MT5_DIRECT, AccountDialog, bridge_url
 from copier.ui.api_keys import KEY_COLUMNS, KeyDialog, KeyRow
-from copier.ui.bridge import UiBridge
 from copier.ui.confirm import confirm
+from copier.ui.core_signals import UiBridge
 from copier.ui.install_dialog import InstallDialog
 from copier.ui.session import AccountView, CoreSession
 from copier.ui.widgets import Column, RowsModel, fmt_datetime, group_box, launch, make_table

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from copier.ui.assets import style_chart
-from copier.ui.bridge import CopyCounts, LatencySample, Problem, UiBridge
+from copier.ui.core_signals import CopyCounts, LatencySample, Problem, UiBridge
 from copier.ui.first_steps import FirstSteps
 from copier.ui.metrics import LatencyWindow, Percentiles, ProcessMeter, RateCounter, SuccessCounter
 from copier.ui.session import AccountView, CoreSession

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from copier.engine.book import live
 from copier.engine.config import Link, LinkMode, LinkOverlap, LinkRules, RulesError, overlaps
-from copier.ui.bridge import UiBridge
 from copier.ui.confirm import confirm
+from copier.ui.core_signals import UiBridge
 from copier.ui.preview_dialog import PreviewDialog, PreviewUnavailable, run_preview
 from copier.ui.rules_form import RulesForm
 from copier.ui.session import AccountView, CoreSession

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copier.ui.bridge import LogLine, UiBridge
+from copier.ui.core_signals import LogLine, UiBridge
 
 MAX_LINES = 5_000
 LEVELS = (("debug", logging.DEBUG), ("info", logging.INFO), ("warning", logging.WARNING),

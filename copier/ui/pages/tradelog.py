@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 
 from copier.store import CopyFilter, CopyRecord
 from copier.store.export import ExportError
-from copier.ui.bridge import UiBridge
 from copier.ui.copy_details import CopyDetailsDialog
+from copier.ui.core_signals import UiBridge
 from copier.ui.session import CoreSession
 from copier.ui.tradelog_query import ExportCancelled, LogQuery, details
 from copier.ui.widgets import fmt_datetime, fmt_number, fmt_when, launch

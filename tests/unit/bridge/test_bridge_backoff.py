@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from copier.bridge.protocol import BACKOFF_BASE_S, BACKOFF_CAP_S
-from copier.refea.client import backoff_delay
+from copier.testbed.refea.client import backoff_delay
 
 
 def test_backoff_doubles_from_half_a_second_and_stays_within_its_jitter_band() -> None:

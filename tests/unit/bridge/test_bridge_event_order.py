@@ -11,9 +11,8 @@ import pytest
 
 from copier.bridge.protocol import CloseCode, Event, Role
 from copier.bridge.session import Session
-from copier.bridge.terminal import EaTerminal
-from copier.domain import EventKind, ExecutionResult, MasterEvent, OrderType
-from copier.terminals.base import TerminalStatus
+from copier.domain import EventKind, ExecutionResult, MasterEvent, OrderType, TerminalStatus
+from copier.terminals.ea.terminal import EaTerminal
 
 pytestmark = pytest.mark.timeout(10)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from copier.bridge.protocol import Event, Role
 from copier.domain import EventKind, MarginMode, OrderType, Platform, Side
-from copier.refea.client import EaSettings, ReferenceEa
-from copier.refea.detect import Look, diff
-from copier.sim import ManualClock, Market, SimAccount, SimBroker, catalogue
+from copier.testbed.broker import ManualClock, Market, SimAccount, SimBroker, catalogue
+from copier.testbed.refea.client import EaSettings, ReferenceEa
+from copier.testbed.refea.detect import Look, diff
 
 
 def _monitor(

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from copier.bridge.terminal import RESULT_MEMORY, RESULT_MEMORY_MS, EaTerminal
-from copier.domain import Command, CommandKind, ExecutionResult, OrderType
-from copier.terminals.base import TerminalStatus
+from copier.domain import Command, CommandKind, ExecutionResult, OrderType, TerminalStatus
+from copier.terminals.ea.terminal import RESULT_MEMORY, RESULT_MEMORY_MS, EaTerminal
 
 
 class Sink:

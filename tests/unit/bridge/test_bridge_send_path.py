@@ -29,8 +29,8 @@ from copier.bridge.convert import (
 )
 from copier.bridge.protocol import Hello, Result, Role
 from copier.bridge.session import Session
-from copier.bridge.terminal import EaTerminal
 from copier.domain import Command, CommandKind, MarginMode, OrderType, Platform
+from copier.terminals.ea.terminal import EaTerminal
 
 
 class RecordingTransport(asyncio.Transport):

@@ -9,7 +9,7 @@ import pytest
 
 from copier.bridge.protocol import Message, Role
 from copier.bridge.session import Session
-from copier.bridge.terminal import EaTerminal, TerminalUnavailable
+from copier.terminals.ea.terminal import EaTerminal, TerminalUnavailable
 
 pytestmark = pytest.mark.timeout(10)
 

@@ -17,11 +17,11 @@ from copier.engine.config import CopyExisting, Link, LinkRules, LotMode
 from copier.engine.state import TicketState
 from copier.events import Bus
 from copier.service import CopyService
-from copier.sim.clock import ManualClock
-from copier.sim.quotes import Market
 from copier.store import Store
 from copier.store import traderstate as ts
 from copier.terminals.simulated import SimulatedTerminal
+from copier.testbed.broker.clock import ManualClock
+from copier.testbed.broker.quotes import Market
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from copier.demo import DEMO_MASTER, DemoOptions, _settle, build_demo
 from copier.domain import EventKind, MasterEvent, OrderType, Position, TerminalSnapshot
 from copier.engine.config import Link, LinkRules, LotMode
 from copier.preview import Replayed, events_from_snapshot, preview_link, views_of
@@ -26,6 +25,7 @@ from copier.store.models import (
     table,
 )
 from copier.store.queries import master_events
+from copier.testbed.demo import DEMO_MASTER, DemoOptions, _settle, build_demo
 
 # Links sized from fixed figures only: the equity-ratio link sizes from the slave's equity at
 # each moment, which a replay knows only as it is now (the preview says so in its assumptions).

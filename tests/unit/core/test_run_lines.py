@@ -7,11 +7,10 @@ import logging
 
 import pytest
 
-from copier.domain import Command, CommandKind, ExecutionResult, OrderType
+from copier.domain import Command, CommandKind, ExecutionResult, OrderType, TerminalStatus
 from copier.engine.state import CopyDenied
 from copier.events import Bus, CopyFailed, CopyWasDenied, TerminalStatusChanged
 from copier.runlines import RISK_REPEAT_MS, RunLines
-from copier.terminals.base import TerminalStatus
 
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -24,10 +24,10 @@ from copier.engine.config import Link
 from copier.engine.state import TicketState
 from copier.events import Bus
 from copier.service import CopyService
-from copier.sim.broker import SimBroker
-from copier.sim.profiles import build_broker
 from copier.store import AccountRecord, Store
 from copier.terminals.base import TerminalSink
+from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.profiles import build_broker
 
 pytestmark = pytest.mark.timeout(20)
 

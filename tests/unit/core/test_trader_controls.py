@@ -13,18 +13,17 @@ from pathlib import Path
 import pytest
 
 from copier.controls import CloseAllRequest
-from copier.domain import Side
+from copier.domain import Side, TerminalStatus
 from copier.engine.config import DrawdownAction, Link, LinkMode, LinkRules, LotMode
 from copier.engine.state import TicketState
 from copier.engine.tradingday import TradingClock
 from copier.events import Bus, CopyWasDenied
 from copier.service import CopyService
-from copier.sim.clock import ManualClock
-from copier.sim.quotes import Market
 from copier.store import Store
 from copier.store import traderstate as ts
-from copier.terminals.base import TerminalStatus
 from copier.terminals.simulated import SimulatedTerminal
+from copier.testbed.broker.clock import ManualClock
+from copier.testbed.broker.quotes import Market
 
 pytestmark = pytest.mark.timeout(30)
 

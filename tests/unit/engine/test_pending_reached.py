@@ -1,6 +1,6 @@
 """Pending copies whose price the slave's market already reached: decided by the link's
 ``pending_reached`` choice (open at market within the deviation, or skip with a reason), never a
-placement the broker refuses. The simulated broker's own check (copier.sim.validation) is the
+placement the broker refuses. The simulated broker's own check (testbed.broker.validation) is the
 oracle for what a broker refuses."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from copier.domain import EventKind as E
 from copier.engine.config import PendingReached
 from copier.engine.router import route
 from copier.engine.state import RouteOutcome, SlaveView, TicketState
-from copier.sim.validation import pending_price_problem, stops_problem
+from copier.testbed.broker.validation import pending_price_problem, stops_problem
 
 from .builders import NOW, copy, event, link, master_view, quote, slave_view, spec
 

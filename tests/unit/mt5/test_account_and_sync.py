@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-import copier.mt5sim as mt5
+import copier.testbed.mt5standin as mt5
 from copier.domain import CommandKind
-from copier.mt5sim import registry
-from copier.mt5sim.profiles import APPLY_LAG_MS, TerminalProfile
-from copier.mt5sim.terminal import SimTerminal
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import Changes, Connected, Disconnected, Execute, Executed
 from copier.terminals.mt5.worker import Worker
+from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.profiles import APPLY_LAG_MS, TerminalProfile
+from copier.testbed.mt5standin.terminal import SimTerminal
 from tests.unit.mt5.test_executor import command
 
 pytestmark = pytest.mark.timeout(20)

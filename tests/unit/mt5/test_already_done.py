@@ -14,16 +14,16 @@ from typing import Any
 
 import pytest
 
-import copier.mt5sim as mt5
+import copier.testbed.mt5standin as mt5
 from copier.domain import CommandKind, CopyState, OrderType, Retcode
-from copier.mt5sim import registry
-from copier.mt5sim.profiles import TerminalProfile
-from copier.mt5sim.terminal import SimTerminal
-from copier.sim.clock import ManualClock
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.execute import Executor
 from copier.terminals.mt5.protocol import Execute
 from copier.terminals.mt5.session import Session
+from copier.testbed.broker.clock import ManualClock
+from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.profiles import TerminalProfile
+from copier.testbed.mt5standin.terminal import SimTerminal
 from tests.unit.mt5.test_executor import (  # noqa: F401
     RecordingModule,
     command,

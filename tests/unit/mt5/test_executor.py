@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-import copier.mt5sim as mt5
+import copier.testbed.mt5standin as mt5
 from copier.domain import Command, CommandKind, OrderType, Retcode, copy_comment
-from copier.mt5sim import registry
-from copier.mt5sim.profiles import TerminalProfile
-from copier.mt5sim.terminal import SimTerminal
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.execute import Executor, filling_type
 from copier.terminals.mt5.session import Session, now_ms
+from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.profiles import TerminalProfile
+from copier.testbed.mt5standin.terminal import SimTerminal
 
 pytestmark = pytest.mark.timeout(20)
 _ids = itertools.count(1)

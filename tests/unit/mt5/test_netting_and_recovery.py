@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-import copier.mt5sim as mt5
+import copier.testbed.mt5standin as mt5
 from copier.domain import Command, CommandKind, OrderType, Retcode
-from copier.mt5sim import registry
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import Execute, Executed
 from copier.terminals.mt5.session import now_ms
 from copier.terminals.mt5.worker import Worker
+from copier.testbed.mt5standin import registry
 from tests.unit.mt5.test_executor import command, connect
 
 pytestmark = pytest.mark.timeout(20)

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-import copier.mt5sim as mt5
+import copier.testbed.mt5standin as mt5
 from copier.domain import EventKind, OrderType
-from copier.mt5sim import registry
-from copier.mt5sim.profiles import TerminalProfile
+from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.profiles import TerminalProfile
 from tests.unit.mt5.test_account_and_sync import applied, drain, started
 
 pytestmark = pytest.mark.timeout(20)

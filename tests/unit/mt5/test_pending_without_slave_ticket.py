@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import copier.mt5sim as mt5
+import copier.testbed.mt5standin as mt5
 from copier.domain import CommandKind, ExecutionResult, OrderType, Retcode
 from copier.terminals.mt5.execute import Executor
 from tests.unit.mt5.test_executor import command, connect, fresh_registry  # noqa: F401

@@ -9,15 +9,15 @@ from dataclasses import replace
 
 import pytest
 
-import copier.mt5sim as mt5
+import copier.testbed.mt5standin as mt5
 from copier.domain import CommandKind, Retcode
-from copier.mt5sim import registry
-from copier.mt5sim.profiles import TerminalProfile
-from copier.mt5sim.terminal import SimTerminal
-from copier.sim.clock import ManualClock
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.execute import Executor
 from copier.terminals.mt5.session import Session, now_ms, position_row, to_position
+from copier.testbed.broker.clock import ManualClock
+from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.profiles import TerminalProfile
+from copier.testbed.mt5standin.terminal import SimTerminal
 from tests.unit.mt5.test_executor import command
 
 pytestmark = pytest.mark.timeout(20)

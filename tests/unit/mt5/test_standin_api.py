@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-import copier.mt5sim as mt5
+import copier.testbed.mt5standin as mt5
 from copier.domain import Retcode
-from copier.mt5sim import registry
-from copier.mt5sim.profiles import APPLY_LAG_MS, TerminalProfile
-from copier.mt5sim.terminal import SimTerminal
 from copier.terminals.mt5.messages import LAST_ERROR_TEXT, RETCODE_TEXT
+from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.profiles import APPLY_LAG_MS, TerminalProfile
+from copier.testbed.mt5standin.terminal import SimTerminal
 
 pytestmark = pytest.mark.timeout(20)
 PATH = "C:/MT5/standin"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from copier.mt5sim.profiles import TerminalProfile
-from copier.mt5sim.terminal import SimTerminal
-from copier.sim.clock import ManualClock
+from copier.testbed.broker.clock import ManualClock
+from copier.testbed.mt5standin.profiles import TerminalProfile
+from copier.testbed.mt5standin.terminal import SimTerminal
 
 pytestmark = pytest.mark.timeout(20)
 ORDER_TYPE_BUY_STOP = 4

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-import copier.mt5sim as standin
-from copier.mt5sim import constants, records
+import copier.testbed.mt5standin as standin
+from copier.testbed.mt5standin import constants, records
 
 pytestmark = pytest.mark.timeout(180)
 

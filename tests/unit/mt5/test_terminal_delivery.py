@@ -8,8 +8,7 @@ import asyncio
 
 import pytest
 
-from copier.domain import EventKind, ExecutionResult, MasterEvent, OrderType
-from copier.terminals.base import TerminalStatus
+from copier.domain import EventKind, ExecutionResult, MasterEvent, OrderType, TerminalStatus
 from copier.terminals.mt5 import Mt5Terminal
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import Baseline, Changes

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 
 import pytest
 
-import copier.mt5sim as mt5
+import copier.testbed.mt5standin as mt5
 from copier.domain import CommandKind, OrderType, Retcode
-from copier.mt5sim import registry
-from copier.mt5sim.profiles import TerminalProfile
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.execute import Executor
 from copier.terminals.mt5.session import Session
+from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.profiles import TerminalProfile
 from tests.unit.mt5.test_executor import RecordingModule, command
 
 pytestmark = pytest.mark.timeout(20)

@@ -4,11 +4,10 @@ without code words."""
 
 from __future__ import annotations
 
-from copier.domain import Command, CommandKind, ExecutionResult, OrderType, Retcode
+from copier.domain import Command, CommandKind, ExecutionResult, OrderType, Retcode, TerminalStatus
 from copier.engine.state import CopyDenied
 from copier.events import ApiKeyExpiring, CopyFailed, CopyWasDenied, TerminalStatusChanged
 from copier.notify.policy import NoticePolicy
-from copier.terminals.base import TerminalStatus
 
 
 def failed(n: int, retcode: int = Retcode.NO_MONEY, message: str = "") -> CopyFailed:

@@ -6,7 +6,7 @@ import pytest
 from sim_helpers import BrokerFactory
 
 from copier.domain import MarginMode, Platform
-from copier.sim import (
+from copier.testbed.broker import (
     BrokerFaults,
     ManualClock,
     Market,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from copier.domain import Command, CommandKind, OrderType, command_id, copy_comment
-from copier.sim import SimBroker
+from copier.testbed.broker import SimBroker
 
 BrokerFactory = Callable[..., SimBroker]
 

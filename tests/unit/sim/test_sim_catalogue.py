@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from copier.domain import SymbolSpec
-from copier.sim import CATALOGUES, SimBroker, catalogue
-from copier.sim.symbols import Catalogue
+from copier.testbed.broker import CATALOGUES, SimBroker, catalogue
+from copier.testbed.broker.symbols import Catalogue
 
 
 def _spec(broker: str, symbol: str) -> SymbolSpec:

@@ -6,8 +6,8 @@ import pytest
 from sim_helpers import BrokerFactory, command, set_price
 
 from copier.domain import CommandKind, MarginMode, OrderType, Platform, Retcode, Side
-from copier.sim import BrokerFaults, ManualClock, SimBroker
-from copier.sim.executor import SimExecutor
+from copier.testbed.broker import BrokerFaults, ManualClock, SimBroker
+from copier.testbed.broker.executor import SimExecutor
 
 C = CommandKind
 

@@ -18,8 +18,8 @@ from copier.domain import (
     Platform,
     Retcode,
 )
-from copier.sim import SimBroker
-from copier.sim.executor import SimExecutor
+from copier.testbed.broker import SimBroker
+from copier.testbed.broker.executor import SimExecutor
 
 C = CommandKind
 

@@ -10,8 +10,8 @@ import pytest
 from sim_helpers import command, set_price
 
 from copier.domain import Command, CommandKind, OrderType, Retcode, copy_comment
-from copier.sim import SimBroker
-from copier.sim.executor import SimExecutor
+from copier.testbed.broker import SimBroker
+from copier.testbed.broker.executor import SimExecutor
 
 C = CommandKind
 OPENED_FOR = 100  # the copy's comment says TC|100

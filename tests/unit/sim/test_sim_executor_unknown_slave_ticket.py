@@ -7,8 +7,8 @@ import pytest
 from sim_helpers import command, set_price
 
 from copier.domain import CommandKind, Retcode
-from copier.sim import SimBroker
-from copier.sim.executor import SimExecutor
+from copier.testbed.broker import SimBroker
+from copier.testbed.broker.executor import SimExecutor
 
 C = CommandKind
 

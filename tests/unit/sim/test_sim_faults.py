@@ -5,7 +5,7 @@ from __future__ import annotations
 from sim_helpers import BrokerFactory, set_price
 
 from copier.domain import OrderType, Retcode, Side
-from copier.sim import BrokerFaults
+from copier.testbed.broker import BrokerFaults
 
 
 def _retcodes(make_broker: BrokerFactory, seed: int, faults: BrokerFaults) -> list[int]:

@@ -6,7 +6,7 @@ import pytest
 from sim_helpers import BrokerFactory, set_price
 
 from copier.domain import EventKind, MarginMode, OrderType, Platform, Side
-from copier.sim import OrderState, SimAccount, SimBroker, TradeChange
+from copier.testbed.broker import OrderState, SimAccount, SimBroker, TradeChange
 
 
 @pytest.fixture

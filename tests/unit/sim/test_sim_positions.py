@@ -6,7 +6,7 @@ import pytest
 from sim_helpers import BrokerFactory, set_price
 
 from copier.domain import EventKind, MarginMode, Retcode, Side
-from copier.sim import DealEntry, ManualClock, SimBroker, TradeChange
+from copier.testbed.broker import DealEntry, ManualClock, SimBroker, TradeChange
 
 
 @pytest.fixture

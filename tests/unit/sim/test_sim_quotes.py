@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copier.sim import Market, catalogue
+from copier.testbed.broker import Market, catalogue
 
 
 def _walk(seed: int, steps: int = 50) -> list[float]:

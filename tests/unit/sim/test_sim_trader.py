@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from copier.domain import MarginMode, Platform
-from copier.sim import ManualClock, Market, SimAccount, SimBroker, catalogue
-from copier.sim.trader import ActionKind, RandomTrader, TraderAction
+from copier.testbed.broker import ManualClock, Market, SimAccount, SimBroker, catalogue
+from copier.testbed.broker.trader import ActionKind, RandomTrader, TraderAction
 
 
 def _session(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sim_helpers import BrokerFactory, set_price
 
 from copier.domain import EventKind, MarginMode, OrderType, Side
-from copier.sim import ManualClock, OrderState, SimBroker, TradeChange, TradeReason
+from copier.testbed.broker import ManualClock, OrderState, SimBroker, TradeChange, TradeReason
 
 
 def test_buy_limit_fills_when_the_ask_comes_down_to_it(

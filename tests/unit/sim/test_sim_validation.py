@@ -5,7 +5,7 @@ from __future__ import annotations
 from sim_helpers import BrokerFactory, set_price
 
 from copier.domain import OrderType, Retcode, Side
-from copier.sim import BrokerFaults, Filling, ManualClock, SimBroker
+from copier.testbed.broker import BrokerFaults, Filling, ManualClock, SimBroker
 
 
 def test_volume_below_the_minimum_is_refused_with_the_numbers(make_broker: BrokerFactory) -> None:
