@@ -25,6 +25,7 @@ import psutil
 from copier.domain import EventKind, ExecutionResult, MasterEvent, TerminalStatus
 from copier.percentiles import percentile
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
 from copier.testbed.mt5standin.profiles import TerminalProfile
 
@@ -70,10 +71,10 @@ async def run(poll_ms: int, positions: int, changes: int, idle_s: float) -> None
         tickets = open_positions(terminal, positions)
         config = Mt5Config(
             path=profile.path, login=profile.login, server=profile.server, poll_ms=poll_ms,
-            symbols=SYMBOLS, sim_endpoint=host.endpoint,
+            symbols=SYMBOLS, backend=StandIn(endpoint=host.endpoint),
         )  # fmt: skip
         sink = LatencySink()
-        mt5 = Mt5Terminal(config, simulate=True)
+        mt5 = Mt5Terminal(config)
         await mt5.start(sink)
         await asyncio.wait_for(sink.connected.wait(), 30)
         await asyncio.sleep(1.0)  # let start-up settle before measuring

@@ -34,7 +34,7 @@ from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
 from copier.store.purge import DEMO_PREFIX, purge_accounts
 from copier.terminals.base import Terminal
-from copier.terminals.registry import shared_terminal, terminals_for
+from copier.terminals.registry import default_registry, shared_terminal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -76,11 +76,12 @@ class CopierApp:
             except BaseException:  # settings refused: release the database before saying why
                 self.store.close()
                 raise
+        self.terminals = default_registry(
+            self._ea_terminal if self.bridge is not None else None, self.store.path.parent
+        )
         if self.config.load_accounts:
             forget_demo(self.store)
-            factory = self._ea_terminal if self.bridge is not None else None
-            accounts = self.store.load_accounts()
-            for terminal in terminals_for(accounts, factory, self.store.path.parent):
+            for terminal in self.terminals.terminals_for(self.store.load_accounts()):
                 self.service.add_terminal(terminal)
         # Connection changes, risk stops and failed copies as log lines (copier run's console).
         RunLines(clock).attach(self.bus)
@@ -121,8 +122,7 @@ class CopierApp:
         clash = shared_terminal(record, self.store.load_accounts())
         if clash:
             raise ValueError(clash)
-        factory = self._ea_terminal if self.bridge is not None else None
-        for terminal in terminals_for([record], factory, self.store.path.parent):
+        for terminal in self.terminals.terminals_for([record]):
             await self.service.attach_terminal(terminal)
 
     async def remove_account(self, account_id: str) -> None:

@@ -82,27 +82,51 @@ def shared_terminal(account: AccountRecord, others: list[AccountRecord]) -> str:
     return ""
 
 
-def terminals_for(
-    accounts: list[AccountRecord], ea_terminal: Factory | None, state_dir: Path | None = None
-) -> list[Terminal]:
-    """One terminal per enabled account. EA accounts need the bridge (``ea_terminal``); without
-    it they are skipped with a warning, never silently served by something else. An MT5-direct
-    account whose terminal an earlier one already uses is refused with a warning."""
-    made: list[Terminal] = []
-    served: list[AccountRecord] = []
-    for account in accounts:
-        if not account.enabled:
-            continue
-        kind = str(account.settings.get("connection", EA))
-        if kind == MT5:
+class TerminalRegistry:
+    """The kinds of connection an account may name, each with the factory that serves it.
+
+    Whoever composes the copier registers what this run can serve (``default_registry``); an
+    account of a kind nobody registered — an EA account while the bridge is off — is skipped
+    with a warning, never served by something else.
+    """
+
+    def __init__(self) -> None:
+        self._factories: dict[str, Factory] = {}
+
+    def register(self, kind: str, factory: Factory) -> None:
+        self._factories[kind] = factory
+
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self._factories)
+
+    def terminals_for(self, accounts: list[AccountRecord]) -> list[Terminal]:
+        """One terminal per enabled account. An account whose terminal an earlier one already
+        uses (``shared_terminal``) is refused with a warning."""
+        made: list[Terminal] = []
+        served: list[AccountRecord] = []
+        for account in accounts:
+            if not account.enabled:
+                continue
+            kind = str(account.settings.get("connection", EA))
+            factory = self._factories.get(kind)
+            if factory is None:
+                log.warning("%s: connection %r cannot be served here", account.id, kind)
+                continue
             clash = shared_terminal(account, served)
             if clash:
                 log.warning("%s", clash)
                 continue
             served.append(account)
-            made.append(mt5_terminal(account, state_dir))
-        elif kind == EA and ea_terminal is not None:
-            made.append(ea_terminal(account))
-        else:
-            log.warning("%s: connection %r cannot be served here", account.id, kind)
-    return made
+            made.append(factory(account))
+        return made
+
+
+def default_registry(
+    ea_terminal: Factory | None, state_dir: Path | None = None
+) -> TerminalRegistry:
+    """MT5 direct always; EA sessions when there is a bridge to serve them (``ea_terminal``)."""
+    registry = TerminalRegistry()
+    registry.register(MT5, lambda account: mt5_terminal(account, state_dir))
+    if ea_terminal is not None:
+        registry.register(EA, ea_terminal)
+    return registry

@@ -36,6 +36,7 @@ from copier.terminals.mt5.protocol import Baseline
 from copier.testbed.broker.quotes import Market
 from copier.testbed.broker.symbols import catalogue
 from copier.testbed.broker.trader import RandomTrader
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
 from copier.testbed.mt5standin.profiles import TerminalProfile
 from copier.testbed.mt5standin.terminal import SimTerminal
@@ -136,8 +137,8 @@ class Mt5World:
         sim = self.host.add(profile)
         config = Mt5Config(path=profile.path, login=profile.login, server=profile.server,
                            symbols=catalogue(profile.broker).symbols, account_id=account_id,
-                           sim_endpoint=self.host.endpoint)
-        return Mt5Account(account_id, sim, Mt5Terminal(config, simulate=True))
+                           backend=StandIn(endpoint=self.host.endpoint))
+        return Mt5Account(account_id, sim, Mt5Terminal(config))
 
     # -- what the demo session uses -----------------------------------------------------------
 

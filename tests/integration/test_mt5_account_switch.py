@@ -10,6 +10,7 @@ import asyncio
 import pytest
 
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
 from copier.testbed.mt5standin.profiles import TerminalProfile
 from tests.integration.test_mt5_support import RecordingSink
@@ -28,8 +29,9 @@ async def test_an_account_switch_under_a_running_worker_stops_the_diff_and_says_
         assert terminal.call("order_send", ours).retcode == 10009
         sink = RecordingSink()
         config = Mt5Config(path=OURS.path, login=OURS.login, server=OURS.server,
-                           symbols=("EURUSD",), sim_endpoint=host.endpoint)  # fmt: skip
-        adapter = Mt5Terminal(config, simulate=True)
+                           symbols=("EURUSD",),
+                           backend=StandIn(endpoint=host.endpoint))  # fmt: skip
+        adapter = Mt5Terminal(config)
         await adapter.start(sink)
         try:
             await sink.until(lambda: adapter.connected, "connected")

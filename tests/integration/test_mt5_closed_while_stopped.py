@@ -18,6 +18,7 @@ from copier.events import Bus, MasterEventReceived
 from copier.service import CopyService
 from copier.store import AccountRecord, Store
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
 from copier.testbed.mt5standin.profiles import TerminalProfile
 
@@ -39,9 +40,10 @@ async def eventually(condition: Callable[[], Any], what: str, seconds: float = 3
 
 def adapter(host: TerminalHost, profile: TerminalProfile, account_id: str, state: Path) -> Any:
     config = Mt5Config(path=profile.path, login=profile.login, server=profile.server,
-                       account_id=account_id, symbols=("EURUSD",), sim_endpoint=host.endpoint,
+                       account_id=account_id, symbols=("EURUSD",),
+                       backend=StandIn(endpoint=host.endpoint),
                        state_path=str(state / f"{account_id}.json"))  # fmt: skip
-    return Mt5Terminal(config, simulate=True)
+    return Mt5Terminal(config)
 
 
 async def run(host: TerminalHost, store: Store, state: Path, until: Callable[[], Any],

@@ -20,6 +20,7 @@ from copier.service import CopyService
 from copier.store import AccountRecord, Store
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 from copier.testbed.broker.profiles import build_broker
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
 from copier.testbed.mt5standin.profiles import TerminalProfile
 from tests.unit.core.test_service_decisions import BrokerTerminal
@@ -49,8 +50,9 @@ async def test_a_fresh_slave_with_no_symbols_configured_and_no_position_gets_its
         store.save_link(Link(0, "m", "s"))
         service = CopyService(store, Bus())
         config = Mt5Config(path=SLAVE.path, login=SLAVE.login, server=SLAVE.server,
-                           account_id="s", sim_endpoint=host.endpoint)  # no symbols: as the app
-        slave = Mt5Terminal(config, simulate=True)
+                           account_id="s",  # no symbols: as the app
+                           backend=StandIn(endpoint=host.endpoint))
+        slave = Mt5Terminal(config)
         service.add_terminal(BrokerTerminal("m", master_broker))
         service.add_terminal(slave)
         await service.start()

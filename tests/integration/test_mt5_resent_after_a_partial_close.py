@@ -23,6 +23,7 @@ from copier.events import Bus, CopyExecuted, CopyFailed
 from copier.service import CopyService
 from copier.store import AccountRecord, Store
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
 from copier.testbed.mt5standin.profiles import TerminalProfile
 from copier.testbed.mt5standin.terminal import SimTerminal
@@ -106,9 +107,10 @@ class Run:
 
 def _adapter(host: TerminalHost, p: TerminalProfile, account_id: str, state: Path) -> Mt5Terminal:
     config = Mt5Config(path=p.path, login=p.login, server=p.server, account_id=account_id,
-                       symbols=("EURUSD",), sim_endpoint=host.endpoint, reconnect_min_ms=50,
+                       symbols=("EURUSD",), backend=StandIn(endpoint=host.endpoint),
+                       reconnect_min_ms=50,
                        state_path=str(state / f"{account_id}.json"))  # fmt: skip
-    return Mt5Terminal(config, simulate=True)
+    return Mt5Terminal(config)
 
 
 def net(terminal: SimTerminal) -> float:

@@ -9,6 +9,7 @@ import pytest
 
 from copier.terminals.base import Terminal
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.profiles import TerminalProfile
 from tests.integration.test_mt5_support import RecordingSink
 
@@ -21,9 +22,9 @@ async def test_a_worker_builds_its_simulated_terminal_from_a_profile_and_says_it
     profile = TerminalProfile(path="C:/MT5/demo-master", login=6001, server="Sim-Demo",
                               seed=11, trader_every_ms=40)  # fmt: skip
     config = Mt5Config(path=profile.path, login=profile.login, server=profile.server,
-                       symbols=("EURUSD",), sim_profile=profile)  # fmt: skip
+                       symbols=("EURUSD",), backend=StandIn(profile=profile))  # fmt: skip
     sink = RecordingSink()
-    mt5 = Mt5Terminal(config, simulate=True)
+    mt5 = Mt5Terminal(config)
     await mt5.start(sink)
     try:
         await sink.until(lambda: len(sink.events) >= 3, "the seeded trader's first changes")

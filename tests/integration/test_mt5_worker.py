@@ -25,6 +25,7 @@ from copier.domain import (
 )
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 from copier.terminals.mt5 import terminal as terminal_module
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
 from copier.testbed.mt5standin.profiles import TerminalProfile
 from copier.testbed.mt5standin.terminal import SimTerminal
@@ -46,8 +47,8 @@ def profile(path: str, login: int, hedging: bool = True) -> TerminalProfile:
 
 def adapter(host: TerminalHost, p: TerminalProfile, **options: Any) -> Mt5Terminal:
     config = Mt5Config(path=p.path, login=p.login, server=p.server, symbols=("EURUSD",),
-                       sim_endpoint=host.endpoint, **options)  # fmt: skip
-    return Mt5Terminal(config, simulate=True)
+                       backend=StandIn(endpoint=host.endpoint), **options)  # fmt: skip
+    return Mt5Terminal(config)
 
 
 def deal(t: SimTerminal, side: int, volume: float, position: int = 0) -> Any:
@@ -250,10 +251,11 @@ async def test_a_terminal_logged_in_to_another_account_is_refused_in_words(
 ) -> None:
     p = profile("C:/MT5/other", 3005)
     host.add(p)
-    config = Mt5Config(path=p.path, login=9999, server=p.server, sim_endpoint=host.endpoint,
+    config = Mt5Config(path=p.path, login=9999, server=p.server,
+                       backend=StandIn(endpoint=host.endpoint),
                        reconnect_min_ms=50)  # fmt: skip
     sink = RecordingSink()
-    mt5 = Mt5Terminal(config, simulate=True)
+    mt5 = Mt5Terminal(config)
     await mt5.start(sink)
     try:
         await sink.until(lambda: any(not s.connected for s in sink.statuses), "a refusal")

@@ -19,6 +19,7 @@ import pytest
 
 from copier.terminals.mt5 import Mt5Config
 from copier.terminals.mt5.worker import run_worker
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.profiles import TerminalProfile
 
 pytestmark = pytest.mark.timeout(60)
@@ -28,7 +29,7 @@ PROFILE = TerminalProfile(path="C:/MT5/orphan", login=7001, server="Sim-Demo")
 
 def config() -> Mt5Config:
     return Mt5Config(path=PROFILE.path, login=PROFILE.login, server=PROFILE.server,
-                     symbols=("EURUSD",), sim_profile=PROFILE, health_every_ms=20)
+                     symbols=("EURUSD",), backend=StandIn(profile=PROFILE), health_every_ms=20)
 
 
 class _WindowsBrokenInbox:
@@ -44,11 +45,11 @@ class _WindowsBrokenInbox:
 def test_a_worker_whose_inbox_breaks_as_on_windows_returns_without_raising() -> None:
     _, outbox = multiprocessing.Pipe(duplex=False)
 
-    run_worker(config(), True, None, _WindowsBrokenInbox(), outbox)  # type: ignore[arg-type]
+    run_worker(config(), None, _WindowsBrokenInbox(), outbox)  # type: ignore[arg-type]
 
 
 def _orphan_worker(inbox: Connection, outbox: Connection) -> None:
-    run_worker(config(), True, None, inbox, outbox)
+    run_worker(config(), None, inbox, outbox)
 
 
 def test_a_worker_process_whose_parent_stops_reading_exits_quietly_with_code_0() -> None:

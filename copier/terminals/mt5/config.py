@@ -1,10 +1,22 @@
-"""Configuration of one MT5 terminal driven directly through the MetaTrader5 package."""
+"""Configuration of one MT5 terminal driven directly through the MetaTrader5 package, and the
+backend that stands for the package (the real one unless a simulation is injected)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from copier.testbed.mt5standin.profiles import SimEndpoint, TerminalProfile
+
+class Mt5Backend(Protocol):
+    """What the worker process loads in place of ``MetaTrader5``: an object (picklable, it crosses
+    into the worker) whose ``load()`` returns a module with the package's functions, and whose
+    ``name`` the terminal's status shows first, so no simulation is mistaken for a terminal.
+    ``copier.testbed.mt5standin.backend.StandIn`` is the one this project has."""
+
+    @property
+    def name(self) -> str: ...
+
+    def load(self) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,9 +26,8 @@ class Mt5Config:
     ``symbols`` are the account's symbols the links map to: each is selected in Market Watch at
     start, because MetaTrader gives no quotes for unselected symbols. ``last_seq`` is the last
     event seq the copier already handled for this account (numbering goes on from it).
-    For ``simulate=True`` the worker talks to a stand-in terminal: ``sim_endpoint`` reaches one
-    served by a ``testbed.mt5standin.host.TerminalHost``; with only ``sim_profile`` the worker
-    builds the simulated terminal itself, deterministically from the profile.
+    ``backend`` None is the real MetaTrader5 package, imported in the worker alone; anything
+    else is a simulation injected by whoever built the config (the demo, the tests).
     """
 
     path: str
@@ -35,8 +46,7 @@ class Mt5Config:
     health_every_ms: int = 1_000
     last_seq: int = 0
     state_path: str = ""  # where the account's last known books are kept between runs (laststate)
-    sim_profile: TerminalProfile | None = None
-    sim_endpoint: SimEndpoint | None = None
+    backend: Mt5Backend | None = None
 
     @property
     def key(self) -> str:

@@ -49,12 +49,11 @@ class _WorkerGone:
 
 
 class Mt5Terminal:
-    def __init__(self, config: Mt5Config, *, simulate: bool = False) -> None:
+    def __init__(self, config: Mt5Config) -> None:
         problems = config.problems()
         if problems:
             raise ValueError("; ".join(problems))
         self.config = config
-        self.simulate = simulate
         self.seq = config.last_seq
         self.baseline: Baseline | None = None
         self.results: dict[str, ExecutionResult] = {}
@@ -182,7 +181,7 @@ class Mt5Terminal:
         from_worker_r, from_worker_w = context.Pipe(duplex=False)
         process = context.Process(
             target=run_worker,
-            args=(self.config, self.simulate, self.baseline, to_worker_r, from_worker_w),
+            args=(self.config, self.baseline, to_worker_r, from_worker_w),
             name=f"mt5-worker-{self.config.login}",
             daemon=True,
         )

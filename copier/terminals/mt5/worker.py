@@ -2,7 +2,7 @@
 polls it for changes, executes commands, and reconnects with backoff when the link breaks.
 
 Runs as ``multiprocessing`` spawn target :func:`run_worker`. MetaTrader5 is imported here and only
-here; with ``simulate`` the stand-in ``testbed.mt5standin`` is imported instead, never silently.
+here, unless the config injects a backend (a simulation), which then says so in the status.
 """
 
 from __future__ import annotations
@@ -69,30 +69,21 @@ def may_trade(info: Any) -> bool:
     return bool(info.trade_allowed) and not info.tradeapi_disabled
 
 
-def load_module(config: Mt5Config, simulate: bool) -> Any:
-    if simulate:
-        import copier.testbed.mt5standin as standin
-        from copier.testbed.mt5standin import registry
-
-        if config.sim_endpoint is not None:
-            standin.use_endpoint(config.sim_endpoint)
-        elif config.sim_profile is not None:
-            registry.ensure(config.sim_profile)
-        else:
-            raise ValueError("a simulated MT5 terminal needs sim_endpoint or sim_profile")
-        return standin
-    import MetaTrader5  # the real package: Windows only, imported in the worker alone
+def load_module(config: Mt5Config) -> Any:
+    """The injected backend's module, else the real package (Windows only, imported here alone)."""
+    if config.backend is not None:
+        return config.backend.load()
+    import MetaTrader5
 
     return MetaTrader5
 
 
 def run_worker(
-    config: Mt5Config, simulate: bool, baseline: Baseline | None, inbox: Connection,
-    outbox: Connection,
-) -> None:  # fmt: skip
+    config: Mt5Config, baseline: Baseline | None, inbox: Connection, outbox: Connection
+) -> None:
     """Process entry point."""
     try:
-        mt5 = load_module(config, simulate)
+        mt5 = load_module(config)
     except ImportError:
         outbox.send(
             Disconnected(
@@ -103,7 +94,7 @@ def run_worker(
         )
         raise SystemExit(EXIT_NO_PACKAGE) from None
     try:
-        Worker(mt5, config, inbox, outbox, baseline, simulated=simulate).run()
+        Worker(mt5, config, inbox, outbox, baseline).run()
     except (EOFError, OSError):  # the parent is gone and its pipe with it (on Windows poll()
         return  # and send() raise BrokenPipeError): nobody is left to report to
 
@@ -133,10 +124,9 @@ class _Pending:
 class Worker:
     def __init__(
         self, mt5: Any, config: Mt5Config, inbox: Connection, outbox: Connection,
-        baseline: Baseline | None, *, simulated: bool = False,
+        baseline: Baseline | None,
     ) -> None:  # fmt: skip
         self.config = config
-        self.simulated = simulated
         self.inbox = inbox
         self.outbox = outbox
         self.session = Session(mt5, config)
@@ -259,10 +249,9 @@ class Worker:
             problems.append(clock_problem)
         account = self.session.read_account()
         build = str(info.build)
-        if self.simulated:  # said out loud: nobody should mistake it for a real terminal
+        if self.config.backend is not None:  # said out loud: nobody mistakes it for a terminal
             build += " (simulated)"
-            problems.insert(0, "simulated MT5 terminal (copier.testbed.mt5standin), "
-                               "not MetaTrader5")
+            problems.insert(0, self.config.backend.name)
         # Resynchronise before saying "connected": changes made while away become events,
         # and anything done after the announcement is measured against this baseline.
         self._poll()

@@ -23,6 +23,7 @@ from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import Changes, Connected, Disconnected, Execute, Executed
 from copier.terminals.mt5.worker import Worker
 from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.profiles import APPLY_LAG_MS, TerminalProfile
 from copier.testbed.mt5standin.terminal import SimTerminal
 from tests.unit.mt5.test_executor import command
@@ -39,6 +40,11 @@ def fresh_registry() -> Iterator[None]:
     yield
     mt5.shutdown()
     registry.clear()
+
+
+def simulated(config: Mt5Config) -> Mt5Config:
+    """The worker is handed the stand-in's module directly; the config says it is a simulation."""
+    return replace(config, backend=StandIn())
 
 
 def buy(terminal: SimTerminal, volume: float = 0.1) -> Any:
@@ -58,7 +64,7 @@ def applied() -> None:
 def started(module: Any = mt5) -> tuple[Worker, Any, Any]:
     config = Mt5Config(path=PATH, login=OURS.login, server=OURS.server, symbols=("EURUSD",))
     parent_end, worker_end = multiprocessing.Pipe()
-    worker = Worker(module, config, worker_end, worker_end, None, simulated=True)
+    worker = Worker(module, simulated(config), worker_end, worker_end, None)
     worker._try_connect()
     assert worker.announced
     return worker, parent_end, worker_end
@@ -250,7 +256,7 @@ def test_a_refused_login_waits_for_the_trader_instead_of_logging_in_again_and_ag
     config = Mt5Config(path=PATH, login=OURS.login, server=OURS.server, password="wrong",
                        reconnect_min_ms=1, reconnect_max_ms=1)  # fmt: skip
     parent_end, worker_end = multiprocessing.Pipe()
-    worker = Worker(module, config, worker_end, worker_end, None, simulated=True)
+    worker = Worker(module, simulated(config), worker_end, worker_end, None)
     try:
         for _ in range(20):  # what Worker.run would do for a while
             if not worker.running:

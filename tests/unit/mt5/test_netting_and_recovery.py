@@ -18,6 +18,7 @@ from copier.terminals.mt5.protocol import Execute, Executed
 from copier.terminals.mt5.session import now_ms
 from copier.terminals.mt5.worker import Worker
 from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.backend import StandIn
 from tests.unit.mt5.test_executor import command, connect
 
 pytestmark = pytest.mark.timeout(20)
@@ -30,6 +31,11 @@ def fresh_registry() -> Iterator[None]:
     yield
     mt5.shutdown()
     registry.clear()
+
+
+def simulated(config: Mt5Config) -> Mt5Config:
+    """The worker is handed the stand-in's module directly; the config says it is a simulation."""
+    return replace(config, backend=StandIn())
 
 
 def net_volume() -> float:
@@ -209,7 +215,7 @@ def test_an_open_whose_link_broke_after_the_deal_runs_once_with_the_copiers_cloc
     module = LinkLostAfterTheDeal()
     config = Mt5Config(path=path, login=7001, server="Sim-Demo", reconnect_min_ms=1)
     parent_end, worker_end = multiprocessing.Pipe()
-    worker = Worker(module, config, worker_end, worker_end, None, simulated=True)
+    worker = Worker(module, simulated(config), worker_end, worker_end, None)
     ahead = command(CommandKind.OPEN, magic=9, created_ms=now_ms() + COPIER_CLOCK_AHEAD_MS)
     worker.queue.append(_pending(Execute(ahead, sent_ms=now_ms())))
     try:

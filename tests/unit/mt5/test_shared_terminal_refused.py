@@ -12,7 +12,7 @@ import pytest
 from copier.app import AppConfig, CopierApp
 from copier.domain import Platform
 from copier.store import AccountRecord
-from copier.terminals.registry import shared_terminal, terminals_for
+from copier.terminals.registry import default_registry, shared_terminal
 
 
 def mt5_account(account_id: str, login: int, path: str, enabled: bool = True) -> AccountRecord:
@@ -29,7 +29,7 @@ def test_a_second_account_on_the_same_terminal_is_not_served_and_the_log_says_wh
     other = mt5_account("other", 1003, "C:/MT5-2/terminal64.exe")
 
     with caplog.at_level(logging.WARNING):
-        made = terminals_for([master, slave, other], None)
+        made = default_registry(None).terminals_for([master, slave, other])
 
     assert [t.account_id for t in made] == ["master", "other"]
     assert "slave cannot use the MT5 terminal" in caplog.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import Changes
 from copier.terminals.mt5.worker import Worker
 from copier.testbed.mt5standin import registry
+from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.profiles import APPLY_LAG_MS, TerminalProfile
 from copier.testbed.mt5standin.terminal import SimTerminal
 
@@ -51,6 +53,11 @@ class FillsBetweenReads:
         return positions
 
 
+def simulated(config: Mt5Config) -> Mt5Config:
+    """The worker is handed the stand-in's module directly; the config says it is a simulation."""
+    return replace(config, backend=StandIn())
+
+
 def test_a_pending_order_filling_between_the_two_reads_is_one_fill_not_a_fill_close_and_open() -> (
     None
 ):
@@ -60,7 +67,7 @@ def test_a_pending_order_filling_between_the_two_reads_is_one_fill_not_a_fill_cl
     module = FillsBetweenReads(terminal, ask + 0.003)
     config = Mt5Config(path=PATH, login=7101, server="Sim-Demo", symbols=("EURUSD",))
     parent_end, worker_end = multiprocessing.Pipe()
-    worker = Worker(module, config, worker_end, worker_end, None, simulated=True)
+    worker = Worker(module, simulated(config), worker_end, worker_end, None)
     try:
         worker._try_connect()  # the first poll is the baseline
         placed = terminal.call("order_send", {
