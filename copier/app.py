@@ -84,7 +84,8 @@ class CopierApp:
             for terminal in self.terminals.terminals_for(self.store.load_accounts()):
                 self.service.add_terminal(terminal)
         # Connection changes, risk stops and failed copies as log lines (copier run's console).
-        RunLines(clock).attach(self.bus)
+        self.run_lines = RunLines(clock)
+        self.run_lines.attach(self.bus)
         self.notifier: Notifier | None = None
         if self.config.notify:  # subscribed here, in the core: `copier run` notifies too
             self.notifier = Notifier(ServiceBook(self.store.path.parent))
@@ -208,6 +209,7 @@ class CopierApp:
         self._keepers.append(asyncio.create_task(keeper.run(), name="heap keeper"))
 
     async def stop(self) -> None:
+        self.run_lines.stopping()
         for task in self._keepers:
             task.cancel()
         await asyncio.gather(*self._keepers, return_exceptions=True)

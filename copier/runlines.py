@@ -28,6 +28,11 @@ class RunLines:
         self._now_ms = now_ms
         self._connected: dict[str, bool] = {}
         self._risk_said: dict[tuple[int, str], int] = {}  # (link, rule) → when last said
+        self._stopping = False
+
+    def stopping(self) -> None:
+        """The copier itself is stopping: the terminals it lets go are not "disconnected"."""
+        self._stopping = True
 
     def attach(self, bus: Bus) -> None:
         bus.subscribe(self.handle)
@@ -48,6 +53,8 @@ class RunLines:
         if before == status.connected:
             return
         self._connected[status.account_id] = status.connected
+        if self._stopping:
+            return
         if status.connected:
             log.info("%s connected", status.account_id)
         elif before is not None:  # an account that never connected has nothing to lose

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
+
+import pytest
 
 from copier.app import AppConfig, CopierApp
 from copier.bridge import Role
@@ -63,3 +66,32 @@ async def test_an_account_added_while_running_is_served_at_once(tmp_path: Path) 
         assert "late" not in app.service.terminals
     finally:
         await app.stop()
+
+
+async def test_stopping_the_copier_does_not_log_its_accounts_as_disconnected(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`copier run` said "acct-1 disconnected" for every account when the trader pressed Ctrl+C:
+    the copier letting its terminals go is not a connection lost."""
+    broker = build_broker("slave-mt5", seed=1)
+    account = AccountRecord("acct-1", Platform.MT5, broker.account.login, broker.account.server)
+    with Store.open(path=tmp_path / "tc.db") as store:
+        store.save_account(account)
+        key = store.create_api_key("acct-1")
+    app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge_port=0))
+    await app.start()
+    assert app.bridge is not None
+    ea = ReferenceEa(broker, EaSettings(url=app.bridge.url, key=key, role=Role.EXECUTOR))
+    runner = asyncio.create_task(ea.run())
+    try:
+        with caplog.at_level(logging.INFO, logger="copier.run"):
+            await asyncio.wait_for(ea.welcomed.wait(), 10)
+            await app.stop()
+    finally:
+        await ea.stop()
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "copier.run"]
+    assert "acct-1 connected" in lines
+    assert not [line for line in lines if "disconnected" in line]
