@@ -168,36 +168,35 @@ def _on_symbol(ctx: OpenContext, denial: Denial | None) -> Denial | None:
 # --- the rules ----------------------------------------------------------------------------------
 
 
-def max_daily_loss(ctx: OpenContext) -> Denial | None:
-    why = daily_loss_breach(ctx.rules, ctx.slave)
+def _account_breach(
+    ctx: OpenContext, rule: str, why: str | None, action_field: str = "drawdown_action"
+) -> Denial | None:
+    """An account-level limit (``why`` says how it is passed, None when it is not) as a denial
+    by the action the link set for it (read only on a breach: no breach, no setting looked at)."""
     if why is None:
         return None
-    return _on_symbol(ctx, _risk_action(ctx.rules.drawdown_action, "max_daily_loss", why,
-                                        ctx.is_pending))
+    action: DrawdownAction = getattr(ctx.rules, action_field)
+    return _on_symbol(ctx, _risk_action(action, rule, why, ctx.is_pending))
+
+
+def max_daily_loss(ctx: OpenContext) -> Denial | None:
+    why = daily_loss_breach(ctx.rules, ctx.slave)
+    return _account_breach(ctx, "max_daily_loss", why)
 
 
 def max_drawdown(ctx: OpenContext) -> Denial | None:
     why = drawdown_breach(ctx.rules, ctx.slave)
-    if why is None:
-        return None
-    return _on_symbol(ctx, _risk_action(ctx.rules.drawdown_action, "max_drawdown", why,
-                                        ctx.is_pending))
+    return _account_breach(ctx, "max_drawdown", why)
 
 
 def equity_floor(ctx: OpenContext) -> Denial | None:
     why = equity_floor_breach(ctx.rules, ctx.slave)
-    if why is None:
-        return None
-    return _on_symbol(ctx, _risk_action(ctx.rules.drawdown_action, "equity_floor", why,
-                                        ctx.is_pending))
+    return _account_breach(ctx, "equity_floor", why)
 
 
 def daily_profit_target(ctx: OpenContext) -> Denial | None:
     why = profit_target_reached(ctx.rules, ctx.slave)
-    if why is None:
-        return None
-    return _on_symbol(ctx, _risk_action(ctx.rules.profit_target_action, "daily_profit_target",
-                                        why, ctx.is_pending))
+    return _account_breach(ctx, "daily_profit_target", why, "profit_target_action")
 
 
 def min_margin_level(ctx: OpenContext) -> Denial | None:
