@@ -1,7 +1,9 @@
 """Checks the runtime dependencies in pyproject.toml resolve as Windows wheels (MetaTrader5 too).
 
-Runs ``pip download --only-binary=:all: --platform win_amd64 --python-version 3.13`` for every
-runtime requirement into a temporary folder and prints one line per requirement. Exit 0 when all
+Resolves every runtime requirement with ``pip install --dry-run --report --only-binary=:all:
+--platform win_amd64 --python-version 3.13`` (pip reads the wheels' metadata, PEP 658, instead of
+downloading them) as one set, and prints one line per requirement with the wheel it resolved to;
+when the set does not resolve, each requirement alone, to name the one that fails. Exit 0 when all
 resolve, 1 when any does not (with pip's reason), 2 when pyproject.toml cannot be read.
 
     python scripts/check_windows_deps.py [--pyproject PATH] [--python-version 3.13]
@@ -13,6 +15,7 @@ and requirements-win.txt's; tests/windows holds them equal).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -41,31 +44,43 @@ def runtime_requirements(pyproject: Path) -> list[str]:
     return [requirement.split(";", 1)[0].strip() for requirement in found]
 
 
-def pip_download(requirements: list[str], folder: Path, python_version: str) -> Outcome:
-    """Download ``requirements`` (with their dependencies) as one resolution."""
+def pip_resolve(requirements: list[str], python_version: str) -> tuple[Outcome, dict[str, str]]:
+    """Resolve ``requirements`` (with their dependencies) as one set: the outcome, and the wheel
+    file each resolved project came to (by normalised project name)."""
     requirement = " + ".join(requirements) if len(requirements) > 1 else requirements[0]
-    command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-        "--only-binary=:all:", "--platform", PLATFORM, "--python-version", python_version,
-        "--dest", str(folder), *requirements,
-    ]  # fmt: skip
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired:
-        return Outcome(requirement, False, "pip did not finish within 10 minutes")
-    if done.returncode == 0:
-        detail = _resolved_name(requirement, folder) if len(requirements) == 1 else "resolved"
-        return Outcome(requirement, True, detail)
-    return Outcome(requirement, False, _last_error_line(done.stderr or done.stdout))
+    with tempfile.TemporaryDirectory(prefix="windeps-") as folder:
+        report = Path(folder) / "report.json"
+        command = [
+            sys.executable, "-m", "pip", "install", "--dry-run", "--quiet",
+            "--disable-pip-version-check", "--ignore-installed", "--only-binary=:all:",
+            "--platform", PLATFORM, "--python-version", python_version,
+            "--target", str(Path(folder) / "target"), "--report", str(report), *requirements,
+        ]  # fmt: skip
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:
+            return Outcome(requirement, False, "pip did not finish within 10 minutes"), {}
+        if done.returncode != 0:
+            return Outcome(requirement, False, _last_error_line(done.stderr or done.stdout)), {}
+        wheels = {
+            _key(item["metadata"]["name"]): item["download_info"]["url"].rsplit("/", 1)[-1]
+            for item in json.loads(report.read_text(encoding="utf-8")).get("install", [])
+        }
+    return Outcome(requirement, True, "resolved"), wheels
 
 
-def _resolved_name(requirement: str, folder: Path) -> str:
-    project = re.split(r"[<>=!~\[ ]", requirement, maxsplit=1)[0]
-    key = re.sub(r"[-_.]+", "_", project).lower()
-    for wheel in sorted(folder.glob("*.whl")):
-        if wheel.name.lower().startswith(key + "-"):
-            return wheel.name
-    return "resolved"
+def _alone(requirement: str, python_version: str) -> Outcome:
+    outcome, wheels = pip_resolve([requirement], python_version)
+    return Outcome(requirement, True, wheels.get(_project(requirement), "resolved")) if (
+        outcome.ok) else outcome
+
+
+def _key(project: str) -> str:
+    return re.sub(r"[-_.]+", "_", project).lower()
+
+
+def _project(requirement: str) -> str:
+    return _key(re.split(r"[<>=!~\[ ]", requirement, maxsplit=1)[0])
 
 
 def _last_error_line(text: str) -> str:
@@ -87,10 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     if not requirements:
         print(f"{args.pyproject} lists no runtime dependencies")
         return 2
-    with tempfile.TemporaryDirectory(prefix="windeps-") as folder:
-        outcomes = [pip_download([r], Path(folder), args.python_version) for r in requirements]
-        # Each one alone may resolve while the set conflicts: resolve them together as well.
-        together = pip_download(requirements, Path(folder), args.python_version)
+    together, wheels = pip_resolve(requirements, args.python_version)
+    if together.ok:
+        outcomes = [Outcome(r, _project(r) in wheels, wheels.get(_project(r), "not in the set"))
+                    for r in requirements]
+    else:  # which one fails alone (the set may also conflict when each alone resolves)
+        outcomes = [_alone(r, args.python_version) for r in requirements]
     for outcome in outcomes:
         mark = "ok  " if outcome.ok else "FAIL"
         print(f"{mark} {outcome.requirement:<45} {outcome.detail}")
