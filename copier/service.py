@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from copier import failpoints
 from copier.controls import TraderControls
 from copier.domain import (
     Command,
@@ -216,12 +217,22 @@ class CopyService:
         # decision's — would put the pre-decision state back in the store, and a resent close
         # answered after a restart would then find an OPEN link and leave it open for good.
         before = self._book_decision(changed, retired)
+        # Sent before the decision is committed, acknowledged only after (docs/store.md, "Send
+        # before the commit"): a crash in between leaves the event unacknowledged, so it comes
+        # again and is decided again to the same command ids, which executors remember, and a
+        # command whose id they lost finds its copy already in the after-state (protocol §14).
+        sent_ms = self.clock()
+        sent = tuple(c.id for c in commands if self._send(c, event.time_ms))
+        if sent:
+            failpoints.reach("after_send")
         try:
             await self.store.persist_decision(
                 event, commands, denials, changed, decided, retired=retired,
-                adjustments=adjustments,
+                adjustments=adjustments, sent=sent, sent_ms=sent_ms,
             )  # fmt: skip
         except BaseException:
+            # The commands are out: their results settle them, and the event, unacknowledged,
+            # is decided again to the same ids (answered by the executors' memory).
             self._unbook_decision(before, changed, retired)
             raise
         self._last_seq[event.account_id] = event.seq
@@ -229,11 +240,6 @@ class CopyService:
             self.bus.publish(CopyWasDenied(denial))
         for adjustment in adjustments:
             self.bus.publish(CopyWasAdjusted(adjustment))
-        for command in commands:
-            self._detected_ms[command.id] = event.time_ms
-            self._send(command)
-        if commands:
-            self.store.mark_sent([c.id for c in commands], self.clock())
 
     def _book_decision(
         self, changed: list[TicketLink], retired: list[tuple[int, int, int]]
@@ -358,17 +364,22 @@ class CopyService:
         await self.views.refresh(account_ids)
 
     # ----- internals ----------------------------------------------------------------------
-    def _send(self, command: Command) -> None:
+    def _send(self, command: Command, detected_ms: int | None = None) -> bool:
+        """Hand a command to its slave's terminal; False when there is none (it stays in the
+        outbox and goes when the terminal comes)."""
+        if detected_ms is not None:
+            self._detected_ms[command.id] = detected_ms
         terminal = self.terminals.get(command.slave_id)
         self._inflight[command.id] = command
         if terminal is None:
             log.warning("%s: no terminal for command %s; kept in the outbox", command.slave_id,
                         command.id)
-            return
+            return False
         terminal.submit(command)
         sent = self.clock()
         self.views.order_sent(command.slave_id, sent)
         self.bus.publish(CopySent(command, sent))
+        return True
 
     async def _resync(self, account_id: str) -> None:
         """After a (re)connect: refresh what we know, resend what is in flight to it, and

@@ -157,6 +157,8 @@ class Journal:
         decided_ms: int,
         retired: Sequence[TicketKey] = (),
         adjustments: Sequence[CopyAdjusted] = (),
+        sent: frozenset[str] = frozenset(),
+        sent_ms: int | None = None,
     ) -> None:
         master = event.account_id
         _INSERT_EVENT.run_many(conn, [rows.event_row(event, decided_ms)])
@@ -175,10 +177,13 @@ class Journal:
         if commands:
             first = self._next_order_no
             self._next_order_no += len(commands)
+            when = [sent_ms if c.id in sent else None for c in commands]
             _INSERT_OUTBOX.run_many(
-                conn, [rows.outbox_row(c, first + i) for i, c in enumerate(commands)]
+                conn, [rows.outbox_row(c, first + i, when[i]) for i, c in enumerate(commands)]
             )
-            _INSERT_COPIES.run_many(conn, [rows.copy_row(event, c, decided_ms) for c in commands])
+            _INSERT_COPIES.run_many(
+                conn, [rows.copy_row(event, c, decided_ms, when[i]) for i, c in enumerate(commands)]
+            )
 
     def persist_sweep(
         self,

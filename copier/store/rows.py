@@ -31,7 +31,8 @@ COPY_STATUSES = (PENDING, SENT, EXECUTED, FAILED, EXPIRED)
 _NO_EVENT = MasterEvent("", 0, EventKind.CLOSED, 0, "", OrderType.BUY, 0.0, 0.0, 0)
 
 
-def outbox_row(command: Command, order_no: int) -> Row:
+def outbox_row(command: Command, order_no: int, sent_ms: int | None = None) -> Row:
+    """``sent_ms``: when it was handed to its terminal before this row was written (None: not)."""
     return {
         "id": command.id,
         "order_no": order_no,
@@ -56,8 +57,8 @@ def outbox_row(command: Command, order_no: int) -> Row:
         "created_ms": command.created_ms,
         "expires_ms": command.expires_ms,
         "leg": command.leg,
-        "sent_ms": None,
-        "attempts": 0,
+        "sent_ms": sent_ms,
+        "attempts": 0 if sent_ms is None else 1,
         "copy_ticket": command.copy_ticket,
         **_before_row(command.before),
     }
@@ -170,8 +171,11 @@ def event_row(event: MasterEvent, decided_ms: int) -> Row:
     }
 
 
-def copy_row(event: MasterEvent, command: Command, decided_ms: int) -> Row:
-    """The trade-log row of a command just decided: status pending, no result yet."""
+def copy_row(
+    event: MasterEvent, command: Command, decided_ms: int, sent_ms: int | None = None
+) -> Row:
+    """The trade-log row of a command just decided: pending (or sent, at ``sent_ms``), no
+    result yet."""
     return {
         "command_id": command.id,
         "link_id": command.link_id,
@@ -189,14 +193,14 @@ def copy_row(event: MasterEvent, command: Command, decided_ms: int) -> Row:
         "master_price": event.price,
         "slave_price": None,
         "slippage_points": None,
-        "status": PENDING,
+        "status": PENDING if sent_ms is None else SENT,
         "retcode": None,
         "message": "",
         "slave_ticket": None,
         "detected_ms": event.time_ms,
         "received_ms": event.received_ms,
         "decided_ms": decided_ms,
-        "sent_ms": None,
+        "sent_ms": sent_ms,
         "executed_ms": None,
     }
 

@@ -118,13 +118,16 @@ class Store:
         *,
         retired: Sequence[tuple[int, int, int]] = (),
         adjustments: Sequence[CopyAdjusted] = (),
+        sent: Sequence[str] = (),
+        sent_ms: int | None = None,
     ) -> asyncio.Future[None]:
         """One transaction: the event, event_seen[account] = seq, denials and adjustments, ticket
         links (``retired`` keys — RouteOutcome.retired_keys — dropped, ``tickets`` upserted),
-        outbox rows and pending trade-log rows. Await it before acknowledging the event."""
+        outbox rows and trade-log rows — those of the commands already ``sent`` (ids) stamped
+        sent at ``sent_ms``, the others pending. Await it before acknowledging the event."""
         work = self._journal.persist_decision
         decided = (tuple(commands), tuple(denials), tuple(tickets), decided_ms)
-        changed = (tuple(retired), tuple(adjustments))
+        changed = (tuple(retired), tuple(adjustments), frozenset(sent), sent_ms)
         # The hot path: written on the caller's thread when the writer is idle (writer.py).
         return self._writer.submit_now(lambda conn: work(conn, event, *decided, *changed))
 

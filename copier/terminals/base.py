@@ -7,7 +7,9 @@ Delivery contract:
 * ``sink.on_event(event)`` is awaited by the adapter; when it returns, the event and the commands
   made from it are durable, and only then may the adapter acknowledge it to its source. Events
   carry a per-account ``seq``; the sink drops a ``seq`` it has already handled.
-* ``submit(command)`` never blocks; the result arrives later through ``sink.on_result``. An
+* ``submit(command)`` never blocks; the result arrives later through ``sink.on_result``, never
+  from inside ``submit``: the copy service submits a decision's commands before it commits the
+  decision, and a result must reach the store after the decision it settles. An
   adapter must execute a command id at most once, even if it is submitted again (after a
   reconnect or a copier restart): a repeat is answered with the first result (or DUPLICATE).
 * ``sink.on_status`` reports connection changes and health figures.

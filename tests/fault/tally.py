@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Tally:
     kill_points: int = 0  # SIGKILLs of the copier process at a point of a master stream
+    send_commit_kills: int = 0  # of those, deaths between a decision's send and its commit
     restarts: int = 0  # graceful copier restarts, executor restarts and proxy sessions
     events: int = 0  # master events streamed
     copies_checked: int = 0  # master event × slave pairs read back from the slave brokers
@@ -26,7 +27,8 @@ class Tally:
 
     def fault_line(self) -> str:
         return (
-            f"fault suite: {self.kill_points} kill points tried, "
+            f"fault suite: {self.kill_points} kill points tried "
+            f"({self.send_commit_kills} between send and commit), "
             f"{sum(self.executor_crashes.values())} executor crash points tried, "
             f"{self.restarts} other restarts, {self.events} events, {self.copies_checked} copies "
             f"checked, {self.lost} lost / {self.duplicated} duplicated"

@@ -72,9 +72,10 @@ class CopierProcess:
         self.starts = 0
         self._proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, failpoint: str = "") -> None:
+        """``failpoint``: ``name:N`` of ``copier.failpoints``, where this copier will die."""
         self.starts += 1
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TRADECOPIER_FAILPOINT": failpoint}
         with self.log_path.open("ab") as log:
             log.write(f"--- start {self.starts}\n".encode())
             self._proc = subprocess.Popen(
@@ -100,6 +101,11 @@ class CopierProcess:
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
             return
+
+    @property
+    def died(self) -> bool:
+        """The process ended without being stopped (a failpoint reached, or a crash)."""
+        return self._proc is not None and self._proc.poll() is not None
 
     def kill(self) -> None:
         """No clean-up of any kind, as a power cut or the OOM killer would do it: SIGKILL on

@@ -138,8 +138,10 @@ async def test_an_open_result_arriving_while_its_close_is_stored_leaves_the_link
 
 
 async def test_busy_counts_an_event_whose_decision_is_still_being_written(tmp_path: Path) -> None:
-    """``inflight`` only counts sent commands; ``busy`` also counts an event taken and not yet
-    decided, so a caller waiting for the copier to go quiet does not stop between the two."""
+    """``inflight`` only counts sent commands; ``busy`` also counts an event whose decision is not
+    yet written, so a caller waiting for the copier to go quiet does not stop between the two.
+    Commands go out before their decision is committed (docs/store.md): while it is written the
+    command is already in flight."""
     store, gated, service, slave = linked_service(tmp_path)
     await service.start()
     try:
@@ -159,4 +161,4 @@ async def test_busy_counts_an_event_whose_decision_is_still_being_written(tmp_pa
         await service.stop()
         store.close()
 
-    assert (during, sent, done) == ((0, 1), (1, 1), (0, 0))
+    assert (during, sent, done) == ((1, 2), (1, 1), (0, 0))
