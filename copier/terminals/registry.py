@@ -49,6 +49,7 @@ def mt5_terminal(account: AccountRecord, state_dir: Path | None = None) -> Termi
         poll_ms=int(settings.get("poll_ms", 10)),
         account_id=account.id,
         state_path=state,
+        log_dir=str(state_dir) if state_dir else "",
     )
     return Mt5Terminal(config)
 
