@@ -7,13 +7,11 @@ inline as the user types; the listener itself changes at the next start."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
 from copier.bridge import tls
 from copier.preferences import Preferences
 from copier.ui.api_keys import parse_allow_list
+from copier.ui.file_dialogs import open_file
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
@@ -206,9 +205,7 @@ class RemoteSection(QGroupBox):
         button.setText("Copied")
 
     def _browse(self, edit: QLineEdit, title: str) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, title, str(Path(edit.text()).parent) if edit.text() else "",
-            "PEM files (*.pem *.crt *.key);;All files (*)",
-            options=QFileDialog.Option.DontUseNativeDialog)
+        path = open_file(self, title, edit.text(),
+                         "PEM files (*.pem *.crt *.key);;All files (*)")
         if path:
             edit.setText(path)

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,6 +36,7 @@ from copier.preferences import (
 )
 from copier.ui.autostart import is_autostart_enabled, set_autostart
 from copier.ui.backup_settings import BackupSection
+from copier.ui.file_dialogs import existing_folder
 from copier.ui.notify_settings import NotifySection
 from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.pages.trading_clock import TradingClockSection
@@ -76,11 +76,11 @@ class SettingsPage(QWidget):
         self.autostart_note.hide()
         self.data_dir = QLineEdit()
         self.data_dir.setPlaceholderText("default: the user data folder")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(self._browse)
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_dir, 1)
-        data_row.addWidget(browse)
+        data_row.addWidget(self.browse_button)
         self.log_level = QComboBox()
         self.log_level.addItems(list(LOG_LEVELS))
         self.minimise_to_tray = QCheckBox("closing the window keeps copying in the tray")
@@ -211,8 +211,7 @@ class SettingsPage(QWidget):
         return True
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Data folder", self.data_dir.text(), QFileDialog.Option.DontUseNativeDialog)
+        folder = existing_folder(self, "Data folder", self.data_dir.text())
         if folder:
             self.data_dir.setText(folder)
 
