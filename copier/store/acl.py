@@ -64,8 +64,9 @@ def current_user() -> str:
 
 
 def _inside(folder: Path, root: Path) -> bool:
-    inner = os.path.normcase(os.path.abspath(folder))
-    outer = os.path.normcase(os.path.abspath(root)).rstrip("\\/")
+    # realpath: %TEMP% is often given in 8.3 form (C:\Users\RUNNER~1\...), %LOCALAPPDATA% not.
+    inner = os.path.normcase(os.path.realpath(folder))
+    outer = os.path.normcase(os.path.realpath(root)).rstrip("\\/")
     return inner == outer or inner.startswith(outer + os.sep) or inner.startswith(outer + "\\")
 
 
