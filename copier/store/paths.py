@@ -42,17 +42,19 @@ POSIX = os.name == "posix"
 
 
 def prepare_database_file(file: Path, *, own_folder: bool, platform: str = sys.platform,
-                          run: CommandRunner | None = None) -> None:
+                          run: CommandRunner | None = None,
+                          per_user: Path | None = None) -> None:
     """Create the database's folder (owner-only when it is the copier's own data folder: mode
     0700, or on Windows an ACL for the user when it lies outside %LOCALAPPDATA%) and the
     database file itself owner-only, then narrow an existing file and its WAL/-shm files.
-    ``platform`` and ``run`` (the command runner) are there for tests."""
+    ``platform``, ``run`` (the command runner) and ``per_user`` (%LOCALAPPDATA%) are there for
+    tests."""
     folder = file.parent
     if not folder.exists():
         folder.mkdir(parents=True, mode=OWNER_ONLY_DIR)
     if own_folder:
         _narrow(folder, OWNER_ONLY_DIR)
-        restrict_to_current_user(folder, platform=platform, run=run)
+        restrict_to_current_user(folder, platform=platform, run=run, default_root=per_user)
     if not file.exists():
         os.close(os.open(file, os.O_CREAT | os.O_WRONLY, OWNER_ONLY_FILE))
     for path in (file, *(file.with_name(file.name + side) for side in SQLITE_SIDE_FILES)):

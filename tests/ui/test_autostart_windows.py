@@ -98,6 +98,7 @@ def test_an_entry_task_manager_leaves_on_shows_ticked_with_no_note(
     assert page.autostart_note.isHidden()
 
 
+@pytest.mark.posix_only(reason="saving writes the Run entry, the user's real registry on Windows")
 def test_ticking_the_box_while_task_manager_keeps_it_off_says_so_after_saving(
     make_gui: Callable[..., Gui], run: Run[Any]
 ) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog
 
 from copier.ui import file_dialogs
@@ -19,16 +20,18 @@ Calls = list[tuple[str, tuple[Any, ...], dict[str, Any]]]
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A home folder with Documents, a working directory elsewhere, the dialogs' memory here."""
-    home = tmp_path / "home"
-    (home / "Documents").mkdir(parents=True)
-    monkeypatch.setenv("HOME", str(home))
+def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The Documents folder, a working directory elsewhere, the dialogs' memory in tmp_path."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # Documents is under it on Linux
+    # Qt's answer (on Windows the Documents known folder, whatever HOME says).
+    documents = Path(QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation))
+    documents.mkdir(parents=True, exist_ok=True)
     working = tmp_path / "working-directory"
     working.mkdir()
     monkeypatch.chdir(working)
     file_dialogs.remember_in(tmp_path / "settings")
-    yield home
+    yield documents
     file_dialogs.remember_in(None)
 
 
@@ -55,7 +58,7 @@ def native(call: tuple[str, tuple[Any, ...], dict[str, Any]]) -> bool:
 
 
 def test_the_data_folder_dialog_is_native_and_opens_in_documents_not_the_working_directory(
-    make_gui: Callable[..., Gui], home: Path, monkeypatch: pytest.MonkeyPatch
+    make_gui: Callable[..., Gui], documents: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = record_dialogs(monkeypatch, [""])
     page = make_gui(trade=False).window.settings
@@ -64,14 +67,14 @@ def test_the_data_folder_dialog_is_native_and_opens_in_documents_not_the_working
     page.browse_button.click()
 
     [call] = calls
-    assert call[1][2] == str(home / "Documents")
+    assert call[1][2] == str(documents)
     assert call[1][2] != str(Path.cwd())
     assert native(call)
     assert page.data_dir.text() == ""  # cancelled: the field is left as it was
 
 
 def test_a_field_naming_a_folder_opens_there_and_the_choice_is_where_the_next_dialog_opens(
-    make_gui: Callable[..., Gui], home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_gui: Callable[..., Gui], documents: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shared = tmp_path / "shared drive" / "TradeCopier"
     shared.mkdir(parents=True)
@@ -93,7 +96,7 @@ def test_a_field_naming_a_folder_opens_there_and_the_choice_is_where_the_next_di
 
 
 def test_a_remembered_folder_that_is_gone_falls_back_to_documents(
-    home: Path, tmp_path: Path
+    documents: Path, tmp_path: Path
 ) -> None:
     gone = tmp_path / "usb stick"
     gone.mkdir()
@@ -102,5 +105,5 @@ def test_a_remembered_folder_that_is_gone_falls_back_to_documents(
 
     gone.rmdir()
 
-    assert file_dialogs.start_folder() == home / "Documents"
-    assert file_dialogs.start_folder("relative/folder") == home / "Documents"
+    assert file_dialogs.start_folder() == documents
+    assert file_dialogs.start_folder("relative/folder") == documents

@@ -41,7 +41,8 @@ def test_a_chosen_data_folder_is_limited_to_the_user_and_system_on_windows(
     shared = tmp_path / "shared drive" / "TradeCopier"
     icacls = Icacls()
 
-    prepare_database_file(shared / DATABASE_FILE, own_folder=True, platform="win32", run=icacls)
+    prepare_database_file(shared / DATABASE_FILE, own_folder=True, platform="win32", run=icacls,
+                          per_user=tmp_path / "AppData" / "Local")
 
     assert icacls.calls == [[
         "icacls", str(shared), "/inheritance:r",
@@ -75,7 +76,7 @@ def test_nothing_is_run_off_windows_or_for_a_database_file_named_outright(
     prepare_database_file(tmp_path / "a" / DATABASE_FILE, own_folder=True, platform="linux",
                           run=icacls)
     prepare_database_file(tmp_path / "b" / DATABASE_FILE, own_folder=False, platform="win32",
-                          run=icacls)
+                          run=icacls, per_user=tmp_path / "AppData" / "Local")
 
     assert icacls.calls == []
 
@@ -91,7 +92,7 @@ def test_a_folder_that_cannot_be_limited_is_said_in_a_sentence_and_the_store_car
 
     with caplog.at_level(logging.WARNING, logger="copier.store.acl"):
         prepare_database_file(shared / DATABASE_FILE, own_folder=True, platform="win32",
-                              run=icacls)
+                              run=icacls, per_user=tmp_path / "AppData" / "Local")
 
     assert len(icacls.calls) == 1
     [record] = caplog.records
