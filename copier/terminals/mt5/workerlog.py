@@ -5,6 +5,7 @@ the app's ``copier.log`` is rotated by the app's process alone, so each worker k
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -24,4 +25,6 @@ def start_logging(config: Mt5Config) -> Path | None:
     if not config.log_dir and has_console():
         return None
     folder = Path(config.log_dir) if config.log_dir else None
-    return setup_logging(folder, file_name=worker_log_name(config))
+    # On a console only a crash: the app already reports the worker's losses and refusals.
+    return setup_logging(folder, file_name=worker_log_name(config),
+                         console_level=logging.CRITICAL)
