@@ -38,10 +38,11 @@ CRASH_MESSAGE = "TradeCopier stopped on an unexpected error"
 log = logging.getLogger("copier")
 
 
-def log_path(data_dir: Path | None = None) -> Path:
-    """``<data>/logs/copier.log`` of ``data_dir`` (None: the default data folder)."""
+def log_path(data_dir: Path | None = None, file_name: str = LOG_FILE) -> Path:
+    """``<data>/logs/copier.log`` of ``data_dir`` (None: the default data folder); another
+    ``file_name`` for a process with a log of its own (an MT5 worker)."""
     folder = data_dir if data_dir is not None else default_data_dir()
-    return folder / LOG_FOLDER / LOG_FILE
+    return folder / LOG_FOLDER / file_name
 
 
 class _LoggedStream:
@@ -152,12 +153,14 @@ def setup_logging(
     level: int | str = logging.INFO,
     console_level: int | str = logging.WARNING,
     to_file: bool = True,
+    file_name: str = LOG_FILE,
 ) -> Path | None:
     """Log ``level`` and above to the data folder's rotating file (when ``to_file``; always when
     the process has no console, where it is the only place output can go) and
     ``console_level`` and above to stderr when there is one. Installs the exception hooks.
     Returns the log file, or None when there is none (its folder cannot be made: said on the
-    console). Calling it again replaces what the previous call installed."""
+    console). ``file_name``: the file in ``<data>/logs`` (rotated the same way). Calling it again
+    replaces what the previous call installed."""
     guard_stdio()
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _Ours)]:
@@ -172,7 +175,7 @@ def setup_logging(
         root.addHandler(console)
     path: Path | None = None
     if to_file or not has_console():
-        path = _add_file_handler(root, log_path(data_dir), level, formatter)
+        path = _add_file_handler(root, log_path(data_dir, file_name), level, formatter)
     install_exception_hooks()
     return path
 

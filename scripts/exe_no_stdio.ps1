@@ -3,7 +3,9 @@
 # handles (Python then sets sys.stdout and sys.stderr to None). It runs --self-test; the check is
 # that it exits 0 within the time limit (cmd does not wait for a windowed exe: -Wait does), that
 # its result is in the log file of the data folder, that no traceback is anywhere in it, and that
-# no TradeCopier process is left behind.
+# no TradeCopier process is left behind. Then the MT5 demo the same way: its worker processes are
+# spawn children of the windowed exe, without stdio too, and each must leave its own log
+# (<data>\logs\mt5-worker-<account>.log) saying it started, with no traceback.
 #
 #   pwsh scripts/exe_no_stdio.ps1 [-Bundle dist\TradeCopier] [-TimeoutSeconds 240]
 param(
@@ -41,3 +43,26 @@ Start-Sleep -Seconds 2  # the MT5 workers and Qt threads end with the process
 $left = Get-Process -Name "TradeCopier", "tradecopier-cli" -ErrorAction SilentlyContinue
 if ($left) { throw "TradeCopier processes left behind: $($left.Id -join ', ')" }
 Write-Host "ok: the windowed exe without stdio passed its self-test and wrote it to the log"
+
+$demo = Start-Process -FilePath $exe -WorkingDirectory $work -PassThru -ArgumentList `
+    "demo", "--headless", "--transport", "mt5", "--simulate", "--seconds", "5"
+$null = $demo.Handle
+if (-not $demo.WaitForExit($TimeoutSeconds * 1000)) {
+    Stop-Process -Id $demo.Id -Force
+    throw "TradeCopier.exe demo --transport mt5 did not end within $TimeoutSeconds s"
+}
+$workerLogs = @(Get-ChildItem -Path (Join-Path $data "logs") -Filter "mt5-worker-*.log" -ErrorAction SilentlyContinue)
+Write-Host "demo exit code $($demo.ExitCode); worker logs: $($workerLogs.Name -join ', ')"
+if ($demo.ExitCode -ne 0) { throw "TradeCopier.exe demo --transport mt5 exited with $($demo.ExitCode)" }
+if ($workerLogs.Count -eq 0) { throw "no MT5 worker wrote a log in $data\logs" }
+foreach ($file in $workerLogs) {
+    $workerText = Get-Content -Raw -Encoding utf8 $file.FullName
+    Write-Host "${file}:"
+    Write-Host $workerText
+    if ($workerText -notmatch "MT5 worker for .+ started") { throw "$($file.Name) does not say the worker started" }
+    if ($workerText -match "Traceback") { throw "a traceback reached $($file.Name)" }
+}
+Start-Sleep -Seconds 2
+$left = Get-Process -Name "TradeCopier", "tradecopier-cli" -ErrorAction SilentlyContinue
+if ($left) { throw "TradeCopier processes left behind after the demo: $($left.Id -join ', ')" }
+Write-Host "ok: the windowed exe's MT5 workers, without stdio, each wrote their own log"

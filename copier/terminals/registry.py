@@ -38,6 +38,7 @@ def stored_password(account_id: str) -> str | None:
 def mt5_terminal(account: AccountRecord, state_dir: Path | None = None) -> Terminal:
     """``state_dir``: where the account's last known books are kept between runs."""
     from copier.terminals.mt5 import Mt5Config, Mt5Terminal
+    from copier.terminals.mt5.portable import portable_setting
 
     settings: dict[str, Any] = account.settings
     state = str(state_dir / "mt5-state" / f"{account.id}.json") if state_dir else ""
@@ -49,6 +50,8 @@ def mt5_terminal(account: AccountRecord, state_dir: Path | None = None) -> Termi
         poll_ms=int(settings.get("poll_ms", 10)),
         account_id=account.id,
         state_path=state,
+        portable=portable_setting(settings),
+        log_dir=str(state_dir) if state_dir else "",
     )
     return Mt5Terminal(config)
 

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -29,6 +28,7 @@ from copier.domain import Platform
 from copier.eas.steps import setup_steps
 from copier.store import AccountRecord, AccountRole
 from copier.ui.api_keys import AccessFields, KeyPanel
+from copier.ui.file_dialogs import open_file
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
@@ -158,10 +158,8 @@ class AccountDialog(QDialog):
         self.password.setPlaceholderText("(unchanged)")
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "MetaTrader 5 terminal", self.terminal_path.text(),
-            "MetaTrader 5 (terminal64.exe terminal.exe);;All files (*)",
-            options=QFileDialog.Option.DontUseNativeDialog)
+        path = open_file(self, "MetaTrader 5 terminal", self.terminal_path.text(),
+                         "MetaTrader 5 (terminal64.exe terminal.exe);;All files (*)")
         if path:
             self.terminal_path.setText(path)
 

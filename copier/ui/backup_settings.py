@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGroupBox,
     QLabel,
     QPushButton,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from copier.backup import BackupError, backup, stage_restore
+from copier.ui.file_dialogs import open_file, save_file
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
@@ -64,12 +64,11 @@ class BackupSection(QGroupBox):
         return True
 
     def _choose_backup(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Back up to", "tradecopier-backup.db",
-                                              FILTER)
+        name = save_file(self, "Back up to", "tradecopier-backup.db", FILTER)
         if name:
             launch(self.backup_to(Path(name)), on_error=self.message.setText)
 
     def _choose_restore(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Restore from", "", FILTER)
+        name = open_file(self, "Restore from", "", FILTER)
         if name:
             launch(self.restore_from(Path(name)), on_error=self.message.setText)

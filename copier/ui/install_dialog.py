@@ -11,7 +11,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -32,6 +31,7 @@ from copier.eas.folders import (
 from copier.eas.install import InstallReport, install_eas
 from copier.eas.steps import terminal_options
 from copier.ui.account_dialogs import bridge_url
+from copier.ui.file_dialogs import existing_folder
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
@@ -106,9 +106,8 @@ class InstallDialog(QDialog):
         return self.terminals
 
     def _pick_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "A terminal's data folder (File → Open Data Folder in the terminal)", "",
-            QFileDialog.Option.DontUseNativeDialog)
+        folder = existing_folder(
+            self, "A terminal's data folder (File → Open Data Folder in the terminal)")
         if folder:
             launch(self.add_folder(Path(folder)), on_error=self._error)
 

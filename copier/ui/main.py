@@ -36,6 +36,7 @@ from copier.ui.assets import Assets
 from copier.ui.collector import GuiThreadCollector
 from copier.ui.core_signals import UiBridge
 from copier.ui.event_log import EventLog
+from copier.ui.file_dialogs import remember_in
 from copier.ui.instance import SingleInstance
 from copier.ui.session import AppCore, Core, CoreSession
 from copier.ui.widgets import cancel_pending, settle
@@ -222,6 +223,7 @@ async def run_window(app: QApplication, options: LaunchOptions,
     loop = asyncio.get_running_loop()
     path = options.preferences_file or preferences_path()
     fallback = None if options.preferences_file else legacy_preferences_path()
+    remember_in(path.parent)  # the dialogs' last folder is kept beside the settings
     preferences = await loop.run_in_executor(
         None, functools.partial(load_preferences, path, fallback=fallback))
     assets = await loop.run_in_executor(None, Assets.load)

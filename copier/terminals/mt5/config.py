@@ -46,6 +46,7 @@ class Mt5Config:
     health_every_ms: int = 1_000
     last_seq: int = 0
     state_path: str = ""  # where the account's last known books are kept between runs (laststate)
+    log_dir: str = ""  # the data folder: the worker logs to <log_dir>/logs/mt5-worker-<key>.log
     backend: Mt5Backend | None = None
 
     @property

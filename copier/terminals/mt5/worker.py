@@ -3,10 +3,12 @@ polls it for changes, executes commands, and reconnects with backoff when the li
 
 Runs as ``multiprocessing`` spawn target :func:`run_worker`. MetaTrader5 is imported here and only
 here, unless the config injects a backend (a simulation), which then says so in the status.
+Logs to a rotating file of its own in the data folder (``workerlog``).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -45,6 +47,9 @@ from copier.terminals.mt5.session import (
     to_position,
     to_quote,
 )
+from copier.terminals.mt5.workerlog import start_logging
+
+log = logging.getLogger(__name__)
 
 EXIT_NO_PACKAGE = 3
 # TradePosition: ticket, time_update_msc, type, volume, sl, tp (price and profit move every tick).
@@ -82,21 +87,28 @@ def run_worker(
     config: Mt5Config, baseline: Baseline | None, inbox: Connection, outbox: Connection
 ) -> None:
     """Process entry point."""
+    start_logging(config)
+    log.info("MT5 worker for %s started (terminal %s%s)", config.key, config.path,
+             ", portable mode" if config.portable else "")
     try:
         mt5 = load_module(config)
     except ImportError:
-        outbox.send(
-            Disconnected(
-                "the MetaTrader5 package is not installed: it exists only for Windows "
-                "(pip install MetaTrader5); use the simulated terminal elsewhere",
-                fatal=True,
-            )
-        )
+        reason = ("the MetaTrader5 package is not installed: it exists only for Windows "
+                  "(pip install MetaTrader5); use the simulated terminal elsewhere")
+        log.error("MT5 worker for %s: %s", config.key, reason)
+        outbox.send(Disconnected(reason, fatal=True))
         raise SystemExit(EXIT_NO_PACKAGE) from None
     try:
         Worker(mt5, config, inbox, outbox, baseline).run()
     except (EOFError, OSError):  # the parent is gone and its pipe with it (on Windows poll()
-        return  # and send() raise BrokenPipeError): nobody is left to report to
+        # and send() raise BrokenPipeError): nobody is left to report to
+        log.info("MT5 worker for %s: the app is gone; stopping", config.key)
+        return
+    except BaseException:
+        log.critical("MT5 worker for %s stopped on an unexpected error", config.key,
+                     exc_info=True)
+        raise
+    log.info("MT5 worker for %s stopped", config.key)
 
 
 class _History:
@@ -214,6 +226,7 @@ class Worker:
         be refused again — and brokers count failed logins — so the worker stops and waits for
         the trader to correct the account (saving it starts a new worker)."""
         cfg = self.config
+        log.error("%s: %s (account %s on %s)", cfg.key, reason, cfg.login, cfg.server)
         self.outbox.send(
             Disconnected(
                 f"{reason} (account {cfg.login} on {cfg.server}); not retried on its own, as "
@@ -272,6 +285,8 @@ class Worker:
         self.waiting = False
         self.session.mt5.shutdown()
         self.next_connect = time.monotonic() + self.backoff_ms / 1000.0
+        if was:  # said once per loss, not on every retry of the backoff
+            log.warning("%s: %s", self.config.key, reason)
         self.outbox.send(Disconnected(f"{reason}; retrying in {self.backoff_ms} ms"))
         if not was:  # failed again while reconnecting: wait longer next time
             self.backoff_ms = min(self.backoff_ms * 2, self.config.reconnect_max_ms)

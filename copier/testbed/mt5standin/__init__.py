@@ -110,7 +110,8 @@ def initialize(
         _last_error = error
         return False
     _client = client
-    ok = _call("initialize", login=login, password=password, server=server, timeout=timeout)
+    ok = _call("initialize", login=login, password=password, server=server, timeout=timeout,
+               portable=portable)
     if not ok:
         error = _last_error
         shutdown()

@@ -16,6 +16,7 @@ trade server (https://www.mql5.com/en/docs/python_metatrader5/mt5terminalinfo_py
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -60,6 +61,7 @@ class SimTerminal:
         self.accounts: dict[int, tuple[TerminalProfile, SimBroker]] = {
             profile.login: (profile, broker)
         }
+        self.portable: bool | None = None  # how the first initialize started it
         self._synced_from_ms = 0  # a terminal built here was started and synchronised earlier
         self.reader = BookReader(self)
         self.selected: set[str] = set(broker.catalogue.symbols[:4])  # default Market Watch
@@ -243,9 +245,16 @@ class SimTerminal:
         password: str | None = None,
         server: str | None = None,
         timeout: int | None = None,
+        portable: bool = False,
     ) -> bool:
         """Without ``login`` the terminal stays on its account; with another one it logs in to
-        it (its saved password serves when none is given), or fails with -6."""
+        it (its saved password serves when none is given), or fails with -6. ``portable``: the
+        package's flag for starting the terminal in portable mode
+        (https://www.mql5.com/en/docs/python_metatrader5/mt5initialize_py); a stand-in terminal
+        is started by the first ``initialize``, so it keeps that first call's mode, and
+        ``terminal_info().data_path`` says where its data lives."""
+        if self.portable is None:
+            self.portable = portable
         if login is None:
             return True
         if not self._credentials_ok(login, password, server):
@@ -286,8 +295,8 @@ class SimTerminal:
             name="MetaTrader 5",
             language="English",
             path=p.path,
-            data_path=p.path,
-            commondata_path=p.path,
+            data_path=p.path if self.portable else _appdata_folder(p.path),
+            commondata_path=_COMMON_FOLDER,
         )
 
     def _account_info(self) -> AccountInfo:
@@ -383,3 +392,14 @@ def _paced(trader: RandomTrader, profile: TerminalProfile) -> Callable[[int], No
 
 def _not_running(path: str) -> Error:
     return (RES_E_INTERNAL_FAIL_INIT, f"IPC initialize failed, terminal at {path} is not running")
+
+
+# Where a terminal started normally keeps its data: %APPDATA%\MetaQuotes\Terminal\<id>, the id
+# made from the install path (https://www.metatrader5.com/en/terminal/help/start_advanced/start).
+_APPDATA_TERMINALS = "C:\\Users\\Trader\\AppData\\Roaming\\MetaQuotes\\Terminal"
+_COMMON_FOLDER = _APPDATA_TERMINALS + "\\Common"
+
+
+def _appdata_folder(path: str) -> str:
+    digest = hashlib.md5(path.casefold().encode("utf-8"), usedforsecurity=False)
+    return f"{_APPDATA_TERMINALS}\\{digest.hexdigest().upper()}"

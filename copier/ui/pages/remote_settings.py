@@ -2,18 +2,21 @@
 (address, port, certificate files or a self-signed certificate, the allow list), with the running
 listener's certificate fingerprints to pin in the EAs (SHA-256, and the SHA-1 that MT5 EAs compare)
 with a button to copy each. Problems are shown
-inline as the user types; the listener itself changes at the next start."""
+inline as the user types; the listener itself changes at the next start. On Windows, a listener
+other machines can reach comes with a note on Windows Firewall's prompt, which only an
+administrator can approve."""
 
 from __future__ import annotations
 
+import ipaddress
+import sys
 from dataclasses import replace
-from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -26,10 +29,36 @@ from PySide6.QtWidgets import (
 )
 
 from copier.bridge import tls
+from copier.bridge.config import is_loopback_host
 from copier.preferences import Preferences
 from copier.ui.api_keys import parse_allow_list
+from copier.ui.file_dialogs import open_file
 from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
+
+
+def firewall_note(host: str, port: int, *, platform: str = sys.platform,
+                  program: str = sys.executable) -> str:
+    """What to expect from Windows Firewall when the remote listener binds ``host`` ("" when
+    it needs nothing: loopback only, not an address yet, or not Windows). The first program
+    listening on a port other machines can reach makes Windows ask to allow it; allowing takes
+    an administrator, so a standard user needs one, or the rule added beforehand
+    (https://learn.microsoft.com/en-us/troubleshoot/windows-server/networking/netsh-advfirewall-firewall-control-firewall-behavior)."""
+    if platform != "win32":
+        return ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    if is_loopback_host(host):
+        return ""
+    return (
+        "Windows Firewall will ask whether TradeCopier may accept connections when the remote "
+        "listener first starts: allow it on the networks your other machines are on. Allowing "
+        "takes an administrator — on a standard account, ask one to approve the prompt, or to "
+        "add the rule from a Command Prompt run as administrator:\n"
+        f'netsh advfirewall firewall add rule name="TradeCopier remote EAs" dir=in '
+        f'action=allow protocol=TCP localport={port} program="{program}"')
 
 
 def _file_row(edit: QLineEdit, browse: QPushButton) -> QHBoxLayout:
@@ -87,6 +116,12 @@ class RemoteSection(QGroupBox):
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
         self.problems.hide()
+        self.firewall = QLabel("")
+        self.firewall.setObjectName("notice")
+        self.firewall.setWordWrap(True)
+        self.firewall.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.firewall.hide()
+        self.platform = sys.platform  # the firewall note is Windows'; tests set "win32"
         self_signed_row = QHBoxLayout()
         self_signed_row.addWidget(self.self_signed)
         self_signed_row.addWidget(self.generate_button)
@@ -107,6 +142,7 @@ class RemoteSection(QGroupBox):
         form.addRow("Key file", _file_row(self.key_file, key_browse))
         form.addRow("Allowed addresses", self.allow)
         form.addRow("", self.problems)
+        form.addRow("", self.firewall)
         form.addRow("TLS fingerprint (SHA-256)", fingerprint_row)
         form.addRow("SHA-1 (MT5 EAs' CertFingerprint)", sha1_row)
         form.addRow("", self.listener)
@@ -148,6 +184,10 @@ class RemoteSection(QGroupBox):
             found = self.entered(Preferences(bind_port=self.bind_port)).remote_problems()
         self.problems.setText("\n".join(f"• {p}" for p in found))
         self.problems.setVisible(bool(found))
+        note = firewall_note(self.host.text().strip(), self.port.value(),
+                             platform=self.platform) if self.enabled.isChecked() else ""
+        self.firewall.setText(note)
+        self.firewall.setVisible(bool(note))
         return found
 
     def _update_enabled(self) -> None:
@@ -206,9 +246,7 @@ class RemoteSection(QGroupBox):
         button.setText("Copied")
 
     def _browse(self, edit: QLineEdit, title: str) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, title, str(Path(edit.text()).parent) if edit.text() else "",
-            "PEM files (*.pem *.crt *.key);;All files (*)",
-            options=QFileDialog.Option.DontUseNativeDialog)
+        path = open_file(self, title, edit.text(),
+                         "PEM files (*.pem *.crt *.key);;All files (*)")
         if path:
             edit.setText(path)

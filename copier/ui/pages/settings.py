@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -35,8 +34,9 @@ from copier.preferences import (
     Preferences,
     save_preferences,
 )
-from copier.ui.autostart import is_autostart_enabled, set_autostart
+from copier.ui.autostart import AutostartState, autostart_state, set_autostart
 from copier.ui.backup_settings import BackupSection
+from copier.ui.file_dialogs import existing_folder
 from copier.ui.notify_settings import NotifySection
 from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.pages.trading_clock import TradingClockSection
@@ -44,6 +44,10 @@ from copier.ui.session import CoreSession
 from copier.ui.widgets import launch
 
 Apply = Callable[[Preferences], None]
+OFF_IN_TASK_MANAGER = (
+    "TradeCopier is set to start with Windows, but it is off in Task Manager's Startup apps, so "
+    "Windows does not start it — turn it on there (Task Manager → Startup apps → TradeCopier → "
+    "Enable).")
 CONTENT_WIDTH = 760
 
 
@@ -74,13 +78,15 @@ class SettingsPage(QWidget):
         self.autostart_note.setObjectName("notice")
         self.autostart_note.setWordWrap(True)
         self.autostart_note.hide()
+        # What the system will do at log-in; replaced in tests by a reader of a fake registry.
+        self.read_autostart: Callable[[], AutostartState] = autostart_state
         self.data_dir = QLineEdit()
         self.data_dir.setPlaceholderText("default: the user data folder")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(self._browse)
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_dir, 1)
-        data_row.addWidget(browse)
+        data_row.addWidget(self.browse_button)
         self.log_level = QComboBox()
         self.log_level.addItems(list(LOG_LEVELS))
         self.minimise_to_tray = QCheckBox("closing the window keeps copying in the tray")
@@ -151,18 +157,23 @@ class SettingsPage(QWidget):
         launch(self.trading_clock.load(), on_error=self._show)
 
     async def load_autostart(self) -> bool:
-        """The real start-with-Windows state (the Run key, or the autostart entry elsewhere):
-        the installer or the user may have set it outside the app, so settings.json alone
-        cannot say."""
-        actual = await self.session.run_blocking(is_autostart_enabled)
+        """The real start-with-Windows state (the Run key and Task Manager's Startup-apps switch,
+        or the autostart entry elsewhere): the installer or the user may have set it outside the
+        app, so settings.json alone cannot say. The box is ticked only when the system will
+        start the app."""
+        state = await self.session.run_blocking(self.read_autostart)
+        actual = state.starts
         recorded = self.preferences.start_with_windows
         self.preferences = replace(self.preferences, start_with_windows=actual)
         self.start_with_windows.setChecked(actual)
-        if actual != recorded:
-            self.autostart_note.setText(
-                "TradeCopier " + ("starts" if actual else "does not start") + " with Windows "
-                "(set outside the app, e.g. by the installer); this box shows the real state.")
-            self.autostart_note.show()
+        note = ""
+        if state.disabled_in_windows:
+            note = OFF_IN_TASK_MANAGER
+        elif actual != recorded:
+            note = ("TradeCopier " + ("starts" if actual else "does not start") + " with Windows "
+                    "(set outside the app, e.g. by the installer); this box shows the real state.")
+        self.autostart_note.setText(note)
+        self.autostart_note.setVisible(bool(note))
         return actual
 
     def _check_bind_host(self) -> None:
@@ -200,19 +211,20 @@ class SettingsPage(QWidget):
             self._show("not saved: " + "; ".join(problems))
             return False
         await self.session.run_blocking(save_preferences, chosen, self.path)
-        if chosen.start_with_windows != self.preferences.start_with_windows:
+        autostart_changed = chosen.start_with_windows != self.preferences.start_with_windows
+        if autostart_changed:
             await self.session.run_blocking(set_autostart, chosen.start_with_windows)
-            self.autostart_note.hide()
         restart = chosen.restart_settings != self.preferences.restart_settings
         self.preferences = chosen
         self._apply(chosen)
+        if autostart_changed:  # Task Manager's switch may still keep Windows from starting it
+            await self.load_autostart()
         self._show("saved" + (" — applies after restart: restart TradeCopier for the "
                               "addresses, ports, certificates or data folder" if restart else ""))
         return True
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Data folder", self.data_dir.text(), QFileDialog.Option.DontUseNativeDialog)
+        folder = existing_folder(self, "Data folder", self.data_dir.text())
         if folder:
             self.data_dir.setText(folder)
 

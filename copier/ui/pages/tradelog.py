@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -42,6 +41,7 @@ from copier.store import CopyFilter, CopyRecord
 from copier.store.export import ExportError
 from copier.ui.copy_details import CopyDetailsDialog
 from copier.ui.core_signals import UiBridge
+from copier.ui.file_dialogs import save_file
 from copier.ui.session import CoreSession
 from copier.ui.tradelog_query import ExportCancelled, LogQuery, details
 from copier.ui.widgets import fmt_datetime, fmt_number, fmt_when, launch
@@ -384,10 +384,8 @@ class TradeLogPage(QWidget):
 
     # ----- export -------------------------------------------------------------------------
     def _on_export_clicked(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export the filtered trade log", str(Path.home() / "trade-log.csv"),
-            "CSV files (*.csv)",
-            options=QFileDialog.Option.DontUseNativeDialog)
+        name = save_file(self, "Export the filtered trade log", "trade-log.csv",
+                         "CSV files (*.csv)")
         if name:
             launch(self.export_to(Path(name)), on_error=self._show_error)
 

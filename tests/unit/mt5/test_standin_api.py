@@ -42,16 +42,22 @@ def buy(volume: float = 0.1, symbol: str = "EURUSD", **extra: object) -> mt5.Ord
     return result
 
 
-def test_a_trade_shows_in_the_books_a_moment_after_order_send_answers(
-    terminal: SimTerminal,
-) -> None:
+def test_a_trade_shows_in_the_books_a_moment_after_order_send_answers() -> None:
     # order_send returns the trade server's answer; the terminal's positions and history follow
     # as trade transactions (https://www.mql5.com/en/docs/event_handlers/ontradetransaction).
+    # A lag of a second here, so that "right after" holds on a machine busy with other work.
+    registry.clear()
+    registry.ensure(TerminalProfile(path=PATH, login=8001, server="Sim-Demo", password="secret",
+                                    balance=50_000.0, apply_lag_ms=1_000))  # fmt: skip
     mt5.initialize(PATH)
-    opened = buy()
-    right_after = (mt5.positions_get(), mt5.history_orders_get(ticket=opened.order))
-    applied()
-    later = (mt5.positions_get(), mt5.history_orders_get(ticket=opened.order))
+    try:
+        opened = buy()
+        right_after = (mt5.positions_get(), mt5.history_orders_get(ticket=opened.order))
+        time.sleep(1.05)
+        later = (mt5.positions_get(), mt5.history_orders_get(ticket=opened.order))
+    finally:
+        mt5.shutdown()
+        registry.clear()
 
     assert opened.retcode == mt5.TRADE_RETCODE_DONE
     assert right_after == ((), ())
