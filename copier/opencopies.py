@@ -60,12 +60,14 @@ class CopyRow:
     """One copy of a master position on one slave (the legs of one link and master ticket)."""
 
     link_id: int
+    master_ticket: int
     slave_id: str
     slave_ticket: int | None  # None while the opening command has no result yet
     symbol: str
     side: Side
     volume: float
     profit: float | None  # the slave's floating P&L, None when the slave has not reported it
+    currency: str  # of the profit: the slave account's ("" when it has not reported)
     state: TicketState
 
 
@@ -131,9 +133,10 @@ def _copy_row(link: Link, legs: list[TicketLink], slave: TerminalSnapshot | None
     ticket = next((leg.slave_ticket for leg in legs if leg.slave_ticket), None)
     state = next((leg.state for leg in legs if leg.state is not TicketState.CLOSING),
                  TicketState.CLOSING)  # fmt: skip
-    return CopyRow(link.id, link.slave_id, ticket, first.slave_symbol, first.side,
-                   round(sum(leg.slave_volume for leg in legs), 8),
-                   round(sum(profits), 2) if profits else None, state)  # fmt: skip
+    return CopyRow(link.id, first.master_ticket, link.slave_id, ticket, first.slave_symbol,
+                   first.side, round(sum(leg.slave_volume for leg in legs), 8),
+                   round(sum(profits), 2) if profits else None,
+                   slave.account.currency if slave is not None else "", state)  # fmt: skip
 
 
 # ----- closing one copy ---------------------------------------------------------------------

@@ -308,6 +308,11 @@ class CoreSession:
         if self.vault.has(account_id):
             self.vault.forget(account_id)
 
+    def account_name(self, account_id: str) -> str:
+        """The name the trader gave an account (its id when it has none)."""
+        record = self._records.get(account_id)
+        return record.label if record and record.label else account_id
+
     async def create_api_key(self, account_id: str, days: int | None = None) -> str:
         """A new key (``days`` None: the account's ``key_days``, default 30)."""
         key = await self.io(self.app.store.create_api_key, account_id, days)

@@ -1,4 +1,4 @@
-"""The main window: a navigation list of the seven screens, the tray, and a status bar. Closing it
+"""The main window: a navigation list of the eight screens, the tray, and a status bar. Closing it
 hides to the tray (when the settings say so and a tray exists) or asks the app to quit, which
 stops the core cleanly before the window goes."""
 
@@ -27,6 +27,7 @@ from copier.ui.pages.accounts import AccountsPage
 from copier.ui.pages.dashboard import DashboardPage
 from copier.ui.pages.links import LinksPage
 from copier.ui.pages.logs import LogsPage
+from copier.ui.pages.open_copies import OpenCopiesPage
 from copier.ui.pages.settings import SettingsPage
 from copier.ui.pages.statistics import StatisticsPage
 from copier.ui.pages.tradelog import TradeLogPage
@@ -34,8 +35,8 @@ from copier.ui.session import CoreSession
 from copier.ui.tray import TrayController
 from copier.ui.widgets import launch
 
-SCREENS = ("Dashboard", "Statistics", "Accounts", "Links & rules", "Trade log", "Logs",
-           "Settings")
+SCREENS = ("Dashboard", "Statistics", "Accounts", "Links & rules", "Open copies", "Trade log",
+           "Logs", "Settings")
 
 
 class MainWindow(QMainWindow):
@@ -56,12 +57,13 @@ class MainWindow(QMainWindow):
         self.statistics = StatisticsPage(session)
         self.accounts = AccountsPage(session, bridge)
         self.links = LinksPage(session, bridge)
+        self.open_copies = OpenCopiesPage(session, bridge)
         self.trade_log = TradeLogPage(session, bridge)
         self.logs = LogsPage(bridge)
         self.settings = SettingsPage(session, preferences, preferences_file, self.apply_preferences)
         self.pages: dict[str, QWidget] = dict(zip(SCREENS, (
-            self.dashboard, self.statistics, self.accounts, self.links, self.trade_log,
-            self.logs, self.settings), strict=True))
+            self.dashboard, self.statistics, self.accounts, self.links, self.open_copies,
+            self.trade_log, self.logs, self.settings), strict=True))
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.addItems(list(SCREENS))
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
         self.statistics.refresh()
         self.accounts.reload()
         self.links.reload()
+        self.open_copies.start()
         self.trade_log.start()
         self.settings.start()
         service = self.session.app.service
@@ -112,6 +115,7 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         self.dashboard.stop()
         self.statistics.stop()
+        self.open_copies.stop()
         self.trade_log.stop()
         self.tray.stop()
 
