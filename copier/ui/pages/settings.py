@@ -191,6 +191,7 @@ class SettingsPage(QWidget):
             log_level=self.log_level.currentText(),
             minimise_to_tray=self.minimise_to_tray.isChecked(),
             disconnect_alert_s=self.disconnect_alert_s.value(),
+            mute_notifications=self.preferences.mute_notifications,  # the tray's menu sets it
         ))
 
     async def save(self) -> bool:
