@@ -81,6 +81,7 @@ class MasterRow:
     side: Side
     volume: float
     copies: tuple[CopyRow, ...]
+    order_type: str = ""  # a pending order's type ("buy_limit"); empty for a position
 
 
 def open_copies(
@@ -109,19 +110,22 @@ def open_copies(
             side=held[1] if held else first.side,
             volume=held[2] if held else first.master_volume,
             copies=copies,
+            order_type=held[3] if held else "",
         ))  # fmt: skip
     return rows
 
 
-def _master_position(snap: TerminalSnapshot | None, ticket: int) -> tuple[str, Side, float] | None:
+def _master_position(snap: TerminalSnapshot | None, ticket: int
+                     ) -> tuple[str, Side, float, str] | None:
+    """The master's own symbol, side, volume (and order type when pending) of ``ticket``."""
     if snap is None:
         return None
     for position in snap.positions:
         if position.ticket == ticket:
-            return position.symbol, position.side, position.volume
+            return position.symbol, position.side, position.volume, ""
     for order in snap.orders:
         if order.ticket == ticket:
-            return order.symbol, order.order_type.side, order.volume
+            return order.symbol, order.order_type.side, order.volume, order.order_type.value
     return None
 
 

@@ -54,7 +54,10 @@ class LinksPage(QWidget):
 
     def _build(self) -> None:
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["#", "Name", "Master → slave", "Enabled", "Mode"])
+        self.table.setHorizontalHeaderLabels(["#", "Name", "Master → slave", "On", "Mode"])
+        on = self.table.horizontalHeaderItem(3)
+        if on is not None:  # a short header: the names keep the width at 1280 px
+            on.setToolTip("Enabled: the link copies while this is ticked")
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

@@ -130,8 +130,8 @@ class OpenCopiesPage(QWidget):
         for row in self.rows:
             top = QTreeWidgetItem([
                 self.session.account_name(row.master_id), f"#{row.master_ticket}", row.symbol,
-                row.side.value, fmt_number(row.volume), _copies_text(len(row.copies)), "", "",
-                "",
+                row.order_type.replace("_", " ") or row.side.value, fmt_number(row.volume),
+                _copies_text(len(row.copies)), "", "", "",
             ])  # fmt: skip
             top.setToolTip(0, row.master_id)
             _align_numbers(top)

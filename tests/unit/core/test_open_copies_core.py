@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from copier.cli import main
 from copier.domain import (
     AccountInfo,
     MarginMode,
+    OrderType,
+    PendingOrder,
     Platform,
     Position,
     Side,
@@ -58,6 +61,18 @@ def test_each_master_position_lists_its_live_copies_with_the_slaves_profit() -> 
         "M", 100, "EURUSD.m", Side.SELL, 0.7)  # the master's own position, as it is now
     assert [(c.link_id, c.slave_id, c.slave_ticket, c.volume, c.profit) for c in row.copies] == [
         (1, "S1", 9001, 0.3, -2.25), (2, "S2", 7001, 0.5, None)]  # S2 has not reported
+
+
+def test_a_master_pending_order_shows_its_order_type() -> None:
+    links = {1: Link(1, "M", "S1")}
+    master = replace(_snapshot("M"), orders=(
+        PendingOrder(300, "XAUUSD", OrderType.SELL_LIMIT, 0.2, 2400.0),))
+
+    [row] = open_copies(links, [_leg(1, 300, 9300, 0.2, state=TicketState.PENDING)],
+                        {"M": master}.get)
+
+    assert (row.symbol, row.side, row.order_type) == ("XAUUSD", Side.SELL, "sell_limit")
+    assert row.copies[0].state is TicketState.PENDING and row.copies[0].profit is None
 
 
 @pytest.fixture
