@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from copier import actions, closeall
-from copier.domain import Side, TerminalSnapshot
+from copier.domain import Position, Side, TerminalSnapshot
 from copier.engine.book import LIVE_STATES, legs_of, live
 from copier.engine.config import Link
 from copier.engine.copies import close_all_copies
@@ -132,8 +132,8 @@ def _master_position(snap: TerminalSnapshot | None, ticket: int
 def _copy_row(link: Link, legs: list[TicketLink], slave: TerminalSnapshot | None) -> CopyRow:
     legs.sort(key=lambda leg: leg.leg)
     first = legs[0]
-    held = {p.ticket: p.profit for p in slave.positions} if slave is not None else {}
-    profits = [held[leg.slave_ticket] for leg in legs if leg.slave_ticket in held]
+    held = {p.ticket: p for p in slave.positions} if slave is not None else {}
+    profits = [_share(held[leg.slave_ticket], leg) for leg in legs if leg.slave_ticket in held]
     ticket = next((leg.slave_ticket for leg in legs if leg.slave_ticket), None)
     state = next((leg.state for leg in legs if leg.state is not TicketState.CLOSING),
                  TicketState.CLOSING)  # fmt: skip
@@ -141,6 +141,14 @@ def _copy_row(link: Link, legs: list[TicketLink], slave: TerminalSnapshot | None
                    first.side, round(sum(leg.slave_volume for leg in legs), 8),
                    round(sum(profits), 2) if profits else None,
                    slave.account.currency if slave is not None else "", state)  # fmt: skip
+
+
+def _share(position: Position, leg: TicketLink) -> float:
+    """The leg's part of its slave position's P&L: all of it on a hedging account; on a netting
+    one, where several copies add up to one position, in proportion to the leg's volume."""
+    if position.volume <= 0:
+        return position.profit
+    return position.profit * min(1.0, abs(leg.slave_volume) / position.volume)
 
 
 # ----- closing one copy ---------------------------------------------------------------------

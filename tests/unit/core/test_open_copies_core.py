@@ -75,6 +75,16 @@ def test_a_master_pending_order_shows_its_order_type() -> None:
     assert row.copies[0].state is TicketState.PENDING and row.copies[0].profit is None
 
 
+def test_copies_sharing_a_netting_position_share_its_profit_by_volume() -> None:
+    links = {1: Link(1, "M", "S1")}
+    netting = _snapshot("S1", Position(77, "EURUSD", Side.BUY, 0.4, 1.1, profit=8.0))
+
+    rows = open_copies(links, [_leg(1, 100, 77, 0.1), _leg(1, 101, 77, 0.3)],
+                       {"S1": netting}.get)
+
+    assert [r.copies[0].profit for r in rows] == [2.0, 6.0]  # not 8.0 each
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(closeall, "WAIT_S", 0.3)  # no copier runs here: do not wait long
