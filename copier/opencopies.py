@@ -151,6 +151,13 @@ def _share(position: Position, leg: TicketLink) -> float:
     return position.profit * min(1.0, abs(leg.slave_volume) / position.volume)
 
 
+def connected(app: CopierApp, account_id: str) -> bool:
+    """Whether the account's terminal is connected now (a cached snapshot is not enough: a
+    close sent to a terminal that is down waits for it)."""
+    status = app.service.status(account_id)
+    return status is None or status.connected
+
+
 # ----- closing one copy ---------------------------------------------------------------------
 
 
@@ -163,7 +170,7 @@ async def close_copy(app: CopierApp, link_id: int, master_ticket: int, *,
     if link is None:
         raise CopyActionError(f"link #{link_id} no longer exists: its copies are not followed")
     slave = service.views.slave_view(link.slave_id)
-    if slave is None:
+    if slave is None or not connected(app, link.slave_id):
         raise CopyActionError(f"{link.slave_id} is not connected, so nothing can be closed on "
                               "it now: try again once it is back")
     number = service.clock()
@@ -232,7 +239,8 @@ async def delete_link(app: CopierApp, link_id: int, fate: CopiesFate, *,
     closed = 0
     if fate is CopiesFate.CLOSE and deletion.open_copies:
         link = deletion.link
-        if app.service.views.slave_view(link.slave_id) is None:
+        if app.service.views.slave_view(link.slave_id) is None \
+                or not connected(app, link.slave_id):
             raise CopyActionError(
                 f"{link.slave_id} is not connected, so its copies cannot be closed now: the "
                 "link is kept. Delete it again once the slave is back, or leave the copies "

@@ -98,6 +98,31 @@ def test_deleting_a_link_offers_to_close_its_copies_and_closing_closes_them_once
     assert any(e.action == "link.deleted" for e in audit)
 
 
+def test_closing_the_copies_of_a_slave_that_is_down_keeps_the_link_and_says_why(
+    make_gui: Callable[..., Gui], run: Run[Any]
+) -> None:
+    gui = make_gui(trade=False)
+    page = gui.window.links
+    gui.window.show()
+    run(gui.start())
+    run(page.load())
+    run(_open_copy_on_each_slave(gui))
+    page.table.selectRow(0)
+    link = page.editing
+    assert link is not None
+    slave = next(s for s in gui.session.core.slaves  # type: ignore[attr-defined]
+                 if s.account_id == link.slave_id)
+    run(gui.session.on_core(slave.stop()))
+
+    box = run(page.ask_delete(link))
+    _button(box, "Close them").click()
+    run(until(lambda: "not connected" in page.message.text(), what="the refusal"))
+
+    assert "the link is kept" in page.message.text()
+    assert len(slave.broker.positions()) == 1
+    assert any(lk.id == link.id for lk in run(gui.session.load_links()))
+
+
 def test_leaving_the_copies_open_deletes_the_link_and_keeps_them(
     make_gui: Callable[..., Gui], run: Run[Any]
 ) -> None:
