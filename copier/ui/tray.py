@@ -165,7 +165,7 @@ class TrayController(QObject):
                 key = (problem.link_id, problem.account_id, problem.rule)
                 if now - self._last_risk_notice.get(key, 0.0) >= RISK_NOTICE_EVERY_S:
                     self._last_risk_notice[key] = now
-                    self.notify("Risk stop", problem.text)
+                    self.notify("Risk stop", f"{self.name(problem.account_id)}: {problem.text}")
         self._flush_failed(now)
 
     def check(self) -> None:

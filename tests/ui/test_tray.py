@@ -80,7 +80,7 @@ def test_a_risk_stop_is_announced_and_an_ordinary_denial_is_not(qapp: Any) -> No
 
     tray.on_problems([ordinary, stop, stop])
 
-    assert [(n.title, n.text) for n in tray.history] == [("Risk stop", stop.text)]
+    assert [(n.title, n.text) for n in tray.history] == [("Risk stop", f"S1: {stop.text}")]
 
 
 def test_stopped_copying_turns_the_tray_amber(qapp: Any) -> None:
@@ -114,9 +114,12 @@ def test_messages_name_accounts_by_their_names_in_words(qapp: Any) -> None:
     bridge.flush()
     tray.on_statuses([TerminalStatus(slave, connected=False, since_ms=_ago_ms(45))])
     tray.check()
+    tray.on_problems([Problem(0, "denied", slave, "daily loss 5.2 % reached — opening stopped",
+                              rule="max_daily_loss", link_id=1)])
 
     texts = [n.text for n in tray.history]
-    assert len(texts) == 2 and all("My VPS slave" in t and slave not in t for t in texts)
+    assert len(texts) == 3 and all("My VPS slave" in t and slave not in t for t in texts)
+    assert texts[2] == "My VPS slave: daily loss 5.2 % reached — opening stopped"
     assert "NO_MONEY" not in texts[0] and "open of" not in texts[0]
     assert texts[0].startswith("opening EURUSD of master trade #123 on My VPS slave:")
     assert texts[1] == "My VPS slave has been disconnected for 45 seconds"
