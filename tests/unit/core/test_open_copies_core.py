@@ -141,3 +141,22 @@ def test_close_copies_without_a_running_copier_keeps_the_link_and_leaves_the_req
     with Store.open(data_dir) as store:
         [request] = closeall.pending_requests(store)
         assert request.link_id == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "code", "links_left"), [("l\n", 0, 0), ("\n", 1, 1)])
+def test_without_a_choice_it_asks_and_does_what_the_trader_answers(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    answer: str, code: int, links_left: int,
+) -> None:
+    monkeypatch.setattr("sys.stdin", _Terminal(answer))
+
+    assert main(["--data-dir", str(data_dir), "links", "remove", "1"]) == code
+
+    err = capsys.readouterr().err
+    assert "2 copies are open on slave. Close them, leave them open, or cancel?" in err
+    assert len(_links(data_dir)) == links_left
