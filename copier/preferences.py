@@ -57,6 +57,7 @@ class Preferences:
     log_level: str = "INFO"
     minimise_to_tray: bool = True  # closing the window keeps copying in the tray
     disconnect_alert_s: int = 30  # notify when an account stays disconnected this long
+    mute_notifications: bool = False  # the tray shows no pop-up messages (its menu switches it)
 
     def problems(self) -> list[str]:
         found: list[str] = []

@@ -105,6 +105,7 @@ async def capture(out: Path, themes: list[str], sizes: list[Size], seconds: floa
         await window.trade_log.reload()
         await window.links.load()
         await window.accounts.load()
+        await window.open_copies.load()
         if window.links.links:
             window.links.table.selectRow(0)
         window.links.form.symbol_map.suggest()
@@ -182,6 +183,18 @@ async def _dialogs(gui: Gui, out: Path, prefix: str) -> list[Path]:
         preview = await links.preview()
         if preview is not None:
             saved.append(await _shown(preview, out / f"{prefix}d5-link-preview.png"))
+        if links.editing is not None:  # asks what becomes of the link's open copies
+            question = await links.ask_delete(links.editing)
+            saved.append(await _shown(question, out / f"{prefix}d6-delete-link.png"))
+    window.show_page("Open copies")
+    copies = window.open_copies
+    await copies.load()
+    if copies.rows and copies.rows[0].copies:
+        first = copies.rows[0].copies[0]
+        copies.select_copy(first.link_id, first.master_ticket)
+        question = copies.ask_close_copy()
+        if question is not None:
+            saved.append(await _shown(question, out / f"{prefix}d7-close-one-copy.png"))
     return saved
 
 

@@ -15,6 +15,7 @@ from copier.link_fields import FieldError, checked, from_text
 
 if TYPE_CHECKING:  # the store is imported when a command runs: building the parser stays light
     from copier.actions import LinkChange
+    from copier.opencopies import CopiesFate
     from copier.store import Store
 
 ACTOR = "cli"
@@ -43,8 +44,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     change.add_argument("values", nargs="+", metavar="KEY=VALUE",
                         help="e.g. lot_value=0.5 symbols_allow=EURUSD,GBPUSD "
                              "symbol_map=EURUSD:EURUSD.m trading_hours=08:00-17:00")
-    for verb, text in (("remove", "delete a link (its trade log stays)"),
-                       ("enable", "copy on this link"), ("disable", "stop copying on this link")):
+    remove = verbs.add_parser("remove", help="delete a link (its trade log stays)")
+    remove.add_argument("link", help="link id (or its unique name)")
+    fate = remove.add_mutually_exclusive_group()
+    fate.add_argument("--close-copies", dest="copies", action="store_const", const="close",
+                      help="close the link's open copies first (the running copier closes them "
+                           "as Close all copies does); the link goes once they are closed")
+    fate.add_argument("--leave-copies", dest="copies", action="store_const", const="leave",
+                      help="leave the link's open copies open on the slave, no longer followed")
+    for verb, text in (("enable", "copy on this link"), ("disable", "stop copying on this link")):
         verbs.add_parser(verb, help=text).add_argument("link", help="link id (or its unique name)")
     mode = verbs.add_parser("mode", help="normal, close_only (no new copies) or paused")
     mode.add_argument("link", help="link id (or its unique name)")
@@ -63,9 +71,7 @@ def run(args: argparse.Namespace) -> int:
             return _list(store, args.json)
         link = actions.find_link(store, args.link)
         if action == "remove":
-            actions.remove_link(store, link.id, actor=ACTOR)
-            say(f"removed link #{link.id}; {NOT_LIVE}")
-            return 0
+            return _remove(store, link, args.copies)
         if action == "set":
             saved = actions.change_link(store, link, parse_assignments(args.values), actor=ACTOR)
         elif action == "mode":
@@ -74,6 +80,47 @@ def run(args: argparse.Namespace) -> int:
             saved = actions.set_link_state(store, link, enabled=action == "enable", actor=ACTOR)
         say(f"saved link #{saved.id}: {describe(saved)}; {NOT_LIVE}")
         return 0
+
+
+def _remove(store: Store, link: Link, copies: str | None) -> int:
+    """Remove a link, deciding first what becomes of its open copies (asked when not given)."""
+    from copier.opencopies import CopiesFate, count_open, remove_link_offline
+
+    fate = CopiesFate(copies) if copies else None
+    if fate is None:
+        open_now = count_open(store.load_tickets(), link.id)
+        fate = _ask_fate(link, open_now) if open_now else CopiesFate.LEAVE
+        if fate is None:
+            say("nothing removed")
+            return 1
+    answer = remove_link_offline(store, link, fate, actor=ACTOR)
+    for line in answer.lines:
+        say(line)
+    if answer.code == 0:
+        say(NOT_LIVE)
+    return answer.code
+
+
+def _ask_fate(link: Link, open_now: int) -> CopiesFate | None:
+    """Ask whether to close or leave the link's open copies; None: the trader cancelled."""
+    import sys
+
+    from copier.opencopies import CopiesFate
+
+    copies = "1 copy is" if open_now == 1 else f"{open_now} copies are"
+    question = (f"Link #{link.id} ({link.master_id} → {link.slave_id}): {copies} open on "
+                f"{link.slave_id}. Close them, leave them open, or cancel? [c/l/N] ")
+    if not sys.stdin or not sys.stdin.isatty():
+        raise CommandError(f"link #{link.id} has {open_now} open copies on {link.slave_id} and "
+                           "nobody can answer here (no terminal on stdin): add --close-copies "
+                           "or --leave-copies")
+    say(question)
+    answer = sys.stdin.readline().strip().lower()
+    if answer in ("c", "close"):
+        return CopiesFate.CLOSE
+    if answer in ("l", "leave"):
+        return CopiesFate.LEAVE
+    return None
 
 
 def parse_assignments(values: list[str]) -> LinkChange:

@@ -31,6 +31,7 @@ from copier.events import (
     ReconciliationReported,
     TerminalStatusChanged,
 )
+from copier.notify.policy import failure_text
 
 FLUSH_INTERVAL_MS = 100
 MAX_SAMPLES_PER_FLUSH = 20_000  # a stalled window must not let the inbox grow without bound
@@ -222,9 +223,7 @@ class UiBridge(QObject):
     def _on_failed(self, event: CopyFailed) -> None:
         command, result = event.command, event.result
         self._sent_ms.pop(command.id, None)
-        reason = result.message or _retcode_name(result.retcode)
-        text = (f"{command.symbol}: {command.kind.value} of master #{command.master_ticket} "
-                f"failed on {command.slave_id} — {reason}")
+        text = failure_text(event)  # in words, as the phone's notifications say it
         problem = Problem(result.executed_ms or now_ms(), "failed", command.slave_id, text,
                           rule=_retcode_name(result.retcode), link_id=command.link_id)
         with self._guard:

@@ -29,6 +29,7 @@ from copier.domain import OrderType
 from copier.engine.config import LinkRules, RulesError
 from copier.ui.multipliers import MultipliersEditor, unknown_symbols
 from copier.ui.symbol_map import SymbolMapEditor
+from copier.ui.widgets import scrolling
 
 DEFAULTS = LinkRules()
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -328,7 +329,8 @@ class RulesForm(QWidget):
         for tab in TABS:
             page = QWidget()
             page.setLayout(forms[tab])
-            self.tabs.addTab(page, tab.replace("&", "&&"))  # a lone & would be a shortcut
+            # A tall tab scrolls: the Links page fits a 720-pixel-high screen.
+            self.tabs.addTab(scrolling(page), tab.replace("&", "&&"))  # a lone & is a shortcut
         self.problems = QLabel("")
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from copier import actions
+from copier import actions, opencopies
 from copier.app import CopierApp, CoreThread
 from copier.domain import SymbolSpec, TerminalSnapshot, TerminalStatus
 from copier.engine.config import Link, LinkMode
@@ -237,11 +237,33 @@ class CoreSession:
                           mode=link.mode if mode is None else mode)
         return await self.save_link(changed)
 
-    async def delete_link(self, link_id: int) -> None:
-        await self.io(actions.remove_link, self.app.store, link_id)
-        await self.in_core(self.app.drop_link, link_id)
-        log.info("link #%d deleted", link_id)
+    async def link_deletion(self, link_id: int) -> opencopies.LinkDeletion:
+        """What deleting the link would leave open on its slave (to ask the trader)."""
+        return await self.in_core(opencopies.link_deletion, self.app, link_id)
+
+    async def delete_link(self, link_id: int,
+                          fate: opencopies.CopiesFate = opencopies.CopiesFate.LEAVE
+                          ) -> opencopies.LinkDeleted:
+        """Delete a link; with CLOSE its open copies are closed first (through the same path as
+        Close all copies) and the link goes only once they are closed."""
+        done = await self.on_core(opencopies.delete_link(self.app, link_id, fate))
+        log.info("link #%d: %s", link_id, done.message)
         self._changed("links")
+        return done
+
+    # ----- open copies --------------------------------------------------------------------
+    async def open_copies(self) -> list[opencopies.MasterRow]:
+        """Each master position with its copies, from what the copier already holds."""
+        service = self.app.service
+        return await self.in_core(lambda: opencopies.open_copies(
+            dict(service.links), service.tickets(), service.snapshot))
+
+    async def close_copy(self, link_id: int, master_ticket: int) -> int:
+        """Close one copy now (confirmed by the caller); returns the close commands sent."""
+        sent = await self.on_core(opencopies.close_copy(self.app, link_id, master_ticket))
+        log.info("copy of master #%d on link #%d: %d close order(s) sent", master_ticket,
+                 link_id, sent)
+        return sent
 
     # ----- accounts -----------------------------------------------------------------------
     async def reload_accounts(self) -> list[AccountRecord]:
@@ -285,6 +307,11 @@ class CoreSession:
     def _forget_password(self, account_id: str) -> None:
         if self.vault.has(account_id):
             self.vault.forget(account_id)
+
+    def account_name(self, account_id: str) -> str:
+        """The name the trader gave an account (its id when it has none)."""
+        record = self._records.get(account_id)
+        return record.label if record and record.label else account_id
 
     async def create_api_key(self, account_id: str, days: int | None = None) -> str:
         """A new key (``days`` None: the account's ``key_days``, default 30)."""

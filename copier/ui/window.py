@@ -1,10 +1,11 @@
-"""The main window: a navigation list of the seven screens, the tray, and a status bar. Closing it
+"""The main window: a navigation list of the eight screens, the tray, and a status bar. Closing it
 hides to the tray (when the settings say so and a tray exists) or asks the app to quit, which
 stops the core cleanly before the window goes."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copier.preferences import Preferences
+from copier.preferences import Preferences, save_preferences
 from copier.ui.account_dialogs import EA, AccountDialog
 from copier.ui.assets import Assets
 from copier.ui.core_signals import UiBridge
@@ -27,6 +28,7 @@ from copier.ui.pages.accounts import AccountsPage
 from copier.ui.pages.dashboard import DashboardPage
 from copier.ui.pages.links import LinksPage
 from copier.ui.pages.logs import LogsPage
+from copier.ui.pages.open_copies import OpenCopiesPage
 from copier.ui.pages.settings import SettingsPage
 from copier.ui.pages.statistics import StatisticsPage
 from copier.ui.pages.tradelog import TradeLogPage
@@ -34,8 +36,8 @@ from copier.ui.session import CoreSession
 from copier.ui.tray import TrayController
 from copier.ui.widgets import launch
 
-SCREENS = ("Dashboard", "Statistics", "Accounts", "Links & rules", "Trade log", "Logs",
-           "Settings")
+SCREENS = ("Dashboard", "Statistics", "Accounts", "Links & rules", "Open copies", "Trade log",
+           "Logs", "Settings")
 
 
 class MainWindow(QMainWindow):
@@ -49,6 +51,7 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.assets = assets
         self.preferences = preferences
+        self.preferences_file = preferences_file
         self.setWindowTitle(title)
         self.setWindowIcon(assets.icon("app"))
         self.resize(1360, 860)
@@ -56,12 +59,13 @@ class MainWindow(QMainWindow):
         self.statistics = StatisticsPage(session)
         self.accounts = AccountsPage(session, bridge)
         self.links = LinksPage(session, bridge)
+        self.open_copies = OpenCopiesPage(session, bridge)
         self.trade_log = TradeLogPage(session, bridge)
         self.logs = LogsPage(bridge)
         self.settings = SettingsPage(session, preferences, preferences_file, self.apply_preferences)
         self.pages: dict[str, QWidget] = dict(zip(SCREENS, (
-            self.dashboard, self.statistics, self.accounts, self.links, self.trade_log,
-            self.logs, self.settings), strict=True))
+            self.dashboard, self.statistics, self.accounts, self.links, self.open_copies,
+            self.trade_log, self.logs, self.settings), strict=True))
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.addItems(list(SCREENS))
@@ -80,7 +84,10 @@ class MainWindow(QMainWindow):
         self.status = QLabel("starting the copier…")
         self.statusBar().addWidget(self.status, 1)
         self.tray = TrayController(assets, bridge,
-                                   disconnect_alert_s=preferences.disconnect_alert_s, parent=self)
+                                   disconnect_alert_s=preferences.disconnect_alert_s,
+                                   muted=preferences.mute_notifications, parent=self)
+        self.tray.mute_toggled.connect(lambda muted: launch(self.save_mute(muted)))
+        bridge.config_changed.connect(lambda _what: self.refresh_tray_accounts())
         self.tray.show_requested.connect(self.bring_to_front)
         self.tray.quit_requested.connect(self.quit_requested.emit)
         self.tray.copying_requested.connect(
@@ -98,20 +105,40 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """The core is running: begin live updates and load every screen."""
         self.tray.start()
+        self.refresh_tray_accounts()
         self.dashboard.start()
         self.statistics.start()
         self.statistics.refresh()
         self.accounts.reload()
         self.links.reload()
+        self.open_copies.start()
         self.trade_log.start()
         self.settings.start()
         service = self.session.app.service
         self.status.setText(f"running — {len(service.terminals)} terminals, "
                             f"{len(service.links)} links")
 
+    def refresh_tray_accounts(self) -> None:
+        if self.session.started:
+            launch(self._load_tray_accounts())
+
+    async def _load_tray_accounts(self) -> None:
+        """The tray counts every enabled account, also one whose terminal has not reported."""
+        views = await self.session.accounts()
+        self.tray.set_accounts({v.account_id: v.label for v in views if v.enabled})
+
+    async def save_mute(self, muted: bool) -> None:
+        """Keep the tray's "Mute notifications" across restarts (the settings file)."""
+        self.preferences = replace(self.preferences, mute_notifications=muted)
+        self.settings.preferences = replace(self.settings.preferences,
+                                            mute_notifications=muted)
+        await self.session.run_blocking(save_preferences, self.preferences,
+                                        self.preferences_file)
+
     def stop(self) -> None:
         self.dashboard.stop()
         self.statistics.stop()
+        self.open_copies.stop()
         self.trade_log.stop()
         self.tray.stop()
 

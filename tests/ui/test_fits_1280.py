@@ -41,6 +41,8 @@ def test_every_screen_fits_1280_by_720_and_the_trade_log_does_not_scroll_sideway
         window.resize(1280, 720)
         assert window.minimumSizeHint().width() <= 1280, name
         assert window.width() <= 1280, name
+        assert window.minimumSizeHint().height() <= 720, name  # tall pages scroll instead
+        assert window.height() <= 720, name
     window.show_page("Trade log")
     page = window.trade_log
     page.fit_reason()

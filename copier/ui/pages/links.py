@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copier.engine.book import live
 from copier.engine.config import Link, LinkMode, LinkOverlap, LinkRules, RulesError, overlaps
-from copier.ui.confirm import confirm
+from copier.opencopies import CopiesFate
+from copier.ui.confirm import choose
 from copier.ui.core_signals import UiBridge
 from copier.ui.preview_dialog import PreviewDialog, PreviewUnavailable, run_preview
 from copier.ui.rules_form import RulesForm
@@ -54,7 +54,10 @@ class LinksPage(QWidget):
 
     def _build(self) -> None:
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["#", "Name", "Master → slave", "Enabled", "Mode"])
+        self.table.setHorizontalHeaderLabels(["#", "Name", "Master → slave", "On", "Mode"])
+        on = self.table.horizontalHeaderItem(3)
+        if on is not None:  # a short header: the names keep the width at 1280 px
+            on.setToolTip("Enabled: the link copies while this is ticked")
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -381,22 +384,27 @@ class LinksPage(QWidget):
             launch(self.ask_delete(self.editing), on_error=self.show_message)
 
     async def ask_delete(self, link: Link) -> QMessageBox:
-        """Ask before deleting, saying what becomes of the link's open copies."""
-        tickets = await self.session.run_blocking(self.session.app.store.load_tickets)
-        open_copies = len(live(t for t in tickets if t.link_id == link.id))
-        fate = (f"Its {open_copies} open cop{'y' if open_copies == 1 else 'ies'} on "
-                f"{link.slave_id} stay open and are no longer followed: the master's closes "
-                "will not close them." if open_copies else "It has no open copies.")
-        self.confirm_box = confirm(
-            self, "Delete link", f"Delete link #{link.id} ({link.master_id} → {link.slave_id})? "
-            f"{fate} The trade log keeps its history.", "Delete link",
-            lambda: launch(self.delete(link.id), on_error=self.show_message))
+        """Ask before deleting, saying how many copies the link has open on its slave and
+        offering to leave them open or close them first."""
+        deletion = await self.session.link_deletion(link.id)
+        if deletion.open_copies:
+            choices = [("Leave them open", lambda: self._delete_now(link.id, CopiesFate.LEAVE)),
+                       ("Close them", lambda: self._delete_now(link.id, CopiesFate.CLOSE))]
+        else:
+            choices = [("Delete link", lambda: self._delete_now(link.id, CopiesFate.LEAVE))]
+        self.confirm_box = choose(self, "Delete link", deletion.question(), choices)
         return self.confirm_box
 
-    async def delete(self, link_id: int) -> None:
-        await self.session.delete_link(link_id)
-        self.edit(None)
-        self.show_message(f"link #{link_id} deleted")
+    def _delete_now(self, link_id: int, fate: CopiesFate) -> None:
+        if fate is CopiesFate.CLOSE:
+            self.show_message(f"closing the copies of link #{link_id}, then deleting it…")
+        launch(self.delete(link_id, fate), on_error=self.show_message)
+
+    async def delete(self, link_id: int, fate: CopiesFate = CopiesFate.LEAVE) -> None:
+        done = await self.session.delete_link(link_id, fate)
+        if done.deleted:
+            self.edit(None)
+        self.show_message(done.message)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -41,7 +41,7 @@ from copier.ui.notify_settings import NotifySection
 from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.pages.trading_clock import TradingClockSection
 from copier.ui.session import CoreSession
-from copier.ui.widgets import launch
+from copier.ui.widgets import launch, scrolling
 
 Apply = Callable[[Preferences], None]
 OFF_IN_TASK_MANAGER = (
@@ -132,9 +132,13 @@ class SettingsPage(QWidget):
         layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.message)
         layout.addStretch(1)
-        outer = QHBoxLayout(self)
-        outer.addWidget(content, 1)
-        outer.addStretch(0)
+        column = QWidget()  # the column scrolls when the window is shorter than it (720 px)
+        column_layout = QHBoxLayout(column)
+        column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.addWidget(content, 1)
+        column_layout.addStretch(0)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scrolling(column))
         self.show_preferences(preferences)
 
     def show_preferences(self, p: Preferences) -> None:
@@ -202,6 +206,7 @@ class SettingsPage(QWidget):
             log_level=self.log_level.currentText(),
             minimise_to_tray=self.minimise_to_tray.isChecked(),
             disconnect_alert_s=self.disconnect_alert_s.value(),
+            mute_notifications=self.preferences.mute_notifications,  # the tray's menu sets it
         ))
 
     async def save(self) -> bool:
