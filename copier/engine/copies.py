@@ -33,15 +33,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from copier.domain import (
-    Command,
-    CommandKind,
-    CopyState,
-    MarginMode,
-    OrderType,
-    Quote,
-    SymbolSpec,
-)
+from copier.domain import Command, CommandKind, CopyState, MarginMode, OrderType
 from copier.engine.book import TicketBook, all_legs, live, pendings, positions
 from copier.engine.commands import RouteContext, make_command
 from copier.engine.config import Link, LinkRules, StopsMode, StopsPassed
@@ -193,7 +185,7 @@ def modify_copies(
             if against is not None:
                 denials.append(ctx.denied(leg.master_ticket, against))
                 continue
-        verdict = stops_verdict(rules, leg.side, stops, _market(ctx, leg.slave_symbol),
+        verdict = stops_verdict(rules, leg.side, stops, ctx.market(leg.slave_symbol),
                                 kept=Stops(sl=leg.sl, tp=leg.tp))  # fmt: skip
         if isinstance(verdict, Denial):
             denials.append(ctx.denied(leg.master_ticket, verdict))
@@ -221,11 +213,6 @@ def modify_copies(
         tickets.append(replace(leg, last_command_id=command.id))
     return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets),
                         adjustments=tuple(adjustments))  # fmt: skip
-
-
-def _market(ctx: RouteContext, slave_symbol: str) -> tuple[Quote | None, SymbolSpec | None]:
-    """The slave's last quote and spec of ``slave_symbol`` (None when unknown)."""
-    return ctx.slave.quotes.get(slave_symbol), ctx.slave.symbols.get(slave_symbol)
 
 
 def _netting_against(book: TicketBook, leg: TicketLink) -> Denial | None:
@@ -340,7 +327,7 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
         stops = market_stops(rules, ctx.point(leg.slave_symbol), event.price, event.sl, event.tp)
         # The copy follows the fill whatever the link's stops_passed says (skipping would leave
         # it waiting under the order's ticket): a stop already passed is left off, and said.
-        verdict = stops_verdict(_WITHOUT, leg.side, stops, _market(ctx, leg.slave_symbol))
+        verdict = stops_verdict(_WITHOUT, leg.side, stops, ctx.market(leg.slave_symbol))
         if isinstance(verdict, StopsVerdict):
             stops = verdict.stops
             if verdict.note:
