@@ -236,11 +236,11 @@ def stops_verdict(
         tp=base.tp if "TP" in dict(passed) else stops.tp,
     )
     if not change:
-        return StopsVerdict(left, f"{what} — opened without it")
+        return StopsVerdict(left, f"{what} — opened without {'them' if len(passed) > 1 else 'it'}")
     still = _passed(side, left, quote, spec)
     if still:
-        return Denial("stops_passed", f"{what}; the copy's own {_words(still, quote, spec)} "
-                                      "too — change not copied")  # fmt: skip
+        own = _words(still, quote, spec, market=False)
+        return Denial("stops_passed", f"{what}; the copy's own {own} too — change not copied")
     if (left.sl, left.tp) == (base.sl, base.tp):
         return Denial("stops_passed", f"{what} — change not copied")
     return StopsVerdict(left, f"{what} — the copy keeps its own there")

@@ -153,3 +153,23 @@ def test_no_open_or_modify_is_ever_sent_that_the_broker_refuses_for_its_stops(
         assert stops_problem(symbol, copy_side, command.sl, command.tp, close_at) is None
     if kind is E.OPENED:
         assert outcome.commands or outcome.denials
+
+
+def test_both_stops_passed_open_without_them_or_leave_a_change_uncopied() -> None:
+    # A sell whose SL and TP are both within a spread of the slave's ask.
+    ev = event(E.OPENED, order_type=OrderType.SELL, sl=1.10012, tp=1.10008)
+    held = copy(side=Side.SELL, sl=1.10200, tp=1.10005)  # its TP has come near the market too
+    slave = market(1.10000, 1.10010)
+
+    opened = run(ev, slave, stops_passed=WITHOUT)
+    changed = run(event(E.MODIFIED, order_type=OrderType.SELL, sl=1.10300, tp=1.10008),
+                  slave, {1001: held}, stops_passed=WITHOUT)  # fmt: skip
+
+    assert (opened.commands[0].sl, opened.commands[0].tp) == (0.0, 0.0)
+    assert opened.adjustments[0].reason.endswith("SL 1.10012 and TP 1.10008 are already passed "
+                                                 "by the market 1.10000/1.10010 — opened without "
+                                                 "them")  # fmt: skip
+    assert changed.commands == ()
+    assert changed.denials[0].reason == (
+        "EURUSD.m: TP 1.10008 is already passed by the market 1.10000/1.10010; the copy's own TP "
+        "1.10005 is already passed too — change not copied")
