@@ -6,7 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from copier.domain import Command, CommandKind, MarginMode, MasterEvent, OrderType, command_id
+from copier.domain import (
+    Command,
+    CommandKind,
+    MarginMode,
+    MasterEvent,
+    OrderType,
+    Quote,
+    SymbolSpec,
+    command_id,
+)
 from copier.engine.config import Link, LinkRules
 from copier.engine.state import CopyAdjusted, CopyDenied, MasterView, SlaveView
 from copier.engine.verdicts import Denial
@@ -81,6 +90,10 @@ class RouteContext:
     def point(self, slave_symbol: str) -> float:
         spec = self.slave.symbols.get(slave_symbol) or self.master.symbols.get(self.event.symbol)
         return spec.point if spec is not None else 0.0
+
+    def market(self, slave_symbol: str) -> tuple[Quote | None, SymbolSpec | None]:
+        """The slave's last quote and spec of ``slave_symbol`` (None when unknown)."""
+        return self.slave.quotes.get(slave_symbol), self.slave.symbols.get(slave_symbol)
 
     def netting_ticket(self, slave_symbol: str) -> int | None:
         """The ticket of the netting slave's one position on the symbol, when known."""

@@ -70,6 +70,14 @@ class PendingReached(StrEnum):
     SKIP = "skip"  # deny with a reason
 
 
+class StopsPassed(StrEnum):
+    """What a market copy does when the slave's market has already passed (or comes within the
+    stops level of) an SL or TP it would carry: a broker would refuse the stops."""
+
+    SKIP = "skip"  # deny the copy (a change of stops: leave the copy's as they are), with a reason
+    WITHOUT = "without"  # open without the passed stop(s); a change keeps the copy's own there
+
+
 class CopyExisting(StrEnum):
     """What a link does, when it is created or enabled again, with what the master holds."""
 
@@ -114,6 +122,7 @@ class LinkRules:
     copy_pendings: bool = True
     pending_offset_points: int = 0
     pending_reached: PendingReached = PendingReached.MARKET
+    stops_passed: StopsPassed = StopsPassed.SKIP
     copy_existing: CopyExisting = CopyExisting.IGNORE
     copy_existing_points: int = 0  # market: max distance from the master's open price (0: any)
     copy_existing_expiry_min: int = 60  # pending: minutes the order waits for the price

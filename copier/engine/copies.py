@@ -20,6 +20,10 @@ netting slave (CLOSE, FILL_PENDING), whose copy is a share of the symbol's one p
 what the copy's deals come to (``copier.engine.dealt``). An executor that finds the copy already
 as the command leaves it then answers DUPLICATE instead of acting again.
 
+An SL/TP change whose new stop the slave's market has already passed is decided by the link's
+``stops_passed`` (``copier.engine.stops.stops_verdict``); a FILL_PENDING carries no stop the
+market passed (it is left off, and said).
+
 A FILL_PENDING books the copy as the position it becomes, ticket unknown until the result: a
 close decided before that result then reaches the copy by its comment and leg.
 """
@@ -32,14 +36,23 @@ from decimal import Decimal
 from copier.domain import Command, CommandKind, CopyState, MarginMode, OrderType
 from copier.engine.book import TicketBook, all_legs, live, pendings, positions
 from copier.engine.commands import RouteContext, make_command
-from copier.engine.config import Link, StopsMode
+from copier.engine.config import Link, LinkRules, StopsMode, StopsPassed
 from copier.engine.dealt import NettingDeals
 from copier.engine.sizing import ceil_to_step, dec, floor_to_step
 from copier.engine.state import RouteOutcome, SlaveView, TicketLink, TicketState
-from copier.engine.stops import market_stops, pending_plan, reached_by_market, reached_verdict
+from copier.engine.stops import (
+    Stops,
+    StopsVerdict,
+    market_stops,
+    pending_plan,
+    reached_by_market,
+    reached_verdict,
+    stops_verdict,
+)
 from copier.engine.verdicts import Denial, fmt_lots
 
 _DEFAULT_STEP = Decimal("0.01")  # when the slave's symbol spec is unknown (MetaTrader's usual)
+_WITHOUT = LinkRules(stops_passed=StopsPassed.WITHOUT)
 
 
 def close_copies(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
@@ -161,7 +174,7 @@ def modify_copies(
     rules, event = ctx.rules, ctx.event
     if rules.stops_mode in (StopsMode.FIXED, StopsMode.NONE):
         return RouteOutcome()
-    commands, tickets, denials = [], [], []
+    commands, tickets, denials, adjustments = [], [], [], []
     for leg in positions(legs):
         stops = market_stops(rules, ctx.point(leg.slave_symbol), event.price, event.sl, event.tp)
         unchanged = (stops.sl, stops.tp) == (leg.sl, leg.tp)
@@ -172,6 +185,14 @@ def modify_copies(
             if against is not None:
                 denials.append(ctx.denied(leg.master_ticket, against))
                 continue
+        verdict = stops_verdict(rules, leg.side, stops, ctx.market(leg.slave_symbol),
+                                kept=Stops(sl=leg.sl, tp=leg.tp))  # fmt: skip
+        if isinstance(verdict, Denial):
+            denials.append(ctx.denied(leg.master_ticket, verdict))
+            continue
+        if verdict.note:
+            adjustments.append(ctx.adjusted(leg.master_ticket, "stops_passed", verdict.note))
+        stops = verdict.stops
         command = ctx.command(
             CommandKind.MODIFY,
             master_ticket=leg.master_ticket,
@@ -190,7 +211,8 @@ def modify_copies(
         )
         commands.append(command)
         tickets.append(replace(leg, last_command_id=command.id))
-    return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets))
+    return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets),
+                        adjustments=tuple(adjustments))  # fmt: skip
 
 
 def _netting_against(book: TicketBook, leg: TicketLink) -> Denial | None:
@@ -215,7 +237,7 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
     price the slave's market already reached is decided as at placement (``pending_reached``):
     the copy fills at market now (FILL_PENDING), or stays where it is, with the reason."""
     event = ctx.event
-    commands, tickets, denials = [], [], []
+    commands, tickets, denials, adjustments = [], [], [], []
     for leg in pendings(legs):
         spec = ctx.slave.symbols.get(leg.slave_symbol)
         if spec is None:
@@ -227,12 +249,15 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
         reached = reached_by_market(plan.order_type, plan.price, spec, quote)
         if reached is not None and quote is not None:
             stops = market_stops(ctx.rules, spec.point, plan.price, event.sl, event.tp)
-            skipped = reached_verdict(ctx.rules, reached, leg.side, stops, quote, spec)
-            if skipped is not None:
+            skipped = reached_verdict(ctx.rules, reached) or stops_verdict(
+                ctx.rules, leg.side, stops, (quote, spec), prefix=f"{reached.reason};")
+            if isinstance(skipped, Denial):
                 denials.append(ctx.denied(leg.master_ticket, replace(
                     skipped, reason=skipped.reason.replace("copy skipped", "copy not moved"))))
                 continue
-            command = _fill_now(ctx, leg, plan.price)
+            if skipped.note:
+                adjustments.append(ctx.adjusted(leg.master_ticket, "stops_passed", skipped.note))
+            command = _fill_now(ctx, leg, plan.price, skipped.stops)
             commands.append(command)
             tickets.append(replace(leg, is_pending=False, last_command_id=command.id))
             continue
@@ -252,7 +277,8 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
         )
         commands.append(command)
         tickets.append(replace(leg, last_command_id=command.id))
-    return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets))
+    return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets),
+                        adjustments=tuple(adjustments))  # fmt: skip
 
 
 def delete_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
@@ -266,11 +292,10 @@ def delete_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
     return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
 
 
-def _fill_now(ctx: RouteContext, leg: TicketLink, price: float) -> Command:
+def _fill_now(ctx: RouteContext, leg: TicketLink, price: float, stops: Stops) -> Command:
     """FILL_PENDING for a copy whose new price the market already reached: the executor deletes
     the pending copy and opens at market (or adopts the position it already became)."""
-    rules, event = ctx.rules, ctx.event
-    stops = market_stops(rules, ctx.point(leg.slave_symbol), price, event.sl, event.tp)
+    rules = ctx.rules
     return ctx.command(
         CommandKind.FILL_PENDING,
         master_ticket=leg.master_ticket,
@@ -296,10 +321,17 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
     copy and opens at market, or adopts the position it already became)."""
     rules, event = ctx.rules, ctx.event
     master_ticket = event.new_ticket or event.ticket
-    commands, tickets = [], []
+    commands, tickets, adjustments = [], [], []
     dealt = NettingDeals(ctx.netting, legs)  # the position legs: a pending copy has no deal yet
     for leg in pendings(legs):
         stops = market_stops(rules, ctx.point(leg.slave_symbol), event.price, event.sl, event.tp)
+        # The copy follows the fill whatever the link's stops_passed says (skipping would leave
+        # it waiting under the order's ticket): a stop already passed is left off, and said.
+        verdict = stops_verdict(_WITHOUT, leg.side, stops, ctx.market(leg.slave_symbol))
+        if isinstance(verdict, StopsVerdict):
+            stops = verdict.stops
+            if verdict.note:
+                adjustments.append(ctx.adjusted(master_ticket, "stops_passed", verdict.note))
         before = dealt.before(leg.slave_symbol, leg.comment_ticket, leg.side, leg.slave_volume)
         command = ctx.command(
             CommandKind.FILL_PENDING,
@@ -324,7 +356,8 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
         rekeyed = leg.rekeyed(master_ticket, event.volume)
         tickets.append(_filling(rekeyed, command.id))
     retired = _retired(ctx, pendings(legs)) if master_ticket != event.ticket else ()
-    return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets), retired_keys=retired)
+    return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets), retired_keys=retired,
+                        adjustments=tuple(adjustments))  # fmt: skip
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ ticket of this link to its ticket link, or to its legs (see ``copier.engine.book
   slave's market already reached is decided by ``pending_reached`` (``copier.engine.stops``):
   an OPEN at market through the pipeline as a market copy (its ticket link is a position from
   then on), or a "pending_reached" denial — never a placement the broker would refuse.
+* A market copy (an OPEN, a pending copy opened at market) whose SL or TP the slave's market
+  has already passed is decided by ``stops_passed`` (``copier.engine.stops.stops_verdict``):
+  opened without the passed stop(s), said in an adjustment, or a "stops_passed" denial — never
+  stops the broker would refuse.
 * PENDING_FILLED → FILL_PENDING for a pending copy (also in close-only mode: the copy exists);
   a copy already opened at market is only re-keyed to the position's ticket; with
   ``copy_pendings`` off → OPEN through the pipeline; with it on but no copy (the placement was
@@ -62,10 +66,12 @@ from copier.engine.state import (
 from copier.engine.stops import (
     PendingPlan,
     Reached,
+    Stops,
     market_stops,
     pending_plan,
     reached_by_market,
     reached_verdict,
+    stops_verdict,
 )
 from copier.engine.verdicts import Denial
 
@@ -216,9 +222,15 @@ def _open_copy(
             return _at_market(ctx, book, request, plan, pending, (reached, quote),
                               (master_ticket, leg))  # fmt: skip
         command = _pending_command(ctx, plan, pending, master_ticket, leg)
-    else:
-        command = _netting_open(ctx, book, plan, (master_ticket, leg), side)
-    return _booked(ctx, plan, command, master_ticket, leg, adjustments, is_pending=is_pending)
+        return _booked(ctx, plan, command, master_ticket, leg, adjustments, is_pending=True)
+    stops = market_stops(ctx.rules, plan.spec.point, ctx.event.price, ctx.event.sl, ctx.event.tp)
+    verdict = stops_verdict(ctx.rules, side, stops, (ctx.slave.quotes.get(plan.symbol), plan.spec))
+    if isinstance(verdict, Denial):
+        return _refused(ctx, book, master_ticket, verdict)
+    if verdict.note:
+        adjustments += (ctx.adjusted(master_ticket, "stops_passed", verdict.note),)
+    command = _netting_open(ctx, book, plan, (master_ticket, leg), side, stops=verdict.stops)
+    return _booked(ctx, plan, command, master_ticket, leg, adjustments, is_pending=False)
 
 
 def _at_market(
@@ -231,13 +243,18 @@ def _at_market(
     key: tuple[int, int],
 ) -> RouteOutcome:
     """A pending copy whose price the slave's market already reached: by ``pending_reached``,
-    an OPEN at market through the rules as a market copy, or a denial with the reason."""
+    an OPEN at market through the rules as a market copy (its stops by ``stops_passed``), or a
+    denial with the reason."""
     (reached, quote), (master_ticket, leg) = market_now, key
     event, side = ctx.event, pending.order_type.side
-    stops = market_stops(ctx.rules, plan.spec.point, event.price, event.sl, event.tp)
-    skipped = reached_verdict(ctx.rules, reached, side, stops, quote, plan.spec)
+    skipped = reached_verdict(ctx.rules, reached)
     if skipped is not None:
         return _refused(ctx, book, master_ticket, skipped)
+    stops = market_stops(ctx.rules, plan.spec.point, event.price, event.sl, event.tp)
+    verdict = stops_verdict(ctx.rules, side, stops, (quote, plan.spec),
+                            prefix=f"{reached.reason};")  # fmt: skip
+    if isinstance(verdict, Denial):
+        return _refused(ctx, book, master_ticket, verdict)
     market = plan_open(replace(request, side=side, is_pending=False))
     if isinstance(market, Denial):
         return _refused(ctx, book, master_ticket, market)
@@ -245,7 +262,10 @@ def _at_market(
         *(ctx.adjusted(master_ticket, rule, why) for rule, why in market.adjustments),
         ctx.adjusted(master_ticket, "pending_reached", f"{reached.reason} — opened at market"),
     )
-    command = _netting_open(ctx, book, market, (master_ticket, leg), side, price=pending.price)
+    if verdict.note:
+        adjustments += (ctx.adjusted(master_ticket, "stops_passed", verdict.note),)
+    command = _netting_open(ctx, book, market, (master_ticket, leg), side, price=pending.price,
+                            stops=verdict.stops)  # fmt: skip
     return _booked(ctx, market, command, master_ticket, leg, adjustments, is_pending=False)
 
 
@@ -256,13 +276,14 @@ def _netting_open(
     key: tuple[int, int],
     side: Side,
     *,
+    stops: Stops,
     price: float | None = None,
 ) -> Command:
     """A market OPEN that, on a netting slave, says what this copy's deals come to before it."""
     master_ticket, leg = key
     dealt = NettingDeals(ctx.netting, legs_of(book, master_ticket))
     before = dealt.before(plan.symbol, master_ticket, side, plan.volume)
-    command = _market_command(ctx, plan, master_ticket, leg, side, price=price)
+    command = _market_command(ctx, plan, (master_ticket, leg), side, stops, price=price)
     return replace(command, before=before)
 
 
@@ -308,15 +329,15 @@ def _refused(
 def _market_command(
     ctx: RouteContext,
     plan: OpenPlan,
-    master_ticket: int,
-    leg: int,
+    key: tuple[int, int],
     side: Side,
+    stops: Stops,
     *,
     price: float | None = None,
 ) -> Command:
     """A market OPEN; ``price`` is the price it is measured against (default: the master's)."""
     rules, event = ctx.rules, ctx.event
-    stops = market_stops(rules, plan.spec.point, event.price, event.sl, event.tp)
+    master_ticket, leg = key
     return ctx.command(
         CommandKind.OPEN,
         master_ticket=master_ticket,

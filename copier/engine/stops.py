@@ -21,6 +21,11 @@ market within ``max_deviation_points`` of the order's price (0: any distance), o
 reason. The rule a broker applies is in the MQL4 book's "Requirements and Limitations in Making
 Trades" (https://book.mql4.com/appendix/limits): a buy limit below the ask, a sell limit above
 the bid, a buy stop above the ask, a sell stop below the bid, each by at least the stops level.
+
+The same page says where a position's stops go: a buy's SL under the bid and its TP over it, a
+sell's the other way round at the ask. A market copy (or a change of its stops) carrying a price
+the slave's market has already passed is decided by ``stops_verdict`` from the link's
+``stops_passed`` choice: skip with a reason, or go without the passed stop.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from copier.domain import OrderType, Quote, Side, SymbolSpec
-from copier.engine.config import LinkRules, PendingReached, StopsMode
+from copier.engine.config import LinkRules, PendingReached, StopsMode, StopsPassed
 from copier.engine.verdicts import Denial
 
 
@@ -169,17 +174,12 @@ def reached_by_market(
     )
 
 
-def reached_verdict(
-    rules: LinkRules, reached: Reached, side: Side, stops: Stops, quote: Quote, spec: SymbolSpec
-) -> Denial | None:
-    """None: open the copy (of ``side``, with ``stops``) at market now; a denial: skip it, with
-    the reason — the link says skip, the market is too far from the order's price, or a stop the
-    copy would carry is already passed (within the stops level and one spread)."""
+def reached_verdict(rules: LinkRules, reached: Reached) -> Denial | None:
+    """None: open the copy at market now (its stops then go through ``stops_verdict``); a
+    denial: skip it, with the reason — the link says skip, or the market is too far from the
+    order's price."""
     if rules.pending_reached is PendingReached.SKIP:
         return Denial("pending_reached", f"{reached.reason} — copy skipped (link set to skip)")
-    passed = _passed_stop(side, stops, quote, spec)
-    if passed is not None:
-        return Denial("pending_reached", f"{reached.reason}; {passed} — copy skipped")
     limit = rules.max_deviation_points
     if limit and reached.points > limit + 1e-6:
         return Denial(
@@ -190,14 +190,82 @@ def reached_verdict(
     return None
 
 
-def _passed_stop(side: Side, stops: Stops, quote: Quote, spec: SymbolSpec) -> str | None:
-    """Which stop of a market copy the market has already passed (a buy closes at the bid and
-    keeps its SL under it, its TP over it; a sell the other way round at the ask), or None."""
+@dataclass(frozen=True, slots=True)
+class StopsVerdict:
+    """The stops a command carries after the ``stops_passed`` rule, and what it changed in words
+    ("" when nothing was passed)."""
+
+    stops: Stops
+    note: str = ""
+
+
+def stops_verdict(
+    rules: LinkRules,
+    side: Side,
+    stops: Stops,
+    market: tuple[Quote | None, SymbolSpec | None],
+    *,
+    kept: Stops | None = None,
+    prefix: str = "",
+) -> StopsVerdict | Denial:
+    """Apply the link's ``stops_passed`` choice to the SL/TP prices of a market copy of ``side``
+    (an open, a fill at market), or — with ``kept``, the copy's stops now — to a change of them.
+
+    A stop counts as passed when it is not on its side of the price the copy closes at by the
+    stops level plus one spread (the quote the copier decides on may be a refresh old). ``skip``
+    refuses the copy (the change); ``without`` leaves each passed stop off an open, and where the
+    copy's own is on a change — refused still when what is left cannot be sent either (the copy's
+    own stop is just as close) or changes nothing. With no quote or spec the stops go as they
+    are: the executor decides. ``prefix`` starts the reason (default: the symbol)."""
+    quote, spec = market
+    if quote is None or spec is None or quote.bid <= 0 or quote.ask <= 0 or spec.point <= 0:
+        return StopsVerdict(stops)
+    passed = _passed(side, stops, quote, spec)
+    if not passed:
+        return StopsVerdict(stops)
+    # A prefix (a pending copy's "already reached by the market …") has named the market.
+    what = (f"{prefix} its {_words(passed, quote, spec, market=False)}" if prefix
+            else f"{spec.name}: {_words(passed, quote, spec)}")  # fmt: skip
+    change = kept is not None
+    if rules.stops_passed is StopsPassed.SKIP:
+        done = "change not copied" if change else "copy skipped"
+        return Denial("stops_passed", f"{what} — {done} (link set to skip)")
+    base = kept or Stops()
+    left = Stops(
+        sl=base.sl if "SL" in dict(passed) else stops.sl,
+        tp=base.tp if "TP" in dict(passed) else stops.tp,
+    )
+    if not change:
+        return StopsVerdict(left, f"{what} — opened without {'them' if len(passed) > 1 else 'it'}")
+    still = _passed(side, left, quote, spec)
+    if still:
+        own = _words(still, quote, spec, market=False)
+        return Denial("stops_passed", f"{what}; the copy's own {own} too — change not copied")
+    if (left.sl, left.tp) == (base.sl, base.tp):
+        return Denial("stops_passed", f"{what} — change not copied")
+    return StopsVerdict(left, f"{what} — the copy keeps its own there")
+
+
+def _passed(
+    side: Side, stops: Stops, quote: Quote, spec: SymbolSpec
+) -> tuple[tuple[str, float], ...]:
+    """The stops of a position of ``side`` the market has passed or comes within the stops level
+    and one spread of (a buy closes at the bid and keeps its SL under it, its TP over it; a sell
+    the other way round at the ask)."""
     close_at = quote.bid if side is Side.BUY else quote.ask
     margin = spec.stops_level * spec.point + max(quote.ask - quote.bid, 0.0)
+    return tuple(
+        (name, level)
+        for name, level, away in (("SL", stops.sl, -side.sign), ("TP", stops.tp, side.sign))
+        if level > 0 and (level - close_at) * away < margin + spec.point / 2
+    )
+
+
+def _words(
+    passed: tuple[tuple[str, float], ...], quote: Quote, spec: SymbolSpec, *, market: bool = True
+) -> str:
     digits = max(spec.digits, 0)
-    for name, level, away in (("SL", stops.sl, -side.sign), ("TP", stops.tp, side.sign)):
-        if level > 0 and (level - close_at) * away < margin + spec.point / 2:
-            return (f"its {name} {level:.{digits}f} is already passed by the market "
-                    f"{quote.bid:.{digits}f}/{quote.ask:.{digits}f}")  # fmt: skip
-    return None
+    stops = " and ".join(f"{name} {level:.{digits}f}" for name, level in passed)
+    verb = "are" if len(passed) > 1 else "is"
+    where = f" by the market {quote.bid:.{digits}f}/{quote.ask:.{digits}f}" if market else ""
+    return f"{stops} {verb} already passed{where}"

@@ -62,6 +62,9 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "pending_reached": ("Stops & orders", "Pending price already reached on the slave",
                         "market: open at market within the max price deviation; skip: do not "
                         "copy it (the reason is logged)"),
+    "stops_passed": ("Stops & orders", "SL/TP already passed on the slave",
+                     "skip: do not copy it (a change: not copied); without: open without the "
+                     "passed stop (a change keeps the copy's own); the reason is logged"),
     "copy_existing": ("Stops & orders", "When the link starts, what the master holds",
                       "ignore it; copy it at market near the master's price; or place a pending "
                       "order at the master's price"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from itertools import islice
 
 from copier.domain import AccountInfo, MarginMode, Platform, Quote, Side, SymbolSpec
 from copier.testbed.broker.account import BrokerFaults, SimAccount
@@ -127,6 +128,22 @@ class AccountBooks:
             for d in self._ledger.history.deals
             if from_ms <= d.time_msc and (to_ms is None or d.time_msc <= to_ms)
         )
+
+    def history_deals_of(
+        self, *, order: int | None = None, position: int | None = None
+    ) -> tuple[SimDeal, ...]:
+        """The deals of one order or one position, found without reading the whole history."""
+        return tuple(self._ledger.history.deals_of(order=order, position=position))
+
+    def history_sizes(self) -> tuple[int, int]:
+        """How many orders and deals the history holds (both only grow)."""
+        history = self._ledger.history
+        return len(history.orders), len(history.deals)
+
+    def history_orders_after(self, count: int) -> tuple[SimOrder, ...]:
+        """The orders that came into the history after its first ``count``."""
+        orders = self._ledger.history.orders
+        return tuple(islice(reversed(orders.values()), max(len(orders) - count, 0)))
 
     def history_deals_from(self, index: int) -> tuple[SimDeal, ...]:
         """The deals in the order they were made, from the ``index``-th on (0: all of them)."""

@@ -394,6 +394,13 @@ class SimExecutor(Recognition):
         )
         if became is None and not netted:
             return self._gone(cmd, ticket, f"order #{ticket} is already gone")
+        if netted and cmd.before is None and self._dealt(cmd) <= _EPS:
+            # Resent with no before-state after it took the fill back (the terminal died before
+            # its id was written down): the copy's deals, its fill and the deal against it, come
+            # to nothing, so there is nothing left to undo.
+            return self._already_done(
+                cmd, f"the fill of order #{ticket} is already taken back", ticket=ticket
+            )
         # The copy filled before the master's order was deleted: undo what it became.
         filled = record.volume_initial if record else (became.volume if became else 0.0)
         into = f"as #{became.ticket}" if became else "into a netting position closed since"

@@ -24,6 +24,16 @@ class History:
         self.orders: dict[int, SimOrder] = {}
         self.deals: list[SimDeal] = []
         self._next_deal = first_ticket_of_deals  # deals are numbered apart from orders, as in MT5
+        # Deals by their order's ticket and by position: a terminal asked for one order's or one
+        # position's deals answers without going through the whole history.
+        self._by_order: dict[int, list[SimDeal]] = {}
+        self._by_position: dict[int, list[SimDeal]] = {}
+
+    def deals_of(self, *, order: int | None = None, position: int | None = None) -> list[SimDeal]:
+        """The deals of one order (``order``) or one position (``position``), oldest first."""
+        if order is not None:
+            return self._by_order.get(order, [])
+        return self._by_position.get(position or 0, [])
 
     def deposit(self, amount: float, time_msc: int) -> int:
         return self._append(
@@ -127,5 +137,8 @@ class History:
     def _append(self, deal: SimDeal) -> int:
         ticket = self._next_deal
         self._next_deal += 1
-        self.deals.append(replace(deal, ticket=ticket))
+        made = replace(deal, ticket=ticket)
+        self.deals.append(made)
+        self._by_order.setdefault(made.order, []).append(made)
+        self._by_position.setdefault(made.position_id, []).append(made)
         return ticket

@@ -115,8 +115,9 @@ def test_a_stop_the_market_already_passed_skips_the_copy_at_market() -> None:
     outcome = run(ev, market(1.09985, 1.10000))
 
     assert outcome.commands == ()
-    assert outcome.denials[0].reason.endswith(
-        "its SL 1.09990 is already passed by the market 1.09985/1.10000 — copy skipped")
+    assert outcome.denials[0].reason == (
+        "EURUSD.m: buy_stop at 1.10000 is already reached by the market 1.09985/1.10000; its SL "
+        "1.09990 is already passed — copy skipped (link set to skip)")
 
 
 prices = st.integers(min_value=100_000, max_value=120_000)  # in points of 0.00001

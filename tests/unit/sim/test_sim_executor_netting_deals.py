@@ -110,3 +110,29 @@ def test_an_open_without_a_before_state_relies_on_the_id_alone(broker: SimBroker
     again = _restarted(broker).execute(open_)
 
     assert again.retcode == Retcode.DONE and _net(broker) == 0.4
+
+
+@pytest.mark.parametrize("before", [CopyState(0.1, price=1.10100), None],
+                         ids=["with its before-state", "without one"])  # fmt: skip
+def test_a_delete_resent_after_it_undid_a_filled_copy_undoes_nothing_more(
+    broker: SimBroker, before: CopyState | None
+) -> None:
+    # The pending copy filled on the slave's market first; the master then deleted its order,
+    # and the delete took the fill's 0.1 lots back. The terminal died before the delete's id
+    # was written down: the delete comes again, to an executor with no memory of it.
+    SimExecutor(broker, "slave").execute(command(C.OPEN, 300, 1, volume=0.5))  # another copy
+    placed = SimExecutor(broker, "slave").execute(
+        command(C.PLACE_PENDING, 5, 1, order_type=OrderType.BUY_STOP, volume=0.1, price=1.10100)
+    )
+    set_price(broker, "EURUSD", 1.10150)
+    broker.tick()
+    assert _net(broker) == 0.6  # the copy filled into the one position
+    delete = command(C.DELETE_PENDING, 5, 2, order_type=OrderType.BUY_STOP, volume=0.1,
+                     slave_ticket=placed.slave_ticket, before=before)  # fmt: skip
+    first = SimExecutor(broker, "slave").execute(delete)
+    assert (first.retcode, _net(broker)) == (Retcode.DONE, 0.5)
+
+    again = _restarted(broker).execute(delete)
+
+    assert again.retcode == Retcode.DUPLICATE
+    assert _net(broker) == 0.5  # master #300's copy only: the fill is not taken back twice
