@@ -45,7 +45,7 @@ from copier.testbed.demo_core import demo_core_builder  # noqa: E402
 from copier.ui.account_dialogs import EA, MT5_DIRECT, AccountDialog, bridge_url  # noqa: E402
 from copier.ui.assets import Assets  # noqa: E402
 from copier.ui.main import Gui  # noqa: E402
-from copier.ui.window import SCREENS  # noqa: E402
+from copier.ui.window import SCREEN_NAMES  # noqa: E402
 
 log = logging.getLogger("screenshots")
 
@@ -115,8 +115,8 @@ async def capture(out: Path, themes: list[str], sizes: list[Size], seconds: floa
             for width, height in sizes:
                 window.resize(width, height)
                 prefix = "" if plain_names else f"{theme}-{width}x{height}-"
-                log.info("%s %dx%d: %d screens", theme, width, height, len(SCREENS))
-                for number, name in enumerate(SCREENS, start=1):
+                log.info("%s %dx%d: %d screens", theme, width, height, len(SCREEN_NAMES))
+                for number, name in enumerate(SCREEN_NAMES, start=1):
                     window.show_page(name)
                     await asyncio.sleep(0.6)  # a paint or two, and a fresh dashboard tick
                     _warn_if_wider(window, width, name)

@@ -5,8 +5,10 @@ stops the core cleanly before the window goes."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
@@ -24,6 +26,7 @@ from copier.preferences import Preferences, save_preferences
 from copier.ui.account_dialogs import EA, AccountDialog
 from copier.ui.assets import Assets
 from copier.ui.core_signals import UiBridge
+from copier.ui.pages import Page
 from copier.ui.pages.accounts import AccountsPage
 from copier.ui.pages.dashboard import DashboardPage
 from copier.ui.pages.links import LinksPage
@@ -36,12 +39,15 @@ from copier.ui.session import CoreSession
 from copier.ui.tray import TrayController
 from copier.ui.widgets import launch
 
-SCREENS = ("Dashboard", "Statistics", "Accounts", "Links & rules", "Open copies", "Trade log",
-           "Logs", "Settings")
-
 
 class MainWindow(QMainWindow):
     quit_requested = Signal()
+    # the screens the window itself talks to (set from SCREENS)
+    dashboard: DashboardPage
+    statistics: StatisticsPage
+    accounts: AccountsPage
+    links: LinksPage
+    settings: SettingsPage
 
     def __init__(self, session: CoreSession, bridge: UiBridge, assets: Assets,
                  preferences: Preferences, preferences_file: Path, *, title: str = "TradeCopier"
@@ -55,20 +61,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title)
         self.setWindowIcon(assets.icon("app"))
         self.resize(1360, 860)
-        self.dashboard = DashboardPage(session, bridge)
-        self.statistics = StatisticsPage(session)
-        self.accounts = AccountsPage(session, bridge)
-        self.links = LinksPage(session, bridge)
-        self.open_copies = OpenCopiesPage(session, bridge)
-        self.trade_log = TradeLogPage(session, bridge)
-        self.logs = LogsPage(bridge)
-        self.settings = SettingsPage(session, preferences, preferences_file, self.apply_preferences)
-        self.pages: dict[str, QWidget] = dict(zip(SCREENS, (
-            self.dashboard, self.statistics, self.accounts, self.links, self.open_copies,
-            self.trade_log, self.logs, self.settings), strict=True))
+        self.pages: dict[str, QWidget] = {}
+        for name, attribute, make in SCREENS:
+            page = make(self)
+            setattr(self, attribute, page)
+            self.pages[name] = page
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
-        self.navigation.addItems(list(SCREENS))
+        self.navigation.addItems(list(SCREEN_NAMES))
         self.navigation.setFixedWidth(170)
         self.stack = QStackedWidget()
         for page in self.pages.values():
@@ -106,14 +106,8 @@ class MainWindow(QMainWindow):
         """The core is running: begin live updates and load every screen."""
         self.tray.start()
         self.refresh_tray_accounts()
-        self.dashboard.start()
-        self.statistics.start()
-        self.statistics.refresh()
-        self.accounts.reload()
-        self.links.reload()
-        self.open_copies.start()
-        self.trade_log.start()
-        self.settings.start()
+        for page in self._screens():
+            page.start()
         service = self.session.app.service
         self.status.setText(f"running — {len(service.terminals)} terminals, "
                             f"{len(service.links)} links")
@@ -136,14 +130,15 @@ class MainWindow(QMainWindow):
                                         self.preferences_file)
 
     def stop(self) -> None:
-        self.dashboard.stop()
-        self.statistics.stop()
-        self.open_copies.stop()
-        self.trade_log.stop()
+        for page in self._screens():
+            page.stop()
         self.tray.stop()
 
+    def _screens(self) -> list[Page]:
+        return [cast(Page, page) for page in self.pages.values()]
+
     def show_page(self, name: str) -> QWidget:
-        self.navigation.setCurrentRow(SCREENS.index(name))
+        self.navigation.setCurrentRow(SCREEN_NAMES.index(name))
         return self.pages[name]
 
     # ----- the first launch's steps -------------------------------------------------------
@@ -160,9 +155,7 @@ class MainWindow(QMainWindow):
 
     def _on_navigate(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
-        page = self.stack.currentWidget()
-        if page is self.statistics and self.session.started:
-            self.statistics.refresh()
+        cast(Page, self.stack.currentWidget()).shown()
 
     def bring_to_front(self) -> None:
         self.showNormal()
@@ -194,3 +187,19 @@ class MainWindow(QMainWindow):
                                  "use Quit from its menu to stop it.")
             return
         self.quit_requested.emit()
+
+
+# Every screen, in the navigation's order: its name there, the window's attribute for it, and how
+# it is made. A new screen is its file under copier/ui/pages/ and one line here.
+SCREENS: tuple[tuple[str, str, Callable[[MainWindow], QWidget]], ...] = (
+    ("Dashboard", "dashboard", lambda w: DashboardPage(w.session, w.bridge)),
+    ("Statistics", "statistics", lambda w: StatisticsPage(w.session)),
+    ("Accounts", "accounts", lambda w: AccountsPage(w.session, w.bridge)),
+    ("Links & rules", "links", lambda w: LinksPage(w.session, w.bridge)),
+    ("Open copies", "open_copies", lambda w: OpenCopiesPage(w.session, w.bridge)),
+    ("Trade log", "trade_log", lambda w: TradeLogPage(w.session, w.bridge)),
+    ("Logs", "logs", lambda w: LogsPage(w.bridge)),
+    ("Settings", "settings", lambda w: SettingsPage(w.session, w.preferences,
+                                                     w.preferences_file, w.apply_preferences)),
+)
+SCREEN_NAMES = tuple(name for name, _, _ in SCREENS)

@@ -13,7 +13,7 @@ from copier.ui.main import Gui
 from copier.ui.pages.tradelog import REASON_COLUMN
 from copier.ui.rules_form import FIELD_WIDTH, RulesForm
 from copier.ui.tradelog_query import LogQuery
-from copier.ui.window import SCREENS
+from copier.ui.window import SCREEN_NAMES
 from tests.ui.conftest import Run, eventually, until
 
 
@@ -36,7 +36,7 @@ def test_every_screen_fits_1280_by_720_and_the_trade_log_does_not_scroll_sideway
         await window.statistics.load()
 
     run(scenario())
-    for name in SCREENS:
+    for name in SCREEN_NAMES:
         window.show_page(name)
         window.resize(1280, 720)
         assert window.minimumSizeHint().width() <= 1280, name

@@ -25,6 +25,7 @@ from copier.ui.api_keys import KEY_COLUMNS, KeyDialog, KeyRow
 from copier.ui.confirm import confirm
 from copier.ui.core_signals import UiBridge
 from copier.ui.install_dialog import InstallDialog
+from copier.ui.pages import Screen
 from copier.ui.session import AccountView, CoreSession
 from copier.ui.widgets import Column, RowsModel, fmt_datetime, group_box, launch, make_table
 
@@ -57,7 +58,7 @@ COLUMNS: list[Column[AccountView]] = [
 ]
 
 
-class AccountsPage(QWidget):
+class AccountsPage(Screen, QWidget):
     def __init__(self, session: CoreSession, bridge: UiBridge,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +110,9 @@ class AccountsPage(QWidget):
     def _on_config_changed(self, what: str) -> None:
         if what == "accounts":
             self.reload()
+
+    def start(self) -> None:
+        self.reload()
 
     def reload(self) -> None:
         launch(self.load(), on_error=self.message.setText)

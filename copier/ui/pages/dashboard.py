@@ -22,6 +22,7 @@ from copier.ui.assets import style_chart
 from copier.ui.core_signals import CopyCounts, LatencySample, Problem, UiBridge
 from copier.ui.first_steps import FirstSteps
 from copier.ui.metrics import LatencyWindow, Percentiles, ProcessMeter, RateCounter, SuccessCounter
+from copier.ui.pages import Screen
 from copier.ui.session import AccountView, CoreSession
 from copier.ui.widgets import (
     Column,
@@ -138,7 +139,7 @@ SUCCESS_HELP = ("Executed ÷ (executed + failed) copies since the window opened.
                 "Trade log's denied filter.")
 
 
-class DashboardPage(QWidget):
+class DashboardPage(Screen, QWidget):
     def __init__(self, session: CoreSession, bridge: UiBridge,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -30,6 +30,7 @@ from copier.engine.config import Link, LinkMode, LinkOverlap, LinkRules, RulesEr
 from copier.opencopies import CopiesFate
 from copier.ui.confirm import choose
 from copier.ui.core_signals import UiBridge
+from copier.ui.pages import Screen
 from copier.ui.preview_dialog import PreviewDialog, PreviewUnavailable, run_preview
 from copier.ui.rules_form import RulesForm
 from copier.ui.session import AccountView, CoreSession
@@ -39,7 +40,7 @@ MODES = ((LinkMode.NORMAL, "normal"), (LinkMode.CLOSE_ONLY, "close only"),
          (LinkMode.PAUSED, "paused"))
 
 
-class LinksPage(QWidget):
+class LinksPage(Screen, QWidget):
     def __init__(self, session: CoreSession, bridge: UiBridge,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +142,9 @@ class LinksPage(QWidget):
         self.edit(None)
 
     # ----- loading ------------------------------------------------------------------------
+    def start(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
         launch(self.load(), on_error=self.show_message)
 

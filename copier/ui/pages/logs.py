@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from copier.ui.core_signals import LogLine, UiBridge
+from copier.ui.pages import Screen
 
 MAX_LINES = 5_000
 LEVELS = (("debug", logging.DEBUG), ("info", logging.INFO), ("warning", logging.WARNING),
@@ -29,7 +30,7 @@ def format_line(line: LogLine) -> str:
     return f"{stamp}  {line.level_name:<7}  {line.logger}: {line.message}"
 
 
-class LogsPage(QWidget):
+class LogsPage(Screen, QWidget):
     def __init__(self, bridge: UiBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.text = QPlainTextEdit()

@@ -24,6 +24,7 @@ from copier.engine.state import TicketState
 from copier.opencopies import CopyRow, MasterRow
 from copier.ui.confirm import confirm
 from copier.ui.core_signals import UiBridge
+from copier.ui.pages import Screen
 from copier.ui.session import CoreSession
 from copier.ui.widgets import fmt_number, group_box, launch
 
@@ -35,7 +36,7 @@ STATE_WORDS = {TicketState.OPENING: "opening…", TicketState.PENDING: "pending 
                TicketState.CLOSING: "closing…"}
 
 
-class OpenCopiesPage(QWidget):
+class OpenCopiesPage(Screen, QWidget):
     def __init__(self, session: CoreSession, bridge: UiBridge,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -38,6 +38,7 @@ from copier.ui.autostart import AutostartState, autostart_state, set_autostart
 from copier.ui.backup_settings import BackupSection
 from copier.ui.file_dialogs import existing_folder
 from copier.ui.notify_settings import NotifySection
+from copier.ui.pages import Screen
 from copier.ui.pages.remote_settings import RemoteSection
 from copier.ui.pages.trading_clock import TradingClockSection
 from copier.ui.session import CoreSession
@@ -51,7 +52,7 @@ OFF_IN_TASK_MANAGER = (
 CONTENT_WIDTH = 760
 
 
-class SettingsPage(QWidget):
+class SettingsPage(Screen, QWidget):
     def __init__(self, session: CoreSession, preferences: Preferences, path: Path,
                  apply: Apply, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from copier.ui.assets import style_chart
+from copier.ui.pages import Screen
 from copier.ui.session import CoreSession
 from copier.ui.widgets import (
     Column,
@@ -148,7 +149,7 @@ def rows_of(stats: dict[str, Any], scope: str, period: str,
     return out
 
 
-class StatisticsPage(QWidget):
+class StatisticsPage(Screen, QWidget):
     def __init__(self, session: CoreSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -201,6 +202,11 @@ class StatisticsPage(QWidget):
 
     def start(self) -> None:
         self._timer.start()
+        self.refresh()
+
+    def shown(self) -> None:
+        if self.session.started:
+            self.refresh()
 
     def stop(self) -> None:
         self._timer.stop()

@@ -42,6 +42,7 @@ from copier.store.export import ExportError
 from copier.ui.copy_details import CopyDetailsDialog
 from copier.ui.core_signals import UiBridge
 from copier.ui.file_dialogs import save_file
+from copier.ui.pages import Screen
 from copier.ui.session import CoreSession
 from copier.ui.tradelog_query import ExportCancelled, LogQuery, details
 from copier.ui.widgets import fmt_datetime, fmt_number, fmt_when, launch
@@ -198,7 +199,7 @@ def _day_start_ms(day: QDate) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class TradeLogPage(QWidget):
+class TradeLogPage(Screen, QWidget):
     def __init__(self, session: CoreSession, bridge: UiBridge,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
