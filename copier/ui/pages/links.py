@@ -55,10 +55,13 @@ class LinksPage(Screen, QWidget):
 
     def _build(self) -> None:
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["#", "Name", "Master → slave", "On", "Mode"])
-        on = self.table.horizontalHeaderItem(3)
-        if on is not None:  # a short header: the names keep the width at 1280 px
-            on.setToolTip("Enabled: the link copies while this is ticked")
+        self.table.setHorizontalHeaderLabels(["#", "Name", "From → to", "On", "Mode"])
+        # Short headers, said whole in their tooltips: the names keep the width at 1280 px.
+        for column, tip in ((2, "Master account → slave account"),
+                            (3, "Enabled: the link copies while this is ticked")):
+            item = self.table.horizontalHeaderItem(column)
+            if item is not None:
+                item.setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
