@@ -46,7 +46,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from copier.bridge import (
     BridgeConfig,
     BridgeServer,
-    EaTerminal,
     MemoryKeyVerifier,
     Role,
     StoreKeyVerifier,
@@ -64,6 +63,7 @@ from copier.domain import (
 )
 from copier.percentiles import percentile
 from copier.terminals.base import TerminalSink
+from copier.terminals.ea.terminal import EaTerminal
 
 MASTER_LOGIN = 1000
 SERVER = "Bench-Server"

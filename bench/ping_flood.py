@@ -35,7 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from copier.bridge import (
     BridgeConfig,
     BridgeServer,
-    EaTerminal,
     MemoryKeyVerifier,
     account_id_for,
 )
@@ -49,6 +48,7 @@ from copier.domain import (
     TerminalStatus,
     command_id,
 )
+from copier.terminals.ea.terminal import EaTerminal
 
 SERVER = "Flood-Server"
 MASTER, SLAVE, FLOODER = 1000, 2000, 3000

@@ -220,7 +220,7 @@ def test_any_name_symbol_map_lot_and_magic_survive_the_file(
 
 
 def test_a_symbol_ending_in_a_newline_is_quoted_in_the_file() -> None:
-    """``^…$`` matched "0\\n" as a bare key, which TOML cannot read back (found by the test above)."""
+    """``^…$`` matched "0\\n" as a bare key, which TOML cannot read back (found by hypothesis)."""
     link = Link(0, "mt4:1@A", "mt4:2@A", LinkRules(symbol_map={"0\n": "X"}), name="n")
     loaded = parse(render(Setup((), (link,)), Preferences()))
     assert loaded.setup.links == (link,)
