@@ -19,9 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import msgspec
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
+from websockets.typing import BytesLike
 
 from copier.bridge.codec import FrameError, decode, encode_bytes
 from copier.bridge.config import BridgeConfig
@@ -64,6 +66,7 @@ _OPEN = State.OPEN
 _EXECUTOR = Role.EXECUTOR
 _BAD_VALUE = ErrorCode.BAD_VALUE
 _CUT_OFF = frozenset({CloseCode.RATE_LIMITED, CloseCode.SLOW_CONSUMER})
+_read_pong = msgspec.json.Decoder(Pong).decode
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +248,7 @@ class Session:
         the loop while another account's copy waits."""
         metered = self._metered
         if isinstance(self.ws, MeteredConnection):  # from the welcome on
-            self.ws.meter(self._bucket, self._overdrawn)
+            self.ws.meter(self._bucket, self._overdrawn, self._take_pong)
         in_slice = 0
         try:
             async for raw in self.ws:
@@ -323,6 +326,27 @@ class Session:
         else:
             text = f"{message.TYPE.value} is not expected from an EA after welcome"
             await self.refuse(FrameError(ErrorCode.UNEXPECTED, text, message.TYPE.value))
+
+    def _take_pong(self, payload: BytesLike) -> bool:
+        """A well-formed pong, handled as its frame arrives (MeteredConnection): the reader is
+        not woken for the heartbeats of an idle EA. Anything else — another type, a pong with
+        a fault (answered with its error frame), text that is not plain ASCII (websockets checks
+        the UTF-8) — is left to the reader (False)."""
+        if type(payload) is not bytes or payload[:11] != b'{"t":"pong"' or not payload.isascii():
+            return False
+        try:
+            pong = _read_pong(payload)
+        except msgspec.DecodeError:
+            return False
+        if self.closing:
+            return True  # drained, as the reader drains it
+        self.last_rx = time.perf_counter()
+        self._heard.set()
+        try:
+            self._on_pong(pong)
+        except Exception:  # a status subscriber's fault must not break the connection
+            log.exception("%s %s: handling a pong failed", self.account_id, self.role)
+        return True
 
     def _on_pong(self, message: Pong) -> None:
         sent = self._pings.pop(message.id, None)
