@@ -19,13 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import msgspec
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 from websockets.typing import BytesLike
 
-from copier.bridge.codec import FrameError, decode, encode_bytes
+from copier.bridge.codec import FrameError, decode, encode_bytes, read
 from copier.bridge.config import BridgeConfig
 from copier.bridge.convert import result_to_domain
 from copier.bridge.metered import MeteredConnection
@@ -66,7 +65,6 @@ _OPEN = State.OPEN
 _EXECUTOR = Role.EXECUTOR
 _BAD_VALUE = ErrorCode.BAD_VALUE
 _CUT_OFF = frozenset({CloseCode.RATE_LIMITED, CloseCode.SLOW_CONSUMER})
-_read_pong = msgspec.json.Decoder(Pong).decode
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,11 +330,10 @@ class Session:
         not woken for the heartbeats of an idle EA. Anything else — another type, a pong with
         a fault (answered with its error frame), text that is not plain ASCII (websockets checks
         the UTF-8) — is left to the reader (False)."""
-        if type(payload) is not bytes or payload[:11] != b'{"t":"pong"' or not payload.isascii():
+        if type(payload) is not bytes or b'"pong"' not in payload or not payload.isascii():
             return False
-        try:
-            pong = _read_pong(payload)
-        except msgspec.DecodeError:
+        pong = read(payload)
+        if type(pong) is not Pong:
             return False
         if self.closing:
             return True  # drained, as the reader drains it

@@ -48,13 +48,14 @@ def _sent(transport: RecordingTransport) -> list[dict[str, Any]]:
     return [json.loads(chunk[2:]) for chunk in transport.writes if chunk[:1] == b"\x81"]
 
 
-async def test_a_pong_is_handled_as_it_arrives_without_the_reader() -> None:
+@pytest.mark.parametrize("text", ['{"t":"pong","id":1}', '{ "id": 1, "t": "pong" }'])
+async def test_a_pong_is_handled_as_it_arrives_without_the_reader(text: str) -> None:
     session, ws, _ = _session()
     reader = asyncio.create_task(session.run())
     await asyncio.sleep(0)  # the reader starts and meters the connection
     session.ping()
 
-    ws.data_received(_from_ea('{"t":"pong","id":1}'))
+    ws.data_received(_from_ea(text))
 
     assert session.rtt_ms is not None  # before the loop has run the reader again
     assert not ws.recv_messages.frames  # nothing queued for it
@@ -68,7 +69,7 @@ async def test_a_pong_is_handled_as_it_arrives_without_the_reader() -> None:
     [
         ('{"t":"pong","id":"one"}', ["error"]),  # a fault: answered with its error frame
         ('{"t":"pong","id":1,"x":"é"}', []),  # not plain ASCII: websockets checks its UTF-8
-        ('{ "t":"pong","id":1}', []),
+        ('{"id":1,"x":"pong"}', ["error"]),  # no type
         ('{"t":"ping","id":5}', ["pong"]),
     ],
 )
