@@ -249,7 +249,7 @@ async def bench_send(rig: Rig, events: int, loopback: bool) -> dict[str, list[in
     timed: dict[str, list[int]] = {"submit": [], "encode": [], "websockets": []}
     clock = time.perf_counter_ns
     for batch in batches:
-        frames = [encode_command(c).encode() for c in batch]
+        frames = [encode_command(c) for c in batch]
         gc.disable()
         start = clock()
         for command in batch:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -108,6 +109,38 @@ class LagProbe:
         if self._task is not None:
             self._task.cancel()
         return triple(self.lags_s)
+
+
+class GcProbe:
+    """Every garbage collection on this thread (the event loop's) while it runs: how many of
+    each generation and the CPU time each took (``gc.callbacks``, thread CPU time: on a shared
+    machine the wall time of a pause is mostly the neighbours')."""
+
+    def __init__(self) -> None:
+        self.pauses_s: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.thread_time()
+        else:
+            self.pauses_s[info["generation"]].append(time.thread_time() - self._started)
+
+    def start(self) -> None:
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> dict[int, list[float]]:
+        gc.callbacks.remove(self._callback)
+        return self.pauses_s
+
+
+def census(top: int = 12) -> list[tuple[str, int]]:
+    """The commonest types among the objects in generation 2 that are not frozen."""
+    counts: dict[str, int] = {}
+    for obj in gc.get_objects(generation=2):
+        name = type(obj).__qualname__
+        counts[name] = counts.get(name, 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])[:top]
 
 
 # ----- the load process ----------------------------------------------------------------------
@@ -402,12 +435,16 @@ async def run_server(target: str, args: argparse.Namespace) -> dict[str, Any]:
         load0 = os.getloadavg()
         probe = LagProbe()
         probe.start()
+        collections = GcProbe()
+        collections.start()
         queued = [0]
         queue_sampler = asyncio.create_task(sample_queue(queued, served.queue))
         done = await next_message(parent, deadline)
         cpu_pct = me.cpu_percent()
         cpu_s = time.process_time() - cpu0
         lag = probe.stop()
+        pauses = collections.stop()
+        survivors = census() if args.census else []
         queue_sampler.cancel()
         load1 = os.getloadavg()
         sessions_at_end = served.sessions()
@@ -426,7 +463,8 @@ async def run_server(target: str, args: argparse.Namespace) -> dict[str, Any]:
         "rss_connected": rss_connected, "rss_peak": peak[0], "load_during": load0,
         "load_after": load1, "sessions_at_start": sessions_at_start,
         "sessions_at_end": sessions_at_end, "key_check_s": served.key_check_s,
-        "server_lag_ms": lag, "queue_peak": queued[0],
+        "server_lag_ms": lag, "queue_peak": queued[0], "gc_pauses_s": pauses,
+        "gen2_survivors": survivors,
     }  # fmt: skip
 
 
@@ -461,6 +499,16 @@ def report_target(target: str, r: dict[str, Any], args: argparse.Namespace) -> N
           f"with all connected, peak {r['rss_peak'] / mib:.0f} MiB; loop lag p50 / p99 / max "
           "{:.1f} / {:.1f} / {:.1f} ms; queue peak {} (events held + commands without a "
           "result)".format(*r["server_lag_ms"], r["queue_peak"]))  # fmt: skip
+    gens = []
+    for generation, pauses in r["gc_pauses_s"].items():
+        p50, p99, top = triple(pauses) if pauses else (0.0, 0.0, 0.0)
+        gens.append(f"gen {generation}: {len(pauses)}, p50 {p50:.2f} p99 {p99:.1f} "
+                    f"max {top:.1f} ms, "
+                    f"{sum(pauses) * 1000:.0f} ms in all")  # fmt: skip
+    print("server collections while copying (CPU): " + "; ".join(gens))
+    if r["gen2_survivors"]:
+        print("generation 2 (not frozen) at the end: " + ", ".join(
+            f"{name} {n}" for name, n in r["gen2_survivors"]))  # fmt: skip
     print(f"load process: CPU {d['load_cpu_pct']:.0f} % of one core, RSS "
           f"{d['load_rss'] / mib:.0f} MiB; loop lag p50 / p99 / max "
           "{:.1f} / {:.1f} / {:.1f} ms".format(*d["load_lag_ms"]))  # fmt: skip
@@ -516,6 +564,8 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds allowed for connecting before the run is abandoned",
     )
     parser.add_argument("--db-dir", help="folder for the copier's database")
+    parser.add_argument("--census", action="store_true",
+                        help="count the types of generation 2 in the server at the end")
     args = parser.parse_args(argv)
     nofile = raise_nofile()
     targets = ["copier", "relay"] if args.target == "both" else [args.target]

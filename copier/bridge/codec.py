@@ -1,15 +1,20 @@
-"""Frames ↔ typed messages: strict validation with human reasons, compact JSON out.
+"""Frames ↔ typed messages: msgspec reads and writes them; refusals are worded here.
 
-Each schema in ``copier.bridge.protocol`` is compiled once into a list of field checks taken
-from its annotations: ints must be JSON integers within 64 bits, floats any finite JSON number,
-booleans ``true``/``false``, enumerations one of their documented strings. Unknown fields are
-ignored so a newer EA may add fields without breaking an older bridge. Fields with a default may
-be omitted.
+One msgspec decoder, made once, reads a frame straight into the message its ``t`` names
+(``copier.bridge.protocol``): ints must be JSON integers within 64 bits, floats any JSON number
+(an integer reads as a float), booleans ``true``/``false``, enumerations one of their documented
+strings. Unknown fields are ignored so a newer EA may add fields without breaking an older
+bridge; fields with a default may be omitted. One encoder writes every field, ``t`` first,
+compactly, non-ASCII unescaped.
+
+When msgspec refuses a frame, the frame is read again with the standard library's parser and the
+schema's checks, field by field, only to say why in the words and error codes the protocol
+documents (§10): ``event.vol must be a number, got "0.1"``. That costs nothing on frames that
+are well formed.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import typing
@@ -17,18 +22,82 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from copier.bridge.protocol import MESSAGE_CLASSES, ErrorCode, Message, MsgType
+import msgspec
+
+from copier.bridge.protocol import (
+    INT64_MAX,
+    INT64_MIN,
+    MESSAGE_CLASSES,
+    ErrorCode,
+    Message,
+)
 
 
 class FrameError(Exception):
-    """A frame the bridge (or an EA) refuses; ``code`` goes into the error frame."""
+    """A frame the bridge (or an EA) refuses; ``code`` goes into the error frame. ``event_seq``
+    is the refused frame's seq when it is an ``event`` with a usable one (1 … 2^63 − 1)."""
 
-    def __init__(self, code: ErrorCode, reason: str, ref: str = "") -> None:
+    def __init__(
+        self, code: ErrorCode, reason: str, ref: str = "", event_seq: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
         self.ref = ref
+        self.event_seq = event_seq
 
+
+_decode: Callable[[str | bytes], Message] = msgspec.json.Decoder(
+    typing.Union[MESSAGE_CLASSES]  # noqa: UP007
+).decode
+_encode = msgspec.json.Encoder().encode
+
+
+def decode(text: str | bytes) -> Message:
+    """One frame → its typed message, or FrameError with the reason."""
+    try:
+        return _decode(text)
+    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
+        raise _refusal(text, exc) from None
+
+
+def read(text: str | bytes) -> Message | None:
+    """One frame → its typed message, or None when msgspec refuses it (nothing worded)."""
+    try:
+        return _decode(text)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+
+
+def encode_bytes(message: Message) -> bytes:
+    """A typed message → one compact JSON frame (UTF-8) with every field present."""
+    frame = _encode(message)
+    if b"null" in frame:  # msgspec writes NaN and infinities as null; no field may be null
+        _refuse_non_finite(message)
+    return frame
+
+
+def encode(message: Message) -> str:
+    return encode_bytes(message).decode()
+
+
+def to_dict(message: Message) -> dict[str, Any]:
+    """A message as plain wire data, ``t`` first, lists for its tuples: the frame, read back."""
+    data: dict[str, Any] = msgspec.json.decode(encode_bytes(message))
+    return data
+
+
+def _refuse_non_finite(value: msgspec.Struct) -> None:
+    for name in value.__struct_fields__:
+        field = getattr(value, name)
+        if type(field) is float and not math.isfinite(field):
+            raise ValueError(f"{field} cannot be sent: JSON has no such number")
+        if type(field) is tuple:
+            for item in field:
+                _refuse_non_finite(item)
+
+
+# ----- why a frame was refused ----------------------------------------------------------------
 
 Check = Callable[[Any, str], Any]
 _MISSING = object()
@@ -38,76 +107,130 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-# One decoder for every frame: ``json.loads`` with options would build a new one per call.
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
-_parse = _decoder.decode
-# What ``_parse`` calls, without its two whitespace regex passes (untyped in the stubs).
-_scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
+_parse = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # MQL's long, and what SQLite stores
+def _refusal(text: str | bytes, exc: Exception) -> FrameError:
+    """The FrameError for a frame msgspec refused: the first problem the schema's checks find,
+    or — for what only msgspec refuses (a ``\\u`` escape that is half a character, two
+    different ``t``) — msgspec's own reason."""
+    error = refusal(text)
+    if error is not None:
+        return error
+    said = str(exc).removeprefix("JSON is malformed: ")[:120]
+    if isinstance(exc, msgspec.ValidationError):  # e.g. two different types 't'
+        return FrameError(ErrorCode.MALFORMED, f"frame refused: {said}")
+    return FrameError(ErrorCode.MALFORMED, f"frame is not valid JSON ({said})")
 
 
-def _check_int(value: Any, where: str) -> int:
+def refusal(text: str | bytes) -> FrameError | None:
+    """Why the schema's checks refuse a frame, field by field in the schema's order (the words
+    of the error frame), or None when they find nothing wrong."""
+    data = None
+    try:
+        data = _parse_object(text)
+        _check_message(data)
+    except FrameError as error:
+        if data is not None and data.get("t") == "event":
+            error.event_seq = _event_seq(data)
+        return error
+    return None
+
+
+def _parse_object(text: str | bytes) -> dict[str, Any]:
+    """JSON text → object, refusing anything that is not one JSON object."""
+    try:
+        data = _parse(text if isinstance(text, str) else text.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise FrameError(ErrorCode.MALFORMED, f"frame is not valid JSON ({_short(exc)})") from None
+    if type(data) is not dict:
+        raise FrameError(ErrorCode.MALFORMED, "frame must be a JSON object")
+    return data
+
+
+def _check_message(data: dict[str, Any]) -> None:
+    frame_type = data.get("t")
+    if type(frame_type) is not str:
+        raise FrameError(ErrorCode.MALFORMED, "frame has no message type 't'")
+    checks = _CHECKS.get(frame_type)
+    if checks is None:
+        raise FrameError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {frame_type[:40]!r}")
+    try:
+        _check_fields(checks, data, frame_type)
+    except FrameError as exc:
+        exc.ref = _ref(frame_type, data)
+        raise
+
+
+FieldCheck = tuple[str, bool, Check]  # wire name, required, the value's check
+_CHECKS: dict[str, list[FieldCheck]] = {}
+
+
+def _check_fields(checks: list[FieldCheck], data: dict[str, Any], where: str) -> None:
+    for name, required, check in checks:
+        value = data.get(name, _MISSING)
+        if value is _MISSING:
+            if required:
+                raise FrameError(ErrorCode.MISSING_FIELD, f"{where}: missing field '{name}'")
+            continue
+        check(value, f"{where}.{name}")
+
+
+def _check_int(value: Any, where: str) -> None:
     if type(value) is not int:
         text = f"{where} must be a whole number, got {_show(value)}"
         raise FrameError(ErrorCode.WRONG_TYPE, text)
     if not INT64_MIN <= value <= INT64_MAX:
         raise FrameError(ErrorCode.BAD_VALUE, f"{where} does not fit in 64 bits")
-    return value
 
 
-def _check_float(value: Any, where: str) -> float:
+def _check_float(value: Any, where: str) -> None:
     kind = type(value)
-    if kind is float:
-        if not math.isfinite(value):
-            raise FrameError(ErrorCode.BAD_VALUE, f"{where} must be finite")
-        return value
-    if kind is int:
-        return float(value)
-    raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be a number, got {_show(value)}")
+    if kind is int:  # a number; one too large for a double reads as an infinity
+        try:
+            float(value)
+        except OverflowError:
+            raise FrameError(ErrorCode.BAD_VALUE, f"{where} must be finite") from None
+        return
+    if kind is not float:
+        raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be a number, got {_show(value)}")
+    if not math.isfinite(value):
+        raise FrameError(ErrorCode.BAD_VALUE, f"{where} must be finite")
 
 
-def _check_str(value: Any, where: str) -> str:
+def _check_str(value: Any, where: str) -> None:
     if type(value) is not str:
         raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be text, got {_show(value)}")
-    return value
 
 
-def _check_bool(value: Any, where: str) -> bool:
+def _check_bool(value: Any, where: str) -> None:
     if type(value) is not bool:
         raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be true or false, got {_show(value)}")
-    return value
 
 
 def _enum_check(enum: type[StrEnum]) -> Check:
-    allowed = {member.value: member for member in enum}
-    listing = ", ".join(allowed)
+    allowed = {member.value for member in enum}
+    listing = ", ".join(member.value for member in enum)
 
-    def check(value: Any, where: str) -> StrEnum:
-        if type(value) is not str:
-            raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be text, got {_show(value)}")
-        member = allowed.get(value)
-        if member is None:
+    def check(value: Any, where: str) -> None:
+        _check_str(value, where)
+        if value not in allowed:
             text = f"{where} must be one of {listing}, got {value[:40]!r}"
             raise FrameError(ErrorCode.BAD_VALUE, text)
-        return member
 
     return check
 
 
-def _items_check(item_cls: type) -> Check:
-    build = _builder(item_cls)
+def _items_check(item_cls: type[msgspec.Struct]) -> Check:
+    checks = _field_checks(item_cls)
 
-    def check(value: Any, where: str) -> tuple[Any, ...]:
+    def check(value: Any, where: str) -> None:
         if type(value) is not list:
             raise FrameError(ErrorCode.WRONG_TYPE, f"{where} must be a list, got {_show(value)}")
-        out = []
         for index, item in enumerate(value):
             if type(item) is not dict:
                 raise FrameError(ErrorCode.WRONG_TYPE, f"{where}[{index}] must be an object")
-            out.append(build(item, f"{where}[{index}]"))
-        return tuple(out)
+            _check_fields(checks, item, f"{where}[{index}]")
 
     return check
 
@@ -119,84 +242,32 @@ _SCALAR_CHECKS: dict[Any, Check] = {
     bool: _check_bool,
 }
 
-# The value kinds the generated code accepts without calling the checker (bools are not ints:
-# ``type(v) is int`` is false for True). ``v - v == 0.0`` is false for infinities and NaN.
-_FAST_GUARDS = {
-    int: f"type({{v}}) is int and {INT64_MIN} <= {{v}} <= {INT64_MAX}",
-    float: "type({v}) is float and {v} - {v} == 0.0",
-    str: "type({v}) is str",
-    bool: "type({v}) is bool",
-}
 
-Builder = Callable[[dict[str, Any], str], Any]
-
-
-def _slow(name: str, required: bool, default: Any, check: Check) -> Check:
-    """The full path for one field: absent (default or MISSING_FIELD), converted, or refused."""
-
-    def slow(value: Any, where: str) -> Any:
-        if value is _MISSING:
-            if required:
-                raise FrameError(ErrorCode.MISSING_FIELD, f"{where}: missing field '{name}'")
-            return default
-        return check(value, f"{where}.{name}")
-
-    return slow
-
-
-def _builder(cls: type, *, values: bool = False) -> Builder:
-    """Generate ``build(data, where) -> cls`` as straight-line code: well-formed values pass one
-    type test each; anything else goes to the field's checker, which converts or refuses it with
-    the reason. Measured: about twice as fast as a loop over the fields. With ``values`` it
-    returns the checked field values as a tuple, in the schema's order, instead of a ``cls``."""
-    hints = typing.get_type_hints(cls)
-    scope: dict[str, Any] = {"cls": cls}
-    lines = ["def build(d, where):"]
-    names = []
-    for i, f in enumerate(dataclasses.fields(cls)):
-        hint, v = hints[f.name], f"v{i}"
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        default = () if f.default_factory is not dataclasses.MISSING else f.default
-        # An absent optional field reads as its default, which passes the fast test below.
-        scope[f"d{i}"] = _MISSING if required else default
+def _field_checks(cls: type[msgspec.Struct]) -> list[FieldCheck]:
+    checks = []
+    for f in msgspec.structs.fields(cls):
+        hint = f.type
+        if typing.get_origin(hint) is typing.Annotated:  # Int: an int held to 64 bits
+            hint = typing.get_args(hint)[0]
         if hint in _SCALAR_CHECKS:
             check = _SCALAR_CHECKS[hint]
-            lines += [
-                f"    {v} = d.get({f.name!r}, d{i})",
-                f"    if not ({_FAST_GUARDS[hint].format(v=v)}): {v} = s{i}({v}, where)",
-            ]
         elif isinstance(hint, type) and issubclass(hint, StrEnum):
             check = _enum_check(hint)
-            scope[f"m{i}"] = {member.value: member for member in hint}
-            lines += [
-                f"    r{i} = d.get({f.name!r}, d{i})",
-                f"    {v} = m{i}.get(r{i}) if type(r{i}) is str else None",
-                f"    if {v} is None: {v} = s{i}(r{i}, where)",
-            ]
         elif typing.get_origin(hint) is tuple:
             check = _items_check(typing.get_args(hint)[0])
-            lines += [
-                f"    {v} = d.get({f.name!r}, d{i})",
-                f"    if {v} is not d{i}: {v} = s{i}({v}, where)",
-            ]
         else:
             raise TypeError(f"{cls.__name__}.{f.name}: unsupported wire type {hint}")
-        scope[f"s{i}"] = _slow(f.name, required, default, check)
-        names.append(v)
-    made = f"({', '.join(names)},)" if values else f"cls({', '.join(names)})"
-    lines.append(f"    return {made}")
-    exec("\n".join(lines), scope)  # the code comes from our own schemas, never from a frame
-    build: Builder = scope["build"]
-    return build
+        checks.append((f.encode_name, f.required, check))
+    return checks
+
+
+_CHECKS.update({cls.TYPE.value: _field_checks(cls) for cls in MESSAGE_CLASSES})
 
 
 def _show(value: Any) -> str:
     text = json.dumps(value) if value is None or isinstance(value, bool | int | float | str) else ""
     kind = {dict: "an object", list: "a list", type(None): "null"}.get(type(value), "")
     return kind or (text[:40] if text else type(value).__name__)
-
-
-_BUILDERS: dict[str, Builder] = {cls.TYPE.value: _builder(cls) for cls in MESSAGE_CLASSES}
 
 
 def _ref(frame_type: str, data: dict[str, Any]) -> str:
@@ -209,93 +280,10 @@ def _ref(frame_type: str, data: dict[str, Any]) -> str:
     return frame_type
 
 
-def parse_object(text: str | bytes) -> dict[str, Any]:
-    """JSON text → object, refusing anything that is not one JSON object."""
-    if type(text) is str and text.startswith("{"):
-        # The usual frame: one object, nothing around it. Anything else (whitespace, an error)
-        # takes the full parse below, which gives the same object or the reason.
-        try:
-            data, end = _scan(text, 0)
-        except (StopIteration, ValueError, RecursionError):
-            pass
-        else:
-            if end == len(text):
-                return data
-    try:
-        data = _parse(text if isinstance(text, str) else text.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:
-        raise FrameError(ErrorCode.MALFORMED, f"frame is not valid JSON ({_short(exc)})") from None
-    if type(data) is not dict:
-        raise FrameError(ErrorCode.MALFORMED, "frame must be a JSON object")
-    return data
-
-
-def decode_object(data: dict[str, Any]) -> Message:
-    frame_type = data.get("t")
-    if type(frame_type) is not str:
-        raise FrameError(ErrorCode.MALFORMED, "frame has no message type 't'")
-    build = _BUILDERS.get(frame_type)
-    if build is None:
-        raise FrameError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {frame_type[:40]!r}")
-    try:
-        message: Message = build(data, frame_type)
-    except FrameError as exc:
-        exc.ref = _ref(frame_type, data)
-        raise
-    return message
-
-
-def field_reader(cls: type[Message]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """For a frame on a hot path that becomes a domain value at once (an executor's ``result``):
-    its object, checked exactly as ``decode_object`` checks it, as the tuple of its field values
-    in the schema's order — without building the wire message only to copy it out again."""
-    frame_type = cls.TYPE.value
-    build = _builder(cls, values=True)
-
-    def read(data: dict[str, Any]) -> tuple[Any, ...]:
-        try:
-            fields: tuple[Any, ...] = build(data, frame_type)
-        except FrameError as exc:
-            exc.ref = _ref(frame_type, data)
-            raise
-        return fields
-
-    return read
-
-
-def decode(text: str | bytes) -> Message:
-    """One frame → its typed message, or FrameError with the reason."""
-    return decode_object(parse_object(text))
+def _event_seq(data: dict[str, Any]) -> int | None:
+    seq = data.get("seq")
+    return seq if type(seq) is int and 0 < seq <= INT64_MAX else None
 
 
 def _short(exc: Exception) -> str:
     return str(exc).split(":", 1)[0][:60]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [to_dict(item) for item in value]
-    return value
-
-
-def to_dict(message: Any) -> dict[str, Any]:
-    """A schema instance as wire data; messages get their ``t`` first."""
-    out: dict[str, Any] = {}
-    frame_type = getattr(message, "TYPE", None)
-    if isinstance(frame_type, MsgType):
-        out["t"] = frame_type.value
-    for f in dataclasses.fields(message):
-        out[f.name] = _plain(getattr(message, f.name))
-    return out
-
-
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-
-
-def encode(message: Message) -> str:
-    """A typed message → one compact JSON frame with every field present."""
-    return _dumps(to_dict(message))
-
-
-def encode_dict(data: dict[str, Any]) -> str:
-    return _dumps(data)

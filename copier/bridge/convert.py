@@ -5,11 +5,9 @@ On the wire a missing ticket is 0 (MetaTrader tickets are positive); in the doma
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
-from typing import Any
 
-from copier.bridge.codec import field_reader
+from copier.bridge.codec import encode_bytes
 from copier.bridge.protocol import (
     SNAPSHOT_PART_ITEMS,
     CommandMsg,
@@ -24,7 +22,6 @@ from copier.bridge.protocol import (
 from copier.domain import (
     AccountInfo,
     Command,
-    CommandKind,
     CopyState,
     ExecutionResult,
     MasterEvent,
@@ -77,47 +74,42 @@ def event_from_domain(event: MasterEvent) -> Event:
 
 
 def command_to_wire(command: Command) -> CommandMsg:
+    """The ``command`` frame's message. Prices and volumes are made floats, so one held as an
+    int is written ``1.0``, as a number the EA reads with StringToDouble (protocol §2)."""
+    c = command
+    before = c.before
     return CommandMsg(
-        id=command.id,
-        kind=command.kind,
-        link=command.link_id,
-        ticket=command.comment_ticket,  # the ticket the copy's comment names (protocol §4)
-        sym=command.symbol,
-        type=command.order_type,
-        vol=command.volume,
-        price=command.price,
-        sl=command.sl,
-        tp=command.tp,
-        slave_ticket=command.slave_ticket or 0,
-        magic=command.magic,
-        comment=command.comment,
-        dev=command.max_deviation_points,
-        sl_pts=command.sl_distance_points,
-        tp_pts=command.tp_distance_points,
-        two_step=command.two_step_stops,
-        seq=command.master_seq,
-        leg=command.leg,
-        created=command.created_ms,
-        expires=command.expires_ms,
-        **_was_fields(command.before),
-    )
+        c.id,
+        c.kind,
+        c.link_id,
+        c.comment_ticket,  # the ticket the copy's comment names (protocol §4)
+        c.symbol,
+        c.order_type,
+        float(c.volume),
+        float(c.price),
+        float(c.sl),
+        float(c.tp),
+        c.slave_ticket or 0,
+        c.magic,
+        c.comment,
+        c.max_deviation_points,
+        c.sl_distance_points,
+        c.tp_distance_points,
+        c.two_step_stops,
+        c.master_seq,
+        c.leg,
+        c.created_ms,
+        c.expires_ms,
+        # The copy before the command (§14 step 5): all 0 when the command says nothing of it.
+        *_NO_WAS if before is None else _was_fields(before),
+    )  # positional: on every copy's path, and keywords cost a fifth more (a test holds the order)
 
 
-def _was_fields(before: CopyState | None) -> dict[str, Any]:
-    """The ``was_*`` fields of a command frame: all 0 when the command says no before-state."""
-    if before is None:
-        return {
-            "was": False, "was_vol": 0.0, "was_price": 0.0, "was_sl": 0.0, "was_tp": 0.0,
-            "was_exp": 0,
-        }  # fmt: skip
-    return {
-        "was": True,
-        "was_vol": before.volume,
-        "was_price": before.price,
-        "was_sl": before.sl,
-        "was_tp": before.tp,
-        "was_exp": before.expiration_ms,
-    }
+_NO_WAS = (False, 0.0, 0.0, 0.0, 0.0, 0)
+
+
+def _was_fields(b: CopyState) -> tuple[bool, float, float, float, float, int]:
+    return True, float(b.volume), float(b.price), float(b.sl), float(b.tp), b.expiration_ms
 
 
 def _was_state(msg: CommandMsg) -> CopyState | None:
@@ -127,69 +119,9 @@ def _was_state(msg: CommandMsg) -> CopyState | None:
     return CopyState(msg.was_vol, msg.was_price, msg.was_sl, msg.was_tp, msg.was_exp)
 
 
-def encode_command(command: Command) -> str:
-    """The ``command`` frame for a domain Command, written directly: it is on every copy's path,
-    and this is several times faster than building the message and serialising it generically
-    (tests hold both to the same output). The int fields are written as Python writes an int,
-    which is what JSON writes for one: the Command's types are the guard."""
-    c = command
-    return (
-        f'{{"t":"command","id":{_text(c.id)},"kind":"{_KIND_TEXT[c.kind]}","link":{c.link_id},'
-        f'"ticket":{c.comment_ticket:d},"sym":{_text(c.symbol)},"type":"{c.order_type.value}",'
-        f'{_prices(c.volume, c.price, c.sl, c.tp)},"slave_ticket":{c.slave_ticket or 0},'
-        f'"magic":{c.magic},"comment":{_text(c.comment)},"dev":{c.max_deviation_points},'
-        f'"sl_pts":{c.sl_distance_points},"tp_pts":{c.tp_distance_points},'
-        f'"two_step":{"true" if c.two_step_stops else "false"},"seq":{c.master_seq},'
-        f'"leg":{c.leg},"created":{c.created_ms},"expires":{c.expires_ms},'
-        f"{_was_text(c.before)}}}"
-    )
-
-
-_NO_WAS = '"was":false,"was_vol":0.0,"was_price":0.0,"was_sl":0.0,"was_tp":0.0,"was_exp":0'
-
-
-def _was_text(before: CopyState | None) -> str:
-    if before is None:
-        return _NO_WAS
-    b = before
-    return (
-        f'"was":true,"was_vol":{_float_text(float(b.volume))},'
-        f'"was_price":{_float_text(float(b.price))},'
-        f'"was_sl":{_float_text(float(b.sl))},"was_tp":{_float_text(float(b.tp))},'
-        f'"was_exp":{b.expiration_ms}'
-    )
-
-
-_text = json.encoder.encode_basestring  # quotes and escapes as the codec's encoder does
-_KIND_TEXT = {kind: kind.value for kind in CommandKind}  # a dict lookup; ``.value`` is slower
-
-
-def _prices(volume: float, price: float, sl: float, tp: float) -> str:
-    """The four float fields, next to each other in the frame, as the json module writes them."""
-    v, p, s, t = float(volume), float(price), float(sl), float(tp)
-    known = _FLOAT_TEXT.get
-    return (
-        f'"vol":{known(v) or _float_text(v)},"price":{known(p) or _float_text(p)},'
-        f'"sl":{known(s) or _float_text(s)},"tp":{known(t) or _float_text(t)}'
-    )
-
-
-# Finite, non-zero floats → their JSON text. One master event becomes a command per slave, all
-# with the master's prices: each is written once, not once per slave (repr is the costliest part
-# of a frame). Zeros are not kept: 0.0 and -0.0 are one dict key but two texts.
-_FLOAT_TEXT: dict[float, str] = {}
-_FLOAT_TEXT_LIMIT = 4096
-
-
-def _float_text(value: float) -> str:
-    if value - value != 0.0:  # NaN for an infinity or a NaN
-        raise ValueError(f"{value} cannot be sent: JSON has no such number")
-    text = float.__repr__(value)
-    if value:
-        if len(_FLOAT_TEXT) >= _FLOAT_TEXT_LIMIT:
-            _FLOAT_TEXT.clear()
-        _FLOAT_TEXT[value] = text
-    return text
+def encode_command(command: Command) -> bytes:
+    """The ``command`` frame for a domain Command, as the session writes it."""
+    return encode_bytes(command_to_wire(command))
 
 
 def command_from_wire(msg: CommandMsg, slave_id: str) -> Command:
@@ -221,29 +153,12 @@ def command_from_wire(msg: CommandMsg, slave_id: str) -> Command:
 
 
 def result_to_domain(msg: Result, slave_id: str) -> ExecutionResult:
+    """Every command's answer comes this way: positional (keywords cost a fifth more here); a
+    test holds the order to ExecutionResult's fields."""
     return ExecutionResult(
-        command_id=msg.id,
-        slave_id=slave_id,
-        retcode=msg.rc,
-        message=msg.msg,
-        slave_ticket=msg.ticket or None,
-        volume=msg.vol,
-        price=msg.price,
-        executed_ms=msg.time,
-        sl=msg.sl,
-        tp=msg.tp,
-    )
-
-
-_result_fields = field_reader(Result)
-
-
-def result_from_frame(data: dict[str, Any], slave_id: str) -> ExecutionResult:
-    """A ``result`` frame's object → its ExecutionResult, checked exactly as ``decode`` checks a
-    result, without the Result message in between: every command's answer comes this way."""
-    ident, rc, msg, ticket, vol, price, time_ms, sl, tp = _result_fields(data)
-    # Positional (keywords cost a fifth more here); a test holds this to result_to_domain.
-    return ExecutionResult(ident, slave_id, rc, msg, ticket or None, vol, price, time_ms, sl, tp)
+        msg.id, slave_id, msg.rc, msg.msg, msg.ticket or None, msg.vol, msg.price, msg.time,
+        msg.sl, msg.tp,
+    )  # fmt: skip
 
 
 def result_from_domain(result: ExecutionResult) -> Result:

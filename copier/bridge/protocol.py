@@ -5,13 +5,20 @@ message type. Field names here are the wire names, so a schema class *is* the do
 its frame (docs/protocol.md mirrors this module; tests check the two agree). Values are flat:
 numbers, strings, booleans, and — only inside ``snapshot`` — arrays of flat objects, because the
 MQL EAs parse frames with a small hand-written parser.
+
+The schemas are msgspec Structs tagged by ``t``: one decoder reads any frame into its message
+(``copier.bridge.codec``), and an encoder writes the fields in the order given here, ``t`` first.
+Integers are held to 64 bits (MQL's ``long``, what SQLite stores) by the ``Int`` annotation.
+Messages hold only scalars and tuples of item Structs, never a cycle, so they are left out of the
+garbage collector's tracking (``gc=False``): a busy bridge makes one per frame.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
+
+import msgspec
 
 from copier.domain import CommandKind, EventKind, MarginMode, OrderType, Platform, Side
 
@@ -102,81 +109,83 @@ BACKOFF_JITTER = (0.5, 1.0)  # the delay is multiplied by a uniform factor in th
 BACKOFF_RESET_AFTER_S = 10.0  # a session open this long after welcome resets the backoff
 
 
-class Message:
-    """Base of every schema; ``TYPE`` is the frame's ``t``."""
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+Int = Annotated[int, msgspec.Meta(ge=INT64_MIN, le=INT64_MAX)]
 
-    __slots__ = ()
+
+class Item(msgspec.Struct, frozen=True, gc=False):
+    """Base of the flat objects inside a ``snapshot``'s lists."""
+
+
+class Message(msgspec.Struct, frozen=True, gc=False, tag_field="t"):
+    """Base of every schema; ``TYPE`` is the frame's ``t`` (the Struct's tag)."""
+
     TYPE: ClassVar[MsgType]
 
 
-@dataclass(frozen=True, slots=True)
-class Hello(Message):
+class Hello(Message, frozen=True, tag="hello"):
     TYPE: ClassVar[MsgType] = MsgType.HELLO
-    v: int
+    v: Int
     key: str
     role: Role
     platform: Platform
-    login: int
+    login: Int
     server: str
     currency: str
     margin: MarginMode
     ea: str  # EA version
-    build: int  # terminal build
+    build: Int  # terminal build
     trade: bool  # trading allowed (AutoTrading on, account may trade)
     company: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Welcome(Message):
+class Welcome(Message, frozen=True, tag="welcome"):
     TYPE: ClassVar[MsgType] = MsgType.WELCOME
-    v: int
+    v: Int
     session: str
     account: str  # the copier's id for the account, e.g. "mt4:12345@Broker-Demo"
-    ack: int  # last event seq the copier handled for this account (0: none)
-    ping: int  # ms between the bridge's pings
-    timeout: int  # ms of silence after which either side drops the session
-    max_frame: int  # bytes
-    rate: int  # frames/s the token bucket refills
-    burst: int  # token bucket size
-    time: int  # bridge clock, epoch ms
-    key_days: int = -1  # whole days until the API key stops working (-1: unknown)
+    ack: Int  # last event seq the copier handled for this account (0: none)
+    ping: Int  # ms between the bridge's pings
+    timeout: Int  # ms of silence after which either side drops the session
+    max_frame: Int  # bytes
+    rate: Int  # frames/s the token bucket refills
+    burst: Int  # token bucket size
+    time: Int  # bridge clock, epoch ms
+    key_days: Int = -1  # whole days until the API key stops working (-1: unknown)
     warn: str = ""  # a sentence the EA shows the trader (e.g. the key expires soon); "": none
 
 
-@dataclass(frozen=True, slots=True)
-class SnapPosition:
-    ticket: int
+class SnapPosition(Item, frozen=True):
+    ticket: Int
     sym: str
     side: Side
     vol: float
     price: float  # open price
     sl: float = 0.0
     tp: float = 0.0
-    magic: int = 0
+    magic: Int = 0
     comment: str = ""
-    time: int = 0  # open time, epoch ms
+    time: Int = 0  # open time, epoch ms
     profit: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class SnapOrder:
-    ticket: int
+class SnapOrder(Item, frozen=True):
+    ticket: Int
     sym: str
     type: OrderType
     vol: float
     price: float
     sl: float = 0.0
     tp: float = 0.0
-    magic: int = 0
+    magic: Int = 0
     comment: str = ""
-    time: int = 0
-    exp: int = 0  # expiration, epoch ms (0: good till cancelled)
+    time: Int = 0
+    exp: Int = 0  # expiration, epoch ms (0: good till cancelled)
 
 
-@dataclass(frozen=True, slots=True)
-class SnapSymbol:
+class SnapSymbol(Item, frozen=True):
     name: str
-    digits: int
+    digits: Int
     point: float
     contract: float
     tick_size: float
@@ -184,20 +193,19 @@ class SnapSymbol:
     vol_min: float
     vol_max: float
     vol_step: float
-    stops: int = 0  # stops level, points
-    filling: int = 3  # filling-mode bitmask (1 FOK, 2 IOC)
+    stops: Int = 0  # stops level, points
+    filling: Int = 3  # filling-mode bitmask (1 FOK, 2 IOC)
     currency: str = "USD"  # profit currency
     bid: float = 0.0  # 0: no quote
     ask: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot(Message):
+class Snapshot(Message, frozen=True, tag="snapshot"):
     TYPE: ClassVar[MsgType] = MsgType.SNAPSHOT
-    sid: int  # 0 when sent on the EA's own after welcome, else the request's sid
-    part: int  # 1, 2, ...
+    sid: Int  # 0 when sent on the EA's own after welcome, else the request's sid
+    part: Int  # 1, 2, ...
     last: bool  # true on the final part
-    time: int
+    time: Int
     balance: float
     equity: float
     margin: float
@@ -208,74 +216,69 @@ class Snapshot(Message):
     symbols: tuple[SnapSymbol, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class SnapshotRequest(Message):
+class SnapshotRequest(Message, frozen=True, tag="snapshot_request"):
     TYPE: ClassVar[MsgType] = MsgType.SNAPSHOT_REQUEST
-    sid: int  # 1, 2, ... per session; the snapshot parts carry it back
+    sid: Int  # 1, 2, ... per session; the snapshot parts carry it back
     symbols: bool = True  # false: positions, orders and account only (symbols list empty)
 
 
-@dataclass(frozen=True, slots=True)
-class Account(Message):
+class Account(Message, frozen=True, tag="account"):
     TYPE: ClassVar[MsgType] = MsgType.ACCOUNT
-    time: int
+    time: Int
     balance: float
     equity: float
     margin: float
     free: float
     trade: bool
-    positions: int  # open positions count
+    positions: Int  # open positions count
 
 
-@dataclass(frozen=True, slots=True)
-class Event(Message):
+class Event(Message, frozen=True, tag="event"):
     TYPE: ClassVar[MsgType] = MsgType.EVENT
-    seq: int
+    seq: Int
     kind: EventKind
-    ticket: int
+    ticket: Int
     sym: str
     type: OrderType
     vol: float  # volume after the event
     price: float
-    time: int  # detected, epoch ms
+    time: Int  # detected, epoch ms
     sl: float = 0.0
     tp: float = 0.0
     closed: float = 0.0  # volume a (partial) close took away
-    new_ticket: int = 0  # 0: ticket unchanged
-    magic: int = 0
+    new_ticket: Int = 0  # 0: ticket unchanged
+    magic: Int = 0
     comment: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Ack(Message):
+class Ack(Message, frozen=True, tag="ack"):
     TYPE: ClassVar[MsgType] = MsgType.ACK
-    seq: int
+    seq: Int
 
 
-@dataclass(frozen=True, slots=True)
-class CommandMsg(Message):
+class CommandMsg(Message, frozen=True, tag="command"):
     TYPE: ClassVar[MsgType] = MsgType.COMMAND
     id: str
     kind: CommandKind
-    link: int
-    ticket: int  # master ticket
+    link: Int
+    ticket: Int  # master ticket
     sym: str  # slave symbol
     type: OrderType
     vol: float = 0.0
     price: float = 0.0
     sl: float = 0.0
     tp: float = 0.0
-    slave_ticket: int = 0  # 0: none
-    magic: int = 0
+    slave_ticket: Int = 0  # 0: none
+    magic: Int = 0
     comment: str = ""
-    dev: int = 0  # max deviation in points (0: no limit)
-    sl_pts: int = 0  # SL as distance from the fill, points (0: use sl)
-    tp_pts: int = 0
+    dev: Int = 0  # max deviation in points (0: no limit)
+    sl_pts: Int = 0  # SL as distance from the fill, points (0: use sl)
+    tp_pts: Int = 0
     two_step: bool = False
-    seq: int = 0  # master event seq
-    leg: int = 0
-    created: int = 0
-    expires: int = 0  # epoch ms (0: never)
+    seq: Int = 0  # master event seq
+    leg: Int = 0
+    created: Int = 0
+    expires: Int = 0  # epoch ms (0: never)
     # The copy before the command (§14 step 5), when ``was``. An executor that finds the copy
     # already as the command leaves it answers 19003 instead of acting again.
     was: bool = False
@@ -283,38 +286,34 @@ class CommandMsg(Message):
     was_price: float = 0.0
     was_sl: float = 0.0
     was_tp: float = 0.0
-    was_exp: int = 0
+    was_exp: Int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Result(Message):
+class Result(Message, frozen=True, tag="result"):
     TYPE: ClassVar[MsgType] = MsgType.RESULT
     id: str
-    rc: int  # trade server return code (copier.domain.Retcode)
+    rc: Int  # trade server return code (copier.domain.Retcode)
     msg: str = ""
-    ticket: int = 0  # slave ticket (0: none)
+    ticket: Int = 0  # slave ticket (0: none)
     vol: float = 0.0
     price: float = 0.0
-    time: int = 0
+    time: Int = 0
     sl: float = 0.0
     tp: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Ping(Message):
+class Ping(Message, frozen=True, tag="ping"):
     TYPE: ClassVar[MsgType] = MsgType.PING
-    id: int
-    ts: int = 0  # sender clock, epoch ms (informational)
+    id: Int
+    ts: Int = 0  # sender clock, epoch ms (informational)
 
 
-@dataclass(frozen=True, slots=True)
-class Pong(Message):
+class Pong(Message, frozen=True, tag="pong"):
     TYPE: ClassVar[MsgType] = MsgType.PONG
-    id: int  # the ping's id
+    id: Int  # the ping's id
 
 
-@dataclass(frozen=True, slots=True)
-class Error(Message):
+class Error(Message, frozen=True, tag="error"):
     TYPE: ClassVar[MsgType] = MsgType.ERROR
     code: ErrorCode
     msg: str
@@ -343,3 +342,7 @@ FROM_EA = frozenset(
 )
 FROM_MONITOR_ONLY = frozenset({MsgType.EVENT})
 FROM_EXECUTOR_ONLY = frozenset({MsgType.RESULT})
+
+for _cls in MESSAGE_CLASSES:  # the Struct's tag is what is written as ``t``: the two must agree
+    if _cls.__struct_config__.tag != _cls.TYPE.value:
+        raise TypeError(f"{_cls.__name__}: tag {_cls.__struct_config__.tag!r} is not its TYPE")

@@ -31,7 +31,7 @@ from copier.bridge.admission import Gate, Listener
 from copier.bridge.allowlist import AllowList
 from copier.bridge.audit import AuditSink, AuditTrail
 from copier.bridge.auth import AuthRefusal, KeyGrant, KeyVerifier
-from copier.bridge.codec import FrameError, decode, encode
+from copier.bridge.codec import FrameError, decode, encode_bytes
 from copier.bridge.config import SESSION_SLICE, BridgeConfig
 from copier.bridge.keywatch import KeyNotice, KeyWatch
 from copier.bridge.metered import MeteredConnection
@@ -250,7 +250,7 @@ class BridgeServer:
                 key_expires_ms=grant.expires_ms,
             )
             welcome = self._welcome(session, terminal, grant)
-            if not session.send(encode(welcome)):
+            if not session.send(encode_bytes(welcome)):
                 return
             self._sessions.add(session)
             self._opened += 1

@@ -5,7 +5,7 @@ service can write a command to every slave without a task switch per slave. The 
 text itself (the same bytes websockets would write) unless websockets must transform or log the
 frame. An EA that stops reading is dropped once its buffer passes the configured limit (4503),
 rather than letting the bridge hold unbounded memory for it. An executor's results are read
-straight into domain values, the hot path of the reader.
+straight into domain values by the one decoder every frame takes (codec.py).
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
+from websockets.typing import BytesLike
 
-from copier.bridge.codec import INT64_MAX, FrameError, decode_object, encode, parse_object
+from copier.bridge.codec import FrameError, decode, encode_bytes, read
 from copier.bridge.config import BridgeConfig
-from copier.bridge.convert import result_from_frame
+from copier.bridge.convert import result_to_domain
 from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import (
     Account,
@@ -134,12 +135,12 @@ class Session:
         self._plain_frames = not ws.protocol.extensions and not ws.protocol.debug
 
     # ----- writing --------------------------------------------------------------------------
-    def send(self, frame: str) -> bool:
-        """Write one text frame now; False when the session is closing or closed."""
+    def send(self, payload: bytes) -> bool:
+        """Write one text frame (its UTF-8 bytes) now; False when the session is closing or
+        closed."""
         protocol = self._protocol
         if self.closing or protocol.state is not _OPEN:
             return False
-        payload = frame.encode()
         transport = self._transport
         size = len(payload)
         if self._plain_frames and size < 65536 and not protocol.writes:
@@ -153,7 +154,7 @@ class Session:
         return True
 
     def send_message(self, message: Message) -> bool:
-        return self.send(encode(message))
+        return self.send(encode_bytes(message))
 
     def ack_later(self, seq: int) -> None:
         """Acknowledge up to ``seq`` once the frames already buffered are handled (cumulative)."""
@@ -165,7 +166,7 @@ class Session:
 
     def _flush_ack(self) -> None:
         self._ack_pending = False
-        self.send(f'{{"t":"ack","seq":{self._ack_seq}}}')
+        self.send(b'{"t":"ack","seq":%d}' % self._ack_seq)
 
     def ping(self) -> None:
         self._ping_id += 1
@@ -245,7 +246,7 @@ class Session:
         the loop while another account's copy waits."""
         metered = self._metered
         if isinstance(self.ws, MeteredConnection):  # from the welcome on
-            self.ws.meter(self._bucket, self._overdrawn)
+            self.ws.meter(self._bucket, self._overdrawn, self._take_pong)
         in_slice = 0
         try:
             async for raw in self.ws:
@@ -264,22 +265,19 @@ class Session:
                 if type(raw) is not str:
                     self.close_soon(CloseCode.BINARY_FRAME, "binary frames are not accepted")
                     continue
-                data = None
                 try:
-                    data = parse_object(raw)
-                    if data.get("t") == "result" and self.role is _EXECUTOR:
-                        # An answer to a command, the hot path: straight to its domain value.
-                        self.terminal.on_result(result_from_frame(data, self.account_id))
-                        continue
-                    message = decode_object(data)
+                    message = decode(raw)
                 except FrameError as exc:
-                    seq = _event_seq(data) if exc.code is _BAD_VALUE else None
+                    seq = exc.event_seq if exc.code is _BAD_VALUE else None
                     if seq is not None and self.role is Role.MONITOR:
                         self._refuse_values(seq, f"event {seq}: {exc.reason}")
                     else:
                         await self.refuse(exc)
                     continue
-                if type(message) is Event:
+                if type(message) is Result and self.role is _EXECUTOR:
+                    # An answer to a command, the hot path: straight to its domain value.
+                    self.terminal.on_result(result_to_domain(message, self.account_id))
+                elif type(message) is Event:
                     await self._on_event(message)
                 else:
                     await self._dispatch(message)
@@ -326,6 +324,26 @@ class Session:
         else:
             text = f"{message.TYPE.value} is not expected from an EA after welcome"
             await self.refuse(FrameError(ErrorCode.UNEXPECTED, text, message.TYPE.value))
+
+    def _take_pong(self, payload: BytesLike) -> bool:
+        """A well-formed pong, handled as its frame arrives (MeteredConnection): the reader is
+        not woken for the heartbeats of an idle EA. Anything else — another type, a pong with
+        a fault (answered with its error frame), text that is not plain ASCII (websockets checks
+        the UTF-8) — is left to the reader (False)."""
+        if type(payload) is not bytes or b'"pong"' not in payload or not payload.isascii():
+            return False
+        pong = read(payload)
+        if type(pong) is not Pong:
+            return False
+        if self.closing:
+            return True  # drained, as the reader drains it
+        self.last_rx = time.perf_counter()
+        self._heard.set()
+        try:
+            self._on_pong(pong)
+        except Exception:  # a status subscriber's fault must not break the connection
+            log.exception("%s %s: handling a pong failed", self.account_id, self.role)
+        return True
 
     def _on_pong(self, message: Pong) -> None:
         sent = self._pings.pop(message.id, None)
@@ -392,15 +410,6 @@ def _bucket_of(terminal: EaTerminal, role: Role, config: BridgeConfig, now: floa
     if bucket is None or (bucket.rate, bucket.capacity) != (config.rate_per_s, config.rate_burst):
         bucket = buckets[role] = TokenBucket(config.rate_per_s, config.rate_burst, now)
     return bucket
-
-
-def _event_seq(data: dict[str, Any] | None) -> int | None:
-    """The seq of an event frame refused for a bad value (a 2^64 ticket), when it has a usable
-    one: the event can then be acknowledged as refused instead of blocking the ones after it."""
-    if data is None or data.get("t") != "event":
-        return None
-    seq = data.get("seq")
-    return seq if type(seq) is int and 0 < seq <= INT64_MAX else None
 
 
 def _address(ws: ServerConnection) -> str:

@@ -93,7 +93,7 @@ async def test_a_bad_frame_from_the_bridge_is_logged_and_copying_goes_on(
         session = world.server.terminal(world.slave_id).session(Role.EXECUTOR)
         assert session is not None
 
-        session.send('{"t":"command","id":')
+        session.send(b'{"t":"command","id":')
         logged = await world.slave.wait_output("unreadable frame")
         ticket = await world.master.control("open USDJPY buy 0.30")
         await until(lambda: _has_copy(world, ticket), "copy after the bad frame")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import typing
 from typing import Any
 
+import msgspec
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
@@ -22,6 +22,8 @@ _ANY = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(m
 
 
 def _field_value(hint: Any) -> st.SearchStrategy[Any]:
+    if typing.get_origin(hint) is typing.Annotated:  # the protocol's Int: an int, 64 bits
+        hint = typing.get_args(hint)[0]
     if hint in _SCALARS:
         return _SCALARS[hint]
     if isinstance(hint, type) and issubclass(hint, str):  # the StrEnums of the protocol
@@ -30,8 +32,7 @@ def _field_value(hint: Any) -> st.SearchStrategy[Any]:
 
 
 def _message(cls: type) -> st.SearchStrategy[dict[str, Any]]:
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: _field_value(hints[f.name]) for f in dataclasses.fields(cls)}
+    fields = {f.name: _field_value(f.type) for f in msgspec.structs.fields(cls)}
     base = st.fixed_dictionaries({"t": st.just(cls.TYPE.value)}, optional=fields)  # type: ignore[attr-defined]
     return st.one_of(base, st.tuples(base, _ANY).map(lambda p: {**p[0], "x": p[1]}))
 

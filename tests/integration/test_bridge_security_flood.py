@@ -135,7 +135,7 @@ async def test_a_session_that_does_not_read_is_dropped_at_once_after_4503() -> N
         [session] = list(server._sessions)
         started = time.perf_counter()
         for _ in range(400):  # 24 MB: past every socket buffer and the limit
-            if not session.send('{"t":"ping","id":1,"ts":1,"pad":"' + "x" * 60_000 + '"}'):
+            if not session.send(b'{"t":"ping","id":1,"ts":1,"pad":"' + b"x" * 60_000 + b'"}'):
                 break
         async with asyncio.timeout(5):
             while server._sessions:

@@ -45,8 +45,14 @@ from copier.bridge.protocol import (
     Snapshot,
     SnapshotRequest,
 )
-from copier.domain import Command, ExecutionResult, MasterEvent, Quote, TerminalSnapshot
-from copier.domain import TerminalStatus
+from copier.domain import (
+    Command,
+    ExecutionResult,
+    MasterEvent,
+    Quote,
+    TerminalSnapshot,
+    TerminalStatus,
+)
 from copier.terminals.base import TerminalSink
 
 if TYPE_CHECKING:
@@ -96,7 +102,7 @@ class EaTerminal:
         self._gap_wait_s = gap_wait_s
         self._sessions: dict[Role, Session] = {}
         self._ready: set[Role] = set()
-        self._inflight: dict[str, str] = {}  # command id → encoded frame, in the order written
+        self._inflight: dict[str, bytes] = {}  # command id → encoded frame, in the order written
         # command id → (clock ms it came, result), oldest first
         self._results: OrderedDict[str, tuple[int, ExecutionResult]] = OrderedDict()
         self._snapshot: TerminalSnapshot | None = None

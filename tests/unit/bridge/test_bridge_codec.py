@@ -15,6 +15,7 @@ from copier.bridge import codec
 from copier.bridge.protocol import (
     Account,
     Ack,
+    Error,
     ErrorCode,
     Event,
     MsgType,
@@ -66,6 +67,40 @@ def test_encoding_refuses_a_number_json_cannot_carry() -> None:
         codec.encode(
             Account(time=1, balance=math.nan, equity=1, margin=0, free=1, trade=True, positions=0)
         )
+
+
+def test_a_text_that_says_null_is_written_as_it_is() -> None:
+    """msgspec writes NaN as null: the encoder looks closer when a frame has null in it."""
+    frame = codec.encode(Error(code=ErrorCode.BAD_VALUE, msg="null", ref="null:1"))
+
+    assert frame == '{"t":"error","code":"bad_value","msg":"null","ref":"null:1"}'
+
+
+@given(text=st.text(max_size=60))
+def test_text_is_written_as_the_protocol_says(text: str) -> None:
+    """§2: `"`, `\\` and control characters escaped, everything else as it is (UTF-8): what
+    Python's json module writes with ensure_ascii off."""
+    message = Error(code=ErrorCode.UNEXPECTED, msg=text, ref="")
+    expected = json.dumps(
+        {"t": "error", "code": "unexpected", "msg": text, "ref": ""},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+    assert codec.encode(message) == expected
+
+
+def test_a_whole_number_too_large_for_a_number_field_is_refused_as_not_finite() -> None:
+    frame = (
+        '{"t":"account","time":1,"balance":1' + "0" * 400 + ',"equity":1,"margin":0,"free":1,'
+        '"trade":true,"positions":0}'
+    )
+
+    with pytest.raises(codec.FrameError) as refused:
+        codec.decode(frame)
+
+    assert refused.value.code is ErrorCode.BAD_VALUE
+    assert refused.value.reason == "account.balance must be finite"
 
 
 def test_an_integer_where_a_number_belongs_reads_as_a_float() -> None:

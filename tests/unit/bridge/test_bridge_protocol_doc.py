@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from copier.bridge import codec
@@ -48,10 +48,7 @@ def _tables(section: str) -> list[dict[str, str]]:
 
 
 def _schema(cls: type) -> dict[str, bool]:
-    return {
-        f.name: f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        for f in dataclasses.fields(cls)
-    }
+    return {f.encode_name: f.required for f in msgspec.structs.fields(cls)}
 
 
 def _documented(table: dict[str, str]) -> dict[str, bool]:

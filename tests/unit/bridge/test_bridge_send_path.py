@@ -1,18 +1,16 @@
 """The bridge's fast paths say exactly what the general ones say: frames written by the session
-are the bytes websockets would write, results read straight into domain values equal what the
-generic decoder and converter make (or are refused alike), and the command encoder's remembered
-prices never change a frame."""
+are the bytes websockets would write; msgspec accepts exactly the frames the schema's checks
+accept and refuses the rest with the checks' words; a command's prices are written as numbers
+that read back exactly."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import replace
 from typing import Any, cast
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings
 from websockets.asyncio.connection import Connection
 from websockets.asyncio.server import ServerConnection
 from websockets.extensions.permessage_deflate import PerMessageDeflate
@@ -21,16 +19,12 @@ from websockets.server import ServerProtocol
 
 from copier.bridge import codec
 from copier.bridge.config import BridgeConfig
-from copier.bridge.convert import (
-    command_to_wire,
-    encode_command,
-    result_from_frame,
-    result_to_domain,
-)
-from copier.bridge.protocol import Hello, Result, Role
+from copier.bridge.convert import command_from_wire, encode_command
+from copier.bridge.protocol import CommandMsg, ErrorCode, Hello, Role
 from copier.bridge.session import Session
-from copier.domain import Command, CommandKind, MarginMode, OrderType, Platform
+from copier.domain import Command, CommandKind, CopyState, MarginMode, OrderType, Platform
 from copier.terminals.ea.terminal import EaTerminal
+from tests.fuzz.frames import FRAME
 
 
 class RecordingTransport(asyncio.Transport):
@@ -91,7 +85,7 @@ async def test_a_frame_the_session_writes_is_the_bytes_websockets_writes(size: i
     text = "é" * (size // 2) + "x" * (size % 2)  # multi-byte: the length counts bytes
     ws, transport = _open_connection()
 
-    assert _session(ws).send(text)
+    assert _session(ws).send(text.encode())
 
     assert b"".join(transport.writes) == _websockets_bytes(text)
     assert len(transport.writes) == 1  # header and payload in one write
@@ -101,8 +95,8 @@ async def test_with_compression_negotiated_websockets_frames_what_the_session_se
     text = '{"t":"ack","seq":1}' * 20
     ws, transport = _open_connection(deflate=True)
 
-    _session(ws).send(text)
-    _session(ws).send(text)  # the compressor's state carries from frame to frame
+    _session(ws).send(text.encode())
+    _session(ws).send(text.encode())  # the compressor's state carries from frame to frame
 
     assert b"".join(transport.writes) != _websockets_bytes(text + text)  # compressed, not plain
     assert transport.writes[0] == _websockets_bytes(text, deflate=True)
@@ -114,57 +108,29 @@ async def test_a_session_writes_nothing_once_the_connection_is_closing() -> None
     ws.send_data()
     written = len(transport.writes)
 
-    assert not _session(ws).send('{"t":"ack","seq":1}')
+    assert not _session(ws).send(b'{"t":"ack","seq":1}')
     assert len(transport.writes) == written
 
 
-_floats = st.floats(allow_nan=False, allow_infinity=False)
-_ints = st.integers(min_value=-(2**63), max_value=2**63 - 1)
-_values = st.one_of(
-    st.none(), st.booleans(), _ints, _floats, st.text(max_size=12), st.just([]), st.just({})
-)
-_result_data = st.fixed_dictionaries(
-    {"t": st.just("result"), "id": st.text(max_size=30), "rc": _ints},
-    optional={
-        "msg": st.text(max_size=40),
-        "ticket": _ints,
-        "vol": _floats,
-        "price": _floats,
-        "time": _ints,
-        "sl": _floats,
-        "tp": _floats,
-    },
-)
-
-
-@given(data=_result_data)
-def test_a_result_read_straight_into_the_domain_equals_the_generic_path(
-    data: dict[str, Any],
-) -> None:
-    frame = json.dumps(data)
-    expected = result_to_domain(cast(Result, codec.decode(frame)), "mt5:7@S")
-
-    assert result_from_frame(codec.parse_object(frame), "mt5:7@S") == expected
-
-
-@given(data=_result_data, field=st.sampled_from(["id", "rc", "msg", "ticket", "vol", "time"]),
-       bad=_values)  # fmt: skip
-def test_a_bad_result_is_refused_as_the_generic_decoder_refuses_it(
-    data: dict[str, Any], field: str, bad: object
-) -> None:
-    frame = json.dumps({**data, field: bad})
+def _verdict(frame: str) -> tuple[str, str, str] | None:
+    """What decoding makes of a frame: None when it is accepted, else the error frame's words."""
     try:
         codec.decode(frame)
-    except codec.FrameError as generic:
-        with pytest.raises(codec.FrameError) as fast:
-            result_from_frame(codec.parse_object(frame), "mt5:7@S")
-        assert (fast.value.code, fast.value.reason, fast.value.ref) == (
-            generic.code,
-            generic.reason,
-            generic.ref,
-        )
-    else:
-        result_from_frame(codec.parse_object(frame), "mt5:7@S")
+    except codec.FrameError as exc:
+        return (exc.code.value, exc.reason, exc.ref)
+    return None
+
+
+def _checks_verdict(frame: str) -> tuple[str, str, str] | None:
+    """What the schema's field-by-field checks make of it, msgspec left out."""
+    error = codec.refusal(frame)
+    return None if error is None else (error.code.value, error.reason, error.ref)
+
+
+@settings(max_examples=400, suppress_health_check=list(HealthCheck))
+@given(frame=FRAME)
+def test_msgspec_refuses_exactly_what_the_checks_refuse_and_with_their_words(frame: str) -> None:
+    assert _verdict(frame) == _checks_verdict(frame)
 
 
 @pytest.mark.parametrize(
@@ -176,24 +142,33 @@ def test_a_bad_result_is_refused_as_the_generic_decoder_refuses_it(
         '{"t":"ack","seq":1}{}',
         '{"t":"ack","seq":NaN}',
         '{"t":"ack","seq":Infinity}',
+        '{"t":"ack","seq":1e400}',
+        '{"t":"ack","seq":' + "9" * 5000 + "}",
+        '{"t":"account","time":1,"balance":1' + "0" * 400 + ',"equity":1,"margin":0,"free":1,'
+        '"trade":true,"positions":0}',
         '{"t":"ack",',
         "{" * 100_000,
+        '{"t":"ping","id":1,"x":' + "[" * 5000 + "]" * 5000 + "}",
         "[1]",
         "{}",
         "",
     ],
 )
-def test_the_quick_json_parse_gives_the_full_parse_s_object_or_its_reason(text: str) -> None:
-    try:
-        expected: object = codec.parse_object(text.encode())  # bytes: the full parse
-    except codec.FrameError as exc:
-        expected = (exc.code, exc.reason)
-    try:
-        got: object = codec.parse_object(text)
-    except codec.FrameError as exc:
-        got = (exc.code, exc.reason)
+def test_an_unusual_frame_is_taken_or_refused_as_the_checks_say(text: str) -> None:
+    assert _verdict(text) == _checks_verdict(text)
 
-    assert got == expected
+
+def test_a_text_escape_that_is_half_a_character_is_refused_as_malformed() -> None:
+    """Python's parser would take a lone UTF-16 surrogate into the text, which cannot then be
+    written as UTF-8 (to the store, to another EA); msgspec refuses it."""
+    frame = '{"t":"ping","id":1,"x":"a\\udc00b"}'
+
+    assert codec.refusal(frame) is None
+    with pytest.raises(codec.FrameError) as refused:
+        codec.decode(frame)
+
+    assert refused.value.code is ErrorCode.MALFORMED
+    assert "surrogate" in refused.value.reason
 
 
 def _command(**changes: Any) -> Command:
@@ -202,20 +177,26 @@ def _command(**changes: Any) -> Command:
 
 
 @pytest.mark.parametrize(
-    "commands",
+    ("command", "written"),
     [
-        [_command(sl=0.0), _command(sl=-0.0), _command(sl=0.0)],
-        [_command(tp=-0.0, volume=0.1), _command(tp=0.0, volume=-0.1)],
-        [_command(price=1e-7), _command(price=1e16), _command(price=-1.08491)],
-        [_command(volume=1), _command(volume=1.0)],  # an int volume is written as a float
+        (_command(sl=-0.0), b'"sl":-0.0'),
+        (_command(volume=1), b'"vol":1.0'),  # an int volume is written as a float
+        (_command(price=1e-7), b'"price":1e-7'),
+        (_command(price=1e16), b'"price":1e16'),
+        (_command(price=1e-5), b'"price":0.00001'),
+        (_command(price=2310.5), b'"price":2310.5'),
+        (_command(before=CopyState(1, 2, 0, 0, 0)), b'"was_vol":1.0,"was_price":2.0'),
     ],
 )
-def test_remembered_prices_never_change_a_command_frame(commands: list[Command]) -> None:
-    for command in commands:
-        wire = command_to_wire(command)
-        written = codec.encode(replace(wire, vol=float(wire.vol)))
+def test_a_command_s_numbers_are_written_as_numbers_that_read_back_exactly(
+    command: Command, written: bytes
+) -> None:
+    frame = encode_command(command)
 
-        assert encode_command(command) == written
+    assert written in frame
+    wire = codec.decode(frame)
+    assert isinstance(wire, CommandMsg)
+    assert command_from_wire(wire, "s") == command
 
 
 @pytest.mark.parametrize("field", ["volume", "price", "sl", "tp"])
@@ -223,7 +204,10 @@ def test_remembered_prices_never_change_a_command_frame(commands: list[Command])
 def test_a_command_with_any_price_json_cannot_carry_is_not_encoded(
     field: str, value: float
 ) -> None:
-    encode_command(_command(sl=1.0, tp=2.0))  # the valid ones are remembered first
-
     with pytest.raises(ValueError, match="JSON"):
         encode_command(_command(**{field: value}))
+
+
+def test_a_before_state_json_cannot_carry_is_not_encoded() -> None:
+    with pytest.raises(ValueError, match="JSON"):
+        encode_command(_command(before=CopyState(0.1, float("inf"), 0, 0, 0)))

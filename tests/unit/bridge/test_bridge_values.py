@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
+from msgspec.structs import replace
 
 from copier.bridge.codec import FrameError, decode
 from copier.bridge.protocol import ErrorCode, Event
