@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _add(store: Store, args: argparse.Namespace) -> int:
-    from copier import actions
+    from copier.app import accounts as actions
     from copier.store import AccountRole
 
     new = actions.NewAccount(Platform(args.platform), args.login, args.server, name=args.name,
@@ -66,7 +66,7 @@ def _add(store: Store, args: argparse.Namespace) -> int:
 
 
 def account_dict(record: AccountRecord, keys: int) -> dict[str, Any]:
-    from copier.actions import connection_of
+    from copier.app.accounts import connection_of
 
     return {
         "id": record.id, "platform": record.platform.value, "login": record.login,
@@ -98,7 +98,7 @@ def _list(store: Store, as_json: bool) -> int:
 
 
 def _remove(store: Store, name: str, yes: bool) -> int:
-    from copier import actions
+    from copier.app import accounts as actions
 
     removal = actions.account_removal(store, name)
     say(removal.describe())

@@ -14,7 +14,7 @@ from copier.engine.config import Link, LinkMode, LinkRules, RulesError
 from copier.link_fields import FieldError, checked, from_text
 
 if TYPE_CHECKING:  # the store is imported when a command runs: building the parser stays light
-    from copier.actions import LinkChange
+    from copier.app.links import LinkChange
     from copier.store import Store
 
 ACTOR = "cli"
@@ -52,7 +52,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from copier import actions
+    from copier.app import links as actions
     from copier.store import Store
 
     with Store.open(args.data_dir) as store:
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def parse_assignments(values: list[str]) -> LinkChange:
-    from copier.actions import LinkChange
+    from copier.app.links import LinkChange
 
     parsed: dict[str, Any] = {}
     for item in values:
@@ -100,7 +100,7 @@ def _add(store: Store, args: argparse.Namespace) -> int:
         rules = LinkRules.from_dict(data)
     except RulesError as exc:
         raise CommandError(f"the link's rules cannot work: {exc}") from None
-    from copier.actions import new_link
+    from copier.app.links import new_link
     from copier.engine.config import LinkOverlap
 
     try:

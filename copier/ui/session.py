@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from copier import actions
 from copier.app import CopierApp, CoreThread
+from copier.app import accounts as account_actions
+from copier.app import links as link_actions
 from copier.domain import SymbolSpec, TerminalSnapshot, TerminalStatus
 from copier.engine.config import Link, LinkMode
 from copier.engine.tradingday import TradingClock
@@ -224,7 +225,7 @@ class CoreSession:
     async def save_link(self, link: Link) -> Link:
         """Validate, save (audited) and apply live from the next master event. Raises RulesError
         with every problem when the rules cannot work."""
-        saved = await self.io(actions.save_link, self.app.store, link)
+        saved = await self.io(link_actions.save_link, self.app.store, link)
         await self.in_core(self.app.apply_link, saved)
         log.info("link #%d (%s → %s) saved and applied: %s, %s", saved.id, saved.master_id,
                  saved.slave_id, "enabled" if saved.enabled else "disabled", saved.mode.value)
@@ -238,7 +239,7 @@ class CoreSession:
         return await self.save_link(changed)
 
     async def delete_link(self, link_id: int) -> None:
-        await self.io(actions.remove_link, self.app.store, link_id)
+        await self.io(link_actions.remove_link, self.app.store, link_id)
         await self.in_core(self.app.drop_link, link_id)
         log.info("link #%d deleted", link_id)
         self._changed("links")
@@ -274,7 +275,7 @@ class CoreSession:
     async def delete_account(self, account_id: str) -> None:
         """Remove an account, its keys, its stored password and every link that uses it."""
 
-        await self.io(functools.partial(actions.remove_account, self.app.store, account_id,
+        await self.io(functools.partial(account_actions.remove_account, self.app.store, account_id,
                                         forget_password=self._forget_password))
         await self.on_core(self.app.remove_account(account_id))
         self._records.pop(account_id, None)
