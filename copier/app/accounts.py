@@ -20,6 +20,7 @@ from copier.engine.config import Link
 from copier.store import AccountRecord, AccountRole, Store, StoreError
 from copier.store.keyadmin import find_account
 from copier.terminals.registry import EA, MT5
+from copier.vault import PasswordVault
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,23 @@ def add_account(store: Store, new: NewAccount, *, actor: str = "user") -> AddedA
     saved = store.save_account(record, actor=actor)
     key = store.create_api_key(saved.id, actor=actor) if new.connection == EA else None
     return AddedAccount(saved, key)
+
+
+def load_accounts(store: Store) -> list[AccountRecord]:
+    """Every saved account."""
+    return store.load_accounts()
+
+
+def save_account(store: Store, record: AccountRecord, *, password: str | None = None,
+                 vault: PasswordVault | None = None, actor: str = "user") -> AccountRecord:
+    """Save an account as edited (audited); an MT5 password goes to the OS key store
+    (``vault``), never to the database."""
+    if password:
+        if vault is None:
+            raise ActionError(f"the password of {record.id} was not saved: no key store was "
+                              "given to keep it in")
+        vault.store(record.id, password)
+    return store.save_account(record, actor=actor)
 
 
 def account_removal(store: Store, name: str) -> AccountRemoval:

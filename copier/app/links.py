@@ -12,6 +12,7 @@ from typing import Any
 
 from copier.app.accounts import find_named_account
 from copier.app.errors import ActionError
+from copier.engine.book import live
 from copier.engine.config import Link, LinkMode, LinkRules, RulesError
 from copier.store import Store
 
@@ -52,11 +53,21 @@ def remove_link(store: Store, link_id: int, *, actor: str = "user") -> bool:
     return store.delete_link(link_id, actor=actor)
 
 
+def open_copies(store: Store, link_id: int) -> int:
+    """How many copies of a link are open now (they stay open when the link is deleted, and are
+    then no longer followed)."""
+    return len(live(t for t in store.load_tickets() if t.link_id == link_id))
+
+
+def with_state(link: Link, *, enabled: bool | None = None, mode: LinkMode | None = None) -> Link:
+    """The link switched on or off and/or set to a mode (not saved)."""
+    return dataclasses.replace(link, enabled=link.enabled if enabled is None else enabled,
+                               mode=link.mode if mode is None else mode)
+
+
 def set_link_state(store: Store, link: Link, *, enabled: bool | None = None,
                    mode: LinkMode | None = None, actor: str = "user") -> Link:
-    changed = dataclasses.replace(link, enabled=link.enabled if enabled is None else enabled,
-                                  mode=link.mode if mode is None else mode)
-    return save_link(store, changed, actor=actor)
+    return save_link(store, with_state(link, enabled=enabled, mode=mode), actor=actor)
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,16 @@ class CopierApp:
         assert self.bridge is not None
         return self.bridge.terminal(account.id)
 
+    @property
+    def database(self) -> Path:
+        """The database file the app runs on."""
+        return self.store.path
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder of the database, the settings and the TLS material."""
+        return self.store.path.parent
+
     def add_terminal(self, terminal: Terminal) -> None:
         self.service.add_terminal(terminal)
 

@@ -105,9 +105,11 @@ class MainWindow(QMainWindow):
         self.links.reload()
         self.trade_log.start()
         self.settings.start()
-        service = self.session.app.service
-        self.status.setText(f"running — {len(service.terminals)} terminals, "
-                            f"{len(service.links)} links")
+        launch(self._show_running())
+
+    async def _show_running(self) -> None:
+        now = await self.session.running()
+        self.status.setText(f"running — {len(now.terminals)} terminals, {len(now.links)} links")
 
     def stop(self) -> None:
         self.dashboard.stop()

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copier.engine.book import live
 from copier.engine.config import Link, LinkMode, LinkOverlap, LinkRules, RulesError, overlaps
 from copier.ui.confirm import confirm
 from copier.ui.core_signals import UiBridge
@@ -382,8 +381,7 @@ class LinksPage(QWidget):
 
     async def ask_delete(self, link: Link) -> QMessageBox:
         """Ask before deleting, saying what becomes of the link's open copies."""
-        tickets = await self.session.run_blocking(self.session.app.store.load_tickets)
-        open_copies = len(live(t for t in tickets if t.link_id == link.id))
+        open_copies = await self.session.open_copies(link.id)
         fate = (f"Its {open_copies} open cop{'y' if open_copies == 1 else 'ies'} on "
                 f"{link.slave_id} stay open and are no longer followed: the master's closes "
                 "will not close them." if open_copies else "It has no open copies.")
