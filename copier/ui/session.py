@@ -17,20 +17,18 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from copier.app import CopierApp, CoreThread, live
+from copier.app import CopierApp, CoreThread, live, reports
 from copier.app import accounts as account_actions
 from copier.app import keys as key_actions
 from copier.app import links as link_actions
 from copier.app.keys import KeyRotation
 from copier.app.live import AccountView, Running
+from copier.app.reports import CopyDetails, LogChoices, LoggedEvent, LogQuery, Progress
 from copier.app.vocabulary import AccountRecord, CopyRecord
 from copier.domain import SymbolSpec
 from copier.engine.config import Link, LinkMode
 from copier.engine.tradingday import TradingClock
-from copier.stats import compute_stats
-from copier.ui import tradelog_query
 from copier.ui.api_keys import KeyRow
-from copier.ui.tradelog_query import LogQuery, Progress
 from copier.vault import PasswordVault
 
 log = logging.getLogger(__name__)
@@ -288,22 +286,32 @@ class CoreSession:
     # ----- statistics and the trade log ---------------------------------------------------
     async def stats(self) -> dict[str, Any]:
         specs = {k: dict(v) for k, v in self._specs.items()}
-        return await self.io(compute_stats, self.app.store, specs)
+        return await self.io(reports.statistics, self.app.store, specs)
 
     async def log_page(self, query: LogQuery, limit: int, offset: int) -> list[CopyRecord]:
-        return await self.io(self.app.store.read, lambda conn: tradelog_query.fetch_page(
-            conn, query, limit, offset))
+        return await self.io(reports.log_page, self.app.store, query, limit, offset)
 
     async def log_count(self, query: LogQuery) -> int:
-        return await self.io(self.app.store.read,
-                             lambda conn: tradelog_query.count_rows(conn, query))
+        return await self.io(reports.log_count, self.app.store, query)
 
-    async def log_choices(self) -> tuple[list[str], list[str]]:
-        return await self.io(self.app.store.read, tradelog_query.distinct_values)
+    async def log_choices(self) -> LogChoices:
+        return await self.io(reports.log_choices, self.app.store)
+
+    async def copy_details(self, record: CopyRecord) -> CopyDetails:
+        return await self.io(reports.copy_details, self.app.store, record)
 
     async def export_log(self, query: LogQuery, out: Path, progress: Progress | None = None
                          ) -> int:
-        return await self.io(tradelog_query.export_csv, self.app.store, query, out, progress)
+        return await self.io(reports.export_log, self.app.store, query, out, progress)
+
+    async def master_history(self, account_id: str, limit: int) -> tuple[list[LoggedEvent], int]:
+        """The master's newest logged events, oldest first, and the store's clock now."""
+
+        def read() -> tuple[list[LoggedEvent], int]:
+            return (reports.master_history(self.app.store, account_id, limit),
+                    reports.now_ms(self.app.store))
+
+        return await self.io(read)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Any other blocking job a screen needs (EA install, autostart, settings file)."""

@@ -8,10 +8,10 @@ from typing import Any
 
 from PySide6.QtWidgets import QMessageBox
 
+from copier.app.reports import LogQuery
 from copier.domain import Platform
 from copier.store import AccountRecord, AccountRole
 from copier.ui.main import Gui
-from copier.ui.tradelog_query import LogQuery
 from tests.ui.conftest import Run, eventually, until
 
 

@@ -9,10 +9,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from copier.app.reports import LogQuery
 from copier.stats import compute_stats
 from copier.ui.main import Gui
 from copier.ui.pages.statistics import STATS_COLUMNS, Context, rows_of
-from copier.ui.tradelog_query import LogQuery
 from tests.ui.conftest import Run, eventually
 
 
