@@ -17,7 +17,7 @@ from typing import Any
 from copier.app.errors import ActionError
 from copier.domain import Platform
 from copier.engine.config import Link
-from copier.store import AccountRecord, AccountRole, Store, StoreError
+from copier.store import AccountRecord, AccountRole, KeyStatus, Store, StoreError
 from copier.store.keyadmin import find_account
 from copier.terminals.registry import EA, MT5
 from copier.vault import PasswordVault
@@ -85,6 +85,26 @@ def add_account(store: Store, new: NewAccount, *, actor: str = "user") -> AddedA
     saved = store.save_account(record, actor=actor)
     key = store.create_api_key(saved.id, actor=actor) if new.connection == EA else None
     return AddedAccount(saved, key)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """A saved account with how it connects and how many of its API keys work now."""
+
+    record: AccountRecord
+    connection: str  # 'ea' or 'mt5'
+    working_keys: int
+
+
+def account_summaries(store: Store) -> list[AccountSummary]:
+    """Every saved account with its connection and its working keys (``copier accounts list``)."""
+    now = store.now_ms()
+    return [
+        AccountSummary(record, connection_of(record),
+                       sum(1 for k in store.list_api_keys(record.id)
+                           if k.status(now) is KeyStatus.VALID))
+        for record in store.load_accounts()
+    ]
 
 
 def load_accounts(store: Store) -> list[AccountRecord]:

@@ -36,6 +36,11 @@ def save_link(store: Store, link: Link, *, actor: str = "user") -> Link:
     return store.save_link(link, actor=actor)
 
 
+def load_links(store: Store) -> list[Link]:
+    """Every saved link, by id."""
+    return store.load_links()
+
+
 def find_link(store: Store, name: str) -> Link:
     """A link by its id or its (unique) name."""
     links = store.load_links()

@@ -141,7 +141,9 @@ def describe(link: Link) -> str:
 
 
 def _list(store: Store, as_json: bool) -> int:
-    links = store.load_links()
+    from copier.app.links import load_links
+
+    links = load_links(store)
     if as_json:
         out_json([link_dict(link) for link in links])
         return 0
