@@ -282,7 +282,7 @@ def _stats(args: argparse.Namespace) -> int:
     with Store.open(args.data_dir) as store:
         figures = statistics(store)
     if args.json:
-        print(json.dumps(figures, sort_keys=True))
+        print(json.dumps(figures.to_dict(), sort_keys=True))
         return 0
     from copier.commands.stats_table import render
 

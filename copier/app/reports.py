@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from copier.stats import SpecBook, compute_stats
+from copier.stats import Figures, LinkFigures, SlaveFigures, SpecBook, Statistics
+from copier.stats import statistics as _statistics
 from copier.store import AuditEntry, CopyRecord, Store
 from copier.store import tradelog as _log
 from copier.store.export import ExportError, export_copies_csv
@@ -24,10 +25,14 @@ __all__ = [
     "CopyDetails",
     "ExportCancelled",
     "ExportError",
+    "Figures",
+    "LinkFigures",
     "LogChoices",
     "LogQuery",
     "LoggedEvent",
     "Progress",
+    "SlaveFigures",
+    "Statistics",
     "audit",
     "copy_details",
     "export_log",
@@ -91,10 +96,10 @@ def now_ms(store: Store) -> int:
 # ----- statistics and the audit log -----------------------------------------------------------
 
 
-def statistics(store: Store, specs: SpecBook | None = None) -> dict[str, Any]:
-    """The copy statistics of everything in the store, priced with the saved symbol specs
-    overlaid by ``specs`` (the live ones)."""
-    return compute_stats(store, specs)
+def statistics(store: Store, specs: SpecBook | None = None) -> Statistics:
+    """The copy statistics of everything in the store (summed in SQL), priced with the saved
+    symbol specs overlaid by ``specs`` (the live ones)."""
+    return _statistics(store, specs)
 
 
 def audit(store: Store, *, limit: int = 200, since_ms: int | None = None) -> list[AuditEntry]:

@@ -27,18 +27,24 @@ What the figures mean:
 * Totals over several links add up per link, so ``master_pnl`` of a slave (or of everything) is
   the master's result once per link that copied it.
 
-Modules: ``figures`` (tallies, money, the report), ``aggregated`` (``compute_stats``: from the
-store's SQL sums) and ``rowwise`` (``build_stats``: the same figures by replaying every row, the
-reference the sums are tested against).
+Modules: ``report`` (the typed statistics), ``figures`` (tallies, money), ``aggregated``
+(``statistics`` and ``compute_stats``: from the store's SQL sums) and ``rowwise``
+(``build_stats``: the same figures by replaying every row, the reference the sums are tested
+against).
 """
 
-from copier.stats.aggregated import compute_stats
+from copier.stats.aggregated import compute_stats, statistics
 from copier.stats.figures import DAY_MS, SpecBook, day_of, money, overlay_specs
+from copier.stats.report import Figures, LinkFigures, SlaveFigures, Statistics
 from copier.stats.rowwise import TradeLog, build_stats, read_trade_log
 
 __all__ = [
     "DAY_MS",
+    "Figures",
+    "LinkFigures",
+    "SlaveFigures",
     "SpecBook",
+    "Statistics",
     "TradeLog",
     "build_stats",
     "compute_stats",
@@ -46,4 +52,5 @@ __all__ = [
     "money",
     "overlay_specs",
     "read_trade_log",
+    "statistics",
 ]

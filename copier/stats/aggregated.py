@@ -30,6 +30,7 @@ from copier.stats.figures import (
     spec_of,
     start_links,
 )
+from copier.stats.report import Statistics
 from copier.stats.rowwise import TradeLog, realise_fill, tally_master
 from copier.store import Store, statrows
 from copier.store.statrows import CopyPosition, MasterPosition
@@ -55,13 +56,19 @@ class Sums:
     event_rows: list[Any]  # master events of the positions replayed row by row
 
 
-def compute_stats(store: Store, specs: SpecBook | None = None,
-                  now_ms: int | None = None) -> dict[str, Any]:
-    """Statistics of everything in ``store``, JSON-ready, priced with the saved symbol specs
-    overlaid by ``specs`` (the live ones, when a terminal is running). Blocking (it reads the
-    database): call it from a worker thread or the command line, never from an event loop."""
+def statistics(store: Store, specs: SpecBook | None = None,
+               now_ms: int | None = None) -> Statistics:
+    """Statistics of everything in ``store``, priced with the saved symbol specs overlaid by
+    ``specs`` (the live ones, when a terminal is running). Blocking (it reads the database):
+    call it from a worker thread or the command line, never from an event loop."""
     book = overlay_specs(store.load_symbol_specs(), specs or {})
     return stats_from_sums(store.read(read_sums), store.load_links(), book, now_ms)
+
+
+def compute_stats(store: Store, specs: SpecBook | None = None,
+                  now_ms: int | None = None) -> dict[str, Any]:
+    """``statistics`` as JSON-ready data (``copier stats --json``)."""
+    return statistics(store, specs, now_ms).to_dict()
 
 
 def _renumbered(renumberings: Iterable[statrows.Renumbering]) -> set[tuple[str, int]]:
@@ -112,7 +119,7 @@ def read_sums(conn: Connection) -> Sums:
 
 
 def stats_from_sums(sums: Sums, known_links: Iterable[Any], specs: SpecBook | None = None,
-                    now_ms: int | None = None) -> dict[str, Any]:
+                    now_ms: int | None = None) -> Statistics:
     links = start_links(known_links)
     book = specs or {}
     for parties in (*sums.denied_parties, *sums.copied_parties):  # refusals name a link first

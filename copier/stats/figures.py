@@ -13,6 +13,7 @@ from typing import Any
 
 from copier import clock
 from copier.domain import SymbolSpec
+from copier.stats.report import Figures, LinkFigures, SlaveFigures, Statistics
 
 SpecBook = Mapping[str, Mapping[str, SymbolSpec]]  # account id → symbol name → spec
 
@@ -54,25 +55,26 @@ class Tally:
         self.denials.update(other.denials)
         self.unpriced += other.unpriced
 
-    def to_dict(self) -> dict[str, Any]:
+    def figures(self) -> Figures:
+        """The figures as shown: money to the cent, points to a tenth, rates to 0.01 %."""
         finished = sum(self.statuses[s] for s in FINISHED)
         executed = self.statuses["executed"]
-        return {
-            "copies": self.copies,
-            "executed": executed,
-            "failed": self.statuses["failed"],
-            "expired": self.statuses["expired"],
-            "in_flight": self.copies - finished,
-            "success_rate": round(executed / finished, 4) if finished else None,
-            "volume_copied": round(self.volume_copied, 2),
-            "pnl": round(self.pnl, 2),
-            "master_pnl": round(self.master_pnl, 2),
-            "slippage_points": round(self.slippage_points, 1),
-            "slippage_money": round(self.slippage_money, 2),
-            "denials": sum(self.denials.values()),
-            "denials_by_rule": dict(sorted(self.denials.items())),
-            "unpriced": self.unpriced,
-        }
+        return Figures(
+            copies=self.copies,
+            executed=executed,
+            failed=self.statuses["failed"],
+            expired=self.statuses["expired"],
+            in_flight=self.copies - finished,
+            success_rate=round(executed / finished, 4) if finished else None,
+            volume_copied=round(self.volume_copied, 2),
+            pnl=round(self.pnl, 2),
+            master_pnl=round(self.master_pnl, 2),
+            slippage_points=round(self.slippage_points, 1),
+            slippage_money=round(self.slippage_money, 2),
+            denials=sum(self.denials.values()),
+            denials_by_rule=dict(sorted(self.denials.items())),
+            unpriced=self.unpriced,
+        )
 
 
 class Ledger:
@@ -94,11 +96,11 @@ class Ledger:
         for day, tally in other.days.items():
             self.days[day].add(tally)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "total": self.total().to_dict(),
-            "days": {day: self.days[day].to_dict() for day in sorted(self.days)},
-        }
+    def total_figures(self) -> Figures:
+        return self.total().figures()
+
+    def day_figures(self) -> dict[str, Figures]:
+        return {day: self.days[day].figures() for day in sorted(self.days)}
 
 
 @dataclass(slots=True)
@@ -170,26 +172,27 @@ def name_parties(facts: LinkFacts, master_id: str, slave_id: str) -> None:
     facts.slave_id = facts.slave_id or slave_id
 
 
-def report(links: dict[int, LinkFacts], now_ms: int | None) -> dict[str, Any]:
-    """The statistics, JSON-ready: every link together, per link and per slave."""
+def report(links: dict[int, LinkFacts], now_ms: int | None) -> Statistics:
+    """The statistics: every link together, per link and per slave."""
     everything = Ledger()
     slaves: dict[str, Ledger] = defaultdict(Ledger)
     for facts in links.values():
         everything.merge(facts.ledger)
         slaves[facts.slave_id].merge(facts.ledger)
-    return {
-        "generated_ms": now_ms if now_ms is not None else clock.now_ms(),
-        **everything.to_dict(),  # "total" and "days": every link together
-        "links": [
-            {"link_id": link_id, "name": f.name, "master_id": f.master_id,
-             "slave_id": f.slave_id, **f.ledger.to_dict()}
+    return Statistics(
+        generated_ms=now_ms if now_ms is not None else clock.now_ms(),
+        total=everything.total_figures(),
+        days=everything.day_figures(),
+        links=tuple(
+            LinkFigures(link_id, f.name, f.master_id, f.slave_id, f.ledger.total_figures(),
+                        f.ledger.day_figures())
             for link_id, f in sorted(links.items())
-        ],
-        "slaves": [
-            {"slave_id": slave_id, **ledger.to_dict()}
+        ),
+        slaves=tuple(
+            SlaveFigures(slave_id, ledger.total_figures(), ledger.day_figures())
             for slave_id, ledger in sorted(slaves.items())
-        ],
-    }
+        ),
+    )
 
 
 def overlay_specs(saved: SpecBook, live: SpecBook) -> dict[str, dict[str, SymbolSpec]]:

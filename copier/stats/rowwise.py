@@ -161,7 +161,7 @@ def _tally_denials(log: TradeLog, links: dict[int, LinkFacts]) -> None:
 
 def build_stats(log: TradeLog, known_links: Iterable[Any], specs: SpecBook | None = None,
                 now_ms: int | None = None) -> dict[str, Any]:
-    """The statistics of a trade log already read, row by row."""
+    """The statistics of a trade log already read, row by row, JSON-ready."""
     links = start_links(known_links)
     aliases = Aliases()
     for event in log.events:
@@ -170,4 +170,4 @@ def build_stats(log: TradeLog, known_links: Iterable[Any], specs: SpecBook | Non
     _tally_denials(log, links)
     _tally_copies(log, links, book, aliases)
     tally_master(log, links, book, aliases)
-    return report(links, now_ms)
+    return report(links, now_ms).to_dict()

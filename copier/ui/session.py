@@ -23,7 +23,14 @@ from copier.app import keys as key_actions
 from copier.app import links as link_actions
 from copier.app.keys import KeyRotation
 from copier.app.live import AccountView, Running
-from copier.app.reports import CopyDetails, LogChoices, LoggedEvent, LogQuery, Progress
+from copier.app.reports import (
+    CopyDetails,
+    LogChoices,
+    LoggedEvent,
+    LogQuery,
+    Progress,
+    Statistics,
+)
 from copier.app.vocabulary import AccountRecord, CopyRecord
 from copier.domain import SymbolSpec
 from copier.engine.config import Link, LinkMode
@@ -284,7 +291,7 @@ class CoreSession:
         return self._specs
 
     # ----- statistics and the trade log ---------------------------------------------------
-    async def stats(self) -> dict[str, Any]:
+    async def stats(self) -> Statistics:
         specs = {k: dict(v) for k, v in self._specs.items()}
         return await self.io(reports.statistics, self.app.store, specs)
 
