@@ -328,8 +328,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _keys(args: argparse.Namespace) -> int:
+    from copier.app import keyadmin
     from copier.logfile import has_console
-    from copier.store import Store, StoreError, keyadmin
+    from copier.store import Store, StoreError
 
     if args.action in ("create", "rotate") and not has_console("stdout"):
         # The key is shown once and must not land in the log file instead of on a screen.

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from copier.app.errors import ActionError
+from copier.app.keyadmin import find_account
 from copier.domain import Platform
 from copier.engine.config import Link
 from copier.store import AccountRecord, AccountRole, KeyStatus, Store, StoreError
-from copier.store.keyadmin import find_account
 from copier.terminals.registry import EA, MT5
 from copier.vault import PasswordVault
 
