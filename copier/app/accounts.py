@@ -134,6 +134,12 @@ def account_removal(store: Store, name: str) -> AccountRemoval:
     return AccountRemoval(account, len(store.list_api_keys(account.id)), links, open_copies)
 
 
+def forget_password(vault: PasswordVault, account_id: str) -> None:
+    """Remove an account's MT5 password from the OS key store, if one is kept there."""
+    if vault.has(account_id):
+        vault.forget(account_id)
+
+
 def remove_account(store: Store, account_id: str, *, actor: str = "user",
                    forget_password: Callable[[str], None] | None = None) -> bool:
     """Remove an account with its keys and every link that uses it (one transaction), then its

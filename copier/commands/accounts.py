@@ -110,11 +110,10 @@ def _remove(store: Store, name: str, yes: bool) -> int:
 
 
 def _forget_password(account_id: str) -> None:
+    from copier.app.accounts import forget_password
     from copier.vault import PasswordVault, VaultError  # Qt-free; the OS key store
 
-    vault = PasswordVault()
     try:
-        if vault.has(account_id):
-            vault.forget(account_id)
+        forget_password(PasswordVault(), account_id)
     except VaultError as exc:
         say(str(exc))

@@ -233,17 +233,14 @@ class CoreSession:
     async def delete_account(self, account_id: str) -> None:
         """Remove an account, its keys, its stored password and every link that uses it."""
 
+        forget = functools.partial(account_actions.forget_password, self.vault)
         await self.io(functools.partial(account_actions.remove_account, self.app.store, account_id,
-                                        forget_password=self._forget_password))
+                                        forget_password=forget))
         await self.on_core(self.app.remove_account(account_id))
         self._records.pop(account_id, None)
         log.info("account %s removed with its keys and links", account_id)
         self._changed("accounts")
         self._changed("links")
-
-    def _forget_password(self, account_id: str) -> None:
-        if self.vault.has(account_id):
-            self.vault.forget(account_id)
 
     async def create_api_key(self, account_id: str, days: int | None = None) -> str:
         """A new key (``days`` None: the account's ``key_days``, default 30)."""
