@@ -1,12 +1,11 @@
-"""The statistics from the store's SQL sums (``copier.store.statrows``): counts per link, day,
-status and rule, fills per slave symbol and day, and each copied position's opens and closes
-summed, so a refresh reads a few rows per position, not the whole trade log.
+"""The statistics from the store's SQL sums: counts per link, day, status and rule, fills per
+slave symbol and day (``copier.store.statrows``) and the realised P&L per link, symbol and day
+(``copier.store.statpnl``), so a refresh reads a few rows per link and day, not the trade log.
 
-A position's realised P&L comes from its sums when its average open price is the average of all
-its opens, that is when every open precedes every close, each close has a size and the closes
-do not exceed the opens; a master's 'increased' events (they carry the total, not what was
-added) and renumbered tickets also need their rows. Those few positions are replayed row by row
-(``rowwise``) from the same read, so the figures equal a full replay (tests/unit/store).
+The few positions whose average open price sums cannot give (renumbered tickets, an add after a
+close, a close without a size, closes beyond the opens, a master's 'increased' event) are
+replayed row by row (``rowwise``) from the same read, so the figures equal a full replay
+(tests/unit/store/test_store_statrows.py, tests/integration/test_stats_after_the_app.py).
 """
 
 from __future__ import annotations
@@ -32,10 +31,8 @@ from copier.stats.figures import (
 )
 from copier.stats.report import Statistics
 from copier.stats.rowwise import TradeLog, realise_fill, tally_master
-from copier.store import Store, statrows
-from copier.store.statrows import CopyPosition, MasterPosition
-
-VOLUME_SLACK = 1e-9  # lots: closes summing to the opens give or take float rounding
+from copier.store import Store, statpnl, statrows
+from copier.store.statpnl import PnlSum
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +44,12 @@ class Sums:
     denied_parties: list[statrows.Parties]
     copied_parties: list[statrows.Parties]
     fills: list[statrows.FillSums]
-    positions: list[CopyPosition]
-    closes: list[statrows.CopyCloses]
-    masters: list[MasterPosition]
-    master_closes: list[statrows.MasterCloses]
+    copy_pnl: list[PnlSum]
+    master_pnl: list[PnlSum]
     renumberings: list[statrows.Renumbering]
     fill_rows: list[Any]  # fills of the positions replayed row by row
     event_rows: list[Any]  # master events of the positions replayed row by row
+    copying: list[tuple[int, str, int]]  # links that copied a replayed master position
 
 
 def statistics(store: Store, specs: SpecBook | None = None,
@@ -71,50 +67,17 @@ def compute_stats(store: Store, specs: SpecBook | None = None,
     return statistics(store, specs, now_ms).to_dict()
 
 
-def _renumbered(renumberings: Iterable[statrows.Renumbering]) -> set[tuple[str, int]]:
-    tickets: set[tuple[str, int]] = set()
-    for r in renumberings:
-        tickets.update(((r.account_id, r.ticket), (r.account_id, r.new_ticket)))
-    return tickets
-
-
-def copy_from_sums(p: CopyPosition, renumbered: set[tuple[str, int]]) -> bool:
-    if (p.master_id, p.master_ticket) in renumbered:
-        return False
-    if p.closes == 0:
-        return True
-    return (p.opens > 0 and p.unsized_closes == 0 and p.last_open_ms is not None
-            and p.first_close_ms is not None and p.last_open_ms < p.first_close_ms
-            and p.close_volume <= p.open_volume + VOLUME_SLACK)
-
-
-def master_from_sums(m: MasterPosition, renumbered: set[tuple[str, int]]) -> bool:
-    if (m.account_id, m.ticket) in renumbered:
-        return False
-    if m.closes == 0:
-        return True
-    return (m.adds > 0 and m.increases == 0 and m.unsized_closes == 0
-            and m.last_add_id is not None and m.first_close_id is not None
-            and m.last_add_id < m.first_close_id
-            and m.close_volume <= m.add_volume + VOLUME_SLACK)
-
-
 def read_sums(conn: Connection) -> Sums:
     """The sums, and the rows of the positions the sums cannot price (one read)."""
-    renumberings = statrows.renumberings(conn)
-    renumbered = _renumbered(renumberings)
-    positions = statrows.copy_positions(conn)
-    masters = statrows.master_positions(conn)
-    replayed = [(p.link_id, p.master_id, p.master_ticket) for p in positions
-                if not copy_from_sums(p, renumbered)]
-    replayed_masters = [(m.account_id, m.ticket) for m in masters
-                        if not master_from_sums(m, renumbered)]
     denied, copied = statrows.first_parties(conn)
+    replayed_masters = statpnl.replayed_masters(conn)
     return Sums(
         statrows.status_counts(conn), statrows.rule_counts(conn), denied, copied,
-        statrows.fill_sums(conn), positions, statrows.copy_closes(conn), masters,
-        statrows.master_closes(conn), renumberings, statrows.fill_rows(conn, replayed),
+        statrows.fill_sums(conn), statpnl.copy_pnl(conn), statpnl.master_pnl(conn),
+        statrows.renumberings(conn),
+        statrows.fill_rows(conn, statpnl.replayed_copies(conn)),
         statrows.master_event_rows(conn, replayed_masters),
+        statpnl.copying_links(conn, replayed_masters),
     )
 
 
@@ -131,12 +94,10 @@ def stats_from_sums(sums: Sums, known_links: Iterable[Any], specs: SpecBook | No
         tally.copies += status.count
         tally.statuses[status.status] += status.count
     _tally_fills(sums, links, book)
-    renumbered = _renumbered(sums.renumberings)
     aliases = Aliases()
     for r in sums.renumberings:
         aliases.learn(r.account_id, r.ticket, r.new_ticket)
-    _realise_copies(sums, links, book, renumbered, aliases)
-    _realise_masters(sums, links, book, renumbered, aliases)
+    _realise(sums, links, book, aliases)
     return report(links, now_ms)
 
 
@@ -154,53 +115,27 @@ def _tally_fills(sums: Sums, links: dict[int, LinkFacts], book: SpecBook) -> Non
             tally.unpriced += fill.slipped
 
 
-def _realise_copies(sums: Sums, links: dict[int, LinkFacts], book: SpecBook,
-                    renumbered: set[tuple[str, int]], aliases: Aliases) -> None:
-    average: dict[tuple[int, str, int], float] = {}
-    for p in sums.positions:
-        if not copy_from_sums(p, renumbered):
-            continue
-        if p.opens:
-            links[p.link_id].copied_tickets.add(p.master_ticket)
-        average[(p.link_id, p.master_id, p.master_ticket)] = (
-            p.open_value / p.open_volume if p.open_volume > 0 else 0.0)
-    for closes in sums.closes:
-        entry = average.get((closes.link_id, closes.master_id, closes.master_ticket))
-        if entry is None:  # replayed below
-            continue
-        sign = 1.0 if closes.side == "buy" else -1.0
-        realised = money(spec_of(book, closes.slave_id, closes.slave_symbol),
-                         sign * (closes.value - entry * closes.volume), 1.0)
-        tally = links[closes.link_id].ledger.days[closes.day]
+def _realise(sums: Sums, links: dict[int, LinkFacts], book: SpecBook, aliases: Aliases) -> None:
+    for pnl in sums.copy_pnl:
+        tally = links[pnl.link_id].ledger.days[pnl.day]
+        realised = money(spec_of(book, pnl.account_id, pnl.symbol), pnl.price_lots, 1.0)
         if realised is None:
-            tally.unpriced += closes.closes
+            tally.unpriced += pnl.closes
         else:
             tally.pnl += realised
     holdings: dict[tuple[int, int], Holding] = defaultdict(Holding)
     for row in sums.fill_rows:
         realise_fill(row, links[row.link_id], holdings, book, aliases)
-
-
-def _realise_masters(sums: Sums, links: dict[int, LinkFacts], book: SpecBook,
-                     renumbered: set[tuple[str, int]], aliases: Aliases) -> None:
-    by_master: dict[str, list[LinkFacts]] = defaultdict(list)
-    for facts in links.values():
-        by_master[facts.master_id].append(facts)
-    average = {(m.account_id, m.ticket): m.add_value / m.add_volume if m.add_volume > 0 else 0.0
-               for m in sums.masters if master_from_sums(m, renumbered)}
-    for closes in sums.master_closes:
-        entry = average.get((closes.account_id, closes.ticket))
-        if entry is None:
+    for pnl in sums.master_pnl:
+        facts = links[pnl.link_id]
+        if facts.master_id != pnl.account_id:
             continue
-        sign = 1.0 if closes.buy else -1.0
-        realised = money(spec_of(book, closes.account_id, closes.symbol),
-                         sign * (closes.value - entry * closes.volume), 1.0)
-        for facts in by_master.get(closes.account_id, ()):
-            if closes.ticket not in facts.copied_tickets:
-                continue
-            tally = facts.ledger.days[closes.day]
-            if realised is None:
-                tally.unpriced += closes.closes
-            else:
-                tally.master_pnl += realised
+        tally = facts.ledger.days[pnl.day]
+        realised = money(spec_of(book, pnl.account_id, pnl.symbol), pnl.price_lots, 1.0)
+        if realised is None:
+            tally.unpriced += pnl.closes
+        else:
+            tally.master_pnl += realised
+    for link_id, _master, ticket in sums.copying:
+        links[link_id].copied_tickets.add(ticket)
     tally_master(TradeLog([], [], sums.event_rows), links, book, aliases)

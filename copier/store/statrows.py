@@ -1,17 +1,20 @@
 """The trade log summed in SQL for the statistics (``copier.stats``): typed rows of ``GROUP BY``
-queries per link, day, status, rule, slave symbol and copied position, so a refresh reads a few
-rows per position instead of every copy. Days are UTC (``YYYY-MM-DD``), as ``stats.day_of``.
+queries per link, UTC day, status, rule and slave symbol, so a refresh reads a few rows per link
+and day instead of every copy (the realised P&L: ``statpnl``). Days are ``YYYY-MM-DD``, as
+``stats.day_of``.
 
 A fill is an executed copy of an opening or closing kind with a slave price; its day is the day
-it was executed (the decision's when the execution time is missing). The statistics decide from
-the sums which positions need their rows after all (``fill_rows``, ``master_event_rows``): those
-whose running average cannot be had from sums (a master ticket renumbered, an add after a close).
+it was executed (the decision's when the execution time is missing). ``fill_rows`` and
+``master_event_rows`` read the rows of the few positions sums cannot price, and
+``renumberings`` the master tickets that were renumbered.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
@@ -26,12 +29,23 @@ OPENING_KINDS = ("open", "fill_pending")
 FILL_KINDS = (*OPENING_KINDS, "close")
 MASTER_ADDS = ("opened", "increased", "pending_filled")
 MASTER_CLOSES = ("partially_closed", "closed")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_LISTED = 10_000  # tickets named in one IN (...); SQLite takes up to 32,766 parameters
 
 
-def _day(epoch_ms: Any) -> ColumnElement[str]:
-    """The UTC day of a time in milliseconds (SQLite's integer division floors it to seconds)."""
-    return func.strftime("%Y-%m-%d", epoch_ms / 1000, "unixepoch")
+DAY_MS = 86_400_000
+
+
+def _day(epoch_ms: Any) -> ColumnElement[int]:
+    """The UTC day of a time in milliseconds as days since 1970 (grouped on as a number: far
+    cheaper than formatting every row's date; ``day_text`` names it)."""
+    return epoch_ms // DAY_MS
+
+
+@functools.lru_cache(maxsize=4096)
+def day_text(day: int) -> str:
+    """A day since 1970 as ``YYYY-MM-DD`` (UTC)."""
+    return (EPOCH + timedelta(days=day)).strftime("%Y-%m-%d")
 
 
 def _is_fill() -> ColumnElement[bool]:
@@ -44,10 +58,6 @@ def _fill_ms() -> ColumnElement[int]:
     c = _copies.c
     return case((or_(c.executed_ms.is_(None), c.executed_ms == 0), c.decided_ms),
                 else_=c.executed_ms)
-
-
-def _when(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
-    return case((condition, value), else_=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,70 +104,6 @@ class FillSums:
 
 
 @dataclass(frozen=True, slots=True)
-class CopyPosition:
-    """The fills of one master ticket's copies on one link, summed."""
-
-    link_id: int
-    master_id: str
-    master_ticket: int
-    opens: int
-    open_volume: float
-    open_value: float  # Σ price × lots of the opening fills
-    last_open_ms: int | None  # decision time of the last opening fill
-    closes: int
-    close_volume: float
-    first_close_ms: int | None
-    unsized_closes: int  # closing fills without a positive volume (they take all that is held)
-
-
-@dataclass(frozen=True, slots=True)
-class CopyCloses:
-    """The closing fills of one copied position into one slave symbol on one day."""
-
-    link_id: int
-    master_id: str
-    master_ticket: int
-    slave_id: str
-    slave_symbol: str
-    side: str
-    day: str
-    closes: int
-    volume: float
-    value: float  # Σ price × lots
-
-
-@dataclass(frozen=True, slots=True)
-class MasterPosition:
-    """A master ticket's logged adds and closes, summed."""
-
-    account_id: str
-    ticket: int
-    adds: int
-    add_volume: float
-    add_value: float
-    last_add_id: int | None
-    increases: int  # 'increased' events carry the total after them, not what was added
-    closes: int
-    close_volume: float
-    first_close_id: int | None
-    unsized_closes: int
-
-
-@dataclass(frozen=True, slots=True)
-class MasterCloses:
-    """A master ticket's closes on one day (one symbol, one direction)."""
-
-    account_id: str
-    ticket: int
-    symbol: str
-    buy: bool
-    day: str
-    closes: int
-    volume: float
-    value: float
-
-
-@dataclass(frozen=True, slots=True)
 class Renumbering:
     """A master event that gave a ticket a new number (MT4 partial-close remainders, pendings
     that became positions), in log order."""
@@ -172,7 +118,8 @@ def status_counts(conn: Connection) -> list[StatusCount]:
     day = _day(c.decided_ms)
     rows = conn.execute(select(c.link_id, day, c.status, func.count())
                         .group_by(c.link_id, day, c.status))
-    return [StatusCount(int(link), str(d), str(status), int(n)) for link, d, status, n in rows]
+    return [StatusCount(int(link), day_text(int(d)), str(status), int(n))
+            for link, d, status, n in rows]
 
 
 def rule_counts(conn: Connection) -> list[RuleCount]:
@@ -180,21 +127,21 @@ def rule_counts(conn: Connection) -> list[RuleCount]:
     day = _day(d.time_ms)
     rows = conn.execute(select(d.link_id, day, d.rule, func.count())
                         .group_by(d.link_id, day, d.rule))
-    return [RuleCount(int(link), str(dd), str(rule), int(n)) for link, dd, rule, n in rows]
+    return [RuleCount(int(link), day_text(int(dd)), str(rule), int(n))
+            for link, dd, rule, n in rows]
 
 
 def first_parties(conn: Connection) -> tuple[list[Parties], list[Parties]]:
     """Per link, the parties of its first refusal (by id) and of its first copy (by decision
-    time, then command id)."""
+    time; a link's rows all name the same parties, so a tie needs no second key)."""
     d, c = _denials.c, _copies.c
     first_denial = (select(d.link_id, func.min(d.id).label("first")).group_by(d.link_id)
                     .subquery())
     denied = conn.execute(select(d.link_id, d.master_id, d.slave_id)
                           .join(first_denial, d.id == first_denial.c.first))
-    ranked = select(c.link_id, c.master_id, c.slave_id, func.row_number().over(
-        partition_by=c.link_id, order_by=(c.decided_ms, c.command_id)).label("n")).subquery()
-    copied = conn.execute(select(ranked.c.link_id, ranked.c.master_id, ranked.c.slave_id)
-                          .where(ranked.c.n == 1))
+    # SQLite takes a bare column from the row MIN() picked (sqlite.org/lang_select.html#bareagg)
+    copied = [(a, b, s) for a, b, s, _ in conn.execute(
+        select(c.link_id, c.master_id, c.slave_id, func.min(c.decided_ms)).group_by(c.link_id))]
     return ([Parties(int(a), str(b), str(s)) for a, b, s in denied],
             [Parties(int(a), str(b), str(s)) for a, b, s in copied])
 
@@ -210,79 +157,9 @@ def fill_sums(conn: Connection) -> list[FillSums]:
         select(c.link_id, c.slave_id, c.slave_symbol, day, opened, func.sum(c.slippage_points),
                func.coalesce(func.sum(c.slippage_points * volume), 0.0), slipped)
         .where(_is_fill()).group_by(c.link_id, c.slave_id, c.slave_symbol, day))
-    return [FillSums(int(r[0]), str(r[1]), str(r[2]), str(r[3]), float(r[4] or 0.0),
+    return [FillSums(int(r[0]), str(r[1]), str(r[2]), day_text(int(r[3])), float(r[4] or 0.0),
                      None if r[5] is None else float(r[5]), float(r[6]), int(r[7] or 0))
             for r in rows]
-
-
-def copy_positions(conn: Connection) -> list[CopyPosition]:
-    c = _copies.c
-    opening = c.kind.in_(OPENING_KINDS)
-    closing = c.kind == "close"
-    volume = func.coalesce(c.filled_volume, 0.0)
-    rows = conn.execute(
-        select(
-            c.link_id, c.master_id, c.master_ticket,
-            func.count(_when(opening, 1)), func.sum(_when(opening, volume)),
-            func.sum(_when(opening, c.slave_price * volume)),
-            func.max(_when(opening, c.decided_ms)),
-            func.count(_when(closing, 1)), func.sum(_when(closing, volume)),
-            func.min(_when(closing, c.decided_ms)),
-            func.count(_when(and_(closing, volume <= 0), 1)),
-        ).where(_is_fill()).group_by(c.link_id, c.master_id, c.master_ticket))
-    return [CopyPosition(
-        int(r[0]), str(r[1]), int(r[2]), int(r[3]), float(r[4] or 0.0), float(r[5] or 0.0),
-        None if r[6] is None else int(r[6]), int(r[7]), float(r[8] or 0.0),
-        None if r[9] is None else int(r[9]), int(r[10]),
-    ) for r in rows]
-
-
-def copy_closes(conn: Connection) -> list[CopyCloses]:
-    c = _copies.c
-    day = _day(_fill_ms())
-    volume = func.coalesce(c.filled_volume, 0.0)
-    keys = (c.link_id, c.master_id, c.master_ticket, c.slave_id, c.slave_symbol, c.side, day)
-    rows = conn.execute(select(*keys, func.count(), func.sum(volume),
-                               func.sum(c.slave_price * volume))
-                        .where(_is_fill(), c.kind == "close").group_by(*keys))
-    return [CopyCloses(int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5]),
-                       str(r[6]), int(r[7]), float(r[8] or 0.0), float(r[9] or 0.0))
-            for r in rows]
-
-
-def master_positions(conn: Connection) -> list[MasterPosition]:
-    e = _events.c
-    adding = e.kind.in_(MASTER_ADDS)
-    closing = e.kind.in_(MASTER_CLOSES)
-    added = func.max(e.volume, 0.0)
-    closed = func.coalesce(e.closed_volume, 0.0)
-    rows = conn.execute(
-        select(
-            e.account_id, e.ticket,
-            func.count(_when(adding, 1)), func.sum(_when(adding, added)),
-            func.sum(_when(adding, added * e.price)), func.max(_when(adding, e.id)),
-            func.count(_when(e.kind == "increased", 1)),
-            func.count(_when(closing, 1)), func.sum(_when(closing, closed)),
-            func.min(_when(closing, e.id)), func.count(_when(and_(closing, closed <= 0), 1)),
-        ).where(e.kind.in_(MASTER_ADDS + MASTER_CLOSES)).group_by(e.account_id, e.ticket))
-    return [MasterPosition(
-        str(r[0]), int(r[1]), int(r[2]), float(r[3] or 0.0), float(r[4] or 0.0),
-        None if r[5] is None else int(r[5]), int(r[6]), int(r[7]), float(r[8] or 0.0),
-        None if r[9] is None else int(r[9]), int(r[10]),
-    ) for r in rows]
-
-
-def master_closes(conn: Connection) -> list[MasterCloses]:
-    e = _events.c
-    day = _day(e.decided_ms)
-    buy = func.substr(e.order_type, 1, 3) == "buy"
-    closed = func.coalesce(e.closed_volume, 0.0)
-    keys = (e.account_id, e.ticket, e.symbol, buy, day)
-    rows = conn.execute(select(*keys, func.count(), func.sum(closed),
-                               func.sum(closed * e.price))
-                        .where(e.kind.in_(MASTER_CLOSES)).group_by(*keys))
-    return [MasterCloses(str(r[0]), int(r[1]), str(r[2]), bool(r[3]), str(r[4]), int(r[5]),
-                         float(r[6] or 0.0), float(r[7] or 0.0)) for r in rows]
 
 
 def renumberings(conn: Connection) -> list[Renumbering]:

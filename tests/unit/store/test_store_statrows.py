@@ -61,7 +61,7 @@ def _seed(store: Store) -> None:
         # 3: an add after a close
         copy(1, 300, "open", 0.2, 1.3000, T0), copy(1, 300, "close", 0.1, 1.3010, T0 + h),
         copy(1, 300, "open", 0.1, 1.3100, T0 + 2 * h),
-        copy(1, 300, "close", 0.2, 1.3200, T0 + 3 * h),
+        copy(1, 300, "close", 0.1, 1.3200, T0 + 3 * h),  # 0.1 stays open
         # 4: a close without a size takes what is held; 5: closes beyond the opens
         copy(1, 400, "open", 0.3, 1.4000, T0, side="sell"),
         copy(1, 400, "close", None, 1.3900, T0 + h, side="sell"),
@@ -80,7 +80,10 @@ def _seed(store: Store) -> None:
         event("opened", 200, 0.4, 1.1995, T0),
         event("partially_closed", 200, 0.3, 1.2005, T0 + h, closed=0.1, new_ticket=201),
         event("closed", 201, 0.0, 1.1985, T0 + 2 * h, closed=0.3),
-        event("opened", 300, 0.2, 1.2995, T0), event("closed", 300, 0.0, 1.3195, T0 + h),
+        event("opened", 300, 0.2, 1.2995, T0),  # and an add after a close, 0.1 left open
+        event("partially_closed", 300, 0.1, 1.3005, T0 + h, closed=0.1),
+        event("pending_filled", 300, 0.1, 1.3100, T0 + 2 * h),
+        event("partially_closed", 300, 0.1, 1.3195, T0 + 3 * h, closed=0.1),
         event("opened", 400, 0.3, 1.4005, T0, order_type="sell"),
         event("closed", 400, 0.0, 1.3895, T0 + h, order_type="sell", closed=0.3),
         event("opened", 500, 0.1, 1.4995, T0), event("closed", 500, 0.0, 1.5095, T0 + h,
