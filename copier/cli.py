@@ -252,9 +252,10 @@ def _run_demo(args: argparse.Namespace, folder: Path) -> int:
 
 
 def _export_log(args: argparse.Namespace) -> int:
+    from copier.app.reports import ExportError, export_log_between
     from copier.commands.common import CommandError
     from copier.store import Store
-    from copier.store.export import ExportError, export_copies_csv, parse_date
+    from copier.store.export import parse_date
 
     try:
         since = parse_date(args.since) if args.since else None
@@ -263,8 +264,8 @@ def _export_log(args: argparse.Namespace) -> int:
         raise CommandError(f"export-log: {exc}") from None
     store = Store.open(args.data_dir)
     try:
-        rows = export_copies_csv(store, args.out, since=since, until=until,
-                                 account=args.account, symbol=args.symbol)
+        rows = export_log_between(store, args.out, since=since, until=until,
+                                  account=args.account, symbol=args.symbol)
     except ExportError as exc:  # e.g. the file is open in Excel (Windows)
         _stderr(str(exc))
         return 2
@@ -275,13 +276,13 @@ def _export_log(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from copier.stats import compute_stats
+    from copier.app.reports import statistics
     from copier.store import Store
 
     with Store.open(args.data_dir) as store:
-        figures = compute_stats(store)
+        figures = statistics(store)
     if args.json:
-        print(json.dumps(figures, sort_keys=True))
+        print(json.dumps(figures.to_dict(), sort_keys=True))
         return 0
     from copier.commands.stats_table import render
 
@@ -327,8 +328,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _keys(args: argparse.Namespace) -> int:
+    from copier.app import keyadmin
     from copier.logfile import has_console
-    from copier.store import Store, StoreError, keyadmin
+    from copier.store import Store, StoreError
 
     if args.action in ("create", "rotate") and not has_console("stdout"):
         # The key is shown once and must not land in the log file instead of on a screen.

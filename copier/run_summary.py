@@ -8,8 +8,8 @@ import errno
 import re
 from datetime import UTC, datetime
 
-from copier.actions import connection_of
 from copier.app import CopierApp
+from copier.app.accounts import connection_of
 from copier.store import KeyStatus
 from copier.terminals.registry import EA
 

@@ -1,3 +1,3 @@
 """The command line's groups of sub-commands (``copier accounts``, ``links``, ``config``,
 ``stats``), one module each: each adds its parser and runs its commands through the shared
-actions (``copier.actions``), never through the store's tables."""
+use cases of the application layer (``copier.app``), never through the store's tables."""

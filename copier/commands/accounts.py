@@ -13,7 +13,8 @@ from copier.commands.common import confirm, format_table, out, out_json, say
 from copier.domain import Platform
 
 if TYPE_CHECKING:  # the store is imported when a command runs: building the parser stays light
-    from copier.store import AccountRecord, Store
+    from copier.app.accounts import AccountSummary
+    from copier.store import Store
 
 ACTOR = "cli"
 ROLES = ("master", "slave", "both")  # AccountRole's values
@@ -50,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _add(store: Store, args: argparse.Namespace) -> int:
-    from copier import actions
-    from copier.store import AccountRole
+    from copier.app import accounts as actions
+    from copier.app.vocabulary import AccountRole
 
     new = actions.NewAccount(Platform(args.platform), args.login, args.server, name=args.name,
                              role=AccountRole(args.role), mt5_path=args.mt5_path)
@@ -65,23 +66,20 @@ def _add(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def account_dict(record: AccountRecord, keys: int) -> dict[str, Any]:
-    from copier.actions import connection_of
-
+def account_dict(summary: AccountSummary) -> dict[str, Any]:
+    record = summary.record
     return {
         "id": record.id, "platform": record.platform.value, "login": record.login,
         "server": record.server, "name": record.label, "role": record.role.value,
-        "enabled": record.enabled, "connection": connection_of(record),
-        "mt5_path": record.settings.get("terminal_path"), "api_keys": keys,
+        "enabled": record.enabled, "connection": summary.connection,
+        "mt5_path": record.settings.get("terminal_path"), "api_keys": summary.working_keys,
     }  # fmt: skip
 
 
 def _list(store: Store, as_json: bool) -> int:
-    now = store.now_ms()
-    rows = []
-    for record in store.load_accounts():
-        working = [k for k in store.list_api_keys(record.id) if k.status(now).value == "valid"]
-        rows.append(account_dict(record, len(working)))
+    from copier.app.accounts import account_summaries
+
+    rows = [account_dict(summary) for summary in account_summaries(store)]
     if as_json:
         out_json(rows)
         return 0
@@ -98,7 +96,7 @@ def _list(store: Store, as_json: bool) -> int:
 
 
 def _remove(store: Store, name: str, yes: bool) -> int:
-    from copier import actions
+    from copier.app import accounts as actions
 
     removal = actions.account_removal(store, name)
     say(removal.describe())
@@ -112,11 +110,10 @@ def _remove(store: Store, name: str, yes: bool) -> int:
 
 
 def _forget_password(account_id: str) -> None:
+    from copier.app.accounts import forget_password
     from copier.vault import PasswordVault, VaultError  # Qt-free; the OS key store
 
-    vault = PasswordVault()
     try:
-        if vault.has(account_id):
-            vault.forget(account_id)
+        forget_password(PasswordVault(), account_id)
     except VaultError as exc:
         say(str(exc))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from copier.commands.common import CommandError, out, out_json, say
 
 if TYPE_CHECKING:  # the store is imported when a command runs: building the parser stays light
-    from copier.store import AuditEntry
+    from copier.app.reports import AuditEntry
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +22,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from copier.app import reports
     from copier.store import Store
     from copier.store.export import parse_date
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"audit: --limit must be at least 1, not {args.limit}")
     since_ms = None if since is None else int(since.timestamp() * 1000)
     with Store.open(args.data_dir) as store:
-        entries = list(reversed(store.load_audit(args.limit, since_ms=since_ms)))
+        entries = reports.audit(store, limit=args.limit, since_ms=since_ms)
     if args.json:
         out_json([entry_dict(e) for e in entries])
     elif entries:

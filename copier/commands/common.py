@@ -18,7 +18,7 @@ class CommandError(Exception):
 def user_errors() -> tuple[type[Exception], ...]:
     """Refusals a user can act on: the message is the whole answer, never a traceback.
     (Imported when one is raised, so building the parser stays light.)"""
-    from copier.actions import ActionError
+    from copier.app.errors import ActionError
     from copier.engine.config import RulesError
     from copier.link_fields import FieldError
     from copier.store import StoreError

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from copier.app.vocabulary import AccountRecord, AccountRole
 from copier.domain import Platform
 from copier.engine.config import Link, LinkRules, RulesError
 from copier.link_fields import FieldError, checked, rule_types
 from copier.preferences import Preferences
 from copier.setup_import import Setup, link_key
-from copier.store import AccountRecord, AccountRole
 from copier.terminals.registry import EA, MT5
 
 VERSION = 1

@@ -14,8 +14,8 @@ from copier.engine.config import Link, LinkMode, LinkRules, RulesError
 from copier.link_fields import FieldError, checked, from_text
 
 if TYPE_CHECKING:  # the store is imported when a command runs: building the parser stays light
-    from copier.actions import LinkChange
-    from copier.opencopies import CopiesFate
+    from copier.app.links import LinkChange
+    from copier.app.opencopies import CopiesFate
     from copier.store import Store
 
 ACTOR = "cli"
@@ -60,7 +60,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from copier import actions
+    from copier.app import links as actions
     from copier.store import Store
 
     with Store.open(args.data_dir) as store:
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _remove(store: Store, link: Link, copies: str | None) -> int:
     """Remove a link, deciding first what becomes of its open copies (asked when not given)."""
-    from copier.opencopies import CopiesFate, count_open, remove_link_offline
+    from copier.app.opencopies import CopiesFate, count_open, remove_link_offline
 
     fate = CopiesFate(copies) if copies else None
     if fate is None:
@@ -105,7 +105,7 @@ def _ask_fate(link: Link, open_now: int) -> CopiesFate | None:
     """Ask whether to close or leave the link's open copies; None: the trader cancelled."""
     import sys
 
-    from copier.opencopies import CopiesFate
+    from copier.app.opencopies import CopiesFate
 
     copies = "1 copy is" if open_now == 1 else f"{open_now} copies are"
     question = (f"Link #{link.id} ({link.master_id} → {link.slave_id}): {copies} open on "
@@ -124,7 +124,7 @@ def _ask_fate(link: Link, open_now: int) -> CopiesFate | None:
 
 
 def parse_assignments(values: list[str]) -> LinkChange:
-    from copier.actions import LinkChange
+    from copier.app.links import LinkChange
 
     parsed: dict[str, Any] = {}
     for item in values:
@@ -147,7 +147,7 @@ def _add(store: Store, args: argparse.Namespace) -> int:
         rules = LinkRules.from_dict(data)
     except RulesError as exc:
         raise CommandError(f"the link's rules cannot work: {exc}") from None
-    from copier.actions import new_link
+    from copier.app.links import new_link
     from copier.engine.config import LinkOverlap
 
     try:
@@ -188,7 +188,9 @@ def describe(link: Link) -> str:
 
 
 def _list(store: Store, as_json: bool) -> int:
-    links = store.load_links()
+    from copier.app.links import load_links
+
+    links = load_links(store)
     if as_json:
         out_json([link_dict(link) for link in links])
         return 0

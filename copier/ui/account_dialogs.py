@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.app.vocabulary import AccountRecord, AccountRole
 from copier.bridge.protocol import PATH as BRIDGE_PATH
 from copier.domain import Platform
 from copier.eas.steps import setup_steps
-from copier.store import AccountRecord, AccountRole
 from copier.ui.api_keys import AccessFields, KeyPanel
 from copier.ui.file_dialogs import open_file
 from copier.ui.session import CoreSession

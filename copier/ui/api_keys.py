@@ -23,9 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.app.keys import KeyRotation
+from copier.app.vocabulary import (
+    DEFAULT_GRACE_HOURS,
+    DEFAULT_KEY_DAYS,
+    AccountRecord,
+    ApiKeyInfo,
+    KeyStatus,
+)
 from copier.bridge.allowlist import AllowListError, parse_entry
-from copier.store import AccountRecord
-from copier.store.keys import DEFAULT_GRACE_HOURS, DEFAULT_KEY_DAYS, ApiKeyInfo, KeyStatus
 from copier.ui.widgets import Column
 
 
@@ -83,17 +89,6 @@ KEY_COLUMNS: list[Column[KeyRow]] = [
     Column("Issued", lambda r: fmt_minute(r.info.created_ms)),
     Column("Status", lambda r: r.text, colour=_status_colour),
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRotation:
-    """A rotation's outcome: the new key (shown once) and how long the old ones keep working."""
-
-    key: str
-    expires_ms: int  # when the new key expires
-    grace_hours: float  # the account's grace period
-    old_keys: int  # keys that were working and are now in their grace period (or ended)
-    old_until_ms: int | None  # when the last of them stops working (None: none were working)
 
 
 def rotation_notice(rotation: KeyRotation) -> str:

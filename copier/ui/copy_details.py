@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copier.store import CopyRecord
-from copier.store.queries import CopyDetails
+from copier.app.reports import CopyDetails
+from copier.app.vocabulary import CopyRecord
 from copier.ui.widgets import fmt_datetime, fmt_number
 from copier.words import kind_words, rule_words
 

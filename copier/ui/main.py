@@ -180,9 +180,9 @@ class Gui:
         self.session.listeners.append(self.bridge.notify_config)
         self.bridge.start()
         self.window.start()
-        app = self.session.app
+        now = await self.session.running()
         log.info("copier started: %d terminals, %d links, database %s",
-                 len(app.service.terminals), len(app.service.links), app.store.path)
+                 len(now.terminals), len(now.links), self.session.app.database)
         gc.collect()
         gc.freeze()  # start-up objects live for good: full collections need not walk them
 

@@ -23,7 +23,6 @@ from copier.preview import (
     preview_link,
     views_of,
 )
-from copier.store.queries import master_events
 from copier.ui.session import CoreSession
 from copier.ui.widgets import (
     Column,
@@ -54,12 +53,11 @@ async def run_preview(session: CoreSession, link: Link) -> tuple[PreviewResult, 
         raise PreviewUnavailable(
             f"{who} has not reported its account and symbols yet — start its terminal (or the "
             "EA on it), wait until it shows connected, then preview again")
-    logged = await session.run_blocking(
-        session.app.store.read, lambda conn: master_events(conn, link.master_id, HISTORY))
+    logged, now_ms = await session.master_history(link.master_id, HISTORY)
     history = [Replayed(item.event, item.decided_ms) for item in logged]
     source = "the trade log's last master events"
     if not history:
-        history = events_from_snapshot(master_snap, session.app.store.now_ms())
+        history = events_from_snapshot(master_snap, now_ms)
         source = "the master's open positions and orders (the trade log has none yet)"
     result = await session.run_blocking(_replay, link, history, master_snap, slave_snap, source)
     return result, slave_snap.account.currency, master_snap.account.currency

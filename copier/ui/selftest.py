@@ -24,8 +24,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from copier.app.vocabulary import DATA_DIR_ENV
 from copier.events import CopyExecuted, CoreEvent
-from copier.store.paths import DATA_DIR_ENV
 from copier.ui.main import LaunchOptions, run_app
 from copier.ui.window import MainWindow
 

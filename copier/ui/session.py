@@ -14,21 +14,28 @@ import concurrent.futures
 import functools
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from copier import actions, opencopies
-from copier.app import CopierApp, CoreThread
-from copier.domain import SymbolSpec, TerminalSnapshot, TerminalStatus
+from copier.app import CopierApp, CoreThread, live, opencopies, reports
+from copier.app import accounts as account_actions
+from copier.app import keys as key_actions
+from copier.app import links as link_actions
+from copier.app.keys import KeyRotation
+from copier.app.live import AccountView, Running
+from copier.app.reports import (
+    CopyDetails,
+    LogChoices,
+    LoggedEvent,
+    LogQuery,
+    Progress,
+    Statistics,
+)
+from copier.app.vocabulary import AccountRecord, CopyRecord
+from copier.domain import SymbolSpec
 from copier.engine.config import Link, LinkMode
 from copier.engine.tradingday import TradingClock
-from copier.stats import compute_stats
-from copier.store import AccountRecord, CopyRecord
-from copier.store.keys import HOUR_MS, KeyStatus, policy_from_settings
-from copier.ui import tradelog_query
-from copier.ui.api_keys import KeyRotation, KeyRow
-from copier.ui.tradelog_query import LogQuery, Progress
+from copier.ui.api_keys import KeyRow
 from copier.vault import PasswordVault
 
 log = logging.getLogger(__name__)
@@ -66,39 +73,6 @@ class AppCore:
 
     async def stop(self) -> None:
         await self._app.stop()
-
-
-@dataclass(frozen=True, slots=True)
-class AccountView:
-    """One account as the dashboard and the accounts screen show it: configuration plus live
-    state. ``record`` is None for an account the core runs without a saved record (the demo's)."""
-
-    account_id: str
-    platform: str
-    role: str
-    kind: str  # the terminal adapter ('simulated', 'ea', 'mt5'), empty when none is running
-    record: AccountRecord | None
-    status: TerminalStatus | None
-    snapshot: TerminalSnapshot | None
-
-    @property
-    def label(self) -> str:
-        return self.record.label if self.record and self.record.label else self.account_id
-
-    @property
-    def enabled(self) -> bool:
-        return self.record.enabled if self.record else True
-
-    @property
-    def symbols(self) -> tuple[str, ...]:
-        return tuple(sorted(self.snapshot.symbols)) if self.snapshot else ()
-
-
-@dataclass(frozen=True, slots=True)
-class _Live:
-    kind: str
-    status: TerminalStatus | None
-    snapshot: TerminalSnapshot | None
 
 
 class CoreSession:
@@ -185,18 +159,11 @@ class CoreSession:
 
     # ----- copying ------------------------------------------------------------------------
     async def copying_enabled(self) -> bool:
-        return await self.in_core(lambda: self.app.service.copying_enabled)
+        return await self.in_core(live.copying_enabled, self.app)
 
     async def set_copying(self, enabled: bool) -> None:
         """The global Stop/Start switch; the change is audited."""
-
-        def switch() -> None:
-            self.app.service.set_copying(enabled)
-            action = "copying.started" if enabled else "copying.stopped"
-            self.app.store.audit("user", action)
-            log.info("the user %s copying", "started" if enabled else "stopped")
-
-        await self.in_core(switch)
+        await self.in_core(self.app.set_copying, enabled)
 
     async def close_all_copies(self, *, link_id: int | None = None,
                                slave_id: str | None = None) -> int:
@@ -209,7 +176,7 @@ class CoreSession:
         return (await self.trading_clock()).name
 
     async def trading_clock(self) -> TradingClock:
-        return await self.in_core(lambda: self.app.service.views.clock)
+        return await self.in_core(live.trading_clock, self.app)
 
     async def set_trading_clock(self, clock: TradingClock) -> None:
         """The broker's offset and trading-day start (stored, audited); applies at once."""
@@ -218,13 +185,12 @@ class CoreSession:
 
     # ----- links --------------------------------------------------------------------------
     async def load_links(self) -> list[Link]:
-        return await self.in_core(lambda: sorted(self.app.service.links.values(),
-                                                 key=lambda link: link.id))
+        return list(await self.in_core(live.running_links, self.app))
 
     async def save_link(self, link: Link) -> Link:
         """Validate, save (audited) and apply live from the next master event. Raises RulesError
         with every problem when the rules cannot work."""
-        saved = await self.io(actions.save_link, self.app.store, link)
+        saved = await self.io(link_actions.save_link, self.app.store, link)
         await self.in_core(self.app.apply_link, saved)
         log.info("link #%d (%s → %s) saved and applied: %s, %s", saved.id, saved.master_id,
                  saved.slave_id, "enabled" if saved.enabled else "disabled", saved.mode.value)
@@ -233,9 +199,7 @@ class CoreSession:
 
     async def set_link_state(self, link: Link, *, enabled: bool | None = None,
                              mode: LinkMode | None = None) -> Link:
-        changed = replace(link, enabled=link.enabled if enabled is None else enabled,
-                          mode=link.mode if mode is None else mode)
-        return await self.save_link(changed)
+        return await self.save_link(link_actions.with_state(link, enabled=enabled, mode=mode))
 
     async def link_deletion(self, link_id: int) -> opencopies.LinkDeletion:
         """What deleting the link would leave open on its slave (to ask the trader)."""
@@ -254,9 +218,7 @@ class CoreSession:
     # ----- open copies --------------------------------------------------------------------
     async def open_copies(self) -> list[opencopies.MasterRow]:
         """Each master position with its copies, from what the copier already holds."""
-        service = self.app.service
-        return await self.in_core(lambda: opencopies.open_copies(
-            dict(service.links), service.tickets(), service.snapshot))
+        return await self.in_core(opencopies.open_copies_of, self.app)
 
     async def close_copy(self, link_id: int, master_ticket: int) -> int:
         """Close one copy now (confirmed by the caller); returns the close commands sent."""
@@ -267,20 +229,15 @@ class CoreSession:
 
     # ----- accounts -----------------------------------------------------------------------
     async def reload_accounts(self) -> list[AccountRecord]:
-        records = await self.io(self.app.store.load_accounts)
+        records = await self.io(account_actions.load_accounts, self.app.store)
         self._records = {r.id: r for r in records}
         return records
 
     async def save_account(self, record: AccountRecord, password: str | None = None
                            ) -> AccountRecord:
         """Save an account; an MT5 password goes to the OS key store, never to the database."""
-
-        def save() -> AccountRecord:
-            if password:
-                self.vault.store(record.id, password)
-            return self.app.store.save_account(record)
-
-        saved = await self.io(save)
+        saved = await self.io(functools.partial(account_actions.save_account, self.app.store,
+                                                record, password=password, vault=self.vault))
         self._records[saved.id] = saved
         log.info("account %s saved (%s, %s)", saved.id, saved.role.value,
                  "enabled" if saved.enabled else "disabled")
@@ -296,17 +253,14 @@ class CoreSession:
     async def delete_account(self, account_id: str) -> None:
         """Remove an account, its keys, its stored password and every link that uses it."""
 
-        await self.io(functools.partial(actions.remove_account, self.app.store, account_id,
-                                        forget_password=self._forget_password))
+        forget = functools.partial(account_actions.forget_password, self.vault)
+        await self.io(functools.partial(account_actions.remove_account, self.app.store, account_id,
+                                        forget_password=forget))
         await self.on_core(self.app.remove_account(account_id))
         self._records.pop(account_id, None)
         log.info("account %s removed with its keys and links", account_id)
         self._changed("accounts")
         self._changed("links")
-
-    def _forget_password(self, account_id: str) -> None:
-        if self.vault.has(account_id):
-            self.vault.forget(account_id)
 
     def account_name(self, account_id: str) -> str:
         """The name the trader gave an account (its id when it has none)."""
@@ -315,29 +269,13 @@ class CoreSession:
 
     async def create_api_key(self, account_id: str, days: int | None = None) -> str:
         """A new key (``days`` None: the account's ``key_days``, default 30)."""
-        key = await self.io(self.app.store.create_api_key, account_id, days)
+        key = await self.io(key_actions.create_api_key, self.app.store, account_id, days)
         log.info("API key issued for %s", account_id)  # never the key
         return key
 
     async def rotate_api_key(self, account_id: str) -> KeyRotation:
-        """Issue a new key with the account's lifetime; the working keys keep working through the
-        account's grace period (default 24 h), so the EA can be updated without a gap."""
-
-        def rotate() -> KeyRotation:
-            store = self.app.store
-            record = store.get_account(account_id)
-            policy = policy_from_settings(record.settings if record else {})
-            key = store.rotate_api_key(account_id)
-            key_id = key.split(".")[1]
-            infos = store.list_api_keys(account_id)
-            new = next(i for i in infos if i.key_id == key_id)
-            old = [i for i in infos if i.replaced_by == key_id]
-            now = store.now_ms()
-            working = [i.expires_ms for i in old if i.status(now) is KeyStatus.VALID]
-            return KeyRotation(key, new.expires_ms, policy.grace_ms / HOUR_MS, len(old),
-                               max(working, default=None))
-
-        rotation = await self.io(rotate)
+        """Issue a new key; the working keys keep working through the grace period."""
+        rotation = await self.io(key_actions.rotate_api_key, self.app.store, account_id)
         log.info("API key of %s rotated: %d previous key(s) keep working for %g h",
                  account_id, rotation.old_keys, rotation.grace_hours)
         return rotation
@@ -350,36 +288,20 @@ class CoreSession:
 
     async def api_keys(self, account_id: str) -> list[KeyRow]:
         """The account's keys with their status now (never the keys themselves)."""
+        listing = await self.io(key_actions.list_api_keys, self.app.store, account_id)
+        return [KeyRow(info, listing.now_ms) for info in listing.keys]
 
-        def read() -> list[KeyRow]:
-            now = self.app.store.now_ms()
-            return [KeyRow(info, now) for info in self.app.store.list_api_keys(account_id)]
-
-        return await self.io(read)
+    async def running(self) -> Running:
+        """The terminals the core runs, with their cached state, and its links."""
+        return await self.in_core(live.running, self.app)
 
     async def accounts(self) -> list[AccountView]:
         """Saved accounts and running terminals together, with their live state."""
-        live = await self.on_core(self._live_state())
-        links = await self.in_core(lambda: list(self.app.service.links.values()))
-        for account_id, state in live.items():
+        now = await self.running()
+        for account_id, state in now.terminals.items():
             if state.snapshot is not None:
                 self._specs[account_id] = dict(state.snapshot.symbols)
-        views = [
-            _view(account_id, self._records.get(account_id), live.get(account_id), links)
-            for account_id in sorted(set(self._records) | set(live))
-        ]
-        return views
-
-    async def _live_state(self) -> dict[str, _Live]:
-        """What the core already knows of each terminal. The snapshots are the copy service's
-        cached ones (refreshed by the core itself): the window asks no terminal anything, so a
-        slow terminal never slows the dashboard and the dashboard never adds load to one."""
-        service = self.app.service
-        return {
-            account_id: _Live(terminal.kind, service.status(account_id),
-                              service.snapshot(account_id))
-            for account_id, terminal in list(service.terminals.items())
-        }
+        return live.account_views(self._records.values(), now)
 
     @property
     def symbol_specs(self) -> dict[str, dict[str, SymbolSpec]]:
@@ -387,50 +309,35 @@ class CoreSession:
         return self._specs
 
     # ----- statistics and the trade log ---------------------------------------------------
-    async def stats(self) -> dict[str, Any]:
+    async def stats(self) -> Statistics:
         specs = {k: dict(v) for k, v in self._specs.items()}
-        return await self.io(compute_stats, self.app.store, specs)
+        return await self.io(reports.statistics, self.app.store, specs)
 
     async def log_page(self, query: LogQuery, limit: int, offset: int) -> list[CopyRecord]:
-        return await self.io(self.app.store.read, lambda conn: tradelog_query.fetch_page(
-            conn, query, limit, offset))
+        return await self.io(reports.log_page, self.app.store, query, limit, offset)
 
     async def log_count(self, query: LogQuery) -> int:
-        return await self.io(self.app.store.read,
-                             lambda conn: tradelog_query.count_rows(conn, query))
+        return await self.io(reports.log_count, self.app.store, query)
 
-    async def log_choices(self) -> tuple[list[str], list[str]]:
-        return await self.io(self.app.store.read, tradelog_query.distinct_values)
+    async def log_choices(self) -> LogChoices:
+        return await self.io(reports.log_choices, self.app.store)
+
+    async def copy_details(self, record: CopyRecord) -> CopyDetails:
+        return await self.io(reports.copy_details, self.app.store, record)
 
     async def export_log(self, query: LogQuery, out: Path, progress: Progress | None = None
                          ) -> int:
-        return await self.io(tradelog_query.export_csv, self.app.store, query, out, progress)
+        return await self.io(reports.export_log, self.app.store, query, out, progress)
+
+    async def master_history(self, account_id: str, limit: int) -> tuple[list[LoggedEvent], int]:
+        """The master's newest logged events, oldest first, and the store's clock now."""
+
+        def read() -> tuple[list[LoggedEvent], int]:
+            return (reports.master_history(self.app.store, account_id, limit),
+                    reports.now_ms(self.app.store))
+
+        return await self.io(read)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """Any other blocking job a screen needs (EA install, autostart, settings file)."""
         return await self.io(fn, *args)
-
-
-def _view(account_id: str, record: AccountRecord | None, live: _Live | None,
-          links: list[Link]) -> AccountView:
-    platform = record.platform.value if record else ""
-    if not platform and live and live.snapshot:
-        platform = live.snapshot.account.platform.value
-    if not platform and live and live.status and live.status.account:
-        platform = live.status.account.platform.value
-    return AccountView(
-        account_id=account_id,
-        platform=platform,
-        role=record.role.value if record else _role_from_links(account_id, links),
-        kind=live.kind if live else "",
-        record=record,
-        status=live.status if live else None,
-        snapshot=live.snapshot if live else None,
-    )
-
-
-def _role_from_links(account_id: str, links: list[Link]) -> str:
-    master = any(link.master_id == account_id for link in links)
-    slave = any(link.slave_id == account_id for link in links)
-    return "both" if master and slave else "master" if master else "slave" if slave else ""
-

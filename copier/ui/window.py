@@ -108,9 +108,11 @@ class MainWindow(QMainWindow):
         self.refresh_tray_accounts()
         for page in self._screens():
             page.start()
-        service = self.session.app.service
-        self.status.setText(f"running — {len(service.terminals)} terminals, "
-                            f"{len(service.links)} links")
+        launch(self._show_running())
+
+    async def _show_running(self) -> None:
+        now = await self.session.running()
+        self.status.setText(f"running — {len(now.terminals)} terminals, {len(now.links)} links")
 
     def refresh_tray_accounts(self) -> None:
         if self.session.started:

@@ -9,10 +9,10 @@ from typing import Any
 
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLabel
 
+from copier.app.reports import LogQuery
 from copier.ui.main import Gui
 from copier.ui.pages.tradelog import REASON_COLUMN
 from copier.ui.rules_form import FIELD_WIDTH, RulesForm
-from copier.ui.tradelog_query import LogQuery
 from copier.ui.window import SCREEN_NAMES
 from tests.ui.conftest import Run, eventually, until
 

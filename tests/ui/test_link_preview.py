@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from copier.app.reports import LogQuery
 from copier.store.models import TradeLogCopyRow, table
 from copier.ui.main import Gui
-from copier.ui.tradelog_query import LogQuery
 from tests.ui.conftest import Run, eventually
 
 

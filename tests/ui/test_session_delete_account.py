@@ -1,4 +1,4 @@
-"""Removing an account from the window goes through the shared action (``copier.actions``) the
+"""Removing an account from the window goes through the shared action (``copier.app.accounts``) the
 command line uses, then stops its links live: no second copy of the cascade in the window."""
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from copier.stats import compute_stats
+from copier.app.reports import LogQuery
+from copier.stats import Figures, Statistics, compute_stats
 from copier.ui.main import Gui
-from copier.ui.pages.statistics import STATS_COLUMNS, Context, rows_of
-from copier.ui.tradelog_query import LogQuery
+from copier.ui.pages.statistics import STATS_COLUMNS, Context, Row, rows_of
 from tests.ui.conftest import Run, eventually
 
 
@@ -25,7 +25,7 @@ def _table(page: Any) -> list[list[str]]:
 def _expected(stats: dict[str, Any], scope: str, period: str,
               context: Context) -> list[list[str]]:
     return [[column.text(row) for column in STATS_COLUMNS]
-            for row in rows_of(stats, scope, period, context)]
+            for row in rows_of(Statistics.from_dict(stats), scope, period, context)]
 
 
 def test_statistics_screen_figures_equal_compute_stats_after_a_seeded_run(
@@ -48,7 +48,7 @@ def test_statistics_screen_figures_equal_compute_stats_after_a_seeded_run(
     run(scenario())
 
     expected = compute_stats(gui.session.app.store, gui.session.symbol_specs)
-    shown = {k: v for k, v in page.stats.items() if k != "generated_ms"}
+    shown = {k: v for k, v in page.stats.to_dict().items() if k != "generated_ms"}
     assert shown == {k: v for k, v in expected.items() if k != "generated_ms"}
     assert expected["total"]["copies"] >= 40
     assert expected["total"]["unpriced"] == 0
@@ -78,7 +78,7 @@ def test_money_has_its_currency_and_a_reversed_link_says_why_slippage_is_not_mea
     context = Context(labels={"m": "My master", "s": "Reverse slave"},
                       currencies={"m": "USD", "s": "EUR"}, reversed_links=frozenset({3}))
 
-    [row] = rows_of(stats, "Links", "Total", context)
+    [row] = rows_of(Statistics.from_dict(stats), "Links", "Total", context)
     shown = {column.title: column.text(row) for column in STATS_COLUMNS}
 
     assert shown["Link / slave"] == "#3: My master → Reverse slave"
@@ -95,14 +95,8 @@ def test_columns_sort_numbers_as_numbers(qtbot: Any) -> None:
 
     owner = QWidget()
     qtbot.addWidget(owner)
-    model: RowsModel[dict[str, Any]] = RowsModel(STATS_COLUMNS, owner)
-    base = {"copies": 0, "executed": 0, "failed": 0, "expired": 0, "in_flight": 0,
-            "success_rate": None,
-            "volume_copied": 0.0, "pnl": 0.0, "master_pnl": 0.0, "slippage_points": 0.0,
-            "slippage_money": 0.0, "denials": 0, "denials_by_rule": {}, "currency": "",
-            "master_currency": "", "reversed": False}
-    model.set_rows([{**base, "name": n, "copies": c} for n, c in (("a", 9), ("b", 1234),
-                                                                  ("c", 85))])
+    model: RowsModel[Row] = RowsModel(STATS_COLUMNS, owner)
+    model.set_rows([Row(n, Figures(copies=c)) for n, c in (("a", 9), ("b", 1234), ("c", 85))])
     view = sortable_table(model)
     view.setParent(owner)
 

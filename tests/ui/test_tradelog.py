@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, insert
 
+from copier.app.reports import ExportCancelled, LogQuery, export_log
 from copier.domain import EventKind, MasterEvent, OrderType
 from copier.engine.state import CopyDenied
 from copier.store import CopyFilter
@@ -21,7 +22,6 @@ from copier.ui.copy_details import status_words
 from copier.ui.core_signals import UiBridge
 from copier.ui.pages.tradelog import COLUMNS, PAGE_SIZE, SORT_COLUMN, TradeLogPage
 from copier.ui.session import CoreSession
-from copier.ui.tradelog_query import ExportCancelled, LogQuery, export_csv
 from tests.perf import PerfFigures
 from tests.ui.conftest import Run, until
 
@@ -148,7 +148,7 @@ def test_a_cancelled_export_leaves_no_file_behind(
     out = tmp_path / "cancelled.csv"
 
     with pytest.raises(ExportCancelled):
-        export_csv(session.app.store, LogQuery(CopyFilter()), out, lambda done, total: False)
+        export_log(session.app.store, LogQuery(CopyFilter()), out, lambda done, total: False)
 
     assert list(tmp_path.glob("cancelled.csv*")) == []
 

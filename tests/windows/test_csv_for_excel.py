@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from copier.app.reports import LogQuery, export_log
 from copier.cli import main
 from copier.store import Store
 from copier.store.export import CSV_ENCODING, ExportError, export_copies_csv
-from copier.ui.tradelog_query import LogQuery, export_csv
 
 BOM = b"\xef\xbb\xbf"
 
@@ -39,7 +39,7 @@ def refuse_replace(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_both_exports_start_with_a_byte_order_mark(store: Store, tmp_path: Path) -> None:
     export_copies_csv(store, tmp_path / "cli.csv")
-    export_csv(store, LogQuery(), tmp_path / "window.csv")
+    export_log(store, LogQuery(), tmp_path / "window.csv")
 
     for name in ("cli.csv", "window.csv"):
         data = (tmp_path / name).read_bytes()
@@ -55,7 +55,7 @@ def test_a_file_open_elsewhere_is_a_sentence_and_the_old_file_stays(
     refuse_replace(monkeypatch)
 
     for export in (lambda: export_copies_csv(store, out),
-                   lambda: export_csv(store, LogQuery(), out)):
+                   lambda: export_log(store, LogQuery(), out)):
         with pytest.raises(ExportError) as refused:
             export()
         message = str(refused.value)

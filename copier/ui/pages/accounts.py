@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.app.vocabulary import AccountRecord
 from copier.eas.steps import setup_steps
-from copier.store import AccountRecord
 from copier.ui.account_dialogs import EA, MT5_DIRECT, AccountDialog, bridge_url
 from copier.ui.api_keys import KEY_COLUMNS, KeyDialog, KeyRow
 from copier.ui.confirm import confirm

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.app.opencopies import CopiesFate
 from copier.engine.config import Link, LinkMode, LinkOverlap, LinkRules, RulesError, overlaps
-from copier.opencopies import CopiesFate
 from copier.ui.confirm import choose
 from copier.ui.core_signals import UiBridge
 from copier.ui.pages import Screen

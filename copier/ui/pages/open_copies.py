@@ -2,7 +2,7 @@
 symbol, side and volume; each copy's slave account, ticket, volume and floating P&L — refreshed
 every second while the page is shown and whenever copies change. "Close this copy…" and "Close
 all copies of this link…" ask first, then close through the core (each once, audited); the rows
-come from the session (``copier.opencopies``), never from the store."""
+come from the session (``copier.app.opencopies``), never from the store."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.app.opencopies import CopyRow, MasterRow
 from copier.engine.state import TicketState
-from copier.opencopies import CopyRow, MasterRow
 from copier.ui.confirm import confirm
 from copier.ui.core_signals import UiBridge
 from copier.ui.pages import Screen

@@ -224,7 +224,7 @@ class RemoteSection(QGroupBox):
 
     async def generate(self) -> str:
         """Make (or reuse) the self-signed certificate where the core will look for it."""
-        folder = self.session.app.store.path.parent
+        folder = self.session.app.data_dir
         host = self.host.text().strip()
         material = await self.session.run_blocking(tls.self_signed_material, folder, host)
         self.fingerprint.setText(material.fingerprint)

@@ -1,7 +1,8 @@
 """Statistics (SPEC §8): per link and per slave, per day and in total, as a table and a bar chart.
 
-Every figure comes from ``copier.stats.compute_stats`` (computed on the worker thread); this
-screen only lays it out, so it shows exactly what ``copier stats --json`` prints.
+Every figure comes from the application layer's ``reports.statistics`` (computed on the worker
+thread, typed: ``copier.stats.Statistics``); this screen only lays it out, so it shows exactly
+what ``copier stats --json`` prints.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.app.reports import Figures, LinkFigures, SlaveFigures, Statistics
 from copier.ui.assets import style_chart
 from copier.ui.pages import Screen
 from copier.ui.session import CoreSession
@@ -50,7 +52,23 @@ CHARTS = (
 BAR_COLOURS = ("#1f77b4", "#ff7f0e")
 LEGEND = {"pnl": "copies", "master_pnl": "master"}
 
-Row = dict[str, Any]  # {"name": ..., "currency": ..., "reversed": ..., **figures}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the table: a link or a slave, its figures over the chosen period, and what
+    the figures alone do not say."""
+
+    name: str
+    figures: Figures
+    currency: str = ""  # the slave's deposit currency
+    master_currency: str = ""
+    reversed: bool = False
+
+    def figure(self, key: str) -> float:
+        """A numeric figure by its name (for sorting and the chart)."""
+        return float(getattr(self.figures, key) or 0)
+
 NOT_MEASURED = "not measured"
 REVERSED_SLIPPAGE = (
     "A reversed copy deals on the other side of the spread from the master (the master buys at "
@@ -70,82 +88,83 @@ class Context:
 
 
 def _top_denials(row: Row) -> str:
-    ranked = sorted(row["denials_by_rule"].items(), key=lambda kv: (-kv[1], kv[0]))
+    ranked = sorted(row.figures.denials_by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
     return ", ".join(f"{rule_words(rule)} {count}" for rule, count in ranked[:3])
 
 
-def _money(row: Row, key: str, currency_key: str = "currency") -> str:
-    currency = row.get(currency_key, "")
-    return f"{fmt_number(row[key])} {currency}".strip()
+def _money(amount: float, currency: str) -> str:
+    return f"{fmt_number(amount)} {currency}".strip()
 
 
 def _number(key: str) -> Callable[[Row], Any]:
-    return lambda r: float(r[key] or 0)
+    return lambda r: r.figure(key)
 
 
 def _slippage_both(row: Row) -> str:
-    if row.get("reversed"):
+    if row.reversed:
         return NOT_MEASURED
-    return f"{row['slippage_points']:,.0f} pts · {_money(row, 'slippage_money')}"
+    return (f"{row.figures.slippage_points:,.0f} pts · "
+            f"{_money(row.figures.slippage_money, row.currency)}")
 
 
 def _denials_tip(row: Row) -> str:
-    return "\n".join(f"{rule_words(k)}: {v}" for k, v in row["denials_by_rule"].items())
+    return "\n".join(f"{rule_words(k)}: {v}" for k, v in row.figures.denials_by_rule.items())
 
 
 # Columns that fit 1280 px; executed and failed copies are in the tooltips of Copies and Success.
 STATS_COLUMNS: list[Column[Row]] = [
-    Column("Link / slave", lambda r: r["name"], tooltip=lambda r: r["name"]),
-    Column("Copies", lambda r: str(r["copies"]), numeric=True, sort=_number("copies"),
-           tooltip=lambda r: f"{r['executed']} executed, {r['in_flight']} on their way"),
-    Column("Success", lambda r: fmt_percent(r["success_rate"]), numeric=True,
-           tooltip=lambda r: f"{r['failed'] + r['expired']} failed or expired. {SUCCESS_HELP}",
-           sort=lambda r: -1.0 if r["success_rate"] is None else r["success_rate"]),
-    Column("Lots", lambda r: fmt_number(r["volume_copied"]), numeric=True,
+    Column("Link / slave", lambda r: r.name, tooltip=lambda r: r.name),
+    Column("Copies", lambda r: str(r.figures.copies), numeric=True, sort=_number("copies"),
+           tooltip=lambda r: f"{r.figures.executed} executed, {r.figures.in_flight} on their way"),
+    Column("Success", lambda r: fmt_percent(r.figures.success_rate), numeric=True,
+           tooltip=lambda r: f"{r.figures.failed + r.figures.expired} failed or expired. "
+                             f"{SUCCESS_HELP}",
+           sort=lambda r: -1.0 if r.figures.success_rate is None else r.figures.success_rate),
+    Column("Lots", lambda r: fmt_number(r.figures.volume_copied), numeric=True,
            sort=_number("volume_copied"), tooltip=lambda _r: "lots the copies opened"),
-    Column("Copies' P&L", lambda r: _money(r, "pnl"), numeric=True, sort=_number("pnl"),
-           colour=lambda r: "#c62828" if r["pnl"] < 0 else None),
-    Column("Master P&L", lambda r: _money(r, "master_pnl", "master_currency"), numeric=True,
-           sort=_number("master_pnl")),
+    Column("Copies' P&L", lambda r: _money(r.figures.pnl, r.currency), numeric=True,
+           sort=_number("pnl"), colour=lambda r: "#c62828" if r.figures.pnl < 0 else None),
+    Column("Master P&L", lambda r: _money(r.figures.master_pnl, r.master_currency),
+           numeric=True, sort=_number("master_pnl")),
     Column("Slippage", _slippage_both, numeric=True, sort=_number("slippage_points"),
-           tooltip=lambda r: REVERSED_SLIPPAGE if r.get("reversed") else
+           tooltip=lambda r: REVERSED_SLIPPAGE if r.reversed else
            "points and money; positive: the copies got worse prices than the master"),
-    Column("Refused", lambda r: str(r["denials"]), numeric=True, sort=_number("denials"),
+    Column("Refused", lambda r: str(r.figures.denials), numeric=True, sort=_number("denials"),
            tooltip=_denials_tip),
     Column("Refused because", _top_denials, tooltip=_denials_tip),
 ]
 NAME_WIDTH = 200  # the name column is elided past this; its tooltip has it whole
 
 
-def link_name(entry: dict[str, Any], context: Context | None = None) -> str:
+def link_name(entry: LinkFigures, context: Context | None = None) -> str:
     labels = context.labels if context else {}
-    label = f"#{entry['link_id']}"
-    if entry.get("name"):
-        label += f" {entry['name']}"
-    master = labels.get(entry["master_id"], entry["master_id"])
-    slave = labels.get(entry["slave_id"], entry["slave_id"])
+    label = f"#{entry.link_id}"
+    if entry.name:
+        label += f" {entry.name}"
+    master = labels.get(entry.master_id, entry.master_id)
+    slave = labels.get(entry.slave_id, entry.slave_id)
     return f"{label}: {master} → {slave}"
 
 
-def rows_of(stats: dict[str, Any], scope: str, period: str,
+def rows_of(stats: Statistics, scope: str, period: str,
             context: Context | None = None) -> list[Row]:
     """The table's rows for a scope ("Links"/"Slaves") and a period ("Total" or a day)."""
     known = context or Context()
-    entries = stats.get("links" if scope == "Links" else "slaves", [])
     out: list[Row] = []
+    entries: tuple[LinkFigures | SlaveFigures, ...] = (
+        stats.links if scope == "Links" else stats.slaves)
     for entry in entries:
-        figures = entry["total"] if period == TOTAL else entry["days"].get(period)
+        figures = entry.total if period == TOTAL else entry.days.get(period)
         if figures is None:
             continue
-        slave = entry["slave_id"]
-        if scope == "Links":
-            name = link_name(entry, known)
-            reverse = entry["link_id"] in known.reversed_links
-            master_currency = known.currencies.get(entry["master_id"], "")
+        slave = entry.slave_id
+        currency = known.currencies.get(slave, "")
+        if isinstance(entry, LinkFigures):
+            out.append(Row(link_name(entry, known), figures, currency,
+                           known.currencies.get(entry.master_id, ""),
+                           entry.link_id in known.reversed_links))
         else:
-            name, reverse, master_currency = known.labels.get(slave, slave), False, ""
-        out.append({"name": name, "currency": known.currencies.get(slave, ""),
-                    "master_currency": master_currency, "reversed": reverse, **figures})
+            out.append(Row(known.labels.get(slave, slave), figures, currency))
     return out
 
 
@@ -153,7 +172,7 @@ class StatisticsPage(Screen, QWidget):
     def __init__(self, session: CoreSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.stats: dict[str, Any] = {}
+        self.stats = Statistics(0, Figures(), {})
         self._loading = False
         self.scope = QComboBox()
         self.scope.addItems(SCOPES)
@@ -222,7 +241,7 @@ class StatisticsPage(Screen, QWidget):
         self.notice.setText("computing…")
         launch(self.load(), on_error=self._failed)
 
-    async def load(self) -> dict[str, Any]:
+    async def load(self) -> Statistics:
         """Compute the statistics off the GUI thread and show them."""
         try:
             stats = await self.session.stats()
@@ -250,18 +269,18 @@ class StatisticsPage(Screen, QWidget):
     def _failed(self, message: str) -> None:
         self.notice.setText(f"statistics unavailable: {message}")
 
-    def set_stats(self, stats: dict[str, Any]) -> None:
+    def set_stats(self, stats: Statistics) -> None:
         self.stats = stats
         chosen = self.period.currentText()
         self.period.blockSignals(True)
         self.period.clear()
         self.period.addItem(TOTAL)
-        self.period.addItems(sorted(stats.get("days", {}), reverse=True))
+        self.period.addItems(sorted(stats.days, reverse=True))
         index = self.period.findText(chosen)
         self.period.setCurrentIndex(max(0, index))
         self.period.blockSignals(False)
-        unpriced = stats.get("total", {}).get("unpriced", 0)
-        note = f"{stats['total']['copies']:,} copies in the log" if stats.get("total") else ""
+        unpriced = stats.total.unpriced
+        note = f"{stats.total.copies:,} copies in the log" if stats.generated_ms else ""
         if unpriced:
             note += f"; {unpriced} fills lack a symbol spec and are left out of money figures"
         self.notice.setText(note)
@@ -278,24 +297,24 @@ class StatisticsPage(Screen, QWidget):
         self.chart.clear()
         self.legend.clear()
         _title, keys, unit = CHARTS[self.chart_choice.currentIndex()]
-        currencies = sorted({r["currency"] for r in rows if r["currency"]})
+        currencies = sorted({r.currency for r in rows if r.currency})
         if unit == "money":
             unit = " / ".join(currencies) if currencies else "deposit currency"
         self.chart.setLabel("left", unit)
         width = 0.8 / len(keys)
         for i, key in enumerate(keys):
             xs = [n + (i - (len(keys) - 1) / 2) * width for n in range(len(rows))]
-            heights = [float(r[key] or 0) for r in rows]
+            heights = [r.figure(key) for r in rows]
             bars = pg.BarGraphItem(x=xs, height=heights, width=width * 0.95,
                                    brush=BAR_COLOURS[i % 2])
             self.chart.addItem(bars)
             self.legend.addItem(bars, LEGEND.get(key, key.replace("_", " ")))
-        heights = [float(r[key] or 0) for r in rows for key in keys]
+        heights = [r.figure(key) for r in rows for key in keys]
         low, high = min([0.0, *heights]), max([0.0, *heights])
         # Headroom over the tallest bar for the legend, which would otherwise cover it.
         self.chart.setYRange(low, high + (high - low) * 0.3 or 1.0, padding=0.02)
         axis = self.chart.getAxis("bottom")
-        axis.setTicks([[(n, _short(r["name"])) for n, r in enumerate(rows)]])
+        axis.setTicks([[(n, _short(r.name)) for n, r in enumerate(rows)]])
 
 
 def _short(name: str, limit: int = 28) -> str:

@@ -37,14 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copier.store import CopyFilter, CopyRecord
-from copier.store.export import ExportError
+from copier.app.reports import ExportCancelled, ExportError, LogQuery
+from copier.app.vocabulary import CopyFilter, CopyRecord
 from copier.ui.copy_details import CopyDetailsDialog
 from copier.ui.core_signals import UiBridge
 from copier.ui.file_dialogs import save_file
 from copier.ui.pages import Screen
 from copier.ui.session import CoreSession
-from copier.ui.tradelog_query import ExportCancelled, LogQuery, details
 from copier.ui.widgets import fmt_datetime, fmt_number, fmt_when, launch
 from copier.words import kind_words, rule_words
 
@@ -303,8 +302,8 @@ class TradeLogPage(Screen, QWidget):
 
     async def load_choices(self) -> None:
         self.model.labels = {v.account_id: v.label for v in await self.session.accounts()}
-        accounts, symbols = await self.session.log_choices()
-        for combo, values in ((self.account, accounts), (self.symbol, symbols)):
+        choices = await self.session.log_choices()
+        for combo, values in ((self.account, choices.accounts), (self.symbol, choices.symbols)):
             current = combo.currentText()
             combo.blockSignals(True)
             combo.clear()
@@ -372,8 +371,7 @@ class TradeLogPage(Screen, QWidget):
     async def show_details(self, record: CopyRecord) -> CopyDetailsDialog:
         """Open the details of ``record``: its master event, the rules' verdicts, each stage's
         time and the slave's result."""
-        found = await self.session.run_blocking(
-            self.session.app.store.read, lambda conn: details(conn, record))
+        found = await self.session.copy_details(record)
         if self.details_dialog is not None:
             self.details_dialog.close()
         self.details_dialog = CopyDetailsDialog(record, found, self)

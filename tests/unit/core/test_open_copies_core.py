@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from copier import closeall
+from copier.app.opencopies import open_copies
 from copier.cli import main
 from copier.domain import (
     AccountInfo,
@@ -25,7 +26,6 @@ from copier.domain import (
 )
 from copier.engine.config import Link
 from copier.engine.state import TicketLink, TicketState
-from copier.opencopies import open_copies
 from copier.store import Store
 
 

@@ -1,6 +1,7 @@
-"""The trade-log screen's queries over every copy and every refusal (the store's ``LOG``): filters
-plus free text, sorting by any column, pages, counts and
-the CSV export of exactly the rows the screen shows. Qt-free; blocking (run on a worker thread).
+"""The trade log as typed reports, for the trade-log screen and the command line: every copy and
+every refusal (``queries.LOG``) under filters plus free text, sorted by any column, in pages, its
+count, the accounts and symbols it names, a row's details, and the CSV export of exactly the rows
+a query selects. Blocking (the database): the window runs them on its worker thread.
 
 The filter semantics are the store's (``CopyFilter``: an account matches as master or slave, a
 symbol as master or slave name, dates on the decision time, ``until`` exclusive); the CSV columns
@@ -18,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from copier.store import CopyFilter, CopyRecord, Store
 from copier.store.export import COLUMNS, HEADER, replacing
-from copier.store.queries import LOG, CopyDetails, copy_conditions, copy_details
+from copier.store.queries import LOG, CopyDetails, CopyFilter, CopyRecord, copy_conditions
+from copier.store.queries import copy_details as _copy_details
+from copier.store.store import Store
 
 _log = LOG  # copies and refusals
 CHUNK = 1_000
@@ -74,6 +76,33 @@ def conditions(query: LogQuery) -> list[ColumnElement[bool]]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class LogChoices:
+    """The accounts and symbols the trade log mentions (the filter bar's choices)."""
+
+    accounts: tuple[str, ...]
+    symbols: tuple[str, ...]
+
+
+def page(store: Store, query: LogQuery, limit: int, offset: int) -> list[CopyRecord]:
+    """``limit`` rows of the query from ``offset``, in its order."""
+    return store.read(lambda conn: fetch_page(conn, query, limit, offset))
+
+
+def count(store: Store, query: LogQuery) -> int:
+    """How many rows the query selects."""
+    return store.read(lambda conn: count_rows(conn, query))
+
+
+def choices(store: Store) -> LogChoices:
+    return store.read(distinct_values)
+
+
+def details(store: Store, record: CopyRecord) -> CopyDetails:
+    """The master event and the rules' verdicts behind one row (the details pane)."""
+    return store.read(lambda conn: _copy_details(conn, record))
+
+
 def fetch_page(conn: Connection, query: LogQuery, limit: int, offset: int) -> list[CopyRecord]:
     key = SORT_KEYS.get(query.sort, _log.c.decided_ms)
     order = [key.desc(), _log.c.command_id.desc()] if query.descending else [
@@ -105,19 +134,14 @@ def iter_rows(conn: Connection, query: LogQuery) -> Iterator[CopyRecord]:
         yield CopyRecord(**row)
 
 
-def details(conn: Connection, record: CopyRecord) -> CopyDetails:
-    """The master event and the rules' verdicts behind one row (the details pane)."""
-    return copy_details(conn, record)
-
-
-def distinct_values(conn: Connection) -> tuple[list[str], list[str]]:
+def distinct_values(conn: Connection) -> LogChoices:
     """The accounts and symbols the log mentions (for the filter bar's choices)."""
     c = _log.c
     accounts = {a for (a,) in conn.execute(select(c.master_id).distinct())}
     accounts |= {a for (a,) in conn.execute(select(c.slave_id).distinct())}
     symbols = {s for (s,) in conn.execute(select(c.symbol).distinct())}
     symbols |= {s for (s,) in conn.execute(select(c.slave_symbol).distinct())}
-    return sorted(accounts), sorted(symbols)
+    return LogChoices(tuple(sorted(accounts)), tuple(sorted(symbols)))
 
 
 class ExportCancelled(Exception):

@@ -1,4 +1,4 @@
-"""Headless key administration — what ``copier keys list|create|rotate|revoke ACCOUNT`` does.
+"""The command line's key actions — what ``copier keys list|create|rotate|revoke ACCOUNT`` does.
 
 A new key is returned once for the caller to print; it is never logged or stored in clear. The
 account may be named by its id (``mt4:12345@Broker-Demo``), by ``login@server`` or by its login
@@ -11,10 +11,8 @@ import datetime
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from copier.store.catalog import AccountRecord
-from copier.store.errors import StoreError
+from copier.store import AccountRecord, Store, StoreError
 from copier.store.keys import HOUR_MS, ApiKeyInfo
-from copier.store.store import Store
 
 ACTOR = "cli"
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from copier import actions, closeall
+from copier import closeall
+from copier.app import links as link_cases
 from copier.domain import Position, Side, TerminalSnapshot
 from copier.engine.book import LIVE_STATES, legs_of, live
 from copier.engine.config import Link
@@ -82,6 +83,12 @@ class MasterRow:
     volume: float
     copies: tuple[CopyRow, ...]
     order_type: str = ""  # a pending order's type ("buy_limit"); empty for a position
+
+
+def open_copies_of(app: CopierApp) -> list[MasterRow]:
+    """The running copier's open copies (call on the core loop)."""
+    service = app.service
+    return open_copies(dict(service.links), service.tickets(), service.snapshot)
 
 
 def open_copies(
@@ -252,7 +259,7 @@ async def delete_link(app: CopierApp, link_id: int, fate: CopiesFate, *,
                 f"{left} of link #{link_id}'s copies are still open on {link.slave_id} (the "
                 "trade log says why): the link is kept — delete it again to retry"))
         await app.store.flush()  # the closes' results are written before the link goes
-    await asyncio.to_thread(actions.remove_link, app.store, link_id, actor=actor)
+    await asyncio.to_thread(link_cases.remove_link, app.store, link_id, actor=actor)
     app.drop_link(link_id)
     if fate is CopiesFate.CLOSE and deletion.open_copies:
         message = f"link #{link_id} deleted after closing its {deletion.open_copies} open copies"
@@ -289,10 +296,10 @@ def remove_link_offline(store: Store, link: Link, fate: CopiesFate, *, actor: st
             return closeall.Answer(1, [*answer.lines, (
                 f"link #{link.id} is kept while {left} of its copies are open: remove it again "
                 "once the copier has closed them, or with --leave-copies")])
-        actions.remove_link(store, link.id, actor=actor)
+        link_cases.remove_link(store, link.id, actor=actor)
         return closeall.Answer(0, [f"closed the {open_now} open copies of link #{link.id} and "
                                    "removed it"])
-    actions.remove_link(store, link.id, actor=actor)
+    link_cases.remove_link(store, link.id, actor=actor)
     stay = f"; its {open_now} open copies stay on {link.slave_id}" if open_now else ""
     return closeall.Answer(0, [f"removed link #{link.id}{stay}"])
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from copier import actions
+from copier.app import links as link_actions
 from copier.backup import apply_pending_restore
 from copier.bridge import BridgeConfig, BridgeConfigError, BridgeServer, StoreKeyVerifier, tls
 from copier.bridge.config import RemoteListener
@@ -111,6 +111,16 @@ class CopierApp:
         assert self.bridge is not None
         return self.bridge.terminal(account.id)
 
+    @property
+    def database(self) -> Path:
+        """The database file the app runs on."""
+        return self.store.path
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder of the database, the settings and the TLS material."""
+        return self.store.path.parent
+
     def add_terminal(self, terminal: Terminal) -> None:
         self.service.add_terminal(terminal)
 
@@ -127,7 +137,7 @@ class CopierApp:
             await self.service.attach_terminal(terminal)
 
     async def remove_account(self, account_id: str) -> None:
-        """Stop serving an account removed from the store (``actions.remove_account``): its
+        """Stop serving an account removed from the store (``accounts.remove_account``): its
         links stop at once and its terminal is stopped."""
         for link in list(self.service.links.values()):
             if account_id in (link.master_id, link.slave_id):
@@ -138,7 +148,7 @@ class CopierApp:
 
     def save_link(self, link: Link) -> Link:
         """Persist a link (assigning its id) and apply it live (blocking: the database)."""
-        saved = actions.save_link(self.store, link)
+        saved = link_actions.save_link(self.store, link)
         self.apply_link(saved)
         return saved
 

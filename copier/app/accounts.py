@@ -1,5 +1,6 @@
-"""The user's configuration actions on accounts and links, over the store: one door for the
-window, the command line and a configuration file.
+"""The user's account actions over the store: add an account (with its first API key), say what
+removing one takes with it, remove it. One door for the window, the command line and a
+configuration file.
 
 Each function validates its typed input, writes in one transaction (audited by the store with the
 caller's ``actor``) and returns a typed result; a request that cannot work raises ``ActionError``
@@ -9,20 +10,17 @@ on its worker thread; a running copier applies the result live through ``CopierA
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from copier.app.errors import ActionError
+from copier.app.keyadmin import find_account
 from copier.domain import Platform
-from copier.engine.config import Link, LinkMode, LinkRules, RulesError
-from copier.store import AccountRecord, AccountRole, Store, StoreError
-from copier.store.keyadmin import find_account
+from copier.engine.config import Link
+from copier.store import AccountRecord, AccountRole, KeyStatus, Store, StoreError
 from copier.terminals.registry import EA, MT5
-
-
-class ActionError(ValueError):
-    """A request that cannot be carried out; the message says why in words."""
+from copier.vault import PasswordVault
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +87,57 @@ def add_account(store: Store, new: NewAccount, *, actor: str = "user") -> AddedA
     return AddedAccount(saved, key)
 
 
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """A saved account with how it connects and how many of its API keys work now."""
+
+    record: AccountRecord
+    connection: str  # 'ea' or 'mt5'
+    working_keys: int
+
+
+def account_summaries(store: Store) -> list[AccountSummary]:
+    """Every saved account with its connection and its working keys (``copier accounts list``)."""
+    now = store.now_ms()
+    return [
+        AccountSummary(record, connection_of(record),
+                       sum(1 for k in store.list_api_keys(record.id)
+                           if k.status(now) is KeyStatus.VALID))
+        for record in store.load_accounts()
+    ]
+
+
+def load_accounts(store: Store) -> list[AccountRecord]:
+    """Every saved account."""
+    return store.load_accounts()
+
+
+def save_account(store: Store, record: AccountRecord, *, password: str | None = None,
+                 vault: PasswordVault | None = None, actor: str = "user") -> AccountRecord:
+    """Save an account as edited (audited); an MT5 password goes to the OS key store
+    (``vault``), never to the database."""
+    if password:
+        if vault is None:
+            raise ActionError(f"the password of {record.id} was not saved: no key store was "
+                              "given to keep it in")
+        vault.store(record.id, password)
+    return store.save_account(record, actor=actor)
+
+
 def account_removal(store: Store, name: str) -> AccountRemoval:
     """What removing the account ``name`` (id, login@server or login) would take with it."""
-    account = _account(store, name)
+    account = find_named_account(store, name)
     links = tuple(link for link in store.load_links()
                   if account.id in (link.master_id, link.slave_id))
     link_ids = {link.id for link in links}
     open_copies = sum(1 for t in store.load_tickets() if t.link_id in link_ids)
     return AccountRemoval(account, len(store.list_api_keys(account.id)), links, open_copies)
+
+
+def forget_password(vault: PasswordVault, account_id: str) -> None:
+    """Remove an account's MT5 password from the OS key store, if one is kept there."""
+    if vault.has(account_id):
+        vault.forget(account_id)
 
 
 def remove_account(store: Store, account_id: str, *, actor: str = "user",
@@ -109,77 +150,8 @@ def remove_account(store: Store, account_id: str, *, actor: str = "user",
     return removed
 
 
-# ----- links ------------------------------------------------------------------------------
-
-
-def new_link(store: Store, master: str, slave: str, *, name: str = "",
-             rules: LinkRules | None = None, actor: str = "user") -> Link:
-    """Save a new link between two known accounts."""
-    master_id, slave_id = _account(store, master).id, _account(store, slave).id
-    if master_id == slave_id:
-        raise ActionError("a link copies from one account to another: master and slave are "
-                          f"both {master_id}")
-    return save_link(store, Link(0, master_id, slave_id, rules or LinkRules(), name=name),
-                     actor=actor)
-
-
-def save_link(store: Store, link: Link, *, actor: str = "user") -> Link:
-    """Validate and save a link (``id <= 0``: a new one). Raises RulesError listing every
-    problem of rules that cannot work."""
-    return store.save_link(link, actor=actor)
-
-
-def find_link(store: Store, name: str) -> Link:
-    """A link by its id or its (unique) name."""
-    links = store.load_links()
-    hits = [link for link in links if name in (str(link.id), link.name)]
-    if len(hits) == 1:
-        return hits[0]
-    known = ", ".join(f"#{link.id}" for link in links) or "none yet"
-    if not hits:
-        raise ActionError(f"no link {name!r} (known links: {known})")
-    raise ActionError(f"{name!r} names {len(hits)} links — use the link id")
-
-
-def remove_link(store: Store, link_id: int, *, actor: str = "user") -> bool:
-    """Delete a link with its ticket links and unsent commands (its trade log stays)."""
-    return store.delete_link(link_id, actor=actor)
-
-
-def set_link_state(store: Store, link: Link, *, enabled: bool | None = None,
-                   mode: LinkMode | None = None, actor: str = "user") -> Link:
-    changed = dataclasses.replace(link, enabled=link.enabled if enabled is None else enabled,
-                                  mode=link.mode if mode is None else mode)
-    return save_link(store, changed, actor=actor)
-
-
-@dataclass(frozen=True, slots=True)
-class LinkChange:
-    """A link's fields by name (``name``, ``enabled``, ``mode`` and every rule), values already
-    of their type (``copier.fields`` parses text into them)."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def applied_to(self, link: Link) -> Link:
-        values = dict(self.values)
-        top = {k: values.pop(k) for k in ("name", "enabled", "mode") if k in values}
-        rules = link.rules
-        if values:
-            try:
-                rules = LinkRules.from_dict({**link.rules.to_dict(), **values})
-            except RulesError as exc:
-                raise ActionError(f"link #{link.id}: {exc}") from exc
-        return dataclasses.replace(link, rules=rules, **top)
-
-
-def change_link(store: Store, link: Link, change: LinkChange, *, actor: str = "user") -> Link:
-    try:
-        return save_link(store, change.applied_to(link), actor=actor)
-    except RulesError as exc:
-        raise ActionError(f"link #{link.id}: {exc}") from exc
-
-
-def _account(store: Store, name: str) -> AccountRecord:
+def find_named_account(store: Store, name: str) -> AccountRecord:
+    """An account by its id, login@server or login; ActionError names the known ones."""
     try:
         return find_account(store, name)
     except StoreError as exc:
