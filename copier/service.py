@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from copier import failpoints
+from copier.clock import now_ms as wall_clock_ms
 from copier.controls import TraderControls
 from copier.domain import (
     Command,
@@ -64,9 +64,6 @@ SNAPSHOT_REFRESH_S = 0.25
 PENDING_PRICED = frozenset({EventKind.PENDING_PLACED, EventKind.PENDING_MODIFIED})
 REQUESTS_EVERY = 4  # snapshot refreshes between looks for close-all requests (about 1 s)
 
-
-def wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class CopyService:

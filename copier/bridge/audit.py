@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from copier.clock import now_ms as _wall_ms
 from copier.logsafe import outside_text
 
 log = logging.getLogger(__name__)
@@ -26,9 +27,6 @@ AUDIT_WINDOW_S = 60.0
 OTHER_SOURCES = "other sources"
 _MAX_TRACKED = 10_000
 
-
-def _wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(slots=True)

@@ -37,13 +37,11 @@ from copier.bridge.keywatch import KeyNotice, KeyWatch
 from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import PROTOCOL_VERSION, CloseCode, Hello, Role, Welcome
 from copier.bridge.session import Session, SessionInfo
+from copier.clock import now_ms as wall_clock_ms
 from copier.terminals.ea.terminal import EaTerminal
 
 log = logging.getLogger(__name__)
 
-
-def wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class BridgeServer:

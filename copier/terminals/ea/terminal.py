@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from copier.clock import now_ms
 from copier.bridge.convert import (
     account_from_hello,
     encode_command,
@@ -87,7 +88,7 @@ class EaTerminal:
         gap_wait_s: float = GAP_WAIT_S,
     ) -> None:
         self._account_id = account_id
-        self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
+        self._clock_ms = clock_ms or now_ms
         self._snapshot_timeout_s = snapshot_timeout_s
         self._snapshot_max_age_ms = snapshot_max_age_ms
         self._symbols_max_age_ms = symbols_max_age_ms

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from copier.clock import now_ms
 from copier.domain import (
     AccountInfo,
     MarginMode,
@@ -49,9 +50,6 @@ ORDER_TYPES: dict[int, OrderType] = {
 }
 ORDER_TYPE_NUMBERS: dict[OrderType, int] = {v: k for k, v in ORDER_TYPES.items()}
 
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class TerminalLost(Exception):
