@@ -7,14 +7,18 @@ configuration file; blocking (the database), applied live by a running copier
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from copier.app.accounts import find_named_account
 from copier.app.errors import ActionError
-from copier.engine.book import live
+from copier.engine.book import LIVE_STATES
 from copier.engine.config import Link, LinkMode, LinkRules, RulesError
+from copier.engine.state import TicketLink, TicketState
 from copier.store import Store
+
+UNSETTLED = LIVE_STATES | {TicketState.CLOSING}  # open, opening or pending, or being closed
 
 # ----- links ------------------------------------------------------------------------------
 
@@ -59,9 +63,17 @@ def remove_link(store: Store, link_id: int, *, actor: str = "user") -> bool:
 
 
 def open_copies(store: Store, link_id: int) -> int:
-    """How many copies of a link are open now (they stay open when the link is deleted, and are
-    then no longer followed)."""
-    return len(live(t for t in store.load_tickets() if t.link_id == link_id))
+    """How many copies of a link are open now, one per master position (they stay open when the
+    link is deleted, and are then no longer followed)."""
+    return count_open(store.load_tickets(), link_id)
+
+
+def count_open(tickets: Iterable[TicketLink], link_id: int, *, closing: bool = False) -> int:
+    """The link's copies open (or opening, or pending) on its slave, one per master ticket;
+    with ``closing``, those whose close has no answer yet count too."""
+    states = UNSETTLED if closing else LIVE_STATES
+    return len({t.master_ticket for t in tickets if t.link_id == link_id
+                and t.state in states})  # fmt: skip
 
 
 def with_state(link: Link, *, enabled: bool | None = None, mode: LinkMode | None = None) -> Link:

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 
 from copier import closeall
 from copier.app import links as link_cases
+from copier.app.links import UNSETTLED, count_open
 from copier.domain import Position, Side, TerminalSnapshot
-from copier.engine.book import LIVE_STATES, legs_of, live
+from copier.engine.book import legs_of, live
 from copier.engine.config import Link
 from copier.engine.copies import close_all_copies
 from copier.engine.state import TicketLink, TicketState
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 DELETE_WAIT_S = 20.0  # how long deleting a link waits for the slave to answer its closes
 POLL_S = 0.05
-UNSETTLED = LIVE_STATES | {TicketState.CLOSING}
 
 
 class CopiesFate(StrEnum):
@@ -212,14 +212,6 @@ class LinkDeletion:
         return (f"{head} {copies} open on {link.slave_id}. Leave them open (the master's closes "
                 "will no longer close them) or close them now? The trade log keeps the link's "
                 "history.")
-
-
-def count_open(tickets: Iterable[TicketLink], link_id: int, *, closing: bool = False) -> int:
-    """The link's copies open (or opening, or pending) on its slave, one per master ticket;
-    with ``closing``, those whose close has no answer yet count too."""
-    states = UNSETTLED if closing else LIVE_STATES
-    return len({t.master_ticket for t in tickets if t.link_id == link_id
-                and t.state in states})  # fmt: skip
 
 
 def link_deletion(app: CopierApp, link_id: int) -> LinkDeletion:

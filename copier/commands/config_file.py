@@ -37,13 +37,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def export_text(data_dir: Path | None) -> str:
+    from copier.app.accounts import load_accounts
+    from copier.app.links import load_links
     from copier.commands.config_format import render
     from copier.preferences import load_preferences, preferences_path
     from copier.setup_import import Setup
     from copier.store import Store
 
     with Store.open(data_dir) as store:
-        setup = Setup(tuple(store.load_accounts()), tuple(store.load_links()))
+        setup = Setup(tuple(load_accounts(store)), tuple(load_links(store)))
     return render(setup, load_preferences(preferences_path(data_dir)))
 
 

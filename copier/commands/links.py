@@ -84,11 +84,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _remove(store: Store, link: Link, copies: str | None) -> int:
     """Remove a link, deciding first what becomes of its open copies (asked when not given)."""
-    from copier.app.opencopies import CopiesFate, count_open, remove_link_offline
+    from copier.app.links import open_copies
+    from copier.app.opencopies import CopiesFate, remove_link_offline
 
     fate = CopiesFate(copies) if copies else None
     if fate is None:
-        open_now = count_open(store.load_tickets(), link.id)
+        open_now = open_copies(store, link.id)
         fate = _ask_fate(link, open_now) if open_now else CopiesFate.LEAVE
         if fate is None:
             say("nothing removed")
