@@ -374,7 +374,7 @@ async def serve_copier(args: argparse.Namespace) -> Served:
     for account in accounts:
         app.add_terminal(server.terminal(account.id))
     await app.start()
-    app.keep_heap_for(server)  # as the app does for its own bridge (copier/heap.py)
+    app.keep_heap_for(server)  # as the app does for its own bridge (copier/gc_policy.py)
     timer = TimingSink(app.service, server, accounts[0].id)
     await server.terminal(accounts[0].id).start(timer)
     await server.start()

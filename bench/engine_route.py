@@ -50,7 +50,7 @@ from copier.domain import (
 from copier.engine.config import Link, LinkRules, LotMode, StopsMode
 from copier.engine.router import route
 from copier.engine.state import MasterView, RouteOutcome, SlaveView, TicketLink, TicketState
-from copier.tickets import TicketLedger
+from copier.ticket_ledger import TicketLedger
 
 NOW_MS = 1_700_000_000_000  # a Tuesday, 22:13 UTC
 MASTER_TICKET = 900_001

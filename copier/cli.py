@@ -364,7 +364,7 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _close_all(args: argparse.Namespace) -> int:
-    from copier.closeall import close_all
+    from copier.app.closeall import close_all
     from copier.store import Store
 
     def ask(question: str) -> bool:

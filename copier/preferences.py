@@ -19,7 +19,7 @@ from platformdirs import user_config_dir
 
 from copier.bridge.allowlist import AllowListError, parse_entry
 from copier.bridge.config import is_loopback_host
-from copier.plain import convert_each
+from copier.settings_check import convert_each
 from copier.store.paths import default_data_dir
 from copier.userpath import user_path
 

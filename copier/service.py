@@ -11,7 +11,7 @@ order of side effects that makes copies exactly-once:
 
 After a crash the outbox is resubmitted with the same command ids; executors drop repeats.
 What the trader set (stop switch, equity marks, risk stops, trading clock) and the sweeps that
-act without a master event (risk stops, close all copies) live in ``copier.controls``.
+act without a master event (risk stops, close all copies) live in ``copier.trader_controls``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from copier import failpoints
+from copier.account_views import AccountViews
 from copier.clock import now_ms as wall_clock_ms
-from copier.controls import TraderControls
 from copier.domain import (
     Command,
     EventKind,
@@ -54,8 +54,8 @@ from copier.events import (
 from copier.store import Store
 from copier.store.traderstate import Changes
 from copier.terminals.base import Terminal
-from copier.tickets import TicketLedger, describe_report
-from copier.views import AccountViews
+from copier.ticket_ledger import TicketLedger, describe_report
+from copier.trader_controls import TraderControls
 
 log = logging.getLogger(__name__)
 
@@ -412,7 +412,7 @@ class CopyService:
             rounds += 1
             await self.controls.after_refresh(take_requests=rounds % REQUESTS_EVERY == 0)
 
-    # ----- sweeps without a master event (copier.controls) --------------------------------
+    # ----- sweeps without a master event (copier.trader_controls) --------------------------------
     def master_lock(self, master_id: str) -> asyncio.Lock:
         """Held while a master's event is decided: a sweep of its links waits for it."""
         return self._master_locks[master_id]

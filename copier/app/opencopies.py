@@ -13,7 +13,7 @@ the copier no longer follows them) or close them first. Closing first sends the 
 same path as "Close all copies", waits for the slave to answer, and deletes the link only once
 none of its copies is left open; a slave that is not connected cannot close anything, so the
 link is then kept and the trader told why. ``remove_link_offline`` is the command line's version:
-it stores a close-all request for the running copier (``copier.closeall``) instead.
+it stores a close-all request for the running copier (``copier.app.closeall``) instead.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from copier import closeall
+from copier.app import closeall
 from copier.app import links as link_cases
 from copier.app.links import UNSETTLED, count_open
 from copier.domain import Position, Side, TerminalSnapshot
@@ -276,7 +276,7 @@ async def _settled(app: CopierApp, link_id: int, wait_s: float) -> int:
 def remove_link_offline(store: Store, link: Link, fate: CopiesFate, *, actor: str = "cli",
                         wait_s: float | None = None) -> closeall.Answer:
     """The command line's deletion: with CLOSE, a close-all request for the running copier
-    (``copier.closeall``); the link is removed once its copies are closed, else kept."""
+    (``copier.app.closeall``); the link is removed once its copies are closed, else kept."""
     open_now = count_open(store.load_tickets(), link.id)
     if fate is CopiesFate.CLOSE and open_now:
         wait = closeall.WAIT_S if wait_s is None else wait_s

@@ -23,18 +23,18 @@ from copier.app import links as link_actions
 from copier.backup import apply_pending_restore
 from copier.bridge import BridgeConfig, BridgeConfigError, BridgeServer, StoreKeyVerifier, tls
 from copier.bridge.config import RemoteListener
-from copier.controls import CloseAllRequest
 from copier.engine.config import Link
 from copier.engine.tradingday import TradingClock
 from copier.events import Bus
-from copier.heap import HeapKeeper, settle_start_up
+from copier.gc_policy import HeapKeeper, settle_start_up
 from copier.notify import Notifier, ServiceBook
-from copier.runlines import RunLines
+from copier.run_log import RunLines
 from copier.service import Clock, CopyService, wall_clock_ms
 from copier.store import AccountRecord, Store
 from copier.store.purge import DEMO_PREFIX, purge_accounts
 from copier.terminals.base import Terminal
 from copier.terminals.registry import default_registry, shared_terminal
+from copier.trader_controls import CloseAllRequest
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -213,7 +213,7 @@ class CopierApp:
             self.keep_heap_for(self.bridge)
 
     def keep_heap_for(self, bridge: BridgeServer) -> None:
-        """Freeze each burst of EA sessions once it is over (copier.heap): with thousands
+        """Freeze each burst of EA sessions once it is over (copier.gc_policy): with thousands
         connected, a full collection would otherwise stall a copy for half a second."""
         keeper = HeapKeeper(bridge.session_totals)
         self._keepers.append(asyncio.create_task(keeper.run(), name="heap keeper"))

@@ -205,7 +205,7 @@ class BridgeServer:
         return list(self._terminals.values())
 
     def session_totals(self) -> tuple[int, int]:
-        """Sessions admitted and sessions ended since the start (copier.heap watches them)."""
+        """Sessions admitted and sessions ended since the start (copier.gc_policy watches them)."""
         return self._opened, self._closed
 
     def sessions(self) -> list[SessionInfo]:

@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from copier.domain import OrderType
-from copier.plain import convert_each
+from copier.settings_check import convert_each
 
 
 class LinkMode(StrEnum):

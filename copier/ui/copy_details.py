@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 
 from copier.app.reports import CopyDetails
 from copier.app.vocabulary import CopyRecord
+from copier.trader_words import kind_words, rule_words
 from copier.ui.widgets import fmt_datetime, fmt_number
-from copier.words import kind_words, rule_words
 
 STATUS_WORDS = {
     "pending": "decided, not sent yet",

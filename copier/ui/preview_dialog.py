@@ -1,5 +1,5 @@
 """The link editor's preview: what the rules being edited would have done with the master's
-recent history. The replay is ``copier.preview`` (the same pure engine the copier decides with);
+recent history. The replay is ``copier.app.preview`` (the same pure engine the copier decides with);
 this module only gathers its inputs off the GUI thread and lays the result out."""
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from copier.domain import EventKind, TerminalSnapshot
-from copier.engine.config import Link
-from copier.preview import (
+from copier.app.preview import (
     PreviewResult,
     PreviewStep,
     Replayed,
@@ -23,6 +21,9 @@ from copier.preview import (
     preview_link,
     views_of,
 )
+from copier.domain import EventKind, TerminalSnapshot
+from copier.engine.config import Link
+from copier.trader_words import kind_words, rule_words
 from copier.ui.session import CoreSession
 from copier.ui.widgets import (
     Column,
@@ -32,7 +33,6 @@ from copier.ui.widgets import (
     fmt_when,
     make_table,
 )
-from copier.words import kind_words, rule_words
 
 HISTORY = 500  # master events replayed, the newest
 

@@ -18,7 +18,7 @@ from copier.engine.reconcile import LinkSide, reconcile_slave
 from copier.store import Store
 from copier.testbed.broker.broker import SimBroker
 from copier.testbed.broker.records import DealEntry
-from copier.tickets import describe_report
+from copier.ticket_ledger import describe_report
 from tests.fault.world import MASTER_ID, FaultWorld, Slave, StreamEvent
 
 

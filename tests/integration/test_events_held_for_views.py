@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import copier.views as views_module
+import copier.account_views as views_module
 from copier.app import AppConfig, CopierApp
 from copier.bridge import BridgeConfig, BridgeServer, Role, StoreKeyVerifier
 from copier.domain import (

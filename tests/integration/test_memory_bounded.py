@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from copier import tickets as tickets_module
+from copier import ticket_ledger as tickets_module
 from copier.app import AppConfig, CopierApp
 from copier.engine.book import SETTLED_STATES
 from copier.events import CopyExecuted

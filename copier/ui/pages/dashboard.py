@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from copier.trader_words import rule_words
 from copier.ui.assets import style_chart
 from copier.ui.core_signals import CopyCounts, LatencySample, Problem, UiBridge
 from copier.ui.first_steps import FirstSteps
@@ -37,7 +38,6 @@ from copier.ui.widgets import (
     launch,
     make_table,
 )
-from copier.words import rule_words
 
 CHART_SPAN_S = 300
 X_STEPS = (30.0, 60.0, 120.0, 180.0, float(CHART_SPAN_S))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from copier.app.reports import Figures, LinkFigures, SlaveFigures, Statistics
+from copier.trader_words import rule_words
 from copier.ui.assets import style_chart
 from copier.ui.pages import Screen
 from copier.ui.session import CoreSession
@@ -36,7 +37,6 @@ from copier.ui.widgets import (
     launch,
     sortable_table,
 )
-from copier.words import rule_words
 
 AUTO_REFRESH_MS = 10_000
 TOTAL = "Total"

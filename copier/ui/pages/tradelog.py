@@ -39,13 +39,13 @@ from PySide6.QtWidgets import (
 
 from copier.app.reports import ExportCancelled, ExportError, LogQuery
 from copier.app.vocabulary import CopyFilter, CopyRecord
+from copier.trader_words import kind_words, rule_words
 from copier.ui.copy_details import CopyDetailsDialog
 from copier.ui.core_signals import UiBridge
 from copier.ui.file_dialogs import save_file
 from copier.ui.pages import Screen
 from copier.ui.session import CoreSession
 from copier.ui.widgets import fmt_datetime, fmt_number, fmt_when, launch
-from copier.words import kind_words, rule_words
 
 PAGE_SIZE = 200
 LIVE_PAGE_SIZE = 60

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from copier import closeall
+from copier.app import closeall
 from copier.cli import main
 from copier.engine.config import Link
 from copier.store import Store

@@ -3,7 +3,7 @@ collects and freezes again so the cycles of closed sessions do not pile up for g
 
 from __future__ import annotations
 
-from copier.heap import HeapKeeper
+from copier.gc_policy import HeapKeeper
 
 
 class Recorder:

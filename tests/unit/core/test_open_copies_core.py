@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from copier import closeall
+from copier.app import closeall
 from copier.app.opencopies import open_copies
 from copier.cli import main
 from copier.domain import (

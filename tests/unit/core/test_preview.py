@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from copier.app.preview import Replayed, events_from_snapshot, preview_link, views_of
 from copier.domain import EventKind, MasterEvent, OrderType, Position, TerminalSnapshot
 from copier.engine.config import Link, LinkRules, LotMode
-from copier.preview import Replayed, events_from_snapshot, preview_link, views_of
 from copier.store import Store
 from copier.store.models import (
     TradeLogAdjustmentRow,

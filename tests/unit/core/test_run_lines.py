@@ -10,7 +10,7 @@ import pytest
 from copier.domain import Command, CommandKind, ExecutionResult, OrderType, TerminalStatus
 from copier.engine.state import CopyDenied
 from copier.events import Bus, CopyFailed, CopyWasDenied, TerminalStatusChanged
-from copier.runlines import RISK_REPEAT_MS, RunLines
+from copier.run_log import RISK_REPEAT_MS, RunLines
 
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:

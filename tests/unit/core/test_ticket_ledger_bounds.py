@@ -6,7 +6,7 @@ from __future__ import annotations
 from copier.domain import Side
 from copier.engine.book import next_leg
 from copier.engine.state import TicketLink, TicketState
-from copier.tickets import TicketLedger
+from copier.ticket_ledger import TicketLedger
 
 
 def link(master_ticket: int, state: TicketState, leg: int = 0) -> TicketLink:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from copier.controls import CloseAllRequest
 from copier.domain import Side, TerminalStatus
 from copier.engine.config import DrawdownAction, Link, LinkMode, LinkRules, LotMode
 from copier.engine.state import TicketState
@@ -24,6 +23,7 @@ from copier.store import traderstate as ts
 from copier.terminals.simulated import SimulatedTerminal
 from copier.testbed.broker.clock import ManualClock
 from copier.testbed.broker.quotes import Market
+from copier.trader_controls import CloseAllRequest
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -7,9 +7,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import cast
 
+from copier.account_views import AccountViews
 from copier.domain import AccountInfo, MarginMode, Platform, Quote, TerminalSnapshot
 from copier.terminals.base import Terminal
-from copier.views import AccountViews
 
 ACCOUNT = AccountInfo("s", Platform.MT5, 2, "Demo", "USD", MarginMode.HEDGING, 1000, 1000)
 

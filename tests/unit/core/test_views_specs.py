@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import cast
 
+from copier.account_views import AccountViews
 from copier.domain import AccountInfo, MarginMode, Platform, SymbolSpec, TerminalSnapshot
 from copier.terminals.base import Terminal
-from copier.views import AccountViews
 
 EURUSD = SymbolSpec("EURUSD", 5, 0.00001, 100_000, 0.00001, 1.0, 0.01, 100, 0.01)
 GOLD = SymbolSpec("XAUUSD", 2, 0.01, 100, 0.01, 1.0, 0.01, 50, 0.01)

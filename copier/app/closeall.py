@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
-from copier.controls import CloseAllRequest
 from copier.store import Store
 from copier.store import traderstate as ts
 from copier.store.journal import Journal
+from copier.trader_controls import CloseAllRequest
 
 WAIT_S = 5.0
 POLL_S = 0.2
