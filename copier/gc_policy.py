@@ -12,6 +12,12 @@ still for ``quiet_s`` after sessions opened (a reconnect burst is over), it free
 a session that closes after being frozen cannot have its reference cycles collected. So once
 ``rebuild_after`` sessions have closed, at the next quiet moment, it thaws everything, collects
 once (one long pause, rarely: after a thousand disconnects) and freezes again.
+
+A collection runs finalizers on the thread that calls it. In the window's process that must be
+the GUI thread: a Qt object collected on the core's thread is destroyed where Qt forbids it (a
+timer it still had running stays registered with the GUI thread and fires into freed memory, a
+crash seconds later). So a process with a window hands this module's heap work to the GUI thread
+(``hand_heap_work_to``); the core, which calls it from its own loop, never knows.
 """
 
 from __future__ import annotations
@@ -23,6 +29,24 @@ from collections.abc import Callable
 from typing import Protocol
 
 SessionTotals = Callable[[], tuple[int, int]]  # (sessions opened, sessions closed) so far
+HeapWork = Callable[[], None]
+
+_hand_off: Callable[[HeapWork], None] | None = None
+
+
+def hand_heap_work_to(hand_off: Callable[[HeapWork], None] | None) -> None:
+    """From now on each collection (with the freezing around it) this module would run is given to
+    ``hand_off``, which runs it on the thread that owns collections; None: run where asked."""
+    global _hand_off
+    _hand_off = hand_off
+
+
+def _run(work: HeapWork) -> None:
+    hand_off = _hand_off
+    if hand_off is None:
+        work()
+    else:
+        hand_off(work)
 
 
 class Collector(Protocol):
@@ -35,8 +59,12 @@ class Collector(Protocol):
 
 def settle_start_up(collector: Collector = gc) -> None:
     """Collect what start-up left behind, then freeze the rest: it lives as long as the app."""
-    collector.collect()
-    collector.freeze()
+
+    def settle() -> None:
+        collector.collect()
+        collector.freeze()
+
+    _run(settle)
 
 
 class HeapKeeper:
@@ -77,12 +105,15 @@ class HeapKeeper:
             return
         opened, closed = now
         if closed - self._rebuilt_closed >= self._rebuild_after:
-            self._gc.unfreeze()
-            self._gc.collect()
-            self._gc.freeze()
+            _run(self._rebuild)
             self.rebuilds += 1
             self._rebuilt_closed, self._frozen_opened = closed, opened
         elif opened > self._frozen_opened:
-            self._gc.freeze()
+            self._gc.freeze()  # moves objects, runs no finalizer: safe on any thread
             self.freezes += 1
             self._frozen_opened = opened
+
+    def _rebuild(self) -> None:
+        self._gc.unfreeze()
+        self._gc.collect()
+        self._gc.freeze()

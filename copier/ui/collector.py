@@ -5,13 +5,18 @@ the window's process that is often the copier's thread, and a Qt object collecte
 item a redraw dropped, say) is destroyed on a thread that does not own it, which Qt does not
 survive. So while the window runs, automatic collection is off and this timer collects on the GUI
 thread instead, by the same thresholds: the copier's thread never pays for a collection either.
+The collections the core asks for itself (``copier.heap``: once at start-up, and after a thousand
+EA sessions have closed) are handed to this thread too, and run at the next check.
 """
 
 from __future__ import annotations
 
 import gc
+from collections import deque
 
 from PySide6.QtCore import QObject, QTimer
+
+from copier import heap
 
 CHECK_EVERY_MS = 100
 
@@ -24,20 +29,28 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(CHECK_EVERY_MS)
         self._timer.timeout.connect(self.check)
         self.collections = 0
+        self._asked: deque[heap.HeapWork] = deque()  # filled on any thread, run on this one
 
     def start(self) -> None:
         self._was_enabled = gc.isenabled()
         gc.disable()
+        heap.hand_heap_work_to(self._asked.append)
         self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()
+        heap.hand_heap_work_to(None)
+        self._asked.clear()  # the collection below does what they asked for
         gc.collect()  # here, on the GUI thread, before anyone else may
         if self._was_enabled:
             gc.enable()
 
     def check(self) -> None:
-        """Collect the generation the interpreter itself would collect now, if any."""
+        """Run the heap work the core asked for, then collect the generation the interpreter
+        itself would collect now, if any."""
+        while self._asked:
+            self._asked.popleft()()
+            self.collections += 1
         counts, thresholds = gc.get_count(), gc.get_threshold()
         if counts[0] <= thresholds[0]:
             return

@@ -169,8 +169,8 @@ class Gui:
     async def start(self) -> None:
         """Start the core, connect the bridge to its bus, then bring every screen to life."""
         self._switch_interval = tune_interpreter_for_gui()
-        # Nothing of Qt's left for the core's thread to collect when it starts (it collects
-        # once itself), and from here on collections run on this thread only.
+        # From here on collections run on this thread only, the one the core asks for at its
+        # start included (copier.heap hands it over to the collector).
         gc.collect()
         self.collector.start()
         self._handler = _install_logging(self.bridge, self.window.preferences)

@@ -32,11 +32,14 @@ RUN_TIMEOUT_S = 30.0
 _instances = itertools.count()
 
 
-@pytest.fixture(autouse=True)
-def collect_qt_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Qt objects a test dropped are destroyed here, on the GUI thread: left to the garbage
-    collector they might be destroyed on a core or writer thread, which Qt forbids."""
-    yield
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    """Qt objects a test dropped are destroyed here, on the GUI thread. Not in a fixture: pytest
+    holds the test's fixture values (the qasync loop, a ``make_gui``'s windows) until every
+    teardown is over, so they become garbage only now. Left to the collector they would be
+    destroyed on whichever thread collects next — a core or writer thread of a later test — which
+    Qt does not survive: qasync's timer object, for one, keeps its timers registered after its
+    loop is closed, and destroyed on another thread it leaves them to fire into freed memory."""
     gc.collect()
 
 
