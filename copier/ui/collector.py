@@ -5,8 +5,8 @@ the window's process that is often the copier's thread, and a Qt object collecte
 item a redraw dropped, say) is destroyed on a thread that does not own it, which Qt does not
 survive. So while the window runs, automatic collection is off and this timer collects on the GUI
 thread instead, by the same thresholds: the copier's thread never pays for a collection either.
-The collections the core asks for itself (``copier.heap``: once at start-up, and after a thousand
-EA sessions have closed) are handed to this thread too, and run at the next check.
+The collections the core asks for itself (``copier.gc_policy``: once at start-up, and after a
+thousand EA sessions have closed) are handed to this thread too, and run at the next check.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections import deque
 
 from PySide6.QtCore import QObject, QTimer
 
-from copier import heap
+from copier import gc_policy
 
 CHECK_EVERY_MS = 100
 
@@ -29,17 +29,17 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(CHECK_EVERY_MS)
         self._timer.timeout.connect(self.check)
         self.collections = 0
-        self._asked: deque[heap.HeapWork] = deque()  # filled on any thread, run on this one
+        self._asked: deque[gc_policy.HeapWork] = deque()  # filled on any thread, run on this one
 
     def start(self) -> None:
         self._was_enabled = gc.isenabled()
         gc.disable()
-        heap.hand_heap_work_to(self._asked.append)
+        gc_policy.hand_heap_work_to(self._asked.append)
         self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()
-        heap.hand_heap_work_to(None)
+        gc_policy.hand_heap_work_to(None)
         self._asked.clear()  # the collection below does what they asked for
         gc.collect()  # here, on the GUI thread, before anyone else may
         if self._was_enabled:

@@ -170,7 +170,7 @@ class Gui:
         """Start the core, connect the bridge to its bus, then bring every screen to life."""
         self._switch_interval = tune_interpreter_for_gui()
         # From here on collections run on this thread only, the one the core asks for at its
-        # start included (copier.heap hands it over to the collector).
+        # start included (copier.gc_policy hands it over to the collector).
         gc.collect()
         self.collector.start()
         self._handler = _install_logging(self.bridge, self.window.preferences)

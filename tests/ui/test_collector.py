@@ -1,6 +1,6 @@
 """While the window runs, garbage is collected on the GUI thread by the interpreter's thresholds,
 and automatic collection (which could run on the core's thread) is off; stopping restores it. The
-collections the core asks for itself (``copier.heap``) run on the GUI thread too."""
+collections the core asks for itself (``copier.gc_policy``) run on the GUI thread too."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QObject
 
-from copier.heap import HeapKeeper, settle_start_up
+from copier.gc_policy import HeapKeeper, settle_start_up
 from copier.ui.collector import GuiThreadCollector
 from tests.ui.conftest import Run, until
 
