@@ -5,11 +5,15 @@ order of side effects that makes copies exactly-once:
 
 1. an event whose ``seq`` was already handled is dropped (resends after reconnects);
 2. the engine decides (pure);
-3. the decision — event, denials, ticket links and outbox commands — is written in one
-   transaction, and only then does ``on_event`` return (so the adapter may acknowledge it);
-4. the commands are submitted to the slave terminals; results update the ticket links.
+3. the commands are submitted to the slave terminals, each with its stable id;
+4. the decision — event, denials, ticket links and the copy rows, already marked sent — is
+   written in one transaction, and only then does ``on_event`` return (so the adapter may
+   acknowledge the event); results update the ticket links.
 
-After a crash the outbox is resubmitted with the same command ids; executors drop repeats.
+A crash between 3 and 4 leaves the event unacknowledged: the master resends it, the engine
+decides the same commands with the same ids, and the executors drop the repeats (docs/store.md,
+"Send before the commit"). After a crash the copies still pending or sent (the outbox) are
+resubmitted with the same command ids.
 What the trader set (stop switch, equity marks, risk stops, trading clock) and the sweeps that
 act without a master event (risk stops, close all copies) live in ``copier.trader_controls``.
 """

@@ -58,7 +58,8 @@ def find_link(store: Store, name: str) -> Link:
 
 
 def remove_link(store: Store, link_id: int, *, actor: str = "user") -> bool:
-    """Delete a link with its ticket links and unsent commands (its trade log stays)."""
+    """Delete a link with its ticket links; its commands without a result leave the outbox as
+    failed (its trade log stays)."""
     return store.delete_link(link_id, actor=actor)
 
 

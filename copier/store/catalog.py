@@ -12,14 +12,22 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import Connection, delete, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from copier.domain import Platform
 from copier.engine.config import Link, LinkMode, LinkRules, RulesError
+from copier.store import rows
 from copier.store.errors import StoreError
 from copier.store.journal import Journal
-from copier.store.models import AccountRow, LinkRow, OutboxRow, TicketLinkRow, table
+from copier.store.models import (
+    OUTBOX_WHERE,
+    AccountRow,
+    LinkRow,
+    TicketLinkRow,
+    TradeLogCopyRow,
+    table,
+)
 
 _accounts = table(AccountRow)
 _links = table(LinkRow)
@@ -162,10 +170,22 @@ def save_link(conn: Connection, link: Link, actor: str, now_ms: int) -> Link:
     return saved
 
 
+LINK_DELETED = (
+    "The link was deleted before this command's result came: check the slave account to see "
+    "whether it was carried out."
+)
+
+
 def delete_link(conn: Connection, link_id: int, actor: str, now_ms: int) -> bool:
-    """Delete a link with its ticket links and unsent commands (its trade log stays)."""
+    """Delete a link with its ticket links; its commands without a result leave the outbox as
+    failed, with the reason (its trade log stays)."""
     conn.execute(delete(table(TicketLinkRow)).where(TicketLinkRow.link_id == link_id))
-    conn.execute(delete(table(OutboxRow)).where(OutboxRow.link_id == link_id))
+    copies = table(TradeLogCopyRow)
+    conn.execute(
+        update(copies)
+        .where(copies.c.link_id == link_id, text(OUTBOX_WHERE))
+        .values(status=rows.FAILED, message=LINK_DELETED)
+    )
     deleted = conn.execute(delete(_links).where(_links.c.id == link_id)).rowcount > 0
     if deleted:
         Journal.audit(conn, now_ms, actor, "link.deleted", {"link": link_id})

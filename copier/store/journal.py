@@ -2,7 +2,11 @@
 
 Write functions take the writer's Connection and run inside its batch transaction. They use Core
 statements compiled once (``Prepared``) and executemany, never the ORM unit of work, because the
-outbox write sits between a master event and its acknowledgement. Reads serve start-up.
+decision's write sits between a master event and its acknowledgement. Reads serve start-up.
+
+One row per command (schema 8): a decision inserts its copy row, pending or already sent, which
+is its trade-log entry and its outbox entry at once; a send (sweeps, resends) updates it; a
+result completes it, which takes it out of the outbox (the rows pending or sent, ``ix_outbox``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,9 +33,9 @@ from copier.domain import Command, ExecutionResult, MasterEvent, Retcode
 from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink, TicketState
 from copier.store import rows
 from copier.store.models import (
+    OUTBOX_WHERE,
     AuditRow,
     EventSeenRow,
-    OutboxRow,
     TicketLinkRow,
     TradeLogAdjustmentRow,
     TradeLogCopyRow,
@@ -44,7 +49,6 @@ _events = table(TradeLogEventRow)
 _copies = table(TradeLogCopyRow)
 _denials = table(TradeLogDenialRow)
 _adjustments = table(TradeLogAdjustmentRow)
-_outbox = table(OutboxRow)
 _tickets = table(TicketLinkRow)
 _seen = table(EventSeenRow)
 _audit = table(AuditRow)
@@ -58,7 +62,6 @@ _INSERT_EVENT = Prepared.of(insert(_events), _columns(_events, without=("id",)))
 _INSERT_DENIALS = Prepared.of(insert(_denials), _columns(_denials, without=("id",)))
 _INSERT_ADJUSTMENTS = Prepared.of(insert(_adjustments), _columns(_adjustments, without=("id",)))
 # A decision made again after a crash (same event, same command ids) must not fail or duplicate.
-_INSERT_OUTBOX = Prepared.of(sqlite_insert(_outbox).on_conflict_do_nothing(), _columns(_outbox))
 _INSERT_COPIES = Prepared.of(sqlite_insert(_copies).on_conflict_do_nothing(), _columns(_copies))
 
 _seen_upsert = sqlite_insert(_seen)
@@ -87,11 +90,6 @@ _DELETE_TICKET = Prepared.of(
     )
 )
 
-_MARK_OUTBOX_SENT = Prepared.of(
-    update(_outbox)
-    .where(_outbox.c.id == bindparam("cid"))
-    .values(sent_ms=bindparam("sent"), attempts=_outbox.c.attempts + 1)
-)
 # A result may be stored before the send is (a fast executor): never step a row back to "sent",
 # and keep the first send time, which is the one the latency breakdown needs.
 _MARK_COPIES_SENT = Prepared.of(
@@ -100,6 +98,7 @@ _MARK_COPIES_SENT = Prepared.of(
     .values(
         sent_ms=func.coalesce(_copies.c.sent_ms, bindparam("sent")),
         status=case((_copies.c.status == rows.PENDING, rows.SENT), else_=_copies.c.status),
+        attempts=_copies.c.attempts + 1,
     )
 )
 # With the master event's order type (written in the same decision, same decision time), which
@@ -135,14 +134,13 @@ _RESULT_COLUMNS = (
 _UPDATE_COPY_RESULT = Prepared.of(
     update(_copies).where(_copies.c.command_id == bindparam("cid")), _RESULT_COLUMNS
 )
-_DELETE_OUTBOX = Prepared.of(delete(_outbox).where(_outbox.c.id == bindparam("cid")))
 
 TicketKey = tuple[int, int, int]  # (link_id, master_ticket, leg), as TicketLink.key
 FINISHED_TICKET_STATES = (TicketState.CLOSED.value, TicketState.FAILED.value)
 
 
 class Journal:
-    """Hot-path writes. One instance belongs to the writer thread (it numbers outbox rows)."""
+    """Hot-path writes. One instance belongs to the writer thread (it numbers copy rows)."""
 
     def __init__(self, next_order_no: int) -> None:
         self._next_order_no = next_order_no
@@ -177,13 +175,9 @@ class Journal:
         if commands:
             first = self._next_order_no
             self._next_order_no += len(commands)
-            when = [sent_ms if c.id in sent else None for c in commands]
-            _INSERT_OUTBOX.run_many(
-                conn, [rows.outbox_row(c, first + i, when[i]) for i, c in enumerate(commands)]
-            )
-            _INSERT_COPIES.run_many(
-                conn, [rows.copy_row(event, c, decided_ms, when[i]) for i, c in enumerate(commands)]
-            )
+            _INSERT_COPIES.run_many(conn, [
+                rows.copy_row(event, c, decided_ms, sent_ms if c.id in sent else None, first + i)
+                for i, c in enumerate(commands)])  # fmt: skip
 
     def persist_sweep(
         self,
@@ -198,7 +192,7 @@ class Journal:
     ) -> None:
         """A decision no master event made (a risk stop on an account update, a close-all the
         trader asked for, copying what a master holds): its denials and adjustments, ticket
-        links, outbox rows and pending trade-log rows (``master_prices`` by master ticket)."""
+        links and pending copy rows (``master_prices`` by master ticket)."""
         if denials:
             _INSERT_DENIALS.run_many(conn, [rows.rule_row(d, master_id, decided_ms)
                                             for d in denials])  # fmt: skip
@@ -210,19 +204,16 @@ class Journal:
         if commands:
             first = self._next_order_no
             self._next_order_no += len(commands)
-            _INSERT_OUTBOX.run_many(
-                conn, [rows.outbox_row(c, first + i) for i, c in enumerate(commands)]
-            )
             prices = master_prices or {}
             _INSERT_COPIES.run_many(conn, [
-                rows.sweep_copy_row(master_id, c, decided_ms, prices.get(c.master_ticket, 0.0))
-                for c in commands])  # fmt: skip
+                rows.sweep_copy_row(master_id, c, decided_ms, prices.get(c.master_ticket, 0.0),
+                                    first + i)
+                for i, c in enumerate(commands)])  # fmt: skip
 
     @staticmethod
     def mark_sent(conn: Connection, command_ids: Sequence[str], sent_ms: int) -> None:
         params = [{"cid": cid, "sent": sent_ms} for cid in command_ids]
         if params:
-            _MARK_OUTBOX_SENT.run_many(conn, params)
             _MARK_COPIES_SENT.run_many(conn, params)
 
     @staticmethod
@@ -242,7 +233,6 @@ class Journal:
                 master_side = rows.side_of(master_order_type) if master_order_type else None
                 values = _result_values(result, kind, side, master_price, point, master_side)
                 _UPDATE_COPY_RESULT.run_many(conn, [values | cid])
-        _DELETE_OUTBOX.run_many(conn, [cid])
         if ticket is not None:
             _UPSERT_TICKETS.run_many(conn, [rows.ticket_row(ticket)])
 
@@ -280,7 +270,10 @@ def _result_values(
 
 
 def next_order_no(conn: Connection) -> int:
-    return int(conn.scalar(select(func.coalesce(func.max(_outbox.c.order_no), 0))) or 0) + 1
+    """After the outbox's last command: only the order among commands without a result matters,
+    and the partial index answers this without reading the trade log."""
+    last = select(func.coalesce(func.max(_copies.c.order_no), 0)).where(text(OUTBOX_WHERE))
+    return int(conn.scalar(last) or 0) + 1
 
 
 def load_tickets(conn: Connection, include_finished: bool = False) -> list[TicketLink]:
@@ -290,9 +283,12 @@ def load_tickets(conn: Connection, include_finished: bool = False) -> list[Ticke
     return [rows.ticket_from_row(r) for r in conn.execute(query).mappings()]
 
 
+# The commands without a result (copy rows pending or sent), in creation order: ix_outbox.
+OUTBOX_QUERY = select(_copies).where(text(OUTBOX_WHERE)).order_by(_copies.c.order_no)
+
+
 def load_outbox(conn: Connection) -> list[Command]:
-    query = select(_outbox).order_by(_outbox.c.order_no)
-    return [rows.command_from_row(r) for r in conn.execute(query).mappings()]
+    return [rows.command_from_row(r) for r in conn.execute(OUTBOX_QUERY).mappings()]
 
 
 def last_seqs(conn: Connection) -> dict[str, int]:

@@ -1,26 +1,27 @@
-"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 5).
+"""The database tables, as SQLAlchemy 2.0 declarative models (schema version 8).
 
 Times are epoch milliseconds (UTC) in INTEGER columns, as everywhere in the copier. Enumerations are
 stored by value (plain text) so the file stays readable with any SQLite tool.
 
 API keys belong to their account by foreign key (deleting an account deletes its keys). Links
 name accounts without one: a link may be saved before its accounts are registered. Runtime
-tables (ticket_links, event_seen, outbox, symbol_specs) have none either: they are written while
-copying and must never refuse a copy, or a terminal's report, because a configuration row is
-missing. Log tables keep no foreign keys so history outlives the accounts and links it
-mentions.
+tables (ticket_links, event_seen, symbol_specs) and the copy rows (the outbox too) have none
+either: they are written while copying and must never refuse a copy, or a terminal's report,
+because a configuration row is missing. Log tables keep no foreign keys so history outlives
+the accounts and links it mentions.
 
 Every page a decision dirties is written to the WAL at commit, on the copy hot path, so the
-trade log carries one secondary index: the decision time, which every filter and the export
-range over. (WITHOUT ROWID was measured and is slower here: command ids do not arrive in key
-order, so whole rows land on scattered pages instead of being appended.)
+trade log carries one secondary index, the decision time, which every filter and the export
+range over, beside the outbox's partial index (only the rows without a result). (WITHOUT ROWID
+was measured and is slower here: command ids do not arrive in key order, so whole rows land on
+scattered pages instead of being appended.)
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Table
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Table, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -122,46 +123,6 @@ class EventSeenRow(Base):
     seq: Mapped[int]
 
 
-class OutboxRow(Base):
-    """A command persisted before it is sent and deleted when its result arrives."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[str] = mapped_column(String, primary_key=True)  # the command id
-    order_no: Mapped[int]  # creation order (rowids may move on VACUUM); few rows: no index
-    link_id: Mapped[int]
-    slave_id: Mapped[str]
-    kind: Mapped[str]
-    master_ticket: Mapped[int]
-    symbol: Mapped[str]
-    order_type: Mapped[str]
-    volume: Mapped[float]
-    price: Mapped[float]
-    sl: Mapped[float]
-    tp: Mapped[float]
-    slave_ticket: Mapped[int | None]
-    magic: Mapped[int]
-    comment: Mapped[str]
-    max_deviation_points: Mapped[int]
-    sl_distance_points: Mapped[int]
-    tp_distance_points: Mapped[int]
-    two_step_stops: Mapped[bool]
-    master_seq: Mapped[int]
-    created_ms: Mapped[int]
-    expires_ms: Mapped[int]
-    leg: Mapped[int]
-    sent_ms: Mapped[int | None]
-    attempts: Mapped[int]
-    copy_ticket: Mapped[int] = mapped_column(default=0, server_default="0")  # schema 3
-    # schema 5: the copy before the command (protocol §14 step 5), when ``was_state``
-    was_state: Mapped[bool] = mapped_column(default=False, server_default="0")
-    was_volume: Mapped[float] = mapped_column(default=0.0, server_default="0")
-    was_price: Mapped[float] = mapped_column(default=0.0, server_default="0")
-    was_sl: Mapped[float] = mapped_column(default=0.0, server_default="0")
-    was_tp: Mapped[float] = mapped_column(default=0.0, server_default="0")
-    was_expiration_ms: Mapped[int] = mapped_column(default=0, server_default="0")
-
-
 class SymbolSpecRow(Base):
     """A symbol's contract as its account's terminal last reported it (schema 4): statistics
     price money with it after the terminal, or the whole app, has gone."""
@@ -223,8 +184,16 @@ class TradeLogEventRow(Base):
     decided_ms: Mapped[int] = mapped_column(index=True)
 
 
+OUTBOX_STATUSES = ("pending", "sent")  # a copy row in one of these is a command without a result
+# Written out, not bound: SQLite uses a partial index only for a query whose WHERE has its terms.
+OUTBOX_WHERE = "status IN ('pending', 'sent')"
+
+
 class TradeLogCopyRow(Base):
-    """One copy command from decision to result, with a timestamp at each stage."""
+    """One copy command from decision to result, with a timestamp at each stage. Schema 8: it is
+    the outbox too. A row whose status is pending or sent is a command without a result, and
+    carries every field a restart needs to send it again (``rows.command_from_row``); the
+    ``ix_outbox`` partial index holds just those rows, in creation order."""
 
     __tablename__ = "trade_log_copies"
 
@@ -247,12 +216,42 @@ class TradeLogCopyRow(Base):
     status: Mapped[str]  # pending | sent | executed | failed | expired
     retcode: Mapped[int | None]
     message: Mapped[str]
-    slave_ticket: Mapped[int | None]
+    slave_ticket: Mapped[int | None]  # the result's
     detected_ms: Mapped[int]
     received_ms: Mapped[int]
     decided_ms: Mapped[int] = mapped_column(index=True)
-    sent_ms: Mapped[int | None]
+    sent_ms: Mapped[int | None]  # the first send
     executed_ms: Mapped[int | None]
+    # schema 8: the rest of the command (the outbox table's columns before), for a resend
+    order_no: Mapped[int] = mapped_column(default=0, server_default="0")  # creation order
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # sends so far
+    target_ticket: Mapped[int | None]  # Command.slave_ticket: the copy a close/modify acts on
+    price: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    sl: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    tp: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    magic: Mapped[int] = mapped_column(default=0, server_default="0")
+    comment: Mapped[str] = mapped_column(default="", server_default="")
+    max_deviation_points: Mapped[int] = mapped_column(default=0, server_default="0")
+    sl_distance_points: Mapped[int] = mapped_column(default=0, server_default="0")
+    tp_distance_points: Mapped[int] = mapped_column(default=0, server_default="0")
+    two_step_stops: Mapped[bool] = mapped_column(default=False, server_default="0")
+    created_ms: Mapped[int] = mapped_column(default=0, server_default="0")
+    expires_ms: Mapped[int] = mapped_column(default=0, server_default="0")
+    leg: Mapped[int] = mapped_column(default=0, server_default="0")
+    copy_ticket: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the copy before the command (protocol §14 step 5), when ``was_state``
+    was_state: Mapped[bool] = mapped_column(default=False, server_default="0")
+    was_volume: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    was_price: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    was_sl: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    was_tp: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    was_expiration_ms: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    __table_args__ = (
+        # The outbox: only the rows without a result are in it, so it stays as small as the
+        # commands in flight however long the trade log grows.
+        Index("ix_outbox", "order_no", sqlite_where=text(OUTBOX_WHERE)),
+    )
 
 
 class _RuleVerdict:

@@ -2,19 +2,20 @@
 
 The demo's simulated accounts are called ``demo-…``; a new run must not inherit the previous
 run's links, ticket links, unsent commands or log rows, while a trader's real accounts in the
-same database stay untouched.
+same database stay untouched. A command without a result (a copy row pending or sent: the outbox)
+goes only with its link; the log rows matched by account are the finished ones.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import Connection, and_, delete, or_, select
 
 from copier.store.models import (
+    OUTBOX_STATUSES,
     AccountRow,
     ApiKeyRow,
     EventSeenRow,
     LinkRow,
-    OutboxRow,
     TicketLinkRow,
     TradeLogAdjustmentRow,
     TradeLogCopyRow,
@@ -43,17 +44,21 @@ def purge_accounts(store: Store, prefix: str) -> int:
         link_ids = [row[0] for row in conn.execute(links)]
         if link_ids:
             conn.execute(delete(TicketLinkRow).where(TicketLinkRow.link_id.in_(link_ids)))
-            conn.execute(delete(OutboxRow).where(OutboxRow.link_id.in_(link_ids)))
-            conn.execute(delete(LinkRow).where(LinkRow.id.in_(link_ids)))
-        for table in (TradeLogCopyRow, TradeLogDenialRow, TradeLogAdjustmentRow):
             conn.execute(
-                delete(table).where(
-                    or_(
-                        table.master_id.like(pattern, escape="\\"),
-                        table.slave_id.like(pattern, escape="\\"),
-                    )
+                delete(TradeLogCopyRow).where(
+                    TradeLogCopyRow.link_id.in_(link_ids),
+                    TradeLogCopyRow.status.in_(OUTBOX_STATUSES),
                 )
             )
+            conn.execute(delete(LinkRow).where(LinkRow.id.in_(link_ids)))
+        for table in (TradeLogCopyRow, TradeLogDenialRow, TradeLogAdjustmentRow):
+            matched = or_(
+                table.master_id.like(pattern, escape="\\"),
+                table.slave_id.like(pattern, escape="\\"),
+            )
+            if table is TradeLogCopyRow:  # never a command another link still waits on
+                matched = and_(matched, TradeLogCopyRow.status.not_in(OUTBOX_STATUSES))
+            conn.execute(delete(table).where(matched))
         conn.execute(
             delete(TradeLogEventRow).where(TradeLogEventRow.account_id.like(pattern, escape="\\"))
         )

@@ -16,7 +16,7 @@ decided in ``rule`` and its reason in ``message``. Statistics keep reading the c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import (
@@ -191,8 +191,13 @@ def _denial_rows() -> Select[Any]:
     ).select_from(_denials.outerjoin(_events, event_of))
 
 
+# The copy rows' trade-log columns (a CopyRecord's fields); the rest is the command a row without
+# a result keeps for a resend (schema 8), which a reader of the log has no use for.
+_LOG_COLUMNS = [_copies.c[f.name] for f in fields(CopyRecord) if f.name != "rule"]
+
+
 def _copy_rows() -> Select[Any]:
-    return select(*_copies.c, literal("").label("rule"))
+    return select(*_LOG_COLUMNS, literal("").label("rule"))
 
 
 # The trade log as a trader reads it: copies and refusals, one row each (see the docstring).
@@ -225,7 +230,7 @@ def iter_log(conn: Connection, filters: CopyFilter | None = None) -> Iterator[Co
 
 
 def _select_copies(filters: CopyFilter) -> Select[Any]:
-    return select(_copies).where(and_(True, *copy_conditions(filters)))
+    return select(*_LOG_COLUMNS).where(and_(True, *copy_conditions(filters)))
 
 
 def query_copies(

@@ -31,34 +31,26 @@ COPY_STATUSES = (PENDING, SENT, EXECUTED, FAILED, EXPIRED)
 _NO_EVENT = MasterEvent("", 0, EventKind.CLOSED, 0, "", OrderType.BUY, 0.0, 0.0, 0)
 
 
-def outbox_row(command: Command, order_no: int, sent_ms: int | None = None) -> Row:
-    """``sent_ms``: when it was handed to its terminal before this row was written (None: not)."""
+def command_columns(command: Command, order_no: int, sent_ms: int | None = None) -> Row:
+    """What a copy row keeps of its command beyond the trade log's columns, so a restart can send
+    it again (``command_from_row``). ``sent_ms``: when it was handed to its terminal before the
+    row was written (None: not yet)."""
     return {
-        "id": command.id,
         "order_no": order_no,
-        "link_id": command.link_id,
-        "slave_id": command.slave_id,
-        "kind": command.kind.value,
-        "master_ticket": command.master_ticket,
-        "symbol": command.symbol,
-        "order_type": command.order_type.value,
-        "volume": command.volume,
+        "attempts": 0 if sent_ms is None else 1,
+        "target_ticket": command.slave_ticket,
         "price": command.price,
         "sl": command.sl,
         "tp": command.tp,
-        "slave_ticket": command.slave_ticket,
         "magic": command.magic,
         "comment": command.comment,
         "max_deviation_points": command.max_deviation_points,
         "sl_distance_points": command.sl_distance_points,
         "tp_distance_points": command.tp_distance_points,
         "two_step_stops": command.two_step_stops,
-        "master_seq": command.master_seq,
         "created_ms": command.created_ms,
         "expires_ms": command.expires_ms,
         "leg": command.leg,
-        "sent_ms": sent_ms,
-        "attempts": 0 if sent_ms is None else 1,
         "copy_ticket": command.copy_ticket,
         **_before_row(command.before),
     }
@@ -81,19 +73,21 @@ def _before_of(row: RowMapping) -> CopyState | None:
 
 
 def command_from_row(row: RowMapping) -> Command:
+    """The command a copy row without a result stands for (schema 8: the copy row is its outbox
+    entry): the slave's symbol, the requested volume and the ticket it acts on."""
     return Command(
-        id=row["id"],
+        id=row["command_id"],
         link_id=row["link_id"],
         slave_id=row["slave_id"],
         kind=CommandKind(row["kind"]),
         master_ticket=row["master_ticket"],
-        symbol=row["symbol"],
+        symbol=row["slave_symbol"],
         order_type=OrderType(row["order_type"]),
-        volume=row["volume"],
+        volume=row["requested_volume"],
         price=row["price"],
         sl=row["sl"],
         tp=row["tp"],
-        slave_ticket=row["slave_ticket"],
+        slave_ticket=row["target_ticket"],
         magic=row["magic"],
         comment=row["comment"],
         max_deviation_points=row["max_deviation_points"],
@@ -172,10 +166,11 @@ def event_row(event: MasterEvent, decided_ms: int) -> Row:
 
 
 def copy_row(
-    event: MasterEvent, command: Command, decided_ms: int, sent_ms: int | None = None
+    event: MasterEvent, command: Command, decided_ms: int, sent_ms: int | None = None,
+    order_no: int = 0,
 ) -> Row:
-    """The trade-log row of a command just decided: pending (or sent, at ``sent_ms``), no
-    result yet."""
+    """The copy row of a command just decided — its trade-log entry and its outbox entry in one:
+    pending (or sent, at ``sent_ms``), no result yet, ``order_no``-th in creation order."""
     return {
         "command_id": command.id,
         "link_id": command.link_id,
@@ -202,14 +197,16 @@ def copy_row(
         "decided_ms": decided_ms,
         "sent_ms": sent_ms,
         "executed_ms": None,
+        **command_columns(command, order_no, sent_ms),
     }
 
 
 def sweep_copy_row(
-    master_id: str, command: Command, decided_ms: int, master_price: float = 0.0
+    master_id: str, command: Command, decided_ms: int, master_price: float = 0.0,
+    order_no: int = 0,
 ) -> Row:
-    """The trade-log row of a command no master event made (a close-all: no master price)."""
-    row = copy_row(_NO_EVENT, command, decided_ms)
+    """The copy row of a command no master event made (a close-all: no master price)."""
+    row = copy_row(_NO_EVENT, command, decided_ms, order_no=order_no)
     row.update(master_id=master_id, symbol=command.symbol, detected_ms=decided_ms,
                received_ms=decided_ms, master_price=master_price)  # fmt: skip
     return row

@@ -20,7 +20,14 @@ from sqlalchemy.pool import QueuePool
 from copier.clock import now_ms
 from copier.store.checkpoints import WAL_SIZE_LIMIT_BYTES, WRITER_AUTOCHECKPOINT_PAGES
 from copier.store.errors import StoreError
-from copier.store.models import Base, SchemaVersion, SymbolSpecRow, TraderStateRow, table
+from copier.store.models import (
+    Base,
+    SchemaVersion,
+    SymbolSpecRow,
+    TradeLogCopyRow,
+    TraderStateRow,
+    table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +113,80 @@ def _add_trader_state(conn: Connection) -> None:
         table(TraderStateRow).create(conn)
 
 
+# Version 8's copy-row columns: what a command needs beyond the trade log's columns to be sent
+# again, the outbox table's before (``models.TradeLogCopyRow``), with their SQL types.
+_COMMAND_COLUMNS = {
+    "order_no": "INTEGER NOT NULL DEFAULT 0",
+    "attempts": "INTEGER NOT NULL DEFAULT 0",
+    "target_ticket": "INTEGER",
+    "price": "FLOAT NOT NULL DEFAULT 0",
+    "sl": "FLOAT NOT NULL DEFAULT 0",
+    "tp": "FLOAT NOT NULL DEFAULT 0",
+    "magic": "INTEGER NOT NULL DEFAULT 0",
+    "comment": "VARCHAR NOT NULL DEFAULT ''",
+    "max_deviation_points": "INTEGER NOT NULL DEFAULT 0",
+    "sl_distance_points": "INTEGER NOT NULL DEFAULT 0",
+    "tp_distance_points": "INTEGER NOT NULL DEFAULT 0",
+    "two_step_stops": "BOOLEAN NOT NULL DEFAULT 0",
+    "created_ms": "INTEGER NOT NULL DEFAULT 0",
+    "expires_ms": "INTEGER NOT NULL DEFAULT 0",
+    "leg": "INTEGER NOT NULL DEFAULT 0",
+    "copy_ticket": "INTEGER NOT NULL DEFAULT 0",
+    **{name: f"{kind} NOT NULL DEFAULT 0" for name, kind in _BEFORE_STATE_COLUMNS.items()},
+}
+# The outbox column each one comes from (the same name unless said here).
+_FROM_OUTBOX = {"target_ticket": "o.slave_ticket"}
+# The trade-log columns an outbox row also had, under its own names.
+_SHARED = {
+    "link_id": "o.link_id", "slave_id": "o.slave_id", "kind": "o.kind",
+    "master_ticket": "o.master_ticket", "slave_symbol": "o.symbol",
+    "order_type": "o.order_type", "requested_volume": "o.volume",
+}  # fmt: skip
+
+
+def _merge_outbox(conn: Connection) -> None:
+    """Version 8: one row per command. The outbox becomes the copy rows pending or sent (the
+    ``ix_outbox`` partial index): the copy rows get the command's columns, every outbox row's
+    data goes into its copy row (or a new one when there is none: its master from the link),
+    and the outbox table goes. Each step skips what the file already has."""
+    copies = TradeLogCopyRow.__tablename__
+    have = {column["name"] for column in inspect(conn).get_columns(copies)}
+    for name, kind in _COMMAND_COLUMNS.items():
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE {copies} ADD COLUMN {name} {kind}")
+    if inspect(conn).has_table("outbox"):
+        carried = {name: _FROM_OUTBOX.get(name, f"o.{name}") for name in _COMMAND_COLUMNS}
+        carried |= _SHARED
+        status = "CASE WHEN o.sent_ms IS NULL THEN 'pending' ELSE 'sent' END"
+        names = ", ".join(carried)
+        conn.exec_driver_sql(
+            f"UPDATE {copies} SET ({names}, status, sent_ms) = "
+            f"(SELECT {', '.join(carried.values())}, "
+            f"CASE WHEN o.sent_ms IS NULL AND {copies}.sent_ms IS NULL "
+            f"THEN 'pending' ELSE 'sent' END, coalesce({copies}.sent_ms, o.sent_ms) "
+            f"FROM outbox o WHERE o.id = {copies}.command_id) "
+            "WHERE command_id IN (SELECT id FROM outbox)"
+        )
+        logged = {
+            "command_id": "o.id", "master_id": "coalesce(l.master_id, '')",
+            "master_seq": "o.master_seq", "symbol": "o.symbol",
+            "side": "CASE WHEN o.order_type LIKE 'buy%' THEN 'buy' ELSE 'sell' END",
+            "master_price": "0", "status": status, "message": "''",
+            "detected_ms": "o.created_ms", "received_ms": "o.created_ms",
+            "decided_ms": "o.created_ms", "sent_ms": "o.sent_ms",
+        }  # fmt: skip
+        logged |= carried
+        conn.exec_driver_sql(
+            f"INSERT INTO {copies} ({', '.join(logged)}) "
+            f"SELECT {', '.join(logged.values())} FROM outbox o "
+            "LEFT JOIN links l ON l.id = o.link_id "
+            f"WHERE o.id NOT IN (SELECT command_id FROM {copies})"
+        )
+        conn.exec_driver_sql("DROP TABLE outbox")
+    for index in table(TradeLogCopyRow).indexes:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_initial_schema,
     _add_key_replacement,
@@ -114,6 +195,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _add_before_state,
     _add_key_roles,
     _add_trader_state,
+    _merge_outbox,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

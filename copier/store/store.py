@@ -123,8 +123,9 @@ class Store:
     ) -> asyncio.Future[None]:
         """One transaction: the event, event_seen[account] = seq, denials and adjustments, ticket
         links (``retired`` keys — RouteOutcome.retired_keys — dropped, ``tickets`` upserted),
-        outbox rows and trade-log rows — those of the commands already ``sent`` (ids) stamped
-        sent at ``sent_ms``, the others pending. Await it before acknowledging the event."""
+        one copy row per command (its trade-log entry and its outbox entry) — those of the
+        commands already ``sent`` (ids) stamped sent at ``sent_ms``, the others pending. Await
+        it before acknowledging the event."""
         work = self._journal.persist_decision
         decided = (tuple(commands), tuple(denials), tuple(tickets), decided_ms)
         changed = (tuple(retired), tuple(adjustments), frozenset(sent), sent_ms)
@@ -132,7 +133,8 @@ class Store:
         return self._writer.submit_now(lambda conn: work(conn, event, *decided, *changed))
 
     def mark_sent(self, command_ids: Iterable[str], sent_ms: int) -> asyncio.Future[None]:
-        """Stamp commands as sent; fire and forget (a failure is logged), or await it."""
+        """Stamp commands as sent (sweeps and resends: a decision writes its sent commands as
+        sent); fire and forget (a failure is logged), or await it."""
         ids = tuple(command_ids)
         future = self._writer.submit(lambda conn: Journal.mark_sent(conn, ids, sent_ms))
         future.add_done_callback(_log_failure)
@@ -141,7 +143,7 @@ class Store:
     def persist_result(
         self, result: ExecutionResult, ticket: TicketLink | None, *, point: float | None = None
     ) -> asyncio.Future[None]:
-        """Log the result on its copy row, drop the command from the outbox, save the ticket
+        """Log the result on its copy row (which takes it out of the outbox), save the ticket
         link. ``point`` (the slave symbol's point) lets the store log slippage in points."""
         return self._writer.submit(lambda conn: Journal.persist_result(conn, result, ticket, point))
 
@@ -196,7 +198,7 @@ class Store:
         master_prices: Mapping[int, float] | None = None,
     ) -> asyncio.Future[None]:
         """One transaction: a decision no master event made (a risk stop's close-all, a close-all
-        the trader asked for) — denials, ticket links, outbox and trade-log rows — with the
+        the trader asked for) — denials, ticket links, one pending copy row per command — with the
         trader-state changes that record it. Await it before sending the commands."""
         work = self._journal.persist_sweep
         batch = (tuple(commands), tuple(denials), tuple(tickets))

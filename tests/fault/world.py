@@ -28,6 +28,7 @@ from copier.bridge import Role
 from copier.domain import Platform, Side
 from copier.engine.config import Link
 from copier.store import AccountRecord, AccountRole, Store
+from copier.store.models import OUTBOX_WHERE
 from copier.store.paths import database_path
 from copier.testbed.broker.broker import SimBroker
 from copier.testbed.broker.executor import SimExecutor
@@ -270,7 +271,9 @@ class FaultWorld:
     def outbox_size(self) -> int:
         uri = f"file:{database_path(self.data_dir)}?mode=ro"
         with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
-            return int(conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+            # The outbox is the copy rows without a result (schema 8, ix_outbox).
+            sql = f"SELECT count(*) FROM trade_log_copies WHERE {OUTBOX_WHERE}"
+            return int(conn.execute(sql).fetchone()[0])
 
 
 @dataclass(frozen=True, slots=True)

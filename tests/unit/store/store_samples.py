@@ -162,3 +162,10 @@ def table_rows(store: Store, table: str, order_by: str = "rowid") -> list[dict[s
     """Every row of a table as plain dicts, read straight from the file."""
     sql = f"SELECT * FROM {table} ORDER BY {order_by}"
     return store.read(lambda conn: [dict(r) for r in conn.exec_driver_sql(sql).mappings()])
+
+
+def outbox_rows(store: Store) -> list[dict[str, Any]]:
+    """The outbox as it is on disk (schema 8): the copy rows without a result, in order."""
+    sql = ("SELECT * FROM trade_log_copies WHERE status IN ('pending', 'sent') "
+           "ORDER BY order_no")  # fmt: skip
+    return store.read(lambda conn: [dict(r) for r in conn.exec_driver_sql(sql).mappings()])

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from old_files import to_version_7
 from store_samples import T0, FakeClock, command, event
 
 from copier.domain import CommandKind, CopyState, EventKind
@@ -38,6 +39,7 @@ def _make_version_4_file(path: Path) -> None:
     """A file as schema version 4 left it: an outbox without the before-state columns."""
     db = sqlite3.connect(path)
     try:
+        to_version_7(db)  # the outbox had a table of its own
         for column in ("was_state", "was_volume", "was_price", "was_sl", "was_tp",
                        "was_expiration_ms"):  # fmt: skip
             db.execute(f"ALTER TABLE outbox DROP COLUMN {column}")
@@ -57,5 +59,5 @@ async def test_a_version_4_file_upgrades_and_its_commands_say_no_before_state(
         version = upgraded.read(current_version)
         commands = upgraded.load_outbox()
 
-    assert version == SCHEMA_VERSION == 7
+    assert version == SCHEMA_VERSION == 8
     assert [c.before for c in commands] == [None, None]

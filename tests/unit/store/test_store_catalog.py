@@ -18,6 +18,7 @@ from copier.engine.config import (
     StopsMode,
 )
 from copier.store import AccountRecord, AccountRole, Store, StoreError, account_id_for
+from copier.store.catalog import LINK_DELETED
 from copier.store.schema import make_engine
 
 BUSY_RULES = LinkRules(
@@ -94,7 +95,9 @@ def test_stored_rules_that_no_longer_make_sense_fail_loading_with_the_links_name
         store.load_links()
 
 
-async def test_deleting_a_link_drops_its_ticket_links_and_unsent_commands(store: Store) -> None:
+async def test_deleting_a_link_drops_its_ticket_links_and_fails_its_unsent_commands(
+    store: Store,
+) -> None:
     keep = store.save_link(Link(id=0, master_id="mt4:1@A", slave_id="mt5:2@B"))
     drop = store.save_link(Link(id=0, master_id="mt4:1@A", slave_id="mt5:3@B"))
     master = event(seq=1)
@@ -109,7 +112,9 @@ async def test_deleting_a_link_drops_its_ticket_links_and_unsent_commands(store:
     assert store.load_links() == [keep]
     assert [t.link_id for t in store.load_tickets()] == [keep.id]
     assert [c.link_id for c in store.load_outbox()] == [keep.id]
-    assert len(table_rows(store, "trade_log_copies")) == 2  # history stays
+    copies = {r["link_id"]: r for r in table_rows(store, "trade_log_copies")}  # history stays
+    assert copies[keep.id]["status"] == "pending"
+    assert (copies[drop.id]["status"], copies[drop.id]["message"]) == ("failed", LINK_DELETED)
 
 
 def test_account_saves_and_loads_and_an_update_keeps_its_creation_time(

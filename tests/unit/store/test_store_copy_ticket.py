@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from old_files import to_version_7
 from store_samples import T0, FakeClock, command, event, ticket
 
 from copier.domain import CommandKind, EventKind
@@ -47,6 +48,7 @@ def _make_version_2_file(path: Path) -> None:
     version 4 symbol_specs, no version 5 trader_state)."""
     db = sqlite3.connect(path)
     try:
+        to_version_7(db)  # the outbox had a table of its own
         db.execute("ALTER TABLE ticket_links DROP COLUMN copy_ticket")
         db.execute("ALTER TABLE outbox DROP COLUMN copy_ticket")
         db.execute("DROP TABLE symbol_specs")
@@ -69,6 +71,6 @@ async def test_a_version_2_file_upgrades_and_its_copies_name_their_own_master_ti
         [link] = upgraded.load_tickets()
         [close] = upgraded.load_outbox()
 
-    assert version == SCHEMA_VERSION == 7
+    assert version == SCHEMA_VERSION == 8
     assert (link.copy_ticket, link.comment_ticket) == (0, REST)
     assert (close.copy_ticket, close.comment_ticket) == (0, REST)

@@ -18,6 +18,7 @@ from store_samples import (
     denial,
     event,
     filled,
+    outbox_rows,
     table_rows,
     ticket,
 )
@@ -98,7 +99,7 @@ async def test_failing_decision_leaves_nothing_while_its_batch_neighbours_commit
 ) -> None:
     good = event(seq=1, ticket=500)
     bad = event(seq=2, ticket=501)
-    # SQLite stores NaN as NULL, which the outbox's NOT NULL volume refuses: the unit fails
+    # SQLite stores NaN as NULL, which the copy row's NOT NULL volume refuses: the unit fails
     # after its event, seq, denial and ticket rows were already written in the transaction.
     broken = replace(command(bad), volume=math.nan)
     later = event(seq=3, ticket=502)
@@ -113,7 +114,7 @@ async def test_failing_decision_leaves_nothing_while_its_batch_neighbours_commit
     release.set()
     await busy
     await first
-    with pytest.raises(StoreError, match=r"NOT NULL constraint failed: outbox\.volume"):
+    with pytest.raises(StoreError, match=r"NOT NULL constraint failed: \w+\.requested_volume"):
         await failing
     await third
 
@@ -136,7 +137,7 @@ async def test_a_decision_is_written_at_once_when_the_writer_is_idle_and_fails_a
     written_at_once = first.done()
     failing = store.persist_decision(bad, [broken], [denial(bad)], [ticket(501)], T0)
     await first
-    with pytest.raises(StoreError, match=r"NOT NULL constraint failed: outbox\.volume"):
+    with pytest.raises(StoreError, match=r"NOT NULL constraint failed: \w+\.requested_volume"):
         await failing
     third = store.persist_decision(event(seq=3, ticket=502), [], [], [], T0)
     await third
@@ -353,8 +354,8 @@ async def test_sending_stamps_the_first_send_and_never_undoes_a_result(store: St
     copies = {c["command_id"]: c for c in table_rows(store, "trade_log_copies")}
     assert (copies[fast.id]["status"], copies[fast.id]["sent_ms"]) == ("executed", T0 + 10)
     assert (copies[slow.id]["status"], copies[slow.id]["sent_ms"]) == ("sent", T0 + 10)
-    [outbox_row] = table_rows(store, "outbox")
-    assert (outbox_row["sent_ms"], outbox_row["attempts"]) == (T0 + 20, 2)
+    [waiting] = outbox_rows(store)  # sent twice, the first send's time kept
+    assert (waiting["command_id"], waiting["attempts"]) == (slow.id, 2)
 
 
 async def test_duplicate_answer_to_a_resend_keeps_the_first_fill(store: Store) -> None:
@@ -401,7 +402,7 @@ async def test_flush_waits_for_fire_and_forget_writes(store: Store) -> None:
 
     await store.flush()
 
-    assert table_rows(store, "outbox")[0]["sent_ms"] == T0 + 7
+    assert outbox_rows(store)[0]["sent_ms"] == T0 + 7
 
 
 async def test_closing_commits_what_was_queued_and_refuses_more(

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from old_files import to_version_7
 from store_samples import FakeClock
 
 from copier.domain import Platform
@@ -73,6 +74,7 @@ def test_a_version_4_file_keeps_its_keys_for_their_accounts_roles_and_says_so(
         keys = {a.id: store.create_api_key(a.id) for a in (MASTER, SLAVE, BOTH)}
     db = sqlite3.connect(db_path)
     try:
+        to_version_7(db)
         db.execute("ALTER TABLE api_keys DROP COLUMN roles")
         db.execute("UPDATE schema_version SET version = 4")
         db.commit()
@@ -83,7 +85,7 @@ def test_a_version_4_file_keeps_its_keys_for_their_accounts_roles_and_says_so(
         version = store.read(current_version)
         roles = {a: store.check_api_key(k, a).roles for a, k in keys.items()}
 
-    assert version == SCHEMA_VERSION == 7
+    assert version == SCHEMA_VERSION == 8
     assert roles == {
         MASTER.id: {"monitor"},
         SLAVE.id: {"executor"},

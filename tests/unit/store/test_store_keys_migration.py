@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from old_files import to_version_7
 from store_samples import T0, FakeClock
 
 from copier.domain import Platform
@@ -24,6 +25,7 @@ def _make_version_1_file(path: Path) -> str:
         key = store.create_api_key(ACCOUNT.id)
     db = sqlite3.connect(path)
     try:
+        to_version_7(db)  # the outbox had a table of its own
         db.execute("ALTER TABLE api_keys DROP COLUMN replaced_ms")
         db.execute("ALTER TABLE api_keys DROP COLUMN replaced_by")
         db.execute("ALTER TABLE ticket_links DROP COLUMN copy_ticket")

@@ -7,6 +7,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from old_files import to_version_7
 from sqlalchemy import Connection, text
 
 from copier.store import DATA_DIR_ENV, Store, StoreError, database_path, default_data_dir
@@ -37,8 +38,8 @@ def test_new_database_is_at_the_latest_version_and_reopening_keeps_it(db_path: P
     finally:
         second.close()
 
-    assert version == SCHEMA_VERSION == 7
-    assert reopened == 7
+    assert version == SCHEMA_VERSION == 8
+    assert reopened == 8
     assert rows == 1
 
 
@@ -154,11 +155,12 @@ def test_opening_a_data_dir_creates_it_with_the_database_inside(tmp_path: Path) 
 def test_a_version_4_file_gains_the_trader_state_table(db_path: Path) -> None:
     Store.open(path=db_path).close()
     with closing(sqlite3.connect(db_path)) as db:
+        to_version_7(db)
         db.execute("DROP TABLE trader_state")
         db.execute("UPDATE schema_version SET version = 4")
         db.commit()
 
     with Store.open(path=db_path) as store:
         store.set_trader_state({"copying": {"enabled": False}})
-        assert store.read(current_version) == SCHEMA_VERSION == 7
+        assert store.read(current_version) == SCHEMA_VERSION == 8
         assert store.load_trader_state() == {"copying": {"enabled": False}}

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from old_files import to_version_7
 from store_samples import MASTER, SLAVE, T0, FakeClock
 
 from copier.domain import SymbolSpec
@@ -52,6 +53,7 @@ def _make_version_3_file(path: Path) -> None:
     Store.open(path=path, clock=FakeClock()).close()
     db = sqlite3.connect(path)
     try:
+        to_version_7(db)  # the outbox had a table of its own
         db.execute("DROP TABLE symbol_specs")
         db.execute("ALTER TABLE api_keys DROP COLUMN roles")  # version 6
         db.execute("DROP TABLE trader_state")  # version 7
@@ -72,6 +74,6 @@ async def test_a_version_3_file_upgrades_and_then_keeps_specs(db_path: Path) -> 
     with Store.open(path=db_path, clock=FakeClock()) as reopened:
         after = reopened.load_symbol_specs()
 
-    assert version == SCHEMA_VERSION == 7
+    assert version == SCHEMA_VERSION == 8
     assert before == {}
     assert after == {SLAVE: {"EURUSD": EURUSD}}

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from store_samples import T0, FakeClock, command, event, filled, table_rows, ticket
+from store_samples import T0, FakeClock, command, event, filled, outbox_rows, table_rows, ticket
 
 from copier.domain import Retcode
 from copier.store import Store, StoreError, schema, writer
@@ -51,8 +51,7 @@ async def test_loop_keeps_ticking_every_millisecond_while_10000_rows_are_written
     await ticker
     gc.unfreeze()
 
-    assert len(table_rows(store, "outbox")) == 10_000
-    assert len(table_rows(store, "trade_log_copies")) == 10_000
+    assert len(outbox_rows(store)) == len(table_rows(store, "trade_log_copies")) == 10_000
     # The loop only queued the bursts: written on the loop, all 1,000 decisions would be inline
     # (and each burst would stall it ~100 ms). A busy machine may let the thread drain a burst
     # before the loop queues the next decision, so a few more than one per burst are inline.
@@ -102,7 +101,7 @@ async def test_a_decision_of_ten_commands_is_durable_in_about_a_millisecond(
 
     # Measured ~0.55 ms at p50 on the 2-core build machines; the bound leaves room for a
     # busy machine while still showing a write that takes the slow path (ORM, fsync).
-    assert len(table_rows(store, "outbox")) == 3000
+    assert len(outbox_rows(store)) == 3000
     perf.bound("decision of 10 commands durable, median", statistics.median(latencies[50:]) * 1000,
                2.0, "ms")
 
@@ -158,7 +157,7 @@ async def test_a_result_written_while_another_program_holds_the_lock_is_saved_on
         await asyncio.wait_for(result, 10)
 
         assert waited
-        assert table_rows(store, "outbox") == []
+        assert outbox_rows(store) == []
         assert [r["retcode"] for r in table_rows(store, "trade_log_copies")] == [Retcode.DONE]
         assert "the database is locked by another program" in caplog.text
     finally:
