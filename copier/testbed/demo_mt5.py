@@ -15,6 +15,8 @@ Checks answered from the stand-in terminals, never from the copier's bookkeeping
 
 * ``undelivered`` — master positions and pendings that differ from what the master adapter last
   delivered as events (its baseline);
+* ``stop_closes`` — slave positions closed by their own SL or TP: deals with reason
+  ``DEAL_REASON_SL``/``DEAL_REASON_TP`` in the slave's deal history;
 * ``duplicated`` — opening deals (and pending orders placed) on a slave per (magic, comment,
   side) beyond the opening commands the copier sent for that key, read from the slave's deal
   and order history.
@@ -36,6 +38,7 @@ from copier.terminals.mt5.protocol import Baseline
 from copier.testbed.broker.quotes import Market
 from copier.testbed.broker.symbols import catalogue
 from copier.testbed.broker.trader import RandomTrader
+from copier.testbed.demo_check import stop_closes
 from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
 from copier.testbed.mt5standin.profiles import TerminalProfile
@@ -247,6 +250,11 @@ class Mt5World:
             for pkey, count in placed.items():
                 extra += max(0, count - len(self._pending_ids.get(pkey, ())))
         return extra
+
+    async def stop_closes(self, slave_id: str) -> dict[int, str]:
+        slave = next(s for s in self.slaves if s.account_id == slave_id)
+        deals = await asyncio.to_thread(slave.sim.call, "history_deals_get", 0, FAR_FUTURE_S)
+        return stop_closes(deals or ())
 
     def worker_pids(self) -> list[int]:
         return [pid for account in (self.master, *self.slaves)
