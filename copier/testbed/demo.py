@@ -16,8 +16,10 @@ folder, emptied at each start (``demo_folder``), so ``copier export-log --data-d
 the previous run's ``demo-…`` accounts and everything that refers to them.
 
 The demo clock is the wall clock shifted (by at most 30 s) so that a minute boundary, where
-``demo-capped``'s trading hours end, falls in the middle of the run. Latencies are differences
-of that one clock and are not affected.
+``demo-capped``'s trading hours end, falls in the middle of the run. Everything in the demo runs
+on it — the copier, the simulated brokers and, with ``--transport mt5``, the stand-in terminals,
+their worker processes and adapters — so every time a copy is stamped with (detected, received,
+decided, sent, executed) is of that one clock, and latencies are not affected.
 
 At the end the report counts events, commands, results and denials, and compares every slave
 terminal's real positions with the ticket links (``mismatches``), read from the terminals. A copy
@@ -50,6 +52,7 @@ from copier.store.paths import default_data_dir
 from copier.store.purge import DEMO_PREFIX, purge_accounts
 from copier.terminals.simulated import SimulatedTerminal
 from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.clock import ShiftedClock
 from copier.testbed.broker.quotes import Market
 from copier.testbed.broker.trader import RandomTrader
 from copier.testbed.demo_check import judge, stop_closes
@@ -433,7 +436,7 @@ def _sim_session(app: CopierApp, seed: int, clock: DemoClock, interval_s: float)
 def _mt5_session(app: CopierApp, seed: int, clock: DemoClock, interval_s: float) -> DemoSession:
     from copier.testbed.demo_mt5 import Mt5World  # spawns nothing until the app starts
 
-    world = Mt5World(seed, interval_s)
+    world = Mt5World(seed, interval_s, ShiftedClock(clock.shift_ms))
     world.watch(app.bus)
     return DemoSession(app, world.master_terminal, list(world.slave_terminals), world.market,
                        world.trader, clock, DemoReport(seed, "mt5"), interval_s, world=world)

@@ -6,6 +6,10 @@ The copier reaches every account the way it reaches a real MetaTrader 5 terminal
 pipe. The master trades inside its stand-in terminal (a seeded ``RandomTrader`` attached to it),
 so its events are found by the master worker's polling, not handed to the copier.
 
+One clock: the stand-in terminals, the workers and the adapters all run on ``clock`` (the demo's
+shifted wall clock, which the copier runs on too), so a copy's detection, receipt, decision,
+sending and execution are stamped on one clock and its latencies are true.
+
 Thread-safety: the host serves worker calls on its own threads. The master's trader is attached
 to the master terminal (``attach_trader``), so it only ever runs inside a terminal call, under the
 lock the host's terminals share; the demo's asyncio side only raises or reads the trader's step
@@ -35,6 +39,7 @@ from copier.domain import Command, CommandKind, Side
 from copier.events import Bus, CopySent
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 from copier.terminals.mt5.protocol import Baseline
+from copier.testbed.broker.clock import ShiftedClock
 from copier.testbed.broker.quotes import Market
 from copier.testbed.broker.symbols import catalogue
 from copier.testbed.broker.trader import RandomTrader
@@ -127,8 +132,9 @@ class Mt5Account:
 class Mt5World:
     """Stand-in MT5 terminals for the demo's master and slaves, each behind a worker process."""
 
-    def __init__(self, seed: int, interval_s: float) -> None:
-        self.host = TerminalHost(seed=seed)
+    def __init__(self, seed: int, interval_s: float, clock: ShiftedClock | None = None) -> None:
+        self.clock = clock or ShiftedClock()
+        self.host = TerminalHost(seed=seed, clock=self.clock)
         self.master = self._account("demo-master", replace(MASTER_PROFILE, seed=seed))
         self.slaves = [
             self._account(account_id, replace(profile, seed=seed + i))
@@ -144,7 +150,7 @@ class Mt5World:
         sim = self.host.add(profile)
         config = Mt5Config(path=profile.path, login=profile.login, server=profile.server,
                            symbols=catalogue(profile.broker).symbols, account_id=account_id,
-                           backend=StandIn(endpoint=self.host.endpoint))
+                           backend=StandIn(endpoint=self.host.endpoint, clock=self.clock))
         return Mt5Account(account_id, sim, Mt5Terminal(config))
 
     # -- what the demo session uses -----------------------------------------------------------
