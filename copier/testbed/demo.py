@@ -141,8 +141,8 @@ class DemoReport:
             f"p99 {lat['p99']} max {lat['max']}"
         )
 
-
     def _stopped_line(self) -> str:
+        """Copies the slave's own SL/TP closed, said as what they are (empty when none)."""
         if not self.stopped_on_slave:
             return ""
         return (f"closed by the slave's own stop-loss or take-profit while the master still "
