@@ -39,7 +39,7 @@ from copier.domain import (
 )
 from copier.engine.book import TicketBook
 from copier.engine.config import Link, LinkMode
-from copier.engine.reconcile import LinkSide, reconcile_slave
+from copier.engine.reconcile import LinkSide, ReconcileReport, reconcile_slave
 from copier.engine.results import apply_result, settle_already_closed
 from copier.engine.router import route
 from copier.engine.state import CopyAdjusted, CopyDenied, RouteOutcome, TicketLink
@@ -333,14 +333,13 @@ class CopyService:
         """Work not finished: events being decided plus commands waiting for a result."""
         return self._handling + len(self._inflight)
 
-    async def reconcile_slave(self, slave_id: str, *, adopt: bool = False) -> tuple[str, ...]:
-        """Compare the slave terminal's real positions with the ticket links, link by link, and
-        say every difference in words. With ``adopt``, copies of live master trades that the
-        link table lacks (found by their ``TC|<ticket>`` comment, e.g. after the database was
-        lost) become ticket links again, so their master's closes reach them."""
+    async def reconcile_report(self, slave_id: str) -> ReconcileReport:
+        """Compare the slave terminal's real positions with the ticket links of every link into
+        it, and return each difference as data (an empty report when there is no terminal for
+        the slave). Reads the terminals; changes nothing."""
         slave_terminal = self.terminals.get(slave_id)
         if slave_terminal is None:
-            return ()
+            return ReconcileReport()
         slave_snap = await slave_terminal.snapshot()
         sides: list[LinkSide] = []
         for link in self.links.values():
@@ -349,7 +348,14 @@ class CopyService:
                 continue
             master_snap = await master_terminal.snapshot()
             sides.append(LinkSide(link, self._tickets[link.id].all(), master_snap))
-        report = reconcile_slave(sides, slave_snap)
+        return reconcile_slave(sides, slave_snap)
+
+    async def reconcile_slave(self, slave_id: str, *, adopt: bool = False) -> tuple[str, ...]:
+        """``reconcile_report`` in words, one line per difference, also published on the bus.
+        With ``adopt``, copies of live master trades that the link table lacks (found by their
+        ``TC|<ticket>`` comment, e.g. after the database was lost) become ticket links again,
+        so their master's closes reach them."""
+        report = await self.reconcile_report(slave_id)
         problems = describe_report(report)
         if adopt and report.adoptable:
             fresh = [t for t in report.adoptable

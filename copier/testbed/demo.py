@@ -16,11 +16,16 @@ folder, emptied at each start (``demo_folder``), so ``copier export-log --data-d
 the previous run's ``demo-…`` accounts and everything that refers to them.
 
 The demo clock is the wall clock shifted (by at most 30 s) so that a minute boundary, where
-``demo-capped``'s trading hours end, falls in the middle of the run. Latencies are differences
-of that one clock and are not affected.
+``demo-capped``'s trading hours end, falls in the middle of the run. Everything in the demo runs
+on it — the copier, the simulated brokers and, with ``--transport mt5``, the stand-in terminals,
+their worker processes and adapters — so every time a copy is stamped with (detected, received,
+decided, sent, executed) is of that one clock, and latencies are not affected.
 
 At the end the report counts events, commands, results and denials, and compares every slave
-terminal's real positions with the ticket links (``mismatches``), read from the terminals.
+terminal's real positions with the ticket links (``mismatches``), read from the terminals. A copy
+the slave's own stop-loss or take-profit closed while its master still holds the trade — brokers'
+spreads differ, so a copy's stops can be hit first — is not a mismatch: it is counted apart
+(``stopped_on_slave``), known from the slave's own deal history (``copier.testbed.demo_check``).
 """
 
 from __future__ import annotations
@@ -47,8 +52,10 @@ from copier.store.paths import default_data_dir
 from copier.store.purge import DEMO_PREFIX, purge_accounts
 from copier.terminals.simulated import SimulatedTerminal
 from copier.testbed.broker.broker import SimBroker
+from copier.testbed.broker.clock import ShiftedClock
 from copier.testbed.broker.quotes import Market
 from copier.testbed.broker.trader import RandomTrader
+from copier.testbed.demo_check import judge, stop_closes
 
 Progress = Callable[[str], None]
 DEMO_MASTER = "demo-master"
@@ -81,6 +88,8 @@ class DemoReport:
     duplicated: int = 0
     mismatches: int = 0
     mismatch_details: list[str] = field(default_factory=list)
+    stopped_on_slave: int = 0  # copies closed by the slave's own SL/TP: ordinary, not a fault
+    stopped_details: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     database: str = ""
 
@@ -113,6 +122,8 @@ class DemoReport:
             "duplicated": self.duplicated,
             "mismatches": self.mismatches,
             "mismatch_details": self.mismatch_details[:20],
+            "stopped_on_slave": self.stopped_on_slave,
+            "stopped_on_slave_details": self.stopped_details[:20],
             "latency_ms": self.latency_summary(),
             "database": self.database,
         }
@@ -125,9 +136,18 @@ class DemoReport:
             f"{self.executed}, failed {self.failed}, lost {self.lost}, duplicated "
             f"{self.duplicated}, mismatches {self.mismatches}\n"
             f"denied: {denied}\n"
+            f"{self._stopped_line()}"
             f"latency ms (master detection → slave execution): p50 {lat['p50']} "
             f"p99 {lat['p99']} max {lat['max']}"
         )
+
+    def _stopped_line(self) -> str:
+        """Copies the slave's own SL/TP closed, said as what they are (empty when none)."""
+        if not self.stopped_on_slave:
+            return ""
+        return (f"closed by the slave's own stop-loss or take-profit while the master still "
+                f"holds the trade (its broker's prices differ; not a fault): "
+                f"{self.stopped_on_slave}\n")
 
 
 class _Collector:
@@ -270,6 +290,10 @@ class SimWorld:
             executions.update(slave.executor.executed_counts())
         return sum(n - 1 for n in executions.values() if n > 1)
 
+    async def stop_closes(self, slave_id: str) -> dict[int, str]:
+        slave = next(s for s in self.slaves if s.account_id == slave_id)
+        return stop_closes(slave.broker.history_deals())
+
     async def close(self) -> None:
         return None
 
@@ -283,6 +307,9 @@ class DemoWorld(Protocol):
     def halt(self) -> None: ...
     async def undelivered_events(self) -> int: ...
     async def duplicated(self) -> int: ...
+    async def stop_closes(self, slave_id: str) -> dict[int, str]:
+        """The slave's positions closed by their own SL or TP (``demo_check.stop_closes``),
+        read from the slave terminal's deal history."""
     async def close(self) -> None: ...
 
 
@@ -409,7 +436,7 @@ def _sim_session(app: CopierApp, seed: int, clock: DemoClock, interval_s: float)
 def _mt5_session(app: CopierApp, seed: int, clock: DemoClock, interval_s: float) -> DemoSession:
     from copier.testbed.demo_mt5 import Mt5World  # spawns nothing until the app starts
 
-    world = Mt5World(seed, interval_s)
+    world = Mt5World(seed, interval_s, ShiftedClock(clock.shift_ms))
     world.watch(app.bus)
     return DemoSession(app, world.master_terminal, list(world.slave_terminals), world.market,
                        world.trader, clock, DemoReport(seed, "mt5"), interval_s, world=world)
@@ -475,6 +502,10 @@ async def _check(session: DemoSession, report: DemoReport) -> None:
     report.duplicated = await world.duplicated()
     await service.refresh_snapshots()
     for slave in session.slaves:
-        problems = await service.reconcile_slave(slave.account_id)
-        report.mismatch_details.extend(f"{slave.account_id}: {p}" for p in problems)
+        reconciled = await service.reconcile_report(slave.account_id)
+        # Read after the reconciliation, so a stop hit in between is known.
+        verdict = judge(reconciled, await world.stop_closes(slave.account_id))
+        report.mismatch_details.extend(f"{slave.account_id}: {p}" for p in verdict.mismatches)
+        report.stopped_details.extend(f"{slave.account_id}: {p}" for p in verdict.stopped)
     report.mismatches = len(report.mismatch_details)
+    report.stopped_on_slave = len(report.stopped_details)

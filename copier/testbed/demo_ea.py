@@ -28,6 +28,7 @@ from copier.testbed.broker.executor import SimExecutor
 from copier.testbed.broker.profiles import build_broker, profile
 from copier.testbed.broker.quotes import Market
 from copier.testbed.broker.trader import RandomTrader
+from copier.testbed.demo_check import stop_closes
 from copier.testbed.refea.client import EaSettings, ReferenceEa
 
 READY_TIMEOUT_S = 15.0
@@ -173,6 +174,10 @@ class EaWorld:
 
     async def duplicated(self) -> int:
         return self.fleet.duplicated()
+
+    async def stop_closes(self, slave_id: str) -> dict[int, str]:
+        """Read from the slave broker's deal history, which its EA reads too."""
+        return stop_closes(self.brokers[slave_id].history_deals())
 
     async def close(self) -> None:
         await self.fleet.close()

@@ -6,6 +6,10 @@ The copier reaches every account the way it reaches a real MetaTrader 5 terminal
 pipe. The master trades inside its stand-in terminal (a seeded ``RandomTrader`` attached to it),
 so its events are found by the master worker's polling, not handed to the copier.
 
+One clock: the stand-in terminals, the workers and the adapters all run on ``clock`` (the demo's
+shifted wall clock, which the copier runs on too), so a copy's detection, receipt, decision,
+sending and execution are stamped on one clock and its latencies are true.
+
 Thread-safety: the host serves worker calls on its own threads. The master's trader is attached
 to the master terminal (``attach_trader``), so it only ever runs inside a terminal call, under the
 lock the host's terminals share; the demo's asyncio side only raises or reads the trader's step
@@ -15,6 +19,8 @@ Checks answered from the stand-in terminals, never from the copier's bookkeeping
 
 * ``undelivered`` — master positions and pendings that differ from what the master adapter last
   delivered as events (its baseline);
+* ``stop_closes`` — slave positions closed by their own SL or TP: deals with reason
+  ``DEAL_REASON_SL``/``DEAL_REASON_TP`` in the slave's deal history;
 * ``duplicated`` — opening deals (and pending orders placed) on a slave per (magic, comment,
   side) beyond the opening commands the copier sent for that key, read from the slave's deal
   and order history.
@@ -33,9 +39,11 @@ from copier.domain import Command, CommandKind, Side
 from copier.events import Bus, CopySent
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 from copier.terminals.mt5.protocol import Baseline
+from copier.testbed.broker.clock import ShiftedClock
 from copier.testbed.broker.quotes import Market
 from copier.testbed.broker.symbols import catalogue
 from copier.testbed.broker.trader import RandomTrader
+from copier.testbed.demo_check import stop_closes
 from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
 from copier.testbed.mt5standin.profiles import TerminalProfile
@@ -124,8 +132,9 @@ class Mt5Account:
 class Mt5World:
     """Stand-in MT5 terminals for the demo's master and slaves, each behind a worker process."""
 
-    def __init__(self, seed: int, interval_s: float) -> None:
-        self.host = TerminalHost(seed=seed)
+    def __init__(self, seed: int, interval_s: float, clock: ShiftedClock | None = None) -> None:
+        self.clock = clock or ShiftedClock()
+        self.host = TerminalHost(seed=seed, clock=self.clock)
         self.master = self._account("demo-master", replace(MASTER_PROFILE, seed=seed))
         self.slaves = [
             self._account(account_id, replace(profile, seed=seed + i))
@@ -141,7 +150,7 @@ class Mt5World:
         sim = self.host.add(profile)
         config = Mt5Config(path=profile.path, login=profile.login, server=profile.server,
                            symbols=catalogue(profile.broker).symbols, account_id=account_id,
-                           backend=StandIn(endpoint=self.host.endpoint))
+                           backend=StandIn(endpoint=self.host.endpoint, clock=self.clock))
         return Mt5Account(account_id, sim, Mt5Terminal(config))
 
     # -- what the demo session uses -----------------------------------------------------------
@@ -247,6 +256,11 @@ class Mt5World:
             for pkey, count in placed.items():
                 extra += max(0, count - len(self._pending_ids.get(pkey, ())))
         return extra
+
+    async def stop_closes(self, slave_id: str) -> dict[int, str]:
+        slave = next(s for s in self.slaves if s.account_id == slave_id)
+        deals = await asyncio.to_thread(slave.sim.call, "history_deals_get", 0, FAR_FUTURE_S)
+        return stop_closes(deals or ())
 
     def worker_pids(self) -> list[int]:
         return [pid for account in (self.master, *self.slaves)

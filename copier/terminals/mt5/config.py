@@ -3,20 +3,27 @@ backend that stands for the package (the real one unless a simulation is injecte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from copier.clock import now_ms as wall_clock_ms
 
 
 class Mt5Backend(Protocol):
     """What the worker process loads in place of ``MetaTrader5``: an object (picklable, it crosses
     into the worker) whose ``load()`` returns a module with the package's functions, and whose
-    ``name`` the terminal's status shows first, so no simulation is mistaken for a terminal.
+    ``name`` the terminal's status shows first, so no simulation is mistaken for a terminal,
+    and whose ``now_ms()`` is the clock the simulated terminals run on (the worker and the
+    adapter stamp times with it, so every time of one copy is read on one clock).
     ``copier.testbed.mt5standin.backend.StandIn`` is the one this project has."""
 
     @property
     def name(self) -> str: ...
 
     def load(self) -> Any: ...
+
+    def now_ms(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,11 @@ class Mt5Config:
     state_path: str = ""  # where the account's last known books are kept between runs (laststate)
     log_dir: str = ""  # the data folder: the worker logs to <log_dir>/logs/mt5-worker-<key>.log
     backend: Mt5Backend | None = None
+
+    def clock(self) -> Callable[[], int]:
+        """Epoch milliseconds on the clock this terminal's times are stamped and compared on:
+        this machine's wall clock with MetaTrader, the simulation's own with a backend."""
+        return wall_clock_ms if self.backend is None else self.backend.now_ms
 
     @property
     def key(self) -> str:

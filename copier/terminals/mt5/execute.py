@@ -28,16 +28,16 @@ from copier.terminals.mt5.market_orders import MarketOrders
 from copier.terminals.mt5.messages import trade_message
 from copier.terminals.mt5.pending_orders import PendingOrders
 from copier.terminals.mt5.recover import find_trace
-from copier.terminals.mt5.session import CallFailed, Session, now_ms
+from copier.terminals.mt5.session import CallFailed, Session
 from copier.terminals.mt5.steps import filling_type, normalise_volume
 
 __all__ = ["Executor", "filling_type", "normalise_volume"]
 
 
 class Executor:
-    def __init__(self, session: Session, clock: Callable[[], int] = now_ms) -> None:
+    def __init__(self, session: Session, clock: Callable[[], int] | None = None) -> None:
         self.session = session
-        self.clock = clock
+        self.clock = clock = clock or session.clock  # results' times: the session's clock
         self.claimed: set[int] = set()  # tickets already reported for a recovered command
         self.market = MarketOrders(session, clock)
         self.pending = PendingOrders(session, clock, self.market)

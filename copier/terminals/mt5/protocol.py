@@ -84,8 +84,9 @@ class Execute:
     # True when the command may already have run (sent before a worker crash or a lost link):
     # the worker looks for its traces on the account before doing anything.
     recover: bool = False
-    # When this adapter first handed the command to a worker, on the worker's (wall) clock: the
-    # traces it looks for are younger than that. 0: unknown (sent by an earlier copier run),
+    # When this adapter first handed the command to a worker, on the worker's clock (both read
+    # ``Mt5Config.clock``, the wall clock with MetaTrader): the traces it looks for are younger
+    # than that. 0: unknown (sent by an earlier copier run),
     # then the command's ``created_ms`` is all there is.
     sent_ms: int = 0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from copier.clock import now_ms
+from copier.clock import now_ms as now_ms  # the wall clock, kept importable from here
 from copier.domain import (
     AccountInfo,
     MarginMode,
@@ -72,6 +72,7 @@ class Session:
         self.hedging = True
         self.account: AccountInfo | None = None
         self.offset_ms = 0  # the trade server's clock minus UTC, measured at connect
+        self.clock = config.clock()  # this machine's wall clock, unless a simulation has its own
         self.catalogue: dict[str, Any] = {}  # the terminal's symbols (symbols_get), by name
         # The account closes positions oldest first only (account_info().fifo_close:
         # https://www.mql5.com/en/docs/python_metatrader5/mt5accountinfo_py).
@@ -184,7 +185,7 @@ class Session:
         if not newest:
             self.offset_ms = 0
             return "no quote yet to read the trade server's clock from: its times are taken as UTC"
-        steps = round((newest - time.time()) / OFFSET_STEP_S)
+        steps = round((newest - self.clock() / 1000) / OFFSET_STEP_S)
         self.offset_ms = steps * OFFSET_STEP_S * 1000
         return ""
 
@@ -231,7 +232,7 @@ class Session:
 
     def mt5_time_horizon(self) -> int:
         """A history ``date_to`` safely after now on the trade server's clock."""
-        return self.server_ms(now_ms()) // 1000 + 86_400
+        return self.server_ms(self.clock()) // 1000 + 86_400
 
     def tick(self, symbol: str, newer_than_ms: int = 0) -> Any:
         """The symbol's last tick, newer than ``newer_than_ms`` when that is given (a retry after

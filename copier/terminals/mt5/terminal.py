@@ -37,7 +37,6 @@ from copier.terminals.mt5.protocol import (
     SnapshotRequest,
     StopWorker,
 )
-from copier.terminals.mt5.session import now_ms
 from copier.terminals.mt5.worker import run_worker
 
 SNAPSHOT_TIMEOUT_S = 10.0
@@ -54,6 +53,7 @@ class Mt5Terminal:
         if problems:
             raise ValueError("; ".join(problems))
         self.config = config
+        self._clock = config.clock()  # the worker's clock too: one clock for every time stamped
         self.seq = config.last_seq
         self.baseline: Baseline | None = None
         self.results: dict[str, ExecutionResult] = {}
@@ -147,7 +147,7 @@ class Mt5Terminal:
             return  # already on its way; its one result will come
         self.in_flight[command.id] = command
         if self._reached:
-            self._sent_ms[command.id] = now_ms()
+            self._sent_ms[command.id] = self._clock()
             self._outgoing.put(Execute(command, sent_ms=self._sent_ms[command.id]))
         else:
             # Before this adapter ever reached its terminal, a command is either one the copier
@@ -287,7 +287,8 @@ class Mt5Terminal:
             for event in changes.events:
                 self.seq += 1
                 try:
-                    await self._sink.on_event(replace(event, seq=self.seq, received_ms=now_ms()))
+                    received = replace(event, seq=self.seq, received_ms=self._clock())
+                    await self._sink.on_event(received)
                 finally:
                     self._undelivered -= 1
             if self.config.state_path:  # the books the copier has now taken in full
@@ -355,7 +356,7 @@ class Mt5Terminal:
 
     def _set_connected(self, connected: bool, detail: str, info: Connected | None = None) -> None:
         if connected != self._connected:
-            self._since_ms = now_ms()
+            self._since_ms = self._clock()
         self._connected = connected
         if self._sink is None:
             return
@@ -364,7 +365,7 @@ class Mt5Terminal:
                 account_id=self.account_id,
                 connected=connected,
                 since_ms=self._since_ms,
-                last_heartbeat_ms=now_ms(),
+                last_heartbeat_ms=self._clock(),
                 build=self._build,
                 trade_allowed=info.trade_allowed if info else False,
                 account=info.account if info else None,
@@ -381,7 +382,7 @@ class Mt5Terminal:
                 account_id=self.account_id,
                 connected=self._connected,
                 since_ms=self._since_ms,
-                last_heartbeat_ms=now_ms(),
+                last_heartbeat_ms=self._clock(),
                 rtt_ms=health.rtt_ms,
                 build=self._build,
                 trade_allowed=health.trade_allowed,

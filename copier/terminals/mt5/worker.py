@@ -39,7 +39,6 @@ from copier.terminals.mt5.session import (
     CallFailed,
     Session,
     TerminalLost,
-    now_ms,
     order_row,
     position_row,
     symbol_spec,
@@ -357,7 +356,8 @@ class Worker:
             if holding:
                 self._last_key = ()  # look again next poll, whatever the read shows
             if current != self.baseline:
-                events = diff(self.baseline, current, self.history, self.config.key, now_ms())
+                events = diff(self.baseline, current, self.history, self.config.key,
+                              self.session.clock())
                 self.baseline = current
                 self.outbox.send(Changes(tuple(events), current))
         self._count_poll(started_cpu)
@@ -432,5 +432,5 @@ class Worker:
             orders=orders,
             symbols=symbols,
             quotes=quotes,
-            time_ms=now_ms(),
+            time_ms=s.clock(),
         )

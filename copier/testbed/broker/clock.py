@@ -1,7 +1,9 @@
-"""Clocks the simulator reads time from: a manual one for tests, the wall clock for live use."""
+"""Clocks the simulator reads time from: a manual one for tests, the wall clock for live use, and
+the wall clock shifted by a fixed amount (the demo's, see ``copier.testbed.demo``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from copier.clock import now_ms as wall_ms
@@ -16,6 +18,16 @@ class WallClock:
 
     def now_ms(self) -> int:
         return wall_ms()
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftedClock:
+    """The wall clock plus ``shift_ms``; picklable, so another process reads the same clock."""
+
+    shift_ms: int = 0
+
+    def now_ms(self) -> int:
+        return wall_ms() + self.shift_ms
 
 
 class ManualClock:

@@ -4,13 +4,17 @@
 the worker calls :meth:`StandIn.load` there. ``endpoint`` reaches a terminal served by a
 :class:`.host.TerminalHost` (it outlives worker processes, as a real terminal does); with only
 ``profile`` the worker builds the simulated terminal itself, deterministically from the profile.
+``clock`` is the clock the simulated terminals run on — the host's, for an endpoint — and so
+the one the worker and the adapter stamp times with (the wall clock unless shifted, as the
+demo's is).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
+from copier.testbed.broker.clock import ShiftedClock
 from copier.testbed.mt5standin.profiles import SimEndpoint, TerminalProfile
 
 
@@ -18,6 +22,7 @@ from copier.testbed.mt5standin.profiles import SimEndpoint, TerminalProfile
 class StandIn:
     profile: TerminalProfile | None = None
     endpoint: SimEndpoint | None = None
+    clock: ShiftedClock = field(default_factory=ShiftedClock)
 
     name = "simulated MT5 terminal (copier.testbed.mt5standin), not MetaTrader5"
 
@@ -28,7 +33,10 @@ class StandIn:
         if self.endpoint is not None:
             standin.use_endpoint(self.endpoint)
         elif self.profile is not None:
-            registry.ensure(self.profile)
+            registry.ensure(self.profile, self.clock)
         else:
             raise ValueError("a simulated MT5 terminal needs an endpoint or a profile")
         return standin
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()

@@ -13,7 +13,7 @@ import threading
 from multiprocessing.connection import Listener
 from typing import Any
 
-from copier.testbed.broker.clock import WallClock
+from copier.testbed.broker.clock import Clock, WallClock
 from copier.testbed.broker.quotes import Market
 from copier.testbed.mt5standin.constants import RES_E_INTERNAL_FAIL_INIT
 from copier.testbed.mt5standin.ipc import IpcConnection
@@ -22,11 +22,13 @@ from copier.testbed.mt5standin.terminal import SimTerminal
 
 
 class TerminalHost:
-    """Terminals added here share one market (``seed``), so master and slaves see one price."""
+    """Terminals added here share one market (``seed``), so master and slaves see one price,
+    and one ``clock`` (the wall clock unless given; workers must be given the same)."""
 
-    def __init__(self, seed: int = 1) -> None:
+    def __init__(self, seed: int = 1, clock: Clock | None = None) -> None:
         self._terminals: dict[str, SimTerminal] = {}
-        self._market = Market(seed=seed, start_ms=WallClock().now_ms())
+        self._clock: Clock = clock or WallClock()
+        self._market = Market(seed=seed, start_ms=self._clock.now_ms())
         self._market_lock = threading.RLock()
         self._authkey = secrets.token_bytes(16)
         family = "AF_PIPE" if sys.platform == "win32" else "AF_UNIX"
@@ -48,7 +50,8 @@ class TerminalHost:
         if found is not None:
             found.add_account(profile)
             return found
-        terminal = SimTerminal.from_profile(profile, market=self._market, lock=self._market_lock)
+        terminal = SimTerminal.from_profile(profile, self._clock, market=self._market,
+                                            lock=self._market_lock)
         self._terminals[profile.path] = terminal
         return terminal
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from copier.testbed.broker.clock import Clock
 from copier.testbed.mt5standin.profiles import TerminalProfile
 
 if TYPE_CHECKING:
@@ -20,14 +21,15 @@ def register(terminal: SimTerminal) -> SimTerminal:
     return terminal
 
 
-def ensure(profile: TerminalProfile) -> SimTerminal:
-    """The terminal for ``profile``, built on first use (same profile, same terminal)."""
+def ensure(profile: TerminalProfile, clock: Clock | None = None) -> SimTerminal:
+    """The terminal for ``profile``, built on first use (same profile, same terminal), on
+    ``clock`` (the wall clock when None)."""
     from copier.testbed.mt5standin.terminal import SimTerminal
 
     with _lock:
         found = _terminals.get(profile.path)
         if found is None or found.profile != profile:
-            found = _terminals[profile.path] = SimTerminal.from_profile(profile)
+            found = _terminals[profile.path] = SimTerminal.from_profile(profile, clock)
         return found
 
 
