@@ -8,10 +8,19 @@ spaces go, ``%VAR%`` (any platform) and ``$VAR``/``${VAR}`` are expanded from th
 (unknown names are left as they are, as ``os.path.expandvars`` does), ``~`` is the home folder,
 and the result is normalised (``C:/Users/x/../y`` is ``C:\\Users\\y`` on Windows).
 https://docs.python.org/3/library/os.path.html#os.path.expandvars
+
+``windows_path`` does the same for a path that only Windows reads — an MT5 terminal's
+``terminal64.exe`` handed to ``MetaTrader5.initialize`` — on whatever platform the copier runs:
+``C:/Program Files/MetaTrader 5/terminal64.exe`` becomes ``C:\\Program Files\\MetaTrader
+5\\terminal64.exe``. Windows reads ``/`` as ``\\`` and names without regard to case
+(https://learn.microsoft.com/en-us/windows/win32/fileio/naming-a-file, "Naming Conventions" and
+"Paths"), so ``windows_path_key`` — case folded, separators made one — says whether two such
+paths name one file.
 """
 
 from __future__ import annotations
 
+import ntpath
 import os
 import re
 from pathlib import Path
@@ -33,8 +42,24 @@ def expand_percent_vars(text: str) -> str:
 
 def user_path(text: str | os.PathLike[str]) -> Path:
     """The path ``text`` means (see the module's docstring)."""
-    cleaned = os.fspath(text).strip()
-    while len(cleaned) >= 2 and cleaned[0] == cleaned[-1] and cleaned[0] in _QUOTES:
-        cleaned = cleaned[1:-1].strip()
+    cleaned = _unquoted(os.fspath(text))
     expanded = os.path.expanduser(os.path.expandvars(expand_percent_vars(cleaned)))
     return Path(os.path.normpath(expanded)) if expanded else Path()
+
+
+def _unquoted(text: str) -> str:
+    cleaned = text.strip()
+    while len(cleaned) >= 2 and cleaned[0] == cleaned[-1] and cleaned[0] in _QUOTES:
+        cleaned = cleaned[1:-1].strip()
+    return cleaned
+
+
+def windows_path(text: str) -> str:
+    """A Windows path as Windows writes it (see the module's docstring); "" stays ""."""
+    cleaned = expand_percent_vars(_unquoted(text))
+    return ntpath.normpath(cleaned) if cleaned else ""
+
+
+def windows_path_key(text: str) -> str:
+    """One key for every spelling of one Windows path (slashes, letter case, ``..``)."""
+    return ntpath.normcase(windows_path(text))

@@ -8,13 +8,13 @@ process per terminal). Adding a platform means one adapter and one entry here.
 from __future__ import annotations
 
 import logging
-import posixpath
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from copier.store import AccountRecord
 from copier.terminals.base import Terminal
+from copier.userpath import windows_path, windows_path_key
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def mt5_terminal(account: AccountRecord, state_dir: Path | None = None) -> Termi
     settings: dict[str, Any] = account.settings
     state = str(state_dir / "mt5-state" / f"{account.id}.json") if state_dir else ""
     config = Mt5Config(
-        path=str(settings.get("terminal_path", "")),
+        path=windows_path(str(settings.get("terminal_path", ""))),
         login=account.login,
         server=account.server,
         password=stored_password(account.id),
@@ -58,8 +58,7 @@ def mt5_terminal(account: AccountRecord, state_dir: Path | None = None) -> Termi
 
 def _path_key(account: AccountRecord) -> str:
     """Windows paths: one terminal whatever the slashes and letter case."""
-    path = str(account.settings.get("terminal_path", "")).replace("\\", "/")
-    return posixpath.normpath(path).casefold()
+    return windows_path_key(str(account.settings.get("terminal_path", "")))
 
 
 def shared_terminal(account: AccountRecord, others: list[AccountRecord]) -> str:

@@ -19,6 +19,7 @@ from copier.testbed.mt5standin.constants import RES_E_INTERNAL_FAIL_INIT
 from copier.testbed.mt5standin.ipc import IpcConnection
 from copier.testbed.mt5standin.profiles import SimEndpoint, TerminalProfile
 from copier.testbed.mt5standin.terminal import SimTerminal
+from copier.userpath import windows_path_key
 
 
 class TerminalHost:
@@ -46,13 +47,13 @@ class TerminalHost:
     def add(self, profile: TerminalProfile) -> SimTerminal:
         """A terminal at ``profile.path``; a second profile at one path is another account that
         terminal may log in to (it stays on the account it has)."""
-        found = self._terminals.get(profile.path)
+        found = self._terminals.get(windows_path_key(profile.path))
         if found is not None:
             found.add_account(profile)
             return found
         terminal = SimTerminal.from_profile(profile, self._clock, market=self._market,
                                             lock=self._market_lock)
-        self._terminals[profile.path] = terminal
+        self._terminals[windows_path_key(profile.path)] = terminal
         return terminal
 
     def freeze_market(self, frozen: bool = True) -> None:
@@ -61,7 +62,8 @@ class TerminalHost:
             self._market.frozen = frozen
 
     def terminal(self, path: str) -> SimTerminal:
-        return self._terminals[path]
+        """The terminal at ``path``, however it is spelt (see ``registry``)."""
+        return self._terminals[windows_path_key(path)]
 
     def drop_connections(self) -> None:
         """Break every open pipe, as a terminal restart does."""
@@ -102,7 +104,7 @@ class TerminalHost:
             while True:
                 name, args, kwargs = connection.recv()
                 if name == "__attach__":
-                    terminal = self._terminals.get(args[0])
+                    terminal = self._terminals.get(windows_path_key(args[0]))
                     answer: tuple[Any, Any] = (
                         (True, (1, "Success"))
                         if terminal is not None
