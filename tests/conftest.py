@@ -17,8 +17,10 @@ os.environ["TRADECOPIER_DATA_DIR"] = tempfile.mkdtemp(prefix="tradecopier-tests-
 import pytest
 from hypothesis import settings
 
-# Timing figures are reported, not failed: see tests/perf.py.
-pytest_plugins = ["tests.perf"]
+# Timing figures are reported, not failed (tests/perf.py); the fault and fuzz suites' tally is
+# printed at the end (tests/fault/tally.py). Both are plugins of the whole run, so that under
+# pytest-xdist the controller, which collects no test folder's conftest, prints them too.
+pytest_plugins = ["tests.perf", "tests.fault.tally"]
 
 settings.register_profile("ci", max_examples=200, deadline=None)
 settings.register_profile("dev", max_examples=100, deadline=None)
