@@ -46,6 +46,10 @@ def _reason(item: pytest.Item, marker: pytest.Mark) -> str:
 # The xdist_groups of the tests that need a QApplication and of the timed tests (below).
 QT_GROUP = "qt"
 PERF_GROUP = "perf"
+# Under pytest-xdist the Qt group is sent out while these folders' tests, many short ones, are
+# still queued: the other worker runs them meanwhile (the Qt group's worker takes nothing after
+# it), instead of waiting idle at the end of the run for the Qt group to finish.
+QT_SENT_BEFORE = ("unit", "windows")
 
 
 def needs_qt(item: pytest.Item) -> bool:
@@ -130,9 +134,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     shared = shared_setup_groups([item for item in items if id(item) not in qt | perf])
     for item in items:
         if id(item) in qt:
-            group: str | None = QT_GROUP
-        else:
-            group = PERF_GROUP if id(item) in perf else shared.get(id(item))
+            item.add_marker(pytest.mark.xdist_group(QT_GROUP, last=True))
+            continue
+        group = PERF_GROUP if id(item) in perf else shared.get(id(item))
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: id(item) in qt)
+    if getattr(config.option, "loadgroup", False):  # a pytest-xdist worker under loadgroup
+
+        def place(item: pytest.Item) -> int:
+            if id(item) in qt:
+                return 1
+            parts = item.path.relative_to(TESTS).parts if item.path.is_relative_to(TESTS) else ()
+            return 2 if parts and parts[0] in QT_SENT_BEFORE else 0
+
+        items.sort(key=place)
+    else:
+        items.sort(key=lambda item: id(item) in qt)

@@ -7,6 +7,9 @@ writes the groups it collected — ``{node id: group}``, joined as xdist joins s
 the controller named for it (``workerinput``), and the controller's scheduler, xdist's own
 loadgroup scheduler, reads its work units from them. With a pytest whose node ids still take
 the suffix, xdist's own way works as before and the file is merely consistent with it.
+
+A group marked ``xdist_group(name=..., last=True)`` is the last work its worker gets: once it is
+sent, that worker is told to finish, and the other workers take the rest of the queue.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ def group_of(item: pytest.Item) -> str | None:
     return "_".join(sorted(names)) if names else None
 
 
+def is_last(item: pytest.Item) -> bool:
+    """Whether the item's group is to be the last work of its worker."""
+    return any(mark.kwargs.get("last") for mark in item.iter_markers("xdist_group"))
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """Controller: name the file each worker writes its groups to."""
@@ -47,8 +55,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if target is None:
         return
     groups = {item.nodeid: group for item in items if (group := group_of(item)) is not None}
+    last = sorted({groups[item.nodeid] for item in items if is_last(item)})
     partial = f"{target}.partial"
-    Path(partial).write_text(json.dumps(groups), encoding="utf-8")
+    Path(partial).write_text(json.dumps({"groups": groups, "last": last}), encoding="utf-8")
     os.replace(partial, target)
 
 
@@ -65,20 +74,30 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadGroupScheduling
 
     class GroupsFromWorkers(LoadGroupScheduling):  # type: ignore[misc]
-        """xdist's loadgroup, the groups read from the workers' files once all collected."""
+        """xdist's loadgroup, the groups read from the workers' files once all collected; a
+        worker sent a ``last`` group is told to finish after it."""
 
         def __init__(self, config: pytest.Config, log: Any) -> None:
             super().__init__(config, log)
             self.groups: dict[str, str] = {}
+            self.last: set[str] = set()
 
         def schedule(self) -> None:
             if self.collection is None and _GROUPS_DIR in config.stash:
                 for written in sorted(config.stash[_GROUPS_DIR].glob("*.json")):
-                    self.groups.update(json.loads(written.read_text(encoding="utf-8")))
+                    found = json.loads(written.read_text(encoding="utf-8"))
+                    self.groups.update(found["groups"])
+                    self.last.update(found["last"])
             super().schedule()
 
         def _split_scope(self, nodeid: str) -> str:
             group = self.groups.get(nodeid)
             return group if group is not None else str(super()._split_scope(nodeid))
+
+        def _assign_work_unit(self, node: Any) -> None:
+            scope = next(iter(self.workqueue))
+            super()._assign_work_unit(node)
+            if scope in self.last:
+                node.shutdown()  # runs what it was sent, this group last, and takes no more
 
     return GroupsFromWorkers(config, log)
