@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="the generator's seed (7)")
     args = parser.parse_args(argv)
     env = {**os.environ, "TC_FUZZ_FRAMES": str(args.frames), "TC_FUZZ_SEED": str(args.seed)}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", TEST]
+    # -n 0: one test, in this one process (the suite's addopts would start two workers).
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", TEST]
     print(f"fuzzing the bridge with {args.frames:,} frames (seed {args.seed})", flush=True)
     started = time.monotonic()
     code = subprocess.call(command, cwd=REPO, env=env)

@@ -6,16 +6,21 @@ a shared machine runs at that moment decides the figure, not the code. Every fig
 at the end of the run ("perf figures"), those past their bound marked ``OVER``; with
 ``TRADECOPIER_PERF_STRICT=1`` (a quiet machine, a benchmark run) a figure past its bound fails
 its test. What a perf test checks besides its figures is asserted as usual.
+
+When the run is spread over worker processes (pytest-xdist), each worker hands its figures to
+the controller when it finishes (``config.workeroutput``), which prints them all, by test id.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
+from typing import Any
 
 import pytest
 
 STRICT_ENV = "TRADECOPIER_PERF_STRICT"
+WORKER_OUTPUT_KEY = "tradecopier_perf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +66,31 @@ def perf(request: pytest.FixtureRequest) -> PerfFigures:
     if request.node.get_closest_marker("perf") is None:
         pytest.fail("a test that takes the perf fixture is marked @pytest.mark.perf",
                     pytrace=False)
-    return PerfFigures(request.node.nodeid, os.environ.get(STRICT_ENV) == "1")
+    return PerfFigures(_test_id(request.node.nodeid), os.environ.get(STRICT_ENV) == "1")
+
+
+def _test_id(nodeid: str) -> str:
+    """The test's id without the ``@group`` pytest-xdist appends under ``--dist loadgroup``."""
+    at = nodeid.rfind("@")
+    return nodeid[:at] if at > nodeid.rfind("]") else nodeid
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller prints the figures
+        workeroutput[WORKER_OUTPUT_KEY] = [list(astuple(figure)) for figure in _RUN]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    figures = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY, [])
+    _RUN.extend(Figure(*figure) for figure in figures)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not _RUN:
         return
+    _RUN.sort(key=lambda figure: figure.test)  # workers finish in any order; one test's stay
     over = sum(f.over for f in _RUN)
     verdict = "failed" if os.environ.get(STRICT_ENV) == "1" else "reported, not failed"
     terminalreporter.section(f"perf figures ({over} past their bound, {verdict})"

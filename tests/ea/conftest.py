@@ -1,5 +1,6 @@
 """EA test set-up: the four EAs laid out in a terminal data folder as the installer leaves it
-(harness/layout.py) and compiled from there once per test session, cached under a pytest tmp dir."""
+(harness/layout.py) and compiled from there once per test session, cached under a pytest tmp dir;
+the harness runtime's own objects, compiled once for every EA and probe the session builds."""
 
 from __future__ import annotations
 
@@ -25,11 +26,21 @@ def ea_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ea_binaries(tmp_path_factory: pytest.TempPathFactory, ea_data_folder: Path) -> dict[str, Path]:
+def ea_runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the runtime's objects (terminal, POSIX network, TLS): pass it to
+    ``compile_ea``/``compile_from_data_folder`` as ``runtime_dir``."""
+    folder = tmp_path_factory.mktemp("ea-runtime")
+    runtime_objects(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def ea_binaries(tmp_path_factory: pytest.TempPathFactory, ea_data_folder: Path,
+                ea_runtime: Path) -> dict[str, Path]:
     """Every EA compiled with g++ -std=c++17 -Wall -Werror (two at a time: 2 cores)."""
     out = tmp_path_factory.mktemp("ea-build")
-    runtime_objects(out)
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(compile_from_data_folder, ea_data_folder, expert, out)
+        futures = {name: pool.submit(compile_from_data_folder, ea_data_folder, expert, out,
+                                     ea_runtime)
                    for name, expert in EAS.items()}
         return {name: future.result() for name, future in futures.items()}

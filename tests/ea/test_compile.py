@@ -21,11 +21,12 @@ def test_each_ea_compiles_to_a_binary(ea_binaries: dict[str, Path]) -> None:
     assert all(path.is_file() and path.stat().st_size > 0 for path in ea_binaries.values())
 
 
-def test_a_call_to_an_unknown_function_is_refused_with_file_and_line(tmp_path: Path) -> None:
+def test_a_call_to_an_unknown_function_is_refused_with_file_and_line(
+        tmp_path: Path, ea_runtime: Path) -> None:
     source = FIXTURES / "Broken_Unknown.mq4"
 
     with pytest.raises(CompileError) as refused:
-        compile_ea(source, tmp_path)
+        compile_ea(source, tmp_path, ea_runtime)
 
     assert f"{source}:14:" in str(refused.value)
     assert "PositionsTotalOnAllAccounts" in str(refused.value)
@@ -42,13 +43,12 @@ def _program(root: Path, folder: str, expert: str, body: str, includes: dict[str
 
 
 def test_the_eas_compile_from_a_data_folder_laid_out_as_the_installer_leaves_it(
-        ea_data_folder: Path, tmp_path: Path) -> None:
+        ea_data_folder: Path, ea_binaries: dict[str, Path]) -> None:
     assert sorted(p.name for p in (ea_data_folder / "MQL4/Include/TradeCopy").iterdir()) == sorted(
         p.name for p in (ea_data_folder / "MQL5/Include/TradeCopy").iterdir())
 
-    binary = compile_from_data_folder(ea_data_folder, "TradeCopy_Monitor.mq4", tmp_path)
-
-    assert binary.is_file()
+    # ea_binaries compiles each EA from this data folder (compile_from_data_folder), once
+    assert all(binary.is_file() for binary in ea_binaries.values())
 
 
 def test_an_angle_include_is_found_only_under_the_platforms_include_folder(tmp_path: Path) -> None:
@@ -64,16 +64,18 @@ def test_an_angle_include_is_found_only_under_the_platforms_include_folder(tmp_p
     assert f"{source}:1: cannot open include file 'Lib.mqh'" in str(refused.value)
 
 
-def test_a_quoted_include_is_found_beside_the_file_that_names_it(tmp_path: Path) -> None:
+def test_a_quoted_include_is_found_beside_the_file_that_names_it(
+        tmp_path: Path, ea_runtime: Path) -> None:
     body = '#include <Pkg/Outer.mqh>\nint OnInit() { return(Inner()); }\n'
     source = _program(tmp_path, "MQL5", "B.mq5", body, {
         "MQL5/Include/Pkg/Outer.mqh": '#include "Inner.mqh"\n',
         "MQL5/Include/Pkg/Inner.mqh": "int Inner() { return(INIT_SUCCEEDED); }\n"})
 
-    assert compile_ea(source, tmp_path / "out").is_file()
+    assert compile_ea(source, tmp_path / "out", ea_runtime).is_file()
 
 
-def test_each_platform_compiles_only_its_own_ifdef_branch(tmp_path: Path) -> None:
+def test_each_platform_compiles_only_its_own_ifdef_branch(
+        tmp_path: Path, ea_runtime: Path) -> None:
     shared = ("#ifdef __MQL4__\nint Which() { return(4); }\n#endif\n#ifdef __MQL5__\n"
               "int Which() { return(5); }\nint Only5(MqlTradeRequest &r);\n#endif\n")
     includes = {"MQL4/Include/S.mqh": shared, "MQL5/Include/S.mqh": shared}
@@ -81,8 +83,8 @@ def test_each_platform_compiles_only_its_own_ifdef_branch(tmp_path: Path) -> Non
     four = _program(tmp_path, "MQL4", "C.mq4", body % 4, includes)
     five = _program(tmp_path, "MQL5", "C.mq5", body % 5, includes)
 
-    assert compile_ea(four, tmp_path / "out").is_file()
-    assert compile_ea(five, tmp_path / "out").is_file()
+    assert compile_ea(four, tmp_path / "out", ea_runtime).is_file()
+    assert compile_ea(five, tmp_path / "out", ea_runtime).is_file()
 
 
 @pytest.mark.parametrize("platform, experts", [
@@ -91,7 +93,7 @@ def test_each_platform_compiles_only_its_own_ifdef_branch(tmp_path: Path) -> Non
 ])
 def test_copier_eas_install_leaves_eas_that_compile_in_the_data_folder(
         tmp_path: Path, platform: str, experts: tuple[str, ...],
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], ea_runtime: Path) -> None:
     """Issue #11's acceptance, as a trader runs it: the command line installs into a terminal's
     data folder, and every EA compiles there with nothing but what the install put in it."""
     data = tmp_path / "Terminal" / "D0E8209F77C8CF37AD8BF550E51FF075"
@@ -101,4 +103,4 @@ def test_copier_eas_install_leaves_eas_that_compile_in_the_data_folder(
     capsys.readouterr()
 
     for expert in experts:
-        assert compile_from_data_folder(data, expert, tmp_path / "out").is_file()
+        assert compile_from_data_folder(data, expert, tmp_path / "out", ea_runtime).is_file()

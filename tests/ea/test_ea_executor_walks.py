@@ -23,9 +23,10 @@ async def test_a_close_without_ticket_finds_its_copy_while_another_position_clos
         slave_terminal = world.server.terminal(world.slave_id)
         await open_and_close_with_the_slave_frozen(world, "open EURUSD buy 0.10")
 
-        async def answered() -> bool:
-            return slave_terminal.pending_commands == 0
-        await until(answered, "both commands answered")
+        async def answered() -> bool:  # by the slave, and its results written by the store
+            stored = [r for r in world.app.store.query_copies() if r.retcode is not None]
+            return slave_terminal.pending_commands == 0 and len(stored) == 2
+        await until(answered, "both commands answered and their results stored")
         await world.slave.wait_output("FAULT close")
         positions = await world.slave.positions()
         rows = {r.kind: r for r in world.app.store.query_copies()}

@@ -54,11 +54,11 @@ WANT = ["empty=[]", 'escapes=[a""b]', 'escape=[\\"x]', "accept=[s3pPLMBiTxaQ9kYG
 
 @pytest.mark.parametrize("suffix", [".mq4", ".mq5"])
 def test_empty_runs_and_padded_values_read_alike_on_both_platforms(
-        tmp_path: Path, suffix: str) -> None:
+        tmp_path: Path, suffix: str, ea_runtime: Path) -> None:
     platform = "mql4" if suffix == ".mq4" else "mql5"
     data = lay_out_data_folder(tmp_path / "data", (platform,))
     (data / platform.upper() / "Experts" / f"Probe{suffix}").write_text(PROBE, encoding="utf-8")
-    binary = compile_from_data_folder(data, f"Probe{suffix}", tmp_path / "build")
+    binary = compile_from_data_folder(data, f"Probe{suffix}", tmp_path / "build", ea_runtime)
 
     done = subprocess.run([str(binary)], input="quit\n", capture_output=True, text=True,
                           timeout=30, check=True, env={"MQL_FILES_DIR": str(tmp_path)})

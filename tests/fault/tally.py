@@ -1,9 +1,19 @@
-"""What the fault and fuzz suites checked in this run, printed in pytest's terminal summary."""
+"""What the fault and fuzz suites checked in this run, printed in pytest's terminal summary.
+
+A plugin of the whole suite (``pytest_plugins`` in tests/conftest.py), not of the two folders'
+conftests: when the run is spread over worker processes (pytest-xdist), each worker counts what
+its own tests tried and hands the counts to the controller when it finishes
+(``config.workeroutput``), which adds them up and prints the same totals a serial run prints."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+WORKER_OUTPUT_KEY = "tradecopier_tally"
 
 
 @dataclass
@@ -19,11 +29,28 @@ class Tally:
     # slave terminal failures right after a trade: (margin mode, command kind, failure) → count
     executor_crashes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
+    COUNTS = ("kill_points", "send_commit_kills", "restarts", "events", "copies_checked",
+              "lost", "duplicated", "frames_fuzzed")
+
     def add_stream(self, events: int, copies: int, lost: int, duplicated: int) -> None:
         self.events += events
         self.copies_checked += copies
         self.lost += lost
         self.duplicated += duplicated
+
+    def to_wire(self) -> dict[str, Any]:
+        """Plain data a worker process can send to the controller (execnet: no tuples as keys)."""
+        return {
+            "counts": {name: getattr(self, name) for name in self.COUNTS},
+            "executor_crashes": [[*key, n] for key, n in self.executor_crashes.items()],
+        }
+
+    def add_wire(self, wire: dict[str, Any]) -> None:
+        """Add the counts of one worker (``to_wire``) to these."""
+        for name, value in wire["counts"].items():
+            setattr(self, name, getattr(self, name) + int(value))
+        for mode, kind, failure, n in wire["executor_crashes"]:
+            self.executor_crashes[(mode, kind, failure)] += int(n)
 
     def fault_line(self) -> str:
         return (
@@ -51,3 +78,25 @@ class Tally:
 
 
 TALLY = Tally()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller prints the totals
+        workeroutput[WORKER_OUTPUT_KEY] = TALLY.to_wire()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    wire = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
+    if wire is not None:
+        TALLY.add_wire(wire)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if TALLY.frames_fuzzed:
+        terminalreporter.write_sep("=", TALLY.fuzz_line())
+    if TALLY.events or TALLY.kill_points:
+        terminalreporter.write_sep("=", TALLY.fault_line())
+        for line in TALLY.crash_lines():
+            terminalreporter.write_line(line)

@@ -120,6 +120,12 @@ class CopierProcess:
         https://docs.python.org/3/library/subprocess.html#subprocess.Popen.send_signal)."""
         return self._stop(lambda proc: proc.send_signal(ORDERLY_STOP))
 
+    async def stop(self) -> int:
+        """``terminate`` with this process's event loop running meanwhile, as the EAs' own
+        terminals would: the reference EAs here answer the bridge's close frames (1001) at once.
+        A blocked loop leaves every session to websockets' close timeout (10 s) in the copier."""
+        return await asyncio.to_thread(self.terminate)
+
     def _stop(self, how: Callable[[subprocess.Popen[bytes]], None]) -> int:
         proc = self._proc
         if proc is None:

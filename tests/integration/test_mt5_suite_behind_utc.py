@@ -2,7 +2,8 @@
 New York), as issue #12 asks: every MT5 time is server time written as epoch seconds, so code
 that compares it with UTC breaks one way east of Greenwich and the other way west of it. The
 default run of the suite has the server at +2 h; this one runs the MT5 unit tests and the
-restart/recovery integration tests in a child pytest at -5 h."""
+restart/recovery integration tests in a child pytest at -5 h, in one process (``-n 0``: this test
+already runs beside the rest of the suite)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 def test_the_mt5_suites_pass_with_the_trade_server_behind_utc() -> None:
     env = dict(os.environ, TRADECOPIER_MT5SIM_SERVER_OFFSET_S=str(BEHIND_UTC_S))
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *SUITES],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", "-x",
+         *SUITES],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=380, check=False,
     )
 

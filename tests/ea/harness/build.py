@@ -46,8 +46,10 @@ def runtime_objects(out_dir: Path) -> list[Path]:
     return objects
 
 
-def compile_ea(source: Path, out_dir: Path) -> Path:
-    """``source`` is ``<root>/MQL4/Experts/X.mq4`` or ``<root>/MQL5/Experts/X.mq5``."""
+def compile_ea(source: Path, out_dir: Path, runtime_dir: Path | None = None) -> Path:
+    """``source`` is ``<root>/MQL4/Experts/X.mq4`` or ``<root>/MQL5/Experts/X.mq5``; the runtime's
+    objects are those compiled in ``runtime_dir`` (once, shared: tests/ea/conftest.py), else in
+    ``out_dir``."""
     platform = platform_of(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     work = out_dir / f"{source.stem}_{platform}"
@@ -57,12 +59,14 @@ def compile_ea(source: Path, out_dir: Path) -> Path:
         raise CompileError(str(refused)) from None
     binary = out_dir / f"{source.stem}{source.suffix.replace('.', '_')}"
     _run(["g++", *FLAGS, f"-D{PLATFORM_MACROS[platform]}", f"-I{RUNTIME}", f"-I{work}",
-          f"-I{work / 'Include'}", str(unit), *map(str, runtime_objects(out_dir)), *TLS_LIBS,
+          f"-I{work / 'Include'}", str(unit), *map(str, runtime_objects(runtime_dir or out_dir)),
+          *TLS_LIBS,
           "-o", str(binary)])
     return binary
 
 
-def compile_from_data_folder(data_folder: Path, expert: str, out_dir: Path) -> Path:
+def compile_from_data_folder(data_folder: Path, expert: str, out_dir: Path,
+                             runtime_dir: Path | None = None) -> Path:
     """Compile ``expert`` as installed in a terminal's data folder: ``TradeCopy_Monitor.mq4`` is
     ``<data_folder>/MQL4/Experts/TradeCopy_Monitor.mq4``, its includes only what lies under
     ``<data_folder>/MQL4/Include`` (likewise ``.mq5`` under ``MQL5``)."""
@@ -71,7 +75,7 @@ def compile_from_data_folder(data_folder: Path, expert: str, out_dir: Path) -> P
     source = data_folder / folder / "Experts" / expert
     if not source.is_file():
         raise CompileError(f"{source}: no such expert in the data folder")
-    return compile_ea(source, out_dir)
+    return compile_ea(source, out_dir, runtime_dir)
 
 
 def _run(command: list[str]) -> None:

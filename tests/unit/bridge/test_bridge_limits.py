@@ -97,6 +97,20 @@ def test_the_buckets_stay_bounded_when_every_failure_names_a_new_key_id() -> Non
     assert throttle.failures(_buckets("10.0.0.9", 0), now=1.0) == 30_000
 
 
+def test_a_full_table_counts_a_new_key_id_again_once_its_oldest_buckets_are_idle() -> None:
+    throttle = AuthThrottle(per_account=5, per_address=10**6, window_s=60.0)
+    for n in range(12_000):  # full after about 10,000: later key ids are not counted
+        throttle.failed(_buckets("10.0.0.9", n % 7, f"id{n}"), now=1.0 + n / 1_000)
+    assert ("key", "id11999") not in throttle._windows
+
+    throttle.failed(_buckets("10.0.0.9", 0, "early"), now=60.5)  # nothing idle yet
+    throttle.failed(_buckets("10.0.0.9", 0, "late"), now=61.5)  # the first 500 are idle
+
+    assert ("key", "early") not in throttle._windows
+    assert len(throttle._windows[("key", "late")].times) == 1
+    assert len(throttle._windows) <= 10_000
+
+
 def test_the_default_settings_are_valid_and_listen_on_loopback_8080() -> None:
     config = BridgeConfig()
 
