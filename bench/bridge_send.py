@@ -123,10 +123,11 @@ class CountingSink:
         return None
 
 
-def null_connection() -> ServerConnection:
-    """An open server-side websockets connection over a NullTransport (no handshake)."""
+def null_connection(kind: type[ServerConnection] = ServerConnection) -> ServerConnection:
+    """An open server-side websockets connection (``kind``: ServerConnection or a subclass,
+    such as the bridge's MeteredConnection) over a NullTransport (no handshake)."""
     protocol = ServerProtocol(state=State.OPEN)
-    connection = ServerConnection(protocol, cast(Any, None), ping_interval=None, max_queue=64)
+    connection = kind(protocol, cast(Any, None), ping_interval=None, max_queue=64)
     connection.request = cast(Any, "handshake done")  # later events are frames
     # The base class's connection_made: the server's would start a handshake handler task.
     Connection.connection_made(connection, NullTransport())

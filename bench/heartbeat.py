@@ -23,16 +23,13 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-from websockets.asyncio.connection import Connection
 from websockets.frames import Frame, Opcode
-from websockets.protocol import State
-from websockets.server import ServerProtocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bridge_send import CONFIG, NullTransport, hello
+from bridge_send import CONFIG, hello, null_connection
 
 from copier.bridge.metered import MeteredConnection
 from copier.bridge.session import Session
@@ -41,11 +38,7 @@ from copier.terminals.ea.terminal import EaTerminal
 
 def metered_connection() -> MeteredConnection:
     """An open connection as the bridge makes it, over a transport that discards the bytes."""
-    protocol = ServerProtocol(state=State.OPEN)
-    ws = MeteredConnection(protocol, cast(Any, None), ping_interval=None, max_queue=64)
-    ws.request = cast(Any, "handshake done")  # later events are frames
-    Connection.connection_made(ws, NullTransport())
-    return ws
+    return cast(MeteredConnection, null_connection(MeteredConnection))
 
 
 def pong(ping_id: int) -> bytes:
