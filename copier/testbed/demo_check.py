@@ -6,7 +6,8 @@ spreads, so a slave's take-profit (or stop-loss) can be hit while its master's i
 is then gone while the master still holds its trade. Reconciliation reports it missing, and
 rightly so: the product tells the trader. But on live markets it is ordinary, not a fault of the
 copier, so the demo counts it apart (``stopped``) — known from the slave terminal's own deal
-history: a deal of that position with reason ``DEAL_REASON_SL`` or ``DEAL_REASON_TP``. A
+history: a deal of that position with reason ``DEAL_REASON_SL`` or ``DEAL_REASON_TP``
+(ENUM_DEAL_REASON, https://www.mql5.com/en/docs/constants/tradingconstants/dealproperties). A
 missing copy without such a deal stays a mismatch, as does every other difference.
 """
 
