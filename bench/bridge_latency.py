@@ -12,7 +12,10 @@ Targets: ``copier`` (the real path above), ``bridge`` (the bridge with a sink th
 command per slave at once — the bridge's own share, no engine, no store) and ``relay``.
 
 Figures (ms, p50 / p99 / max, the first second left out as warm-up):
-- server: inside the server process, event frame received → command written to every slave;
+- server: inside the server process, event frame received → command written to every slave
+  (the last slave's frame handed to its socket), and → the decision committed (the copier
+  sends before it commits and acknowledges the event after; the bridge and relay commit
+  nothing: for them the two rows are the same);
 - end to end: monitor send → executor receive, per copy and for the last slave of each event;
 - server CPU per event: the server process's CPU time from set-up to stop over the events it
   handled;
@@ -85,25 +88,51 @@ SNAPSHOT = {
 
 
 class TimingSink:
-    """Forwards to the copy service and times event arrival → return (all commands written)."""
+    """Forwards to the copy service and times, from the event frame's arrival, the moment its
+    last command was written to a slave's socket (``times_s``) and the return of ``on_event``
+    (``committed_s``: for the copier, the decision committed — commands go out before the
+    commit, docs/store.md). Without ``note_write`` calls (the bridge's sink writes every command
+    before it returns) the two are the same."""
 
     def __init__(self, inner: TerminalSink, server: BridgeServer, master_id: str) -> None:
         self.inner = inner
         self.server = server
         self.master_id = master_id
         self.times_s: list[float] = []
+        self.committed_s: list[float] = []
+        self._last_write = 0.0
+
+    def note_write(self) -> None:
+        self._last_write = time.perf_counter()
 
     async def on_event(self, event: MasterEvent) -> None:
         session = self.server.terminal(self.master_id).session(Role.MONITOR)
         arrived = session.last_rx if session is not None else time.perf_counter()
+        self._last_write = 0.0
         await self.inner.on_event(event)
-        self.times_s.append(time.perf_counter() - arrived)
+        returned = time.perf_counter()
+        written = self._last_write if self._last_write >= arrived else returned
+        self.times_s.append(written - arrived)
+        self.committed_s.append(returned - arrived)
 
     def on_result(self, result: ExecutionResult) -> None:
         self.inner.on_result(result)
 
     def on_status(self, status: TerminalStatus) -> None:
         self.inner.on_status(status)
+
+
+def note_writes(terminals: list[EaTerminal], timer: TimingSink) -> None:
+    """Have each slave terminal tell ``timer`` when it wrote a command (``submit`` writes the
+    frame to the executor's socket before it returns)."""
+    for terminal in terminals:
+        submit = terminal.submit
+
+        def timed(command: Command, _submit: Any = submit) -> None:
+            _submit(command)
+            timer.note_write()
+
+        terminal.submit = timed  # type: ignore[method-assign]
 
 
 async def _wait_for_stop(conn: Connection) -> None:
@@ -138,6 +167,7 @@ async def _serve_copier(
     store_times = _time_store_writes(app.store)
     await app.start()
     timer = TimingSink(app.service, server, accounts[0].id)
+    note_writes([server.terminal(a.id) for a in accounts[1:]], timer)
     await server.terminal(accounts[0].id).start(timer)
     await server.start()
     conn.send({"port": server.port, "keys": keys})
@@ -146,7 +176,12 @@ async def _serve_copier(
     cpu = time.process_time() - cpu0
     await server.stop()
     await app.stop()
-    return {"times_s": timer.times_s, "cpu_s": cpu, "store_s": store_times}
+    return {
+        "times_s": timer.times_s,
+        "committed_s": timer.committed_s,
+        "cpu_s": cpu,
+        "store_s": store_times,
+    }
 
 
 def _time_store_writes(store: Any) -> list[float]:
@@ -206,7 +241,7 @@ async def _serve_bridge(
     await _wait_for_stop(conn)
     cpu = time.process_time() - cpu0
     await server.stop()
-    return {"times_s": timer.times_s, "cpu_s": cpu, "store_s": []}
+    return {"times_s": timer.times_s, "committed_s": timer.committed_s, "cpu_s": cpu, "store_s": []}
 
 
 async def _serve_relay(
@@ -223,7 +258,8 @@ async def _serve_relay(
     cpu = time.process_time() - cpu0
     server.close()
     await server.wait_closed()
-    return {"times_s": relay.event_times_s, "cpu_s": cpu, "store_s": []}
+    times = relay.event_times_s
+    return {"times_s": times, "committed_s": times, "cpu_s": cpu, "store_s": []}
 
 
 def server_process(conn: Connection, target: str, slaves: int, compression: bool,
@@ -358,7 +394,8 @@ def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
     server = parent.recv()
     proc.join(30)
     warm = int(args.rate * WARMUP_S)
-    return {**load, "server_s": server["times_s"][warm:], "cpu_s": server["cpu_s"],
+    return {**load, "server_s": server["times_s"][warm:],
+            "committed_s": server["committed_s"][warm:], "cpu_s": server["cpu_s"],
             "events": len(server["times_s"]), "store_s": server["store_s"][warm:]}  # fmt: skip
 
 
@@ -377,6 +414,7 @@ def cpu_per_event_ms(result: dict[str, Any]) -> float:
 
 
 ROWS = (("server: received → all written", "server_s", "server"),
+        ("server: received → committed", "committed_s", "committed"),
         ("end to end, per copy", "per_copy_s", "per copy"),
         ("end to end, last slave", "per_event_s", "last slave"))  # fmt: skip
 

@@ -64,6 +64,7 @@ from bridge_latency import (
     Client,
     TimingSink,
     hello,
+    note_writes,
     triple,
 )
 
@@ -187,9 +188,7 @@ class IdleSession:
             await asyncio.gather(self._reader, return_exceptions=True)
 
 
-async def open_idle(
-    url: str, keys: dict[int, str], per_address: int, role: str
-) -> dict[str, Any]:
+async def open_idle(url: str, keys: dict[int, str], per_address: int, role: str) -> dict[str, Any]:
     sessions = [IdleSession(login, f"127.0.0.{1 + n // per_address}")
                 for n, login in enumerate(sorted(keys))]  # fmt: skip
     gate = asyncio.Semaphore(CONNECT_AT_ONCE)
@@ -376,6 +375,7 @@ async def serve_copier(args: argparse.Namespace) -> Served:
     await app.start()
     app.keep_heap_for(server)  # as the app does for its own bridge (copier/gc_policy.py)
     timer = TimingSink(app.service, server, accounts[0].id)
+    note_writes([server.terminal(a.id) for a in accounts[1:]], timer)
     await server.terminal(accounts[0].id).start(timer)
     await server.start()
 
@@ -477,8 +477,10 @@ def report_target(target: str, r: dict[str, Any], args: argparse.Namespace) -> N
         print(f"store key check (PBKDF2), {args.key_checks} timed: {per * 1000:.1f} ms each → "
               f"{per * args.count:.1f} s for {args.count} sessions on one thread")  # fmt: skip
     print(f"open files (soft/hard) of the load: {r['load_nofile'][0]}/{r['load_nofile'][1]}")
-    print(f"sessions connected: {c['count']} / {args.count} in {c['connect_s']:.1f} s "
-          f"from {c['sources']} source address(es); server saw {r['sessions_at_start']}")
+    print(
+        f"sessions connected: {c['count']} / {args.count} in {c['connect_s']:.1f} s "
+        f"from {c['sources']} source address(es); server saw {r['sessions_at_start']}"
+    )
     for reason, n in sorted(c["errors"].items(), key=lambda kv: -kv[1]):
         print(f"  failed {n}: {reason}")
     print(f"heartbeat misses (closed 4410 for silence): {d['heartbeat_misses']}; "
@@ -564,8 +566,11 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds allowed for connecting before the run is abandoned",
     )
     parser.add_argument("--db-dir", help="folder for the copier's database")
-    parser.add_argument("--census", action="store_true",
-                        help="count the types of generation 2 in the server at the end")
+    parser.add_argument(
+        "--census",
+        action="store_true",
+        help="count the types of generation 2 in the server at the end",
+    )
     args = parser.parse_args(argv)
     nofile = raise_nofile()
     targets = ["copier", "relay"] if args.target == "both" else [args.target]

@@ -32,12 +32,24 @@ sys.path.insert(0, str(ROOT))
 from copier.engine.config import LinkRules  # noqa: E402
 
 BUSY = {
-    "lot_mode": "risk_percent", "lot_value": 1.5, "risk_no_sl": "fallback_lot",
-    "risk_fallback_lot": 0.02, "max_lot": 5.0, "symbol_map": {"GOLD": "XAUUSD.r", "US30": "DJ30"},
-    "add_suffix": ".m", "symbol_lot_multipliers": {"DJ30": 10.0}, "stops_mode": "fixed",
-    "fixed_sl_points": 150, "symbols_allow": ["EUR*", "GOLD"], "magic_allow": [7, 8],
-    "order_types": ["buy", "sell_limit"], "max_daily_loss_pct": 5.0, "max_drawdown_pct": 12.5,
-    "drawdown_action": "close_all", "trading_hours": [420, 1260], "trading_days": [0, 1, 2, 3, 4],
+    "lot_mode": "risk_percent",
+    "lot_value": 1.5,
+    "risk_no_sl": "fallback_lot",
+    "risk_fallback_lot": 0.02,
+    "max_lot": 5.0,
+    "symbol_map": {"GOLD": "XAUUSD.r", "US30": "DJ30"},
+    "add_suffix": ".m",
+    "symbol_lot_multipliers": {"DJ30": 10.0},
+    "stops_mode": "fixed",
+    "fixed_sl_points": 150,
+    "symbols_allow": ["EUR*", "GOLD"],
+    "magic_allow": [7, 8],
+    "order_types": ["buy", "sell_limit"],
+    "max_daily_loss_pct": 5.0,
+    "max_drawdown_pct": 12.5,
+    "drawdown_action": "close_all",
+    "trading_hours": [420, 1260],
+    "trading_days": [0, 1, 2, 3, 4],
     "max_orders_per_minute": 20,
 }
 
@@ -52,7 +64,10 @@ def old_parser(revision: str) -> Callable[[dict[str, Any]], Any]:
     """``LinkRules.from_dict`` as it was at ``revision`` (its module imports only the stdlib)."""
     source = subprocess.run(
         ["git", "show", f"{revision}:copier/engine/config.py"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     module = types.ModuleType("old_rules_config")
     sys.modules[module.__name__] = module  # dataclasses resolve the module's annotations by name
@@ -91,7 +106,8 @@ def main() -> None:
     args = parser.parse_args()
 
     parsers: dict[str, Callable[[dict[str, Any]], Any]] = {
-        "old": old_parser(args.old), "msgspec": LinkRules.from_dict,
+        "old": old_parser(args.old),
+        "msgspec": LinkRules.from_dict,
     }
     pydantic = pydantic_parser()
     if pydantic is not None:
@@ -105,15 +121,21 @@ def main() -> None:
         for input_name, data in inputs.items():
             for parser_name, parse in parsers.items():  # taking turns within each round
                 figures.setdefault((input_name, parser_name), []).append(
-                    per_parse_us(parse, data, args.parses))
+                    per_parse_us(parse, data, args.parses)
+                )
     busy = LinkRules.from_dict(inputs["busy"])
-    checks = statistics.median(per_parse_us(lambda _: busy.validate(), {}, args.parses)
-                               for _ in range(args.rounds))
-    print(f"Python {sys.version.split()[0]}, {args.rounds} rounds × {args.parses} parses; "
-          "µs per parse (median, min–max of the rounds)")
+    checks = statistics.median(
+        per_parse_us(lambda _: busy.validate(), {}, args.parses) for _ in range(args.rounds)
+    )
+    print(
+        f"Python {sys.version.split()[0]}, {args.rounds} rounds × {args.parses} parses; "
+        "µs per parse (median, min–max of the rounds)"
+    )
     for (input_name, parser_name), runs in figures.items():
-        print(f"  {input_name:<9} {parser_name:<9} {statistics.median(runs):8.1f}"
-              f"   ({min(runs):.1f}–{max(runs):.1f})")
+        print(
+            f"  {input_name:<9} {parser_name:<9} {statistics.median(runs):8.1f}"
+            f"   ({min(runs):.1f}–{max(runs):.1f})"
+        )
     print(f"  of which the checks between rules (validate, busy): {checks:.1f}")
 
 

@@ -292,14 +292,24 @@ async def run_copier(args: argparse.Namespace) -> dict[str, Any]:
         proc.join(10)
         if proc.is_alive():
             proc.kill()
-    return {"rows": rows, "driven": driven, **checks, "failed": minutes.failed,
-            "failures": minutes.failures, "mismatches": found, "load": load, "probes": probes}
+    return {
+        "rows": rows,
+        "driven": driven,
+        **checks,
+        "failed": minutes.failed,
+        "failures": minutes.failures,
+        "mismatches": found,
+        "load": load,
+        "probes": probes,
+    }
 
 
 def report(r: dict[str, Any], args: argparse.Namespace) -> None:
     rows = r["rows"]
-    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f}"
+    )
     after = [(row["minute"], row["rss_mb"]) for row in rows if row["minute"] >= args.warmup]
     first, last = rows[0]["rss_mb"], rows[-1]["rss_mb"]
     print(f"copier RSS: {first:.1f} MB at minute 1 → {last:.1f} MB at minute {len(rows)}; "
@@ -329,9 +339,9 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
     if len(probes.get("snapshots", ())) == 2:
         early, late = probes["snapshots"]
         print(f"tracemalloc: top growth, minute {args.warmup} → {args.minutes}")
-        for stat in late.compare_to(early, "traceback")[:args.top]:
+        for stat in late.compare_to(early, "traceback")[: args.top]:
             print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks")
-            for line in stat.traceback.format()[-2 * args.frames:]:
+            for line in stat.traceback.format()[-2 * args.frames :]:
                 print(f"      {line}")
     if len(probes.get("types", ())) == 2:
         early, late = probes["types"]

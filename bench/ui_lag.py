@@ -63,15 +63,21 @@ class BurstCore:
         self._app = CopierApp(AppConfig(database=database, bridge_port=0))
         market = Market(seed=seed)
         # Smaller copies keep the slaves' margin alive through thousands of master opens.
-        rules = LinkRules(lot_mode=LotMode.MULTIPLIER, lot_value=0.2,
-                          below_minimum=BelowMinimum.USE_MINIMUM)
+        rules = LinkRules(
+            lot_mode=LotMode.MULTIPLIER, lot_value=0.2, below_minimum=BelowMinimum.USE_MINIMUM
+        )
         self.masters: list[SimulatedTerminal] = []
         for n in range(masters):
             master = SimulatedTerminal.from_profile(
-                "master-mt5", seed=seed, market=market, login=7_000 + n, account_id=f"master-{n}")
+                "master-mt5", seed=seed, market=market, login=7_000 + n, account_id=f"master-{n}"
+            )
             slave = SimulatedTerminal.from_profile(
-                "slave-mt5" if n % 2 else "slave-netting", seed=seed, market=market,
-                login=8_000 + n, account_id=f"slave-{n}")
+                "slave-mt5" if n % 2 else "slave-netting",
+                seed=seed,
+                market=market,
+                login=8_000 + n,
+                account_id=f"slave-{n}",
+            )
             self._app.add_terminal(master)
             self._app.add_terminal(slave)
             self._app.save_link(Link(0, master.account_id, slave.account_id, rules=rules))
@@ -128,8 +134,13 @@ async def measure(rate: float, seconds: float, coalesce: bool, masters: int = 4)
         return holder["core"]
 
     bridge = UiBridge() if coalesce else EveryEventBridge()
-    gui = Gui(build, Preferences(minimise_to_tray=False), folder / "settings.json",
-              Assets.load(), bridge=bridge)
+    gui = Gui(
+        build,
+        Preferences(minimise_to_tray=False),
+        folder / "settings.json",
+        Assets.load(),
+        bridge=bridge,
+    )
     gui.window.show()
     await gui.start()
     gui.window.show_page("Dashboard")
@@ -185,8 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--masters", type=int, default=4, help="each with a slave of its own")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--no-baseline", action="store_true",
-                        help="skip the run without coalescing")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the run without coalescing"
+    )
     args = parser.parse_args(argv)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("TradeCopier bench")
@@ -199,14 +211,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results))
         return 0
-    print(f"ui lag — {args.rate:g} master actions/s for {args.seconds:g} s, {args.masters} "
-          f"masters × 1 slave each; {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"ui lag — {args.rate:g} master actions/s for {args.seconds:g} s, {args.masters} "
+        f"masters × 1 slave each; {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     for r in results:
         label = "coalesced (10 Hz)" if r["coalesced"] else "one signal per event"
-        print(f"  {label:22} {r['events_per_s']:>5} events/s  {r['copies_executed']:>6} copies  "
-              f"lag p50 {r['lag_p50_ms']:.1f}  p95 {r['lag_p95_ms']:.1f}  "
-              f"p99 {r['lag_p99_ms']:.1f}  max {r['lag_max_ms']:.1f} ms  "
-              f"CPU {r['process_cpu_percent']} %")
+        print(
+            f"  {label:22} {r['events_per_s']:>5} events/s  {r['copies_executed']:>6} copies  "
+            f"lag p50 {r['lag_p50_ms']:.1f}  p95 {r['lag_p95_ms']:.1f}  "
+            f"p99 {r['lag_p99_ms']:.1f}  max {r['lag_max_ms']:.1f} ms  "
+            f"CPU {r['process_cpu_percent']} %"
+        )
     return 0
 
 
