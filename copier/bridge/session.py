@@ -6,6 +6,11 @@ text itself (the same bytes websockets would write) unless websockets must trans
 frame. An EA that stops reading is dropped once its buffer passes the configured limit (4503),
 rather than letting the bridge hold unbounded memory for it. An executor's results are read
 straight into domain values by the one decoder every frame takes (codec.py).
+
+Reading is synchronous too: over the bridge's MeteredConnection each whole plain-ASCII text
+frame is handled as it is parsed (``_take_text``), in slices of the socket's bytes per loop turn
+(metered.py); the reader task gets only what is left to it (text websockets must check for
+UTF-8, fragments, binary frames) and keeps their order.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ log = logging.getLogger(__name__)
 
 MAX_SNAPSHOT_PARTS = 1000
 CUT_OFF_GRACE_S = 1.0  # a flooder cut off with 4429 may stay this long, then is reset
-READ_SLICE = 32  # frames a session reads before giving way (a ping costs ~30 µs to answer)
+READ_SLICE = 32  # frames the reader handles before giving way (a ping costs ~30 µs to answer)
 
 # The header websockets writes before a server's unfragmented text frame of under 65,536 bytes
 # (RFC 6455 §5.2: FIN and opcode 1, no mask, then a 7-bit length, or 126 and a 16-bit one).

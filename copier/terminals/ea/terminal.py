@@ -238,7 +238,8 @@ class EaTerminal:
             self._emit_status()
 
     def deliver_event(self, message: Event, session: Session) -> None:
-        """Take an event in from the reader: held for the delivery task, never awaited here."""
+        """Take an event in from the session as its frame is read: held for the delivery task,
+        never handed to the sink here."""
         seq = message.seq
         if seq <= self._last_seq or seq == self._delivering:
             session.ack_later(self._last_seq)  # seen before: acknowledged again, not delivered
