@@ -272,13 +272,15 @@ class Session:
     def _read(self, raw: str | bytes, metered: bool) -> None:
         """One frame the reader got from websockets (a str for text, bytes for binary)."""
         now = time.perf_counter()
+        self.last_rx = now
+        self._heard.set()
         if not metered and not self._bucket.take(now):
             self._overdrawn()
             return
         if type(raw) is not str:
             self.close_soon(CloseCode.BINARY_FRAME, "binary frames are not accepted")
             return
-        self._on_text(raw, now)
+        self._on_text(raw)
 
     def _take_text(self, payload: BytesLike, now: float) -> bool:
         """A whole text frame handled as it arrives (MeteredConnection, ``now`` its arrival),
@@ -289,17 +291,17 @@ class Session:
             return False
         if self.closing:
             return True  # drained, as the reader drains it
+        self.last_rx = now
+        self._heard.set()
         try:
-            self._on_text(payload, now)
+            self._on_text(payload)
         except Exception:
             log.exception("%s %s: handling a frame failed", self.account_id, self.role)
             self.close_soon(CloseCode.INTERNAL_ERROR, "internal error")
         return True
 
-    def _on_text(self, raw: str | bytes, now: float) -> None:
+    def _on_text(self, raw: str | bytes) -> None:
         """One text frame, read and acted on."""
-        self.last_rx = now
-        self._heard.set()
         try:
             message = decode(raw)
         except FrameError as exc:
@@ -309,12 +311,11 @@ class Session:
             else:
                 self.refuse(exc)
             return
-        kind = type(message)
-        if kind is Result and self.role is _EXECUTOR:
+        if type(message) is Result and self.role is _EXECUTOR:
             # An answer to a command, the hot path: straight to its domain value.
-            self.terminal.on_result(result_to_domain(message, self.account_id))  # type: ignore[arg-type]
-        elif kind is Event:
-            self._on_event(message)  # type: ignore[arg-type]
+            self.terminal.on_result(result_to_domain(message, self.account_id))
+        elif type(message) is Event:
+            self._on_event(message)
         else:
             self._dispatch(message)
 
