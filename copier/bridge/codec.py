@@ -61,14 +61,6 @@ def decode(text: str | bytes) -> Message:
         raise _refusal(text, exc) from None
 
 
-def read(text: str | bytes) -> Message | None:
-    """One frame → its typed message, or None when msgspec refuses it (nothing worded)."""
-    try:
-        return _decode(text)
-    except (msgspec.DecodeError, RecursionError):
-        return None
-
-
 def encode_bytes(message: Message) -> bytes:
     """A typed message → one compact JSON frame (UTF-8) with every field present."""
     frame = _encode(message)

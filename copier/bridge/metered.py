@@ -7,17 +7,20 @@
 - Each data frame takes a token as it is parsed. A burst that overdraws the bucket is cut off
   there: the session is told at once (it writes its 4429 close frame and closes the socket) and
   nothing after it is parsed or queued. Before ``meter()`` (the hello) nothing is charged.
-- A whole text frame may be taken by the session as it arrives (``meter``'s ``take_text``):
-  the session answers heartbeats so, without waking its reader for each one — with ten
-  thousand EAs that is 2,000 pongs a second, each of which otherwise left a new future,
-  coroutine and async-generator step behind to outlive a young collection.
+- A whole text frame may be taken by the session as it arrives (``meter``'s ``take_text``),
+  without waking its reader: no queue put and get, no future, coroutine and async-generator
+  step per frame (with ten thousand EAs, 2,000 pongs a second alone; a monitor's burst, tens
+  of thousands of events). Only while nothing waits in the reader's queue: a frame left to the
+  reader (one the session does not take) is not overtaken by those after it.
+- The clock is read once per slice parsed: every frame of it arrived at that moment, and is
+  charged (and handed to ``take_text``) with it.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
@@ -29,7 +32,8 @@ from copier.bridge.ratelimit import TokenBucket
 READ_CHUNK = 8192  # bytes parsed per loop turn (~200 small frames, well under a millisecond)
 
 
-TakeText = Callable[[BytesLike], bool]  # a whole text frame's payload → taken (True) or left
+# A whole text frame's payload and when it arrived (perf_counter s) → taken (True) or left
+TakeText = Callable[[BytesLike, float], bool]
 
 
 class MeteredConnection(ServerConnection):
@@ -37,6 +41,11 @@ class MeteredConnection(ServerConnection):
     _on_overdraw: Callable[[], None] | None = None
     _take_text: TakeText | None = None
     overdrawn = False
+    arrived = 0.0  # perf_counter seconds when the slice being parsed was read
+
+    # The reader's queue of frames (websockets' Assembler), known once metered: a frame is
+    # taken as it arrives only while it is empty.
+    _queued: Sized = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,6 +69,7 @@ class MeteredConnection(ServerConnection):
                 self._holding = True
                 self.transport.pause_reading()
             self.loop.call_soon(self._parse_next)
+        self.arrived = time.perf_counter()
         super().data_received(data.tobytes())
 
     def _parse_next(self) -> None:
@@ -75,6 +85,7 @@ class MeteredConnection(ServerConnection):
 
     def eof_received(self) -> None:
         while self._unparsed:  # the peer is gone: what it sent before comes first
+            self.arrived = time.perf_counter()
             super().data_received(self._unparsed.popleft().tobytes())
         super().eof_received()
 
@@ -87,10 +98,12 @@ class MeteredConnection(ServerConnection):
         """Charge ``bucket`` one token per data frame — those that came with or after the
         hello, before the session began, at once — and from now on as they arrive;
         ``on_overdraw`` runs once, when a frame finds it empty. ``take_text`` sees each whole
-        text frame once it is charged; what it takes is not queued for ``recv``."""
+        text frame once it is charged, while nothing waits in ``recv``'s queue; what it takes
+        is not queued."""
         self._bucket = bucket
         self._on_overdraw = on_overdraw
         self._take_text = take_text
+        self._queued = self.recv_messages.frames.queue
         if self._early and not bucket.take(time.perf_counter(), self._early):
             self._overdraw()
 
@@ -106,14 +119,15 @@ class MeteredConnection(ServerConnection):
                 self._early += 1  # charged when the session begins (``meter``)
             elif self.overdrawn:
                 return  # the session is closing for the flood: drop, do not queue
-            elif not bucket.take(time.perf_counter()):
+            elif not bucket.take(self.arrived):
                 self._overdraw()
                 return
             elif (
                 event.opcode is _TEXT
                 and event.fin
+                and not self._queued
                 and self._take_text is not None
-                and self._take_text(event.data)
+                and self._take_text(event.data, self.arrived)
             ):
                 return
         super().process_event(event)  # type: ignore[arg-type]

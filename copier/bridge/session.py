@@ -6,6 +6,11 @@ text itself (the same bytes websockets would write) unless websockets must trans
 frame. An EA that stops reading is dropped once its buffer passes the configured limit (4503),
 rather than letting the bridge hold unbounded memory for it. An executor's results are read
 straight into domain values by the one decoder every frame takes (codec.py).
+
+Reading is synchronous too: over the bridge's MeteredConnection each whole plain-ASCII text
+frame is handled as it is parsed (``_take_text``), in slices of the socket's bytes per loop turn
+(metered.py); the reader task gets only what is left to it (text websockets must check for
+UTF-8, fragments, binary frames) and keeps their order.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 from websockets.typing import BytesLike
 
-from copier.bridge.codec import FrameError, decode, encode_bytes, read
+from copier.bridge.codec import FrameError, decode, encode_bytes
 from copier.bridge.config import BridgeConfig
 from copier.bridge.convert import result_to_domain
 from copier.bridge.metered import MeteredConnection
@@ -52,7 +57,7 @@ log = logging.getLogger(__name__)
 
 MAX_SNAPSHOT_PARTS = 1000
 CUT_OFF_GRACE_S = 1.0  # a flooder cut off with 4429 may stay this long, then is reset
-READ_SLICE = 32  # frames a session reads before giving way (a ping costs ~30 µs to answer)
+READ_SLICE = 32  # frames the reader handles before giving way (a ping costs ~30 µs to answer)
 
 # The header websockets writes before a server's unfragmented text frame of under 65,536 bytes
 # (RFC 6455 §5.2: FIN and opcode 1, no mask, then a 7-bit length, or 126 and a 16-bit one).
@@ -63,6 +68,7 @@ _pack_header16 = struct.Struct("!BBH").pack
 # Enum members read once: reading one from its class costs a descriptor call, on every frame.
 _OPEN = State.OPEN
 _EXECUTOR = Role.EXECUTOR
+_MONITOR = Role.MONITOR
 _BAD_VALUE = ErrorCode.BAD_VALUE
 _CUT_OFF = frozenset({CloseCode.RATE_LIMITED, CloseCode.SLOW_CONSUMER})
 
@@ -130,6 +136,7 @@ class Session:
         self._protocol = ws.protocol
         self._transport = ws.transport
         self._buffer_limit = config.send_buffer_limit
+        self._price_band = config.price_band
         # Frames are framed here (see _SHORT_HEADERS) unless websockets has to transform them
         # (an extension such as permessage-deflate) or log them (debug).
         self._plain_frames = not ws.protocol.extensions and not ws.protocol.debug
@@ -243,61 +250,89 @@ class Session:
     async def run(self) -> None:
         """Read frames until the connection ends, giving way to other sessions after every
         READ_SLICE frames: a session with many frames queued (a flood, a backlog) cannot hold
-        the loop while another account's copy waits."""
+        the loop while another account's copy waits. Over a MeteredConnection most frames never
+        come here: they are handled as they arrive (``_take_text``)."""
         metered = self._metered
         if isinstance(self.ws, MeteredConnection):  # from the welcome on
-            self.ws.meter(self._bucket, self._overdrawn, self._take_pong)
+            self.ws.meter(self._bucket, self._overdrawn, self._take_text)
         in_slice = 0
         try:
             async for raw in self.ws:
+                # Handled before the loop is given way to, so a frame taken as it arrives
+                # meanwhile cannot overtake this one.
+                if not self.closing:  # else drained, so the EA's close frame is read
+                    self._read(raw, metered)
                 in_slice += 1
                 if in_slice >= READ_SLICE:
                     in_slice = 0
                     await asyncio.sleep(0)
-                if self.closing:
-                    continue  # drained, so the EA's close frame is read and the close completes
-                now = time.perf_counter()
-                self.last_rx = now
-                self._heard.set()
-                if not metered and not self._bucket.take(now):
-                    self._overdrawn()
-                    continue
-                if type(raw) is not str:
-                    self.close_soon(CloseCode.BINARY_FRAME, "binary frames are not accepted")
-                    continue
-                try:
-                    message = decode(raw)
-                except FrameError as exc:
-                    seq = exc.event_seq if exc.code is _BAD_VALUE else None
-                    if seq is not None and self.role is Role.MONITOR:
-                        self._refuse_values(seq, f"event {seq}: {exc.reason}")
-                    else:
-                        await self.refuse(exc)
-                    continue
-                if type(message) is Result and self.role is _EXECUTOR:
-                    # An answer to a command, the hot path: straight to its domain value.
-                    self.terminal.on_result(result_to_domain(message, self.account_id))
-                elif type(message) is Event:
-                    await self._on_event(message)
-                else:
-                    await self._dispatch(message)
         except ConnectionClosed:
             pass
 
-    async def _on_event(self, message: Event) -> None:
-        if self.role is not Role.MONITOR:
-            await self.refuse(
+    def _read(self, raw: str | bytes, metered: bool) -> None:
+        """One frame the reader got from websockets (a str for text, bytes for binary)."""
+        now = time.perf_counter()
+        self.last_rx = now
+        self._heard.set()
+        if not metered and not self._bucket.take(now):
+            self._overdrawn()
+            return
+        if type(raw) is not str:
+            self.close_soon(CloseCode.BINARY_FRAME, "binary frames are not accepted")
+            return
+        self._on_text(raw)
+
+    def _take_text(self, payload: BytesLike, now: float) -> bool:
+        """A whole text frame handled as it arrives (MeteredConnection, ``now`` its arrival),
+        without waking the reader: no queue, no task switch per frame. Text that is not plain
+        ASCII is left to the reader (False), for websockets checks its UTF-8. A fault in what a
+        frame sets off ends the session (1011) as it would in the reader."""
+        if type(payload) is not bytes or not payload.isascii():
+            return False
+        if self.closing:
+            return True  # drained, as the reader drains it
+        self.last_rx = now
+        self._heard.set()
+        try:
+            self._on_text(payload)
+        except Exception:
+            log.exception("%s %s: handling a frame failed", self.account_id, self.role)
+            self.close_soon(CloseCode.INTERNAL_ERROR, "internal error")
+        return True
+
+    def _on_text(self, raw: str | bytes) -> None:
+        """One text frame, read and acted on."""
+        try:
+            message = decode(raw)
+        except FrameError as exc:
+            seq = exc.event_seq if exc.code is _BAD_VALUE else None
+            if seq is not None and self.role is _MONITOR:
+                self._refuse_values(seq, f"event {seq}: {exc.reason}")
+            else:
+                self.refuse(exc)
+            return
+        if type(message) is Result and self.role is _EXECUTOR:
+            # An answer to a command, the hot path: straight to its domain value.
+            self.terminal.on_result(result_to_domain(message, self.account_id))
+        elif type(message) is Event:
+            self._on_event(message)
+        else:
+            self._dispatch(message)
+
+    def _on_event(self, message: Event) -> None:
+        if self.role is not _MONITOR:
+            self.refuse(
                 FrameError(
                     ErrorCode.WRONG_ROLE, "only a monitor sends events", f"event:{message.seq}"
                 )
             )
             return
-        quote = self.terminal.last_quote(message.sym)
-        problem = event_problem(message, quote, self.config.price_band)
+        terminal = self.terminal
+        problem = event_problem(message, terminal.last_quote(message.sym), self._price_band)
         if problem is not None:
             self._refuse_values(message.seq, problem)
             return
-        await self.terminal.deliver_event(message, self)
+        terminal.deliver_event(message, self)
 
     def _refuse_values(self, seq: int, reason: str) -> None:
         """Refuse an event that cannot be a real trade: the EA is told why (bad_value), and the
@@ -307,43 +342,23 @@ class Session:
         self.send_message(Error(code=ErrorCode.BAD_VALUE, msg=reason[:200], ref=f"event:{seq}"))
         self.terminal.skip_event(seq, self)
 
-    async def _dispatch(self, message: Message) -> None:
+    def _dispatch(self, message: Message) -> None:
         kind = type(message)
         if kind is Pong:
             self._on_pong(message)  # type: ignore[arg-type]
         elif kind is Ping:
             self.send_message(Pong(id=message.id))  # type: ignore[attr-defined]
         elif kind is Result:  # an executor's results never come here (see run)
-            await self.refuse(
+            self.refuse(
                 FrameError(ErrorCode.WRONG_ROLE, "only an executor sends results", "result")
             )
         elif kind is Account:
             self.terminal.on_account(message, self)  # type: ignore[arg-type]
         elif kind is Snapshot:
-            await self._on_snapshot_part(message)  # type: ignore[arg-type]
+            self._on_snapshot_part(message)  # type: ignore[arg-type]
         else:
             text = f"{message.TYPE.value} is not expected from an EA after welcome"
-            await self.refuse(FrameError(ErrorCode.UNEXPECTED, text, message.TYPE.value))
-
-    def _take_pong(self, payload: BytesLike) -> bool:
-        """A well-formed pong, handled as its frame arrives (MeteredConnection): the reader is
-        not woken for the heartbeats of an idle EA. Anything else — another type, a pong with
-        a fault (answered with its error frame), text that is not plain ASCII (websockets checks
-        the UTF-8) — is left to the reader (False)."""
-        if type(payload) is not bytes or b'"pong"' not in payload or not payload.isascii():
-            return False
-        pong = read(payload)
-        if type(pong) is not Pong:
-            return False
-        if self.closing:
-            return True  # drained, as the reader drains it
-        self.last_rx = time.perf_counter()
-        self._heard.set()
-        try:
-            self._on_pong(pong)
-        except Exception:  # a status subscriber's fault must not break the connection
-            log.exception("%s %s: handling a pong failed", self.account_id, self.role)
-        return True
+            self.refuse(FrameError(ErrorCode.UNEXPECTED, text, message.TYPE.value))
 
     def _on_pong(self, message: Pong) -> None:
         sent = self._pings.pop(message.id, None)
@@ -351,14 +366,17 @@ class Session:
             return
         self.rtt_ms = (time.perf_counter() - sent) * 1000.0
         self.last_rx_ms = self.clock_ms()
-        self.terminal.on_heartbeat(self)
+        try:
+            self.terminal.on_heartbeat(self)
+        except Exception:  # a status subscriber's fault must not break the connection
+            log.exception("%s %s: handling a pong failed", self.account_id, self.role)
 
-    async def _on_snapshot_part(self, part: Snapshot) -> None:
+    def _on_snapshot_part(self, part: Snapshot) -> None:
         parts = self._snapshot_parts.setdefault(part.sid, [])
         if part.part != len(parts) + 1 or len(parts) >= MAX_SNAPSHOT_PARTS:
             self._snapshot_parts.pop(part.sid, None)
             expected = len(parts) + 1
-            await self.refuse(
+            self.refuse(
                 FrameError(
                     ErrorCode.BAD_VALUE,
                     f"snapshot {part.sid}: part {part.part}, expected {expected}",
@@ -371,7 +389,7 @@ class Session:
             del self._snapshot_parts[part.sid]
             self.terminal.on_snapshot(part.sid, parts, self)
 
-    async def refuse(self, error: FrameError) -> None:
+    def refuse(self, error: FrameError) -> None:
         """Answer a bad frame with an error frame; too many of them end the session."""
         self._bad_frames += 1
         log.warning("%s %s: refused frame: %s", self.account_id, self.role, error.reason)

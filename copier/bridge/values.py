@@ -21,7 +21,7 @@ Integers are held to 64 bits by the codec (``codec.py``) for every frame.
 from __future__ import annotations
 
 from copier.bridge.protocol import Event
-from copier.domain import EventKind, Quote, Side
+from copier.domain import EventKind, OrderType, Quote, Side
 
 # Kinds that open or place something at ``price`` with ``vol``, SL and TP: all of those must
 # make sense. A close or a deletion is never refused for its price or stops — refusing it would
@@ -41,37 +41,42 @@ _STOPS = _PLACING | {EventKind.MODIFIED}  # kinds whose SL/TP are copied
 _FILLS = frozenset({EventKind.OPENED, EventKind.INCREASED, EventKind.PENDING_FILLED})
 # Kinds whose ``price`` is where the order is, so the SL/TP sides hold against it.
 _PRICED = _PLACING - {EventKind.INCREASED}
+_BUYS = frozenset(t for t in OrderType if t.side is Side.BUY)  # read on every priced event
 
 
 def event_problem(event: Event, quote: Quote | None, band: float) -> str | None:
     """Why ``event`` cannot be a real trade (a sentence for the EA's journal), or None."""
-    where = f"event {event.seq} ({event.kind.value} #{event.ticket} {event.sym})"
+    problem = _problem(event, quote, band)
+    if problem is None:  # the sentence is made only for an event refused: checked on every one
+        return None
+    return f"event {event.seq} ({event.kind.value} #{event.ticket} {event.sym}): {problem}"
+
+
+def _problem(event: Event, quote: Quote | None, band: float) -> str | None:
     if event.vol < 0 or event.closed < 0:
-        return f"{where}: a volume cannot be negative"
+        return "a volume cannot be negative"
     kind = event.kind
     if kind in _PLACING:
         if event.price <= 0:
-            return f"{where}: price {event.price:g} is not a price"
+            return f"price {event.price:g} is not a price"
         if event.vol <= 0:
-            return f"{where}: volume {event.vol:g} leaves nothing open"
+            return f"volume {event.vol:g} leaves nothing open"
     if kind in _STOPS and (event.sl < 0 or event.tp < 0):
-        return f"{where}: SL and TP must be 0 (none) or a price, not negative"
+        return "SL and TP must be 0 (none) or a price, not negative"
     if kind in _FILLS and quote is not None and band > 0:
         mid = (quote.bid + quote.ask) / 2
         if mid > 0 and abs(event.price - mid) > band * mid:
             return (
-                f"{where}: price {event.price:g} is more than {band:.0%} away from the last "
+                f"price {event.price:g} is more than {band:.0%} away from the last "
                 f"known quote {mid:g} — not copied"
             )
-    if kind in _PRICED:
-        side = _wrong_side(event)
-        if side is not None:
-            return f"{where}: {side}"
+    if kind in _PRICED and (event.sl > 0 or event.tp > 0):
+        return _wrong_side(event)
     return None
 
 
 def _wrong_side(event: Event) -> str | None:
-    buy = event.type.side is Side.BUY
+    buy = event.type in _BUYS
     price = event.price
     if event.sl > 0 and (event.sl >= price if buy else event.sl <= price):
         return f"SL {event.sl:g} is on the wrong side of the price {price:g}"

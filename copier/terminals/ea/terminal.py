@@ -66,7 +66,9 @@ RESULT_MEMORY_MS = 600_000  # ... and for at most this long after they came
 QUOTES_MAX_AGE_MS = 250  # ``snapshot(fresh_quotes=True)``: older quotes are asked for again
 BACKLOG_LIMIT = 10_000  # events held (received, not yet handled) per account
 GAP_WAIT_S = 2.0  # how long an event above a missing seq waits before the monitor must resend
-_EXECUTOR = Role.EXECUTOR  # read once: an Enum member read from its class costs a descriptor call
+# Read once: an Enum member read from its class costs a descriptor call.
+_EXECUTOR = Role.EXECUTOR
+_MONITOR = Role.MONITOR
 
 
 class TerminalUnavailable(ConnectionError):
@@ -235,8 +237,9 @@ class EaTerminal:
                 self._since_ms = self._clock_ms()
             self._emit_status()
 
-    async def deliver_event(self, message: Event, session: Session) -> None:
-        """Take an event in from the reader: held for the delivery task, never awaited here."""
+    def deliver_event(self, message: Event, session: Session) -> None:
+        """Take an event in from the session as its frame is read: held for the delivery task,
+        never handed to the sink here."""
         seq = message.seq
         if seq <= self._last_seq or seq == self._delivering:
             session.ack_later(self._last_seq)  # seen before: acknowledged again, not delivered
@@ -268,11 +271,11 @@ class EaTerminal:
         """Hand held events to the sink strictly in seq order, one at a time."""
         while True:
             skipped = self._last_seq + 1
-            if skipped in self._skipped:
+            if self._skipped and skipped in self._skipped:
                 self._skipped.discard(skipped)
                 self._held.pop(skipped, None)
                 self._last_seq = skipped
-                monitor = self._sessions.get(Role.MONITOR)
+                monitor = self._sessions.get(_MONITOR)
                 if monitor is not None:
                     monitor.ack_later(skipped)
                 self._watch_gap()
@@ -300,7 +303,7 @@ class EaTerminal:
                 self._delivering = 0
             self._last_seq = event.seq
             self._snapshot_at = 0  # positions changed: the next snapshot() asks the EA
-            monitor = self._sessions.get(Role.MONITOR)
+            monitor = self._sessions.get(_MONITOR)
             if monitor is not None:
                 monitor.ack_later(event.seq)
             self._watch_gap()
@@ -308,12 +311,11 @@ class EaTerminal:
     def _watch_gap(self) -> None:
         """Start the gap timer while held events wait above a seq that has not arrived."""
         nxt = self._last_seq + 1
-        waiting = bool(self._held) or bool(self._skipped)
-        gap = (
-            waiting and nxt not in self._held and nxt not in self._skipped and not self._delivering
-        )
-        if not gap:
-            self._cancel_gap_timer()
+        held = self._held
+        skipped = self._skipped
+        if nxt in held or self._delivering or not (held or skipped) or nxt in skipped:
+            if self._gap_timer is not None:  # no gap (the order of the tests: cheapest first)
+                self._cancel_gap_timer()
         elif self._gap_timer is None:
             loop = asyncio.get_running_loop()
             self._gap_timer = loop.call_later(self._gap_wait_s, self._gap_expired)

@@ -78,7 +78,7 @@ async def until(condition: Any) -> None:
 async def test_events_arriving_out_of_order_are_handled_in_seq_order() -> None:
     terminal, session, sink = await started()
     for seq in (2, 4, 1, 3):
-        await terminal.deliver_event(frame(seq), cast(Session, session))
+        terminal.deliver_event(frame(seq), cast(Session, session))
 
     await until(lambda: sink.seen == [1, 2, 3, 4])
 
@@ -88,12 +88,12 @@ async def test_events_arriving_out_of_order_are_handled_in_seq_order() -> None:
 
 async def test_an_ack_never_covers_an_event_above_a_gap() -> None:
     terminal, session, sink = await started()
-    await terminal.deliver_event(frame(2), cast(Session, session))
-    await terminal.deliver_event(frame(3), cast(Session, session))
+    terminal.deliver_event(frame(2), cast(Session, session))
+    terminal.deliver_event(frame(3), cast(Session, session))
     await asyncio.sleep(0.05)
     acked_before_the_gap_filled = max(session.acks, default=0)
 
-    await terminal.deliver_event(frame(1), cast(Session, session))
+    terminal.deliver_event(frame(1), cast(Session, session))
     await until(lambda: sink.seen == [1, 2, 3])
 
     assert acked_before_the_gap_filled == 0
@@ -105,7 +105,7 @@ async def test_an_ack_never_covers_an_event_above_a_gap() -> None:
 async def test_a_duplicated_event_is_handled_once() -> None:
     terminal, session, sink = await started()
     for seq in (1, 1, 2, 1, 2):
-        await terminal.deliver_event(frame(seq), cast(Session, session))
+        terminal.deliver_event(frame(seq), cast(Session, session))
 
     await until(lambda: terminal.last_seq == 2)
     await asyncio.sleep(0.02)
@@ -116,7 +116,7 @@ async def test_a_duplicated_event_is_handled_once() -> None:
 
 async def test_a_gap_that_stays_open_makes_the_monitor_resend_from_the_last_ack() -> None:
     terminal, session, sink = await started(gap_wait_s=0.05)  # the production wait is 2 s
-    await terminal.deliver_event(frame(2), cast(Session, session))
+    terminal.deliver_event(frame(2), cast(Session, session))
 
     await until(lambda: session.closed)
 

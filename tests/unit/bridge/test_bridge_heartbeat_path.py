@@ -1,5 +1,7 @@
-"""An EA's pong is handled as its frame arrives, without waking the session's reader; every
-other frame, a faulty pong included, still goes to the reader and is answered as before."""
+"""An EA's frames are handled as they arrive, without waking the session's reader: a pong,
+an event, a result, a faulty frame (answered with its error frame as before). Text that is not
+plain ASCII still goes to the reader (websockets checks its UTF-8), and the frames after it wait
+behind it, so none overtakes another."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from copier.bridge.config import BridgeConfig
 from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import Hello, Role
 from copier.bridge.session import Session
-from copier.domain import MarginMode, Platform
+from copier.domain import ExecutionResult, MarginMode, MasterEvent, Platform, TerminalStatus
 from copier.terminals.ea.terminal import EaTerminal
 from tests.unit.bridge.test_bridge_send_path import RecordingTransport
 
@@ -68,23 +70,67 @@ async def test_a_pong_is_handled_as_it_arrives_without_the_reader(text: str) -> 
     ("text", "answers"),
     [
         ('{"t":"pong","id":"one"}', ["error"]),  # a fault: answered with its error frame
-        ('{"t":"pong","id":1,"x":"é"}', []),  # not plain ASCII: websockets checks its UTF-8
         ('{"id":1,"x":"pong"}', ["error"]),  # no type
         ('{"t":"ping","id":5}', ["pong"]),
     ],
 )
-async def test_any_other_frame_goes_to_the_reader(text: str, answers: list[str]) -> None:
+async def test_every_plain_frame_is_handled_as_it_arrives(text: str, answers: list[str]) -> None:
     session, ws, transport = _session()
     reader = asyncio.create_task(session.run())
     await asyncio.sleep(0)
 
     ws.data_received(_from_ea(text))
 
-    assert len(ws.recv_messages.frames) == 1  # queued for the reader
-    await asyncio.sleep(0.01)
-    assert [frame["t"] for frame in _sent(transport)] == answers
+    assert [frame["t"] for frame in _sent(transport)] == answers  # before the reader ran
     assert not ws.recv_messages.frames
     reader.cancel()
+    await asyncio.gather(reader, return_exceptions=True)
+
+
+async def test_text_not_ascii_goes_to_the_reader_and_what_follows_waits_behind_it() -> None:
+    session, ws, transport = _session()
+    reader = asyncio.create_task(session.run())
+    await asyncio.sleep(0)
+
+    ws.data_received(_from_ea('{"t":"ping","id":1,"x":"é"}') + _from_ea('{"t":"ping","id":2}'))
+
+    assert len(ws.recv_messages.frames) == 2  # both queued for the reader, in order
+    assert _sent(transport) == []
+    await asyncio.sleep(0.01)
+    assert [(frame["t"], frame["id"]) for frame in _sent(transport)] == [("pong", 1), ("pong", 2)]
+    ws.data_received(_from_ea('{"t":"ping","id":3}'))  # the queue is empty again: at once
+    assert [frame["id"] for frame in _sent(transport)] == [1, 2, 3]
+    reader.cancel()
+    await asyncio.gather(reader, return_exceptions=True)
+
+
+class _FailingSink:
+    async def on_event(self, event: MasterEvent) -> None:
+        return None
+
+    def on_result(self, result: ExecutionResult) -> None:
+        raise RuntimeError("store gone")
+
+    def on_status(self, status: TerminalStatus) -> None:
+        return None
+
+
+async def test_a_fault_in_what_a_frame_sets_off_ends_the_session_with_1011(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session, ws, _ = _session()
+    await session.terminal.start(_FailingSink())
+    reader = asyncio.create_task(session.run())
+    await asyncio.sleep(0)
+
+    ws.data_received(_from_ea('{"t":"result","id":"c1","rc":10009}'))
+
+    assert session.closing  # as when the reader raised: websockets closes with 1011
+    assert "handling a frame failed" in caplog.text
+    await asyncio.sleep(0.01)
+    assert ws.protocol.close_sent is not None and ws.protocol.close_sent.code == 1011
+    reader.cancel()
+    await session.terminal.stop()
     await asyncio.gather(reader, return_exceptions=True)
 
 
