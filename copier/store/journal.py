@@ -148,8 +148,8 @@ class CopyOrigin(NamedTuple):
     @classmethod
     def of(cls, command: Command, event: MasterEvent) -> CopyOrigin:
         """What the copy row of ``command`` decided from ``event`` holds (``rows.copy_values``)."""
-        return cls(command.kind.value, command.order_type.side.value, event.price,
-                   event.order_type.side.value)  # fmt: skip
+        return cls(command.kind.value, rows.side_of(command.order_type), event.price,
+                   rows.side_of(event.order_type))  # fmt: skip
 
 
 # A result to write: the result, its ticket link (None: none changed), the slave symbol's point

@@ -160,7 +160,7 @@ def copy_values(
         True, b.volume, b.price, b.sl, b.tp, b.expiration_ms)  # fmt: skip
     return (
         c.id, c.link_id, event.account_id, c.slave_id, c.master_ticket,
-        c.master_seq or event.seq, event.symbol, c.symbol, c.order_type.side.value,
+        c.master_seq or event.seq, event.symbol, c.symbol, side_of(c.order_type),
         c.order_type.value, c.kind.value, c.volume, None, event.price, None, None,
         PENDING if sent_ms is None else SENT, None, "", None, event.time_ms,
         event.received_ms, decided_ms, sent_ms, None,
@@ -211,9 +211,14 @@ def result_status(result: ExecutionResult) -> str:
     return EXECUTED if result.ok else FAILED
 
 
+# An order type's side by the type or its value (a StrEnum hashes and compares as its value).
+_SIDE_OF: dict[str, str] = {t: t.side.value for t in OrderType}
+
+
 def side_of(order_type: str) -> str:
-    """The side of an order type's value (``buy_limit`` → ``buy``)."""
-    return OrderType(order_type).side.value
+    """The side of an order type's value (``buy_limit`` → ``buy``): a look-up, as the decision's
+    rows and every result's ``CopyOrigin`` ask it (``OrderType.side`` takes ten times longer)."""
+    return _SIDE_OF[order_type]
 
 
 def slippage_points(
