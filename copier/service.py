@@ -55,7 +55,7 @@ from copier.events import (
     ReconciliationReported,
     TerminalStatusChanged,
 )
-from copier.store import Store
+from copier.store import CopyOrigin, Store
 from copier.store.traderstate import Changes
 from copier.terminals.base import Terminal
 from copier.ticket_ledger import TicketLedger, describe_report
@@ -83,7 +83,7 @@ class CopyService:
         self._tickets: dict[int, TicketLedger] = defaultdict(TicketLedger)
         self._inflight: dict[str, Command] = {}
         self._handling = 0  # master events taken but not yet decided and sent
-        self._detected_ms: dict[str, int] = {}  # command id → its master event's detection time
+        self._decided_from: dict[str, MasterEvent] = {}  # command id → its master event
         self._last_seq: dict[str, int] = {}
         self.controls = TraderControls(self)
         self.views = AccountViews(self.terminals, clock, on_new_specs=store.save_symbol_specs,
@@ -223,7 +223,7 @@ class CopyService:
         # again and is decided again to the same command ids, which executors remember, and a
         # command whose id they lost finds its copy already in the after-state (protocol §14).
         sent_ms = self.clock()
-        sent = tuple(c.id for c in commands if self._send(c, event.time_ms))
+        sent = tuple(c.id for c in commands if self._send(c, event))
         if sent:
             failpoints.reach("after_send")
         try:
@@ -287,8 +287,11 @@ class CopyService:
             ledger.put(updated)
         result = settle_already_closed(command, result)
         point = self.views.point(command.slave_id, command.symbol)
-        self._track(self.store.persist_result(result, updated, point=point))
-        detected = self._detected_ms.pop(result.command_id, command.created_ms)
+        event = self._decided_from.pop(result.command_id, None)
+        # None: not decided from a master event here (a sweep, a resend after a restart)
+        origin = CopyOrigin.of(command, event) if event is not None else None
+        self._track(self.store.persist_result(result, updated, point=point, origin=origin))
+        detected = event.time_ms if event is not None else command.created_ms
         if result.ok:
             latency = float(max(0, result.executed_ms - detected)) if result.executed_ms else 0.0
             self.bus.publish(CopyExecuted(command, result, latency))
@@ -371,11 +374,12 @@ class CopyService:
         await self.views.refresh(account_ids)
 
     # ----- internals ----------------------------------------------------------------------
-    def _send(self, command: Command, detected_ms: int | None = None) -> bool:
+    def _send(self, command: Command, event: MasterEvent | None = None) -> bool:
         """Hand a command to its slave's terminal; False when there is none (it stays in the
-        outbox and goes when the terminal comes)."""
-        if detected_ms is not None:
-            self._detected_ms[command.id] = detected_ms
+        outbox and goes when the terminal comes). ``event``: the master event it was decided
+        from, whose detection time and price its result is measured against."""
+        if event is not None:
+            self._decided_from[command.id] = event
         terminal = self.terminals.get(command.slave_id)
         self._inflight[command.id] = command
         if terminal is None:
@@ -467,6 +471,8 @@ class CopyService:
 
     def _track(self, coro: object) -> None:
         task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
+        if task in self._tasks:
+            return  # a future several writes share (the results of one turn of the loop)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 

@@ -53,7 +53,10 @@ class TicketLedger:
     def put(self, ticket: TicketLink) -> None:
         legs = self._legs.setdefault(ticket.master_ticket, {})
         legs[ticket.leg] = ticket
-        self._note_settled(ticket.master_ticket, legs)
+        if ticket.state not in SETTLED_STATES:  # a live leg: the master ticket is live (most puts)
+            self._settled.pop(ticket.master_ticket, None)
+        else:
+            self._note_settled(ticket.master_ticket, legs)
 
     def drop(self, master_ticket: int, leg: int) -> None:
         legs = self._legs.get(master_ticket)

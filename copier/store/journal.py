@@ -12,7 +12,7 @@ result completes it, which takes it out of the outbox (the rows pending or sent,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -62,7 +62,9 @@ _INSERT_EVENT = Prepared.of(insert(_events), _columns(_events, without=("id",)))
 _INSERT_DENIALS = Prepared.of(insert(_denials), _columns(_denials, without=("id",)))
 _INSERT_ADJUSTMENTS = Prepared.of(insert(_adjustments), _columns(_adjustments, without=("id",)))
 # A decision made again after a crash (same event, same command ids) must not fail or duplicate.
-_INSERT_COPIES = Prepared.of(sqlite_insert(_copies).on_conflict_do_nothing(), _columns(_copies))
+_INSERT_COPIES = Prepared.of(
+    sqlite_insert(_copies).on_conflict_do_nothing(), _columns(_copies)
+).binding(*rows.COPY_COLUMNS)
 
 _seen_upsert = sqlite_insert(_seen)
 _UPSERT_SEEN = Prepared.of(
@@ -71,7 +73,7 @@ _UPSERT_SEEN = Prepared.of(
         set_={"seq": func.max(_seen.c.seq, _seen_upsert.excluded.seq)},
     ),
     _columns(_seen),
-)
+).binding("account_id", "seq")
 
 _ticket_upsert = sqlite_insert(_tickets)
 _UPSERT_TICKETS = Prepared.of(
@@ -80,7 +82,7 @@ _UPSERT_TICKETS = Prepared.of(
         set_={c.name: _ticket_upsert.excluded[c.name] for c in _tickets.c if not c.primary_key},
     ),
     _columns(_tickets),
-)
+).binding(*rows.TICKET_COLUMNS)
 
 _DELETE_TICKET = Prepared.of(
     delete(_tickets).where(
@@ -101,12 +103,12 @@ _MARK_COPIES_SENT = Prepared.of(
         attempts=_copies.c.attempts + 1,
     )
 )
-# With the master event's order type (written in the same decision, same decision time), which
-# says whether the copy was reversed: see ``rows.slippage_points``.
-_SELECT_COPY_FOR_RESULT = Prepared.of(
+# What slippage needs of a copy when its result's sender does not say (``CopyOrigin``): with the
+# master event's order type (written in the same decision, same decision time), which says
+# whether the copy was reversed: see ``rows.slippage_points``.
+_SELECT_COPY_ORIGIN = Prepared.of(
     select(
-        _copies.c.kind, _copies.c.side, _copies.c.master_price, _copies.c.status,
-        _events.c.order_type,
+        _copies.c.kind, _copies.c.side, _copies.c.master_price, _events.c.order_type,
     )
     .select_from(
         _copies.outerjoin(
@@ -121,19 +123,38 @@ _SELECT_COPY_FOR_RESULT = Prepared.of(
     .where(_copies.c.command_id == bindparam("cid"))
     .limit(1)
 )
-_RESULT_COLUMNS = (
-    "status",
-    "filled_volume",
-    "slave_price",
-    "slippage_points",
-    "executed_ms",
-    "retcode",
-    "message",
-    "slave_ticket",
-)
+# An executor answers a resent command with DUPLICATE and may not repeat the fill: a DUPLICATE
+# binds ``keep`` to "executed", so a row already executed keeps the first result's figures.
 _UPDATE_COPY_RESULT = Prepared.of(
-    update(_copies).where(_copies.c.command_id == bindparam("cid")), _RESULT_COLUMNS
-)
+    update(_copies).where(
+        _copies.c.command_id == bindparam("cid"), _copies.c.status != bindparam("keep")
+    ),
+    ("filled_volume", "slave_price", "slippage_points", "status", "retcode", "message",
+     "slave_ticket", "executed_ms"),
+).binding("filled_volume", "slave_price", "slippage_points", "status", "retcode", "message",
+          "slave_ticket", "executed_ms", "cid", "keep")  # fmt: skip
+
+
+class CopyOrigin(NamedTuple):
+    """What a result's slippage needs of the copy it settles (``rows.slippage_points``): the
+    command's kind and side, its master's price and side (None: no master event). The copy
+    service knows them for the commands it decided; without them the store reads them back."""
+
+    kind: str
+    side: str
+    master_price: float
+    master_side: str | None = None
+
+    @classmethod
+    def of(cls, command: Command, event: MasterEvent) -> CopyOrigin:
+        """What the copy row of ``command`` decided from ``event`` holds (``rows.copy_values``)."""
+        return cls(command.kind.value, rows.side_of(command.order_type), event.price,
+                   rows.side_of(event.order_type))  # fmt: skip
+
+
+# A result to write: the result, its ticket link (None: none changed), the slave symbol's point
+# (None: unknown, no slippage) and what the sender knows of its copy (None: read it back).
+ResultWrite = tuple[ExecutionResult, TicketLink | None, float | None, CopyOrigin | None]
 
 TicketKey = tuple[int, int, int]  # (link_id, master_ticket, leg), as TicketLink.key
 FINISHED_TICKET_STATES = (TicketState.CLOSED.value, TicketState.FAILED.value)
@@ -160,7 +181,7 @@ class Journal:
     ) -> None:
         master = event.account_id
         _INSERT_EVENT.run_many(conn, [rows.event_row(event, decided_ms)])
-        _UPSERT_SEEN.run_many(conn, [{"account_id": master, "seq": event.seq}])
+        _UPSERT_SEEN.run_values(conn, [(master, event.seq)])
         if denials:
             denied = [rows.rule_row(d, master, decided_ms) for d in denials]
             _INSERT_DENIALS.run_many(conn, denied)
@@ -171,12 +192,13 @@ class Journal:
             keys = [{"link": k[0], "master": k[1], "leg": k[2]} for k in retired]
             _DELETE_TICKET.run_many(conn, keys)
         if tickets:
-            _UPSERT_TICKETS.run_many(conn, [rows.ticket_row(t) for t in tickets])
+            _UPSERT_TICKETS.run_values(conn, [rows.ticket_values(t) for t in tickets])
         if commands:
             first = self._next_order_no
             self._next_order_no += len(commands)
-            _INSERT_COPIES.run_many(conn, [
-                rows.copy_row(event, c, decided_ms, sent_ms if c.id in sent else None, first + i)
+            copy = rows.copy_values
+            _INSERT_COPIES.run_values(conn, [
+                copy(event, c, decided_ms, sent_ms if c.id in sent else None, first + i)
                 for i, c in enumerate(commands)])  # fmt: skip
 
     def persist_sweep(
@@ -200,7 +222,7 @@ class Journal:
             _INSERT_ADJUSTMENTS.run_many(conn, [rows.rule_row(a, master_id, decided_ms)
                                                 for a in adjustments])  # fmt: skip
         if tickets:
-            _UPSERT_TICKETS.run_many(conn, [rows.ticket_row(t) for t in tickets])
+            _UPSERT_TICKETS.run_values(conn, [rows.ticket_values(t) for t in tickets])
         if commands:
             first = self._next_order_no
             self._next_order_no += len(commands)
@@ -217,30 +239,28 @@ class Journal:
             _MARK_COPIES_SENT.run_many(conn, params)
 
     @staticmethod
-    def persist_result(
-        conn: Connection,
-        result: ExecutionResult,
-        ticket: TicketLink | None,
-        point: float | None,
-    ) -> None:
-        cid = {"cid": result.command_id}
-        logged = _SELECT_COPY_FOR_RESULT.first(conn, cid)
-        if logged is not None:
-            kind, side, master_price, status, master_order_type = logged
-            # An executor answers a resent command with DUPLICATE and may not repeat the fill:
-            # keep the first result's figures.
-            if not (result.retcode == Retcode.DUPLICATE and status == rows.EXECUTED):
-                master_side = rows.side_of(master_order_type) if master_order_type else None
-                values = _result_values(result, kind, side, master_price, point, master_side)
-                _UPDATE_COPY_RESULT.run_many(conn, [values | cid])
-        if ticket is not None:
-            _UPSERT_TICKETS.run_many(conn, [rows.ticket_row(ticket)])
+    def persist_results(conn: Connection, batch: Sequence[ResultWrite]) -> None:
+        """Each result on its copy row (which takes it out of the outbox) and its ticket link:
+        one UPDATE and one upsert for the whole batch, in the batch's order."""
+        updates: list[tuple[Any, ...]] = []
+        tickets: list[tuple[Any, ...]] = []
+        for result, ticket, point, origin in batch:
+            if origin is None:
+                origin = _origin_of(conn, result.command_id)
+            if origin is not None:  # else there is no copy row to complete
+                updates.append(_result_values(result, origin, point))
+            if ticket is not None:
+                tickets.append(rows.ticket_values(ticket))
+        if updates:
+            _UPDATE_COPY_RESULT.run_values(conn, updates)
+        if tickets:
+            _UPSERT_TICKETS.run_values(conn, tickets)
 
     @staticmethod
     def upsert_tickets(conn: Connection, tickets: Iterable[TicketLink]) -> None:
-        params = [rows.ticket_row(t) for t in tickets]
+        params = [rows.ticket_values(t) for t in tickets]
         if params:
-            _UPSERT_TICKETS.run_many(conn, params)
+            _UPSERT_TICKETS.run_values(conn, params)
 
     @staticmethod
     def audit(conn: Connection, time_ms: int, actor: str, action: str, detail: Any) -> None:
@@ -248,22 +268,33 @@ class Journal:
         conn.execute(insert(_audit), [row])  # Core, not Prepared: ``detail`` needs JSON encoding
 
 
+def _origin_of(conn: Connection, command_id: str) -> CopyOrigin | None:
+    logged = _SELECT_COPY_ORIGIN.first(conn, {"cid": command_id})
+    if logged is None:
+        return None
+    kind, side, master_price, master_order_type = logged
+    master_side = rows.side_of(master_order_type) if master_order_type else None
+    return CopyOrigin(kind, side, master_price, master_side)
+
+
 def _result_values(
-    result: ExecutionResult, kind: str, side: str, master_price: float, point: float | None,
-    master_side: str | None,
-) -> dict[str, Any]:
-    return {
-        "status": rows.result_status(result),
-        "filled_volume": result.volume,
-        "slave_price": result.price or None,
-        "slippage_points": rows.slippage_points(
-            kind, side, master_price, result.price, point, master_side=master_side
-        ),
-        "executed_ms": result.executed_ms or None,
-        "retcode": result.retcode,
-        "message": result.message,
-        "slave_ticket": result.slave_ticket,
-    }
+    result: ExecutionResult, origin: CopyOrigin, point: float | None
+) -> tuple[Any, ...]:
+    """``_UPDATE_COPY_RESULT``'s parameters for one result."""
+    kind, side, master_price, master_side = origin
+    price = result.price
+    return (
+        result.volume,
+        price or None,
+        rows.slippage_points(kind, side, master_price, price, point, master_side=master_side),
+        rows.result_status(result),
+        result.retcode,
+        result.message,
+        result.slave_ticket,
+        result.executed_ms or None,
+        result.command_id,
+        rows.EXECUTED if result.retcode == Retcode.DUPLICATE else "",
+    )
 
 
 # --- start-up reads ---

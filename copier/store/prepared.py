@@ -47,10 +47,21 @@ class Prepared:
         merged = {**self.constants, **params} if self.constants else params
         return tuple(merged[k] for k in self.keys)
 
+    def binding(self, *keys: str) -> Prepared:
+        """This statement, after checking its ``?`` take ``keys`` in that order: callers that
+        build value tuples themselves (``run_values``) name the order they build them in, and a
+        changed table or statement fails at import instead of writing columns crosswise."""
+        if self.keys != keys or self.constants:
+            raise RuntimeError(f"{self.sql!r} binds {self.keys}, not {keys}")
+        return self
+
     def run_many(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> int:
         """Execute once per parameter set inside the connection's transaction; rows changed."""
         pick = self.pick
-        values = [pick(p) for p in params]
+        return self.run_values(conn, [pick(p) for p in params])
+
+    def run_values(self, conn: Connection, values: Sequence[tuple[Any, ...]]) -> int:
+        """``run_many`` with each parameter set already a tuple in ``keys`` order."""
         cursor = conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
             self.sql, values
         )

@@ -24,10 +24,11 @@ from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
 from copier.store import catalog, journal, keys, queries, retention, schema, specs, traderstate
 from copier.store.catalog import AccountRecord
 from copier.store.checkpoints import Checkpointer
-from copier.store.journal import Journal
+from copier.store.journal import CopyOrigin, Journal
 from copier.store.keys import ApiKeyInfo, KeyCheck
 from copier.store.paths import database_path, default_data_dir, prepare_database_file
 from copier.store.queries import AuditEntry, CopyFilter, CopyRecord
+from copier.store.resultqueue import ResultQueue
 from copier.store.retention import AuditRetention
 from copier.store.writer import Writer, WriterStats
 
@@ -60,6 +61,7 @@ class Store:
             log.info("audit log: %d entries past the retention limits removed", pruned)
         self._checkpointer = Checkpointer(read_engine)
         self._writer = Writer(write_engine, after_commit=self._checkpointer.nudge)
+        self._results = ResultQueue(self._writer)
         self._closed = False
 
     @classmethod
@@ -90,6 +92,7 @@ class Store:
         if self._closed:
             return
         self._closed = True
+        self._results.hand_over()
         self._writer.close()
         self._checkpointer.close()
         self._write_engine.dispose()
@@ -130,26 +133,35 @@ class Store:
         decided = (tuple(commands), tuple(denials), tuple(tickets), decided_ms)
         changed = (tuple(retired), tuple(adjustments), frozenset(sent), sent_ms)
         # The hot path: written on the caller's thread when the writer is idle (writer.py).
+        self._results.hand_over_here()
         return self._writer.submit_now(lambda conn: work(conn, event, *decided, *changed))
 
     def mark_sent(self, command_ids: Iterable[str], sent_ms: int) -> asyncio.Future[None]:
         """Stamp commands as sent (sweeps and resends: a decision writes its sent commands as
         sent); fire and forget (a failure is logged), or await it."""
         ids = tuple(command_ids)
-        future = self._writer.submit(lambda conn: Journal.mark_sent(conn, ids, sent_ms))
+        future = self._submit(lambda conn: Journal.mark_sent(conn, ids, sent_ms))
         future.add_done_callback(_log_failure)
         return future
 
     def persist_result(
-        self, result: ExecutionResult, ticket: TicketLink | None, *, point: float | None = None
+        self,
+        result: ExecutionResult,
+        ticket: TicketLink | None,
+        *,
+        point: float | None = None,
+        origin: CopyOrigin | None = None,
     ) -> asyncio.Future[None]:
         """Log the result on its copy row (which takes it out of the outbox), save the ticket
-        link. ``point`` (the slave symbol's point) lets the store log slippage in points."""
-        return self._writer.submit(lambda conn: Journal.persist_result(conn, result, ticket, point))
+        link. ``point`` (the slave symbol's point) lets the store log slippage in points;
+        ``origin`` (what the caller knows of the copy) saves reading the row back for it. The
+        results of one turn of the loop are written together and share one future
+        (``resultqueue.py``)."""
+        return self._results.add((result, ticket, point, origin))
 
     def upsert_tickets(self, tickets: Iterable[TicketLink]) -> asyncio.Future[None]:
         batch = tuple(tickets)
-        return self._writer.submit(lambda conn: Journal.upsert_tickets(conn, batch))
+        return self._submit(lambda conn: Journal.upsert_tickets(conn, batch))
 
     def audit(
         self,
@@ -167,9 +179,9 @@ class Store:
         if self._audits_since_prune >= retention.PRUNE_EVERY:
             self._audits_since_prune = 0
             policy = self.audit_retention
-            pruning = self._writer.submit(lambda conn: retention.prune_audit(conn, stamp, policy))
+            pruning = self._submit(lambda conn: retention.prune_audit(conn, stamp, policy))
             pruning.add_done_callback(_log_failure)
-        future = self._writer.submit(lambda conn: Journal.audit(conn, stamp, actor, action, body))
+        future = self._submit(lambda conn: Journal.audit(conn, stamp, actor, action, body))
         future.add_done_callback(_log_failure)
         return future
 
@@ -179,7 +191,7 @@ class Store:
         """Upsert the specs an account's terminal reported; fire and forget (a failure is
         logged), or await it. Statistics price money with them (``load_symbol_specs``)."""
         batch, now = dict(symbol_specs), self._clock()
-        future = self._writer.submit(
+        future = self._submit(
             lambda conn: specs.save_symbol_specs(conn, account_id, batch, now)
         )
         future.add_done_callback(_log_failure)
@@ -209,12 +221,12 @@ class Store:
             work(conn, master_id, *batch, decided_ms, *extra)
             traderstate.save_state(conn, changes, decided_ms)
 
-        return self._writer.submit(write)
+        return self._submit(write)
 
     def save_trader_state(self, changes: traderstate.Changes) -> asyncio.Future[None]:
         """Write trader-state keys (None removes one); fire and forget, or await it."""
         batch, now = dict(changes), self._clock()
-        future = self._writer.submit(lambda conn: traderstate.save_state(conn, batch, now))
+        future = self._submit(lambda conn: traderstate.save_state(conn, batch, now))
         future.add_done_callback(_log_failure)
         return future
 
@@ -228,7 +240,7 @@ class Store:
 
     def flush(self) -> asyncio.Future[None]:
         """Resolves when everything queued before it is committed."""
-        return self._writer.submit(_nothing)
+        return self._submit(_nothing)
 
     # ----- start-up reads -----------------------------------------------------------------
     def load_tickets(self, include_finished: bool = False) -> list[TicketLink]:
@@ -374,8 +386,14 @@ class Store:
         with self._read_engine.connect() as conn:
             return query(conn)
 
+    def _submit(self, work: Callable[[Connection], T]) -> asyncio.Future[T]:
+        """Queue ``work`` behind the results handed over before it (``resultqueue.py``)."""
+        self._results.hand_over_here()
+        return self._writer.submit(work)
+
     def _write(self, work: Callable[[Connection, int], T]) -> T:
         now = self._clock()
+        self._results.hand_over_here()
         return self._writer.call(lambda conn: work(conn, now))
 
 

@@ -91,11 +91,14 @@ class Writer:
 
     # --- handing over work ---
 
-    def submit(self, work: Callable[[Connection], T]) -> asyncio.Future[T]:
-        """Queue ``work`` from a coroutine on a running loop; the future resolves after commit."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._put(_Unit(work, future, loop))
+    def submit(
+        self, work: Callable[[Connection], T], future: asyncio.Future[T] | None = None
+    ) -> asyncio.Future[T]:
+        """Queue ``work`` from a coroutine on a running loop; the future (a new one, or
+        ``future``, of the loop it belongs to) resolves after commit."""
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+        self._put(_Unit(work, future, future.get_loop()))
         return future
 
     def submit_now(self, work: Callable[[Connection], T]) -> asyncio.Future[T]:
