@@ -15,13 +15,20 @@ open must go out, a close must close), so a faster engine that decides different
 ``--rules default`` runs the same cases under a new link's default rules (what
 bench/bridge_latency.py copies with): no filters, no protection, only the suffix mapping.
 
+``--views`` times the whole per-link work of ``CopyService._handle_event`` instead: one event
+routed over ``--links`` links (one slave each), with the master's view once per event and per
+link the slave's view from ``AccountViews`` with its risk stops from ``TraderControls.stops_of``,
+the route, and every command counted as sent (``AccountViews.order_sent``); figures are µs per
+link (the event's time over its links).
+
     python bench/engine_route.py [--calls 20000] [--rules typical|default]
-        [--profile opened|closed|modified]
+        [--profile opened|closed|modified] [--views [--links 10]]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import platform
 import pstats
@@ -31,9 +38,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from copier.account_views import AccountViews
 from copier.domain import (
     AccountInfo,
     CommandKind,
@@ -46,11 +55,13 @@ from copier.domain import (
     Quote,
     Side,
     SymbolSpec,
+    TerminalSnapshot,
 )
 from copier.engine.config import Link, LinkRules, LotMode, StopsMode
 from copier.engine.router import route
 from copier.engine.state import MasterView, RouteOutcome, SlaveView, TicketLink, TicketState
 from copier.ticket_ledger import TicketLedger
+from copier.trader_controls import TraderControls
 
 NOW_MS = 1_700_000_000_000  # a Tuesday, 22:13 UTC
 MASTER_TICKET = 900_001
@@ -156,6 +167,58 @@ def build_inputs(rules: LinkRules) -> Inputs:
     return Inputs(link, master, slave, ledger)
 
 
+class _Terminal:
+    """A terminal that answers one fixed snapshot (what ``AccountViews.refresh`` asks)."""
+
+    kind = "simulated"
+    connected = True
+
+    def __init__(self, snap: TerminalSnapshot) -> None:
+        self._snap = snap
+
+    async def snapshot(self) -> TerminalSnapshot:
+        return self._snap
+
+
+def _service_loop(inputs: Inputs, event: MasterEvent, links: int) -> Callable[[], object]:
+    """One event over ``links`` links as ``CopyService._handle_event`` decides it."""
+    slave, master = inputs.slave, inputs.master
+    terminals = {"master": _Terminal(TerminalSnapshot(master.account, (), (), master.symbols))}
+    all_links: dict[int, Link] = {}
+    for n in range(links):
+        slave_id = f"slave{n}"
+        account = AccountInfo(**{**_fields(slave.account), "account_id": slave_id})
+        terminals[slave_id] = _Terminal(TerminalSnapshot(
+            account, slave.positions, slave.orders, slave.symbols, slave.quotes))  # fmt: skip
+        all_links[n + 1] = Link(id=n + 1, master_id="master", slave_id=slave_id,
+                                rules=inputs.link.rules)  # fmt: skip
+    clock = lambda: NOW_MS  # noqa: E731
+    views = AccountViews(terminals, clock)  # type: ignore[arg-type]
+    asyncio.run(views.refresh())
+    controls = TraderControls(SimpleNamespace(views=views, links=all_links))  # type: ignore[arg-type]
+    book = inputs.ledger.book
+    ordered = list(all_links.values())
+
+    def once() -> object:
+        now = clock()
+        master_view = views.master_view(event.account_id)
+        assert master_view is not None
+        sent = []
+        for link in ordered:
+            slave_view = views.slave_view(link.slave_id, controls.stops_of(link.slave_id, now))
+            assert slave_view is not None
+            sent.extend(route(event, link, book, master_view, slave_view, now).commands)
+        for command in sent:
+            views.order_sent(command.slave_id, now)
+        return sent
+
+    return once
+
+
+def _fields(account: AccountInfo) -> dict[str, object]:
+    return {name: getattr(account, name) for name in account.__dataclass_fields__}
+
+
 def _copy(master_ticket: int, symbol: str, side: Side, slave_ticket: int) -> TicketLink:
     return TicketLink(
         link_id=7, master_ticket=master_ticket, slave_symbol=symbol, side=side,
@@ -202,17 +265,20 @@ def _check(name: str, outcome: RouteOutcome) -> None:
                          f"{EXPECTED[name].value}")  # fmt: skip
 
 
-def time_case(once: Callable[[], RouteOutcome], calls: int) -> tuple[float, float]:
-    """p50 and mean µs per call over ``calls`` timed calls (after a tenth as warm-up)."""
+def time_case(once: Callable[[], object], calls: int) -> tuple[float, float, float]:
+    """p50 and mean µs per call over ``calls`` timed calls (after a tenth as warm-up), and the
+    process's CPU µs per call over them (the clock reads included)."""
     for _ in range(max(calls // 10, 100)):
         once()
     clock = time.perf_counter_ns
     samples = [0] * calls
+    cpu = time.process_time()
     for n in range(calls):
         start = clock()
         once()
         samples[n] = clock() - start
-    return statistics.median(samples) / 1_000, statistics.fmean(samples) / 1_000
+    cpu = (time.process_time() - cpu) / calls * 1e6
+    return statistics.median(samples) / 1_000, statistics.fmean(samples) / 1_000, cpu
 
 
 def main() -> None:
@@ -220,22 +286,30 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20_000, help="timed calls per case")
     parser.add_argument("--rules", choices=sorted(RULES), default="typical", help="link rules")
     parser.add_argument("--profile", choices=sorted(CASES), help="cProfile one case instead")
+    parser.add_argument("--views", action="store_true", help="time the service's per-link work")
+    parser.add_argument("--links", type=int, default=10, help="links per event with --views")
     args = parser.parse_args()
     inputs = build_inputs(RULES[args.rules]())
     for name, event in CASES.items():
         _check(name, _call(inputs, event)())
+    links = args.links if args.views else 1
+
+    def timed(event: MasterEvent) -> Callable[[], object]:
+        return _service_loop(inputs, event, links) if args.views else _call(inputs, event)
+
     if args.profile:
-        once = _call(inputs, CASES[args.profile])
+        once = timed(CASES[args.profile])
         profiler = cProfile.Profile()
         profiler.runcall(lambda: [once() for _ in range(args.calls)])
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return
-    print(f"engine route, {args.rules} rules, {args.calls} calls per case, "
+    what = f"service per link ({links} links an event)" if args.views else "engine route"
+    print(f"{what}, {args.rules} rules, {args.calls} calls per case, "
           f"CPython {platform.python_version()}, {platform.machine()}")  # fmt: skip
-    print(f"{'event':<10} {'p50 µs':>8} {'mean µs':>8}")
+    print(f"{'event':<10} {'p50 µs':>8} {'mean µs':>8} {'CPU µs':>8}")
     for name, event in CASES.items():
-        p50, mean = time_case(_call(inputs, event), args.calls)
-        print(f"{name:<10} {p50:8.1f} {mean:8.1f}")
+        p50, mean, cpu = time_case(timed(event), max(args.calls // links, 100))
+        print(f"{name:<10} {p50 / links:8.1f} {mean / links:8.1f} {cpu / links:8.1f}")
 
 
 if __name__ == "__main__":

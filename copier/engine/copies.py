@@ -30,7 +30,6 @@ close decided before that result then reaches the copy by its comment and leg.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from copier.domain import Command, CommandKind, CopyState, MarginMode, OrderType
@@ -49,6 +48,7 @@ from copier.engine.stops import (
     reached_verdict,
     stops_verdict,
 )
+from copier.engine.values import changed
 from copier.engine.verdicts import Denial, fmt_lots
 
 _DEFAULT_STEP = Decimal("0.01")  # when the slave's symbol spec is unknown (MetaTrader's usual)
@@ -156,7 +156,7 @@ def _take_newest_first(
         if rest <= 0:
             booked[leg.leg] = _closing(booked[leg.leg], command.id)
         else:
-            booked[leg.leg] = replace(
+            booked[leg.leg] = changed(
                 booked[leg.leg], slave_volume=float(rest), last_command_id=command.id
             )
         commands.append(command)
@@ -210,7 +210,7 @@ def modify_copies(
             before=_before(ctx.slave, leg),
         )
         commands.append(command)
-        tickets.append(replace(leg, last_command_id=command.id))
+        tickets.append(changed(leg, last_command_id=command.id))
     return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets),
                         adjustments=tuple(adjustments))  # fmt: skip
 
@@ -252,14 +252,14 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
             skipped = reached_verdict(ctx.rules, reached) or stops_verdict(
                 ctx.rules, leg.side, stops, (quote, spec), prefix=f"{reached.reason};")
             if isinstance(skipped, Denial):
-                denials.append(ctx.denied(leg.master_ticket, replace(
+                denials.append(ctx.denied(leg.master_ticket, changed(
                     skipped, reason=skipped.reason.replace("copy skipped", "copy not moved"))))
                 continue
             if skipped.note:
                 adjustments.append(ctx.adjusted(leg.master_ticket, "stops_passed", skipped.note))
             command = _fill_now(ctx, leg, plan.price, skipped.stops)
             commands.append(command)
-            tickets.append(replace(leg, is_pending=False, last_command_id=command.id))
+            tickets.append(changed(leg, is_pending=False, last_command_id=command.id))
             continue
         command = ctx.command(
             CommandKind.MODIFY_PENDING,
@@ -276,7 +276,7 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
             before=_before(ctx.slave, leg),
         )
         commands.append(command)
-        tickets.append(replace(leg, last_command_id=command.id))
+        tickets.append(changed(leg, last_command_id=command.id))
     return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets),
                         adjustments=tuple(adjustments))  # fmt: skip
 
@@ -433,14 +433,14 @@ def _filling(leg: TicketLink, command_id: str) -> TicketLink:
     a close or partial close decided before the fill's result acts on it. Until that result
     names it, its ticket is unknown (a copy replaced at market has another one): the executor
     finds it by its comment and leg."""
-    return replace(
+    return changed(
         leg, state=TicketState.OPENING, is_pending=False, slave_ticket=None,
         last_command_id=command_id,
     )  # fmt: skip
 
 
 def _closing(leg: TicketLink, command_id: str) -> TicketLink:
-    return replace(leg, state=TicketState.CLOSING, slave_volume=0.0, last_command_id=command_id)
+    return changed(leg, state=TicketState.CLOSING, slave_volume=0.0, last_command_id=command_id)
 
 
 def _retired(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> tuple[tuple[int, int, int], ...]:

@@ -36,10 +36,18 @@ the link in the same outcome; ``copies.close_all_copies`` does the same on deman
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 
-from copier.domain import Command, CommandKind, EventKind, MasterEvent, OrderType, Quote, Side
+from copier.domain import (
+    Command,
+    CommandKind,
+    CopyState,
+    EventKind,
+    MasterEvent,
+    OrderType,
+    Quote,
+    Side,
+)
 from copier.engine.book import TicketBook, legs_of, live, next_leg, pendings, positions
 from copier.engine.commands import RouteContext
 from copier.engine.config import Link, LinkMode, LotMode
@@ -73,6 +81,7 @@ from copier.engine.stops import (
     reached_verdict,
     stops_verdict,
 )
+from copier.engine.values import changed
 from copier.engine.verdicts import Denial
 
 Handler = Callable[[RouteContext, tuple[TicketLink, ...], TicketBook], RouteOutcome]
@@ -129,7 +138,7 @@ def _increased(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook
     before = dec(held[0].master_volume)
     added = dec(event.volume) - before
     now_held = RouteOutcome(
-        tickets=tuple(replace(leg, master_volume=event.volume) for leg in live(legs))
+        tickets=tuple(changed(leg, master_volume=event.volume) for leg in live(legs))
     )
     if added <= 0:
         return now_held
@@ -255,7 +264,7 @@ def _at_market(
                             prefix=f"{reached.reason};")  # fmt: skip
     if isinstance(verdict, Denial):
         return _refused(ctx, book, master_ticket, verdict)
-    market = plan_open(replace(request, side=side, is_pending=False))
+    market = plan_open(changed(request, side=side, is_pending=False))
     if isinstance(market, Denial):
         return _refused(ctx, book, master_ticket, market)
     adjustments = (
@@ -280,11 +289,12 @@ def _netting_open(
     price: float | None = None,
 ) -> Command:
     """A market OPEN that, on a netting slave, says what this copy's deals come to before it."""
-    master_ticket, leg = key
-    dealt = NettingDeals(ctx.netting, legs_of(book, master_ticket))
-    before = dealt.before(plan.symbol, master_ticket, side, plan.volume)
-    command = _market_command(ctx, plan, (master_ticket, leg), side, stops, price=price)
-    return replace(command, before=before)
+    master_ticket = key[0]
+    before = None
+    if ctx.netting:
+        dealt = NettingDeals(True, legs_of(book, master_ticket))
+        before = dealt.before(plan.symbol, master_ticket, side, plan.volume)
+    return _market_command(ctx, plan, key, side, stops, price=price, before=before)
 
 
 def _booked(
@@ -334,8 +344,10 @@ def _market_command(
     stops: Stops,
     *,
     price: float | None = None,
+    before: CopyState | None = None,
 ) -> Command:
-    """A market OPEN; ``price`` is the price it is measured against (default: the master's)."""
+    """A market OPEN; ``price`` is the price it is measured against (default: the master's),
+    ``before`` what the copy's deals come to before it (a netting slave)."""
     rules, event = ctx.rules, ctx.event
     master_ticket, leg = key
     return ctx.command(
@@ -353,6 +365,7 @@ def _market_command(
         max_deviation_points=rules.max_deviation_points,
         two_step_stops=rules.two_step_stops,
         expires_ms=ctx.expires_ms,
+        before=before,
     )
 
 
