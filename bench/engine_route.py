@@ -15,14 +15,16 @@ open must go out, a close must close), so a faster engine that decides different
 ``--rules default`` runs the same cases under a new link's default rules (what
 bench/bridge_latency.py copies with): no filters, no protection, only the suffix mapping.
 
-``--views`` times the whole per-link work of ``CopyService._handle_event`` instead: one event
-routed over ``--links`` links (one slave each), with the master's view once per event and per
-link the slave's view from ``AccountViews`` with its risk stops from ``TraderControls.stops_of``,
-the route, and every command counted as sent (``AccountViews.order_sent``); figures are µs per
-link (the event's time over its links).
+``--views`` times the whole per-link work of ``CopyService._handle_event`` instead: events
+``1 / --rate`` s apart, each routed over ``--links`` links (one slave each), with the master's
+view once per event and per link the slave's view from ``AccountViews`` with its risk stops from
+``TraderControls.stops_of``, the route, and every command counted as sent
+(``AccountViews.order_sent``); each slave starts with a minute of order times at that rate
+(6,000 at 100 events/s). Figures are µs per link (the event's time over its links). The typical
+rules allow 120 orders a minute: with them, ``--rate`` above 2 ends in a loud failure.
 
     python bench/engine_route.py [--calls 20000] [--rules typical|default]
-        [--profile opened|closed|modified] [--views [--links 10]]
+        [--profile opened|closed|modified] [--views [--links 10] [--rate 100]]
 """
 
 from __future__ import annotations
@@ -30,15 +32,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import itertools
 import platform
 import pstats
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -180,43 +184,51 @@ class _Terminal:
         return self._snap
 
 
-def _service_loop(inputs: Inputs, event: MasterEvent, links: int) -> Callable[[], object]:
-    """One event over ``links`` links as ``CopyService._handle_event`` decides it."""
+def _service_loop(
+    inputs: Inputs, event: MasterEvent, links: int, rate: float
+) -> Callable[[], list[RouteOutcome]]:
+    """Events like ``event``, ``1 / rate`` s apart, each over ``links`` links as
+    ``CopyService._handle_event`` decides it; every slave has been sent an order per event for
+    the minute before."""
     slave, master = inputs.slave, inputs.master
     terminals = {"master": _Terminal(TerminalSnapshot(master.account, (), (), master.symbols))}
     all_links: dict[int, Link] = {}
     for n in range(links):
         slave_id = f"slave{n}"
-        account = AccountInfo(**{**_fields(slave.account), "account_id": slave_id})
+        account = replace(slave.account, account_id=slave_id)
         terminals[slave_id] = _Terminal(TerminalSnapshot(
             account, slave.positions, slave.orders, slave.symbols, slave.quotes))  # fmt: skip
         all_links[n + 1] = Link(id=n + 1, master_id="master", slave_id=slave_id,
                                 rules=inputs.link.rules)  # fmt: skip
-    clock = lambda: NOW_MS  # noqa: E731
-    views = AccountViews(terminals, clock)  # type: ignore[arg-type]
+    step = 1_000 / rate
+    clock = [NOW_MS]
+    views = AccountViews(terminals, lambda: clock[0])  # type: ignore[arg-type]
     asyncio.run(views.refresh())
+    for link in all_links.values():
+        for n in range(int(60_000 / step), 0, -1):
+            views.order_sent(link.slave_id, round(NOW_MS - n * step))
     controls = TraderControls(SimpleNamespace(views=views, links=all_links))  # type: ignore[arg-type]
     book = inputs.ledger.book
     ordered = list(all_links.values())
+    events = iter(replace(event, seq=event.seq + n, time_ms=round(NOW_MS + n * step) - 40)
+                  for n in itertools.count())  # fmt: skip
 
-    def once() -> object:
-        now = clock()
-        master_view = views.master_view(event.account_id)
+    def once() -> list[RouteOutcome]:
+        this = next(events)
+        now = clock[0] = this.time_ms + 40
+        master_view = views.master_view(this.account_id)
         assert master_view is not None
-        sent = []
+        outcomes = []
         for link in ordered:
             slave_view = views.slave_view(link.slave_id, controls.stops_of(link.slave_id, now))
             assert slave_view is not None
-            sent.extend(route(event, link, book, master_view, slave_view, now).commands)
-        for command in sent:
-            views.order_sent(command.slave_id, now)
-        return sent
+            outcomes.append(route(this, link, book, master_view, slave_view, now))
+        for outcome in outcomes:
+            for command in outcome.commands:
+                views.order_sent(command.slave_id, now)
+        return outcomes
 
     return once
-
-
-def _fields(account: AccountInfo) -> dict[str, object]:
-    return {name: getattr(account, name) for name in account.__dataclass_fields__}
 
 
 def _copy(master_ticket: int, symbol: str, side: Side, slave_ticket: int) -> TicketLink:
@@ -288,6 +300,8 @@ def main() -> None:
     parser.add_argument("--profile", choices=sorted(CASES), help="cProfile one case instead")
     parser.add_argument("--views", action="store_true", help="time the service's per-link work")
     parser.add_argument("--links", type=int, default=10, help="links per event with --views")
+    parser.add_argument("--rate", type=float, default=100.0,
+                        help="events a second with --views (typical rules: at most 2)")  # fmt: skip
     args = parser.parse_args()
     inputs = build_inputs(RULES[args.rules]())
     for name, event in CASES.items():
@@ -295,12 +309,14 @@ def main() -> None:
     links = args.links if args.views else 1
 
     def timed(event: MasterEvent) -> Callable[[], object]:
-        return _service_loop(inputs, event, links) if args.views else _call(inputs, event)
+        if args.views:
+            return _service_loop(inputs, event, links, args.rate)
+        return _call(inputs, event)
 
     if args.profile:
         once = timed(CASES[args.profile])
         profiler = cProfile.Profile()
-        profiler.runcall(lambda: [once() for _ in range(args.calls)])
+        profiler.runcall(lambda: [once() for _ in range(max(args.calls // links, 100))])
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return
     what = f"service per link ({links} links an event)" if args.views else "engine route"
@@ -308,7 +324,11 @@ def main() -> None:
           f"CPython {platform.python_version()}, {platform.machine()}")  # fmt: skip
     print(f"{'event':<10} {'p50 µs':>8} {'mean µs':>8} {'CPU µs':>8}")
     for name, event in CASES.items():
-        p50, mean, cpu = time_case(timed(event), max(args.calls // links, 100))
+        once = timed(event)
+        p50, mean, cpu = time_case(once, max(args.calls // links, 100))
+        if args.views:  # the last event decides as the first: no rule has started to refuse
+            for outcome in cast(list[RouteOutcome], once()):
+                _check(name, outcome)
         print(f"{name:<10} {p50 / links:8.1f} {mean / links:8.1f} {cpu / links:8.1f}")
 
 
