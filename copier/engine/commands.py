@@ -3,8 +3,7 @@ commands with stable ids and the link's comment and magic, and denials for the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from copier.domain import (
     Command,
@@ -46,6 +45,24 @@ def make_command(
     ``copy_ticket`` is the master ticket an existing copy's comment names when the link was
     re-keyed away from it (0: ``master_ticket``): the comment is built from it, so the command
     finds the copy, while the id and the trade log keep the master's current ticket."""
+    return _command(link, kind, master_ticket, seq, leg, symbol, order_type, now_ms, copy_ticket,
+                    fields)  # fmt: skip
+
+
+def _command(
+    link: Link,
+    kind: CommandKind,
+    master_ticket: int,
+    seq: int,
+    leg: int,
+    symbol: str,
+    order_type: OrderType,
+    now_ms: int,
+    copy_ticket: int,
+    fields: dict[str, Any],
+) -> Command:
+    """``make_command`` with the other fields as one dict, passed on as it is (a router's
+    command is built through two calls; each ``**`` between them would copy the fields)."""
     copied = copy_ticket or master_ticket
     return Command(
         id=command_id(link.id, master_ticket, seq, leg),
@@ -65,8 +82,7 @@ def make_command(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RouteContext:
+class RouteContext(NamedTuple):
     event: MasterEvent
     link: Link
     master: MasterView
@@ -110,19 +126,12 @@ class RouteContext:
         leg: int,
         symbol: str,
         order_type: OrderType,
+        copy_ticket: int = 0,
         **fields: Any,
     ) -> Command:
-        return make_command(
-            self.link,
-            kind,
-            master_ticket=master_ticket,
-            seq=self.event.seq,
-            leg=leg,
-            symbol=symbol,
-            order_type=order_type,
-            now_ms=self.now_ms,
-            **fields,
-        )
+        """``make_command`` for this decision's link, event and time."""
+        return _command(self.link, kind, master_ticket, self.event.seq, leg, symbol, order_type,
+                        self.now_ms, copy_ticket, fields)  # fmt: skip
 
     def denied(self, master_ticket: int, denial: Denial) -> CopyDenied:
         return CopyDenied(

@@ -264,7 +264,7 @@ def _at_market(
                             prefix=f"{reached.reason};")  # fmt: skip
     if isinstance(verdict, Denial):
         return _refused(ctx, book, master_ticket, verdict)
-    market = plan_open(changed(request, side=side, is_pending=False))
+    market = plan_open(request._replace(side=side, is_pending=False))
     if isinstance(market, Denial):
         return _refused(ctx, book, master_ticket, market)
     adjustments = (

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from copier.domain import AccountInfo, SymbolSpec
 from copier.engine.config import BelowMinimum, LinkRules, LotMode, NoStopLoss
@@ -74,8 +75,7 @@ def lot_limits(
     return LotLimits(step, broker_min, link_min, minimum, maximum)
 
 
-@dataclass(frozen=True, slots=True)
-class Sized:
+class Sized(NamedTuple):
     """A lot ready to send, with what changed it on the way (e.g. capped at the max lot)."""
 
     volume: float

@@ -30,23 +30,21 @@ the slave's market has already passed is decided by ``stops_verdict`` from the l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from copier.domain import OrderType, Quote, Side, SymbolSpec
 from copier.engine.config import LinkRules, PendingReached, StopsMode, StopsPassed
 from copier.engine.verdicts import Denial
 
 
-@dataclass(frozen=True, slots=True)
-class Stops:
+class Stops(NamedTuple):
     sl: float = 0.0
     tp: float = 0.0
     sl_distance_points: int = 0
     tp_distance_points: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PendingPlan:
+class PendingPlan(NamedTuple):
     order_type: OrderType
     price: float
     stops: Stops
@@ -131,8 +129,7 @@ def _at(price: float, spec: SymbolSpec) -> float:
     return round(price, spec.digits)
 
 
-@dataclass(frozen=True, slots=True)
-class Reached:
+class Reached(NamedTuple):
     """A pending price the slave's market has already reached: what a market order gets now."""
 
     market: float  # ask for a buy, bid for a sell
@@ -190,8 +187,7 @@ def reached_verdict(rules: LinkRules, reached: Reached) -> Denial | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class StopsVerdict:
+class StopsVerdict(NamedTuple):
     """The stops a command carries after the ``stops_passed`` rule, and what it changed in words
     ("" when nothing was passed)."""
 
