@@ -12,6 +12,7 @@ from copier.domain import (
     MasterEvent,
     OrderType,
     Quote,
+    Side,
     SymbolSpec,
     command_id,
 )
@@ -20,6 +21,8 @@ from copier.engine.state import CopyAdjusted, CopyDenied, MasterView, SlaveView
 from copier.engine.verdicts import Denial
 
 MAX_COMMENT = 31  # MetaTrader cuts order comments at 31 characters
+# Each order type's side, looked up (``OrderType.side`` reads the enum's value and tests it).
+SIDE_OF: dict[OrderType, Side] = {order_type: order_type.side for order_type in OrderType}
 
 
 def comment_for(rules: LinkRules, master_ticket: int) -> str:

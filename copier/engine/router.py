@@ -49,7 +49,7 @@ from copier.domain import (
     Side,
 )
 from copier.engine.book import TicketBook, legs_of, live, next_leg, pendings, positions
-from copier.engine.commands import RouteContext
+from copier.engine.commands import SIDE_OF, RouteContext
 from copier.engine.config import Link, LinkMode, LotMode
 from copier.engine.copies import (
     close_all_copies,
@@ -126,7 +126,7 @@ def _opened(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook) -
     if live(legs):
         return RouteOutcome()  # already copied: the event came again
     event = ctx.event
-    side = _slave_side(ctx, event.side)
+    side = _slave_side(ctx, SIDE_OF[event.order_type])
     return _open_copy(ctx, book, event.ticket, next_leg(legs), event.volume, side)
 
 
@@ -160,7 +160,7 @@ def _pending_placed(
     if live(legs):
         return RouteOutcome()
     event = ctx.event
-    side = _slave_side(ctx, event.side)
+    side = _slave_side(ctx, SIDE_OF[event.order_type])
     return _open_copy(ctx, book, event.ticket, next_leg(legs), event.volume, side, is_pending=True)
 
 
@@ -178,7 +178,7 @@ def _pending_filled(
     held = legs_of(book, ticket) if ticket != event.ticket else legs
     if live(held):
         return RouteOutcome()
-    side = _slave_side(ctx, event.side)
+    side = _slave_side(ctx, SIDE_OF[event.order_type])
     return _open_copy(ctx, book, ticket, next_leg(held), event.volume, side)
 
 
@@ -221,7 +221,9 @@ def _open_copy(
     plan = plan_open(request)
     if isinstance(plan, Denial):
         return _refused(ctx, book, master_ticket, plan)
-    adjustments = tuple(ctx.adjusted(master_ticket, rule, why) for rule, why in plan.adjustments)
+    adjustments: tuple[CopyAdjusted, ...] = ()
+    if plan.adjustments:
+        adjustments = tuple(ctx.adjusted(master_ticket, *clamp) for clamp in plan.adjustments)
     if is_pending:
         pending = pending_plan(ctx.rules, plan.spec, ctx.event.order_type, ctx.event.price,
                                ctx.event.sl, ctx.event.tp)  # fmt: skip
@@ -312,7 +314,7 @@ def _booked(
         link_id=ctx.link.id,
         master_ticket=master_ticket,
         slave_symbol=plan.symbol,
-        side=command.order_type.side,
+        side=SIDE_OF[command.order_type],
         state=TicketState.OPENING,
         slave_volume=command.volume,
         master_volume=ctx.event.volume,

@@ -248,13 +248,16 @@ def _passed(
     """The stops of a position of ``side`` the market has passed or comes within the stops level
     and one spread of (a buy closes at the bid and keeps its SL under it, its TP over it; a sell
     the other way round at the ask)."""
-    close_at = quote.bid if side is Side.BUY else quote.ask
-    margin = spec.stops_level * spec.point + max(quote.ask - quote.bid, 0.0)
-    return tuple(
-        (name, level)
-        for name, level, away in (("SL", stops.sl, -side.sign), ("TP", stops.tp, side.sign))
-        if level > 0 and (level - close_at) * away < margin + spec.point / 2
-    )
+    buy = side is Side.BUY
+    close_at = quote.bid if buy else quote.ask
+    room = spec.stops_level * spec.point + max(quote.ask - quote.bid, 0.0) + spec.point / 2
+    sl, tp = stops.sl, stops.tp
+    passed: tuple[tuple[str, float], ...] = ()
+    if sl > 0 and (sl - close_at) * (-1 if buy else 1) < room:  # a buy's SL sits under the bid
+        passed = (("SL", sl),)
+    if tp > 0 and (tp - close_at) * (1 if buy else -1) < room:
+        passed += (("TP", tp),)
+    return passed
 
 
 def _words(
