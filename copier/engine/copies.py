@@ -58,12 +58,11 @@ _WITHOUT = LinkRules(stops_passed=StopsPassed.WITHOUT)
 def close_copies(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
     """The master closed the position: close each leg's whole contribution."""
     dealt = NettingDeals(ctx.netting, legs)
-    commands = [
-        _full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms, dealt)
-        for leg in live(legs)
-    ]
-    tickets = [_closing(leg, command.id) for leg, command in zip(live(legs), commands, strict=True)]
-    return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
+    closing = live(legs)
+    commands = tuple(_full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms, dealt)
+                     for leg in closing)  # fmt: skip
+    tickets = tuple(_closing(leg, c.id) for leg, c in zip(closing, commands, strict=True))
+    return RouteOutcome(commands=commands, tickets=tickets)
 
 
 def close_all_copies(

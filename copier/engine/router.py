@@ -123,11 +123,11 @@ def _slave_side(ctx: RouteContext, side: Side) -> Side:
 
 
 def _opened(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook) -> RouteOutcome:
-    if live(legs):
+    if legs and live(legs):
         return RouteOutcome()  # already copied: the event came again
     event = ctx.event
     side = _slave_side(ctx, SIDE_OF[event.order_type])
-    return _open_copy(ctx, book, event.ticket, next_leg(legs), event.volume, side)
+    return _open_copy(ctx, book, event.ticket, next_leg(legs) if legs else 0, event.volume, side)
 
 
 def _increased(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook) -> RouteOutcome:
