@@ -114,21 +114,20 @@ class _OrderLog:
             self.times, start = times[start:], 0
         self.start = start
 
-    def window(self) -> OrderTimes:
-        return OrderTimes(self.times, self.start, len(self.times))
-
 
 @dataclass(slots=True)
 class _Built:
-    """A slave view and what it was built from (the snapshot, status, clock and order list by
-    identity; the equity marks, order window and risk stops by value)."""
+    """A slave view and what it was built from (the snapshot, status, clock and order log by
+    identity; the equity marks, the window of the log and the risk stops by value)."""
 
     view: SlaveView
     snapshot: TerminalSnapshot
     status: TerminalStatus | None
     clock: TradingClock
     marks: tuple[float, float, float]
-    orders: tuple[list[int], int, int]
+    order_log: list[int]
+    orders_from: int
+    orders_to: int
     risk_stops: Mapping[int, RiskStop]
 
 
@@ -224,12 +223,12 @@ class AccountViews:
         marks = (found.day_start, found.peak_day, found.peak_all) if found else (0.0, 0.0, 0.0)
         status = self._status.get(account_id)
         log = self._order_logs[account_id]
-        orders = (log.times, log.start, len(log.times))
+        times, start, stop = log.times, log.start, len(log.times)
         built = self._built.get(account_id)
         if (built is not None and built.snapshot is snap and built.status is status
-                and built.clock is self.clock and built.orders[0] is orders[0]
-                and built.orders[1:] == orders[1:] and built.marks == marks
-                and built.risk_stops == stops):  # fmt: skip
+                and built.clock is self.clock and built.order_log is times
+                and built.orders_from == start and built.orders_to == stop
+                and built.marks == marks and built.risk_stops == stops):  # fmt: skip
             return built.view
         view = SlaveView(
             account=snap.account,
@@ -240,12 +239,13 @@ class AccountViews:
             day_start_equity=marks[0],
             equity_peak_day=marks[1],
             equity_peak_all_time=marks[2],
-            recent_order_times_ms=log.window(),
+            recent_order_times_ms=OrderTimes(times, start, stop),
             connected=status.connected if status else True,
             clock=self.clock,
             risk_stops=stops,
         )
-        self._built[account_id] = _Built(view, snap, status, self.clock, marks, orders, stops)
+        self._built[account_id] = _Built(view, snap, status, self.clock, marks, times, start, stop,
+                                         stops)  # fmt: skip
         return view
 
     # ----- asking the terminals -----------------------------------------------------------

@@ -67,16 +67,17 @@ def _command(
     """``make_command`` with the other fields as one dict, passed on as it is (a router's
     command is built through two calls; each ``**`` between them would copy the fields)."""
     copied = copy_ticket or master_ticket
+    rules = link.rules
     return Command(
-        id=command_id(link.id, master_ticket, seq, leg),
-        link_id=link.id,
-        slave_id=link.slave_id,
-        kind=kind,
-        master_ticket=master_ticket,
-        symbol=symbol,
-        order_type=order_type,
-        magic=link.rules.slave_magic,
-        comment=comment_for(link.rules, copied),
+        command_id(link.id, master_ticket, seq, leg),
+        link.id,
+        link.slave_id,
+        kind,
+        master_ticket,
+        symbol,
+        order_type,
+        magic=rules.slave_magic,
+        comment=comment_for(rules, copied),
         master_seq=seq,
         created_ms=now_ms,
         leg=leg,

@@ -41,7 +41,6 @@ from decimal import Decimal
 from copier.domain import (
     Command,
     CommandKind,
-    CopyState,
     EventKind,
     MasterEvent,
     OrderType,
@@ -290,13 +289,31 @@ def _netting_open(
     stops: Stops,
     price: float | None = None,
 ) -> Command:
-    """A market OPEN that, on a netting slave, says what this copy's deals come to before it."""
-    master_ticket = key[0]
+    """A market OPEN; ``price`` is the price it is measured against (default: the master's). On
+    a netting slave it says what this copy's deals come to before it."""
+    master_ticket, leg = key
+    rules, event = ctx.rules, ctx.event
     before = None
     if ctx.netting:
         dealt = NettingDeals(True, legs_of(book, master_ticket))
         before = dealt.before(plan.symbol, master_ticket, side, plan.volume)
-    return _market_command(ctx, plan, key, side, stops, price=price, before=before)
+    return ctx.command(
+        CommandKind.OPEN,
+        master_ticket=master_ticket,
+        leg=leg,
+        symbol=plan.symbol,
+        order_type=OrderType.market(side),
+        volume=plan.volume,
+        price=event.price if price is None else price,
+        sl=stops.sl,
+        tp=stops.tp,
+        sl_distance_points=stops.sl_distance_points,
+        tp_distance_points=stops.tp_distance_points,
+        max_deviation_points=rules.max_deviation_points,
+        two_step_stops=rules.two_step_stops,
+        expires_ms=ctx.expires_ms,
+        before=before,
+    )
 
 
 def _booked(
@@ -336,39 +353,6 @@ def _refused(
         return refused
     sweep = close_all_copies(ctx.link, book, ctx.slave, ctx.now_ms, ctx.event.seq)
     return merge(refused, sweep)
-
-
-def _market_command(
-    ctx: RouteContext,
-    plan: OpenPlan,
-    key: tuple[int, int],
-    side: Side,
-    stops: Stops,
-    *,
-    price: float | None = None,
-    before: CopyState | None = None,
-) -> Command:
-    """A market OPEN; ``price`` is the price it is measured against (default: the master's),
-    ``before`` what the copy's deals come to before it (a netting slave)."""
-    rules, event = ctx.rules, ctx.event
-    master_ticket, leg = key
-    return ctx.command(
-        CommandKind.OPEN,
-        master_ticket=master_ticket,
-        leg=leg,
-        symbol=plan.symbol,
-        order_type=OrderType.market(side),
-        volume=plan.volume,
-        price=event.price if price is None else price,
-        sl=stops.sl,
-        tp=stops.tp,
-        sl_distance_points=stops.sl_distance_points,
-        tp_distance_points=stops.tp_distance_points,
-        max_deviation_points=rules.max_deviation_points,
-        two_step_stops=rules.two_step_stops,
-        expires_ms=ctx.expires_ms,
-        before=before,
-    )
 
 
 def _pending_command(
