@@ -43,12 +43,11 @@ from copier.domain import (
     CommandKind,
     EventKind,
     MasterEvent,
-    OrderType,
     Quote,
     Side,
 )
 from copier.engine.book import TicketBook, legs_of, live, next_leg, pendings, positions
-from copier.engine.commands import SIDE_OF, RouteContext
+from copier.engine.commands import MARKET, SIDE_OF, RouteContext
 from copier.engine.config import Link, LinkMode, LotMode
 from copier.engine.copies import (
     close_all_copies,
@@ -302,7 +301,7 @@ def _netting_open(
         master_ticket=master_ticket,
         leg=leg,
         symbol=plan.symbol,
-        order_type=OrderType.market(side),
+        order_type=MARKET[side],
         volume=plan.volume,
         price=event.price if price is None else price,
         sl=stops.sl,
