@@ -15,25 +15,38 @@ open must go out, a close must close), so a faster engine that decides different
 ``--rules default`` runs the same cases under a new link's default rules (what
 bench/bridge_latency.py copies with): no filters, no protection, only the suffix mapping.
 
+``--views`` times the whole per-link work of ``CopyService._handle_event`` instead: events
+``1 / --rate`` s apart, each routed over ``--links`` links (one slave each), with the master's
+view once per event and per link the slave's view from ``AccountViews`` with its risk stops from
+``TraderControls.stops_of``, the route, and every command counted as sent
+(``AccountViews.order_sent``); each slave starts with a minute of order times at that rate
+(6,000 at 100 events/s). Figures are µs per link (the event's time over its links). The typical
+rules allow 120 orders a minute: with them, ``--rate`` above 2 ends in a loud failure.
+
     python bench/engine_route.py [--calls 20000] [--rules typical|default]
-        [--profile opened|closed|modified]
+        [--profile opened|closed|modified] [--views [--links 10] [--rate 100]]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
+import itertools
 import platform
 import pstats
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from copier.account_views import AccountViews
 from copier.domain import (
     AccountInfo,
     CommandKind,
@@ -46,11 +59,13 @@ from copier.domain import (
     Quote,
     Side,
     SymbolSpec,
+    TerminalSnapshot,
 )
 from copier.engine.config import Link, LinkRules, LotMode, StopsMode
 from copier.engine.router import route
 from copier.engine.state import MasterView, RouteOutcome, SlaveView, TicketLink, TicketState
 from copier.ticket_ledger import TicketLedger
+from copier.trader_controls import TraderControls
 
 NOW_MS = 1_700_000_000_000  # a Tuesday, 22:13 UTC
 MASTER_TICKET = 900_001
@@ -156,6 +171,66 @@ def build_inputs(rules: LinkRules) -> Inputs:
     return Inputs(link, master, slave, ledger)
 
 
+class _Terminal:
+    """A terminal that answers one fixed snapshot (what ``AccountViews.refresh`` asks)."""
+
+    kind = "simulated"
+    connected = True
+
+    def __init__(self, snap: TerminalSnapshot) -> None:
+        self._snap = snap
+
+    async def snapshot(self) -> TerminalSnapshot:
+        return self._snap
+
+
+def _service_loop(
+    inputs: Inputs, event: MasterEvent, links: int, rate: float
+) -> Callable[[], list[RouteOutcome]]:
+    """Events like ``event``, ``1 / rate`` s apart, each over ``links`` links as
+    ``CopyService._handle_event`` decides it; every slave has been sent an order per event for
+    the minute before."""
+    slave, master = inputs.slave, inputs.master
+    terminals = {"master": _Terminal(TerminalSnapshot(master.account, (), (), master.symbols))}
+    all_links: dict[int, Link] = {}
+    for n in range(links):
+        slave_id = f"slave{n}"
+        account = replace(slave.account, account_id=slave_id)
+        terminals[slave_id] = _Terminal(TerminalSnapshot(
+            account, slave.positions, slave.orders, slave.symbols, slave.quotes))  # fmt: skip
+        all_links[n + 1] = Link(id=n + 1, master_id="master", slave_id=slave_id,
+                                rules=inputs.link.rules)  # fmt: skip
+    step = 1_000 / rate
+    clock = [NOW_MS]
+    views = AccountViews(terminals, lambda: clock[0])  # type: ignore[arg-type]
+    asyncio.run(views.refresh())
+    for link in all_links.values():
+        for n in range(int(60_000 / step), 0, -1):
+            views.order_sent(link.slave_id, round(NOW_MS - n * step))
+    controls = TraderControls(SimpleNamespace(views=views, links=all_links))  # type: ignore[arg-type]
+    book = inputs.ledger.book
+    ordered = list(all_links.values())
+    events = iter(replace(event, seq=event.seq + n, time_ms=round(NOW_MS + n * step) - 40)
+                  for n in itertools.count())  # fmt: skip
+
+    def once() -> list[RouteOutcome]:
+        this = next(events)
+        now = clock[0] = this.time_ms + 40
+        master_view = views.master_view(this.account_id)
+        assert master_view is not None
+        outcomes = []
+        for link in ordered:
+            slave_view = views.slave_view(link.slave_id, controls.stops_of(link.slave_id, now))
+            assert slave_view is not None
+            outcomes.append(route(this, link, book, master_view, slave_view, now))
+        for outcome in outcomes:
+            for command in outcome.commands:
+                views.order_sent(command.slave_id, now)
+        return outcomes
+
+    return once
+
+
 def _copy(master_ticket: int, symbol: str, side: Side, slave_ticket: int) -> TicketLink:
     return TicketLink(
         link_id=7, master_ticket=master_ticket, slave_symbol=symbol, side=side,
@@ -202,17 +277,20 @@ def _check(name: str, outcome: RouteOutcome) -> None:
                          f"{EXPECTED[name].value}")  # fmt: skip
 
 
-def time_case(once: Callable[[], RouteOutcome], calls: int) -> tuple[float, float]:
-    """p50 and mean µs per call over ``calls`` timed calls (after a tenth as warm-up)."""
+def time_case(once: Callable[[], object], calls: int) -> tuple[float, float, float]:
+    """p50 and mean µs per call over ``calls`` timed calls (after a tenth as warm-up), and the
+    process's CPU µs per call over them (the clock reads included)."""
     for _ in range(max(calls // 10, 100)):
         once()
     clock = time.perf_counter_ns
     samples = [0] * calls
+    cpu = time.process_time()
     for n in range(calls):
         start = clock()
         once()
         samples[n] = clock() - start
-    return statistics.median(samples) / 1_000, statistics.fmean(samples) / 1_000
+    cpu = (time.process_time() - cpu) / calls * 1e6
+    return statistics.median(samples) / 1_000, statistics.fmean(samples) / 1_000, cpu
 
 
 def main() -> None:
@@ -220,22 +298,38 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20_000, help="timed calls per case")
     parser.add_argument("--rules", choices=sorted(RULES), default="typical", help="link rules")
     parser.add_argument("--profile", choices=sorted(CASES), help="cProfile one case instead")
+    parser.add_argument("--views", action="store_true", help="time the service's per-link work")
+    parser.add_argument("--links", type=int, default=10, help="links per event with --views")
+    parser.add_argument("--rate", type=float, default=100.0,
+                        help="events a second with --views (typical rules: at most 2)")  # fmt: skip
     args = parser.parse_args()
     inputs = build_inputs(RULES[args.rules]())
     for name, event in CASES.items():
         _check(name, _call(inputs, event)())
+    links = args.links if args.views else 1
+
+    def timed(event: MasterEvent) -> Callable[[], object]:
+        if args.views:
+            return _service_loop(inputs, event, links, args.rate)
+        return _call(inputs, event)
+
     if args.profile:
-        once = _call(inputs, CASES[args.profile])
+        once = timed(CASES[args.profile])
         profiler = cProfile.Profile()
-        profiler.runcall(lambda: [once() for _ in range(args.calls)])
+        profiler.runcall(lambda: [once() for _ in range(max(args.calls // links, 100))])
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return
-    print(f"engine route, {args.rules} rules, {args.calls} calls per case, "
+    what = f"service per link ({links} links an event)" if args.views else "engine route"
+    print(f"{what}, {args.rules} rules, {args.calls} calls per case, "
           f"CPython {platform.python_version()}, {platform.machine()}")  # fmt: skip
-    print(f"{'event':<10} {'p50 µs':>8} {'mean µs':>8}")
+    print(f"{'event':<10} {'p50 µs':>8} {'mean µs':>8} {'CPU µs':>8}")
     for name, event in CASES.items():
-        p50, mean = time_case(_call(inputs, event), args.calls)
-        print(f"{name:<10} {p50:8.1f} {mean:8.1f}")
+        once = timed(event)
+        p50, mean, cpu = time_case(once, max(args.calls // links, 100))
+        if args.views:  # the last event decides as the first: no rule has started to refuse
+            for outcome in cast(list[RouteOutcome], once()):
+                _check(name, outcome)
+        print(f"{name:<10} {p50 / links:8.1f} {mean / links:8.1f} {cpu / links:8.1f}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,12 @@ tradingday``) and move on every account update — a snapshot, or an account fig
 reports between snapshots (EA ``account`` frames, MT5 polls, the simulated terminal's status) —
 and go to ``on_marks`` whenever they change, for the store; ``restore_marks`` puts them back
 after a restart.
+
+A slave's view is built once and handed out again until something it is made of changes — its
+snapshot, status, equity marks, order times, the trading clock or the risk stops asked with it
+(``_Built``): an event's links into the same slave, and events that sent it nothing, share one.
+Order times are kept so that a view takes them without copying (``OrderTimes``): at 100 events a
+second a slave holds 6,000 of them.
 """
 
 from __future__ import annotations
@@ -20,13 +26,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from copier.domain import AccountInfo, SymbolSpec, TerminalSnapshot, TerminalStatus
-from copier.engine.state import MasterView, RiskStop, SlaveView
+from copier.engine.state import MasterView, OrderTimes, RiskStop, SlaveView
 from copier.engine.tradingday import UTC_CLOCK, TradingClock
 from copier.terminals.base import Terminal
 
@@ -43,6 +49,7 @@ log = logging.getLogger(__name__)
 FIRST_VIEW_WAIT_S = 10.0
 FIRST_VIEW_POLL_S = 0.02
 ORDER_RATE_WINDOW_MS = 60_000
+ORDER_LOG_SLACK = 1_024  # order times past the window kept before the log is copied down
 
 # Called with an account id and its new or changed specs; what it returns is ignored (the
 # service's hook is the store's fire-and-forget write, which returns its future).
@@ -83,6 +90,47 @@ class EquityMarks:
         return marks
 
 
+class _OrderLog:
+    """One slave's order times within the last ``ORDER_RATE_WINDOW_MS``: ``times[start:]``.
+
+    Times are only appended; the window's start moves on as they age. When more than half the
+    list (and at least ``ORDER_LOG_SLACK``) has aged, the live part is copied to a new list and
+    the old one is left to the views that still hold a window of it, unchanged."""
+
+    __slots__ = ("start", "times")
+
+    def __init__(self) -> None:
+        self.times: list[int] = []
+        self.start = 0
+
+    def add(self, sent_ms: int) -> None:
+        times = self.times
+        times.append(sent_ms)
+        oldest = sent_ms - ORDER_RATE_WINDOW_MS
+        start = self.start
+        while times[start] < oldest:  # stops at the time just added, at the latest
+            start += 1
+        if start > ORDER_LOG_SLACK and 2 * start > len(times):
+            self.times, start = times[start:], 0
+        self.start = start
+
+
+@dataclass(slots=True)
+class _Built:
+    """A slave view and what it was built from (the snapshot, status, clock and order log by
+    identity; the equity marks, the window of the log and the risk stops by value)."""
+
+    view: SlaveView
+    snapshot: TerminalSnapshot
+    status: TerminalStatus | None
+    clock: TradingClock
+    marks: tuple[float, float, float]
+    order_log: list[int]
+    orders_from: int
+    orders_to: int
+    risk_stops: Mapping[int, RiskStop]
+
+
 class AccountViews:
     """Snapshots, statuses, equity marks and order times per account id."""
 
@@ -99,7 +147,8 @@ class AccountViews:
         self._handed_specs: dict[str, dict[str, SymbolSpec]] = {}  # last given to on_new_specs
         self._snapshots: dict[str, TerminalSnapshot] = {}
         self._status: dict[str, TerminalStatus] = {}
-        self._order_times: dict[str, deque[int]] = defaultdict(deque)
+        self._order_logs: dict[str, _OrderLog] = defaultdict(_OrderLog)
+        self._built: dict[str, _Built] = {}  # the last slave view of each account
         self._equity_marks: dict[str, EquityMarks] = {}
         self._on_marks = on_marks
         self.clock: TradingClock = UTC_CLOCK  # the trading clock every account's day runs on
@@ -120,6 +169,7 @@ class AccountViews:
     def forget(self, account_id: str) -> None:
         """The account's terminal is gone: its next event waits for a fresh first view."""
         self._snapshots.pop(account_id, None)
+        self._built.pop(account_id, None)
 
     def restore_marks(self, marks: Mapping[str, Mapping[str, Any]]) -> None:
         """Equity marks saved before a restart, by account id."""
@@ -150,10 +200,7 @@ class AccountViews:
 
     def order_sent(self, slave_id: str, sent_ms: int) -> None:
         """Count a command sent to a slave (the orders-per-minute rule reads them)."""
-        times = self._order_times[slave_id]
-        times.append(sent_ms)
-        while times and times[0] < sent_ms - ORDER_RATE_WINDOW_MS:
-            times.popleft()
+        self._order_logs[slave_id].add(sent_ms)
 
     def point(self, account_id: str, symbol: str) -> float | None:
         snap = self._snapshots.get(account_id)
@@ -171,22 +218,35 @@ class AccountViews:
         snap = self._snapshots.get(account_id)
         if snap is None:
             return None
-        marks = self._equity_marks.get(account_id) or EquityMarks()
+        stops = risk_stops if risk_stops is not None else {}
+        found = self._equity_marks.get(account_id)
+        marks = (found.day_start, found.peak_day, found.peak_all) if found else (0.0, 0.0, 0.0)
         status = self._status.get(account_id)
-        return SlaveView(
+        log = self._order_logs[account_id]
+        times, start, stop = log.times, log.start, len(log.times)
+        built = self._built.get(account_id)
+        if (built is not None and built.snapshot is snap and built.status is status
+                and built.clock is self.clock and built.order_log is times
+                and built.orders_from == start and built.orders_to == stop
+                and built.marks == marks and built.risk_stops == stops):  # fmt: skip
+            return built.view
+        view = SlaveView(
             account=snap.account,
             positions=snap.positions,
             orders=snap.orders,
             symbols=snap.symbols,
             quotes=snap.quotes,
-            day_start_equity=marks.day_start,
-            equity_peak_day=marks.peak_day,
-            equity_peak_all_time=marks.peak_all,
-            recent_order_times_ms=tuple(self._order_times[account_id]),
+            day_start_equity=marks[0],
+            equity_peak_day=marks[1],
+            equity_peak_all_time=marks[2],
+            recent_order_times_ms=OrderTimes(times, start, stop),
             connected=status.connected if status else True,
             clock=self.clock,
-            risk_stops=risk_stops if risk_stops is not None else {},
+            risk_stops=stops,
         )
+        self._built[account_id] = _Built(view, snap, status, self.clock, marks, times, start, stop,
+                                         stops)  # fmt: skip
+        return view
 
     # ----- asking the terminals -----------------------------------------------------------
     async def refresh(self, account_ids: Iterable[str] | None = None) -> None:

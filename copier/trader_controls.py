@@ -133,6 +133,8 @@ class TraderControls:
     # ----- risk stops ---------------------------------------------------------------------
     def stops_of(self, slave_id: str, now_ms: int) -> dict[int, RiskStop]:
         """The stops in force today on the links into ``slave_id``, by link id."""
+        if not self.stops:
+            return {}  # the usual case, asked for every link of every event
         today = self._service.views.clock.trading_day(now_ms)
         links = self._service.links
         return {link_id: stop for link_id, stop in self.stops.items()

@@ -37,6 +37,8 @@ def legs_of(book: TicketBook, master_ticket: int) -> tuple[TicketLink, ...]:
         return ()
     if isinstance(entry, TicketLink):
         return (entry,)
+    if len(entry) == 1:  # the usual master ticket: one leg, nothing to sort
+        return tuple(entry)
     return tuple(sorted(entry, key=lambda leg: leg.leg))
 
 

@@ -3,8 +3,7 @@ commands with stable ids and the link's comment and magic, and denials for the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from copier.domain import (
     Command,
@@ -13,6 +12,7 @@ from copier.domain import (
     MasterEvent,
     OrderType,
     Quote,
+    Side,
     SymbolSpec,
     command_id,
 )
@@ -21,6 +21,10 @@ from copier.engine.state import CopyAdjusted, CopyDenied, MasterView, SlaveView
 from copier.engine.verdicts import Denial
 
 MAX_COMMENT = 31  # MetaTrader cuts order comments at 31 characters
+# Each order type's side and each side's market order type, looked up (``OrderType.side`` reads
+# the enum's value and tests it; ``OrderType.market`` reads two members off their classes).
+SIDE_OF: dict[OrderType, Side] = {order_type: order_type.side for order_type in OrderType}
+MARKET: dict[Side, OrderType] = {side: OrderType.market(side) for side in Side}
 
 
 def comment_for(rules: LinkRules, master_ticket: int) -> str:
@@ -46,17 +50,36 @@ def make_command(
     ``copy_ticket`` is the master ticket an existing copy's comment names when the link was
     re-keyed away from it (0: ``master_ticket``): the comment is built from it, so the command
     finds the copy, while the id and the trade log keep the master's current ticket."""
+    return _command(link, kind, master_ticket, seq, leg, symbol, order_type, now_ms, copy_ticket,
+                    fields)  # fmt: skip
+
+
+def _command(
+    link: Link,
+    kind: CommandKind,
+    master_ticket: int,
+    seq: int,
+    leg: int,
+    symbol: str,
+    order_type: OrderType,
+    now_ms: int,
+    copy_ticket: int,
+    fields: dict[str, Any],
+) -> Command:
+    """``make_command`` with the other fields as one dict, passed on as it is (a router's
+    command is built through two calls; each ``**`` between them would copy the fields)."""
     copied = copy_ticket or master_ticket
+    rules = link.rules
     return Command(
-        id=command_id(link.id, master_ticket, seq, leg),
-        link_id=link.id,
-        slave_id=link.slave_id,
-        kind=kind,
-        master_ticket=master_ticket,
-        symbol=symbol,
-        order_type=order_type,
-        magic=link.rules.slave_magic,
-        comment=comment_for(link.rules, copied),
+        command_id(link.id, master_ticket, seq, leg),
+        link.id,
+        link.slave_id,
+        kind,
+        master_ticket,
+        symbol,
+        order_type,
+        magic=rules.slave_magic,
+        comment=comment_for(rules, copied),
         master_seq=seq,
         created_ms=now_ms,
         leg=leg,
@@ -65,8 +88,7 @@ def make_command(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RouteContext:
+class RouteContext(NamedTuple):
     event: MasterEvent
     link: Link
     master: MasterView
@@ -110,19 +132,12 @@ class RouteContext:
         leg: int,
         symbol: str,
         order_type: OrderType,
+        copy_ticket: int = 0,
         **fields: Any,
     ) -> Command:
-        return make_command(
-            self.link,
-            kind,
-            master_ticket=master_ticket,
-            seq=self.event.seq,
-            leg=leg,
-            symbol=symbol,
-            order_type=order_type,
-            now_ms=self.now_ms,
-            **fields,
-        )
+        """``make_command`` for this decision's link, event and time."""
+        return _command(self.link, kind, master_ticket, self.event.seq, leg, symbol, order_type,
+                        self.now_ms, copy_ticket, fields)  # fmt: skip
 
     def denied(self, master_ticket: int, denial: Denial) -> CopyDenied:
         return CopyDenied(

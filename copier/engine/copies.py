@@ -30,12 +30,11 @@ close decided before that result then reaches the copy by its comment and leg.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
-from copier.domain import Command, CommandKind, CopyState, MarginMode, OrderType
+from copier.domain import Command, CommandKind, CopyState, MarginMode
 from copier.engine.book import TicketBook, all_legs, live, pendings, positions
-from copier.engine.commands import RouteContext, make_command
+from copier.engine.commands import MARKET, RouteContext, make_command
 from copier.engine.config import Link, LinkRules, StopsMode, StopsPassed
 from copier.engine.dealt import NettingDeals
 from copier.engine.sizing import ceil_to_step, dec, floor_to_step
@@ -49,6 +48,7 @@ from copier.engine.stops import (
     reached_verdict,
     stops_verdict,
 )
+from copier.engine.values import changed
 from copier.engine.verdicts import Denial, fmt_lots
 
 _DEFAULT_STEP = Decimal("0.01")  # when the slave's symbol spec is unknown (MetaTrader's usual)
@@ -58,12 +58,11 @@ _WITHOUT = LinkRules(stops_passed=StopsPassed.WITHOUT)
 def close_copies(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutcome:
     """The master closed the position: close each leg's whole contribution."""
     dealt = NettingDeals(ctx.netting, legs)
-    commands = [
-        _full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms, dealt)
-        for leg in live(legs)
-    ]
-    tickets = [_closing(leg, command.id) for leg, command in zip(live(legs), commands, strict=True)]
-    return RouteOutcome(commands=tuple(commands), tickets=tuple(tickets))
+    closing = live(legs)
+    commands = tuple(_full_close(ctx.link, ctx.slave, leg, ctx.event.seq, ctx.now_ms, dealt)
+                     for leg in closing)  # fmt: skip
+    tickets = tuple(_closing(leg, c.id) for leg, c in zip(closing, commands, strict=True))
+    return RouteOutcome(commands=commands, tickets=tickets)
 
 
 def close_all_copies(
@@ -156,7 +155,7 @@ def _take_newest_first(
         if rest <= 0:
             booked[leg.leg] = _closing(booked[leg.leg], command.id)
         else:
-            booked[leg.leg] = replace(
+            booked[leg.leg] = changed(
                 booked[leg.leg], slave_volume=float(rest), last_command_id=command.id
             )
         commands.append(command)
@@ -199,7 +198,7 @@ def modify_copies(
             copy_ticket=leg.comment_ticket,
             leg=leg.leg,
             symbol=leg.slave_symbol,
-            order_type=OrderType.market(leg.side),
+            order_type=MARKET[leg.side],
             volume=leg.slave_volume,
             price=event.price,
             sl=stops.sl,
@@ -210,7 +209,7 @@ def modify_copies(
             before=_before(ctx.slave, leg),
         )
         commands.append(command)
-        tickets.append(replace(leg, last_command_id=command.id))
+        tickets.append(changed(leg, last_command_id=command.id))
     return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets),
                         adjustments=tuple(adjustments))  # fmt: skip
 
@@ -252,14 +251,14 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
             skipped = reached_verdict(ctx.rules, reached) or stops_verdict(
                 ctx.rules, leg.side, stops, (quote, spec), prefix=f"{reached.reason};")
             if isinstance(skipped, Denial):
-                denials.append(ctx.denied(leg.master_ticket, replace(
+                denials.append(ctx.denied(leg.master_ticket, changed(
                     skipped, reason=skipped.reason.replace("copy skipped", "copy not moved"))))
                 continue
             if skipped.note:
                 adjustments.append(ctx.adjusted(leg.master_ticket, "stops_passed", skipped.note))
             command = _fill_now(ctx, leg, plan.price, skipped.stops)
             commands.append(command)
-            tickets.append(replace(leg, is_pending=False, last_command_id=command.id))
+            tickets.append(changed(leg, is_pending=False, last_command_id=command.id))
             continue
         command = ctx.command(
             CommandKind.MODIFY_PENDING,
@@ -276,7 +275,7 @@ def modify_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOut
             before=_before(ctx.slave, leg),
         )
         commands.append(command)
-        tickets.append(replace(leg, last_command_id=command.id))
+        tickets.append(changed(leg, last_command_id=command.id))
     return RouteOutcome(commands=tuple(commands), denials=tuple(denials), tickets=tuple(tickets),
                         adjustments=tuple(adjustments))  # fmt: skip
 
@@ -302,7 +301,7 @@ def _fill_now(ctx: RouteContext, leg: TicketLink, price: float, stops: Stops) ->
         copy_ticket=leg.comment_ticket,
         leg=leg.leg,
         symbol=leg.slave_symbol,
-        order_type=OrderType.market(leg.side),
+        order_type=MARKET[leg.side],
         volume=leg.slave_volume,
         price=price,
         sl=stops.sl,
@@ -339,7 +338,7 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
             copy_ticket=leg.comment_ticket,
             leg=leg.leg,
             symbol=leg.slave_symbol,
-            order_type=OrderType.market(leg.side),
+            order_type=MARKET[leg.side],
             volume=leg.slave_volume,
             price=event.price,
             sl=stops.sl,
@@ -379,7 +378,7 @@ def _full_close(
         seq=seq,
         leg=leg.leg,
         symbol=leg.slave_symbol,
-        order_type=OrderType.market(leg.side),
+        order_type=MARKET[leg.side],
         now_ms=now_ms,
         volume=leg.slave_volume,
         slave_ticket=leg.slave_ticket if leg.is_pending else _slave_ticket(slave, netting, leg),
@@ -399,7 +398,7 @@ def _close(
         copy_ticket=leg.comment_ticket,
         leg=leg.leg,
         symbol=leg.slave_symbol,
-        order_type=OrderType.market(leg.side),  # the side of what is closed
+        order_type=MARKET[leg.side],  # the side of what is closed
         volume=volume,
         price=ctx.event.price,
         slave_ticket=_slave_ticket(ctx.slave, ctx.netting, leg),
@@ -433,14 +432,14 @@ def _filling(leg: TicketLink, command_id: str) -> TicketLink:
     a close or partial close decided before the fill's result acts on it. Until that result
     names it, its ticket is unknown (a copy replaced at market has another one): the executor
     finds it by its comment and leg."""
-    return replace(
+    return changed(
         leg, state=TicketState.OPENING, is_pending=False, slave_ticket=None,
         last_command_id=command_id,
     )  # fmt: skip
 
 
 def _closing(leg: TicketLink, command_id: str) -> TicketLink:
-    return replace(leg, state=TicketState.CLOSING, slave_volume=0.0, last_command_id=command_id)
+    return changed(leg, state=TicketState.CLOSING, slave_volume=0.0, last_command_id=command_id)
 
 
 def _retired(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> tuple[tuple[int, int, int], ...]:

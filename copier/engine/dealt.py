@@ -27,6 +27,8 @@ class NettingDeals:
     def __init__(self, netting: bool, legs: Iterable[TicketLink]) -> None:
         self.netting = netting
         self._net: defaultdict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        if not netting:
+            return  # a hedging slave: ``before`` says nothing, nothing to add up
         for leg in positions(legs):
             key = (leg.slave_symbol, leg.comment_ticket)
             self._net[key] += dec(leg.slave_volume) * leg.side.sign

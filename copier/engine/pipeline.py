@@ -15,7 +15,7 @@ can always get out. docs/rules.md describes each rule with its settings and an e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from copier.domain import MasterEvent, Side, SymbolSpec
 from copier.engine.config import Link, LinkMode
@@ -35,8 +35,7 @@ PAUSED = Denial("link_mode", "link is paused")
 CLOSE_ONLY = Denial("link_mode", "link is close-only")
 
 
-@dataclass(frozen=True, slots=True)
-class OpenRequest:
+class OpenRequest(NamedTuple):
     """A copy that adds exposure: a new position, a netting increase or a pending order."""
 
     event: MasterEvent
@@ -50,8 +49,7 @@ class OpenRequest:
     scaled_lots: float | None = None  # already-scaled slave lots (skips the lot mode)
 
 
-@dataclass(frozen=True, slots=True)
-class OpenPlan:
+class OpenPlan(NamedTuple):
     symbol: str
     spec: SymbolSpec
     volume: float

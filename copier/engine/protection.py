@@ -22,8 +22,9 @@ clock (broker time, ``copier.engine.tradingday``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from operator import attrgetter
+from typing import NamedTuple
 
 from copier.domain import MarginMode, MasterEvent, Side, SymbolSpec
 from copier.engine.config import DrawdownAction, LinkRules
@@ -36,8 +37,7 @@ _MINUTE_MS = 60_000
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-@dataclass(frozen=True, slots=True)
-class OpenContext:
+class OpenContext(NamedTuple):
     """One proposed copy that adds exposure: what the protection rules decide over."""
 
     rules: LinkRules
@@ -50,8 +50,7 @@ class OpenContext:
     now_ms: int
 
 
-@dataclass(frozen=True, slots=True)
-class Protected:
+class Protected(NamedTuple):
     volume: float
     clamps: tuple[Clamp, ...] = ()
 
@@ -383,5 +382,5 @@ def check_protection(ctx: OpenContext) -> Protected | Denial:
         if isinstance(verdict, Denial):
             return verdict
         clamps.append(verdict)
-        ctx = replace(ctx, volume=verdict.volume)
+        ctx = ctx._replace(volume=verdict.volume)
     return Protected(ctx.volume, tuple(clamps))

@@ -36,12 +36,18 @@ the link in the same outcome; ``copies.close_all_copies`` does the same on deman
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 
-from copier.domain import Command, CommandKind, EventKind, MasterEvent, OrderType, Quote, Side
+from copier.domain import (
+    Command,
+    CommandKind,
+    EventKind,
+    MasterEvent,
+    Quote,
+    Side,
+)
 from copier.engine.book import TicketBook, legs_of, live, next_leg, pendings, positions
-from copier.engine.commands import RouteContext
+from copier.engine.commands import MARKET, SIDE_OF, RouteContext
 from copier.engine.config import Link, LinkMode, LotMode
 from copier.engine.copies import (
     close_all_copies,
@@ -73,6 +79,7 @@ from copier.engine.stops import (
     reached_verdict,
     stops_verdict,
 )
+from copier.engine.values import changed
 from copier.engine.verdicts import Denial
 
 Handler = Callable[[RouteContext, tuple[TicketLink, ...], TicketBook], RouteOutcome]
@@ -114,11 +121,11 @@ def _slave_side(ctx: RouteContext, side: Side) -> Side:
 
 
 def _opened(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook) -> RouteOutcome:
-    if live(legs):
+    if legs and live(legs):
         return RouteOutcome()  # already copied: the event came again
     event = ctx.event
-    side = _slave_side(ctx, event.side)
-    return _open_copy(ctx, book, event.ticket, next_leg(legs), event.volume, side)
+    side = _slave_side(ctx, SIDE_OF[event.order_type])
+    return _open_copy(ctx, book, event.ticket, next_leg(legs) if legs else 0, event.volume, side)
 
 
 def _increased(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook) -> RouteOutcome:
@@ -129,7 +136,7 @@ def _increased(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook
     before = dec(held[0].master_volume)
     added = dec(event.volume) - before
     now_held = RouteOutcome(
-        tickets=tuple(replace(leg, master_volume=event.volume) for leg in live(legs))
+        tickets=tuple(changed(leg, master_volume=event.volume) for leg in live(legs))
     )
     if added <= 0:
         return now_held
@@ -151,7 +158,7 @@ def _pending_placed(
     if live(legs):
         return RouteOutcome()
     event = ctx.event
-    side = _slave_side(ctx, event.side)
+    side = _slave_side(ctx, SIDE_OF[event.order_type])
     return _open_copy(ctx, book, event.ticket, next_leg(legs), event.volume, side, is_pending=True)
 
 
@@ -169,7 +176,7 @@ def _pending_filled(
     held = legs_of(book, ticket) if ticket != event.ticket else legs
     if live(held):
         return RouteOutcome()
-    side = _slave_side(ctx, event.side)
+    side = _slave_side(ctx, SIDE_OF[event.order_type])
     return _open_copy(ctx, book, ticket, next_leg(held), event.volume, side)
 
 
@@ -212,7 +219,9 @@ def _open_copy(
     plan = plan_open(request)
     if isinstance(plan, Denial):
         return _refused(ctx, book, master_ticket, plan)
-    adjustments = tuple(ctx.adjusted(master_ticket, rule, why) for rule, why in plan.adjustments)
+    adjustments: tuple[CopyAdjusted, ...] = ()
+    if plan.adjustments:
+        adjustments = tuple(ctx.adjusted(master_ticket, *clamp) for clamp in plan.adjustments)
     if is_pending:
         pending = pending_plan(ctx.rules, plan.spec, ctx.event.order_type, ctx.event.price,
                                ctx.event.sl, ctx.event.tp)  # fmt: skip
@@ -255,7 +264,7 @@ def _at_market(
                             prefix=f"{reached.reason};")  # fmt: skip
     if isinstance(verdict, Denial):
         return _refused(ctx, book, master_ticket, verdict)
-    market = plan_open(replace(request, side=side, is_pending=False))
+    market = plan_open(request._replace(side=side, is_pending=False))
     if isinstance(market, Denial):
         return _refused(ctx, book, master_ticket, market)
     adjustments = (
@@ -279,12 +288,31 @@ def _netting_open(
     stops: Stops,
     price: float | None = None,
 ) -> Command:
-    """A market OPEN that, on a netting slave, says what this copy's deals come to before it."""
+    """A market OPEN; ``price`` is the price it is measured against (default: the master's). On
+    a netting slave it says what this copy's deals come to before it."""
     master_ticket, leg = key
-    dealt = NettingDeals(ctx.netting, legs_of(book, master_ticket))
-    before = dealt.before(plan.symbol, master_ticket, side, plan.volume)
-    command = _market_command(ctx, plan, (master_ticket, leg), side, stops, price=price)
-    return replace(command, before=before)
+    rules, event = ctx.rules, ctx.event
+    before = None
+    if ctx.netting:
+        dealt = NettingDeals(True, legs_of(book, master_ticket))
+        before = dealt.before(plan.symbol, master_ticket, side, plan.volume)
+    return ctx.command(
+        CommandKind.OPEN,
+        master_ticket=master_ticket,
+        leg=leg,
+        symbol=plan.symbol,
+        order_type=MARKET[side],
+        volume=plan.volume,
+        price=event.price if price is None else price,
+        sl=stops.sl,
+        tp=stops.tp,
+        sl_distance_points=stops.sl_distance_points,
+        tp_distance_points=stops.tp_distance_points,
+        max_deviation_points=rules.max_deviation_points,
+        two_step_stops=rules.two_step_stops,
+        expires_ms=ctx.expires_ms,
+        before=before,
+    )
 
 
 def _booked(
@@ -302,7 +330,7 @@ def _booked(
         link_id=ctx.link.id,
         master_ticket=master_ticket,
         slave_symbol=plan.symbol,
-        side=command.order_type.side,
+        side=SIDE_OF[command.order_type],
         state=TicketState.OPENING,
         slave_volume=command.volume,
         master_volume=ctx.event.volume,
@@ -324,36 +352,6 @@ def _refused(
         return refused
     sweep = close_all_copies(ctx.link, book, ctx.slave, ctx.now_ms, ctx.event.seq)
     return merge(refused, sweep)
-
-
-def _market_command(
-    ctx: RouteContext,
-    plan: OpenPlan,
-    key: tuple[int, int],
-    side: Side,
-    stops: Stops,
-    *,
-    price: float | None = None,
-) -> Command:
-    """A market OPEN; ``price`` is the price it is measured against (default: the master's)."""
-    rules, event = ctx.rules, ctx.event
-    master_ticket, leg = key
-    return ctx.command(
-        CommandKind.OPEN,
-        master_ticket=master_ticket,
-        leg=leg,
-        symbol=plan.symbol,
-        order_type=OrderType.market(side),
-        volume=plan.volume,
-        price=event.price if price is None else price,
-        sl=stops.sl,
-        tp=stops.tp,
-        sl_distance_points=stops.sl_distance_points,
-        tp_distance_points=stops.tp_distance_points,
-        max_deviation_points=rules.max_deviation_points,
-        two_step_stops=rules.two_step_stops,
-        expires_ms=ctx.expires_ms,
-    )
 
 
 def _pending_command(

@@ -7,7 +7,10 @@ of a step below a step boundary counts as on it (float inputs such as 0.7 × 0.1
 
 A symbol's lot limits under a link (step, minimum, maximum) depend only on a handful of numbers
 that rarely change, so they are worked out once per combination (``lot_limits``) rather than
-converted to ``Decimal`` again for every order.
+converted to ``Decimal`` again for every order. A fixed or multiplied lot depends on nothing else
+but the master's lots, which a master repeats: the whole answer is remembered for each
+combination (``size_lot``), the ratio and risk modes, which read the accounts, are worked out
+every time.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from copier.domain import AccountInfo, SymbolSpec
 from copier.engine.config import BelowMinimum, LinkRules, LotMode, NoStopLoss
@@ -22,6 +26,8 @@ from copier.engine.verdicts import Denial, fmt_lots, fmt_lots_beside
 
 _STEP_TOLERANCE = Decimal("1e-9")
 _ZERO = Decimal(0)
+SIZED_KEEP = 4_096  # fixed and multiplied lots remembered (all forgotten when full)
+_SIZED: dict[tuple[object, ...], Sized | Denial] = {}
 
 
 def dec(value: float) -> Decimal:
@@ -74,8 +80,7 @@ def lot_limits(
     return LotLimits(step, broker_min, link_min, minimum, maximum)
 
 
-@dataclass(frozen=True, slots=True)
-class Sized:
+class Sized(NamedTuple):
     """A lot ready to send, with what changed it on the way (e.g. capped at the max lot)."""
 
     volume: float
@@ -93,6 +98,37 @@ def size_lot(
     slave_account: AccountInfo,
 ) -> Sized | Denial:
     """The slave lot for a master order of ``master_lots``, or why there is none."""
+    mode = rules.lot_mode
+    multiplier = rules.symbol_lot_multipliers.get(spec.name, 1.0)
+    # Only positive numbers are remembered: -0.0 is a key equal to 0.0 but words differently.
+    if (mode is not LotMode.FIXED and mode is not LotMode.MULTIPLIER) \
+            or not (master_lots > 0 and rules.lot_value > 0 and multiplier > 0):
+        return _size_lot(rules, spec, master_lots, master_price, master_sl, master_account,
+                         slave_account)  # fmt: skip
+    # Everything a fixed or multiplied lot is sized from (accounts, prices and stops are not).
+    key = (
+        mode is LotMode.FIXED, rules.lot_value, master_lots, multiplier, spec.name,
+        spec.volume_step, spec.volume_min, spec.volume_max, rules.min_lot, rules.max_lot,
+        rules.below_minimum is BelowMinimum.SKIP,
+    )  # fmt: skip
+    sized = _SIZED.get(key)
+    if sized is None:
+        if len(_SIZED) >= SIZED_KEEP:
+            _SIZED.clear()
+        sized = _SIZED[key] = _size_lot(rules, spec, master_lots, master_price, master_sl,
+                                        master_account, slave_account)  # fmt: skip
+    return sized
+
+
+def _size_lot(
+    rules: LinkRules,
+    spec: SymbolSpec,
+    master_lots: float,
+    master_price: float,
+    master_sl: float,
+    master_account: AccountInfo,
+    slave_account: AccountInfo,
+) -> Sized | Denial:
     raw = raw_lots(
         rules=rules,
         spec=spec,

@@ -7,10 +7,11 @@ outputs. The copy service owns the mutable copies and the store persists them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from itertools import islice
+from typing import Any, overload
 
 from copier.domain import (
     AccountInfo,
@@ -110,6 +111,50 @@ class RiskStop:
                    int(data["since_ms"]))  # fmt: skip
 
 
+class OrderTimes(Sequence[int]):
+    """Send times (ms) of a slave's recent commands, oldest first, as a view holds them: the
+    window ``[start, stop)`` of a list its owner only ever appends to (``AccountViews``), so
+    taking it copies nothing and nothing changes it afterwards. It equals the tuple of its
+    times."""
+
+    __slots__ = ("_start", "_stop", "_times")
+
+    def __init__(self, times: list[int], start: int, stop: int) -> None:
+        self._times, self._start, self._stop = times, start, stop
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[int, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> int | tuple[int, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        n = len(self)
+        at = index + n if index < 0 else index
+        if not 0 <= at < n:
+            raise IndexError("order time index out of range")
+        return self._times[self._start + at]
+
+    def __iter__(self) -> Iterator[int]:
+        return islice(self._times, self._start, self._stop)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, OrderTimes | tuple):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
 @dataclass(frozen=True, slots=True)
 class SlaveView:
     """What protection rules may look at about a slave when deciding."""
@@ -122,7 +167,7 @@ class SlaveView:
     day_start_equity: float = 0.0  # 0: unknown
     equity_peak_day: float = 0.0
     equity_peak_all_time: float = 0.0
-    recent_order_times_ms: tuple[int, ...] = ()  # commands sent to this slave, newest last
+    recent_order_times_ms: Sequence[int] = ()  # commands sent to this slave, newest last
     connected: bool = True
     clock: TradingClock = UTC_CLOCK  # the broker's clock: trading day, hours and days
     risk_stops: Mapping[int, RiskStop] = field(default_factory=dict)  # in force, by link id

@@ -30,23 +30,21 @@ the slave's market has already passed is decided by ``stops_verdict`` from the l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from copier.domain import OrderType, Quote, Side, SymbolSpec
 from copier.engine.config import LinkRules, PendingReached, StopsMode, StopsPassed
 from copier.engine.verdicts import Denial
 
 
-@dataclass(frozen=True, slots=True)
-class Stops:
+class Stops(NamedTuple):
     sl: float = 0.0
     tp: float = 0.0
     sl_distance_points: int = 0
     tp_distance_points: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PendingPlan:
+class PendingPlan(NamedTuple):
     order_type: OrderType
     price: float
     stops: Stops
@@ -131,8 +129,7 @@ def _at(price: float, spec: SymbolSpec) -> float:
     return round(price, spec.digits)
 
 
-@dataclass(frozen=True, slots=True)
-class Reached:
+class Reached(NamedTuple):
     """A pending price the slave's market has already reached: what a market order gets now."""
 
     market: float  # ask for a buy, bid for a sell
@@ -190,8 +187,7 @@ def reached_verdict(rules: LinkRules, reached: Reached) -> Denial | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class StopsVerdict:
+class StopsVerdict(NamedTuple):
     """The stops a command carries after the ``stops_passed`` rule, and what it changed in words
     ("" when nothing was passed)."""
 
@@ -252,13 +248,16 @@ def _passed(
     """The stops of a position of ``side`` the market has passed or comes within the stops level
     and one spread of (a buy closes at the bid and keeps its SL under it, its TP over it; a sell
     the other way round at the ask)."""
-    close_at = quote.bid if side is Side.BUY else quote.ask
-    margin = spec.stops_level * spec.point + max(quote.ask - quote.bid, 0.0)
-    return tuple(
-        (name, level)
-        for name, level, away in (("SL", stops.sl, -side.sign), ("TP", stops.tp, side.sign))
-        if level > 0 and (level - close_at) * away < margin + spec.point / 2
-    )
+    buy = side is Side.BUY
+    close_at = quote.bid if buy else quote.ask
+    room = spec.stops_level * spec.point + max(quote.ask - quote.bid, 0.0) + spec.point / 2
+    sl, tp = stops.sl, stops.tp
+    passed: tuple[tuple[str, float], ...] = ()
+    if sl > 0 and (sl - close_at) * (-1 if buy else 1) < room:  # a buy's SL sits under the bid
+        passed = (("SL", sl),)
+    if tp > 0 and (tp - close_at) * (1 if buy else -1) < room:
+        passed += (("TP", tp),)
+    return passed
 
 
 def _words(
