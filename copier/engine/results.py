@@ -22,15 +22,15 @@ the outbox drops a repeated result for a command already settled.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from copier.domain import Command, CommandKind, ExecutionResult, Retcode
 from copier.engine.book import SETTLED_STATES
 from copier.engine.sizing import dec
 from copier.engine.state import TicketLink, TicketState
+from copier.engine.values import changed as replace
 
-_NOTHING = Decimal("1e-9")
+_NOTHING_F = 1e-9  # a volume at or below this is none
 _ZERO = Decimal(0)
 
 
@@ -58,11 +58,13 @@ def _done_volume(command: Command, result: ExecutionResult) -> Decimal:
     return dec(result.volume) if result.volume > 0 else dec(command.volume)
 
 
-def _corrected(ticket: TicketLink, command: Command, result: ExecutionResult) -> Decimal:
-    """The booked slave volume corrected by what was done instead of what was asked."""
+def _corrected(ticket: TicketLink, command: Command, result: ExecutionResult) -> float:
+    """The booked slave volume corrected by what was done instead of what was asked (never
+    below zero). Done as asked, it is the booking itself, with no decimal sums."""
     if _done_as_asked(command, result):
-        return dec(ticket.slave_volume)
-    return dec(ticket.slave_volume) + _done_volume(command, result) - dec(command.volume)
+        return max(ticket.slave_volume, 0.0)
+    volume = dec(ticket.slave_volume) + _done_volume(command, result) - dec(command.volume)
+    return float(max(volume, _ZERO))
 
 
 def _opened(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
@@ -84,7 +86,7 @@ def _opened(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
         slave_ticket=result.slave_ticket
         if result.slave_ticket is not None
         else ticket.slave_ticket,
-        slave_volume=float(max(volume, _ZERO)),
+        slave_volume=volume,
         sl=result.sl or ticket.sl,
         tp=result.tp or ticket.tp,
     )
@@ -108,7 +110,7 @@ def _filled(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
         slave_ticket=result.slave_ticket
         if result.slave_ticket is not None
         else ticket.slave_ticket,
-        slave_volume=float(max(volume, _ZERO)),
+        slave_volume=volume,
         sl=result.sl or ticket.sl,
         tp=result.tp or ticket.tp,
     )
@@ -130,15 +132,15 @@ def _closed(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
     full = ticket.state is TicketState.CLOSING and result.retcode != Retcode.DONE_PARTIAL
     if full or _done_as_asked(command, result):
         # A full close leaves nothing, whatever was booked before; a close done as asked
-        # leaves what the router booked.
-        left_over = _ZERO
+        # leaves what the router booked (no decimal sums: nothing is added to it).
+        volume = ticket.slave_volume
     else:
         left_over = dec(command.volume) - _done_volume(command, result)
-    volume = dec(ticket.slave_volume) + max(left_over, _ZERO)
-    if volume <= _NOTHING:
+        volume = float(dec(ticket.slave_volume) + max(left_over, _ZERO))
+    if volume <= _NOTHING_F:
         return replace(ticket, state=TicketState.CLOSED, slave_volume=0.0)
     state = TicketState.OPEN if ticket.state is TicketState.CLOSING else ticket.state
-    return replace(ticket, state=state, slave_volume=float(volume), slave_ticket=new_ticket)
+    return replace(ticket, state=state, slave_volume=volume, slave_ticket=new_ticket)
 
 
 def _deleted(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
