@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from copier.engine.book import SETTLED_STATES
 from copier.engine.reconcile import ReconcileReport
@@ -30,14 +31,28 @@ class _BookView(Mapping[int, Sequence[TicketLink]]):
         self._legs = legs
 
     def __getitem__(self, master_ticket: int) -> Sequence[TicketLink]:
-        legs = self._legs[master_ticket]
-        return tuple(legs[n] for n in sorted(legs))
+        return _in_order(self._legs[master_ticket])
+
+    def get(self, master_ticket: int, default: Any = None) -> Any:
+        # Mapping.get goes through __getitem__ and a caught KeyError: the router asks once per
+        # link and event, most often for a ticket it has not seen yet.
+        legs = self._legs.get(master_ticket)
+        return default if legs is None else _in_order(legs)
+
+    def __contains__(self, master_ticket: object) -> bool:
+        return master_ticket in self._legs
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._legs)
 
     def __len__(self) -> int:
         return len(self._legs)
+
+
+def _in_order(legs: dict[int, TicketLink]) -> tuple[TicketLink, ...]:
+    if len(legs) == 1:  # most tickets have one leg: nothing to sort
+        return tuple(legs.values())
+    return tuple(legs[n] for n in sorted(legs))
 
 
 class TicketLedger:

@@ -60,3 +60,16 @@ def test_dropping_the_last_leg_forgets_the_settled_ticket() -> None:
 
     assert ledger.settled == 0
     assert 5 not in ledger.book
+
+
+def test_the_book_reads_a_ticket_s_legs_in_order_and_none_for_an_unknown_one() -> None:
+    ledger = TicketLedger()
+    for leg in (2, 0, 1):
+        ledger.put(link(7, TicketState.OPEN, leg=leg))
+    ledger.put(link(8, TicketState.OPEN))
+
+    assert [t.leg for t in ledger.book.get(7)] == [0, 1, 2]
+    assert [t.leg for t in ledger.book[7]] == [0, 1, 2]
+    assert [t.master_ticket for t in ledger.book.get(8)] == [8]
+    assert ledger.book.get(9) is None and ledger.book.get(9, ()) == ()
+    assert 7 in ledger.book and 9 not in ledger.book
