@@ -166,6 +166,7 @@ async def _serve_copier(
         app.add_terminal(server.terminal(account.id))
     store_times = _time_store_writes(app.store)
     await app.start()
+    app.keep_heap_for(server)  # as the app does for its own bridge (copier/gc_policy.py)
     timer = TimingSink(app.service, server, accounts[0].id)
     note_writes([server.terminal(a.id) for a in accounts[1:]], timer)
     await server.terminal(accounts[0].id).start(timer)
