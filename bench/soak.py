@@ -15,8 +15,8 @@ latency p99 spread, and the invariants — lost (events or commands never settle
 (a command traded twice on a slave), failed (an executor refused a copy) and mismatched (a
 slave's positions differ from the ticket links).
 
-``--trim`` hands the C allocator's free memory back to the system (glibc ``malloc_trim``) before
-each RSS sample: what the RSS then loses was free memory the allocator kept, not objects.
+The app hands the C allocator's free memory back once a minute (``copier.memory_trim``, glibc
+only); ``--trim`` does it once more before each RSS sample.
 ``--probe`` prints, each minute, where the RSS is (``bench/memory_probe.py``: files, glibc's
 arenas and what they hold free, pymalloc's arenas, Python's objects, the database's files) and,
 at the end, each one's slope.
@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from copier.app import AppConfig, CopierApp
 from copier.domain import Retcode
 from copier.events import CopyExecuted, CopyFailed, CopySent
+from copier.memory_trim import trim
 from copier.percentiles import percentile
 from copier.testbed.broker.broker import SimBroker
 from copier.testbed.broker.clock import WallClock
@@ -191,17 +192,6 @@ def sqlite_memory_mb() -> float:
     return current.value / MB
 
 
-def trim() -> None:
-    """glibc's ``malloc_trim(0)`` (https://man7.org/linux/man-pages/man3/malloc_trim.3.html);
-    nothing where there is no glibc."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    function = getattr(ctypes.CDLL(name), "malloc_trim", None)
-    if function is not None:
-        function(0)
-
-
 def type_counts() -> Counter[str]:
     return Counter(type(o).__qualname__ for o in gc.get_objects())
 
@@ -223,6 +213,11 @@ async def sample_minutes(args: argparse.Namespace, minutes: Minutes, app: Copier
               f"Python blocks {row['blocks']:,}), CPU {row['cpu_pct']:3.0f} %, sent "
               f"{row['sent']:>5}, executed {row['executed']:>5}, latency p50 {row['p50']:6.1f} / "
               f"p99 {row['p99']:6.1f} ms, in flight {row['inflight']}", flush=True)  # fmt: skip
+        trimmer = app.memory_trimmer
+        if trimmer.enabled:
+            print(f"    the app handed free memory back {trimmer.trims} times, the last in "
+                  f"{1000 * trimmer.last_s:.1f} ms ({1000 * trimmer.last_cpu_s:.1f} ms CPU)",
+                  flush=True)  # fmt: skip
         if args.probe:
             seen = memory_probe.look(database)
             print(memory_probe.line(seen), flush=True)
