@@ -4,15 +4,18 @@ On Linux, glibc's malloc keeps what is freed for the next allocation instead of 
 it gives memory back on its own only from the top of an arena, above ``M_TRIM_THRESHOLD``. The
 free pages below a block still in use stay in the RSS, and every thread that allocates (the
 loop, the store's writer, its checkpointer) has an arena of its own that keeps them. Nothing is
-lost — the next allocations reuse them — but a long run's RSS keeps creeping up after each
-burst (``bench/soak.py``: +0.15–0.2 MB a minute at 20 master actions a second with no Python
-object or SQLite cache growing). ``malloc_trim(0)`` walks every arena and hands the free pages
-back (``madvise``); :class:`MemoryTrimmer` calls it once a minute off the loop.
+lost — the next allocations reuse them — but a long run's RSS keeps creeping up (``bench/soak.py
+--probe``: the loop's arena grew 0.2 MB a minute at 20 master actions a second, all of it free
+memory, with no Python object or SQLite cache growing). ``malloc_trim(0)`` walks every arena
+and hands its free pages back (``madvise``); :class:`MemoryTrimmer` calls it once a minute, off
+the loop. What it cannot reach is Python's own small-object allocator: it returns an arena of
+its (1 MiB) only once the arena is empty, so its RSS is bounded by the most arenas it ever held.
 
-Elsewhere there is nothing to do, and nothing is done: Windows' heap (which the C runtime's
-malloc allocates from; one heap for every thread) decommits free blocks past its thresholds
-itself, and Python's small-object allocator returns each of its arenas once it is empty on
-every platform. Without glibc (Windows, macOS, musl), :func:`trim` is a no-op returning False.
+Elsewhere there is nothing to do, and nothing is done (:func:`trim` returns False): Windows'
+heap, which the C runtime's malloc allocates from — one heap for every thread, no arena per
+thread — decommits free blocks of a page or more by itself once more than 64 KiB of it is free
+(its default ``DeCommitFreeBlockThreshold`` and ``DeCommitTotalFreeThreshold``); macOS and musl
+have no ``malloc_trim``.
 """
 
 from __future__ import annotations
