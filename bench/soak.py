@@ -15,14 +15,17 @@ latency p99 spread, and the invariants — lost (events or commands never settle
 (a command traded twice on a slave), failed (an executor refused a copy) and mismatched (a
 slave's positions differ from the ticket links).
 
-``--trim`` hands the C allocator's free memory back to the system (glibc ``malloc_trim``) before
-each RSS sample: what the RSS then loses was free memory the allocator kept, not objects.
+The app hands the C allocator's free memory back once a minute (``copier.memory_trim``, glibc
+only); ``--trim`` does it once more before each RSS sample.
+``--probe`` prints, each minute, where the RSS is (``bench/memory_probe.py``: files, glibc's
+arenas and what they hold free, pymalloc's arenas, Python's objects, the database's files) and,
+at the end, each one's slope.
 ``--tracemalloc`` diffs the copier's allocations between the warm-up's end and the last minute
 (top lines by growth); ``--types`` diffs ``gc.get_objects()`` counts by type. Both slow the
 copier: use them in a shorter run to find what grows, not for the figures.
 
     python bench/soak.py --minutes 10 --rate 20 [--seed 7] [--warmup 2] [--tracemalloc]
-        [--types] [--trim] [--db-dir /dev/shm]
+        [--types] [--trim] [--probe] [--db-dir /dev/shm]
 """
 
 from __future__ import annotations
@@ -52,11 +55,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from copier.app import AppConfig, CopierApp
 from copier.domain import Retcode
 from copier.events import CopyExecuted, CopyFailed, CopySent
+from copier.memory_trim import trim
 from copier.percentiles import percentile
 from copier.testbed.broker.broker import SimBroker
 from copier.testbed.broker.clock import WallClock
 from copier.testbed.demo import MARKET_DT_MS, DrivenMarket, demo_links
 from copier.testbed.demo_ea import DEMO_MASTER, EaFleet, wait_connected
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import memory_probe
 
 MB = 1024 * 1024
 SETTLE_S = 60.0
@@ -185,22 +192,11 @@ def sqlite_memory_mb() -> float:
     return current.value / MB
 
 
-def malloc_trim() -> None:
-    """glibc's ``malloc_trim(0)`` (https://man7.org/linux/man-pages/man3/malloc_trim.3.html);
-    nothing where there is no glibc."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-
-
 def type_counts() -> Counter[str]:
     return Counter(type(o).__qualname__ for o in gc.get_objects())
 
 
-async def sample_minutes(args: argparse.Namespace, minutes: Minutes, app: CopierApp,
+async def sample_minutes(args: argparse.Namespace, minutes: Minutes, app: CopierApp, database: Path,
                          rows: list[dict[str, float]], probes: dict[str, Any]) -> None:  # fmt: skip
     me = psutil.Process()
     me.cpu_percent()
@@ -208,7 +204,7 @@ async def sample_minutes(args: argparse.Namespace, minutes: Minutes, app: Copier
     for minute in range(1, args.minutes + 1):
         await asyncio.sleep(max(0.0, start + minute * 60 - time.monotonic()))
         if args.trim:
-            malloc_trim()
+            trim()
         row = {"minute": minute, **minutes.close(), "rss_mb": me.memory_info().rss / MB,
                "sqlite_mb": sqlite_memory_mb(), "blocks": sys.getallocatedblocks(),
                "cpu_pct": me.cpu_percent(), "inflight": app.service.inflight}  # fmt: skip
@@ -217,6 +213,15 @@ async def sample_minutes(args: argparse.Namespace, minutes: Minutes, app: Copier
               f"Python blocks {row['blocks']:,}), CPU {row['cpu_pct']:3.0f} %, sent "
               f"{row['sent']:>5}, executed {row['executed']:>5}, latency p50 {row['p50']:6.1f} / "
               f"p99 {row['p99']:6.1f} ms, in flight {row['inflight']}", flush=True)  # fmt: skip
+        trimmer = app.memory_trimmer
+        if trimmer.enabled:
+            print(f"    the app handed free memory back {trimmer.trims} times, the last in "
+                  f"{1000 * trimmer.last_s:.1f} ms ({1000 * trimmer.last_cpu_s:.1f} ms CPU)",
+                  flush=True)  # fmt: skip
+        if args.probe:
+            seen = memory_probe.look(database)
+            print(memory_probe.line(seen), flush=True)
+            row.update(memory_probe.numbers(seen))
         if minute in (args.warmup, args.minutes):
             if args.tracemalloc:
                 probes.setdefault("snapshots", []).append(tracemalloc.take_snapshot())
@@ -280,7 +285,8 @@ async def run_copier(args: argparse.Namespace) -> dict[str, Any]:
         print(f"soak: {steps} master actions at {args.rate:g}/s over {args.minutes} min, "
               f"seed {args.seed}; copier pid {os.getpid()}, load pid {proc.pid}",
               flush=True)  # fmt: skip
-        sampler = asyncio.create_task(sample_minutes(args, minutes, app, rows, probes))
+        sampler = asyncio.create_task(
+            sample_minutes(args, minutes, app, Path(folder) / "soak.db", rows, probes))
         driven = await receive(conn)
         await sampler
         checks = await settle(app, conn)
@@ -322,6 +328,10 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"  of which SQLite's own memory {sqlite:+.3f} MB/min (page caches fill up to "
           f"cache_size per connection), the rest {rest:+.3f} MB/min; Python allocated blocks "
           f"{blocks:+,.0f} a minute")  # fmt: skip
+    if args.probe:
+        print("  slopes after warm-up, a minute: " + ", ".join(
+            f"{k} {slope([(row['minute'], row[k]) for row in kept]):+.3f}"
+            for k in memory_probe.numbers_order))
     p99s = [row["p99"] for row in rows if row["minute"] > 1]
     if p99s:
         print(f"latency p99 per minute after the first: {min(p99s):.1f}–{max(p99s):.1f} ms; "
@@ -360,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=6, help="tracemalloc traceback depth")
     parser.add_argument("--types", action="store_true")
     parser.add_argument("--trim", action="store_true", help="malloc_trim before each sample")
+    parser.add_argument("--probe", action="store_true",
+                        help="each minute, where the RSS is (bench/memory_probe.py)")
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--db-dir", help="folder for the copier's database")
     args = parser.parse_args(argv)

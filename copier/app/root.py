@@ -27,6 +27,7 @@ from copier.engine.config import Link
 from copier.engine.tradingday import TradingClock
 from copier.events import Bus
 from copier.gc_policy import HeapKeeper, settle_start_up
+from copier.memory_trim import MemoryTrimmer
 from copier.notify import Notifier, ServiceBook
 from copier.run_log import RunLines
 from copier.service import Clock, CopyService, wall_clock_ms
@@ -92,6 +93,7 @@ class CopierApp:
             self.notifier.attach(self.bus)
         self._started = False
         self._keepers: list[asyncio.Task[None]] = []
+        self.memory_trimmer = MemoryTrimmer()  # glibc keeps freed memory: given back each minute
 
     def _build_bridge(self, clock: Clock) -> BridgeServer:
         return BridgeServer(
@@ -209,6 +211,7 @@ class CopierApp:
         # Everything built so far lives as long as the app: moving it out of the collector's
         # reach keeps full collections (measured at 40–60 ms in a loaded process) off copies.
         settle_start_up()
+        self._keepers.append(asyncio.create_task(self.memory_trimmer.run(), name="memory trim"))
         if self.bridge is not None:
             self.keep_heap_for(self.bridge)
 
