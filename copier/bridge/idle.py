@@ -11,9 +11,11 @@ thousands of objects (young collections of up to 16 ms) and generation 1 more (4
 them walked over and over while a copy waited (bench/connections.py).
 
 ``keep_quiet`` changes a welcomed connection so that these are made once and reused: the
-parser waits in one iterator per connection, and the two lists are swapped with a spare of
-their own rather than replaced. What websockets does with them is unchanged: each list is
-handed out, walked at once by its one caller and handed back empty.
+parser waits in one iterator per connection, and the two lists are kept and emptied, a copy
+of each handed out (it dies as soon as its caller has walked it, as young garbage should).
+What websockets does with them is unchanged. Per frame this costs ~1.5 µs more CPU (3 µs →
+4.5 µs to parse a pong, the same process alternating both), ~3 ms a second with 10,000 EAs —
+about what the shorter collections save; what it buys is their length.
 """
 
 from __future__ import annotations
@@ -51,21 +53,17 @@ class _QuietReader(StreamReader):
 
 
 class _Recycling(Protocol):
-    """Put before a protocol class: ``events`` and ``writes`` swapped with a spare list."""
-
-    _spare_events: list[Event]
-    _spare_writes: list[bytes]
+    """Put before a protocol class: ``events`` and ``writes`` are kept and emptied, and what
+    is handed out is a copy — which dies as soon as its caller has walked it."""
 
     def events_received(self) -> list[Event]:
-        events, spare = self.events, self._spare_events
-        spare.clear()  # walked by its caller when it was handed out, before this call
-        self.events, self._spare_events = spare, events
+        events = self.events[:]
+        self.events.clear()
         return events
 
     def data_to_send(self) -> list[bytes]:
-        writes, spare = self.writes, self._spare_writes
-        spare.clear()
-        self.writes, self._spare_writes = spare, writes
+        writes = self.writes[:]
+        self.writes.clear()
         return writes
 
 
@@ -87,6 +85,4 @@ def keep_quiet(protocol: Protocol) -> None:
         reader._end_watch = _EndWatch(reader)  # type: ignore[attr-defined]
         reader.__class__ = _QuietReader
     if not isinstance(protocol, _Recycling):
-        protocol._spare_events = []  # type: ignore[attr-defined]
-        protocol._spare_writes = []  # type: ignore[attr-defined]
         protocol.__class__ = _recycling(type(protocol))
