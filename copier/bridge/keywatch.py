@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from copier.bridge.audit import AuditTrail
 from copier.bridge.auth import AuthRefusal, KeyGrant, KeyLifecycle, KeyVerifier, role_refusal
@@ -97,19 +97,24 @@ class KeyWatch:
             except Exception:  # a subscriber's bug must not end a session
                 log.exception("key notice handler failed")
 
-    async def recheck(self, sessions: Iterable[Session]) -> int:
+    async def recheck(self, sessions: Sequence[Session]) -> int:
         """Re-check the keys of ``sessions``; close those whose key no longer works. Returns
         how many sessions were closed. The verifier is asked RECHECK_CHUNK sessions' keys at a
         time, each on a worker thread, and their sessions are handled before the next: with
         ten thousand sessions one question for all ran 20 ms on the worker, contending for the
         interpreter lock with any copy meanwhile, and its 10,000 answers lived through the
-        whole pass — long enough to be promoted by the young collections they set off."""
-        live = [s for s in sessions if s.key_id and not s.closing]
-        if not live or not isinstance(self._verifier, KeyLifecycle):
+        whole pass — long enough to be promoted by the young collections they set off. Each
+        chunk's sessions are looked at in its own turn of the loop: a first look at all ten
+        thousand (which live all over a 300 MB heap) held the loop 3–7 ms every pass."""
+        if not sessions or not isinstance(self._verifier, KeyLifecycle):
             return 0
         closed = 0
-        for start in range(0, len(live), RECHECK_CHUNK):
-            chunk = live[start : start + RECHECK_CHUNK]
+        for start in range(0, len(sessions), RECHECK_CHUNK):
+            chunk = [
+                s for s in sessions[start : start + RECHECK_CHUNK] if s.key_id and not s.closing
+            ]
+            if not chunk:
+                continue
             key_ids = {s.key_id for s in chunk}
             verdicts = await asyncio.to_thread(self._verifier.recheck, key_ids)
             closed += self._apply(chunk, verdicts)

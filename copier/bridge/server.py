@@ -33,6 +33,7 @@ from copier.bridge.audit import AuditSink, AuditTrail
 from copier.bridge.auth import AuthRefusal, KeyGrant, KeyVerifier
 from copier.bridge.codec import FrameError, decode, encode_bytes
 from copier.bridge.config import SESSION_SLICE, BridgeConfig
+from copier.bridge.idle import keep_quiet
 from copier.bridge.keywatch import KeyNotice, KeyWatch
 from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import PROTOCOL_VERSION, CloseCode, Hello, Role, Welcome
@@ -253,6 +254,7 @@ class BridgeServer:
             self._sessions.add(session)
             self._opened += 1
             terminal.attach(session)
+        keep_quiet(ws.protocol)  # idle for seconds at a time: nothing young left per frame
         self._keys.note(grant)
         ready_timer = asyncio.get_running_loop().call_later(
             self.config.snapshot_timeout_s, terminal.mark_ready, session
