@@ -50,7 +50,7 @@ class OrderType(StrEnum):
 
     @property
     def side(self) -> Side:
-        return Side.BUY if self.value.startswith("buy") else Side.SELL
+        return ORDER_SIDE[self]
 
     @property
     def is_pending(self) -> bool:
@@ -63,7 +63,16 @@ class OrderType(StrEnum):
 
     @staticmethod
     def market(side: Side) -> OrderType:
-        return OrderType.BUY if side is Side.BUY else OrderType.SELL
+        return _MARKET[side]
+
+
+# Looked up: the router, the store's rows and the bridge ask for a side on every copy, and
+# testing the value's text each time cost ten times the look-up. Keyed by the members, which
+# hash and compare as their values: ``ORDER_SIDE["buy_limit"]`` works for a value read back too.
+ORDER_SIDE: dict[str, Side] = {
+    t: Side.BUY if t.value.startswith("buy") else Side.SELL for t in OrderType
+}
+_MARKET: dict[Side, OrderType] = {Side.BUY: OrderType.BUY, Side.SELL: OrderType.SELL}
 
 
 class FillingFlag(IntEnum):

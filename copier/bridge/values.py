@@ -21,7 +21,7 @@ Integers are held to 64 bits by the codec (``codec.py``) for every frame.
 from __future__ import annotations
 
 from copier.bridge.protocol import Event
-from copier.domain import EventKind, OrderType, Quote, Side
+from copier.domain import ORDER_SIDE, EventKind, Quote, Side
 
 # Kinds that open or place something at ``price`` with ``vol``, SL and TP: all of those must
 # make sense. A close or a deletion is never refused for its price or stops — refusing it would
@@ -41,7 +41,6 @@ _STOPS = _PLACING | {EventKind.MODIFIED}  # kinds whose SL/TP are copied
 _FILLS = frozenset({EventKind.OPENED, EventKind.INCREASED, EventKind.PENDING_FILLED})
 # Kinds whose ``price`` is where the order is, so the SL/TP sides hold against it.
 _PRICED = _PLACING - {EventKind.INCREASED}
-_BUYS = frozenset(t for t in OrderType if t.side is Side.BUY)  # read on every priced event
 
 
 def event_problem(event: Event, quote: Quote | None, band: float) -> str | None:
@@ -76,7 +75,7 @@ def _problem(event: Event, quote: Quote | None, band: float) -> str | None:
 
 
 def _wrong_side(event: Event) -> str | None:
-    buy = event.type in _BUYS
+    buy = ORDER_SIDE.get(event.type) is Side.BUY
     price = event.price
     if event.sl > 0 and (event.sl >= price if buy else event.sl <= price):
         return f"SL {event.sl:g} is on the wrong side of the price {price:g}"

@@ -12,7 +12,6 @@ from copier.domain import (
     MasterEvent,
     OrderType,
     Quote,
-    Side,
     SymbolSpec,
     command_id,
 )
@@ -21,10 +20,6 @@ from copier.engine.state import CopyAdjusted, CopyDenied, MasterView, SlaveView
 from copier.engine.verdicts import Denial
 
 MAX_COMMENT = 31  # MetaTrader cuts order comments at 31 characters
-# Each order type's side and each side's market order type, looked up (``OrderType.side`` reads
-# the enum's value and tests it; ``OrderType.market`` reads two members off their classes).
-SIDE_OF: dict[OrderType, Side] = {order_type: order_type.side for order_type in OrderType}
-MARKET: dict[Side, OrderType] = {side: OrderType.market(side) for side in Side}
 
 
 def comment_for(rules: LinkRules, master_ticket: int) -> str:

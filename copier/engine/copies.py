@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from copier.domain import Command, CommandKind, CopyState, MarginMode
+from copier.domain import Command, CommandKind, CopyState, MarginMode, OrderType
 from copier.engine.book import TicketBook, all_legs, live, pendings, positions
-from copier.engine.commands import MARKET, RouteContext, make_command
+from copier.engine.commands import RouteContext, make_command
 from copier.engine.config import Link, LinkRules, StopsMode, StopsPassed
 from copier.engine.dealt import NettingDeals
 from copier.engine.sizing import ceil_to_step, dec, floor_to_step
@@ -198,7 +198,7 @@ def modify_copies(
             copy_ticket=leg.comment_ticket,
             leg=leg.leg,
             symbol=leg.slave_symbol,
-            order_type=MARKET[leg.side],
+            order_type=OrderType.market(leg.side),
             volume=leg.slave_volume,
             price=event.price,
             sl=stops.sl,
@@ -301,7 +301,7 @@ def _fill_now(ctx: RouteContext, leg: TicketLink, price: float, stops: Stops) ->
         copy_ticket=leg.comment_ticket,
         leg=leg.leg,
         symbol=leg.slave_symbol,
-        order_type=MARKET[leg.side],
+        order_type=OrderType.market(leg.side),
         volume=leg.slave_volume,
         price=price,
         sl=stops.sl,
@@ -338,7 +338,7 @@ def fill_pendings(ctx: RouteContext, legs: tuple[TicketLink, ...]) -> RouteOutco
             copy_ticket=leg.comment_ticket,
             leg=leg.leg,
             symbol=leg.slave_symbol,
-            order_type=MARKET[leg.side],
+            order_type=OrderType.market(leg.side),
             volume=leg.slave_volume,
             price=event.price,
             sl=stops.sl,
@@ -378,7 +378,7 @@ def _full_close(
         seq=seq,
         leg=leg.leg,
         symbol=leg.slave_symbol,
-        order_type=MARKET[leg.side],
+        order_type=OrderType.market(leg.side),
         now_ms=now_ms,
         volume=leg.slave_volume,
         slave_ticket=leg.slave_ticket if leg.is_pending else _slave_ticket(slave, netting, leg),
@@ -398,7 +398,7 @@ def _close(
         copy_ticket=leg.comment_ticket,
         leg=leg.leg,
         symbol=leg.slave_symbol,
-        order_type=MARKET[leg.side],  # the side of what is closed
+        order_type=OrderType.market(leg.side),  # the side of what is closed
         volume=volume,
         price=ctx.event.price,
         slave_ticket=_slave_ticket(ctx.slave, ctx.netting, leg),

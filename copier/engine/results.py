@@ -28,7 +28,7 @@ from copier.domain import Command, CommandKind, ExecutionResult, Retcode
 from copier.engine.book import SETTLED_STATES
 from copier.engine.sizing import dec
 from copier.engine.state import TicketLink, TicketState
-from copier.engine.values import changed as replace
+from copier.engine.values import changed
 
 _NOTHING_F = 1e-9  # a volume at or below this is none
 _ZERO = Decimal(0)
@@ -72,7 +72,7 @@ def _opened(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
     if not result.ok:
         if not in_flight:
             return ticket
-        return replace(ticket, state=TicketState.FAILED, slave_volume=0.0)
+        return changed(ticket, state=TicketState.FAILED, slave_volume=0.0)
     # Correct what the router booked by what actually filled.
     volume = _corrected(ticket, command, result)
     state = ticket.state
@@ -80,7 +80,7 @@ def _opened(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
         state = (
             TicketState.PENDING if command.kind is CommandKind.PLACE_PENDING else TicketState.OPEN
         )
-    return replace(
+    return changed(
         ticket,
         state=state,
         slave_ticket=result.slave_ticket
@@ -98,12 +98,12 @@ def _filled(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
     if not result.ok:
         if ticket.state is not TicketState.OPENING:
             return ticket
-        return replace(ticket, state=TicketState.PENDING, is_pending=True,
+        return changed(ticket, state=TicketState.PENDING, is_pending=True,
                        slave_ticket=command.slave_ticket)  # fmt: skip
     # Correct what the router booked by what actually filled: a close decided before this
     # result already took its volume off the booking, and must not be undone here.
     volume = _corrected(ticket, command, result)
-    return replace(
+    return changed(
         ticket,
         state=TicketState.CLOSING if ticket.state is TicketState.CLOSING else TicketState.OPEN,
         is_pending=False,
@@ -122,13 +122,13 @@ def _closed(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
     new_ticket = result.slave_ticket if result.slave_ticket is not None else ticket.slave_ticket
     if ticket.state is TicketState.CLOSING and command.id != ticket.last_command_id:
         # An earlier partial close came back after the full close went out: that one decides.
-        return replace(ticket, slave_ticket=new_ticket)
+        return changed(ticket, slave_ticket=new_ticket)
     if not result.ok:
         if result.retcode == Retcode.POSITION_CLOSED:
-            return replace(ticket, state=TicketState.CLOSED, slave_volume=0.0)
+            return changed(ticket, state=TicketState.CLOSED, slave_volume=0.0)
         restored = dec(ticket.slave_volume) + dec(command.volume)
         state = TicketState.OPEN if ticket.state is TicketState.CLOSING else ticket.state
-        return replace(ticket, state=state, slave_volume=float(restored))
+        return changed(ticket, state=state, slave_volume=float(restored))
     full = ticket.state is TicketState.CLOSING and result.retcode != Retcode.DONE_PARTIAL
     if full or _done_as_asked(command, result):
         # A full close leaves nothing, whatever was booked before; a close done as asked
@@ -138,25 +138,25 @@ def _closed(ticket: TicketLink, command: Command, result: ExecutionResult) -> Ti
         left_over = dec(command.volume) - _done_volume(command, result)
         volume = float(dec(ticket.slave_volume) + max(left_over, _ZERO))
     if volume <= _NOTHING_F:
-        return replace(ticket, state=TicketState.CLOSED, slave_volume=0.0)
+        return changed(ticket, state=TicketState.CLOSED, slave_volume=0.0)
     state = TicketState.OPEN if ticket.state is TicketState.CLOSING else ticket.state
-    return replace(ticket, state=state, slave_volume=volume, slave_ticket=new_ticket)
+    return changed(ticket, state=state, slave_volume=volume, slave_ticket=new_ticket)
 
 
 def _deleted(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
     if ticket.state in SETTLED_STATES:
         return ticket
     if result.ok:
-        return replace(ticket, state=TicketState.CLOSED, slave_volume=0.0)
+        return changed(ticket, state=TicketState.CLOSED, slave_volume=0.0)
     state = TicketState.PENDING if ticket.is_pending else TicketState.OPEN
-    return replace(ticket, state=state, slave_volume=command.volume)
+    return changed(ticket, state=state, slave_volume=command.volume)
 
 
 def _modified(ticket: TicketLink, command: Command, result: ExecutionResult) -> TicketLink:
     if not result.ok or ticket.state in SETTLED_STATES:
         return ticket
     sl, tp = (result.sl, result.tp) if (result.sl or result.tp) else (command.sl, command.tp)
-    return replace(ticket, sl=sl, tp=tp)
+    return changed(ticket, sl=sl, tp=tp)
 
 
 def settle_already_closed(command: Command, result: ExecutionResult) -> ExecutionResult:
@@ -167,5 +167,5 @@ def settle_already_closed(command: Command, result: ExecutionResult) -> Executio
     kinds = (CommandKind.CLOSE, CommandKind.MODIFY)
     if command.kind in kinds and result.retcode == Retcode.POSITION_CLOSED:
         note = f"{result.message} — already closed on the slave; nothing to do"
-        return replace(result, retcode=int(Retcode.NO_CHANGES), message=note)
+        return changed(result, retcode=int(Retcode.NO_CHANGES), message=note)
     return result

@@ -43,11 +43,12 @@ from copier.domain import (
     CommandKind,
     EventKind,
     MasterEvent,
+    OrderType,
     Quote,
     Side,
 )
 from copier.engine.book import TicketBook, legs_of, live, next_leg, pendings, positions
-from copier.engine.commands import MARKET, SIDE_OF, RouteContext
+from copier.engine.commands import RouteContext
 from copier.engine.config import Link, LinkMode, LotMode
 from copier.engine.copies import (
     close_all_copies,
@@ -124,7 +125,7 @@ def _opened(ctx: RouteContext, legs: tuple[TicketLink, ...], book: TicketBook) -
     if legs and live(legs):
         return RouteOutcome()  # already copied: the event came again
     event = ctx.event
-    side = _slave_side(ctx, SIDE_OF[event.order_type])
+    side = _slave_side(ctx, event.order_type.side)
     return _open_copy(ctx, book, event.ticket, next_leg(legs) if legs else 0, event.volume, side)
 
 
@@ -158,7 +159,7 @@ def _pending_placed(
     if live(legs):
         return RouteOutcome()
     event = ctx.event
-    side = _slave_side(ctx, SIDE_OF[event.order_type])
+    side = _slave_side(ctx, event.order_type.side)
     return _open_copy(ctx, book, event.ticket, next_leg(legs), event.volume, side, is_pending=True)
 
 
@@ -176,7 +177,7 @@ def _pending_filled(
     held = legs_of(book, ticket) if ticket != event.ticket else legs
     if live(held):
         return RouteOutcome()
-    side = _slave_side(ctx, SIDE_OF[event.order_type])
+    side = _slave_side(ctx, event.order_type.side)
     return _open_copy(ctx, book, ticket, next_leg(held), event.volume, side)
 
 
@@ -301,7 +302,7 @@ def _netting_open(
         master_ticket=master_ticket,
         leg=leg,
         symbol=plan.symbol,
-        order_type=MARKET[side],
+        order_type=OrderType.market(side),
         volume=plan.volume,
         price=event.price if price is None else price,
         sl=stops.sl,
@@ -330,7 +331,7 @@ def _booked(
         link_id=ctx.link.id,
         master_ticket=master_ticket,
         slave_symbol=plan.symbol,
-        side=SIDE_OF[command.order_type],
+        side=command.order_type.side,
         state=TicketState.OPENING,
         slave_volume=command.volume,
         master_volume=ctx.event.volume,
