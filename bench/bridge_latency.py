@@ -46,6 +46,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cpus import describe, pin_load, pin_server, plan
+
 from copier.bridge import (
     BridgeConfig,
     BridgeServer,
@@ -264,9 +266,11 @@ async def _serve_relay(
 
 
 def server_process(conn: Connection, target: str, slaves: int, compression: bool,
-                   profile: bool, db_dir: str | None) -> None:  # fmt: skip
+                   profile: bool, db_dir: str | None,
+                   cpus: dict[str, list[int]] | None) -> None:  # fmt: skip
     """Entry point of the server process (spawned)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    pin_server(cpus)
     serve = {"copier": _serve_copier, "bridge": _serve_bridge, "relay": _serve_relay}[target]
     if profile:
         import cProfile
@@ -387,8 +391,9 @@ def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=server_process,
                        args=(child, target, args.slaves, args.compression, args.profile,
-                             args.db_dir))  # fmt: skip
+                             args.db_dir, args.cpus))  # fmt: skip
     proc.start()
+    pin_load(args.cpus)
     setup = parent.recv()
     load = asyncio.run(run_load(setup["port"], setup["keys"], args))
     parent.send("stop")
@@ -438,6 +443,7 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f} "
           f"(a shared machine: compare the ratios of one run)")  # fmt: skip
+    print(describe(args.cpus))
     targets = list(results)
     print(f"{'(ms)':32}" + "".join(f"{t + ' p50 / p99 / max':>28}" for t in targets))
     for label, key, _ in ROWS:
@@ -470,7 +476,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the server process")
     parser.add_argument("--db-dir", help="folder for the copier's database (default: the temp "
                         "folder; /dev/shm keeps disk flushes out of the figures)")  # fmt: skip
+    parser.add_argument(
+        "--share-cpus",
+        action="store_true",
+        help="leave the server and the load to the scheduler (bench/cpus.py)",
+    )
     args = parser.parse_args(argv)
+    args.cpus = plan(args.share_cpus)
     targets = ["copier", "bridge", "relay"] if args.target == "all" else [args.target]
     results = {t: measure(t, args) for t in targets}
     report(results, args)

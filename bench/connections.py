@@ -67,6 +67,7 @@ from bridge_latency import (
     note_writes,
     triple,
 )
+from cpus import describe, pin_load, pin_server, plan
 
 from copier.bridge import (
     BridgeConfig,
@@ -297,6 +298,7 @@ async def run_load(conn: Connection, port: int, keys: dict[int, str],
 def load_process(conn: Connection, port: int, keys: dict[int, str],
                  args: argparse.Namespace, idle_role: str) -> None:  # fmt: skip
     """Entry point of the load process (spawned)."""
+    pin_load(args.cpus)
     conn.send({"phase": "limits", "nofile": raise_nofile()})
     asyncio.run(run_load(conn, port, keys, args, idle_role))
 
@@ -532,6 +534,7 @@ def report(results: dict[str, dict[str, Any]], nofile: tuple[int, int],
           f"{psutil.virtual_memory().total / 2**30:.1f} GiB, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}; a shared machine: compare the ratios "
           f"of one run")  # fmt: skip
+    print(describe(args.cpus))
     print(f"open files (soft/hard) of the server: {nofile[0]}/{nofile[1]}")
     print("keys: MemoryKeyVerifier (salted SHA-256) — the store's key hashing is excluded; the "
           "relay checks no key and sends no ping")  # fmt: skip
@@ -576,7 +579,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="count the types of generation 2 in the server at the end",
     )
+    parser.add_argument(
+        "--share-cpus",
+        action="store_true",
+        help="leave the server and the load to the scheduler (bench/cpus.py)",
+    )
     args = parser.parse_args(argv)
+    args.cpus = plan(args.share_cpus)
+    pin_server(args.cpus)  # the server runs in this process, the load in one it spawns
     nofile = raise_nofile()
     targets = ["copier", "relay"] if args.target == "both" else [args.target]
     results = {t: asyncio.run(run_server(t, args)) for t in targets}
