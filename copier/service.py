@@ -217,13 +217,19 @@ class CopyService:
         # the decision. Applied to the ticket as it was before, its write — queued after the
         # decision's — would put the pre-decision state back in the store, and a resent close
         # answered after a restart would then find an OPEN link and leave it open for good.
-        before = self._book_decision(changed, retired)
         # Sent before the decision is committed, acknowledged only after (docs/store.md, "Send
         # before the commit"): a crash in between leaves the event unacknowledged, so it comes
         # again and is decided again to the same command ids, which executors remember, and a
         # command whose id they lost finds its copy already in the after-state (protocol §14).
+        # Written first, booked and counted right after: nothing in between gives the loop way
+        # and no result comes from inside ``submit`` (terminals/base.py), so every result is
+        # still applied on top of the booked decision, and the last slave's frame goes out
+        # without waiting for the bookkeeping of all the others.
         sent_ms = self.clock()
-        sent = tuple(c.id for c in commands if self._send(c, event))
+        written = [c for c in commands if self._write(c, event)]
+        before = self._book_decision(changed, retired)
+        self._count_sent(written)
+        sent = tuple(c.id for c in written)
         if sent:
             failpoints.reach("after_send")
         try:
@@ -374,10 +380,18 @@ class CopyService:
         await self.views.refresh(account_ids)
 
     # ----- internals ----------------------------------------------------------------------
-    def _send(self, command: Command, event: MasterEvent | None = None) -> bool:
-        """Hand a command to its slave's terminal; False when there is none (it stays in the
-        outbox and goes when the terminal comes). ``event``: the master event it was decided
-        from, whose detection time and price its result is measured against."""
+    def _send(self, command: Command) -> bool:
+        """Hand a command to its slave's terminal and count it sent; False when there is no
+        terminal (it stays in the outbox and goes when the terminal comes)."""
+        if not self._write(command):
+            return False
+        self._count_sent((command,))
+        return True
+
+    def _write(self, command: Command, event: MasterEvent | None = None) -> bool:
+        """``_send`` without the counting (``_count_sent`` does it). ``event``: the master
+        event it was decided from, whose detection time and price its result is measured
+        against."""
         if event is not None:
             self._decided_from[command.id] = event
         terminal = self.terminals.get(command.slave_id)
@@ -387,10 +401,14 @@ class CopyService:
                         command.id)
             return False
         terminal.submit(command)
-        sent = self.clock()
-        self.views.order_sent(command.slave_id, sent)
-        self.bus.publish(CopySent(command, sent))
         return True
+
+    def _count_sent(self, commands: Iterable[Command]) -> None:
+        """Commands handed to their terminals: the orders-per-minute rule and the bus learn."""
+        sent = self.clock()
+        for command in commands:
+            self.views.order_sent(command.slave_id, sent)
+            self.bus.publish(CopySent(command, sent))
 
     async def _resync(self, account_id: str) -> None:
         """After a (re)connect: refresh what we know, resend what is in flight to it, and
