@@ -448,6 +448,19 @@ class ExecutionResult:
         """Done, or nothing left to do (already executed; SL/TP already as asked)."""
         return self.retcode in SUCCESS_RETCODES or self.retcode in _NOTHING_TO_DO
 
+    def plain(self) -> ResultValues:
+        """Its fields in order, as a tuple of plain values: ``ExecutionResult(*plain)`` is it
+        again. A tuple of strings and numbers is one the garbage collector stops watching,
+        where it watches a result object for as long as it lives: what is kept by the thousand
+        (a terminal's remembered results) is kept so."""
+        return (self.command_id, self.slave_id, self.retcode, self.message, self.slave_ticket,
+                self.volume, self.price, self.executed_ms, self.sl, self.tp)  # fmt: skip
+
+
+# ExecutionResult.plain(): command_id, slave_id, retcode, message, slave_ticket, volume, price,
+# executed_ms, sl, tp.
+ResultValues = tuple[str, str, int, str, int | None, float, float, int, float, float]
+
 
 def already_done_text(command: Command, what: str) -> str:
     """The message of a DUPLICATE answer: the copy is already as ``command`` leaves it (§14)."""

@@ -51,6 +51,7 @@ from copier.domain import (
     ExecutionResult,
     MasterEvent,
     Quote,
+    ResultValues,
     TerminalSnapshot,
     TerminalStatus,
 )
@@ -106,8 +107,9 @@ class EaTerminal:
         self._sessions: dict[Role, Session] = {}
         self._ready: set[Role] = set()
         self._inflight: dict[str, bytes] = {}  # command id → encoded frame, in the order written
-        # command id → (clock ms it came, result), oldest first
-        self._results: OrderedDict[str, tuple[int, ExecutionResult]] = OrderedDict()
+        # command id → (clock ms it came, *result as plain values), oldest first: up to a
+        # thousand per account, none of them watched by the garbage collector (``plain``)
+        self._results: OrderedDict[str, tuple[int, *ResultValues]] = OrderedDict()
         self._snapshot: TerminalSnapshot | None = None
         self._snapshot_at = 0  # clock ms when the cached snapshot arrived
         self._symbols_at = 0  # clock ms of the last snapshot that carried symbols
@@ -159,7 +161,8 @@ class EaTerminal:
         if known is not None:
             sink = self._sink
             if sink is not None:  # a repeat: answered with the first result, never re-executed
-                asyncio.get_running_loop().call_soon(sink.on_result, known[1])
+                result = ExecutionResult(*known[1:])
+                asyncio.get_running_loop().call_soon(sink.on_result, result)
             return
         if command.id in self._inflight:
             return  # written already, and written again on every executor reconnect
@@ -361,7 +364,7 @@ class EaTerminal:
         """Keep the result; forget those past the memory's size or age, oldest first."""
         now = self._clock_ms()
         results = self._results
-        results[command_id] = (now, result)
+        results[command_id] = (now, *result.plain())
         while len(results) > RESULT_MEMORY:
             results.popitem(last=False)
         oldest = next(iter(results.values()))[0]

@@ -5,7 +5,10 @@ command is still answered with its first result and never written to the executo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import gc
 
+import copier.bridge  # noqa: F401  (first: the terminal module alone meets its package half-built)
 from copier.domain import Command, CommandKind, ExecutionResult, OrderType, TerminalStatus
 from copier.terminals.ea.terminal import RESULT_MEMORY, RESULT_MEMORY_MS, EaTerminal
 
@@ -84,4 +87,29 @@ async def test_a_second_answer_within_the_memory_is_dropped() -> None:
     terminal.on_result(result(1))
 
     assert sink.results == [result(1)]
+    await terminal.stop()
+
+
+def test_a_result_as_plain_values_is_the_same_result_again() -> None:
+    full = ExecutionResult("L1-T7-S3", "slave", 10010, "partly", slave_ticket=77, volume=0.05,
+                           price=1.2345, executed_ms=1_700_000_000_123, sl=1.2, tp=1.3)  # fmt: skip
+    for kept in (full, result(1), ExecutionResult("L1-T1-S1", "slave", 10006)):
+        assert ExecutionResult(*kept.plain()) == kept
+    # every field is in it, in order: a field added to the class must be added to plain()
+    assert len(full.plain()) == len(dataclasses.fields(ExecutionResult))
+
+
+async def test_remembered_results_are_not_watched_by_the_garbage_collector() -> None:
+    """A thousand results per account stay for minutes: objects the collector watches would be
+    walked by every full collection while a copy waits (gc_policy.py). Kept as plain values,
+    they leave its watch at the first collection that sees them (a young one, in the app)."""
+    terminal, _ = await started(Clock())
+    for n in range(100):
+        terminal.submit(command(n))
+        terminal.on_result(result(n))
+    gc.collect()
+
+    kept = list(terminal._results.values())
+    assert len(kept) == 100
+    assert not any(gc.is_tracked(entry) for entry in kept)
     await terminal.stop()
