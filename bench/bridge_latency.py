@@ -477,12 +477,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db-dir", help="folder for the copier's database (default: the temp "
                         "folder; /dev/shm keeps disk flushes out of the figures)")  # fmt: skip
     parser.add_argument(
-        "--share-cpus",
+        "--pin",
         action="store_true",
-        help="leave the server and the load to the scheduler (bench/cpus.py)",
+        help="the load on a CPU of its own, the server on the others (bench/cpus.py)",
     )
     args = parser.parse_args(argv)
-    args.cpus = plan(args.share_cpus)
+    args.cpus = plan(args.pin)
     targets = ["copier", "bridge", "relay"] if args.target == "all" else [args.target]
     results = {t: measure(t, args) for t in targets}
     report(results, args)

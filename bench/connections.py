@@ -580,12 +580,12 @@ def main(argv: list[str] | None = None) -> int:
         help="count the types of generation 2 in the server at the end",
     )
     parser.add_argument(
-        "--share-cpus",
+        "--pin",
         action="store_true",
-        help="leave the server and the load to the scheduler (bench/cpus.py)",
+        help="the load on a CPU of its own, the server on the others (bench/cpus.py)",
     )
     args = parser.parse_args(argv)
-    args.cpus = plan(args.share_cpus)
+    args.cpus = plan(args.pin)
     pin_server(args.cpus)  # the server runs in this process, the load in one it spawns
     nofile = raise_nofile()
     targets = ["copier", "relay"] if args.target == "both" else [args.target]
