@@ -26,6 +26,9 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+# The module, not its names: the terminal imports this package (convert, protocol), so when the
+# terminal is imported first this line meets it half-built. Its names are read when a server runs.
+import copier.terminals.ea.terminal as ea
 from copier import logsafe
 from copier.bridge.admission import Gate, Listener
 from copier.bridge.allowlist import AllowList
@@ -39,7 +42,6 @@ from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import PROTOCOL_VERSION, CloseCode, Hello, Role, Welcome
 from copier.bridge.session import Session, SessionInfo
 from copier.clock import now_ms as wall_clock_ms
-from copier.terminals.ea.terminal import EaTerminal
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ class BridgeServer:
         self._verifier = verifier
         self._last_seqs = dict(last_seqs or {})
         self._clock_ms = clock_ms
-        self._terminals: dict[str, EaTerminal] = {}
+        self._terminals: dict[str, ea.EaTerminal] = {}
         self._sessions: set[Session] = set()
         self._opened = 0  # sessions admitted so far
         self._closed = 0  # of them, sessions ended so far
@@ -188,11 +190,11 @@ class BridgeServer:
         return remote.fingerprint_sha1 if remote is not None and remote.fingerprint_sha1 else None
 
     # ----- registry -----------------------------------------------------------------------
-    def terminal(self, account_id: str) -> EaTerminal:
+    def terminal(self, account_id: str) -> ea.EaTerminal:
         """The account's EA terminal, made on first use (give it to the copy service)."""
         terminal = self._terminals.get(account_id)
         if terminal is None:
-            terminal = EaTerminal(
+            terminal = ea.EaTerminal(
                 account_id,
                 last_seq=self._last_seqs.get(account_id, 0),
                 clock_ms=self._clock_ms,
@@ -202,7 +204,7 @@ class BridgeServer:
             self._terminals[account_id] = terminal
         return terminal
 
-    def terminals(self) -> list[EaTerminal]:
+    def terminals(self) -> list[ea.EaTerminal]:
         return list(self._terminals.values())
 
     def session_totals(self) -> tuple[int, int]:
@@ -300,7 +302,7 @@ class BridgeServer:
             return None
         return outcome
 
-    async def _make_room(self, ws: ServerConnection, terminal: EaTerminal, role: Role) -> bool:
+    async def _make_room(self, ws: ServerConnection, terminal: ea.EaTerminal, role: Role) -> bool:
         """One session per account and role: a live one keeps its place, a silent one yields."""
         existing = terminal.session(role)
         if existing is None or existing.closing:
@@ -313,7 +315,7 @@ class BridgeServer:
         terminal.detach(existing)
         return True
 
-    def _welcome(self, session: Session, terminal: EaTerminal, grant: KeyGrant) -> Welcome:
+    def _welcome(self, session: Session, terminal: ea.EaTerminal, grant: KeyGrant) -> Welcome:
         cfg = self.config
         key_days, warn = self._keys.welcome_fields(grant)
         return Welcome(

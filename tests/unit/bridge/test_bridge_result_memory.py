@@ -8,7 +8,6 @@ import asyncio
 import dataclasses
 import gc
 
-import copier.bridge  # noqa: F401  (first: the terminal module alone meets its package half-built)
 from copier.domain import Command, CommandKind, ExecutionResult, OrderType, TerminalStatus
 from copier.terminals.ea.terminal import RESULT_MEMORY, RESULT_MEMORY_MS, EaTerminal
 
