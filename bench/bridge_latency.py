@@ -23,6 +23,7 @@ and for each target, its ratio to the relay of every one of them (``copier ÷ re
 
     python bench/bridge_latency.py --slaves 10 --rate 100 --seconds 10 [--compression]
         [--target all|copier|bridge|relay] [--db-dir /dev/shm] [--profile]
+        [--pin]   (the load on a CPU of its own, the server on the others: bench/cpus.py)
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ to the side that was behind — the load average, and the open-file limits; then
 
     python bench/connections.py --count 10000 --seconds 60 [--slaves 10 --rate 100]
         [--target both|copier|relay] [--per-address 5000] [--drain-s 10] [--db-dir /dev/shm]
+        [--pin]   (the load on a CPU of its own, the server on the others: bench/cpus.py)
 """
 
 from __future__ import annotations
