@@ -45,24 +45,6 @@ def make_command(
     ``copy_ticket`` is the master ticket an existing copy's comment names when the link was
     re-keyed away from it (0: ``master_ticket``): the comment is built from it, so the command
     finds the copy, while the id and the trade log keep the master's current ticket."""
-    return _command(link, kind, master_ticket, seq, leg, symbol, order_type, now_ms, copy_ticket,
-                    fields)  # fmt: skip
-
-
-def _command(
-    link: Link,
-    kind: CommandKind,
-    master_ticket: int,
-    seq: int,
-    leg: int,
-    symbol: str,
-    order_type: OrderType,
-    now_ms: int,
-    copy_ticket: int,
-    fields: dict[str, Any],
-) -> Command:
-    """``make_command`` with the other fields as one dict, passed on as it is (a router's
-    command is built through two calls; each ``**`` between them would copy the fields)."""
     copied = copy_ticket or master_ticket
     rules = link.rules
     return Command(
@@ -131,8 +113,9 @@ class RouteContext(NamedTuple):
         **fields: Any,
     ) -> Command:
         """``make_command`` for this decision's link, event and time."""
-        return _command(self.link, kind, master_ticket, self.event.seq, leg, symbol, order_type,
-                        self.now_ms, copy_ticket, fields)  # fmt: skip
+        return make_command(self.link, kind, master_ticket=master_ticket, seq=self.event.seq,
+                            leg=leg, symbol=symbol, order_type=order_type, now_ms=self.now_ms,
+                            copy_ticket=copy_ticket, **fields)  # fmt: skip
 
     def denied(self, master_ticket: int, denial: Denial) -> CopyDenied:
         return CopyDenied(

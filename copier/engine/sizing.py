@@ -98,37 +98,12 @@ def size_lot(
     slave_account: AccountInfo,
 ) -> Sized | Denial:
     """The slave lot for a master order of ``master_lots``, or why there is none."""
-    mode = rules.lot_mode
     multiplier = rules.symbol_lot_multipliers.get(spec.name, 1.0)
-    # Only positive numbers are remembered: -0.0 is a key equal to 0.0 but words differently.
-    if (mode is not LotMode.FIXED and mode is not LotMode.MULTIPLIER) \
-            or not (master_lots > 0 and rules.lot_value > 0 and multiplier > 0):
-        return _size_lot(rules, spec, master_lots, master_price, master_sl, master_account,
-                         slave_account)  # fmt: skip
-    # Everything a fixed or multiplied lot is sized from (accounts, prices and stops are not).
-    key = (
-        mode is LotMode.FIXED, rules.lot_value, master_lots, multiplier, spec.name,
-        spec.volume_step, spec.volume_min, spec.volume_max, rules.min_lot, rules.max_lot,
-        rules.below_minimum is BelowMinimum.SKIP,
-    )  # fmt: skip
-    sized = _SIZED.get(key)
-    if sized is None:
-        if len(_SIZED) >= SIZED_KEEP:
-            _SIZED.clear()
-        sized = _SIZED[key] = _size_lot(rules, spec, master_lots, master_price, master_sl,
-                                        master_account, slave_account)  # fmt: skip
-    return sized
-
-
-def _size_lot(
-    rules: LinkRules,
-    spec: SymbolSpec,
-    master_lots: float,
-    master_price: float,
-    master_sl: float,
-    master_account: AccountInfo,
-    slave_account: AccountInfo,
-) -> Sized | Denial:
+    key = _sized_key(rules, spec, master_lots, multiplier)
+    if key is not None:
+        known = _SIZED.get(key)
+        if known is not None:
+            return known
     raw = raw_lots(
         rules=rules,
         spec=spec,
@@ -139,11 +114,33 @@ def _size_lot(
         slave_account=slave_account,
     )
     if isinstance(raw, Denial):
-        return raw
-    multiplier = rules.symbol_lot_multipliers.get(spec.name, 1.0)
-    if multiplier != 1.0:  # × 1 changes no lot, only the Decimal's exponent
-        raw *= dec(multiplier)
-    return fit_to_symbol(raw, rules, spec)
+        sized: Sized | Denial = raw
+    else:
+        if multiplier != 1.0:  # × 1 changes no lot, only the Decimal's exponent
+            raw *= dec(multiplier)
+        sized = fit_to_symbol(raw, rules, spec)
+    if key is not None:
+        if len(_SIZED) >= SIZED_KEEP:
+            _SIZED.clear()
+        _SIZED[key] = sized
+    return sized
+
+
+def _sized_key(
+    rules: LinkRules, spec: SymbolSpec, master_lots: float, multiplier: float
+) -> tuple[object, ...] | None:
+    """Everything a fixed or multiplied lot is sized from (accounts, prices and stops are not);
+    None for the other lot modes, which read the accounts. Only positive numbers are keys: -0.0
+    is a key equal to 0.0 but words differently."""
+    mode = rules.lot_mode
+    if (mode is not LotMode.FIXED and mode is not LotMode.MULTIPLIER) \
+            or not (master_lots > 0 and rules.lot_value > 0 and multiplier > 0):
+        return None
+    return (
+        mode is LotMode.FIXED, rules.lot_value, master_lots, multiplier, spec.name,
+        spec.volume_step, spec.volume_min, spec.volume_max, rules.min_lot, rules.max_lot,
+        rules.below_minimum is BelowMinimum.SKIP,
+    )  # fmt: skip
 
 
 def raw_lots(
