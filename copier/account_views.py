@@ -254,21 +254,28 @@ class AccountViews:
         # All at once: one terminal slow to answer must not hold back the others' views.
         await asyncio.gather(*(self._refresh_one(account_id) for account_id in ids))
 
-    async def refresh_quotes(self, account_ids: Iterable[str]) -> None:
+    async def refresh_quotes(
+        self, account_ids: Iterable[str], *, max_age_ms: int | None = None
+    ) -> None:
         """Refresh these accounts with current quotes, as deciding a pending copy needs (is its
         price already reached?). An EA sends quotes only with its symbol specs, so its terminal
-        is asked for them; the other terminals' snapshots always carry current quotes."""
-        await asyncio.gather(*(self._refresh_one(a, fresh_quotes=True)
+        is asked for them when they are older than ``max_age_ms`` (default: the terminal's own
+        ``QUOTES_MAX_AGE_MS``; 0: always); the other terminals' snapshots always carry current
+        quotes."""
+        await asyncio.gather(*(self._refresh_one(a, fresh_quotes=True, max_age_ms=max_age_ms)
                                for a in dict.fromkeys(account_ids)))  # fmt: skip
 
-    async def _refresh_one(self, account_id: str, *, fresh_quotes: bool = False) -> None:
+    async def _refresh_one(
+        self, account_id: str, *, fresh_quotes: bool = False, max_age_ms: int | None = None
+    ) -> None:
         terminal = self._terminals.get(account_id)
         if terminal is None or not terminal.connected:
             return
         try:
             if fresh_quotes and terminal.kind == "ea":
                 ea = cast("EaTerminal", terminal)
-                snap = await ea.snapshot(fresh_quotes=True)
+                snap = await (ea.snapshot(fresh_quotes=True) if max_age_ms is None
+                              else ea.snapshot(fresh_quotes=True, quotes_max_age_ms=max_age_ms))
             else:
                 snap = await terminal.snapshot()
         except Exception as exc:  # a terminal that cannot answer is reported, not fatal

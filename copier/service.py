@@ -13,7 +13,8 @@ order of side effects that makes copies exactly-once:
 A crash between 3 and 4 leaves the event unacknowledged: the master resends it, the engine
 decides the same commands with the same ids, and the executors drop the repeats (docs/store.md,
 "Send before the commit"). After a crash the copies still pending or sent (the outbox) are
-resubmitted with the same command ids.
+resubmitted with the same command ids. A pending copy the broker refused for its price is
+decided again on a fresh quote (``copier.refused_pendings``).
 What the trader set (stop switch, equity marks, risk stops, trading clock) and the sweeps that
 act without a master event (risk stops, close all copies) live in ``copier.trader_controls``.
 """
@@ -42,7 +43,7 @@ from copier.engine.config import Link, LinkMode
 from copier.engine.reconcile import LinkSide, ReconcileReport, reconcile_slave
 from copier.engine.results import apply_result, settle_already_closed
 from copier.engine.router import route
-from copier.engine.state import CopyAdjusted, CopyDenied, RouteOutcome, TicketLink
+from copier.engine.state import CopyAdjusted, CopyDenied, MasterView, RouteOutcome, TicketLink
 from copier.events import (
     Bus,
     CopyExecuted,
@@ -55,6 +56,7 @@ from copier.events import (
     ReconciliationReported,
     TerminalStatusChanged,
 )
+from copier.refused_pendings import RefusedPendings
 from copier.store import CopyOrigin, Store
 from copier.store.traderstate import Changes
 from copier.terminals.base import Terminal
@@ -86,6 +88,7 @@ class CopyService:
         self._decided_from: dict[str, MasterEvent] = {}  # command id → its master event
         self._last_seq: dict[str, int] = {}
         self.controls = TraderControls(self)
+        self.refused = RefusedPendings(self)
         self.views = AccountViews(self.terminals, clock, on_new_specs=store.save_symbol_specs,
                                   on_marks=lambda a, m: self.controls.save_marks(a, m))
         self._master_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -119,7 +122,7 @@ class CopyService:
         self.links[link.id] = link
         self.controls.links_changed()
         if link.enabled and (before is None or not before.enabled) and self._running:
-            self._track(self.controls.link_enabled(link))
+            self.track(self.controls.link_enabled(link))
 
     def remove_link(self, link_id: int) -> None:
         self.links.pop(link_id, None)
@@ -197,15 +200,12 @@ class CopyService:
         changed: list[TicketLink] = []
         retired: list[tuple[int, int, int]] = []
         adjustments: list[CopyAdjusted] = []
+        if self.refused.waiting:
+            self.refused.event_came(event)
         for link in links:
-            slave = self.views.slave_view(link.slave_id, self.controls.stops_of(link.slave_id, now))
-            if master is None or slave is None:
+            outcome = self._route(event, link, master, now)
+            if outcome is None:
                 continue
-            if not self.copying_enabled and link.mode is LinkMode.NORMAL:
-                # Stopped copying still follows closes and SL/TP changes of existing copies, so a
-                # stop never strands a slave in a position its master has left.
-                link = replace(link, mode=LinkMode.CLOSE_ONLY)
-            outcome = route(event, link, self._tickets[link.id].book, master, slave, now)
             commands.extend(outcome.commands)
             denials.extend(outcome.denials)
             changed.extend(outcome.tickets)
@@ -247,6 +247,27 @@ class CopyService:
             self.bus.publish(CopyWasDenied(denial))
         for adjustment in adjustments:
             self.bus.publish(CopyWasAdjusted(adjustment))
+
+    def _route(
+        self, event: MasterEvent, link: Link, master: MasterView | None, now: int
+    ) -> RouteOutcome | None:
+        """The engine's decision for one link on the views now; None without them."""
+        slave = self.views.slave_view(link.slave_id, self.controls.stops_of(link.slave_id, now))
+        if master is None or slave is None:
+            return None
+        if not self.copying_enabled and link.mode is LinkMode.NORMAL:
+            # Stopped copying still follows closes and SL/TP changes of existing copies, so a
+            # stop never strands a slave in a position its master has left.
+            link = replace(link, mode=LinkMode.CLOSE_ONLY)
+        return route(event, link, self._tickets[link.id].book, master, slave, now)
+
+    def route_one(self, event: MasterEvent, link_id: int) -> RouteOutcome | None:
+        """``event`` decided for one enabled link now, outside an event's own decision (a
+        refused pending copy decided again); None when the link or a view is missing."""
+        link = self.links.get(link_id)
+        if link is None or not link.enabled:
+            return None
+        return self._route(event, link, self.views.master_view(event.account_id), self.clock())
 
     def _book_decision(
         self, changed: list[TicketLink], retired: list[tuple[int, int, int]]
@@ -296,12 +317,12 @@ class CopyService:
         event = self._decided_from.pop(result.command_id, None)
         # None: not decided from a master event here (a sweep, a resend after a restart)
         origin = CopyOrigin.of(command, event) if event is not None else None
-        self._track(self.store.persist_result(result, updated, point=point, origin=origin))
+        self.track(self.store.persist_result(result, updated, point=point, origin=origin))
         detected = event.time_ms if event is not None else command.created_ms
         if result.ok:
             latency = float(max(0, result.executed_ms - detected)) if result.executed_ms else 0.0
             self.bus.publish(CopyExecuted(command, result, latency))
-        else:
+        elif not self.refused.take(command, result, event, updated):
             self.bus.publish(CopyFailed(command, result))
 
     def on_status(self, status: TerminalStatus) -> None:
@@ -312,10 +333,10 @@ class CopyService:
                 and self._startup_done.is_set() \
                 and self.views.account_update(account, self.clock()) \
                 and self.controls.watched(status.account_id):
-            self._track(self.controls.on_account(status.account_id))
+            self.track(self.controls.on_account(status.account_id))
         reconnected = status.connected and (previous is None or not previous.connected)
         if reconnected and self._running and self._startup_done.is_set():
-            self._track(self._resync(status.account_id))
+            self.track(self._resync(status.account_id))
 
     # ----- queries for the UI, demo and tests ---------------------------------------------
     def tickets(self) -> list[TicketLink]:
@@ -339,8 +360,9 @@ class CopyService:
 
     @property
     def busy(self) -> int:
-        """Work not finished: events being decided plus commands waiting for a result."""
-        return self._handling + len(self._inflight)
+        """Work not finished: events being decided, commands waiting for a result and refused
+        pending copies waiting to be decided again."""
+        return self._handling + len(self._inflight) + self.refused.count
 
     async def reconcile_report(self, slave_id: str) -> ReconcileReport:
         """Compare the slave terminal's real positions with the ticket links of every link into
@@ -487,7 +509,7 @@ class CopyService:
     def _links_of_master(self, master_id: str) -> list[Link]:
         return [lk for lk in self.links.values() if lk.master_id == master_id and lk.enabled]
 
-    def _track(self, coro: object) -> None:
+    def track(self, coro: object) -> None:
         task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
         if task in self._tasks:
             return  # a future several writes share (the results of one turn of the loop)

@@ -169,3 +169,16 @@ def settle_already_closed(command: Command, result: ExecutionResult) -> Executio
         note = f"{result.message} — already closed on the slave; nothing to do"
         return changed(result, retcode=int(Retcode.NO_CHANGES), message=note)
     return result
+
+
+def refused_for_its_price(command: Command, result: ExecutionResult) -> bool:
+    """A pending copy the broker refused for its price: MT5 answers 10015 invalid price, MT4
+    129 invalid price or 130 invalid stops (mapped to 10015 and 10016, protocol §14) — the MQL4
+    book's "Requirements and Limitations in Making Trades" (https://book.mql4.com/appendix/
+    limits) and the MQL5 trade server return codes (https://www.mql5.com/en/docs/constants/
+    errorswarnings/enum_trade_return_codes). The engine decided it on a quote up to a refresh
+    old: the market may have reached the price since."""
+    return command.kind is CommandKind.PLACE_PENDING and result.retcode in _PRICE_REFUSALS
+
+
+_PRICE_REFUSALS = frozenset({int(Retcode.INVALID_PRICE), int(Retcode.INVALID_STOPS)})

@@ -18,7 +18,9 @@ ticket of this link to its ticket link, or to its legs (see ``copier.engine.book
   "copy_pendings" denial, and the fill is copied as a market open. A pending copy whose price the
   slave's market already reached is decided by ``pending_reached`` (``copier.engine.stops``):
   an OPEN at market through the pipeline as a market copy (its ticket link is a position from
-  then on), or a "pending_reached" denial — never a placement the broker would refuse.
+  then on), or a "pending_reached" denial — never a placement the broker would refuse. The
+  quote may be a refresh old: a placement the broker refuses for its price is decided again on
+  a quote asked for after the refusal (``copier.refused_pendings``).
 * A market copy (an OPEN, a pending copy opened at market) whose SL or TP the slave's market
   has already passed is decided by ``stops_passed`` (``copier.engine.stops.stops_verdict``):
   opened without the passed stop(s), said in an adjustment, or a "stops_passed" denial — never

@@ -172,13 +172,16 @@ class EaTerminal:
         if executor is not None:
             executor.send(frame)
 
-    async def snapshot(self, *, fresh_quotes: bool = False) -> TerminalSnapshot:
+    async def snapshot(
+        self, *, fresh_quotes: bool = False, quotes_max_age_ms: int = QUOTES_MAX_AGE_MS
+    ) -> TerminalSnapshot:
         """A snapshot no older than ``snapshot_max_age_ms``, asked of the EA when needed.
         Quotes come only with the symbol specs (protocol §7); ``fresh_quotes`` asks for them
-        when they are older than ``QUOTES_MAX_AGE_MS`` (a pending copy is decided on them)."""
+        when they are older than ``quotes_max_age_ms`` (a pending copy is decided on them; 0
+        asks whatever their age: a pending the broker refused is decided again on them)."""
         now = self._clock_ms()
         cached = self._snapshot
-        stale_quotes = fresh_quotes and now - self._symbols_at > QUOTES_MAX_AGE_MS
+        stale_quotes = fresh_quotes and now - self._symbols_at > quotes_max_age_ms
         if cached is not None and now - self._snapshot_at <= self._snapshot_max_age_ms \
                 and not stale_quotes:
             return cached

@@ -25,6 +25,7 @@ input int    TimerMs = 10;                         // how often the connection i
 #define RC_ERROR          10011
 #define RC_INVALID        10013
 #define RC_INVALID_VOLUME 10014
+#define RC_INVALID_PRICE  10015
 #define RC_INVALID_STOPS  10016
 #define RC_NO_MONEY       10019
 #define RC_PRICE_CHANGED  10020
@@ -46,7 +47,8 @@ int MapError(const int err)
       case 135:  return(RC_PRICE_CHANGED);
       case 136:  return(RC_PRICE_OFF);
       case 134:  return(RC_NO_MONEY);
-      case 130:  return(RC_INVALID_STOPS);
+      case 129:  return(RC_INVALID_PRICE);  // a pending order the market already reached
+      case 130:  return(RC_INVALID_STOPS);  // meets one of these two: the copier decides it again
       case 131:  return(RC_INVALID_VOLUME);
       case 4108: return(RC_INVALID_ORDER);
       case 4109: return(RC_TRADE_OFF);

@@ -119,7 +119,7 @@ inline bool mql_control(const std::string &line, bool &traded) {
   if (cmd == "trade_fault") {
     MqlTradeFault f;
     in >> f.kind >> f.arg;
-    const char *known[] = {"requote", "off_quotes", "busy", "timeout", "placed"};
+    const char *known[] = {"requote", "off_quotes", "busy", "timeout", "placed", "reached"};
     if (std::find(std::begin(known), std::end(known), f.kind) == std::end(known)) { mql_reply(false, line); return false; }
     mql_faults().trade.push_back(f);
     mql_reply(true, "armed");

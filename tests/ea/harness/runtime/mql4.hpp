@@ -178,6 +178,7 @@ inline int OrderSend(const string &symbol, int cmd, double volume, double price,
     ticket = (int)T().open(s->name, cmd, volume, now, sl, tp, magic, text);
   } else {
     bool above = (cmd == OP_SELLLIMIT || cmd == OP_BUYSTOP);
+    if (fault.kind == "reached") mql_reach(*s, cmd == OP_BUYLIMIT || cmd == OP_BUYSTOP, price);
     double ref = (cmd == OP_BUYLIMIT || cmd == OP_BUYSTOP) ? s->ask : s->bid;
     if ((above ? price <= ref : price >= ref) || !term::Terminal::on_grid(*s, price))
       return mql4_fail(ERR_INVALID_PRICE) ? 0 : -1;

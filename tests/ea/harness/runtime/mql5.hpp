@@ -290,6 +290,10 @@ inline bool OrderSend(const MqlTradeRequest &req, MqlTradeResult &res) {
   if (fault.kind == "requote" && req.action == TRADE_ACTION_DEAL)
     return mql5_answer(res, TRADE_RETCODE_REQUOTE, "Requote");
   if (fault.kind == "off_quotes") return mql5_answer(res, TRADE_RETCODE_PRICE_OFF, "Off quotes");
+  term::Symbol *reached = fault.kind == "reached" && req.action == TRADE_ACTION_PENDING
+                               ? T().symbol(req.symbol.utf8()) : nullptr;
+  if (reached != nullptr)
+    mql_reach(*reached, req.type == ORDER_TYPE_BUY_LIMIT || req.type == ORDER_TYPE_BUY_STOP, req.price);
   if (fault.kind == "placed" && req.action == TRADE_ACTION_DEAL) {
     long order = T().next_ticket++;
     MqlTradeRequest later = req;

@@ -14,6 +14,11 @@
 //                 TRADE_RETCODE_TIMEOUT — the order did fill
 //     placed ARG  MT5 market deal answered 10008 TRADE_RETCODE_PLACED with deal 0: the deal and
 //                 the position appear ARG ms later (the EA sees them when it next asks)
+//     reached     a pending order request: the market gets to its price while the request is on
+//                 its way (it was priced on a quote a moment old), so the server finds it on the
+//                 wrong side of the market — MT4 129 ERR_INVALID_PRICE, MT5 10015
+//                 TRADE_RETCODE_INVALID_PRICE (the checks of mql4.hpp OrderSend and mql5.hpp
+//                 mql5_send; the limits: https://book.mql4.com/appendix/limits)
 //   during_scan N <control line>  the trade pool changes while the EA walks it by index: after
 //                                 the EA's next N index reads (MQL4 OrderSelect SELECT_BY_POS,
 //                                 MQL5 PositionGetTicket/OrderGetTicket) the line runs, e.g.
@@ -89,6 +94,14 @@ inline MqlTradeFault mql_trade_fault(bool mt5) {
   if (out.kind == "busy" && now >= f.busy_until_ms) f.busy_until_ms = now + out.arg;
   if (!out.kind.empty()) f.fired.push_back(out.kind);
   return out;
+}
+
+// "reached": the side a pending order triggers on — the ask for a buy limit or buy stop, the
+// bid for a sell — now stands at its price; the spread stays.
+inline void mql_reach(term::Symbol &s, bool buy, double price) {
+  double spread = s.ask - s.bid;
+  if (buy) { s.ask = price; s.bid = price - spread; }
+  else { s.bid = price; s.ask = price + spread; }
 }
 
 // After a trade the server did: the terminal dies here when crash_after_trade is armed.

@@ -1,0 +1,43 @@
+"""A pending copy the market reaches on its way, through the compiled Executors: the slave's
+trade server finds the order on the wrong side of the market and refuses it (harness fault
+"reached": MT4 129 ERR_INVALID_PRICE, MT5 10015 TRADE_RETCODE_INVALID_PRICE), the Executor
+reports it with the protocol's code (§14), and the copier asks the EA for current quotes and
+opens the copy at market — no failed copy, one position, no pending order left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness.world import copier_world, until
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.mark.parametrize(("master", "slave"),
+                         [("monitor4", "executor4"), ("monitor5", "executor5")])
+async def test_a_pending_copy_the_market_reached_on_its_way_is_opened_at_market(
+        ea_binaries: dict[str, Path], tmp_path: Path, master: str, slave: str) -> None:
+    async with copier_world(ea_binaries, tmp_path, master, slave) as world:
+        await world.slave.control("trade_fault reached")
+        order = await world.master.control("pending EURUSD buy_stop 0.10 1.0900")
+
+        async def opened() -> bool:
+            held = [(p["sym"], p["side"], p["vol"], p["comment"])
+                    for p in await world.slave.positions()]
+            return held == [("EURUSD.m", "buy", 0.2, f"TC|{order}")] \
+                and world.app.service.busy == 0
+        try:
+            await until(opened, "the copy opened at market on the slave")
+        except AssertionError:
+            print("ROWS", [(r.kind, r.retcode, r.message) for r in world.app.store.query_copies()])
+            print("STATE", await world.slave.state())
+            print("TICKETS", world.app.service.tickets())
+            raise
+        await world.slave.wait_output("FAULT trade reached")
+        state = await world.slave.state()
+        await world.app.store.flush()
+        rows = sorted((r.kind, r.retcode) for r in world.app.store.query_copies())
+
+    assert state["orders"] == []
+    assert rows == [("open", 10009), ("place_pending", 10015)], rows
