@@ -15,14 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from copier.app import AppConfig, CopierApp
-from copier.bridge import Role
+from copier.app import CopierApp
 from copier.domain import CommandKind, Platform, Retcode, Side
-from copier.engine.config import Link, LinkRules
+from copier.engine.config import LinkRules
 from copier.events import CopyExecuted
-from copier.store import AccountRecord, AccountRole
 from copier.testbed.broker import Market, SimAccount, SimBroker, catalogue
-from copier.testbed.refea.client import EaSettings, ReferenceEa
+from tests.ea_app import app_with_eas
 from tests.fault.crashes import Crash, CrashingExecutor
 
 pytestmark = pytest.mark.timeout(60)
@@ -53,41 +51,14 @@ async def copying(
     master = SimBroker(SimAccount(1001, "Demo-Server"), catalogue("standard"), market, seed=1)
     slave = SimBroker(SimAccount(2002, "Demo-Server", platform=slave_platform),
                       catalogue("standard"), market, seed=2)  # fmt: skip
-    app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge_port=0, load_accounts=False))
-    assert app.bridge is not None
-    keys = {}
-    for name, broker in (("master", master), ("slave", slave)):
-        account = broker.account
-        role = AccountRole.MASTER if name == "master" else AccountRole.SLAVE
-        app.store.save_account(AccountRecord(name, account.platform, account.login,
-                                             account.server, role=role))  # fmt: skip
-        keys[name] = app.store.create_api_key(name)
-        app.add_terminal(app.bridge.terminal(name))
-    app.save_link(Link(0, "master", "slave", rules=LinkRules(lot_value=2.0)))
-    answers: dict[str, list[int]] = {}
-    app.bus.subscribe(lambda e: answers.setdefault(e.command.id, []).append(e.result.retcode)
-                      if isinstance(e, CopyExecuted) else None)  # fmt: skip
-    await app.start()
     executor = CrashingExecutor(slave, "slave", crashes=[crash])
-    eas = [
-        ReferenceEa(master, EaSettings(app.bridge.url, keys["master"], Role.MONITOR, **FAST)),  # type: ignore[arg-type]
-        ReferenceEa(slave, EaSettings(app.bridge.url, keys["slave"], Role.EXECUTOR, **FAST),  # type: ignore[arg-type]
-                    executor=executor),
-    ]  # fmt: skip
-    executor.ea = eas[1]
-    runners = [asyncio.create_task(ea.run()) for ea in eas]
-    world = Copying(app, master, slave, executor, answers)
-    try:
-        await world.settled(lambda: all(t.connected for t in app.service.terminals.values()))
-        await app.service.refresh_snapshots()
-        yield world
-    finally:
-        for ea in eas:
-            await ea.stop()
-        for task in runners:
-            task.cancel()
-        await asyncio.gather(*runners, return_exceptions=True)
-        await app.stop()
+    answers: dict[str, list[int]] = {}
+    async with app_with_eas(tmp_path, master, slave, LinkRules(lot_value=2.0), executor=executor,
+                            ea_settings=FAST) as (app, eas):  # fmt: skip
+        executor.ea = eas[1]
+        app.bus.subscribe(lambda e: answers.setdefault(e.command.id, []).append(e.result.retcode)
+                          if isinstance(e, CopyExecuted) else None)  # fmt: skip
+        yield Copying(app, master, slave, executor, answers)
 
 
 def _volumes(broker: SimBroker) -> list[float]:

@@ -3,20 +3,14 @@ service, the engine and the store — open, SL/TP change, partial close, close a
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from copier.app import AppConfig, CopierApp
-from copier.bridge import Role
 from copier.domain import OrderType, Platform, Side
-from copier.engine.config import Link, LinkRules
-from copier.store import AccountRecord, AccountRole
+from copier.engine.config import LinkRules
 from copier.testbed.broker import Market, SimAccount, SimBroker, catalogue
-from copier.testbed.refea.client import EaSettings, ReferenceEa
+from tests.ea_app import app_with_eas, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,14 +27,6 @@ def broker(market: Market, login: int, platform: Platform) -> SimBroker:
                      market, seed=login)
 
 
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
 def copies(slave: SimBroker, master_ticket: int) -> list[float]:
     return [p.volume for p in slave.positions() if p.comment == f"TC|{master_ticket}"]
 
@@ -49,27 +35,10 @@ def copies(slave: SimBroker, master_ticket: int) -> list[float]:
 async def test_every_kind_of_master_change_reaches_the_slave(
     tmp_path: Path, master_platform: Platform, slave_platform: Platform
 ) -> None:
-    # Arrange: two accounts, keys, a link doubling lots; EAs connected to the app's bridge.
+    # Arrange: two accounts, a link doubling lots; EAs connected to the app's bridge.
     market = Market(seed=3)
     master, slave = broker(market, 1001, master_platform), broker(market, 2002, slave_platform)
-    app = CopierApp(AppConfig(database=tmp_path / "tc.db", bridge_port=0, load_accounts=False))
-    keys = {}
-    for name, b in (("master", master), ("slave", slave)):
-        role = AccountRole.MASTER if name == "master" else AccountRole.SLAVE
-        app.store.save_account(AccountRecord(name, b.account.platform, b.account.login,
-                                             b.account.server, role=role))
-        keys[name] = app.store.create_api_key(name)
-        assert app.bridge is not None
-        app.add_terminal(app.bridge.terminal(name))
-    app.save_link(Link(0, "master", "slave", rules=LinkRules(lot_value=2.0)))
-    await app.start()
-    assert app.bridge is not None
-    eas = [ReferenceEa(master, EaSettings(app.bridge.url, keys["master"], Role.MONITOR)),
-           ReferenceEa(slave, EaSettings(app.bridge.url, keys["slave"], Role.EXECUTOR))]
-    runners = [asyncio.create_task(ea.run()) for ea in eas]
-    try:
-        await until(lambda: all(t.connected for t in app.service.terminals.values()))
-        await app.service.refresh_snapshots()
+    async with app_with_eas(tmp_path, master, slave, LinkRules(lot_value=2.0)) as (app, _):
         settled = lambda: app.service.inflight == 0  # noqa: E731
 
         # Act and assert, step by step.
@@ -92,13 +61,6 @@ async def test_every_kind_of_master_change_reaches_the_slave(
         await until(lambda: slave.orders() == () and settled())
         await app.service.refresh_snapshots()
         problems = await app.service.reconcile_slave("slave")
-    finally:
-        for ea in eas:
-            await ea.stop()
-        for task in runners:
-            task.cancel()
-        await asyncio.gather(*runners, return_exceptions=True)
-        await app.stop()
 
     # Nothing left over: the copy service's own check against both terminals is clean.
     assert slave.positions() == () and slave.orders() == ()
