@@ -274,8 +274,7 @@ class AccountViews:
         try:
             if fresh_quotes and terminal.kind == "ea":
                 ea = cast("EaTerminal", terminal)
-                snap = await (ea.snapshot(fresh_quotes=True) if max_age_ms is None
-                              else ea.snapshot(fresh_quotes=True, quotes_max_age_ms=max_age_ms))
+                snap = await ea.snapshot(fresh_quotes=True, quotes_max_age_ms=max_age_ms)
             else:
                 snap = await terminal.snapshot()
         except Exception as exc:  # a terminal that cannot answer is reported, not fatal

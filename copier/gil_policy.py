@@ -6,8 +6,9 @@ runs Python code waits until that one blocks (a socket, SQLite's own work) or un
 interval has passed — 5 ms by default (``sys.setswitchinterval``, https://docs.python.org/3/
 library/sys.html#sys.setswitchinterval). A copy that arrives while the writer builds a batch's
 rows, or while a re-check answers a chunk of keys, waits that long before its frame is even
-read: with 10,000 EA sessions the copies' p99 was 13–17 ms at 5 ms and 10–12 ms at 0.2 ms, for the
-same CPU per event (docs/performance.md, "The switch interval").
+read. With 10,000 EA sessions the copies' longest wait was 37.8–54.0 ms at 5 ms and 19.5–37.8 ms
+at 0.2 ms (p99 17.2–22.6 against 8.4–17.9 ms), for the same CPU per event (docs/performance.md,
+"Measured again from clean trees; the switch interval").
 
 ``hand_gil_often`` sets the core's interval while it runs and returns the one it replaced, which
 the caller puts back when the core stops.

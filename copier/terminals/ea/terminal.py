@@ -173,15 +173,17 @@ class EaTerminal:
             executor.send(frame)
 
     async def snapshot(
-        self, *, fresh_quotes: bool = False, quotes_max_age_ms: int = QUOTES_MAX_AGE_MS
+        self, *, fresh_quotes: bool = False, quotes_max_age_ms: int | None = None
     ) -> TerminalSnapshot:
         """A snapshot no older than ``snapshot_max_age_ms``, asked of the EA when needed.
         Quotes come only with the symbol specs (protocol §7); ``fresh_quotes`` asks for them
-        when they are older than ``quotes_max_age_ms`` (a pending copy is decided on them; 0
-        asks whatever their age: a pending the broker refused is decided again on them)."""
+        when they are older than ``quotes_max_age_ms`` (None: ``QUOTES_MAX_AGE_MS``; a pending
+        copy is decided on them. 0 asks whatever their age: a pending the broker refused is
+        decided again on them)."""
         now = self._clock_ms()
         cached = self._snapshot
-        stale_quotes = fresh_quotes and now - self._symbols_at > quotes_max_age_ms
+        max_age = QUOTES_MAX_AGE_MS if quotes_max_age_ms is None else quotes_max_age_ms
+        stale_quotes = fresh_quotes and now - self._symbols_at > max_age
         if cached is not None and now - self._snapshot_at <= self._snapshot_max_age_ms \
                 and not stale_quotes:
             return cached

@@ -49,7 +49,9 @@ class EaLikeTerminal:
     connected: bool = True
     asked: list[bool] = field(default_factory=list)
 
-    async def snapshot(self, *, fresh_quotes: bool = False) -> TerminalSnapshot:
+    async def snapshot(
+        self, *, fresh_quotes: bool = False, quotes_max_age_ms: int | None = None
+    ) -> TerminalSnapshot:
         self.asked.append(fresh_quotes)
         quote = Quote("XAUUSD", 2348.25, 2348.50, 2_000)
         return TerminalSnapshot(ACCOUNT, (), (), quotes={"XAUUSD": quote}, time_ms=2_000)
