@@ -443,7 +443,18 @@ def _check_symbol(
 
 
 def _became_position(side: LinkSide, t: TicketLink, slave: TerminalSnapshot) -> bool:
-    """A pending copy that the slave's market filled before the master's order filled."""
+    """A pending copy that the slave's market filled before the master's order filled.
+
+    On a hedging account the fill is a position of its own, carrying the copy's comment. On a
+    netting account it went into the symbol's one position, whose comment is that of the deal
+    that opened it, and whose ticket becomes that of the order behind each reversal ("When
+    reversing a position in netting mode ... POSITION_TICKET is replaced with the ticket of the
+    order that led to the reversal", https://www.mql5.com/en/docs/constants/tradingconstants/
+    positionproperties): once other copies' deals have gone through it, neither names the
+    pending copy. A position on the symbol is all there is to go by, as for the volume check,
+    which waits for the master's fill (``_netting_filled_ahead``)."""
+    if slave.account.margin_mode is MarginMode.NETTING:
+        return any(p.symbol == t.slave_symbol for p in slave.positions)
     magic = side.link.rules.slave_magic
     return any(parse_copy_comment(p.comment) == t.comment_ticket and p.magic == magic
                for p in slave.positions)

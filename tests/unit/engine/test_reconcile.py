@@ -237,6 +237,29 @@ def test_netting_pending_copy_the_slaves_market_filled_first_is_not_judged_yet()
     assert not reconcile(LINK, [pending], master_gone, filled).consistent
 
 
+def test_netting_pending_copy_filled_first_into_a_position_other_copies_reversed_is_not_missing(
+) -> None:
+    """The demo's seed 52048 under load: the slave's sell-stop copy of a master buy limit filled
+    first; other copies' deals then reversed the symbol's one position twice, and on a netting
+    account a reversal gives the position a new ticket, its comment that of the reversing deal
+    (here a closed master's). The pending's volume is in that position all the same: neither
+    its ticket nor its comment names the pending any more, and it is not missing."""
+    master = terminal(
+        master_pos(1205, 2.0, Side.BUY),
+        orders=(PendingOrder(1001, "GER40", OrderType.BUY_LIMIT, 0.2, 18_000.0),),
+    )  # fmt: skip
+    pending = copy(1001, state=TicketState.PENDING, is_pending=True, slave_ticket=6001,
+                   volume=0.1, side=Side.SELL)  # fmt: skip
+    other = copy(1205, slave_ticket=6050, volume=1.0, side=Side.SELL)
+    reversed_twice = terminal(position(6050, 1.1, side=Side.SELL, comment="TC|1187"),
+                              netting=True)  # fmt: skip
+    flat = terminal(netting=True)
+
+    assert reconcile(LINK, [pending, other], master, reversed_twice).consistent
+    # No position on the symbol at all: nothing holds the pending's volume, it is missing.
+    assert reconcile(LINK, [pending], master, flat).missing == (pending,)
+
+
 # --- the whole slave's table at once, as the copy service holds it -------------------------------
 
 
