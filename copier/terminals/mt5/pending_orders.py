@@ -95,15 +95,7 @@ class PendingOrders(AlreadyDone):
         order = self._pending(command.slave_ticket)
         if order is None:
             if self._filled(command.slave_ticket) is not None:
-                # The slave's market reached it first: the master's own fill (or deletion)
-                # follows, and that is what acts on the copy now.
-                return self.result(
-                    command,
-                    Retcode.NO_CHANGES,
-                    f"{command.symbol}: order #{command.slave_ticket} has already filled on "
-                    "this account; the change of the master's pending order is not applied",
-                    command.slave_ticket,
-                )
+                return self._filled_first(command)
             return self.result(
                 command,
                 Retcode.INVALID_ORDER,
@@ -136,6 +128,8 @@ class PendingOrders(AlreadyDone):
                 command, Retcode.DONE, f"{order.symbol}: order already as requested", order.ticket
             )
         sent = self.session.call("order_send", request)
+        if sent.retcode != Retcode.DONE and self._filled(order.ticket) is not None:
+            return self._filled_first(command)  # the market reached it after the look above
         return self.result(
             command,
             sent.retcode,
@@ -145,6 +139,17 @@ class PendingOrders(AlreadyDone):
             request["price"],
             sl=request["sl"],
             tp=request["tp"],
+        )
+
+    def _filled_first(self, command: Command) -> ExecutionResult:
+        """A change to a copy the slave's market filled first: nothing is left to change; the
+        master's own fill (or deletion) follows, and that is what acts on the copy now."""
+        return self.result(
+            command,
+            Retcode.NO_CHANGES,
+            f"{command.symbol}: order #{command.slave_ticket} has already filled on this "
+            "account; the change of the master's pending order is not applied",
+            command.slave_ticket,
         )
 
     def delete(self, command: Command) -> ExecutionResult:

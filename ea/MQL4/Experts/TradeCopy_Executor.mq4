@@ -608,6 +608,14 @@ string DoPlacePending(const TcCommand &c)
    return(ResultFrame(c.id,MapError(err),c.sym+": pending order not placed: "+ErrText(err),0,0,0,0,0));
   }
 
+// A change to a pending copy the slave's market filled first: nothing is left to change; the
+// master's own fill (or deletion) follows, and that is what acts on the copy.
+string FilledFirst(const TcCommand &c,const long t)
+  {
+   return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": order #"+IntegerToString(t)+
+                      " has already filled on this account; the change is not applied",t,0,0,0,0));
+  }
+
 string DoModifyPending(const TcCommand &c)
   {
    long t=PendingCopy(c);
@@ -620,8 +628,7 @@ string DoModifyPending(const TcCommand &c)
    if(!OrderSelect((int)t,SELECT_BY_TICKET) || OrderCloseTime()>0 || OrderType()<=OP_SELL)
      {
       if(OrderSelect((int)t,SELECT_BY_TICKET) && OrderType()<=OP_SELL)
-         return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": order #"+IntegerToString(t)+
-                            " has already filled on this account; the change is not applied",t,0,0,0,0));
+         return(FilledFirst(c,t));
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+" is no longer pending",t,0,0,0,0));
      }
    double price=(c.price>0) ? TcPrice(c.sym,c.price) : OrderOpenPrice();
@@ -629,14 +636,15 @@ string DoModifyPending(const TcCommand &c)
    StopsFrom(c,SideIsBuy(OrderType()),price,sl,tp);
    WaitContext();
    ResetLastError();
-   if(!OrderModify((int)t,price,sl,tp,OrderExpiration(),clrNONE))
-     {
-      int err=GetLastError();
-      if(err!=1)
-         return(ResultFrame(c.id,MapError(err),c.sym+": order #"+IntegerToString(t)+" not changed: "+ErrText(err),
-                            t,0,0,0,0));
-     }
-   OrderSelect((int)t,SELECT_BY_TICKET);
+   bool changed=OrderModify((int)t,price,sl,tp,OrderExpiration(),clrNONE);
+   int err=changed ? 0 : GetLastError();
+   // The market reached it while the change was on its way: the ticket is a market order now
+   // (MT4 keeps a filled pending's ticket, https://docs.mql4.com/trading/orderselect).
+   if(OrderSelect((int)t,SELECT_BY_TICKET) && OrderType()<=OP_SELL)
+      return(FilledFirst(c,t));
+   if(!changed && err!=1)
+      return(ResultFrame(c.id,MapError(err),c.sym+": order #"+IntegerToString(t)+" not changed: "+ErrText(err),
+                         t,0,0,0,0));
    return(SelectedResult(c,RC_DONE,c.sym+": order #"+IntegerToString(t)+" at "+Px(c.sym,price)));
   }
 

@@ -603,6 +603,14 @@ bool OrderFilled(const long ticket)
           HistoryOrderGetInteger((ulong)ticket,ORDER_STATE)==ORDER_STATE_FILLED);
   }
 
+// A change to a pending copy the slave's market filled first: nothing is left to change; the
+// master's own fill (or deletion) follows, and that is what acts on the copy.
+string FilledFirst(const TcCommand &c,const long t)
+  {
+   return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": order #"+IntegerToString(t)+
+                      " has already filled on this account; the change is not applied",t,0,0,0,0));
+  }
+
 string DoModifyPending(const TcCommand &c)
   {
    long t=PendingCopy(c);
@@ -615,8 +623,7 @@ string DoModifyPending(const TcCommand &c)
    if(!OrderSelect((ulong)t))
      {
       if(OrderFilled(t))
-         return(ResultFrame(c.id,RC_NO_CHANGES,c.sym+": order #"+IntegerToString(t)+
-                            " has already filled on this account; the change is not applied",t,0,0,0,0));
+         return(FilledFirst(c,t));
       return(ResultFrame(c.id,RC_INVALID_ORDER,c.sym+": order #"+IntegerToString(t)+
                          " is no longer pending (deleted or expired)",t,0,0,0,0));
      }
@@ -636,7 +643,11 @@ string DoModifyPending(const TcCommand &c)
    req.type_time=(ENUM_ORDER_TYPE_TIME)OrderGetInteger(ORDER_TYPE_TIME);
    req.expiration=(datetime)OrderGetInteger(ORDER_TIME_EXPIRATION);
    if(!Send(req,res) && res.retcode!=TRADE_RETCODE_NO_CHANGES)
+     {
+      if(OrderFilled(t))   // the market reached it while the change was on its way
+         return(FilledFirst(c,t));
       return(Failed(c,res,"order #"+IntegerToString(t)+" not changed",t));
+     }
    return(ResultFrame(c.id,RC_DONE,c.sym+": order #"+IntegerToString(t)+" at "+Px(c.sym,price),t,vol,price,sl,tp));
   }
 

@@ -211,6 +211,39 @@ def test_deleting_a_pending_copy_that_already_filled_closes_its_position() -> No
     assert mt5.positions_get() == ()
 
 
+class FillsBeforeTheChange(RecordingModule):
+    """The slave's market reaches the pending copy's price between the executor's look at the
+    order and its change request (the demo under load: the change failed with "not pending")."""
+
+    def __init__(self, terminal: SimTerminal, price: float) -> None:
+        super().__init__()
+        self.terminal, self.price = terminal, price
+
+    def order_send(self, request: dict[str, Any]) -> Any:
+        if request["action"] == mt5.TRADE_ACTION_MODIFY:
+            self.terminal.move_market("EURUSD", self.price)
+        return super().order_send(request)
+
+
+def test_a_change_to_a_pending_copy_the_market_fills_meanwhile_is_not_a_failure() -> None:
+    terminal, executor, _ = connect()
+    ask = mt5.symbol_info_tick("EURUSD").ask
+    placed = executor.execute(
+        command(CommandKind.PLACE_PENDING, order_type=OrderType.BUY_STOP,
+                price=round(ask + 0.002, 5))
+    )  # fmt: skip
+    executor.session.mt5 = FillsBeforeTheChange(terminal, ask + 0.003)
+
+    moved = executor.execute(
+        command(CommandKind.MODIFY_PENDING, slave_ticket=placed.slave_ticket,
+                order_type=OrderType.BUY_STOP, price=round(ask + 0.004, 5))
+    )  # fmt: skip
+
+    assert moved.retcode == Retcode.NO_CHANGES, moved.message
+    assert "has already filled" in moved.message
+    assert [p.ticket for p in mt5.positions_get()] == [placed.slave_ticket]
+
+
 def test_fill_pending_replaces_a_still_pending_copy_with_a_market_order() -> None:
     _, executor, _ = connect()
     ask = mt5.symbol_info_tick("EURUSD").ask

@@ -208,6 +208,7 @@ inline bool OrderClose(int ticket, double lots, double price, int slippage, colo
 
 inline bool OrderModify(int ticket, double price, double sl, double tp, datetime expiration, color arrow = clrNONE) {
   (void)arrow;
+  mql_fill_before_change(ticket);
   if (term::Position *p = T().position(ticket)) {
     if (p->sl == sl && p->tp == tp) return mql4_fail(ERR_NO_RESULT);
     term::Symbol *s = T().symbol(p->sym);

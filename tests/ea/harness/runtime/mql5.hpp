@@ -285,6 +285,7 @@ inline bool mql5_send(const MqlTradeRequest &req, MqlTradeResult &res);
 inline bool OrderSend(const MqlTradeRequest &req, MqlTradeResult &res) {
   mql_settle();
   res = MqlTradeResult{};
+  if (req.action == TRADE_ACTION_MODIFY) mql_fill_before_change((long)req.order);
   bool market = req.action == TRADE_ACTION_DEAL || req.action == TRADE_ACTION_PENDING;
   MqlTradeFault fault = market ? mql_trade_fault(true) : MqlTradeFault{};
   if (fault.kind == "requote" && req.action == TRADE_ACTION_DEAL)

@@ -18,7 +18,12 @@
 //                 its way (it was priced on a quote a moment old), so the server finds it on the
 //                 wrong side of the market — MT4 129 ERR_INVALID_PRICE, MT5 10015
 //                 TRADE_RETCODE_INVALID_PRICE (the checks of mql4.hpp OrderSend and mql5.hpp
-//                 mql5_send; the limits: https://book.mql4.com/appendix/limits)
+//                 mql5_send; the limits: https://book.mql4.com/appendix/limits). Armed before a
+//                 change of a pending order (MQL4 OrderModify, MQL5 TRADE_ACTION_MODIFY), the
+//                 market gets to the order's price and fills it while the change is on its way:
+//                 the change finds a position (MT4: the order keeps its ticket as a market order)
+//                 or no order at all (MT5 10035 TRADE_RETCODE_INVALID_ORDER). Only an armed one:
+//                 random draws stay with new orders and closes.
 //   during_scan N <control line>  the trade pool changes while the EA walks it by index: after
 //                                 the EA's next N index reads (MQL4 OrderSelect SELECT_BY_POS,
 //                                 MQL5 PositionGetTicket/OrderGetTicket) the line runs, e.g.
@@ -102,6 +107,21 @@ inline void mql_reach(term::Symbol &s, bool buy, double price) {
   double spread = s.ask - s.bid;
   if (buy) { s.ask = price; s.bid = price - spread; }
   else { s.bid = price; s.ask = price + spread; }
+}
+
+// An armed "reached" before a change of pending order ``ticket``: the market fills the order
+// first (term::Terminal::trigger); true when it fired.
+inline bool mql_fill_before_change(long ticket) {
+  MqlFaults &f = mql_faults();
+  term::Terminal &t = term::the();
+  term::Order *o = t.order(ticket);
+  if (o == nullptr || f.trade.empty() || f.trade.front().kind != "reached") return false;
+  f.trade.pop_front();
+  f.fired.push_back("reached");
+  double price = o->price;
+  mql_reach(*t.symbol(o->sym), o->type == 2 || o->type == 4, price);
+  t.trigger();
+  return true;
 }
 
 // After a trade the server did: the terminal dies here when crash_after_trade is armed.
