@@ -30,7 +30,9 @@ pending): either is judged as held by its master.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+
+from msgspec import structs
 
 from copier.domain import (
     MarginMode,
@@ -248,7 +250,7 @@ def _judge_copy(
         return
     adopted = _adopt(holder, master_ticket, item, volume, legs, found, is_pending)
     if comment_ticket != master_ticket:
-        adopted = replace(adopted, copy_ticket=comment_ticket)
+        adopted = structs.replace(adopted, copy_ticket=comment_ticket)
     found.adoptable.append(adopted)
 
 

@@ -8,10 +8,13 @@ outputs. The copy service owns the mutable copies and the store persists them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import islice
 from typing import Any, overload
+
+import msgspec
+import msgspec.structs
 
 from copier.domain import (
     AccountInfo,
@@ -35,9 +38,11 @@ class TicketState(StrEnum):
     FAILED = "failed"  # the opening command failed or was denied; nothing on the slave
 
 
-@dataclass(frozen=True, slots=True)
-class TicketLink:
+class TicketLink(msgspec.Struct, frozen=True):
     """One master ticket (or one leg of it) copied by one link to one slave order or position.
+
+    A msgspec Struct, as ``Command`` is (domain.py): the router books one per link and event, and
+    every result changes one (``changed``, or ``msgspec.structs.replace``).
 
     On netting slaves several ticket links share one ``slave_ticket`` (the symbol's position); each
     one's ``slave_volume`` is its own contribution, signed by ``side``.
@@ -75,7 +80,7 @@ class TicketLink:
     def rekeyed(self, master_ticket: int, master_volume: float) -> TicketLink:
         """This copy under the master's new ticket; its comment still names the old one."""
         copy_ticket = self.comment_ticket if self.comment_ticket != master_ticket else 0
-        return replace(
+        return msgspec.structs.replace(
             self, master_ticket=master_ticket, master_volume=master_volume, copy_ticket=copy_ticket
         )
 

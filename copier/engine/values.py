@@ -1,12 +1,11 @@
 """A frozen engine value with some fields changed: ``changed(leg, state=..., ...)``.
 
-It is ``dataclasses.replace`` for the engine's own values (ticket links, commands, requests),
-which the router builds several of per link and event: ``replace`` reads every field by name
-and checks each one for ``init=False`` on every call (≈ 3.3 µs for a ticket link, 5.2 µs for a
-command); this reads them all in one ``attrgetter`` call and builds the copy by position (≈ 2.2
-and 3.1 µs). The result is the same value ``replace`` gives: a class with a field left out of
-``__init__`` (or only by keyword) is refused when first seen, an unknown field name is a
-``TypeError``.
+For a msgspec Struct (ticket links, commands) it is ``msgspec.structs.replace``, done in C.
+For a dataclass it is ``dataclasses.replace``, which reads every field by name and checks each
+one for ``init=False`` on every call; this reads them all in one ``attrgetter`` call and builds
+the copy by position instead (≈ 2.2 µs against 3.3 µs for a 15-field value). The result is the
+same value ``replace`` gives: a class with a field left out of ``__init__`` (or only by keyword)
+is refused when first seen, an unknown field name is a ``TypeError``.
 """
 
 from __future__ import annotations
@@ -15,6 +14,9 @@ import dataclasses
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, TypeVar
+
+import msgspec
+import msgspec.structs
 
 Value = TypeVar("Value")
 
@@ -25,6 +27,8 @@ _SHAPES: dict[type, tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]] = {
 def changed(value: Value, **changes: Any) -> Value:
     """``value`` with ``changes`` applied (``dataclasses.replace`` for a dataclass whose every
     field is an ``__init__`` argument)."""
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.replace(value, **changes)
     cls = type(value)
     shape = _SHAPES.get(cls) or _shape(cls)
     read, position = shape

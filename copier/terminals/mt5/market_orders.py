@@ -12,8 +12,9 @@ left alone when the position now points the other way.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from copier.domain import Command, ExecutionResult, OrderType, Retcode, Side
 from copier.terminals.mt5.already import AlreadyDone

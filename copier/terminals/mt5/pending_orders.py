@@ -12,8 +12,9 @@ never opened again. A change to a copy that already filled has nothing left to c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from copier.domain import Command, ExecutionResult, OrderType, Retcode
 from copier.terminals.mt5.already import AlreadyDone

@@ -4,8 +4,9 @@ bitmask, volume rounding, finding positions and orders, and results in a trader'
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from copier.domain import (
     Command,

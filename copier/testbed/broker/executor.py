@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
+from msgspec import structs
+
 from copier.domain import (
     Command,
     CommandKind,
@@ -219,7 +221,7 @@ class SimExecutor(Recognition):
         already = self._dealt_already(cmd, spec)
         if already is not None:
             return already
-        deal = replace(
+        deal = structs.replace(
             cmd,
             kind=CommandKind.OPEN,
             order_type=OrderType.market(cmd.order_type.side.opposite),
@@ -330,7 +332,7 @@ class SimExecutor(Recognition):
         )
 
     def _modify_pending(self, cmd: Command, spec: SymbolSpec) -> ExecutionResult:
-        cmd = replace(cmd, slave_ticket=self._pending_copy(cmd))
+        cmd = structs.replace(cmd, slave_ticket=self._pending_copy(cmd))
         if cmd.slave_ticket is None:
             return self._result(
                 cmd,
@@ -405,7 +407,8 @@ class SimExecutor(Recognition):
         filled = record.volume_initial if record else (became.volume if became else 0.0)
         into = f"as #{became.ticket}" if became else "into a netting position closed since"
         slave_ticket = became.ticket if became else None
-        close = replace(cmd, kind=CommandKind.CLOSE, slave_ticket=slave_ticket, volume=filled)
+        close = structs.replace(cmd, kind=CommandKind.CLOSE, slave_ticket=slave_ticket,
+                                volume=filled)  # fmt: skip
         closed = self._close(close, spec)
         return replace(closed, message=f"order #{ticket} had filled {into}; " + closed.message)
 
@@ -414,12 +417,12 @@ class SimExecutor(Recognition):
         adopt the position the copy already became."""
         ticket = self._pending_copy(cmd)
         order = self._broker.order(ticket) if ticket is not None else None
-        market = replace(cmd, order_type=OrderType.market(cmd.order_type.side))
+        market = structs.replace(cmd, order_type=OrderType.market(cmd.order_type.side))
         if order is not None:
             deleted = self._broker.delete_pending(order.ticket)
             if not deleted.ok:
                 return self._failed(cmd, deleted, ticket=order.ticket)
-            market = replace(
+            market = structs.replace(
                 market,
                 volume=cmd.volume or order.volume_current,
                 sl=cmd.sl or order.sl,

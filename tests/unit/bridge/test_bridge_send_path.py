@@ -6,11 +6,11 @@ that read back exactly."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from msgspec import structs
 from websockets.asyncio.connection import Connection
 from websockets.asyncio.server import ServerConnection
 from websockets.extensions.permessage_deflate import PerMessageDeflate
@@ -173,7 +173,7 @@ def test_a_text_escape_that_is_half_a_character_is_refused_as_malformed() -> Non
 
 def _command(**changes: Any) -> Command:
     base = Command("L1-T9-S3", 1, "s", CommandKind.OPEN, 9, "EURUSD", OrderType.BUY, 0.1, 1.08491)
-    return replace(base, **changes)
+    return structs.replace(base, **changes)
 
 
 @pytest.mark.parametrize(

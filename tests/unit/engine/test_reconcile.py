@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from msgspec import structs
+
 from copier.domain import MarginMode, OrderType, PendingOrder, Position, Side, TerminalSnapshot
 from copier.engine.reconcile import LinkSide, Orphan, ReconcileReport, reconcile
 from copier.engine.state import TicketLink, TicketState
@@ -164,7 +166,7 @@ def test_netting_position_matching_the_sum_of_all_links_is_consistent() -> None:
     other = link(slave_magic=0)
     other = replace(other, id=8, master_id="master2")
     mine = [copy(1, slave_ticket=900, volume=1.0)]
-    theirs = [replace(copy(2, slave_ticket=900, volume=0.3, side=Side.SELL), link_id=8)]
+    theirs = [structs.replace(copy(2, slave_ticket=900, volume=0.3, side=Side.SELL), link_id=8)]
     master_a, master_b = terminal(master_pos(1)), terminal(master_pos(2, 0.3, Side.SELL))
     slave = terminal(position(900, 0.7, comment="TC|1"), netting=True)
 
@@ -264,7 +266,7 @@ def test_netting_pending_copy_filled_first_into_a_position_other_copies_reversed
 
 
 def other_links_copy(master_ticket: int, slave_ticket: int, **fields: Any) -> TicketLink:
-    return replace(copy(master_ticket, slave_ticket=slave_ticket, **fields), link_id=8)
+    return structs.replace(copy(master_ticket, slave_ticket=slave_ticket, **fields), link_id=8)
 
 
 def test_other_links_tickets_in_the_table_are_recognised_not_judged() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from msgspec import structs
+
 from copier.domain import MarginMode, Position, TerminalSnapshot
 from copier.engine.reconcile import reconcile
 from copier.engine.state import TicketLink, TicketState
@@ -27,7 +29,7 @@ COPY = position(5001, 0.6, comment=f"TC|{OPENED_FOR}")
 
 def rekeyed(state: TicketState, slave_ticket: int | None = None) -> TicketLink:
     link = copy(REST, state=state, slave_ticket=slave_ticket, volume=0.6, master_volume=0.6)
-    return replace(link, copy_ticket=OPENED_FOR)
+    return structs.replace(link, copy_ticket=OPENED_FOR)
 
 
 def test_a_rekeyed_copy_whose_open_result_is_still_coming_is_not_an_orphan() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec import structs
 
 from copier.domain import Command, CommandKind, ExecutionResult, OrderType, Retcode
 from copier.engine.results import apply_result
@@ -169,7 +169,8 @@ def test_earlier_partial_close_result_does_not_undo_a_full_close_in_flight() -> 
 
 
 def test_open_result_after_the_master_already_closed_keeps_the_close_going() -> None:
-    closing = replace(opening(), state=S.CLOSING, slave_volume=0.0, last_command_id="L7-T1001-S2")
+    closing = structs.replace(opening(), state=S.CLOSING, slave_volume=0.0,
+                              last_command_id="L7-T1001-S2")  # fmt: skip
     cmd = command(CommandKind.OPEN, 1.0)
 
     after = apply_result(closing, cmd, result(cmd, volume=1.0, slave_ticket=5001))

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec import structs
 
 import copier.testbed.mt5standin as mt5
 from copier.domain import CommandKind, CopyState, OrderType, Retcode
@@ -200,7 +201,7 @@ def test_a_resent_open_finds_a_copy_this_worker_only_changed_but_not_one_it_made
     restarted.execute(command(C.CLOSE, slave_ticket=opened.slave_ticket, volume=0.1))
     second_leg = restarted.execute(command(C.OPEN, volume=0.3, leg=1))
 
-    again = restarted.execute(replace(first, id=first.id + "-again"))
+    again = restarted.execute(structs.replace(first, id=first.id + "-again"))
     again_leg = restarted.execute(command(C.OPEN, volume=0.3, leg=1))
 
     assert second_leg.retcode == Retcode.DONE  # leg 1 is not leg 0's copy

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec import structs
 
 import copier.testbed.mt5standin as mt5
 from copier.domain import Command, CommandKind, OrderType, Retcode, copy_comment
@@ -63,7 +63,7 @@ def command(kind: CommandKind, symbol: str = "EURUSD", **fields: Any) -> Command
         master_ticket=master, symbol=symbol, order_type=OrderType.BUY, volume=0.1,
         comment=copy_comment(master), created_ms=now_ms(),
     )  # fmt: skip
-    return replace(base, **fields)
+    return structs.replace(base, **fields)
 
 
 @pytest.mark.parametrize(

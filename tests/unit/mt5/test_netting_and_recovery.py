@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec import structs
 
 import copier.testbed.mt5standin as mt5
 from copier.domain import Command, CommandKind, OrderType, Retcode
@@ -135,7 +136,7 @@ def test_modifying_a_pending_copy_that_already_filled_changes_nothing_and_says_w
     sent = len(module.requests)
 
     result = executor.execute(
-        replace(fill, id="L1-T900030-S99", kind=CommandKind.MODIFY_PENDING, price=1.5)
+        structs.replace(fill, id="L1-T900030-S99", kind=CommandKind.MODIFY_PENDING, price=1.5)
     )
 
     assert result.retcode == Retcode.NO_CHANGES and result.ok

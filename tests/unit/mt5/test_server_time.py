@@ -5,9 +5,9 @@ compares on the server's clock, so a restart neither loses nor duplicates a nett
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
+from msgspec import structs
 
 import copier.testbed.mt5standin as mt5
 from copier.domain import CommandKind, Retcode
@@ -58,7 +58,7 @@ def test_a_restart_neither_loses_nor_duplicates_a_netting_leg(offset_h: int) -> 
     leg2 = command(CommandKind.OPEN, volume=0.2)
     first = restarted(path).execute(leg2, recover=True)
     # ... and resent once more after it did run: found, not opened a second time.
-    again = restarted(path).execute(replace(leg2), recover=True)
+    again = restarted(path).execute(structs.replace(leg2), recover=True)
 
     assert first.retcode == Retcode.DONE, first.message
     assert again.retcode == Retcode.DUPLICATE, again.message

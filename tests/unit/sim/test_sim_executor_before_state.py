@@ -4,9 +4,8 @@ id file was lost — finds the copy already as the command leaves it and answers
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec import structs
 from sim_helpers import BrokerFactory, command, set_price
 
 from copier.domain import (
@@ -128,7 +127,7 @@ def test_a_close_without_a_before_state_acts_as_it_always_did(broker: SimBroker)
 
 def replace_ticket(close: Command, broker: SimBroker) -> Command:
     """The same close aimed at the copy as it is now (MT4 renumbered it)."""
-    return replace(close, slave_ticket=broker.positions()[0].ticket)
+    return structs.replace(close, slave_ticket=broker.positions()[0].ticket)
 
 
 def test_a_modify_resent_after_it_was_applied_answers_duplicate(broker: SimBroker) -> None:

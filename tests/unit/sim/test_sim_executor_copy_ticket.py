@@ -3,10 +3,10 @@ copy by the ticket its comment names, ``copy_ticket``, not by the master's new t
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec import structs
 from sim_helpers import command, set_price
 
 from copier.domain import Command, CommandKind, OrderType, Retcode, copy_comment
@@ -21,7 +21,7 @@ REST = 177  # the master's renumbered remainder the commands are now about
 def for_the_rest(kind: CommandKind, seq: int, **fields: Any) -> Command:
     """A command about the master's remainder for the copy of the ticket it was opened for."""
     made = command(kind, REST, seq, **fields)
-    return replace(made, copy_ticket=OPENED_FOR, comment=copy_comment(OPENED_FOR))
+    return structs.replace(made, copy_ticket=OPENED_FOR, comment=copy_comment(OPENED_FOR))
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ or of the whole machine with the terminals — still lets the executor see it wa
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
+from msgspec import structs
 from old_files import to_version_7
 from store_samples import T0, FakeClock, command, event
 
@@ -20,8 +20,9 @@ BEFORE = CopyState(0.4, price=1.0835, sl=1.08, tp=1.1, expiration_ms=T0 + 3_600_
 
 async def _persist_two_closes(path: Path) -> None:
     partial = event(seq=2, kind=EventKind.PARTIALLY_CLOSED)
-    said = replace(command(partial, kind=CommandKind.CLOSE, volume=0.2), before=BEFORE)
-    unsaid = replace(command(partial, leg=1, kind=CommandKind.CLOSE, volume=0.1), before=None)
+    said = structs.replace(command(partial, kind=CommandKind.CLOSE, volume=0.2), before=BEFORE)
+    unsaid = structs.replace(command(partial, leg=1, kind=CommandKind.CLOSE, volume=0.1),
+                             before=None)  # fmt: skip
     with Store.open(path=path, clock=FakeClock()) as store:
         await store.persist_decision(partial, [said, unsaid], [], [], T0)
 

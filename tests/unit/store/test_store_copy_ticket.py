@@ -4,9 +4,9 @@ in the ticket link and in every command not yet acknowledged, across a restart a
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
+from msgspec import structs
 from old_files import to_version_7
 from store_samples import T0, FakeClock, command, event, ticket
 
@@ -22,8 +22,8 @@ REST = 501  # the master's renumbered remainder (MT4 partial close)
 async def _persist_rekeyed_close(path: Path) -> None:
     partial = event(seq=2, ticket=REST, kind=EventKind.PARTIALLY_CLOSED)
     remainder = ticket(REST, state=TicketState.OPEN, slave_volume=0.3)
-    rekeyed = replace(remainder, copy_ticket=OPENED_FOR)
-    close = replace(command(partial, kind=CommandKind.CLOSE), copy_ticket=OPENED_FOR)
+    rekeyed = structs.replace(remainder, copy_ticket=OPENED_FOR)
+    close = structs.replace(command(partial, kind=CommandKind.CLOSE), copy_ticket=OPENED_FOR)
     with Store.open(path=path, clock=FakeClock()) as store:
         await store.persist_decision(
             partial, [close], [], [rekeyed], T0, retired=[(1, OPENED_FOR, 0)]

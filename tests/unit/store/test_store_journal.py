@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec import structs
 from store_samples import (
     MASTER,
     SLAVE,
@@ -71,7 +70,7 @@ async def test_decision_writes_event_seq_denials_tickets_outbox_and_pending_copi
 async def test_decision_retires_rekeyed_ticket_links_and_logs_adjustments(store: Store) -> None:
     await store.upsert_tickets([ticket(500, state=TicketState.OPEN), ticket(600)])
     partial = event(seq=2, ticket=500, kind=EventKind.PARTIALLY_CLOSED)
-    remainder = replace(ticket(501, state=TicketState.OPEN), slave_volume=0.3)
+    remainder = structs.replace(ticket(501, state=TicketState.OPEN), slave_volume=0.3)
     capped = CopyAdjusted(1, SLAVE, 500, 2, "max_lot", "EURUSD.m: lot 3.00 capped at 2.00")
 
     await store.persist_decision(
@@ -101,7 +100,7 @@ async def test_failing_decision_leaves_nothing_while_its_batch_neighbours_commit
     bad = event(seq=2, ticket=501)
     # SQLite stores NaN as NULL, which the copy row's NOT NULL volume refuses: the unit fails
     # after its event, seq, denial and ticket rows were already written in the transaction.
-    broken = replace(command(bad), volume=math.nan)
+    broken = structs.replace(command(bad), volume=math.nan)
     later = event(seq=3, ticket=502)
     # Hold the writer thread busy so the three decisions queue up and share one batch (an idle
     # writer would let each be written at once on this thread, see the next test).
@@ -131,7 +130,7 @@ async def test_a_decision_is_written_at_once_when_the_writer_is_idle_and_fails_a
 ) -> None:
     good = event(seq=1, ticket=500)
     bad = event(seq=2, ticket=501)
-    broken = replace(command(bad), volume=math.nan)
+    broken = structs.replace(command(bad), volume=math.nan)
 
     first = store.persist_decision(good, [command(good)], [], [ticket(500)], T0)
     written_at_once = first.done()
@@ -225,7 +224,7 @@ async def test_ticket_link_upsert_round_trips_every_field_and_replaces_by_key(
     store: Store,
 ) -> None:
     opening = ticket(500, leg=2)
-    netting_leg = replace(
+    netting_leg = structs.replace(
         ticket(501),
         side=Side.SELL,
         state=TicketState.PENDING,
@@ -240,7 +239,7 @@ async def test_ticket_link_upsert_round_trips_every_field_and_replaces_by_key(
     )
     await store.upsert_tickets([opening, netting_leg])
 
-    opened = replace(opening, state=TicketState.OPEN, slave_ticket=888, slave_volume=0.5)
+    opened = structs.replace(opening, state=TicketState.OPEN, slave_ticket=888, slave_volume=0.5)
     await store.upsert_tickets([opened])
 
     assert store.load_tickets() == [opened, netting_leg]
@@ -303,7 +302,7 @@ async def test_a_reversed_copy_logs_no_slippage_rather_than_the_spread(
     # Issue #18: the master bought at the ask 1.1000, the reversed copy sold at the bid 1.0998
     # with no slippage at all; the 2-point spread was logged as slippage.
     master = event(seq=1, price=1.1000, order_type=OrderType.BUY)
-    cmd = dataclasses.replace(command(master, kind=kind), order_type=OrderType.SELL)
+    cmd = structs.replace(command(master, kind=kind), order_type=OrderType.SELL)
     await store.persist_decision(master, [cmd], [], [], T0)
 
     await store.persist_result(filled(cmd, price=1.0998), None, point=0.0001)

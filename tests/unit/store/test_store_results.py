@@ -4,11 +4,11 @@ answer that never overwrites the first fill."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec import structs
 from sqlalchemy import bindparam, select
 from store_samples import T0, FakeClock, command, event, filled, table_rows, ticket
 
@@ -44,7 +44,7 @@ async def test_the_origin_the_caller_knows_writes_what_reading_the_row_back_writ
     # The copy service keeps each command's master event in memory and hands the store what the
     # copy row holds; that must be exactly what the store would read back for it.
     master = event(seq=1, price=1.1000, order_type=master_type)
-    known, unknown = (dataclasses.replace(command(master, link_id, kind=kind), order_type=copy_type)
+    known, unknown = (structs.replace(command(master, link_id, kind=kind), order_type=copy_type)
                       for link_id in (1, 2))  # fmt: skip
     await store.persist_decision(master, [known, unknown], [], [], T0 + 3)
 
@@ -123,7 +123,7 @@ async def test_a_decision_after_a_result_of_the_same_turn_is_written_after_it(
     cmd = command(master)
     await store.persist_decision(master, [cmd], [], [ticket(500)], T0)
     opened = ticket(500, state=TicketState.OPEN, slave_ticket=777, slave_volume=0.5)
-    closing = dataclasses.replace(opened, state=TicketState.CLOSING)
+    closing = structs.replace(opened, state=TicketState.CLOSING)
 
     result = store.persist_result(filled(cmd), opened, origin=CopyOrigin.of(cmd, master))
     decision = store.persist_decision(event(seq=2), [], [], [closing], T0 + 10)
