@@ -108,6 +108,32 @@ def test_revoking_keys_ends_a_live_ea_session_at_once_and_shows_them_revoked(
     assert "1 API key(s) revoked" in page.message.text()
 
 
+def test_a_row_selected_while_the_list_reloads_stays_selected_with_its_keys(
+    make_gui: Callable[..., Gui], run: Run[Any]
+) -> None:
+    """The revoke test failed under load: a reload begun before the trader's click (an EA's
+    status change) put the rows back without the selection, and the keys list emptied."""
+    gui = make_gui(trade=False)
+    page = gui.window.accounts
+
+    async def scenario() -> tuple[str | None, int]:
+        await gui.start()
+        record = AccountRecord.new(Platform.MT5, 4343, "Broker-Demo",
+                                   settings={"connection": EA})  # fmt: skip
+        record = await gui.session.save_account(record)
+        await gui.session.create_api_key(record.id)
+        await page.load()
+        reloading = asyncio.ensure_future(page.load())
+        await asyncio.sleep(0)  # the reload now waits for the core's answer
+        _select(gui, record.id)
+        await reloading
+        await until(lambda: page.keys_model.rowCount() == 1, what="the key listed")
+        selected = page.selected()
+        return (selected.account_id if selected else None), page.keys_model.rowCount()
+
+    assert run(scenario()) == ("mt5:4343@Broker-Demo", 1)
+
+
 def test_the_account_dialog_saves_key_settings_and_refuses_a_bad_allow_list_inline(
     make_gui: Callable[..., Gui], run: Run[Any]
 ) -> None:

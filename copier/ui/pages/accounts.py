@@ -118,8 +118,11 @@ class AccountsPage(Screen, QWidget):
         launch(self.load(), on_error=self.message.setText)
 
     async def load(self) -> None:
+        views = await self.session.accounts()
+        # The selection as it is now, not before the wait: a row the trader clicked meanwhile
+        # stays selected, and its keys stay listed.
         selected = self.selected()
-        self.model.set_rows(await self.session.accounts())
+        self.model.set_rows(views)
         if selected is not None:
             ids = [v.account_id for v in self.model.rows]
             if selected.account_id in ids:
