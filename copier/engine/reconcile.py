@@ -32,8 +32,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from msgspec import structs
-
 from copier.domain import (
     MarginMode,
     PendingOrder,
@@ -45,6 +43,7 @@ from copier.engine.book import TicketBook, all_legs
 from copier.engine.config import Link
 from copier.engine.report import LinkSide, Orphan, ReconcileReport, VolumeMismatch
 from copier.engine.state import TicketLink, TicketState
+from copier.engine.values import changed
 
 __all__ = [
     "LinkSide",
@@ -250,7 +249,7 @@ def _judge_copy(
         return
     adopted = _adopt(holder, master_ticket, item, volume, legs, found, is_pending)
     if comment_ticket != master_ticket:
-        adopted = structs.replace(adopted, copy_ticket=comment_ticket)
+        adopted = changed(adopted, copy_ticket=comment_ticket)
     found.adoptable.append(adopted)
 
 

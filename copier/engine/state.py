@@ -14,7 +14,6 @@ from itertools import islice
 from typing import Any, overload
 
 import msgspec
-import msgspec.structs
 
 from copier.domain import (
     AccountInfo,
@@ -27,6 +26,7 @@ from copier.domain import (
 )
 from copier.engine.config import DrawdownAction
 from copier.engine.tradingday import UTC_CLOCK, TradingClock
+from copier.engine.values import changed
 
 
 class TicketState(StrEnum):
@@ -42,7 +42,7 @@ class TicketLink(msgspec.Struct, frozen=True):
     """One master ticket (or one leg of it) copied by one link to one slave order or position.
 
     A msgspec Struct, as ``Command`` is (domain.py): the router books one per link and event, and
-    every result changes one (``changed``, or ``msgspec.structs.replace``).
+    every result changes one (``values.changed``).
 
     On netting slaves several ticket links share one ``slave_ticket`` (the symbol's position); each
     one's ``slave_volume`` is its own contribution, signed by ``side``.
@@ -80,7 +80,7 @@ class TicketLink(msgspec.Struct, frozen=True):
     def rekeyed(self, master_ticket: int, master_volume: float) -> TicketLink:
         """This copy under the master's new ticket; its comment still names the old one."""
         copy_ticket = self.comment_ticket if self.comment_ticket != master_ticket else 0
-        return msgspec.structs.replace(
+        return changed(
             self, master_ticket=master_ticket, master_volume=master_volume, copy_ticket=copy_ticket
         )
 

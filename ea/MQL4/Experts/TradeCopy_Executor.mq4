@@ -638,8 +638,10 @@ string DoModifyPending(const TcCommand &c)
    ResetLastError();
    bool changed=OrderModify((int)t,price,sl,tp,OrderExpiration(),clrNONE);
    int err=changed ? 0 : GetLastError();
-   // The market reached it while the change was on its way: the ticket is a market order now
-   // (MT4 keeps a filled pending's ticket, https://docs.mql4.com/trading/orderselect).
+   // The market reached it while the change was on its way: the ticket is a market order now.
+   // MT4 keeps market and pending orders in one pool, and a triggered pending order stays there
+   // under its ticket as OP_BUY or OP_SELL (https://docs.mql4.com/constants/trading). Whatever
+   // OrderModify answered then, the change has nothing left to change.
    if(OrderSelect((int)t,SELECT_BY_TICKET) && OrderType()<=OP_SELL)
       return(FilledFirst(c,t));
    if(!changed && err!=1)

@@ -21,8 +21,11 @@
 //                 mql5_send; the limits: https://book.mql4.com/appendix/limits). Armed before a
 //                 change of a pending order (MQL4 OrderModify, MQL5 TRADE_ACTION_MODIFY), the
 //                 market gets to the order's price and fills it while the change is on its way:
-//                 the change finds a position (MT4: the order keeps its ticket as a market order)
-//                 or no order at all (MT5 10035 TRADE_RETCODE_INVALID_ORDER). Only an armed one:
+//                 the change finds a position (MT4: the order keeps its ticket as OP_BUY/OP_SELL,
+//                 https://docs.mql4.com/constants/trading) or no order at all (MT5: the order is
+//                 in history as filled; the harness answers 10035 TRADE_RETCODE_INVALID_ORDER, as
+//                 for any missing order — the real server's code for this case is not documented,
+//                 so the Executors look at the order again whatever the code). Only an armed one:
 //                 random draws stay with new orders and closes.
 //   during_scan N <control line>  the trade pool changes while the EA walks it by index: after
 //                                 the EA's next N index reads (MQL4 OrderSelect SELECT_BY_POS,
