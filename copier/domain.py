@@ -314,8 +314,7 @@ def leg_copy(command: Command, held: Iterable[Held]) -> Held | None:
     return copies[command.leg] if command.leg < len(copies) else None
 
 
-@dataclass(frozen=True, slots=True)
-class CopyState:
+class CopyState(msgspec.Struct, frozen=True):
     """What an existing copy looks like just before a command changes it (protocol §14, the
     ``was_*`` fields). An executor that finds the copy already as the command leaves it answers
     DUPLICATE instead of acting again, whether or not it remembers the command's id — a resend
@@ -325,7 +324,8 @@ class CopyState:
     (OPEN, CLOSE, FILL_PENDING), where a copy is a share of the symbol's one position, it is the
     net volume of the deals carrying the copy's comment and magic, counted on the command's side
     (positive with it, negative against it). The prices are the order price, SL and TP;
-    ``expiration_ms`` the order's expiry (0: good till cancelled)."""
+    ``expiration_ms`` the order's expiry (0: good till cancelled). A msgspec Struct: the
+    router builds one for most commands."""
 
     volume: float
     price: float = 0.0

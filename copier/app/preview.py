@@ -40,6 +40,7 @@ from copier.engine.config import Link
 from copier.engine.results import apply_result
 from copier.engine.router import route
 from copier.engine.state import MasterView, SlaveView, TicketLink
+from copier.engine.values import changed
 
 ASSUMPTIONS = (
     "Starts with nothing copied on the slave.",
@@ -137,7 +138,7 @@ class _Replay:
                      volume=t.slave_volume, open_price=self.copy_entries.get(ticket_key(t), 0.0))
             for legs in self.book.values() for t in positions(legs)
         )
-        return replace(self.slave, positions=held, orders=(),
+        return changed(self.slave, positions=held, orders=(),
                        recent_order_times_ms=tuple(self.order_times[-1000:]))
 
     def step(self, item: Replayed) -> PreviewStep:

@@ -8,7 +8,7 @@ outputs. The copy service owns the mutable copies and the store persists them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import islice
 from typing import Any, overload
@@ -85,10 +85,9 @@ class TicketLink(msgspec.Struct, frozen=True):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class MasterView:
+class MasterView(msgspec.Struct, frozen=True):
     account: AccountInfo
-    symbols: dict[str, SymbolSpec] = field(default_factory=dict)
+    symbols: dict[str, SymbolSpec] = msgspec.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,22 +159,25 @@ class OrderTimes(Sequence[int]):
         return repr(tuple(self))
 
 
-@dataclass(frozen=True, slots=True)
-class SlaveView:
-    """What protection rules may look at about a slave when deciding."""
+class SlaveView(msgspec.Struct, frozen=True):
+    """What protection rules may look at about a slave when deciding.
+
+    A msgspec Struct, as ``MasterView`` and ``RouteOutcome`` are: the copy service builds one
+    per slave and event (its order times change with every command sent) and the router one
+    outcome per link and event; change one with ``values.changed``."""
 
     account: AccountInfo
     positions: tuple[Position, ...] = ()
     orders: tuple[PendingOrder, ...] = ()
-    symbols: dict[str, SymbolSpec] = field(default_factory=dict)
-    quotes: dict[str, Quote] = field(default_factory=dict)
+    symbols: dict[str, SymbolSpec] = msgspec.field(default_factory=dict)
+    quotes: dict[str, Quote] = msgspec.field(default_factory=dict)
     day_start_equity: float = 0.0  # 0: unknown
     equity_peak_day: float = 0.0
     equity_peak_all_time: float = 0.0
     recent_order_times_ms: Sequence[int] = ()  # commands sent to this slave, newest last
     connected: bool = True
     clock: TradingClock = UTC_CLOCK  # the broker's clock: trading day, hours and days
-    risk_stops: Mapping[int, RiskStop] = field(default_factory=dict)  # in force, by link id
+    risk_stops: Mapping[int, RiskStop] = msgspec.field(default_factory=dict)  # in force, by link
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +206,7 @@ class CopyAdjusted:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class RouteOutcome:
+class RouteOutcome(msgspec.Struct, frozen=True):
     commands: tuple[Command, ...] = ()
     denials: tuple[CopyDenied, ...] = ()
     # Ticket links created or changed by the decision itself (e.g. a new OPENING link, or the

@@ -12,6 +12,7 @@ from typing import cast
 
 from hypothesis import given
 from hypothesis import strategies as st
+from msgspec import structs
 
 from copier.account_views import ORDER_LOG_SLACK, ORDER_RATE_WINDOW_MS, AccountViews
 from copier.domain import AccountInfo, MarginMode, Platform, TerminalSnapshot, TerminalStatus
@@ -109,7 +110,7 @@ def test_the_view_asked_is_always_the_one_built_from_scratch(
         view = views.slave_view("s", dict(model.stops))
         assert view == model.expected()
         frozen = tuple(view.recent_order_times_ms)
-        handed.append((view, replace(view, recent_order_times_ms=frozen)))
+        handed.append((view, structs.replace(view, recent_order_times_ms=frozen)))
     for view, copy in handed:
         assert view == copy  # nothing handed out changed afterwards
 

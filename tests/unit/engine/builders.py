@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
+
+from msgspec import structs
 
 from copier.domain import (
     AccountInfo,
@@ -66,7 +67,7 @@ def master_view(balance: float = 10_000.0, equity: float | None = None) -> Maste
 def slave_view(*specs: SymbolSpec, **overrides: Any) -> SlaveView:
     symbols = {s.name: s for s in (specs or (spec(),))}
     view = SlaveView(account=overrides.pop("account", account()), symbols=symbols)
-    return replace(view, **overrides)
+    return structs.replace(view, **overrides)
 
 
 def netting_slave(*specs: SymbolSpec, **overrides: Any) -> SlaveView:

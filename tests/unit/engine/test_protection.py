@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec import structs
 
 from copier.domain import EventKind, MarginMode, Side
 from copier.engine.config import DrawdownAction, LinkRules
@@ -242,7 +242,7 @@ def test_risk_stop_is_callable_without_an_order() -> None:
     assert stop == Denial(
         "max_daily_loss", "daily loss 150.00 reached the limit 100.00 — closing all copies", True
     )
-    assert risk_stop(rules, replace(slave, day_start_equity=9_900)) is None
+    assert risk_stop(rules, structs.replace(slave, day_start_equity=9_900)) is None
 
 
 def test_first_refusal_in_the_documented_order_wins() -> None:

@@ -9,7 +9,6 @@ memory of the ids it ran. The commands are resent as the copier resends them: wi
 from __future__ import annotations
 
 import pickle
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -160,7 +159,7 @@ def test_pending_moves_and_deletes_resent_after_they_were_applied_are_already_do
     move = command(C.MODIFY_PENDING, slave_ticket=placed.slave_ticket,
                    price=round(ask - 0.012, 5), before=was, **limit)  # fmt: skip
     delete = command(C.DELETE_PENDING, slave_ticket=placed.slave_ticket,
-                     before=replace(was, price=move.price), **limit)  # fmt: skip
+                     before=structs.replace(was, price=move.price), **limit)  # fmt: skip
     assert executor.execute(move).retcode == Retcode.DONE
     _, restarted, _ = connect()
     moved_again = restarted.execute(move)
