@@ -12,8 +12,9 @@ Targets: ``copier`` (the real path above), ``bridge`` (the bridge with a sink th
 command per slave at once — the bridge's own share, no engine, no store) and ``relay``.
 
 Figures (ms, p50 / p99 / max, the first second left out as warm-up):
-- server: inside the server process, event frame received → command written to every slave
-  (the last slave's frame handed to its socket), and → the decision committed (the copier
+- server: inside the server process, event frame received (its bytes handed to the
+  connection, before websockets parses them; for the relay too) → command written to every
+  slave (the last slave's frame handed to its socket), and → the decision committed (the copier
   sends before it commits and acknowledges the event after; the bridge and relay commit
   nothing: for them the two rows are the same);
 - end to end: monitor send → executor receive, per copy and for the last slave of each event;
@@ -253,7 +254,7 @@ async def _serve_relay(
 ) -> dict[str, Any]:
     from relay import serve_relay
 
-    relay, server = await serve_relay(0, compression)
+    relay, server = await serve_relay(0, compression, stamp_arrivals=True)
     port = server.sockets[0].getsockname()[1]
     logins = [MASTER_LOGIN, *range(2000, 2000 + slaves)]
     conn.send({"port": port, "keys": dict.fromkeys(logins, "relay")})
@@ -263,7 +264,8 @@ async def _serve_relay(
     server.close()
     await server.wait_closed()
     times = relay.event_times_s
-    return {"times_s": times, "committed_s": times, "cpu_s": cpu, "store_s": []}
+    return {"times_s": times, "committed_s": times, "cpu_s": cpu, "store_s": [],
+            "handler_s": relay.handler_times_s}  # fmt: skip
 
 
 def server_process(conn: Connection, target: str, slaves: int, compression: bool,
@@ -403,7 +405,8 @@ def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
     warm = int(args.rate * WARMUP_S)
     return {**load, "server_s": server["times_s"][warm:],
             "committed_s": server["committed_s"][warm:], "cpu_s": server["cpu_s"],
-            "events": len(server["times_s"]), "store_s": server["store_s"][warm:]}  # fmt: skip
+            "events": len(server["times_s"]), "store_s": server["store_s"][warm:],
+            "handler_s": server.get("handler_s", [])[warm:]}  # fmt: skip
 
 
 def pct(values: list[float], q: float) -> float:
@@ -455,6 +458,18 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
     if "relay" in results:
         for t in (t for t in targets if t != "relay"):
             print(f"{t} ÷ relay (p50 / p99 / max): {ratio_line(results[t], results['relay'])}")
+    if "relay" in results and results["relay"]["handler_s"]:
+        # Before 2026-12-08 the relay was timed from the frame's receipt in its handler, after
+        # websockets had parsed it and the reader's task had woken: the copier and bridge rows
+        # start when the bytes reach the connection, and now the relay's do too.
+        floor = triple(results["relay"]["handler_s"])
+        line = " / ".join(f"{v:.3f}" for v in floor)
+        ratios = "; ".join(
+            f"{t} ÷ it {triple(results[t]['server_s'])[1] / floor[1]:.2f}"
+            for t in targets if t != "relay"
+        )
+        print(f"relay from its handler's receipt (the figure before 2026-12-08), server p50 / "
+              f"p99 / max {line} ms; p99 {ratios}")  # fmt: skip
     if "copier" in results and results["copier"]["store_s"]:
         p50, p99, top = triple(results["copier"]["store_s"])
         print(f"copier: of which the store's outbox write (persist_decision) {p50:.3f} / "

@@ -406,7 +406,7 @@ async def serve_relay(args: argparse.Namespace) -> Served:
     so its idle sessions cost it only their open connections."""
     from relay import serve_relay as start_relay
 
-    relay, server = await start_relay(0)
+    relay, server = await start_relay(0, stamp_arrivals=True)
     logins = [MASTER_LOGIN, *range(2000, 2000 + args.slaves)]
     logins += range(IDLE_LOGIN_BASE, IDLE_LOGIN_BASE + args.count)
 
