@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from copier.domain import (
     Command,
     CommandKind,
+    CopyState,
     MarginMode,
     MasterEvent,
     OrderType,
@@ -38,31 +39,36 @@ def make_command(
     order_type: OrderType,
     now_ms: int,
     copy_ticket: int = 0,
-    **fields: Any,
+    volume: float = 0.0,
+    price: float = 0.0,
+    sl: float = 0.0,
+    tp: float = 0.0,
+    slave_ticket: int | None = None,
+    max_deviation_points: int = 0,
+    sl_distance_points: int = 0,
+    tp_distance_points: int = 0,
+    two_step_stops: bool = False,
+    expires_ms: int = 0,
+    before: CopyState | None = None,
 ) -> Command:
     """A command with its stable id: the same link, ticket, seq and leg give the same id.
 
     ``copy_ticket`` is the master ticket an existing copy's comment names when the link was
     re-keyed away from it (0: ``master_ticket``): the comment is built from it, so the command
-    finds the copy, while the id and the trade log keep the master's current ticket."""
+    finds the copy, while the id and the trade log keep the master's current ticket.
+
+    Every field is named here and handed on by position: a ``**fields`` catch-all packed and
+    unpacked a dict of a dozen entries per command, and one more in ``RouteContext.command`` —
+    5.0 µs against 1.5 µs for the ``Command`` itself (``timeit``)."""
     copied = copy_ticket or master_ticket
     rules = link.rules
     return Command(
-        command_id(link.id, master_ticket, seq, leg),
-        link.id,
-        link.slave_id,
-        kind,
-        master_ticket,
-        symbol,
-        order_type,
-        magic=rules.slave_magic,
-        comment=comment_for(rules, copied),
-        master_seq=seq,
-        created_ms=now_ms,
-        leg=leg,
-        copy_ticket=copied if copied != master_ticket else 0,
-        **fields,
-    )
+        command_id(link.id, master_ticket, seq, leg), link.id, link.slave_id, kind, master_ticket,
+        symbol, order_type, volume, price, sl, tp, slave_ticket, rules.slave_magic,
+        comment_for(rules, copied), max_deviation_points, sl_distance_points, tp_distance_points,
+        two_step_stops, seq, now_ms, expires_ms, leg, copied if copied != master_ticket else 0,
+        before,
+    )  # fmt: skip
 
 
 class RouteContext(NamedTuple):
@@ -112,7 +118,8 @@ class RouteContext(NamedTuple):
         copy_ticket: int = 0,
         **fields: Any,
     ) -> Command:
-        """``make_command`` for this decision's link, event and time."""
+        """``make_command`` for this decision's link, event and time (``fields``: the rest of
+        its keyword arguments)."""
         return make_command(self.link, kind, master_ticket=master_ticket, seq=self.event.seq,
                             leg=leg, symbol=symbol, order_type=order_type, now_ms=self.now_ms,
                             copy_ticket=copy_ticket, **fields)  # fmt: skip
