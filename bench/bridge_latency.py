@@ -96,7 +96,12 @@ class TimingSink:
     last command was written to a slave's socket (``times_s``) and the return of ``on_event``
     (``committed_s``: for the copier, the decision committed — commands go out before the
     commit, docs/store.md). Without ``note_write`` calls (the bridge's sink writes every command
-    before it returns) the two are the same."""
+    before it returns) the two are the same.
+
+    It also times the span from the event's delivery to the sink to its last write twice: by the
+    wall clock (``span_s``) and by the CPU time of the thread that runs it (``span_cpu_s``). Where
+    the two part, the thread was not running: preempted by another process or waiting for the
+    GIL (docs/performance.md, "Where a 1 × 10 event's time goes")."""
 
     def __init__(self, inner: TerminalSink, server: BridgeServer, master_id: str) -> None:
         self.inner = inner
@@ -104,20 +109,28 @@ class TimingSink:
         self.master_id = master_id
         self.times_s: list[float] = []
         self.committed_s: list[float] = []
+        self.span_s: list[float] = []
+        self.span_cpu_s: list[float] = []
         self._last_write = 0.0
+        self._last_write_cpu = 0.0
 
     def note_write(self) -> None:
         self._last_write = time.perf_counter()
+        self._last_write_cpu = time.thread_time()
 
     async def on_event(self, event: MasterEvent) -> None:
         session = self.server.terminal(self.master_id).session(Role.MONITOR)
         arrived = session.last_rx if session is not None else time.perf_counter()
         self._last_write = 0.0
+        entered, entered_cpu = time.perf_counter(), time.thread_time()
         await self.inner.on_event(event)
-        returned = time.perf_counter()
-        written = self._last_write if self._last_write >= arrived else returned
+        returned, returned_cpu = time.perf_counter(), time.thread_time()
+        noted = self._last_write >= entered
+        written = self._last_write if noted else returned
         self.times_s.append(written - arrived)
         self.committed_s.append(returned - arrived)
+        self.span_s.append(written - entered)
+        self.span_cpu_s.append((self._last_write_cpu if noted else returned_cpu) - entered_cpu)
 
     def on_result(self, result: ExecutionResult) -> None:
         self.inner.on_result(result)
@@ -184,6 +197,8 @@ async def _serve_copier(
     return {
         "times_s": timer.times_s,
         "committed_s": timer.committed_s,
+        "span_s": timer.span_s,
+        "span_cpu_s": timer.span_cpu_s,
         "cpu_s": cpu,
         "store_s": store_times,
     }
@@ -246,7 +261,8 @@ async def _serve_bridge(
     await _wait_for_stop(conn)
     cpu = time.process_time() - cpu0
     await server.stop()
-    return {"times_s": timer.times_s, "committed_s": timer.committed_s, "cpu_s": cpu, "store_s": []}
+    return {"times_s": timer.times_s, "committed_s": timer.committed_s, "cpu_s": cpu, "store_s": [],
+            "span_s": timer.span_s, "span_cpu_s": timer.span_cpu_s}  # fmt: skip
 
 
 async def _serve_relay(
@@ -406,7 +422,9 @@ def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
     return {**load, "server_s": server["times_s"][warm:],
             "committed_s": server["committed_s"][warm:], "cpu_s": server["cpu_s"],
             "events": len(server["times_s"]), "store_s": server["store_s"][warm:],
-            "handler_s": server.get("handler_s", [])[warm:]}  # fmt: skip
+            "handler_s": server.get("handler_s", [])[warm:],
+            "span_s": server.get("span_s", [])[warm:],
+            "span_cpu_s": server.get("span_cpu_s", [])[warm:]}  # fmt: skip
 
 
 def pct(values: list[float], q: float) -> float:
@@ -470,6 +488,12 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
         )
         print(f"relay from its handler's receipt (the figure before 2026-12-08), server p50 / "
               f"p99 / max {line} ms; p99 {ratios}")  # fmt: skip
+    for t in targets:
+        if results[t]["span_s"]:
+            wall = " / ".join(f"{v:.3f}" for v in triple(results[t]["span_s"]))
+            cpu = " / ".join(f"{v:.3f}" for v in triple(results[t]["span_cpu_s"]))
+            print(f"{t}: the event's delivery → its last write, wall p50 / p99 / max {wall} ms; "
+                  f"the thread's CPU over it {cpu} ms (the rest: the thread not running)")
     if "copier" in results and results["copier"]["store_s"]:
         p50, p99, top = triple(results["copier"]["store_s"])
         print(f"copier: of which the store's outbox write (persist_decision) {p50:.3f} / "
