@@ -59,7 +59,8 @@ def make_command(
 
     Every field is named here and handed on by position: a ``**fields`` catch-all packed and
     unpacked a dict of a dozen entries per command, and one more in ``RouteContext.command`` —
-    5.0 µs against 1.5 µs for the ``Command`` itself (``timeit``)."""
+    4.4–5.0 µs to build an OPEN through both, 2.7 µs now, 1.5 µs for the ``Command`` itself
+    (``timeit``)."""
     copied = copy_ticket or master_ticket
     rules = link.rules
     return Command(
