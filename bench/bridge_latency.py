@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -101,7 +102,8 @@ class TimingSink:
     It also times the span from the event's delivery to the sink to its last write twice: by the
     wall clock (``span_s``) and by the CPU time of the thread that runs it (``span_cpu_s``). Where
     the two part, the thread was not running: preempted by another process or waiting for the
-    GIL (docs/performance.md, "Where a 1 × 10 event's time goes")."""
+    GIL (docs/performance.md, "Where a 1 × 10 event's time goes"). And it counts the garbage
+    collections that started inside a span (``span_collections``, all events, warm-up included)."""
 
     def __init__(self, inner: TerminalSink, server: BridgeServer, master_id: str) -> None:
         self.inner = inner
@@ -111,18 +113,28 @@ class TimingSink:
         self.committed_s: list[float] = []
         self.span_s: list[float] = []
         self.span_cpu_s: list[float] = []
+        self.span_collections = 0  # garbage collections that started inside a span
+        self._collections = 0
         self._last_write = 0.0
         self._last_write_cpu = 0.0
+        self._last_write_collections = 0
+        gc.callbacks.append(self._count_collection)
+
+    def _count_collection(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._collections += 1
 
     def note_write(self) -> None:
         self._last_write = time.perf_counter()
         self._last_write_cpu = time.thread_time()
+        self._last_write_collections = self._collections
 
     async def on_event(self, event: MasterEvent) -> None:
         session = self.server.terminal(self.master_id).session(Role.MONITOR)
         arrived = session.last_rx if session is not None else time.perf_counter()
         self._last_write = 0.0
         entered, entered_cpu = time.perf_counter(), time.thread_time()
+        collections = self._collections
         await self.inner.on_event(event)
         returned, returned_cpu = time.perf_counter(), time.thread_time()
         noted = self._last_write >= entered
@@ -131,6 +143,8 @@ class TimingSink:
         self.committed_s.append(returned - arrived)
         self.span_s.append(written - entered)
         self.span_cpu_s.append((self._last_write_cpu if noted else returned_cpu) - entered_cpu)
+        self.span_collections += (self._last_write_collections if noted else self._collections) \
+            - collections
 
     def on_result(self, result: ExecutionResult) -> None:
         self.inner.on_result(result)
@@ -199,6 +213,7 @@ async def _serve_copier(
         "committed_s": timer.committed_s,
         "span_s": timer.span_s,
         "span_cpu_s": timer.span_cpu_s,
+        "span_collections": timer.span_collections,
         "cpu_s": cpu,
         "store_s": store_times,
     }
@@ -262,7 +277,8 @@ async def _serve_bridge(
     cpu = time.process_time() - cpu0
     await server.stop()
     return {"times_s": timer.times_s, "committed_s": timer.committed_s, "cpu_s": cpu, "store_s": [],
-            "span_s": timer.span_s, "span_cpu_s": timer.span_cpu_s}  # fmt: skip
+            "span_s": timer.span_s, "span_cpu_s": timer.span_cpu_s,
+            "span_collections": timer.span_collections}  # fmt: skip
 
 
 async def _serve_relay(
@@ -424,7 +440,8 @@ def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
             "events": len(server["times_s"]), "store_s": server["store_s"][warm:],
             "handler_s": server.get("handler_s", [])[warm:],
             "span_s": server.get("span_s", [])[warm:],
-            "span_cpu_s": server.get("span_cpu_s", [])[warm:]}  # fmt: skip
+            "span_cpu_s": server.get("span_cpu_s", [])[warm:],
+            "span_collections": server.get("span_collections", 0)}  # fmt: skip
 
 
 def pct(values: list[float], q: float) -> float:
@@ -493,7 +510,8 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
             wall = " / ".join(f"{v:.3f}" for v in triple(results[t]["span_s"]))
             cpu = " / ".join(f"{v:.3f}" for v in triple(results[t]["span_cpu_s"]))
             print(f"{t}: the event's delivery → its last write, wall p50 / p99 / max {wall} ms; "
-                  f"the thread's CPU over it {cpu} ms (the rest: the thread not running)")
+                  f"the thread's CPU over it {cpu} ms (the rest: the thread not running); "
+                  f"garbage collections started inside it: {results[t]['span_collections']}")
     if "copier" in results and results["copier"]["store_s"]:
         p50, p99, top = triple(results["copier"]["store_s"])
         print(f"copier: of which the store's outbox write (persist_decision) {p50:.3f} / "

@@ -13,6 +13,14 @@ a session that closes after being frozen cannot have its reference cycles collec
 ``rebuild_after`` sessions have closed, at the next quiet moment, it thaws everything, collects
 once (one long pause, rarely: after a thousand disconnects) and freezes again.
 
+``CollectionsHeld`` keeps the interpreter's automatic collections out of a short stretch of
+code — the copy service's routes and writes, from a master event to its last command written —
+and lets the one that came due run at the first allocation after it (the store's write of the
+decision, which the copy does not wait for). A young collection took 0.2–0.5 ms and one of
+generation 1 1–2 ms there, in about one event in twenty (with 10,000 sessions connected, young
+collections up to 9 ms); none can start inside it now. Where automatic collection is off (the
+window's process, ``copier.ui.collector``) it does nothing.
+
 A collection runs finalizers on the thread that calls it. In the window's process that must be
 the GUI thread: a Qt object collected on the core's thread is destroyed where Qt forbids it (a
 timer it still had running stays registered with the GUI thread and fires into freed memory, a
@@ -55,6 +63,23 @@ class Collector(Protocol):
     def freeze(self) -> None: ...
 
     def unfreeze(self) -> None: ...
+
+
+class CollectionsHeld:
+    """``with CollectionsHeld():`` — no automatic collection starts inside the block; one that
+    came due meanwhile runs at the first allocation after it. For a block that does not give
+    way to the loop (nothing awaited inside): the collector stays off only that long."""
+
+    __slots__ = ("_held",)
+
+    def __enter__(self) -> None:
+        self._held = gc.isenabled()
+        if self._held:
+            gc.disable()
+
+    def __exit__(self, *_: object) -> None:
+        if self._held:
+            gc.enable()
 
 
 def settle_start_up(collector: Collector = gc) -> None:

@@ -56,6 +56,7 @@ from copier.events import (
     ReconciliationReported,
     TerminalStatusChanged,
 )
+from copier.gc_policy import CollectionsHeld
 from copier.refused_pendings import RefusedPendings
 from copier.store import CopyOrigin, Store
 from copier.store.traderstate import Changes
@@ -193,40 +194,43 @@ class CopyService:
         await self.views.first_views([event.account_id, *(link.slave_id for link in links)])
         if event.kind in PENDING_PRICED:  # decided on the slaves' current quotes (reached?)
             await self.views.refresh_quotes(lk.slave_id for lk in links if lk.rules.copy_pendings)
-        now = self.clock()
-        master = self.views.master_view(event.account_id)
-        commands: list[Command] = []
-        denials: list[CopyDenied] = []
-        changed: list[TicketLink] = []
-        retired: list[tuple[int, int, int]] = []
-        adjustments: list[CopyAdjusted] = []
-        if self.refused.waiting:
-            self.refused.event_came(event)
-        for link in links:
-            outcome = self._route(event, link, master, now)
-            if outcome is None:
-                continue
-            commands.extend(outcome.commands)
-            denials.extend(outcome.denials)
-            changed.extend(outcome.tickets)
-            retired.extend(outcome.retired_keys)
-            adjustments.extend(outcome.adjustments)
-        decided = self.clock()
-        # The ledger takes the decision before the write is awaited: a result that comes back
-        # meanwhile (say, the open's, while its close is being stored) must be applied on top of
-        # the decision. Applied to the ticket as it was before, its write — queued after the
-        # decision's — would put the pre-decision state back in the store, and a resent close
-        # answered after a restart would then find an OPEN link and leave it open for good.
-        # Sent before the decision is committed, acknowledged only after (docs/store.md, "Send
-        # before the commit"): a crash in between leaves the event unacknowledged, so it comes
-        # again and is decided again to the same command ids, which executors remember, and a
-        # command whose id they lost finds its copy already in the after-state (protocol §14).
-        # Written first, booked and counted right after: nothing in between gives the loop way
-        # and no result comes from inside ``submit`` (terminals/base.py), so every result is
-        # still applied on top of the booked decision, and the last slave's frame goes out
-        # without waiting for the bookkeeping of all the others.
-        sent_ms = self.clock()
-        written = [c for c in commands if self._write(c, event)]
+        # The routes and the writes are the copy path: no automatic garbage collection starts
+        # in them; one that comes due waits for the store's write below (copier.gc_policy).
+        with CollectionsHeld():
+            now = self.clock()
+            master = self.views.master_view(event.account_id)
+            commands: list[Command] = []
+            denials: list[CopyDenied] = []
+            changed: list[TicketLink] = []
+            retired: list[tuple[int, int, int]] = []
+            adjustments: list[CopyAdjusted] = []
+            if self.refused.waiting:
+                self.refused.event_came(event)
+            for link in links:
+                outcome = self._route(event, link, master, now)
+                if outcome is None:
+                    continue
+                commands.extend(outcome.commands)
+                denials.extend(outcome.denials)
+                changed.extend(outcome.tickets)
+                retired.extend(outcome.retired_keys)
+                adjustments.extend(outcome.adjustments)
+            decided = self.clock()
+            # The ledger takes the decision before the write is awaited: a result that comes back
+            # meanwhile (say, the open's, while its close is being stored) must be applied on top of
+            # the decision. Applied to the ticket as it was before, its write — queued after the
+            # decision's — would put the pre-decision state back in the store, and a resent close
+            # answered after a restart would then find an OPEN link and leave it open for good.
+            # Sent before the decision is committed, acknowledged only after (docs/store.md, "Send
+            # before the commit"): a crash in between leaves the event unacknowledged, so it comes
+            # again and is decided again to the same command ids, which executors remember, and a
+            # command whose id they lost finds its copy already in the after-state (protocol §14).
+            # Written first, booked and counted right after: nothing in between gives the loop way
+            # and no result comes from inside ``submit`` (terminals/base.py), so every result is
+            # still applied on top of the booked decision, and the last slave's frame goes out
+            # without waiting for the bookkeeping of all the others.
+            sent_ms = self.clock()
+            written = [c for c in commands if self._write(c, event)]
         before = self._book_decision(changed, retired)
         self._count_sent(written)
         sent = tuple(c.id for c in written)
