@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import typing
 from collections.abc import Callable
 from enum import StrEnum
@@ -101,6 +102,29 @@ def _reject_constant(name: str) -> Any:
 
 _parse = json.JSONDecoder(parse_constant=_reject_constant).decode
 
+# No frame of the protocol nests deeper than three levels (§2). A deeper one is refused before
+# the standard library parses it: that parser recurses once per level and gives up where the
+# interpreter's recursion limit, less the caller's own depth, runs out — so whether a frame
+# nested ~1,000 deep was "not valid JSON" or read on and refused for a field depended on where
+# it was parsed from (the checks alone, or after msgspec refused it) and said two things.
+MAX_NESTING = 64
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _nested_too_deep(text: str) -> bool:
+    """Whether arrays and objects nest deeper than MAX_NESTING (brackets in strings skipped)."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return False
+    depth = 0
+    for token in _STRING_OR_BRACKET.findall(text):
+        if token == "[" or token == "{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return True
+        elif token == "]" or token == "}":
+            depth -= 1
+    return False
+
 
 def _refusal(text: str | bytes, exc: Exception) -> FrameError:
     """The FrameError for a frame msgspec refused: the first problem the schema's checks find,
@@ -132,7 +156,11 @@ def refusal(text: str | bytes) -> FrameError | None:
 def _parse_object(text: str | bytes) -> dict[str, Any]:
     """JSON text → object, refusing anything that is not one JSON object."""
     try:
-        data = _parse(text if isinstance(text, str) else text.decode("utf-8"))
+        data = text if isinstance(text, str) else text.decode("utf-8")
+        if _nested_too_deep(data):
+            raise FrameError(ErrorCode.MALFORMED,
+                             f"frame nests arrays or objects deeper than {MAX_NESTING} levels")
+        data = _parse(data)
     except (ValueError, RecursionError) as exc:
         raise FrameError(ErrorCode.MALFORMED, f"frame is not valid JSON ({_short(exc)})") from None
     if type(data) is not dict:

@@ -6,6 +6,8 @@ that read back exactly."""
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from typing import Any, cast
 
 import pytest
@@ -24,7 +26,7 @@ from copier.bridge.protocol import CommandMsg, ErrorCode, Hello, Role
 from copier.bridge.session import Session
 from copier.domain import Command, CommandKind, CopyState, MarginMode, OrderType, Platform
 from copier.terminals.ea.terminal import EaTerminal
-from tests.fuzz.frames import FRAME
+from tests.fuzz.frames import FRAME, _deep
 
 
 class RecordingTransport(asyncio.Transport):
@@ -131,6 +133,35 @@ def _checks_verdict(frame: str) -> tuple[str, str, str] | None:
 @given(frame=FRAME)
 def test_msgspec_refuses_exactly_what_the_checks_refuse_and_with_their_words(frame: str) -> None:
     assert _verdict(frame) == _checks_verdict(frame)
+
+
+def _parses_from_here(depth: int) -> bool:
+    try:
+        json.loads("[" * depth + "]" * depth)
+    except RecursionError:
+        return False
+    return True
+
+
+def test_a_frame_nested_near_the_recursion_limit_is_refused_alike_from_every_path() -> None:
+    """Found by the property above (hypothesis raises the recursion limit while it runs): a frame
+    nested as deep as the standard parser could still go from the checks, but not from the
+    decoder's refusal one call deeper, was "not valid JSON" there and a wrong field here."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(3_000)
+    try:
+        low, high = 100, 3_000  # the deepest nesting the parser reads from here, by bisection
+        while low + 1 < high:
+            middle = (low + high) // 2
+            low, high = (middle, high) if _parses_from_here(middle) else (low, middle)
+        verdicts = [(_verdict(_deep(depth)), _checks_verdict(_deep(depth)))
+                    for depth in range(low - 8, low + 8)]  # fmt: skip
+    finally:
+        sys.setrecursionlimit(limit)
+    assert all(by_decoder == by_checks for by_decoder, by_checks in verdicts)
+    assert {by_decoder for by_decoder, _ in verdicts} == {
+        ("malformed", f"frame nests arrays or objects deeper than {codec.MAX_NESTING} levels", "")
+    }
 
 
 @pytest.mark.parametrize(
