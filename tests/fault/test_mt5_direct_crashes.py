@@ -97,8 +97,14 @@ async def test_mt5_direct_workers_killed_after_a_trade_lose_nothing_and_trade_no
         async with run:
 
             async def step(action: Callable[[], Any], kind: CommandKind) -> Any:
+                # Waits for this action's own command of ``kind`` to be answered: a kind seen
+                # before (the second pending placed, the last close) must not end the wait
+                # while the new command is still in flight — the next one would then find it
+                # first in the adapter's queue and the killer would take it for that one.
+                seen = sum(1 for k in run.kinds.values() if k is kind)
                 done = action()
-                await run.settled(lambda: kind in run.kinds.values(), f"the {kind.value}")
+                await run.settled(lambda: sum(1 for k in run.kinds.values() if k is kind) > seen,
+                                  f"the {kind.value}")  # fmt: skip
                 return done
 
             def quote() -> Any:
