@@ -19,8 +19,8 @@ and lets the one that came due run at the first allocation after it (the store's
 decision, which the copy does not wait for). A young collection takes 0.2–0.5 ms and one of
 generation 1 1–2 ms (with 10,000 sessions connected, young ones up to 9.8 ms); at 1 × 10 @ 100
 events a second 4–9 in 1,000 events started inside that stretch (bench/bridge_latency.py counts
-them), none can now. Where automatic collection is off (the
-window's process, ``copier.ui.collector``) it does nothing.
+them), none can now. Where automatic collection is off (the window's process,
+``copier.ui.collector``) it does nothing.
 
 A collection runs finalizers on the thread that calls it. In the window's process that must be
 the GUI thread: a Qt object collected on the core's thread is destroyed where Qt forbids it (a
