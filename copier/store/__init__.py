@@ -2,7 +2,7 @@
 
 from copier.store.catalog import AccountRecord, AccountRole, account_id_for
 from copier.store.errors import StoreClosed, StoreError
-from copier.store.journal import CopyOrigin
+from copier.store.journal import CopyOrigin, Decision
 from copier.store.keys import ApiKeyInfo, KeyCheck, KeyStatus
 from copier.store.paths import DATA_DIR_ENV, database_path, default_data_dir
 from copier.store.queries import AuditEntry, CopyFilter, CopyRecord
@@ -17,6 +17,7 @@ __all__ = [
     "CopyFilter",
     "CopyOrigin",
     "CopyRecord",
+    "Decision",
     "KeyCheck",
     "KeyStatus",
     "Store",

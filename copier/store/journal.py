@@ -160,6 +160,22 @@ TicketKey = tuple[int, int, int]  # (link_id, master_ticket, leg), as TicketLink
 FINISHED_TICKET_STATES = (TicketState.CLOSED.value, TicketState.FAILED.value)
 
 
+class Decision(NamedTuple):
+    """One master event's decision as ``Journal.persist_decisions`` writes it: the event, its
+    commands (``sent``: the ids already written to their terminals, at ``sent_ms``), denials,
+    adjustments and ticket links (``retired`` keys dropped, ``tickets`` upserted)."""
+
+    event: MasterEvent
+    commands: Sequence[Command]
+    denials: Sequence[CopyDenied]
+    tickets: Sequence[TicketLink]
+    decided_ms: int
+    retired: Sequence[TicketKey] = ()
+    adjustments: Sequence[CopyAdjusted] = ()
+    sent: frozenset[str] = frozenset()
+    sent_ms: int | None = None
+
+
 class Journal:
     """Hot-path writes. One instance belongs to the writer thread (it numbers copy rows)."""
 
@@ -200,6 +216,12 @@ class Journal:
             _INSERT_COPIES.run_values(conn, [
                 copy(event, c, decided_ms, sent_ms if c.id in sent else None, first + i)
                 for i, c in enumerate(commands)])  # fmt: skip
+
+    def persist_decisions(self, conn: Connection, decisions: Sequence[Decision]) -> None:
+        """Decisions of one master's consecutive events, in their order, in the caller's
+        transaction: all of them are stored or none."""
+        for d in decisions:
+            self.persist_decision(conn, *d)
 
     def persist_sweep(
         self,

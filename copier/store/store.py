@@ -24,7 +24,7 @@ from copier.engine.state import CopyAdjusted, CopyDenied, TicketLink
 from copier.store import catalog, journal, keys, queries, retention, schema, specs, traderstate
 from copier.store.catalog import AccountRecord
 from copier.store.checkpoints import Checkpointer
-from copier.store.journal import CopyOrigin, Journal
+from copier.store.journal import CopyOrigin, Decision, Journal
 from copier.store.keys import ApiKeyInfo, KeyCheck
 from copier.store.paths import database_path, default_data_dir, prepare_database_file
 from copier.store.queries import AuditEntry, CopyFilter, CopyRecord
@@ -129,12 +129,19 @@ class Store:
         one copy row per command (its trade-log entry and its outbox entry) — those of the
         commands already ``sent`` (ids) stamped sent at ``sent_ms``, the others pending. Await
         it before acknowledging the event."""
-        work = self._journal.persist_decision
-        decided = (tuple(commands), tuple(denials), tuple(tickets), decided_ms)
-        changed = (tuple(retired), tuple(adjustments), frozenset(sent), sent_ms)
+        return self.persist_decisions([Decision(
+            event, tuple(commands), tuple(denials), tuple(tickets), decided_ms, tuple(retired),
+            tuple(adjustments), frozenset(sent), sent_ms)])  # fmt: skip
+
+    def persist_decisions(self, decisions: Sequence[Decision]) -> asyncio.Future[None]:
+        """The decisions of one master's consecutive events (in seq order), as
+        ``persist_decision`` writes one, in ONE transaction: all stored or none (a failing one
+        takes the others with it). Await it before acknowledging the last event."""
+        work = self._journal.persist_decisions
+        batch = tuple(decisions)
         # The hot path: written on the caller's thread when the writer is idle (writer.py).
         self._results.hand_over_here()
-        return self._writer.submit_now(lambda conn: work(conn, event, *decided, *changed))
+        return self._writer.submit_now(lambda conn: work(conn, batch))
 
     def mark_sent(self, command_ids: Iterable[str], sent_ms: int) -> asyncio.Future[None]:
         """Stamp commands as sent (sweeps and resends: a decision writes its sent commands as
