@@ -41,6 +41,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,6 @@ from copier.bridge import (
     BridgeConfig,
     BridgeServer,
     MemoryKeyVerifier,
-    Role,
     StoreKeyVerifier,
     account_id_for,
 )
@@ -70,7 +70,7 @@ from copier.domain import (
     command_id,
 )
 from copier.percentiles import percentile
-from copier.terminals.base import TerminalSink
+from copier.terminals.base import TerminalSink, events_one_by_one
 from copier.terminals.ea.terminal import EaTerminal
 
 MASTER_LOGIN = 1000
@@ -94,10 +94,13 @@ SNAPSHOT = {
 
 class TimingSink:
     """Forwards to the copy service and times, from the event frame's arrival, the moment its
-    last command was written to a slave's socket (``times_s``) and the return of ``on_event``
+    last command was written to a slave's socket (``times_s``) and the return of ``on_events``
     (``committed_s``: for the copier, the decision committed — commands go out before the
     commit, docs/store.md). Without ``note_write`` calls (the bridge's sink writes every command
     before it returns) the two are the same.
+
+    Events that arrive together are handed over together (``EaTerminal``'s runs): each is timed
+    from its own arrival to its own last write; the span below is the run's.
 
     It also times the span from the event's delivery to the sink to its last write twice: by the
     wall clock (``span_s``) and by the CPU time of the thread that runs it (``span_cpu_s``). Where
@@ -115,36 +118,50 @@ class TimingSink:
         self.span_cpu_s: list[float] = []
         self.span_collections = 0  # garbage collections that started inside a span
         self._collections = 0
-        self._last_write = 0.0
-        self._last_write_cpu = 0.0
-        self._last_write_collections = 0
+        # by event seq: when its frame arrived; when its last command was written (perf_counter
+        # and thread CPU seconds, collections started so far)
+        self._arrived: dict[int, float] = {}
+        self._written: dict[int, tuple[float, float, int]] = {}
         gc.callbacks.append(self._count_collection)
+        master = server.terminal(master_id)
+        deliver = master.deliver_event
+
+        def arrived(message: Any, session: Any) -> None:
+            self._arrived.setdefault(message.seq, session.last_rx)
+            deliver(message, session)
+
+        master.deliver_event = arrived  # type: ignore[method-assign]
 
     def _count_collection(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._collections += 1
 
-    def note_write(self) -> None:
-        self._last_write = time.perf_counter()
-        self._last_write_cpu = time.thread_time()
-        self._last_write_collections = self._collections
+    def note_write(self, command: Command) -> None:
+        self._written[command.master_seq] = (
+            time.perf_counter(), time.thread_time(), self._collections)
 
     async def on_event(self, event: MasterEvent) -> None:
-        session = self.server.terminal(self.master_id).session(Role.MONITOR)
-        arrived = session.last_rx if session is not None else time.perf_counter()
-        self._last_write = 0.0
+        await self.on_events((event,))
+
+    async def on_events(self, events: Sequence[MasterEvent]) -> None:
+        """The events the terminal hands over together (those that arrived together): each is
+        timed from its own frame's arrival to its own last write; the span is the whole run's."""
         entered, entered_cpu = time.perf_counter(), time.thread_time()
         collections = self._collections
-        await self.inner.on_event(event)
-        returned, returned_cpu = time.perf_counter(), time.thread_time()
-        noted = self._last_write >= entered
-        written = self._last_write if noted else returned
-        self.times_s.append(written - arrived)
-        self.committed_s.append(returned - arrived)
-        self.span_s.append(written - entered)
-        self.span_cpu_s.append((self._last_write_cpu if noted else returned_cpu) - entered_cpu)
-        self.span_collections += (self._last_write_collections if noted else self._collections) \
-            - collections
+        await self.inner.on_events(events)
+        returned = (time.perf_counter(), time.thread_time(), self._collections)
+        last = returned
+        for event in events:
+            arrived = self._arrived.pop(event.seq, entered)
+            written = self._written.pop(event.seq, None)
+            if written is None or written[0] < entered:
+                written = returned
+            last = written
+            self.times_s.append(written[0] - arrived)
+            self.committed_s.append(returned[0] - arrived)
+        self.span_s.append(last[0] - entered)
+        self.span_cpu_s.append(last[1] - entered_cpu)
+        self.span_collections += last[2] - collections
 
     def on_result(self, result: ExecutionResult) -> None:
         self.inner.on_result(result)
@@ -161,7 +178,7 @@ def note_writes(terminals: list[EaTerminal], timer: TimingSink) -> None:
 
         def timed(command: Command, _submit: Any = submit) -> None:
             _submit(command)
-            timer.note_write()
+            timer.note_write(command)
 
         terminal.submit = timed  # type: ignore[method-assign]
 
@@ -220,9 +237,10 @@ async def _serve_copier(
 
 
 def _time_store_writes(store: Any) -> list[float]:
-    """Time each awaited ``persist_decision`` (the outbox write on the copy path)."""
+    """Time each awaited ``persist_decisions`` (the outbox write on the copy path: one per run
+    of events handed over together)."""
     times: list[float] = []
-    persist = store.persist_decision
+    persist = store.persist_decisions
 
     async def timed(*args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
@@ -230,7 +248,7 @@ def _time_store_writes(store: Any) -> list[float]:
         times.append(time.perf_counter() - t0)
         return result
 
-    store.persist_decision = timed
+    store.persist_decisions = timed
     return times
 
 
@@ -239,6 +257,8 @@ class FanOutSink:
 
     def __init__(self, slaves: list[EaTerminal]) -> None:
         self.slaves = slaves
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         for n, slave in enumerate(self.slaves, start=1):
@@ -514,7 +534,7 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
                   f"garbage collections started inside it: {results[t]['span_collections']}")
     if "copier" in results and results["copier"]["store_s"]:
         p50, p99, top = triple(results["copier"]["store_s"])
-        print(f"copier: of which the store's outbox write (persist_decision) {p50:.3f} / "
+        print(f"copier: of which the store's outbox write (persist_decisions) {p50:.3f} / "
               f"{p99:.3f} / {top:.3f} ms")  # fmt: skip
     for t in targets:
         r = results[t]

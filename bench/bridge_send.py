@@ -59,6 +59,7 @@ from copier.domain import (
     command_id,
 )
 from copier.percentiles import percentile
+from copier.terminals.base import events_one_by_one
 from copier.terminals.ea.terminal import EaTerminal
 
 CONFIG = BridgeConfig(port=0, rate_per_s=1e9, rate_burst=1_000_000_000)
@@ -116,6 +117,8 @@ class CountingSink:
         self.results = 0
         self.expected = 0
         self.done = asyncio.Event()
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: object) -> None:
         return None

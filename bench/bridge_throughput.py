@@ -43,6 +43,7 @@ from bridge_latency import SERVER, hello, triple
 from copier.bridge import BridgeConfig, BridgeServer, MemoryKeyVerifier
 from copier.bridge.auth import account_id_for
 from copier.domain import ExecutionResult, MasterEvent, Platform, TerminalStatus
+from copier.terminals.base import events_one_by_one
 
 FIRST_LOGIN = 1000
 HIGH_WATER = 256 * 1024  # bytes a load connection may have queued before it waits
@@ -78,6 +79,8 @@ class CountingSink:
 
     def __init__(self, meter: Meter) -> None:
         self.meter = meter
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         self.meter.tick()

@@ -24,6 +24,7 @@ import psutil
 
 from copier.domain import EventKind, ExecutionResult, MasterEvent, TerminalStatus
 from copier.percentiles import percentile
+from copier.terminals.base import events_one_by_one
 from copier.terminals.mt5 import Mt5Config, Mt5Terminal
 from copier.testbed.mt5standin.backend import StandIn
 from copier.testbed.mt5standin.host import TerminalHost
@@ -38,6 +39,8 @@ class LatencySink:
         self.detected_ms: dict[int, int] = {}
         self.connected = asyncio.Event()
         self.arrived = asyncio.Event()
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         if event.kind is EventKind.MODIFIED:

@@ -48,6 +48,7 @@ from copier.domain import (
     TerminalStatus,
     command_id,
 )
+from copier.terminals.base import events_one_by_one
 from copier.terminals.ea.terminal import EaTerminal
 
 SERVER = "Flood-Server"
@@ -66,6 +67,8 @@ class CopySink:
 
     def __init__(self, slave: EaTerminal) -> None:
         self.slave = slave
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         self.slave.submit(Command(

@@ -4,7 +4,9 @@
 end the process at once, with no clean-up of any kind — SIGKILL on POSIX, ``os._exit`` on
 Windows — as a power cut would. Unset (always, outside the fault suite) a pass costs one
 comparison. The points: ``after_send`` (a decision's commands written to the slaves, the decision
-not yet committed; docs/store.md "Send before the commit").
+not yet committed; docs/store.md "Send before the commit"); ``inside_run`` (an event of a run
+decided and its commands written, the next event of the run not yet decided, nothing of the run
+committed; docs/store.md "Events that arrive together").
 """
 
 from __future__ import annotations

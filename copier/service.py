@@ -7,8 +7,9 @@ order of side effects that makes copies exactly-once:
 2. the engine decides (pure);
 3. the commands are submitted to the slave terminals, each with its stable id;
 4. the decision — event, denials, ticket links and the copy rows, already marked sent — is
-   written in one transaction, and only then does ``on_event`` return (so the adapter may
-   acknowledge the event); results update the ticket links.
+   written in one transaction (with those of the master's events that arrived together), and
+   only then does ``on_events`` return (so the adapter may acknowledge the events); results
+   update the ticket links.
 
 A crash between 3 and 4 leaves the event unacknowledged: the master resends it, the engine
 decides the same commands with the same ids, and the executors drop the repeats (docs/store.md,
@@ -24,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from copier import failpoints
@@ -58,7 +59,7 @@ from copier.events import (
 )
 from copier.gc_policy import CollectionsHeld
 from copier.refused_pendings import RefusedPendings
-from copier.store import CopyOrigin, Store
+from copier.store import CopyOrigin, Decision, Store
 from copier.store.traderstate import Changes
 from copier.terminals.base import Terminal
 from copier.ticket_ledger import TicketLedger, describe_report
@@ -67,6 +68,8 @@ from copier.trader_controls import TraderControls
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
+# What booking a decision replaced in the ticket ledger, by ticket key (None: nothing there)
+Booked = dict[tuple[int, int, int], TicketLink | None]
 SNAPSHOT_REFRESH_S = 0.25
 PENDING_PRICED = frozenset({EventKind.PENDING_PLACED, EventKind.PENDING_MODIFIED})
 REQUESTS_EVERY = 4  # snapshot refreshes between looks for close-all requests (about 1 s)
@@ -175,20 +178,57 @@ class CopyService:
 
     # ----- TerminalSink -------------------------------------------------------------------
     async def on_event(self, event: MasterEvent) -> None:
-        if not event.received_ms:
-            event = replace(event, received_ms=self.clock())
-        self._handling += 1
+        await self.on_events((event,))
+
+    async def on_events(self, events: Sequence[MasterEvent]) -> None:
+        """Consecutive events of one master, in seq order (those that arrived together): each
+        is decided and its commands written in turn, then every decision is stored in ONE
+        transaction, and only then does this return — the adapter acknowledges the last. A
+        burst (a master closing ten positions at once) waits for one commit, not one per event
+        (docs/store.md, "Send before the commit")."""
+        if not events:
+            return
+        now = self.clock()
+        events = [e if e.received_ms else replace(e, received_ms=now) for e in events]
+        master_id = events[0].account_id
+        self._handling += len(events)
         try:
             if not self._startup_done.is_set():
                 await self._startup_done.wait()
-            async with self._master_locks[event.account_id]:
-                if event.seq <= self._last_seq.get(event.account_id, 0):
-                    return  # already handled: a resend after a reconnect or restart
-                await self._handle_event(event)
+            async with self._master_locks[master_id]:
+                handled = self._last_seq.get(master_id, 0)
+                # Seen before: a resend after a reconnect or restart.
+                fresh = [e for e in events if e.seq > handled]
+                if fresh:
+                    await self._handle_events(master_id, fresh)
         finally:
-            self._handling -= 1
+            self._handling -= len(events)
 
-    async def _handle_event(self, event: MasterEvent) -> None:
+    async def _handle_events(self, master_id: str, events: list[MasterEvent]) -> None:
+        decisions: list[tuple[Decision, Booked]] = []
+        try:
+            for n, event in enumerate(events, start=1):
+                decisions.append(await self._decide(event))
+                if n < len(events):  # sent; later events of the run not yet decided; no commit
+                    failpoints.reach("inside_run")
+            await self.store.persist_decisions([decision for decision, _ in decisions])
+        except BaseException:
+            # The commands are out: their results settle them, and the events, unacknowledged,
+            # are decided again to the same ids (answered by the executors' memory). Each
+            # decision was booked on top of the one before: taken back newest first.
+            for decision, before in reversed(decisions):
+                self._unbook_decision(before, decision.tickets, decision.retired)
+            raise
+        self._last_seq[master_id] = events[-1].seq
+        for decision, _ in decisions:
+            for denial in decision.denials:
+                self.bus.publish(CopyWasDenied(denial))
+            for adjustment in decision.adjustments:
+                self.bus.publish(CopyWasAdjusted(adjustment))
+
+    async def _decide(self, event: MasterEvent) -> tuple[Decision, Booked]:
+        """Route ``event`` over its master's links, write its commands and book the decision in
+        the ledger; return it as the store will write it, with what the booking replaced."""
         self.bus.publish(MasterEventReceived(event))
         links = self._links_of_master(event.account_id)
         await self.views.first_views([event.account_id, *(link.slave_id for link in links)])
@@ -233,24 +273,12 @@ class CopyService:
             written = [c for c in commands if self._write(c, event)]
         before = self._book_decision(changed, retired)
         self._count_sent(written)
-        sent = tuple(c.id for c in written)
-        if sent:
+        if written:
             failpoints.reach("after_send")
-        try:
-            await self.store.persist_decision(
-                event, commands, denials, changed, decided, retired=retired,
-                adjustments=adjustments, sent=sent, sent_ms=sent_ms,
-            )  # fmt: skip
-        except BaseException:
-            # The commands are out: their results settle them, and the event, unacknowledged,
-            # is decided again to the same ids (answered by the executors' memory).
-            self._unbook_decision(before, changed, retired)
-            raise
-        self._last_seq[event.account_id] = event.seq
-        for denial in denials:
-            self.bus.publish(CopyWasDenied(denial))
-        for adjustment in adjustments:
-            self.bus.publish(CopyWasAdjusted(adjustment))
+        sent = frozenset(c.id for c in written)
+        decision = Decision(event, commands, denials, changed, decided, retired, adjustments,
+                            sent, sent_ms)  # fmt: skip
+        return decision, before
 
     def _route(
         self, event: MasterEvent, link: Link, master: MasterView | None, now: int
@@ -274,10 +302,10 @@ class CopyService:
         return self._route(event, link, self.views.master_view(event.account_id), self.clock())
 
     def _book_decision(
-        self, changed: list[TicketLink], retired: list[tuple[int, int, int]]
-    ) -> dict[tuple[int, int, int], TicketLink | None]:
+        self, changed: Sequence[TicketLink], retired: Sequence[tuple[int, int, int]]
+    ) -> Booked:
         """Apply a decision's ticket links to the ledger; return what they replaced."""
-        before: dict[tuple[int, int, int], TicketLink | None] = {}
+        before: Booked = {}
         for link_id, master_ticket, leg in retired:
             before.setdefault((link_id, master_ticket, leg),
                               self._tickets[link_id].find(master_ticket, leg))  # fmt: skip
@@ -290,9 +318,9 @@ class CopyService:
 
     def _unbook_decision(
         self,
-        before: dict[tuple[int, int, int], TicketLink | None],
-        changed: list[TicketLink],
-        retired: list[tuple[int, int, int]],
+        before: Booked,
+        changed: Sequence[TicketLink],
+        retired: Sequence[tuple[int, int, int]],
     ) -> None:
         """The decision was not stored (its event stays unacknowledged and comes again): put
         back what it replaced, except where a result has moved a ticket link since."""

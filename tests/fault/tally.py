@@ -20,6 +20,7 @@ WORKER_OUTPUT_KEY = "tradecopier_tally"
 class Tally:
     kill_points: int = 0  # SIGKILLs of the copier process at a point of a master stream
     send_commit_kills: int = 0  # of those, deaths between a decision's send and its commit
+    run_kills: int = 0  # of those, deaths inside a run of events (one sent, the next not decided)
     restarts: int = 0  # graceful copier restarts, executor restarts and proxy sessions
     events: int = 0  # master events streamed
     copies_checked: int = 0  # master event × slave pairs read back from the slave brokers
@@ -29,8 +30,8 @@ class Tally:
     # slave terminal failures right after a trade: (margin mode, command kind, failure) → count
     executor_crashes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
-    COUNTS = ("kill_points", "send_commit_kills", "restarts", "events", "copies_checked",
-              "lost", "duplicated", "frames_fuzzed")
+    COUNTS = ("kill_points", "send_commit_kills", "run_kills", "restarts", "events",
+              "copies_checked", "lost", "duplicated", "frames_fuzzed")
 
     def add_stream(self, events: int, copies: int, lost: int, duplicated: int) -> None:
         self.events += events
@@ -55,7 +56,8 @@ class Tally:
     def fault_line(self) -> str:
         return (
             f"fault suite: {self.kill_points} kill points tried "
-            f"({self.send_commit_kills} between send and commit), "
+            f"({self.send_commit_kills} between send and commit, {self.run_kills} of them inside "
+            "a run of events), "
             f"{sum(self.executor_crashes.values())} executor crash points tried, "
             f"{self.restarts} other restarts, {self.events} events, {self.copies_checked} copies "
             f"checked, {self.lost} lost / {self.duplicated} duplicated"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copier.bridge import Role
+from copier.bridge.protocol import Event
 from copier.domain import Platform, Side
 from copier.engine.config import Link
 from copier.store import AccountRecord, AccountRole, Store
@@ -35,6 +36,7 @@ from copier.testbed.broker.executor import SimExecutor
 from copier.testbed.broker.profiles import build_broker
 from copier.testbed.broker.quotes import Market
 from copier.testbed.refea.client import EaSettings, EventOutbox, ReferenceEa
+from copier.testbed.refea.detect import Change
 
 # Ctrl+Break reaches only a process group of its own (CREATE_NEW_PROCESS_GROUP), so the test
 # process is not stopped with it.
@@ -186,7 +188,7 @@ class FaultWorld:
         ]
         self.port = free_port()
         self.copier = CopierProcess(data_dir, self.port)
-        self.outbox = EventOutbox()  # the Monitor's file: kept across its restarts
+        self.outbox = TicketedOutbox()  # the Monitor's file: kept across its restarts
         self.monitor: ReferenceEa | None = None
         self.master_key = ""
         self._tasks: dict[ReferenceEa, asyncio.Task[None]] = {}
@@ -289,6 +291,19 @@ class StreamEvent:
     ticket: int
 
 
+class TicketedOutbox(EventOutbox):
+    """The monitor's outbox, also remembering each event's ticket by seq."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tickets: dict[int, int] = {}
+
+    def add(self, change: Change, time_ms: int) -> Event:
+        event = super().add(change, time_ms)
+        self.tickets[event.seq] = event.ticket
+        return event
+
+
 class MasterStream:
     """A seeded master: one trade action at a time, each seen by the Monitor as one event."""
 
@@ -300,20 +315,40 @@ class MasterStream:
         self.events: list[StreamEvent] = []
 
     async def step(self) -> StreamEvent:
-        open_tickets = [p.ticket for p in self.broker.positions()]
+        (event,) = await self.burst(1)
+        return event
+
+    async def burst(self, actions: int) -> list[StreamEvent]:
+        """``actions`` trades on the master between two looks of its monitor (no await between
+        them): their events leave the monitor together, as a close-all's do."""
+        outbox = self.world.outbox
+        first = outbox.seq + 1
+        touched: set[int] = set()  # a ticket acted on twice in one look would make one event
+        done = [self._act(touched) for _ in range(actions)]
+        last = first + actions - 1
+        kinds = ", ".join(kind for kind, _ in done)
+        await wait_until(lambda: outbox.seq >= last, 5.0, f"monitor saw {kinds}")
+        assert outbox.seq == last, "one action must make exactly one event"
+        # The monitor numbers the changes of one look in its own order: each found by its ticket.
+        seqs = {outbox.tickets[seq]: seq for seq in range(first, last + 1)}
+        assert set(seqs) == touched, "one action must make exactly one event"
+        events = sorted((StreamEvent(seqs[ticket], kind, ticket) for kind, ticket in done),
+                        key=lambda e: e.seq)  # fmt: skip
+        self.events.extend(events)
+        return events
+
+    def _act(self, touched: set[int]) -> tuple[str, int]:
+        positions = [p.ticket for p in self.broker.positions()]
+        open_tickets = [t for t in positions if t not in touched]
         roll = self.rng.random()
-        if len(open_tickets) < 2 or (len(open_tickets) < self.max_open and roll < 0.45):
+        if len(open_tickets) < 2 or (len(positions) < self.max_open and roll < 0.45):
             kind, ticket = "opened", self._open()
-        elif len(open_tickets) >= self.max_open or roll < 0.8:
+        elif len(positions) >= self.max_open or roll < 0.8:
             kind, ticket = "closed", self._close(self.rng.choice(open_tickets))
         else:
             kind, ticket = "modified", self._modify(self.rng.choice(open_tickets))
-        expected = self.world.outbox.seq + 1
-        await wait_until(lambda: self.world.outbox.seq >= expected, 5.0, f"monitor saw {kind}")
-        assert self.world.outbox.seq == expected, "one action must make exactly one event"
-        event = StreamEvent(expected, kind, ticket)
-        self.events.append(event)
-        return event
+        touched.add(ticket)
+        return kind, ticket
 
     def _open(self) -> int:
         side = Side.BUY if self.rng.random() < 0.5 else Side.SELL

@@ -24,6 +24,7 @@ from copier.domain import (
     command_id,
     copy_comment,
 )
+from copier.terminals.base import events_one_by_one
 from copier.terminals.ea.terminal import EaTerminal
 from copier.testbed.broker import Market, SimAccount, SimBroker, catalogue
 from copier.testbed.refea import EaSettings, ReferenceEa
@@ -72,6 +73,8 @@ class MirrorSink:
         self.block: asyncio.Event | None = None  # set: on_event waits for it (slow storage)
         self.fail_next = 0  # how many on_event calls raise, as a broken store would
         self.changed = asyncio.Event()
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         if self.block is not None:

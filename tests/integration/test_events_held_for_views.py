@@ -23,6 +23,7 @@ from copier.domain import (
 )
 from copier.engine.config import Link
 from copier.store import AccountRecord, AccountRole, Store
+from copier.terminals.base import events_one_by_one
 from copier.testbed.broker.broker import SimBroker
 from copier.testbed.broker.profiles import build_broker
 from copier.testbed.refea.client import EaSettings, ReferenceEa
@@ -50,6 +51,8 @@ class SnapshotAskingSink:
         self.bridge = bridge
         self.snapshots: list[TerminalSnapshot] = []
         self.failures: list[str] = []
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         try:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from copier.domain import ExecutionResult, MasterEvent, TerminalStatus
+from copier.terminals.base import events_one_by_one
 
 WAIT_S = 5.0
 
@@ -18,6 +19,8 @@ class RecordingSink:
         self.results: list[ExecutionResult] = []
         self.statuses: list[TerminalStatus] = []
         self._changed = asyncio.Event()
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         self.events.append(event)

@@ -22,7 +22,7 @@ from copier.domain import (
     command_id,
     copy_comment,
 )
-from copier.terminals.base import Terminal
+from copier.terminals.base import Terminal, events_one_by_one
 from copier.terminals.simulated import SimulatedTerminal
 from copier.testbed.broker import BrokerFaults, ManualClock, Market, SimBroker
 
@@ -37,6 +37,8 @@ class RecordingSink:
         self.results: list[ExecutionResult] = []
         self.statuses: list[TerminalStatus] = []
         self.refusals_left = fail_first_events
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         if self.refusals_left:

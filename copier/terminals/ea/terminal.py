@@ -66,6 +66,7 @@ RESULT_MEMORY = 1_000  # results remembered per account, at most ...
 RESULT_MEMORY_MS = 600_000  # ... and for at most this long after they came
 QUOTES_MAX_AGE_MS = 250  # ``snapshot(fresh_quotes=True)``: older quotes are asked for again
 BACKLOG_LIMIT = 10_000  # events held (received, not yet handled) per account
+RUN_LIMIT = 64  # events handed to the sink at once (decided together, stored in one commit)
 GAP_WAIT_S = 2.0  # how long an event above a missing seq waits before the monitor must resend
 # Read once: an Enum member read from its class costs a descriptor call.
 _EXECUTOR = Role.EXECUTOR
@@ -100,7 +101,7 @@ class EaTerminal:
         self._held: dict[int, MasterEvent] = {}  # received, not yet handled, by seq
         self._skipped: set[int] = set()  # seqs refused for their values: handled, not delivered
         self._arrived = asyncio.Event()
-        self._delivering = 0  # the seq the sink is handling now (0: none)
+        self._delivering = 0  # the last seq of the run the sink is handling now (0: none)
         self._pump: asyncio.Task[None] | None = None
         self._gap_timer: asyncio.TimerHandle | None = None
         self._gap_wait_s = gap_wait_s
@@ -249,7 +250,7 @@ class EaTerminal:
         """Take an event in from the session as its frame is read: held for the delivery task,
         never handed to the sink here."""
         seq = message.seq
-        if seq <= self._last_seq or seq == self._delivering:
+        if seq <= (self._delivering or self._last_seq):
             session.ack_later(self._last_seq)  # seen before: acknowledged again, not delivered
             return
         if seq not in self._held and len(self._held) < BACKLOG_LIMIT:
@@ -262,7 +263,7 @@ class EaTerminal:
         """An event the bridge refused for its values (``values.py``): its place in the
         sequence counts as handled — acknowledged, never delivered — so the events after it
         go on instead of waiting behind it for a resend that would be refused again."""
-        if seq <= self._last_seq or seq == self._delivering:
+        if seq <= (self._delivering or self._last_seq):
             session.ack_later(self._last_seq)
             return
         if len(self._skipped) < BACKLOG_LIMIT:
@@ -288,33 +289,49 @@ class EaTerminal:
                     monitor.ack_later(skipped)
                 self._watch_gap()
                 continue
-            event = self._held.pop(self._last_seq + 1, None)
             sink = self._sink
-            if event is None or sink is None:
-                if event is not None:
-                    self._held[event.seq] = event
+            run = self._next_run() if sink is not None else []
+            if sink is None or not run:
                 self._arrived.clear()
                 await self._arrived.wait()
                 continue
-            self._delivering = event.seq
+            last = run[-1].seq
+            self._delivering = last
             # The event reports a change a cached snapshot may predate however young it is (on
             # a busy machine the welcome's snapshot and this event are read in one millisecond):
             # a snapshot the sink asks for while handling it is asked of the EA.
             self._snapshot_at = 0
             try:
-                await sink.on_event(event)
+                await sink.on_events(run)
             except Exception:
-                log.exception("%s: event %d not taken in", self._account_id, event.seq)
+                first = run[0].seq
+                seqs = f"event {first}" if first == last else f"events {first}–{last}"
+                log.exception("%s: %s not taken in", self._account_id, seqs)
                 self._resend_from_ack("copier could not store the event")
                 continue
             finally:
                 self._delivering = 0
-            self._last_seq = event.seq
+            self._last_seq = last
             self._snapshot_at = 0  # positions changed: the next snapshot() asks the EA
             monitor = self._sessions.get(_MONITOR)
             if monitor is not None:
-                monitor.ack_later(event.seq)
+                monitor.ack_later(last)
             self._watch_gap()
+
+    def _next_run(self) -> list[MasterEvent]:
+        """The held events that follow the last one handled without a gap or a skipped seq
+        between them (at most RUN_LIMIT), taken out of the hold: those that arrived together,
+        decided together and stored in one transaction (``TerminalSink.on_events``)."""
+        held = self._held
+        run: list[MasterEvent] = []
+        seq = self._last_seq + 1
+        while len(run) < RUN_LIMIT and seq not in self._skipped:
+            event = held.pop(seq, None)
+            if event is None:
+                break
+            run.append(event)
+            seq += 1
+        return run
 
     def _watch_gap(self) -> None:
         """Start the gap timer while held events wait above a seq that has not arrived."""

@@ -12,6 +12,7 @@ import pytest
 from copier.bridge.protocol import CloseCode, Event, Role
 from copier.bridge.session import Session
 from copier.domain import EventKind, ExecutionResult, MasterEvent, OrderType, TerminalStatus
+from copier.terminals.base import events_one_by_one
 from copier.terminals.ea.terminal import EaTerminal
 
 pytestmark = pytest.mark.timeout(10)
@@ -42,6 +43,8 @@ class RecordingSink:
         self.session = session
         self.seen: list[int] = []
         self.acked_when_seen: list[int] = []
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         self.acked_when_seen.append(max(self.session.acks, default=0))

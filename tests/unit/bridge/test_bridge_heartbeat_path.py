@@ -20,6 +20,7 @@ from copier.bridge.metered import MeteredConnection
 from copier.bridge.protocol import Hello, Role
 from copier.bridge.session import Session
 from copier.domain import ExecutionResult, MarginMode, MasterEvent, Platform, TerminalStatus
+from copier.terminals.base import events_one_by_one
 from copier.terminals.ea.terminal import EaTerminal
 from tests.unit.bridge.test_bridge_send_path import RecordingTransport
 
@@ -105,6 +106,8 @@ async def test_text_not_ascii_goes_to_the_reader_and_what_follows_waits_behind_i
 
 
 class _FailingSink:
+    on_events = events_one_by_one
+
     async def on_event(self, event: MasterEvent) -> None:
         return None
 

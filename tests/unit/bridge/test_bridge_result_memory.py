@@ -9,12 +9,15 @@ import dataclasses
 import gc
 
 from copier.domain import Command, CommandKind, ExecutionResult, OrderType, TerminalStatus
+from copier.terminals.base import events_one_by_one
 from copier.terminals.ea.terminal import RESULT_MEMORY, RESULT_MEMORY_MS, EaTerminal
 
 
 class Sink:
     def __init__(self) -> None:
         self.results: list[ExecutionResult] = []
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: object) -> None:
         return None

@@ -4,6 +4,7 @@ same ticket: the stored ticket link must end as the decision (and the result on 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -76,8 +77,8 @@ class GatedStore:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
 
-    async def persist_decision(self, *args: Any, **kwargs: Any) -> None:
-        written = self.store.persist_decision(*args, **kwargs)
+    async def persist_decisions(self, *args: Any, **kwargs: Any) -> None:
+        written = self.store.persist_decisions(*args, **kwargs)
         self.waiting.set()
         await self.gate.wait()
         await written
@@ -90,14 +91,16 @@ def event(seq: int, kind: EventKind, ticket: int, volume: float) -> MasterEvent:
     )
 
 
-def linked_service(tmp_path: Path) -> tuple[Store, GatedStore, CopyService, BrokerTerminal]:
+def linked_service(
+    tmp_path: Path, gate: Callable[[Store], GatedStore] = GatedStore
+) -> tuple[Store, GatedStore, CopyService, BrokerTerminal]:
     """A master "m" linked to a slave "s" on simulated brokers, the store behind a gate."""
     store = Store.open(path=tmp_path / "tc.db")
     for name, profile in (("m", "master-mt5"), ("s", "slave-mt5")):
         acct = build_broker(profile).account
         store.save_account(AccountRecord(name, Platform(acct.platform), acct.login, acct.server))
     store.save_link(Link(0, "m", "s"))
-    gated = GatedStore(store)
+    gated = gate(store)
     service = CopyService(cast(Store, gated), Bus())
     slave = BrokerTerminal("s", build_broker("slave-mt5", seed=2))
     service.add_terminal(BrokerTerminal("m", build_broker("master-mt5", seed=1)))

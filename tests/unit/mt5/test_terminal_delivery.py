@@ -9,6 +9,7 @@ import asyncio
 import pytest
 
 from copier.domain import EventKind, ExecutionResult, MasterEvent, OrderType, TerminalStatus
+from copier.terminals.base import events_one_by_one
 from copier.terminals.mt5 import Mt5Terminal
 from copier.terminals.mt5.config import Mt5Config
 from copier.terminals.mt5.protocol import Baseline, Changes
@@ -22,6 +23,8 @@ class HeldSink:
     def __init__(self) -> None:
         self.gate = asyncio.Semaphore(0)
         self.taken: list[MasterEvent] = []
+
+    on_events = events_one_by_one
 
     async def on_event(self, event: MasterEvent) -> None:
         await self.gate.acquire()

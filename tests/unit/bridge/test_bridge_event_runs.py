@@ -1,0 +1,139 @@
+"""EaTerminal hands the copier the events that arrived while it was busy as one run
+(``TerminalSink.on_events``): consecutive seqs, at most RUN_LIMIT, never across a gap or a
+refused seq; one acknowledgement when the run is stored, none when it is not."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import cast
+
+import pytest
+
+from copier.bridge.protocol import CloseCode
+from copier.bridge.session import Session
+from copier.domain import ExecutionResult, MasterEvent, TerminalStatus
+from copier.terminals.ea.terminal import RUN_LIMIT, EaTerminal
+from tests.unit.bridge.test_bridge_event_order import MonitorSession, frame, until
+
+pytestmark = pytest.mark.timeout(10)
+
+
+class RunSink:
+    """Records each run it is handed; holds each until ``gate`` opens; ``refuse`` fails runs
+    that contain that seq."""
+
+    def __init__(self) -> None:
+        self.runs: list[list[int]] = []
+        self.gate = asyncio.Event()
+        self.refuse = 0
+
+    async def on_event(self, event: MasterEvent) -> None:
+        await self.on_events((event,))
+
+    async def on_events(self, events: Sequence[MasterEvent]) -> None:
+        self.runs.append([e.seq for e in events])
+        await self.gate.wait()
+        if any(e.seq == self.refuse for e in events):
+            raise RuntimeError("database or disk is full")
+
+    def on_result(self, result: ExecutionResult) -> None:
+        return None
+
+    def on_status(self, status: TerminalStatus) -> None:
+        return None
+
+
+async def started() -> tuple[EaTerminal, MonitorSession, RunSink]:
+    terminal = EaTerminal("m")
+    session = MonitorSession()
+    sink = RunSink()
+    await terminal.start(sink)
+    terminal.attach(cast(Session, session))
+    return terminal, session, sink
+
+
+def deliver(terminal: EaTerminal, session: MonitorSession, *seqs: int) -> None:
+    for seq in seqs:
+        terminal.deliver_event(frame(seq), cast(Session, session))
+
+
+async def test_events_arriving_while_one_is_handled_go_over_together_and_are_acked_once() -> None:
+    terminal, session, sink = await started()
+    deliver(terminal, session, 1)
+    await until(lambda: sink.runs == [[1]])
+    deliver(terminal, session, 2, 3, 4)
+    await asyncio.sleep(0.01)
+    sink.gate.set()
+
+    await until(lambda: terminal.last_seq == 4)
+
+    assert sink.runs == [[1], [2, 3, 4]]
+    await until(lambda: session.acks == [1, 4])
+    await terminal.stop()
+
+
+async def test_a_run_ends_before_a_refused_seq_and_at_a_gap() -> None:
+    terminal, session, sink = await started()
+    deliver(terminal, session, 1)
+    await until(lambda: sink.runs == [[1]])
+    deliver(terminal, session, 2)
+    terminal.skip_event(3, cast(Session, session))
+    deliver(terminal, session, 4, 5, 7)
+    sink.gate.set()
+
+    await until(lambda: terminal.last_seq == 5)
+    await asyncio.sleep(0.01)
+
+    assert sink.runs == [[1], [2], [4, 5]]  # 3 acknowledged, never handed over; 7 waits for 6
+    assert session.acks == [1, 2, 3, 5]
+    await terminal.stop()
+
+
+async def test_a_run_is_at_most_the_run_limit() -> None:
+    terminal, session, sink = await started()
+    deliver(terminal, session, 1)
+    await until(lambda: sink.runs == [[1]])
+    deliver(terminal, session, *range(2, RUN_LIMIT + 3))
+    sink.gate.set()
+
+    await until(lambda: terminal.last_seq == RUN_LIMIT + 2)
+
+    assert [len(run) for run in sink.runs] == [1, RUN_LIMIT, 1]
+    await terminal.stop()
+
+
+async def test_an_event_of_the_run_being_handled_that_comes_again_is_not_handed_twice() -> None:
+    terminal, session, sink = await started()
+    deliver(terminal, session, 1)
+    await until(lambda: sink.runs == [[1]])
+    deliver(terminal, session, 2, 3)
+    sink.gate.set()
+    await until(lambda: len(sink.runs) == 2)
+    sink.gate.clear()
+    await asyncio.sleep(0.01)
+    deliver(terminal, session, 2, 3)  # resent while the run [2, 3] is stored
+    sink.gate.set()
+
+    await until(lambda: terminal.last_seq == 3)
+    await asyncio.sleep(0.01)
+
+    assert sink.runs == [[1], [2, 3]]
+    await terminal.stop()
+
+
+async def test_a_run_the_copier_could_not_store_is_not_acked_and_the_monitor_resends() -> None:
+    terminal, session, sink = await started()
+    deliver(terminal, session, 1)
+    await until(lambda: sink.runs == [[1]])
+    deliver(terminal, session, 2, 3)
+    sink.refuse = 3
+    sink.gate.set()
+
+    await until(lambda: session.closed)
+
+    assert sink.runs == [[1], [2, 3]]
+    assert session.acks == [1]  # neither 2 nor 3
+    assert session.closed[0][0] == CloseCode.INTERNAL_ERROR
+    assert terminal.last_seq == 1 and terminal.held_events == 0
+    await terminal.stop()
