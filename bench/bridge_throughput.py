@@ -29,6 +29,7 @@ import platform
 import sys
 import time
 from collections import deque
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,6 @@ from bridge_latency import SERVER, hello, triple
 from copier.bridge import BridgeConfig, BridgeServer, MemoryKeyVerifier
 from copier.bridge.auth import account_id_for
 from copier.domain import ExecutionResult, MasterEvent, Platform, TerminalStatus
-from copier.terminals.base import events_one_by_one
 
 FIRST_LOGIN = 1000
 HIGH_WATER = 256 * 1024  # bytes a load connection may have queued before it waits
@@ -80,10 +80,12 @@ class CountingSink:
     def __init__(self, meter: Meter) -> None:
         self.meter = meter
 
-    on_events = events_one_by_one
-
     async def on_event(self, event: MasterEvent) -> None:
         self.meter.tick()
+
+    async def on_events(self, events: Sequence[MasterEvent]) -> None:
+        for _ in events:
+            self.meter.tick()
 
     def on_result(self, result: ExecutionResult) -> None:
         return None

@@ -284,13 +284,17 @@ class Mt5Terminal:
         while True:
             changes = await self._changes.get()
             assert self._sink is not None
-            for event in changes.events:
-                self.seq += 1
-                try:
-                    received = replace(event, seq=self.seq, received_ms=self._clock())
-                    await self._sink.on_event(received)
-                finally:
-                    self._undelivered -= 1
+            # The changes of one poll are one run: decided in turn, stored in one commit
+            # (TerminalSink.on_events; docs/store.md, "Events that arrive together").
+            now = self._clock()
+            run = [replace(event, seq=self.seq + n, received_ms=now)
+                   for n, event in enumerate(changes.events, start=1)]  # fmt: skip
+            self.seq += len(run)
+            try:
+                if run:
+                    await self._sink.on_events(run)
+            finally:
+                self._undelivered -= len(run)
             if self.config.state_path:  # the books the copier has now taken in full
                 laststate.save(self.config.state_path, self.seq, changes.baseline)
 
