@@ -185,7 +185,7 @@ class CopyService:
         is decided and its commands written in turn, then every decision is stored in ONE
         transaction, and only then does this return — the adapter acknowledges the last. A
         burst (a master closing ten positions at once) waits for one commit, not one per event
-        (docs/store.md, "Send before the commit")."""
+        (docs/store.md, "Events that arrive together")."""
         if not events:
             return
         now = self.clock()
