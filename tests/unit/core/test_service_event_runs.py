@@ -12,8 +12,14 @@ import pytest
 
 from copier.domain import CommandKind, EventKind
 from copier.engine.state import TicketState
+from copier.service import CopyService
 from copier.store import Decision, Store, StoreError
-from tests.unit.core.test_service_decisions import GatedStore, event, linked_service
+from tests.unit.core.test_service_decisions import (
+    BrokerTerminal,
+    GatedStore,
+    event,
+    linked_service,
+)
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -35,12 +41,17 @@ class RunStore(GatedStore):
         await super().persist_decisions(decisions, *args, **kw)
 
 
-async def test_a_run_is_stored_in_one_write_after_every_command_of_it_went_out(
-    tmp_path: Path,
-) -> None:
+async def started(tmp_path: Path) -> tuple[Store, RunStore, CopyService, BrokerTerminal]:
     store, gated, service, slave = linked_service(tmp_path, RunStore)
     assert isinstance(gated, RunStore)
     await service.start()
+    return store, gated, service, slave
+
+
+async def test_a_run_is_stored_in_one_write_after_every_command_of_it_went_out(
+    tmp_path: Path,
+) -> None:
+    store, gated, service, slave = await started(tmp_path)
     try:
         gated.gate.clear()
         run = [event(1, EventKind.OPENED, 500, 0.1), event(2, EventKind.OPENED, 501, 0.2),
@@ -67,9 +78,7 @@ async def test_a_run_is_stored_in_one_write_after_every_command_of_it_went_out(
 async def test_a_run_whose_write_fails_is_taken_back_whole_and_decided_again_to_the_same_ids(
     tmp_path: Path,
 ) -> None:
-    store, gated, service, slave = linked_service(tmp_path, RunStore)
-    assert isinstance(gated, RunStore)
-    await service.start()
+    store, gated, service, slave = await started(tmp_path)
     try:
         run = [event(1, EventKind.OPENED, 500, 0.1), event(2, EventKind.CLOSED, 500, 0.0)]
         gated.fail_next = True
@@ -93,9 +102,7 @@ async def test_a_run_whose_write_fails_is_taken_back_whole_and_decided_again_to_
 
 
 async def test_events_of_a_run_seen_before_are_left_out(tmp_path: Path) -> None:
-    store, gated, service, slave = linked_service(tmp_path, RunStore)
-    assert isinstance(gated, RunStore)
-    await service.start()
+    store, gated, service, slave = await started(tmp_path)
     try:
         await service.on_events([event(1, EventKind.OPENED, 500, 0.1)])
         await service.on_events([event(1, EventKind.OPENED, 500, 0.1),
