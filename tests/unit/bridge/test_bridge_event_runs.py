@@ -57,15 +57,21 @@ async def started() -> tuple[EaTerminal, MonitorSession, RunSink]:
     return terminal, session, sink
 
 
+async def busy_with_the_first() -> tuple[EaTerminal, MonitorSession, RunSink]:
+    """A started terminal whose sink holds the run of event 1: what arrives now waits."""
+    terminal, session, sink = await started()
+    deliver(terminal, session, 1)
+    await until(lambda: sink.runs == [[1]])
+    return terminal, session, sink
+
+
 def deliver(terminal: EaTerminal, session: MonitorSession, *seqs: int) -> None:
     for seq in seqs:
         terminal.deliver_event(frame(seq), cast(Session, session))
 
 
 async def test_events_arriving_while_one_is_handled_go_over_together_and_are_acked_once() -> None:
-    terminal, session, sink = await started()
-    deliver(terminal, session, 1)
-    await until(lambda: sink.runs == [[1]])
+    terminal, session, sink = await busy_with_the_first()
     deliver(terminal, session, 2, 3, 4)
     await asyncio.sleep(0.01)
     sink.let_through(2)
@@ -78,9 +84,7 @@ async def test_events_arriving_while_one_is_handled_go_over_together_and_are_ack
 
 
 async def test_a_run_ends_before_a_refused_seq_and_at_a_gap() -> None:
-    terminal, session, sink = await started()
-    deliver(terminal, session, 1)
-    await until(lambda: sink.runs == [[1]])
+    terminal, session, sink = await busy_with_the_first()
     deliver(terminal, session, 2)
     terminal.skip_event(3, cast(Session, session))
     deliver(terminal, session, 4, 5, 7)
@@ -95,9 +99,7 @@ async def test_a_run_ends_before_a_refused_seq_and_at_a_gap() -> None:
 
 
 async def test_a_run_is_at_most_the_run_limit() -> None:
-    terminal, session, sink = await started()
-    deliver(terminal, session, 1)
-    await until(lambda: sink.runs == [[1]])
+    terminal, session, sink = await busy_with_the_first()
     deliver(terminal, session, *range(2, RUN_LIMIT + 3))
     sink.let_through(3)
 
@@ -108,9 +110,7 @@ async def test_a_run_is_at_most_the_run_limit() -> None:
 
 
 async def test_an_event_of_the_run_being_handled_that_comes_again_is_not_handed_twice() -> None:
-    terminal, session, sink = await started()
-    deliver(terminal, session, 1)
-    await until(lambda: sink.runs == [[1]])
+    terminal, session, sink = await busy_with_the_first()
     deliver(terminal, session, 2, 3)
     sink.let_through()
     await until(lambda: len(sink.runs) == 2)  # the run [2, 3] is being stored
@@ -127,9 +127,7 @@ async def test_an_event_of_the_run_being_handled_that_comes_again_is_not_handed_
 
 
 async def test_a_run_the_copier_could_not_store_is_not_acked_and_the_monitor_resends() -> None:
-    terminal, session, sink = await started()
-    deliver(terminal, session, 1)
-    await until(lambda: sink.runs == [[1]])
+    terminal, session, sink = await busy_with_the_first()
     deliver(terminal, session, 2, 3)
     sink.refuse = 3
     sink.let_through(2)
