@@ -56,6 +56,7 @@ from copier.testbed.broker.clock import ShiftedClock
 from copier.testbed.broker.quotes import Market
 from copier.testbed.broker.trader import RandomTrader
 from copier.testbed.demo_check import judge, stop_closes
+from copier.trader_words import rule_words
 
 Progress = Callable[[str], None]
 DEMO_MASTER = "demo-master"
@@ -130,16 +131,23 @@ class DemoReport:
 
     def describe(self) -> str:
         lat = self.latency_summary()
-        denied = ", ".join(f"{k} {v}" for k, v in sorted(self.denied.items())) or "none"
         return (
             f"master events {self.master_events}, commands {self.commands}, executed "
             f"{self.executed}, failed {self.failed}, lost {self.lost}, duplicated "
             f"{self.duplicated}, mismatches {self.mismatches}\n"
-            f"denied: {denied}\n"
+            f"copies not made, by rule: {self._denied_words()}\n"
             f"{self._stopped_line()}"
             f"latency ms (master detection → slave execution): p50 {lat['p50']} "
             f"p99 {lat['p99']} max {lat['max']}"
         )
+
+    def _denied_words(self) -> str:
+        """The denials counted by the words the trader sees for their rules (the JSON report
+        keeps the rules' short names)."""
+        by_words: Counter[str] = Counter()
+        for rule, count in self.denied.items():
+            by_words[rule_words(rule)] += count
+        return ", ".join(f"{words} {n}" for words, n in sorted(by_words.items())) or "none"
 
     def _stopped_line(self) -> str:
         """Copies the slave's own SL/TP closed, said as what they are (empty when none)."""
