@@ -182,19 +182,18 @@ class Journal:
     def __init__(self, next_order_no: int) -> None:
         self._next_order_no = next_order_no
 
-    def persist_decision(
-        self,
-        conn: Connection,
-        event: MasterEvent,
-        commands: Sequence[Command],
-        denials: Sequence[CopyDenied],
-        tickets: Sequence[TicketLink],
-        decided_ms: int,
-        retired: Sequence[TicketKey] = (),
-        adjustments: Sequence[CopyAdjusted] = (),
-        sent: frozenset[str] = frozenset(),
-        sent_ms: int | None = None,
-    ) -> None:
+    def persist_decisions(self, conn: Connection, decisions: Sequence[Decision]) -> None:
+        """Decisions of one master's consecutive events, in their order, in the caller's
+        transaction: all of them are stored or none. Each is written with its own statements:
+        merged, a key one decision upserts and a later one retires would be deleted first and
+        stored after (retired keys go before upserts within a decision)."""
+        for decision in decisions:
+            self._persist_decision(conn, decision)
+
+    def _persist_decision(self, conn: Connection, decision: Decision) -> None:
+        event, commands, decided_ms = decision.event, decision.commands, decision.decided_ms
+        denials, adjustments, tickets = decision.denials, decision.adjustments, decision.tickets
+        retired, sent, sent_ms = decision.retired, decision.sent, decision.sent_ms
         master = event.account_id
         _INSERT_EVENT.run_many(conn, [rows.event_row(event, decided_ms)])
         _UPSERT_SEEN.run_values(conn, [(master, event.seq)])
@@ -216,12 +215,6 @@ class Journal:
             _INSERT_COPIES.run_values(conn, [
                 copy(event, c, decided_ms, sent_ms if c.id in sent else None, first + i)
                 for i, c in enumerate(commands)])  # fmt: skip
-
-    def persist_decisions(self, conn: Connection, decisions: Sequence[Decision]) -> None:
-        """Decisions of one master's consecutive events, in their order, in the caller's
-        transaction: all of them are stored or none."""
-        for d in decisions:
-            self.persist_decision(conn, *d)
 
     def persist_sweep(
         self,
