@@ -110,8 +110,6 @@ class TimingSink:
 
     def __init__(self, inner: TerminalSink, server: BridgeServer, master_id: str) -> None:
         self.inner = inner
-        self.server = server
-        self.master_id = master_id
         self.times_s: list[float] = []
         self.committed_s: list[float] = []
         self.span_s: list[float] = []
